@@ -1,0 +1,4 @@
+//! The ergo runtime: nodes, processes, behaviours and the Erlang distribution.
+#![deny(missing_docs)]
+
+pub use ergo_etf as etf;

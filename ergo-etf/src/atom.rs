@@ -1,0 +1,156 @@
+//! Atoms: cheap to clone and compare, and bounded.
+//!
+//! An [`Atom`] is a reference-counted string. Frequently seen atoms are interned in a bounded
+//! table so that equal atoms usually share one allocation (and compare by pointer); once the table
+//! is full, new atoms are still created but not interned, so nothing a peer sends can make the table
+//! grow without limit. Atoms are freed when the last clone drops, unlike the BEAM's atom table.
+//!
+//! This module must not know about encoding: the codec asks it for atoms by text.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// The most characters an atom may have (Erlang's limit: 255 characters, not bytes).
+pub const MAX_ATOM_CHARS: usize = 255;
+
+/// How many distinct atoms the intern table keeps at most.
+const INTERN_CAPACITY: usize = 65_536;
+
+/// An Erlang atom. Clone is a reference-count increment; equality compares the text (pointer
+/// equality first).
+#[derive(Clone)]
+pub struct Atom(Arc<str>);
+
+fn table() -> &'static RwLock<HashMap<Arc<str>, ()>> {
+    static TABLE: OnceLock<RwLock<HashMap<Arc<str>, ()>>> = OnceLock::new();
+    TABLE.get_or_init(|| RwLock::new(HashMap::new()))
+}
+
+impl Atom {
+    /// Makes an atom from its text, reusing an interned copy when one exists.
+    ///
+    /// The caller is responsible for the 255-character limit where it matters (the decoder and
+    /// [`Atom::try_new`] check it); this constructor accepts any text so that Rust code can build
+    /// atoms freely.
+    pub fn new(text: &str) -> Atom {
+        if let Ok(t) = table().read() {
+            if let Some((k, _)) = t.get_key_value(text) {
+                return Atom(k.clone());
+            }
+        }
+        let arc: Arc<str> = Arc::from(text);
+        if let Ok(mut t) = table().write() {
+            if t.len() < INTERN_CAPACITY {
+                if let Some((k, _)) = t.get_key_value(text) {
+                    return Atom(k.clone());
+                }
+                t.insert(arc.clone(), ());
+            }
+        }
+        Atom(arc)
+    }
+
+    /// Makes an atom, refusing text longer than 255 characters.
+    pub fn try_new(text: &str) -> Option<Atom> {
+        if text.chars().count() > MAX_ATOM_CHARS {
+            None
+        } else {
+            Some(Atom::new(text))
+        }
+    }
+
+    /// The atom's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq for Atom {
+    fn eq(&self, other: &Atom) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
+impl Eq for Atom {}
+
+impl PartialEq<str> for Atom {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+impl PartialEq<&str> for Atom {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl Hash for Atom {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+
+impl PartialOrd for Atom {
+    fn partial_cmp(&self, other: &Atom) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Atom {
+    /// Erlang orders atoms by their text, codepoint by codepoint (which is byte order in UTF-8).
+    fn cmp(&self, other: &Atom) -> std::cmp::Ordering {
+        self.0.as_bytes().cmp(other.0.as_bytes())
+    }
+}
+
+impl Borrow<str> for Atom {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Atom {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Atom {
+    fn from(s: &str) -> Atom {
+        Atom::new(s)
+    }
+}
+
+impl fmt::Debug for Atom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Atom({:?})", &*self.0)
+    }
+}
+
+impl fmt::Display for Atom {
+    /// The bare text (no quoting); `Term`'s Display quotes as Erlang does.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_atoms_share_text() {
+        let a = Atom::new("hello");
+        let b = Atom::new("hello");
+        assert_eq!(a, b);
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_ne!(a, Atom::new("world"));
+    }
+
+    #[test]
+    fn try_new_counts_characters() {
+        assert!(Atom::try_new(&"ö".repeat(255)).is_some());
+        assert!(Atom::try_new(&"a".repeat(256)).is_none());
+    }
+}

@@ -1,0 +1,19 @@
+//! ergo: Erlang/OTP's design patterns and its distribution protocol, in Rust.
+//!
+//! This facade re-exports the term layer ([`ergo_etf`]), the runtime ([`ergo_core`]) and the
+//! macros ([`ergo_macros`]); user code and macro-generated code name everything through `ergo::`.
+#![deny(missing_docs)]
+
+pub use ergo_etf::*;
+
+/// The term layer, by its own name.
+pub use ergo_etf as etf;
+
+/// The runtime, by its own name.
+pub use ergo_core as core;
+
+/// Items the macros' generated code needs; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use inventory;
+}
