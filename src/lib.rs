@@ -6,6 +6,9 @@
 
 pub use ergo_etf::*;
 
+/// `#[derive(Term)]`: `IntoTerm`/`FromTerm` for user structs and enums (see `ergo_macros`).
+pub use ergo_macros::Term;
+
 /// The term layer, by its own name.
 pub use ergo_etf as etf;
 

@@ -412,6 +412,10 @@ fn cmp_lists(a: &[Term], at: Option<&Term>, b: &[Term], bt: Option<&Term>) -> Or
             o => return o,
         }
     }
+    if a.len() == b.len() && at.is_none() && bt.is_none() {
+        // Both proper and equal so far: comparing their nil tails would recurse forever.
+        return Ordering::Equal;
+    }
     let nil = Term::nil();
     let rest_a: Term;
     let rest_b: Term;
@@ -568,6 +572,8 @@ mod tests {
         assert!(Term::Int(1) < Term::Float(1.5));
         assert!(Term::Float(0.5) < Term::Int(1));
         assert_ne!(Term::Int(1), Term::Float(1.0));
+        assert_eq!(Term::nil().cmp(&Term::nil()), Ordering::Equal);
+        assert_eq!(Term::list(vec![Term::Int(1)]).cmp(&Term::list(vec![Term::Int(1)])), Ordering::Equal);
     }
 
     #[test]

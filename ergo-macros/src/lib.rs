@@ -4,3 +4,16 @@
 #![deny(missing_docs)]
 
 
+mod derive_term;
+
+/// Derives `ergo::IntoTerm` and `ergo::FromTerm` (and `ergo::FromFields` for structs with named
+/// fields). A struct is a tagged tuple `{snake_case_name, Field1, ...}` by default, a unit struct
+/// an atom, an enum's unit variants atoms and its other variants tagged tuples. Attributes:
+/// type-level `#[term(tag = "..", map, elixir_struct = "Elixir.M", transparent, register,
+/// rename_all = "..")]`, variant-level `#[term(rename = "..")]`, field-level `#[term(rename = "..",
+/// charlist, default, default = "path", skip)]`.
+#[proc_macro_derive(Term, attributes(term))]
+pub fn derive_term(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    derive_term::expand(input).into()
+}

@@ -47,3 +47,47 @@ pub fn unique_name(prefix: &str) -> String {
         .unwrap_or(0);
     format!("{prefix}_{}_{n}_{nanos}", std::process::id())
 }
+
+/// A child process killed (and reaped) when the guard drops, so a failing test leaves no `erl`
+/// or example process behind.
+pub struct ChildGuard(pub std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Makes sure an EPMD daemon serves port 4369 before tests start nodes, so that no test's
+/// embedded EPMD (which dies with its test) is the one other tests' nodes registered with.
+/// `epmd -daemon` is idempotent.
+pub fn ensure_system_epmd() {
+    let _ = Command::new("epmd").arg("-daemon").status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", 4369)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("epmd did not start listening on 4369 within 10 s");
+}
+
+/// The path of an example binary built by `cargo test` (examples are built alongside tests):
+/// `<target>/<profile>/examples/<name>`, found from this test binary's own path.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test binary lives in <target>/<profile>/deps");
+    let path = profile_dir.join("examples").join(name);
+    assert!(path.exists(), "example binary {} not built (cargo test builds examples)", path.display());
+    path
+}
+
+/// The path of a file under tests/.
+pub fn test_file(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(rel)
+}

@@ -1,0 +1,409 @@
+//! Framing after the handshake: turning `(ControlMessage, Option<Term>)` into frames and back.
+//! Pass-through frames (`112`) when neither DIST_HDR_ATOM_CACHE nor FRAGMENTS is negotiated;
+//! otherwise normal-header frames (`131,68`) with atom cache refs, split into fragments
+//! (`131,69` / `131,70`) above the fragment size when FRAGMENTS is negotiated.
+//!
+//! Owns frame bytes (without the u32 length, which `connection` reads) and the per-direction
+//! atom caches and reassembly; it must not do I/O.
+
+use bytes::Bytes;
+use ergo_etf::Term;
+
+use super::atom_cache::{write_header_refs, IncomingAtomCache, OutgoingAtomCache};
+use super::codec::{self, AtomDecoder, AtomEncoder, NoAtomCache};
+use super::control::ControlMessage;
+use super::error::{ConnectionError, FrameError};
+use super::fragments::Reassembly;
+use super::DistFlags;
+
+/// A decoded message: its control message and the payload term if one followed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DistMessage {
+    /// The control message.
+    pub control: ControlMessage,
+    /// The payload (message, exit reason, spawn arguments) if the operation has one.
+    pub payload: Option<Term>,
+}
+
+/// Limits and sizes for framing.
+#[derive(Clone, Debug)]
+pub struct FrameSettings {
+    /// The largest frame accepted (length field checked before allocating).
+    pub max_frame_size: usize,
+    /// Outgoing messages larger than this are fragmented (when FRAGMENTS is negotiated).
+    pub fragment_size: usize,
+    /// The most bytes held for reassembly per connection.
+    pub reassembly_cap: usize,
+    /// The most concurrent fragment sequences per connection.
+    pub max_sequences: usize,
+}
+
+impl Default for FrameSettings {
+    fn default() -> FrameSettings {
+        FrameSettings {
+            max_frame_size: 128 << 20,
+            fragment_size: 64 << 10,
+            reassembly_cap: 64 << 20,
+            max_sequences: 64,
+        }
+    }
+}
+
+/// Whether the negotiated flags call for normal-header frames.
+fn header_mode(flags: DistFlags) -> bool {
+    flags.intersects(DistFlags::DIST_HDR_ATOM_CACHE | DistFlags::FRAGMENTS)
+}
+
+/// Encodes outgoing messages for one connection.
+pub struct FrameEncoder {
+    flags: DistFlags,
+    cache: OutgoingAtomCache,
+    fragment_size: usize,
+    next_sequence: u64,
+    scratch: Vec<u8>,
+}
+
+impl FrameEncoder {
+    /// An encoder for the negotiated `flags`.
+    pub fn new(flags: DistFlags, settings: &FrameSettings) -> FrameEncoder {
+        FrameEncoder {
+            flags,
+            cache: OutgoingAtomCache::default(),
+            fragment_size: settings.fragment_size.max(64),
+            next_sequence: 1,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Appends the frame(s) of one message, each with its u32 length, to `out`.
+    pub fn encode(
+        &mut self,
+        control: &ControlMessage,
+        payload: Option<&Term>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConnectionError> {
+        let enc = |e: codec::EncodeError| ConnectionError::Encode(e.to_string());
+        let ctl = control.to_term();
+        if !header_mode(self.flags) {
+            let start = out.len();
+            out.extend_from_slice(&[0, 0, 0, 0, 112, 131]);
+            codec::encode_term_into(&ctl, out, &mut NoAtomCache).map_err(enc)?;
+            if let Some(p) = payload {
+                out.push(131);
+                codec::encode_term_into(p, out, &mut NoAtomCache).map_err(enc)?;
+            }
+            return patch_length(out, start);
+        }
+        self.scratch.clear();
+        let mut header = Vec::new();
+        if self.flags.contains(DistFlags::DIST_HDR_ATOM_CACHE) {
+            let mut atoms = self.cache.message();
+            encode_pair(&ctl, payload, &mut self.scratch, &mut atoms).map_err(enc)?;
+            atoms.write_header_refs(&mut header);
+        } else {
+            encode_pair(&ctl, payload, &mut self.scratch, &mut NoAtomCache).map_err(enc)?;
+            write_header_refs(&[], &mut header);
+        }
+        let body = &self.scratch;
+        if !self.flags.contains(DistFlags::FRAGMENTS) || body.len() <= self.fragment_size {
+            let start = out.len();
+            out.extend_from_slice(&[0, 0, 0, 0, 131, 68]);
+            out.extend_from_slice(&header);
+            out.extend_from_slice(body);
+            return patch_length(out, start);
+        }
+        let seq = self.next_sequence;
+        self.next_sequence = self.next_sequence.wrapping_add(1);
+        let chunks: Vec<&[u8]> = body.chunks(self.fragment_size).collect();
+        let mut fragment_id = chunks.len() as u64;
+        for (i, chunk) in chunks.iter().enumerate() {
+            let start = out.len();
+            out.extend_from_slice(&[0, 0, 0, 0, 131, if i == 0 { 69 } else { 70 }]);
+            out.extend_from_slice(&seq.to_be_bytes());
+            out.extend_from_slice(&fragment_id.to_be_bytes());
+            if i == 0 {
+                out.extend_from_slice(&header);
+            }
+            out.extend_from_slice(chunk);
+            patch_length(out, start)?;
+            fragment_id -= 1;
+        }
+        Ok(())
+    }
+}
+
+fn encode_pair(
+    ctl: &Term,
+    payload: Option<&Term>,
+    out: &mut Vec<u8>,
+    atoms: &mut dyn AtomEncoder,
+) -> Result<(), codec::EncodeError> {
+    codec::encode_term_into(ctl, out, atoms)?;
+    if let Some(p) = payload {
+        codec::encode_term_into(p, out, atoms)?;
+    }
+    Ok(())
+}
+
+fn patch_length(out: &mut [u8], start: usize) -> Result<(), ConnectionError> {
+    let len = out.len() - start - 4;
+    let len = u32::try_from(len).map_err(|_| ConnectionError::Encode("frame over 4 GiB".into()))?;
+    if let Some(slot) = out.get_mut(start..start + 4) {
+        slot.copy_from_slice(&len.to_be_bytes());
+    }
+    Ok(())
+}
+
+/// Decodes incoming frames for one connection.
+pub struct FrameDecoder {
+    flags: DistFlags,
+    cache: IncomingAtomCache,
+    reassembly: Reassembly,
+}
+
+fn u64_at(frame: &[u8], at: usize) -> Result<u64, FrameError> {
+    let b = frame
+        .get(at..at + 8)
+        .ok_or(FrameError::Truncated("fragment ids"))?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b);
+    Ok(u64::from_be_bytes(a))
+}
+
+impl FrameDecoder {
+    /// A decoder for the negotiated `flags`.
+    pub fn new(flags: DistFlags, settings: &FrameSettings) -> FrameDecoder {
+        FrameDecoder {
+            flags,
+            cache: IncomingAtomCache::default(),
+            reassembly: Reassembly::new(settings.reassembly_cap, settings.max_sequences),
+        }
+    }
+
+    /// Bytes held for reassembly now.
+    pub fn reassembly_buffered(&self) -> usize {
+        self.reassembly.buffered()
+    }
+
+    /// Decodes one non-empty frame (without its length). `Ok(None)` means a fragment was
+    /// stored and the message is not complete yet.
+    pub fn decode(&mut self, frame: Bytes) -> Result<Option<DistMessage>, FrameError> {
+        match frame.first().copied() {
+            Some(112) => decode_pass_through(&frame).map(Some),
+            Some(131) => {
+                let kind = *frame.get(1).ok_or(FrameError::Truncated("header kind"))?;
+                match kind {
+                    68 => {
+                        let (table, used) = self
+                            .cache
+                            .read_header_refs(frame.get(2..).unwrap_or_default())?;
+                        decode_body(&frame.slice(2 + used..), &table).map(Some)
+                    }
+                    69 | 70 if !self.flags.contains(DistFlags::FRAGMENTS) => {
+                        Err(FrameError::NotNegotiated("fragment"))
+                    }
+                    69 => {
+                        let seq = u64_at(&frame, 2)?;
+                        let fragment = u64_at(&frame, 10)?;
+                        let rest = frame
+                            .get(18..)
+                            .ok_or(FrameError::Truncated("fragment header"))?;
+                        let (table, used) = self.cache.read_header_refs(rest)?;
+                        let data = rest.get(used..).unwrap_or_default();
+                        if fragment == 1 {
+                            return decode_body(&frame.slice(18 + used..), &table).map(Some);
+                        }
+                        match self.reassembly.first(seq, fragment, table, data)? {
+                            Some((table, bytes)) => decode_body(&bytes, &table).map(Some),
+                            None => Ok(None),
+                        }
+                    }
+                    70 => {
+                        let seq = u64_at(&frame, 2)?;
+                        let fragment = u64_at(&frame, 10)?;
+                        let data = frame.get(18..).unwrap_or_default();
+                        match self.reassembly.next(seq, fragment, data)? {
+                            Some((table, bytes)) => decode_body(&bytes, &table).map(Some),
+                            None => Ok(None),
+                        }
+                    }
+                    other => Err(FrameError::BadTag(other)),
+                }
+            }
+            Some(other) => Err(FrameError::BadTag(other)),
+            None => Err(FrameError::Truncated("empty frame")),
+        }
+    }
+}
+
+fn term_err(what: &'static str) -> impl Fn(codec::DecodeError) -> FrameError {
+    move |e| FrameError::BadTerm {
+        what,
+        reason: e.to_string(),
+    }
+}
+
+/// Decodes control + optional payload from `body`, checking the payload rule and that nothing
+/// is left over.
+fn decode_body(body: &Bytes, atoms: &dyn AtomDecoder) -> Result<DistMessage, FrameError> {
+    let (ctl, used) = codec::decode_term_bytes(body, atoms).map_err(term_err("control message"))?;
+    let control = ControlMessage::from_term(&ctl)?;
+    let rest = body.slice(used..);
+    finish(control, &rest, atoms)
+}
+
+fn finish(
+    control: ControlMessage,
+    rest: &Bytes,
+    atoms: &dyn AtomDecoder,
+) -> Result<DistMessage, FrameError> {
+    if !control.has_payload() {
+        if !rest.is_empty() {
+            return Err(FrameError::Trailing(rest.len()));
+        }
+        return Ok(DistMessage {
+            control,
+            payload: None,
+        });
+    }
+    if rest.is_empty() {
+        return Err(FrameError::Truncated("payload"));
+    }
+    let (payload, used) = codec::decode_term_bytes(rest, atoms).map_err(term_err("payload"))?;
+    if used != rest.len() {
+        return Err(FrameError::Trailing(rest.len() - used));
+    }
+    Ok(DistMessage {
+        control,
+        payload: Some(payload),
+    })
+}
+
+fn decode_pass_through(frame: &Bytes) -> Result<DistMessage, FrameError> {
+    if frame.get(1) != Some(&131) {
+        return Err(FrameError::Truncated("pass-through version byte"));
+    }
+    let body = frame.slice(2..);
+    let (ctl, used) =
+        codec::decode_term_bytes(&body, &NoAtomCache).map_err(term_err("control message"))?;
+    let control = ControlMessage::from_term(&ctl)?;
+    let rest = body.slice(used..);
+    if rest.is_empty() {
+        return finish(control, &rest, &NoAtomCache);
+    }
+    if rest.first() != Some(&131) {
+        return Err(FrameError::BadTag(rest.first().copied().unwrap_or(0)));
+    }
+    finish(control, &rest.slice(1..), &NoAtomCache)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ergo_etf::{Atom, Pid};
+
+    fn pid(n: u32) -> Pid {
+        Pid {
+            node: Atom::new("n@h"),
+            id: n,
+            serial: 0,
+            creation: 1,
+        }
+    }
+
+    fn split_frames(mut bytes: &[u8]) -> Vec<Bytes> {
+        let mut frames = Vec::new();
+        while bytes.len() >= 4 {
+            let len = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+            frames.push(Bytes::copy_from_slice(&bytes[4..4 + len]));
+            bytes = &bytes[4 + len..];
+        }
+        frames
+    }
+
+    fn round_trip(flags: DistFlags, payload: Term) {
+        let settings = FrameSettings {
+            fragment_size: 1000,
+            ..FrameSettings::default()
+        };
+        let mut enc = FrameEncoder::new(flags, &settings);
+        let mut dec = FrameDecoder::new(flags, &settings);
+        for _ in 0..2 {
+            let ctl = ControlMessage::RegSend {
+                from: pid(1),
+                to_name: Atom::new("echo"),
+            };
+            let mut out = Vec::new();
+            enc.encode(&ctl, Some(&payload), &mut out).unwrap();
+            let frames = split_frames(&out);
+            let n = frames.len();
+            let mut got = None;
+            for (i, f) in frames.into_iter().enumerate() {
+                let r = dec.decode(f).unwrap();
+                assert_eq!(r.is_some(), i + 1 == n);
+                got = r;
+            }
+            assert_eq!(
+                got,
+                Some(DistMessage {
+                    control: ctl,
+                    payload: Some(payload.clone())
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn all_modes_round_trip() {
+        let big = Term::tuple(vec![Term::atom("big"), Term::binary(vec![7u8; 5000])]);
+        let small = Term::tuple(vec![Term::atom("hello"), Term::Int(1)]);
+        for flags in [
+            DistFlags::MANDATORY_25,
+            DistFlags::MANDATORY_25 | DistFlags::DIST_HDR_ATOM_CACHE,
+            DistFlags::MANDATORY_25 | DistFlags::FRAGMENTS,
+            DistFlags::IMPLEMENTED,
+        ] {
+            round_trip(flags, small.clone());
+            round_trip(flags, big.clone());
+        }
+    }
+
+    #[test]
+    fn hostile_frames() {
+        let s = FrameSettings {
+            reassembly_cap: 100,
+            ..FrameSettings::default()
+        };
+        let mut d = FrameDecoder::new(DistFlags::IMPLEMENTED, &s);
+        let cases: Vec<&[u8]> = vec![
+            &[131],
+            &[131, 99],
+            &[7, 1, 2],
+            &[112, 131, 104],
+            &[131, 68, 1, 0x00, 5],           // ref to empty slot
+            &[131, 68, 0, 104, 1, 97, 2],     // {2}: wrong arity for SEND
+            &[131, 68, 0, 104, 1, 97, 5, 97], // NODE_LINK with trailing bytes
+            &[131, 69, 0, 0],                 // truncated fragment header
+            &[131, 70, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1], // unknown sequence
+        ];
+        for c in cases {
+            assert!(d.decode(Bytes::copy_from_slice(c)).is_err(), "{c:?}");
+        }
+        // A sequence that wants more than the cap.
+        let mut first = vec![131, 69, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0];
+        first.extend_from_slice(&[0; 60]);
+        assert_eq!(d.decode(Bytes::from(first)).unwrap(), None);
+        let mut second = vec![131, 70, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2];
+        second.extend_from_slice(&[0; 60]);
+        assert!(matches!(
+            d.decode(Bytes::from(second)),
+            Err(FrameError::FragmentMemory { .. })
+        ));
+        // Fragments when not negotiated.
+        let mut plain = FrameDecoder::new(DistFlags::MANDATORY_25, &s);
+        assert_eq!(
+            plain.decode(Bytes::from_static(&[131, 70, 0])),
+            Err(FrameError::NotNegotiated("fragment"))
+        );
+    }
+}

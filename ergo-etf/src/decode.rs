@@ -1,0 +1,615 @@
+//! The ETF decoder: bytes to [`Term`], for every tag OTP has ever emitted.
+//!
+//! This module owns reading: the modern tags, the legacy ones a current node still decodes
+//! (ATOM 100, SMALL_ATOM 115, PID 103, REFERENCE 101, NEW_REFERENCE 114, PORT 102, FLOAT 99),
+//! STRING 107 (to a list of integers), V4_PORT 120, NEW_FUN 112, EXPORT 113, BIT_BINARY 77, the
+//! atom-cache reference 82 through [`AtomDecoder`], and the compressed form 80 at top level
+//! (inflating is `compress`'s job). It must not encode and knows nothing of distribution headers.
+//!
+//! Input is hostile: every malformed, truncated or lying input returns a [`DecodeError`] with
+//! the offset of the bad field. No length field makes the decoder allocate more than the rest of
+//! the input could fill, and nesting is limited to [`MAX_NESTING_DEPTH`] so a deep term cannot
+//! overflow the stack. LOCAL_EXT (121) and the removed FUN_EXT (117) are refused.
+
+use bytes::Bytes;
+use num_bigint::{BigInt, Sign};
+
+use crate::codec_error::{DecodeError, DecodeErrorKind};
+use crate::encode::{NoAtomCache, VERSION};
+use crate::term::{BitBinary, Export, Fun, Pid, Port, Reference};
+use crate::{compress, Atom, Map, Term, MAX_ATOM_CHARS};
+
+/// How deeply terms may nest (tuples in tuples, lists in maps, ...), for the decoder and the
+/// encoder alike. Long lists are flat and do not count against it.
+pub const MAX_NESTING_DEPTH: usize = 1024;
+
+/// The default cap on the uncompressed size of a compressed term (tag 80): 64 MiB.
+pub const DEFAULT_MAX_DECOMPRESSED_SIZE: usize = 64 << 20;
+
+/// Resolves ATOM_CACHE_REF (tag 82) indexes while a term is decoded. The distribution layer
+/// implements it over the atom cache of the current message header.
+pub trait AtomDecoder {
+    /// The atom at this index of the current header's atom-cache references, if there is one.
+    fn cached_atom(&self, index: u8) -> Option<Atom>;
+}
+
+impl AtomDecoder for NoAtomCache {
+    #[inline]
+    fn cached_atom(&self, _index: u8) -> Option<Atom> {
+        None
+    }
+}
+
+/// Decodes a stand-alone external term: `131`, then one term (possibly compressed, tag 80),
+/// and nothing after it. Compressed terms may inflate to at most
+/// [`DEFAULT_MAX_DECOMPRESSED_SIZE`] bytes.
+pub fn from_bytes(bytes: &[u8]) -> Result<Term, DecodeError> {
+    from_bytes_with_limit(bytes, DEFAULT_MAX_DECOMPRESSED_SIZE)
+}
+
+/// [`from_bytes`] with a caller-chosen cap on the uncompressed size of a compressed term.
+pub fn from_bytes_with_limit(bytes: &[u8], max_decompressed: usize) -> Result<Term, DecodeError> {
+    stand_alone(bytes, None, max_decompressed)
+}
+
+/// [`from_bytes`] over shared bytes: binaries in the result are slices of `bytes`, not copies.
+pub fn from_bytes_shared(bytes: &Bytes) -> Result<Term, DecodeError> {
+    stand_alone(bytes, Some(bytes), DEFAULT_MAX_DECOMPRESSED_SIZE)
+}
+
+fn stand_alone(bytes: &[u8], owner: Option<&Bytes>, max_decompressed: usize) -> Result<Term, DecodeError> {
+    match bytes.first() {
+        Some(&VERSION) => {}
+        other => return Err(DecodeError::new(0, DecodeErrorKind::BadVersion { found: other.copied() })),
+    }
+    if bytes.get(1) == Some(&80) {
+        let inflated = Bytes::from(compress::inflate(bytes, 2, max_decompressed)?);
+        return whole(&inflated, 0, Some(&inflated));
+    }
+    whole(bytes, 1, owner)
+}
+
+/// Decodes one term starting at `start` that must end exactly at the end of `bytes`.
+fn whole(bytes: &[u8], start: usize, owner: Option<&Bytes>) -> Result<Term, DecodeError> {
+    let mut d = Decoder { input: bytes, pos: start, owner, atoms: &NoAtomCache };
+    let term = d.term(0)?;
+    if d.pos != bytes.len() {
+        return Err(DecodeError::new(d.pos, DecodeErrorKind::TrailingBytes(bytes.len() - d.pos)));
+    }
+    Ok(term)
+}
+
+/// Decodes one term (no 131 prefix) from the start of `input`, resolving tag 82 through
+/// `atoms`. Returns the term and how many bytes it took; bytes after it are left alone.
+pub fn decode_term(input: &[u8], atoms: &dyn AtomDecoder) -> Result<(Term, usize), DecodeError> {
+    let mut d = Decoder { input, pos: 0, owner: None, atoms };
+    let term = d.term(0)?;
+    Ok((term, d.pos))
+}
+
+/// [`decode_term`] over shared bytes: binaries in the result are zero-copy slices of `input`.
+pub fn decode_term_bytes(input: &Bytes, atoms: &dyn AtomDecoder) -> Result<(Term, usize), DecodeError> {
+    let mut d = Decoder { input, pos: 0, owner: Some(input), atoms };
+    let term = d.term(0)?;
+    Ok((term, d.pos))
+}
+
+struct Decoder<'a, A: AtomDecoder + ?Sized> {
+    input: &'a [u8],
+    pos: usize,
+    /// When set, `input` is this buffer's contents and binaries are sliced out of it.
+    owner: Option<&'a Bytes>,
+    atoms: &'a A,
+}
+
+type Res<T> = Result<T, DecodeError>;
+
+impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
+    #[cold]
+    fn err<T>(&self, at: usize, kind: DecodeErrorKind) -> Res<T> {
+        Err(DecodeError::new(at, kind))
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.input.len().saturating_sub(self.pos)
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize) -> Res<&'a [u8]> {
+        match self.pos.checked_add(n).and_then(|end| self.input.get(self.pos..end)) {
+            Some(s) => {
+                self.pos += n;
+                Ok(s)
+            }
+            None => self.err(self.pos, DecodeErrorKind::UnexpectedEnd { needed: n - self.remaining() }),
+        }
+    }
+
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Res<[u8; N]> {
+        let s = self.take(N)?;
+        let mut a = [0u8; N];
+        a.copy_from_slice(s);
+        Ok(a)
+    }
+
+    #[inline]
+    fn u8(&mut self) -> Res<u8> {
+        match self.input.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => self.err(self.pos, DecodeErrorKind::UnexpectedEnd { needed: 1 }),
+        }
+    }
+
+    #[inline]
+    fn u16(&mut self) -> Res<u16> {
+        Ok(u16::from_be_bytes(self.array()?))
+    }
+
+    #[inline]
+    fn u32(&mut self) -> Res<u32> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+
+    /// A length field, checked against what is left: `len * min_size` bytes must remain.
+    #[inline]
+    fn len_u32(&mut self, min_size: usize) -> Res<usize> {
+        let at = self.pos;
+        let len = self.u32()? as usize;
+        let need = len.saturating_mul(min_size);
+        if need > self.remaining() {
+            return self.err(at, DecodeErrorKind::UnexpectedEnd { needed: need - self.remaining() });
+        }
+        Ok(len)
+    }
+
+    /// `n` bytes as a binary: a slice of the owner when there is one, a copy otherwise.
+    #[inline]
+    fn binary(&mut self, n: usize) -> Res<Bytes> {
+        let start = self.pos;
+        let s = self.take(n)?;
+        Ok(match self.owner {
+            Some(owner) => owner.slice(start..start + n),
+            None => Bytes::copy_from_slice(s),
+        })
+    }
+
+    fn term(&mut self, depth: usize) -> Res<Term> {
+        if depth >= MAX_NESTING_DEPTH {
+            return self.err(self.pos, DecodeErrorKind::TooDeep { limit: MAX_NESTING_DEPTH });
+        }
+        let at = self.pos;
+        let tag = self.u8()?;
+        Ok(match tag {
+            97 => Term::Int(i64::from(self.u8()?)),
+            98 => Term::Int(i64::from(i32::from_be_bytes(self.array()?))),
+            82 | 100 | 115 | 118 | 119 => Term::Atom(self.atom_body(tag, at)?),
+            104 | 105 => self.tuple(tag, depth)?,
+            106 => Term::nil(),
+            107 => Term::List(self.string()?),
+            108 => self.list(depth)?,
+            109 => self.binary_term()?,
+            116 => self.map(depth, at)?,
+            70 => self.new_float(at)?,
+            88 => Term::Pid(self.pid(true)?),
+            110 | 111 => self.big(tag)?,
+            90 | 114 => Term::Reference(self.new_reference(tag == 90)?),
+            89 | 102 | 120 => Term::Port(self.port(tag)?),
+            77 => self.bit_binary()?,
+            112 => self.fun(depth, at)?,
+            113 => self.export()?,
+            103 => Term::Pid(self.pid(false)?),
+            101 => Term::Reference(self.old_reference()?),
+            99 => self.old_float(at)?,
+            80 => return self.err(at, DecodeErrorKind::UnsupportedTag { tag, name: "COMPRESSED inside a term" }),
+            117 => return self.err(at, DecodeErrorKind::UnsupportedTag { tag, name: "FUN_EXT" }),
+            121 => return self.err(at, DecodeErrorKind::UnsupportedTag { tag, name: "LOCAL_EXT" }),
+            _ => return self.err(at, DecodeErrorKind::UnknownTag(tag)),
+        })
+    }
+
+    /// An atom in a place that must hold one (a node, module or function name).
+    fn atom(&mut self) -> Res<Atom> {
+        let at = self.pos;
+        let tag = self.u8()?;
+        match tag {
+            82 | 100 | 115 | 118 | 119 => self.atom_body(tag, at),
+            _ => self.err(at, DecodeErrorKind::ExpectedAtom(tag)),
+        }
+    }
+
+    #[inline]
+    fn atom_body(&mut self, tag: u8, at: usize) -> Res<Atom> {
+        match tag {
+            119 => {
+                let n = usize::from(self.u8()?);
+                let text = self.take(n)?;
+                // At most 255 bytes, so at most 255 characters.
+                match std::str::from_utf8(text) {
+                    Ok(s) => Ok(Atom::new(s)),
+                    Err(_) => self.err(at, DecodeErrorKind::InvalidUtf8),
+                }
+            }
+            118 => {
+                let n = usize::from(self.u16()?);
+                let text = self.take(n)?;
+                let s = match std::str::from_utf8(text) {
+                    Ok(s) => s,
+                    Err(_) => return self.err(at, DecodeErrorKind::InvalidUtf8),
+                };
+                let chars = if n <= MAX_ATOM_CHARS { n } else { s.chars().count() };
+                if chars > MAX_ATOM_CHARS {
+                    return self.err(at, DecodeErrorKind::AtomTooLong { chars });
+                }
+                Ok(Atom::new(s))
+            }
+            100 | 115 => {
+                let n = if tag == 100 { usize::from(self.u16()?) } else { usize::from(self.u8()?) };
+                if n > MAX_ATOM_CHARS {
+                    return self.err(at, DecodeErrorKind::AtomTooLong { chars: n });
+                }
+                let text = self.take(n)?;
+                if text.is_ascii() {
+                    // ASCII is the same in Latin-1 and UTF-8.
+                    match std::str::from_utf8(text) {
+                        Ok(s) => Ok(Atom::new(s)),
+                        Err(_) => self.err(at, DecodeErrorKind::InvalidUtf8),
+                    }
+                } else {
+                    let s: String = text.iter().map(|&b| char::from(b)).collect();
+                    Ok(Atom::new(&s))
+                }
+            }
+            _ => {
+                // 82: ATOM_CACHE_REF
+                let index = self.u8()?;
+                match self.atoms.cached_atom(index) {
+                    Some(a) => Ok(a),
+                    None => self.err(at, DecodeErrorKind::AtomCacheMiss(index)),
+                }
+            }
+        }
+    }
+
+    fn binary_term(&mut self) -> Res<Term> {
+        let n = self.len_u32(1)?;
+        Ok(Term::Binary(self.binary(n)?))
+    }
+
+    fn tuple(&mut self, tag: u8, depth: usize) -> Res<Term> {
+        let n = if tag == 104 { usize::from(self.u8()?) } else { self.len_u32(1)? };
+        let mut elems = Vec::with_capacity(n.min(self.remaining()));
+        for _ in 0..n {
+            elems.push(self.term(depth + 1)?);
+        }
+        Ok(Term::Tuple(elems))
+    }
+
+    fn string(&mut self) -> Res<Vec<Term>> {
+        let n = usize::from(self.u16()?);
+        let s = self.take(n)?;
+        Ok(s.iter().map(|&b| Term::Int(i64::from(b))).collect())
+    }
+
+    /// LIST_EXT after its tag. A tail that is itself a list (LIST, STRING or NIL) is spliced in
+    /// without recursion, so `[1 | [2 | [3]]]` written as nested LIST_EXTs is the proper list
+    /// `[1, 2, 3]`, and an empty LIST_EXT with tail `T` is just `T`.
+    fn list(&mut self, depth: usize) -> Res<Term> {
+        let mut n = self.len_u32(1)?;
+        let mut elems: Vec<Term> = Vec::with_capacity(n.min(self.remaining()));
+        loop {
+            for _ in 0..n {
+                elems.push(self.term(depth + 1)?);
+            }
+            match self.input.get(self.pos) {
+                Some(106) => {
+                    self.pos += 1;
+                    return Ok(Term::List(elems));
+                }
+                Some(107) => {
+                    self.pos += 1;
+                    let s = self.string()?;
+                    elems.extend(s);
+                    return Ok(Term::List(elems));
+                }
+                Some(108) => {
+                    self.pos += 1;
+                    n = self.len_u32(1)?;
+                    elems.reserve(n.min(self.remaining()));
+                }
+                _ => {
+                    let tail = self.term(depth + 1)?;
+                    return Ok(Term::cons(elems, tail));
+                }
+            }
+        }
+    }
+
+    fn map(&mut self, depth: usize, at: usize) -> Res<Term> {
+        let n = self.len_u32(2)?;
+        let mut pairs = Vec::with_capacity(n);
+        for _ in 0..n {
+            let k = self.term(depth + 1)?;
+            let v = self.term(depth + 1)?;
+            pairs.push((k, v));
+        }
+        match Map::try_from_pairs(pairs) {
+            Ok(m) => Ok(Term::Map(m)),
+            Err(_) => self.err(at, DecodeErrorKind::DuplicateMapKey),
+        }
+    }
+
+    fn new_float(&mut self, at: usize) -> Res<Term> {
+        let f = f64::from_bits(u64::from_be_bytes(self.array()?));
+        if !f.is_finite() {
+            return self.err(at, DecodeErrorKind::NonFiniteFloat);
+        }
+        Ok(Term::Float(f))
+    }
+
+    #[inline(never)]
+    fn old_float(&mut self, at: usize) -> Res<Term> {
+        let raw = self.take(31)?;
+        let text = raw.split(|&b| b == 0).next().unwrap_or(&[]);
+        let parsed = std::str::from_utf8(text).ok().and_then(|s| s.trim().parse::<f64>().ok());
+        match parsed {
+            Some(f) if f.is_finite() => Ok(Term::Float(f)),
+            Some(_) => self.err(at, DecodeErrorKind::NonFiniteFloat),
+            None => self.err(at, DecodeErrorKind::InvalidFloatText),
+        }
+    }
+
+    fn big(&mut self, tag: u8) -> Res<Term> {
+        let n = if tag == 110 { usize::from(self.u8()?) } else { self.len_u32(1)? };
+        let sign_at = self.pos;
+        let sign = self.u8()?;
+        let mag = self.take(n)?;
+        let negative = match sign {
+            0 => false,
+            1 => true,
+            other => return self.err(sign_at, DecodeErrorKind::InvalidSign(other)),
+        };
+        // Leading zero bytes (at the end, little-endian) are allowed and mean nothing.
+        let significant = mag.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        if significant <= 8 {
+            let mut buf = [0u8; 8];
+            buf[..significant].copy_from_slice(&mag[..significant]);
+            let v = u64::from_le_bytes(buf);
+            let value = if negative { -i128::from(v) } else { i128::from(v) };
+            if let Ok(i) = i64::try_from(value) {
+                return Ok(Term::Int(i));
+            }
+        }
+        let sign = if negative { Sign::Minus } else { Sign::Plus };
+        Ok(Term::bigint(BigInt::from_bytes_le(sign, &mag[..significant])))
+    }
+
+    fn pid(&mut self, new: bool) -> Res<Pid> {
+        let node = self.atom()?;
+        let id = self.u32()?;
+        let serial = self.u32()?;
+        let creation = if new { self.u32()? } else { u32::from(self.u8()?) };
+        Ok(Pid { node, id, serial, creation })
+    }
+
+    fn port(&mut self, tag: u8) -> Res<Port> {
+        let node = self.atom()?;
+        let id = if tag == 120 { u64::from_be_bytes(self.array()?) } else { u64::from(self.u32()?) };
+        let creation = if tag == 102 { u32::from(self.u8()?) } else { self.u32()? };
+        Ok(Port { node, id, creation })
+    }
+
+    fn new_reference(&mut self, newer: bool) -> Res<Reference> {
+        let len_at = self.pos;
+        let len = self.u16()?;
+        if len == 0 || len > 5 {
+            return self.err(len_at, DecodeErrorKind::InvalidReferenceLength(len));
+        }
+        let node = self.atom()?;
+        let creation = if newer { self.u32()? } else { u32::from(self.u8()?) };
+        let mut ids = Vec::with_capacity(usize::from(len));
+        for _ in 0..len {
+            ids.push(self.u32()?);
+        }
+        Ok(Reference { node, creation, ids })
+    }
+
+    #[inline(never)]
+    fn old_reference(&mut self) -> Res<Reference> {
+        let node = self.atom()?;
+        let id = self.u32()?;
+        let creation = u32::from(self.u8()?);
+        Ok(Reference { node, creation, ids: vec![id] })
+    }
+
+    #[inline(never)]
+    fn bit_binary(&mut self) -> Res<Term> {
+        let len = self.len_u32(1)?;
+        let bits_at = self.pos;
+        let bits = self.u8()?;
+        if bits == 0 || bits > 8 || len == 0 {
+            return self.err(bits_at, DecodeErrorKind::InvalidBitCount(bits));
+        }
+        let bytes = self.binary(len)?;
+        if bits == 8 {
+            return Ok(Term::Binary(bytes));
+        }
+        let mask = 0xFFu8 << (8 - bits);
+        let bytes = match bytes.last() {
+            Some(&last) if last & !mask != 0 => {
+                // Unused low bits must read as zero.
+                let mut owned = bytes.to_vec();
+                if let Some(l) = owned.last_mut() {
+                    *l &= mask;
+                }
+                Bytes::from(owned)
+            }
+            _ => bytes,
+        };
+        Ok(Term::BitBinary(BitBinary { bytes, bits_in_last: bits }))
+    }
+
+    #[inline(never)]
+    fn small_int_field(&mut self, what: &'static str) -> Res<Term> {
+        let at = self.pos;
+        match self.u8()? {
+            97 => Ok(Term::Int(i64::from(self.u8()?))),
+            98 => Ok(Term::Int(i64::from(i32::from_be_bytes(self.array()?)))),
+            _ => self.err(at, DecodeErrorKind::ExpectedInteger(what)),
+        }
+    }
+
+    #[inline(never)]
+    fn fun(&mut self, depth: usize, at: usize) -> Res<Term> {
+        let size_at = self.pos;
+        let declared = self.u32()?;
+        let arity = self.u8()?;
+        let uniq: [u8; 16] = self.array()?;
+        let index = self.u32()?;
+        let num_free = self.len_u32(1)?;
+        let module = self.atom()?;
+        let old_index = self.small_int_field("an integer old index in a fun")?;
+        let old_uniq = self.small_int_field("an integer old uniq in a fun")?;
+        let pid_at = self.pos;
+        let pid = self.term(depth + 1)?;
+        if !matches!(pid, Term::Pid(_)) {
+            return self.err(pid_at, DecodeErrorKind::ExpectedPid);
+        }
+        let mut free_vars = Vec::with_capacity(num_free);
+        for _ in 0..num_free {
+            free_vars.push(self.term(depth + 1)?);
+        }
+        let actual = self.pos - size_at;
+        if actual != declared as usize {
+            return self.err(at, DecodeErrorKind::FunSizeMismatch { declared, actual });
+        }
+        Ok(Term::Fun(Box::new(Fun { arity, uniq, index, module, old_index, old_uniq, pid, free_vars })))
+    }
+
+    #[inline(never)]
+    fn export(&mut self) -> Res<Term> {
+        let module = self.atom()?;
+        let function = self.atom()?;
+        let at = self.pos;
+        match self.u8()? {
+            97 => {
+                let arity = self.u8()?;
+                Ok(Term::Export(Box::new(Export { module, function, arity })))
+            }
+            _ => self.err(at, DecodeErrorKind::ExpectedInteger("an export arity as SMALL_INTEGER")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::to_bytes;
+
+    fn kind(bytes: &[u8]) -> Option<DecodeErrorKind> {
+        from_bytes(bytes).err().map(|e| e.kind)
+    }
+
+    #[test]
+    fn decodes_legacy_and_modern_forms() {
+        assert_eq!(from_bytes(&[131, 100, 0, 3, b'a', b'b', b'c']), Ok(Term::atom("abc")));
+        assert_eq!(from_bytes(&[131, 100, 0, 1, 246]), Ok(Term::atom("ö")));
+        assert_eq!(from_bytes(&[131, 115, 0]), Ok(Term::atom("")));
+        assert_eq!(from_bytes(&[131, 107, 0, 2, 1, 2]), Ok(Term::list(vec![Term::Int(1), Term::Int(2)])));
+        assert_eq!(from_bytes(&[131, 108, 0, 0, 0, 1, 97, 1, 97, 2]), Ok(Term::cons(vec![Term::Int(1)], Term::Int(2))));
+        // A LIST whose tail is a LIST is one proper list; an empty LIST with a tail is the tail.
+        assert_eq!(
+            from_bytes(&[131, 108, 0, 0, 0, 1, 97, 1, 108, 0, 0, 0, 1, 97, 2, 106]),
+            Ok(Term::list(vec![Term::Int(1), Term::Int(2)]))
+        );
+        assert_eq!(from_bytes(&[131, 108, 0, 0, 0, 0, 97, 7]), Ok(Term::Int(7)));
+        assert_eq!(from_bytes(&[131, 110, 0, 0]), Ok(Term::Int(0)));
+        assert_eq!(from_bytes(&[131, 110, 2, 1, 5, 0]), Ok(Term::Int(-5)));
+        assert_eq!(from_bytes(&[131, 110, 8, 1, 0, 0, 0, 0, 0, 0, 0, 128]), Ok(Term::Int(i64::MIN)));
+        let mut float = vec![131, 99];
+        float.extend_from_slice(format!("{:<31}", "1.50000000000000000000e+00").replace(' ', "\0").as_bytes());
+        assert_eq!(from_bytes(&float), Ok(Term::Float(1.5)));
+    }
+
+    #[test]
+    fn refuses_malformed_input_with_offsets() {
+        assert_eq!(kind(&[]), Some(DecodeErrorKind::BadVersion { found: None }));
+        assert_eq!(kind(&[130, 97, 1]), Some(DecodeErrorKind::BadVersion { found: Some(130) }));
+        assert_eq!(from_bytes(&[131, 97, 1, 0]).err(), Some(DecodeError::new(3, DecodeErrorKind::TrailingBytes(1))));
+        assert_eq!(kind(&[131, 121]), Some(DecodeErrorKind::UnsupportedTag { tag: 121, name: "LOCAL_EXT" }));
+        assert_eq!(kind(&[131, 117]), Some(DecodeErrorKind::UnsupportedTag { tag: 117, name: "FUN_EXT" }));
+        assert_eq!(kind(&[131, 70, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0]), Some(DecodeErrorKind::NonFiniteFloat));
+        assert_eq!(kind(&[131, 77, 0, 0, 0, 1, 0, 255]), Some(DecodeErrorKind::InvalidBitCount(0)));
+        assert_eq!(kind(&[131, 119, 1, 0xff]), Some(DecodeErrorKind::InvalidUtf8));
+        let mut long = vec![131, 100, 1, 0];
+        long.extend(std::iter::repeat(b'a').take(256));
+        assert_eq!(kind(&long), Some(DecodeErrorKind::AtomTooLong { chars: 256 }));
+        let dup = [131, 116, 0, 0, 0, 2, 97, 1, 106, 97, 1, 106];
+        assert_eq!(from_bytes(&dup).err(), Some(DecodeError::new(1, DecodeErrorKind::DuplicateMapKey)));
+        assert_eq!(decode_term(&[82, 3], &NoAtomCache).err().map(|e| e.kind), Some(DecodeErrorKind::AtomCacheMiss(3)));
+        // Nested compressed terms are refused.
+        assert!(matches!(kind(&[131, 104, 1, 80, 0, 0, 0, 1]), Some(DecodeErrorKind::UnsupportedTag { tag: 80, .. })));
+    }
+
+    #[test]
+    fn huge_lengths_allocate_nothing() {
+        for tag in [105u8, 108, 109, 116, 111, 77] {
+            let e = from_bytes(&[131, tag, 0xff, 0xff, 0xff, 0xff, 0]).err();
+            assert!(matches!(e, Some(DecodeError { offset: 2, kind: DecodeErrorKind::UnexpectedEnd { .. } })), "tag {tag}: {e:?}");
+        }
+        assert!(matches!(kind(&[131, 80, 0xff, 0xff, 0xff, 0xff, 0x78]), Some(DecodeErrorKind::DecompressedTooLarge { .. })));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        for open in [[104u8, 1].as_slice(), &[108, 0, 0, 0, 1], &[116, 0, 0, 0, 1, 106]] {
+            let mut deep = vec![131];
+            for _ in 0..100_000 {
+                deep.extend_from_slice(open);
+            }
+            deep.push(106);
+            assert!(matches!(kind(&deep), Some(DecodeErrorKind::TooDeep { .. })));
+        }
+        // Just inside the limit decodes and re-encodes.
+        let mut ok = vec![131];
+        for _ in 0..MAX_NESTING_DEPTH - 1 {
+            ok.extend_from_slice(&[104, 1]);
+        }
+        ok.push(106);
+        let term = from_bytes(&ok);
+        assert!(term.is_ok());
+        assert_eq!(term.ok().map(|t| to_bytes(&t)), Some(Ok(ok)));
+    }
+
+    #[test]
+    fn truncation_at_every_offset_is_an_error() {
+        let samples = [
+            Term::tuple(vec![Term::atom("$gen_call"), Term::Float(-0.0), Term::Int(1 << 40), Term::binary(&b"xyz"[..])]),
+            Term::Map(Map::from_pairs([(Term::atom("k"), Term::list(vec![Term::Int(300), Term::nil()]))])),
+            Term::Pid(Pid { node: Atom::new("a@b"), id: 1, serial: 2, creation: 3 }),
+            Term::Reference(Reference { node: Atom::new("a@b"), creation: 3, ids: vec![1, 2, 3] }),
+        ];
+        for t in &samples {
+            let full = to_bytes(t).unwrap_or_default();
+            assert_eq!(from_bytes(&full).as_ref(), Ok(t));
+            for cut in 0..full.len() {
+                let e = from_bytes(&full[..cut]).err();
+                assert!(e.is_some(), "{t:?} cut at {cut} decoded");
+            }
+        }
+    }
+
+    #[test]
+    fn zero_copy_binaries_share_the_input() {
+        let bytes = Bytes::from(to_bytes(&Term::binary(vec![9u8; 64])).unwrap_or_default());
+        let Ok(Term::Binary(b)) = from_bytes_shared(&bytes) else { panic!("not a binary") };
+        assert_eq!(b.as_ptr(), bytes[6..].as_ptr());
+        let (t, used) = decode_term_bytes(&bytes.slice(1..), &NoAtomCache).unwrap_or((Term::nil(), 0));
+        assert_eq!(used, bytes.len() - 1);
+        assert_eq!(t, Term::binary(vec![9u8; 64]));
+    }
+}
