@@ -4,6 +4,9 @@
 //! macros ([`ergo_macros`]); user code and macro-generated code name everything through `ergo::`.
 #![deny(missing_docs)]
 
+// Lets `#[derive(Term)]`'s `::ergo::` paths resolve inside this crate too.
+extern crate self as ergo;
+
 pub use ergo_etf::*;
 
 /// `#[derive(Term)]`: `IntoTerm`/`FromTerm` for user structs and enums (see `ergo_macros`).
@@ -14,6 +17,13 @@ pub use ergo_etf as etf;
 
 /// The runtime, by its own name.
 pub use ergo_core as core;
+
+/// The runtime's main items (the gen_server reply handle is `ergo::core::From`, not re-exported
+/// here so it does not shadow `std::convert::From`).
+pub use ergo_core::{
+    CallError, CallOutcome, Context, Dest, Envelope, GenServer, Init, Node, NodeError, NodeOptions, Payload,
+    ProcessInfo, Reply, SendError, SpawnError, SpawnOptions, Status, TimerHandle,
+};
 
 /// Items the macros' generated code needs; not part of the public API.
 #[doc(hidden)]

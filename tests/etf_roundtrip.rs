@@ -237,6 +237,9 @@ fn trip_through_otp() {
 
     let mut runner = TestRunner::new(Config { cases: 400, ..Config::default() });
     let result = runner.run(&term(), |t| {
+        // OTP 25 treats -0.0 and 0.0 as the same map key (`=:=` until OTP 27), so a map holding
+        // both is a duplicate-key map to it; our model follows OTP 27 and keeps them apart.
+        prop_assume!(!negative_zero_in_map_key(&t, false));
         let ours = encode(&t)?;
         let theirs = echo.borrow_mut().echo(&ours).map_err(|e| TestCaseError::fail(format!("OTP refused {t:?}: {e}")))?;
         let back = from_bytes(&theirs).map_err(|e| TestCaseError::fail(format!("OTP's bytes do not decode: {e}")))?;
@@ -250,6 +253,19 @@ fn trip_through_otp() {
     done.store(true, Ordering::Relaxed);
     if let Err(e) = result {
         panic!("{e}");
+    }
+}
+
+fn negative_zero_in_map_key(t: &Term, in_key: bool) -> bool {
+    match t {
+        Term::Float(f) => in_key && *f == 0.0 && f.is_sign_negative(),
+        Term::Map(m) => m.iter().any(|(k, v)| negative_zero_in_map_key(k, true) || negative_zero_in_map_key(v, in_key)),
+        Term::Tuple(v) | Term::List(v) => v.iter().any(|e| negative_zero_in_map_key(e, in_key)),
+        Term::ImproperList(v, tail) => {
+            v.iter().any(|e| negative_zero_in_map_key(e, in_key)) || negative_zero_in_map_key(tail, in_key)
+        }
+        Term::Fun(f) => f.free_vars.iter().any(|e| negative_zero_in_map_key(e, in_key)),
+        _ => false,
     }
 }
 

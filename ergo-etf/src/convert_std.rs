@@ -17,7 +17,7 @@
 //! | `Vec<T>`, `&[T]`, `VecDeque<T>` | proper list (so `Vec<u8>` is a list of small integers; use `Bytes` or [`Binary`](crate::Binary) for binaries) |
 //! | `HashSet<T>`, `BTreeSet<T>` | proper list (read: duplicates collapse) |
 //! | `Option<T>` | `None` ↔ atom `undefined`, `Some(x)` ↔ `x` |
-//! | `Result<T, E>` | `{ok, T}` / `{error, E}` |
+//! | `Result<T, E>` | `{ok, T}` / `{error, E}` (a bare `ok` is not read as `Ok`: model `ok \| {error, E}` with an enum) |
 //! | `(A,)` .. `(A, .., L)` (1 to 12) | tuple of that arity |
 //! | `HashMap<K, V>`, `BTreeMap<K, V>` | map |
 //! | `Box<T>`, `Arc<T>` (encoding a shared `Arc` clones the value) | as `T` |

@@ -105,6 +105,70 @@ fn is_byte_string(elems: &[Term]) -> bool {
     !elems.is_empty() && elems.len() <= 0xFFFF && elems.iter().all(|e| matches!(e, Term::Int(i) if (0..=255).contains(i)))
 }
 
+/// Keys whose term order is also OTP's map key order (no floats anywhere inside).
+fn plain_key(k: &Term) -> bool {
+    matches!(k, Term::Atom(_) | Term::Int(_) | Term::BigInt(_) | Term::Binary(_) | Term::Pid(_) | Term::Reference(_))
+}
+
+/// OTP's map key order, in which OTP writes the keys of small maps: term order, except that
+/// every integer sorts before every float (at any depth), so `#{1 => a, 0.0 => b}` is written
+/// key 1 first. Our `Map` keeps plain term order, so keys holding floats are re-sorted here.
+fn map_key_cmp(a: &Term, b: &Term) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let is_int = |t: &Term| matches!(t, Term::Int(_) | Term::BigInt(_));
+    let as_list = |t: &'_ Term| -> Option<(usize, bool)> {
+        match t {
+            Term::List(x) if !x.is_empty() => Some((x.len(), false)),
+            Term::ImproperList(x, _) => Some((x.len(), true)),
+            _ => None,
+        }
+    };
+    match (a, b) {
+        (Term::Float(_), x) if is_int(x) => Ordering::Greater,
+        (x, Term::Float(_)) if is_int(x) => Ordering::Less,
+        (Term::Tuple(x), Term::Tuple(y)) if x.len() == y.len() => seq_cmp(x, y),
+        (Term::Map(x), Term::Map(y)) if x.len() == y.len() => {
+            let (ex, ey) = (map_key_sorted(x), map_key_sorted(y));
+            let keys = ex.iter().zip(&ey).map(|(p, q)| map_key_cmp(p.0, q.0)).find(|o| o.is_ne());
+            let values = || ex.iter().zip(&ey).map(|(p, q)| map_key_cmp(p.1, q.1)).find(|o| o.is_ne());
+            keys.or_else(values).unwrap_or(Ordering::Equal)
+        }
+        _ => match (as_list(a), as_list(b)) {
+            (Some(_), Some(_)) => {
+                let (xs, xt) = list_parts(a);
+                let (ys, yt) = list_parts(b);
+                match seq_cmp(xs, ys) {
+                    Ordering::Equal if xs.len() == ys.len() => match (xt, yt) {
+                        (Some(p), Some(q)) => map_key_cmp(p, q),
+                        _ => a.cmp(b),
+                    },
+                    Ordering::Equal => a.cmp(b),
+                    o => o,
+                }
+            }
+            _ => a.cmp(b),
+        },
+    }
+}
+
+fn map_key_sorted(m: &Map) -> Vec<(&Term, &Term)> {
+    let mut e: Vec<(&Term, &Term)> = m.iter().collect();
+    e.sort_by(|p, q| map_key_cmp(p.0, q.0));
+    e
+}
+
+fn list_parts(t: &Term) -> (&[Term], Option<&Term>) {
+    match t {
+        Term::List(x) => (x, None),
+        Term::ImproperList(x, tail) => (x, Some(tail)),
+        _ => (&[], None),
+    }
+}
+
+fn seq_cmp(x: &[Term], y: &[Term]) -> std::cmp::Ordering {
+    x.iter().zip(y).map(|(a, b)| map_key_cmp(a, b)).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+}
+
 struct Encoder<'o, A: AtomEncoder + ?Sized> {
     out: &'o mut Vec<u8>,
     atoms: &'o mut A,
@@ -289,9 +353,16 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         let len = len_u32("map", m.len())?;
         self.out.push(116);
         self.u32(len);
-        for (k, v) in m.iter() {
-            self.term(k, depth + 1)?;
-            self.term(v, depth + 1)?;
+        if m.iter().all(|(k, _)| plain_key(k)) {
+            for (k, v) in m.iter() {
+                self.term(k, depth + 1)?;
+                self.term(v, depth + 1)?;
+            }
+        } else {
+            for (k, v) in map_key_sorted(m) {
+                self.term(k, depth + 1)?;
+                self.term(v, depth + 1)?;
+            }
         }
         Ok(())
     }

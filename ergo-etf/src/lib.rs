@@ -30,5 +30,5 @@ pub use decode::{
 pub use encode::{encode_term_into, to_bytes, AtomEncoder, NoAtomCache};
 pub use convert::{ConvertError, FromTerm, IntoTerm};
 pub use wrappers::{AtomText, Binary, Charlist};
-pub use proplist::{field_from_term, from_proplist, missing_field, proplist_to_fields, take_field, FromFields};
+pub use proplist::{from_proplist, missing_field, proplist_to_fields, take_field, FromFields};
 pub use term::{BitBinary, Export, Fun, Map, Pid, Port, Reference, Term};

@@ -6,7 +6,7 @@
 //! a proplist is first turned into such a field map by [`proplist_to_fields`]. This module owns
 //! only that; it must not know how a particular type lays out its fields.
 
-use crate::{ConvertError, FromTerm, Map, Term};
+use crate::{ConvertError, Map, Term};
 
 /// A Rust type that can be built from a map of its fields, keyed by field-name atoms.
 ///
@@ -69,15 +69,6 @@ pub fn proplist_to_fields(target: &'static str, term: Term) -> Result<Map, Conve
 /// Removes and returns the value under the atom key `key` (used by derived [`FromFields`] impls).
 pub fn take_field(fields: &mut Map, key: &str) -> Option<Term> {
     fields.remove(&Term::atom(key))
-}
-
-/// Reads a field's value, naming the type and the field when it fails.
-pub fn field_from_term<T: FromTerm>(
-    target: &'static str,
-    field: &'static str,
-    value: Term,
-) -> Result<T, ConvertError> {
-    T::from_term(value).map_err(|e| e.within(field).within(target))
 }
 
 /// The error for a field whose key is missing and that has no default.

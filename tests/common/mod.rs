@@ -21,7 +21,9 @@ fn require(program: &str, test: &str) -> bool {
     if std::env::var_os("CI").is_some() {
         panic!("{test}: `{program}` is not installed, and CI is set: .ci/run must install it");
     }
-    eprintln!("SKIPPED {test}: `{program}` is not installed (apt-get install -y erlang-base elixir)");
+    eprintln!(
+        "SKIPPED {test}: `{program}` is not installed (apt-get install -y erlang-base elixir)"
+    );
     false
 }
 
@@ -83,11 +85,17 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
         .and_then(|deps| deps.parent())
         .expect("test binary lives in <target>/<profile>/deps");
     let path = profile_dir.join("examples").join(name);
-    assert!(path.exists(), "example binary {} not built (cargo test builds examples)", path.display());
+    assert!(
+        path.exists(),
+        "example binary {} not built (cargo test builds examples)",
+        path.display()
+    );
     path
 }
 
 /// The path of a file under tests/.
 pub fn test_file(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(rel)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(rel)
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env escript
+%%! -noinput
 %% Reads 4-byte-length-prefixed external terms on stdin and answers each with a 4-byte-length-
 %% prefixed reply: <<0, term_to_binary(binary_to_term(In), [{minor_version, 2}])/binary>>, or
 %% <<1, Reason/binary>> when OTP refuses the input. Exits when stdin closes. Used by

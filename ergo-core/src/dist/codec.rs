@@ -6,8 +6,8 @@
 //! must not know about frames, headers or sockets.
 
 pub use ergo_etf::{
-    decode_term, decode_term_bytes, encode_term_into, AtomDecoder, AtomEncoder, DecodeError, EncodeError,
-    NoAtomCache, MAX_NESTING_DEPTH,
+    decode_term, decode_term_bytes, encode_term_into, AtomDecoder, AtomEncoder, DecodeError,
+    EncodeError, NoAtomCache, MAX_NESTING_DEPTH,
 };
 
 #[cfg(test)]

@@ -156,10 +156,34 @@ pub enum ControlMessage {
     UnlinkIdAck { id: u64, from: Pid, to: Pid },
 }
 
+/// A `fmt::Write` that keeps at most `left` bytes (whole characters) and then refuses more,
+/// so describing a huge hostile term costs little.
+struct Bounded {
+    text: String,
+    left: usize,
+}
+
+impl std::fmt::Write for Bounded {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        for c in s.chars() {
+            if c.len_utf8() > self.left {
+                return Err(std::fmt::Error);
+            }
+            self.left -= c.len_utf8();
+            self.text.push(c);
+        }
+        Ok(())
+    }
+}
+
 fn bad(what: &str, t: &Term) -> FrameError {
-    let mut text = format!("{what}: {t:?}");
-    text.truncate(200);
-    FrameError::BadControl(text)
+    use std::fmt::Write;
+    let mut out = Bounded {
+        text: format!("{what}: "),
+        left: 200,
+    };
+    let _ = write!(out, "{t:?}");
+    FrameError::BadControl(out.text)
 }
 
 struct Fields<'a> {
@@ -693,6 +717,7 @@ impl ControlMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dist::DistFlags;
 
     fn pid(n: u32) -> Pid {
         Pid {
@@ -872,6 +897,37 @@ mod tests {
                 t.as_tuple().map(|e| e[0].clone()),
                 Some(Term::Int(i64::from(m.op())))
             );
+        }
+    }
+
+    /// Fuzz finding: a bad control tuple whose description was cut inside a multi-byte
+    /// character panicked (`String::truncate` off a char boundary).
+    #[test]
+    fn describing_bad_control_never_splits_a_character() {
+        let crash: &[u8] = &[
+            0x83, 0x44, 0x00, 0x68, 0x04, 0x61, 0x06, 0x58, 0x64, 0x00, 0x0d, 0x92, 0x90, 0x91,
+            0x90, 0x97, 0xbf, 0x9b, 0x96, 0x6f, 0x65, 0x6f, 0x73, 0x74, 0x00, 0x00, 0x00, 0x01,
+            0x00, 0x00, 0xff, 0x1e, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0x65, 0x64, 0x00,
+            0x04, 0xfa, 0xfe, 0xee, 0xf3, 0xe3, 0x68, 0x6f, 0x68, 0x04, 0x64, 0x00, 0x05, 0x68,
+            0x9a, 0x6c, 0x6c, 0x6f, 0x6b, 0x00, 0x07, 0x01, 0x02, 0x03, 0x6d, 0x00, 0x5d, 0x00,
+            0x2f, 0x70, 0x83, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88,
+            0x88,
+        ];
+        let mut decoder =
+            crate::dist::FrameDecoder::new(DistFlags::IMPLEMENTED, &Default::default());
+        assert!(decoder
+            .decode(bytes::Bytes::copy_from_slice(crash))
+            .is_err());
+        // And directly: multi-byte characters right at the cut.
+        for pad in 0..8 {
+            let t = Term::tuple(vec![
+                Term::Int(99),
+                Term::atom(&format!("{}{}", "x".repeat(pad), "é".repeat(150))),
+            ]);
+            match ControlMessage::from_term(&t) {
+                Err(FrameError::BadControl(text)) => assert!(text.len() <= 230, "{}", text.len()),
+                other => panic!("{other:?}"),
+            }
         }
     }
 

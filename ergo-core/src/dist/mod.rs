@@ -3,6 +3,20 @@
 //!
 //! Owns everything between a TCP stream and a typed channel of `(ControlMessage, Option<Term>)`;
 //! it must not route messages to processes (the node does that).
+//!
+//! Using it:
+//! - outgoing: [`connect`]`(&LocalNode, "peer@host", cookie, &Resolver, &HandshakeOptions,
+//!   &ConnectionOptions)` resolves the peer (static route or EPMD), handshakes (`N`, version 6)
+//!   and starts the connection;
+//! - incoming: [`accept`]`(tcp_stream, &LocalNode, cookie, &dyn ConnectionArbiter, ...)`; the
+//!   arbiter is the connection manager's hook for simultaneous connects
+//!   ([`handshake::decide_incoming`] holds OTP's rule);
+//! - a [`DistConnection`] sends with [`DistConnection::send`] (all [`DistSender`] clones feed one
+//!   writer task, so order per peer holds) and yields [`DistMessage`]s from
+//!   [`DistConnection::recv`] until it ends with the reason ([`ConnectionError`]).
+//!
+//! The lower layers ([`handshake::initiate`] / [`handshake::accept`] over any async stream,
+//! [`FrameEncoder`] / [`FrameDecoder`]) are public for tests and other transports.
 
 pub mod atom_cache;
 pub mod codec;

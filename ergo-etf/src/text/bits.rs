@@ -45,7 +45,8 @@ impl BitWriter {
         if self.bit_len % 8 == 0 && skip % 8 == 0 && bit_count % 8 == 0 {
             let start = (skip / 8) as usize;
             let end = start + (bit_count / 8) as usize;
-            self.bytes.extend_from_slice(data.get(start..end).unwrap_or(&[]));
+            self.bytes
+                .extend_from_slice(data.get(start..end).unwrap_or(&[]));
             self.bit_len += bit_count;
             return Ok(());
         }
@@ -66,7 +67,12 @@ impl BitWriter {
     }
 
     /// Appends an integer in `bit_count` bits, two's complement, truncated as Erlang does.
-    pub(crate) fn push_integer(&mut self, value: &BigInt, bit_count: u64, order: Endianness) -> Result<(), BitsError> {
+    pub(crate) fn push_integer(
+        &mut self,
+        value: &BigInt,
+        bit_count: u64,
+        order: Endianness,
+    ) -> Result<(), BitsError> {
         if self.bit_len + bit_count > MAX_BINARY_LITERAL_BITS {
             return Err(BitsError::TooLarge);
         }
@@ -89,7 +95,9 @@ impl BitWriter {
         }
         if order == Endianness::Little {
             if bit_count % 8 != 0 {
-                return Err(BitsError::Invalid("little-endian integers must be a whole number of bytes".into()));
+                return Err(BitsError::Invalid(
+                    "little-endian integers must be a whole number of bytes".into(),
+                ));
             }
             data.reverse();
         }
@@ -98,7 +106,12 @@ impl BitWriter {
     }
 
     /// Appends a float of 16, 32 or 64 bits.
-    pub(crate) fn push_float(&mut self, value: f64, bit_count: u64, order: Endianness) -> Result<(), BitsError> {
+    pub(crate) fn push_float(
+        &mut self,
+        value: f64,
+        bit_count: u64,
+        order: Endianness,
+    ) -> Result<(), BitsError> {
         let mut data = match bit_count {
             64 => value.to_be_bytes().to_vec(),
             32 => {
@@ -109,7 +122,11 @@ impl BitWriter {
                 narrow.to_be_bytes().to_vec()
             }
             16 => return Err(BitsError::Invalid("16-bit floats are not supported".into())),
-            _ => return Err(BitsError::Invalid(format!("a float segment must be 16, 32 or 64 bits, not {bit_count}"))),
+            _ => {
+                return Err(BitsError::Invalid(format!(
+                    "a float segment must be 16, 32 or 64 bits, not {bit_count}"
+                )))
+            }
         };
         if order == Endianness::Little {
             data.reverse();
@@ -118,10 +135,16 @@ impl BitWriter {
     }
 
     /// Appends a codepoint in UTF-8, UTF-16 or UTF-32 (`unit_bits` 8, 16 or 32).
-    pub(crate) fn push_utf(&mut self, code: &BigInt, unit_bits: u32, order: Endianness) -> Result<(), BitsError> {
-        let c = u32::try_from(code).ok().and_then(char::from_u32).ok_or_else(|| {
-            BitsError::Invalid(format!("{code} is not a Unicode codepoint"))
-        })?;
+    pub(crate) fn push_utf(
+        &mut self,
+        code: &BigInt,
+        unit_bits: u32,
+        order: Endianness,
+    ) -> Result<(), BitsError> {
+        let c = u32::try_from(code)
+            .ok()
+            .and_then(char::from_u32)
+            .ok_or_else(|| BitsError::Invalid(format!("{code} is not a Unicode codepoint")))?;
         let mut data: Vec<u8> = Vec::new();
         match unit_bits {
             8 => {
@@ -152,7 +175,10 @@ impl BitWriter {
         if rest == 0 {
             Term::Binary(Bytes::from(self.bytes))
         } else {
-            Term::BitBinary(BitBinary { bytes: Bytes::from(self.bytes), bits_in_last: rest })
+            Term::BitBinary(BitBinary {
+                bytes: Bytes::from(self.bytes),
+                bits_in_last: rest,
+            })
         }
     }
 }

@@ -25,7 +25,12 @@ impl ParseError {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-        ParseError { offset, line, column, kind }
+        ParseError {
+            offset,
+            line,
+            column,
+            kind,
+        }
     }
 }
 

@@ -1,6 +1,17 @@
 //! Erlang-syntax text for terms: printing (`~w` through `Display`, `~p` through
 //! [`Term::pretty`](crate::Term::pretty)) and parsing ([`parse`], `str::parse::<Term>()`).
 //!
+//! Printing matches OTP 25's `io_lib:format("~w")` and `("~p")` character for character (the
+//! tests compare against a live `erl`), with these necessary differences: pids, references
+//! and ports print with node index `0` (`<0.80.0>`, `#Ref<0.1.2.3>`, `#Port<0.5>`), as OTP
+//! prints its own node's, since a term alone cannot say which node prints it; maps with more
+//! than 32 keys print in key order where OTP 25 uses its internal hash order; NaN and the
+//! infinities (which Erlang does not have) print as `nan`, `inf`, `-inf`.
+//!
+//! Parsing accepts the literal subset of Erlang expressions. For every term without pids,
+//! references, ports or funs, `parse(&term.to_string())` and `parse(&term.pretty())` give the
+//! term back.
+//!
 //! This module owns text only: it must not encode or decode ETF, and it reads the term model
 //! without changing it.
 

@@ -97,7 +97,10 @@ impl<'a> Parser<'a> {
     fn unexpected(&self, expected: &'static str) -> ParseError {
         match self.peek() {
             None => self.error(ParseErrorKind::UnexpectedEnd { expected }),
-            Some(c) => self.error(ParseErrorKind::Unexpected { expected, found: format!("`{c}`") }),
+            Some(c) => self.error(ParseErrorKind::Unexpected {
+                expected,
+                found: format!("`{}`", c.escape_debug()),
+            }),
         }
     }
 
@@ -135,7 +138,9 @@ impl<'a> Parser<'a> {
             None => return Err(self.unexpected("a term")),
         };
         match c {
-            '{' | '[' | '#' if depth >= MAX_NESTING_DEPTH => Err(self.error(ParseErrorKind::TooDeep(MAX_NESTING_DEPTH))),
+            '{' | '[' | '#' if depth >= MAX_NESTING_DEPTH => {
+                Err(self.error(ParseErrorKind::TooDeep(MAX_NESTING_DEPTH)))
+            }
             '{' => {
                 self.pos += 1;
                 let items = self.sequence('}', "`,` or `}`", depth)?;
@@ -147,13 +152,17 @@ impl<'a> Parser<'a> {
             '<' => Err(self.error(ParseErrorKind::Unparseable)),
             '"' => {
                 let codes = self.strings()?;
-                Ok(Term::List(codes.into_iter().map(|c| Term::Int(i64::from(c))).collect()))
+                Ok(Term::List(
+                    codes.into_iter().map(|c| Term::Int(i64::from(c))).collect(),
+                ))
             }
             '\'' => {
                 self.pos += 1;
                 let codes = self.quoted('\'')?;
                 let text: String = codes.into_iter().filter_map(char::from_u32).collect();
-                Atom::try_new(&text).map(Term::Atom).ok_or_else(|| self.error_at(start, ParseErrorKind::AtomTooLong))
+                Atom::try_new(&text)
+                    .map(Term::Atom)
+                    .ok_or_else(|| self.error_at(start, ParseErrorKind::AtomTooLong))
             }
             '-' | '+' | '0'..='9' | '$' => Ok(match self.signed_number()? {
                 Number::Integer(i) => Term::bigint(i),
@@ -162,9 +171,13 @@ impl<'a> Parser<'a> {
             c if is_atom_start(c) => {
                 let name = self.name();
                 if RESERVED_WORDS.contains(&name) {
-                    return Err(self.error_at(start, ParseErrorKind::ReservedWord(name.to_string())));
+                    return Err(
+                        self.error_at(start, ParseErrorKind::ReservedWord(name.to_string()))
+                    );
                 }
-                Atom::try_new(name).map(Term::Atom).ok_or_else(|| self.error_at(start, ParseErrorKind::AtomTooLong))
+                Atom::try_new(name)
+                    .map(Term::Atom)
+                    .ok_or_else(|| self.error_at(start, ParseErrorKind::AtomTooLong))
             }
             c if c == '_' || c.is_uppercase() => {
                 let name = self.name().to_string();
@@ -177,13 +190,21 @@ impl<'a> Parser<'a> {
     /// A run of name characters (the first one already checked by the caller).
     fn name(&mut self) -> &'a str {
         let rest = self.rest();
-        let len = rest.char_indices().find(|&(_, c)| !is_name_char(c)).map_or(rest.len(), |(i, _)| i);
+        let len = rest
+            .char_indices()
+            .find(|&(_, c)| !is_name_char(c))
+            .map_or(rest.len(), |(i, _)| i);
         self.pos += len;
         rest.get(..len).unwrap_or("")
     }
 
     /// Comma-separated terms up to `close` (the opening bracket is consumed).
-    fn sequence(&mut self, close: char, expected: &'static str, depth: usize) -> Result<Vec<Term>, ParseError> {
+    fn sequence(
+        &mut self,
+        close: char,
+        expected: &'static str,
+        depth: usize,
+    ) -> Result<Vec<Term>, ParseError> {
         let mut items = Vec::new();
         self.skip_blank();
         if self.peek() == Some(close) {
@@ -283,7 +304,11 @@ impl<'a> Parser<'a> {
             match self.bump() {
                 None => {
                     return Err(self.error(ParseErrorKind::UnexpectedEnd {
-                        expected: if quote == '"' { "`\"` closing the string" } else { "`'` closing the atom" },
+                        expected: if quote == '"' {
+                            "`\"` closing the string"
+                        } else {
+                            "`'` closing the atom"
+                        },
                     }))
                 }
                 Some(c) if c == quote => return Ok(codes),
@@ -395,7 +420,9 @@ impl<'a> Parser<'a> {
                     out.push(c);
                     self.pos += 1;
                 }
-                Some('_') if !out.is_empty() && self.peek_second().is_some_and(|d| d.is_digit(radix)) => {
+                Some('_')
+                    if !out.is_empty() && self.peek_second().is_some_and(|d| d.is_digit(radix)) =>
+                {
                     self.pos += 1;
                 }
                 _ => break,
@@ -414,7 +441,9 @@ impl<'a> Parser<'a> {
             Some('#') => {
                 let radix: u32 = whole.parse().unwrap_or(0);
                 if !(2..=36).contains(&radix) {
-                    return Err(self.error_at(start, ParseErrorKind::BadNumber("the base must be 2 to 36")));
+                    return Err(
+                        self.error_at(start, ParseErrorKind::BadNumber("the base must be 2 to 36"))
+                    );
                 }
                 self.pos += 1;
                 let digits = self.digits(radix)?;
@@ -486,7 +515,11 @@ impl<'a> Parser<'a> {
         let value = match self.peek() {
             Some('"') => SegmentValue::Text(self.strings()?),
             Some('-' | '+' | '$' | '0'..='9') => SegmentValue::Number(self.signed_number()?),
-            _ => return Err(self.unexpected("a binary segment (integer, float, string or character)")),
+            _ => {
+                return Err(
+                    self.unexpected("a binary segment (integer, float, string or character)")
+                )
+            }
         };
         self.skip_blank();
         let mut size: Option<u64> = None;
@@ -494,7 +527,12 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.skip_blank();
             let digits = self.digits(10)?;
-            size = Some(digits.parse().map_err(|_| self.error_at(start, ParseErrorKind::BinaryTooLarge(MAX_BINARY_LITERAL_BITS)))?);
+            size = Some(digits.parse().map_err(|_| {
+                self.error_at(
+                    start,
+                    ParseErrorKind::BinaryTooLarge(MAX_BINARY_LITERAL_BITS),
+                )
+            })?);
             self.skip_blank();
         }
         let (kind, order, unit) = if self.peek() == Some('/') {
@@ -507,7 +545,8 @@ impl<'a> Parser<'a> {
             SegmentValue::Number(Number::Float(_)) => SegmentType::Float,
             _ => SegmentType::Integer,
         });
-        let bad = |message: String| ParseError::at(self.text, start, ParseErrorKind::BadSegment(message));
+        let bad =
+            |message: String| ParseError::at(self.text, start, ParseErrorKind::BadSegment(message));
         let bit_size = match kind {
             SegmentType::Integer => size.unwrap_or(8).checked_mul(unit.unwrap_or(1)),
             SegmentType::Float => size.unwrap_or(64).checked_mul(unit.unwrap_or(1)),
@@ -515,17 +554,31 @@ impl<'a> Parser<'a> {
                 return Err(bad("utf segments take no size or unit".into()))
             }
             SegmentType::Utf(_) => Some(0),
-            SegmentType::Binary => return Err(bad("binary and bitstring segments cannot be parsed".into())),
+            SegmentType::Binary => {
+                return Err(bad("binary and bitstring segments cannot be parsed".into()))
+            }
         }
-        .ok_or_else(|| self.error_at(start, ParseErrorKind::BinaryTooLarge(MAX_BINARY_LITERAL_BITS)))?;
+        .ok_or_else(|| {
+            self.error_at(
+                start,
+                ParseErrorKind::BinaryTooLarge(MAX_BINARY_LITERAL_BITS),
+            )
+        })?;
         let values: Vec<Number> = match value {
             SegmentValue::Number(n) => vec![n],
-            SegmentValue::Text(codes) => codes.into_iter().map(|c| Number::Integer(BigInt::from(c))).collect(),
+            SegmentValue::Text(codes) => codes
+                .into_iter()
+                .map(|c| Number::Integer(BigInt::from(c)))
+                .collect(),
         };
         for value in values {
             let result = match (kind, value) {
-                (SegmentType::Integer, Number::Integer(i)) => writer.push_integer(&i, bit_size, order),
-                (SegmentType::Integer, Number::Float(_)) => Err(BitsError::Invalid("a float needs the /float type".into())),
+                (SegmentType::Integer, Number::Integer(i)) => {
+                    writer.push_integer(&i, bit_size, order)
+                }
+                (SegmentType::Integer, Number::Float(_)) => {
+                    Err(BitsError::Invalid("a float needs the /float type".into()))
+                }
                 (SegmentType::Float, Number::Float(f)) => writer.push_float(f, bit_size, order),
                 (SegmentType::Float, Number::Integer(i)) => {
                     let f = i.to_string().parse::<f64>().unwrap_or(f64::INFINITY);
@@ -535,14 +588,23 @@ impl<'a> Parser<'a> {
                         Err(BitsError::Invalid("integer too large for a float".into()))
                     }
                 }
-                (SegmentType::Utf(unit_bits), Number::Integer(i)) => writer.push_utf(&i, unit_bits, order),
-                (SegmentType::Utf(_), Number::Float(_)) => Err(BitsError::Invalid("a float is not a codepoint".into())),
-                (SegmentType::Binary, _) => Err(BitsError::Invalid("binary segments cannot be parsed".into())),
+                (SegmentType::Utf(unit_bits), Number::Integer(i)) => {
+                    writer.push_utf(&i, unit_bits, order)
+                }
+                (SegmentType::Utf(_), Number::Float(_)) => {
+                    Err(BitsError::Invalid("a float is not a codepoint".into()))
+                }
+                (SegmentType::Binary, _) => Err(BitsError::Invalid(
+                    "binary segments cannot be parsed".into(),
+                )),
             };
             match result {
                 Ok(()) => {}
                 Err(BitsError::TooLarge) => {
-                    return Err(self.error_at(start, ParseErrorKind::BinaryTooLarge(MAX_BINARY_LITERAL_BITS)))
+                    return Err(self.error_at(
+                        start,
+                        ParseErrorKind::BinaryTooLarge(MAX_BINARY_LITERAL_BITS),
+                    ))
                 }
                 Err(BitsError::Invalid(message)) => return Err(bad(message)),
             }
@@ -559,7 +621,10 @@ impl<'a> Parser<'a> {
             self.skip_blank();
             let start = self.pos;
             let rest = self.rest();
-            let len = rest.char_indices().find(|&(_, c)| !c.is_ascii_alphanumeric() && c != '_').map_or(rest.len(), |(i, _)| i);
+            let len = rest
+                .char_indices()
+                .find(|&(_, c)| !c.is_ascii_alphanumeric() && c != '_')
+                .map_or(rest.len(), |(i, _)| i);
             let word = rest.get(..len).unwrap_or("");
             self.pos += len;
             match word {
@@ -573,7 +638,11 @@ impl<'a> Parser<'a> {
                 "big" => order = Endianness::Big,
                 "little" => order = Endianness::Little,
                 "native" => {
-                    order = if cfg!(target_endian = "little") { Endianness::Little } else { Endianness::Big }
+                    order = if cfg!(target_endian = "little") {
+                        Endianness::Little
+                    } else {
+                        Endianness::Big
+                    }
                 }
                 "unit" => {
                     self.expect(':', "`:` after `unit`")?;
@@ -581,12 +650,20 @@ impl<'a> Parser<'a> {
                     let digits = self.digits(10)?;
                     match digits.parse::<u64>() {
                         Ok(n) if (1..=256).contains(&n) => unit = Some(n),
-                        _ => return Err(self.error_at(start, ParseErrorKind::BadSegment("unit must be 1 to 256".into()))),
+                        _ => {
+                            return Err(self.error_at(
+                                start,
+                                ParseErrorKind::BadSegment("unit must be 1 to 256".into()),
+                            ))
+                        }
                     }
                 }
                 "" => return Err(self.unexpected("a type specifier")),
                 other => {
-                    return Err(self.error_at(start, ParseErrorKind::BadSegment(format!("unknown type specifier `{other}`"))))
+                    return Err(self.error_at(
+                        start,
+                        ParseErrorKind::BadSegment(format!("unknown type specifier `{other}`")),
+                    ))
                 }
             }
             self.skip_blank();

@@ -24,7 +24,12 @@ impl Term {
     /// printable lists and binaries, broken over lines to fit 80 columns. No trailing newline.
     pub fn pretty(&self) -> String {
         match self {
-            Term::List(_) | Term::ImproperList(..) | Term::Tuple(_) | Term::Map(_) | Term::Binary(_) | Term::BitBinary(_) => {}
+            Term::List(_)
+            | Term::ImproperList(..)
+            | Term::Tuple(_)
+            | Term::Map(_)
+            | Term::Binary(_)
+            | Term::BitBinary(_) => {}
             _ => return self.to_string(),
         }
         let node = Node::of(self);
@@ -32,8 +37,15 @@ impl Term {
         if node.len < LINE_LENGTH - column {
             return node.flat();
         }
-        let mut layout = Layout { line: LINE_LENGTH, max: node.len, tag_indent: 1 };
-        layout.tag_indent = [-1, 4].into_iter().find(|&candidate| layout.check(candidate, &node, column, 0, 0).is_ok()).unwrap_or(1);
+        let mut layout = Layout {
+            line: LINE_LENGTH,
+            max: node.len,
+            tag_indent: 1,
+        };
+        layout.tag_indent = [-1, 4]
+            .into_iter()
+            .find(|&candidate| layout.check(candidate, &node, column, 0, 0).is_ok())
+            .unwrap_or(1);
         layout.node(&node, column, (column - 1) as usize, 0, 0)
     }
 }
@@ -75,7 +87,10 @@ fn joined_len<'a>(brackets: i64, parts: impl Iterator<Item = &'a Node>) -> i64 {
 
 impl Node {
     fn text(s: String) -> Node {
-        Node { len: char_len(&s), kind: Kind::Text(s) }
+        Node {
+            len: char_len(&s),
+            kind: Kind::Text(s),
+        }
     }
 
     fn of(term: &Term) -> Node {
@@ -89,19 +104,28 @@ impl Node {
                 }
                 None => {
                     let nodes: Vec<Node> = items.iter().map(Node::of).collect();
-                    Node { len: joined_len(2, nodes.iter()), kind: Kind::List(nodes, None) }
+                    Node {
+                        len: joined_len(2, nodes.iter()),
+                        kind: Kind::List(nodes, None),
+                    }
                 }
             },
             Term::ImproperList(items, tail) => {
                 let nodes: Vec<Node> = items.iter().map(Node::of).collect();
                 let tail = Node::of(tail);
-                Node { len: joined_len(2, nodes.iter()) + 1 + tail.len, kind: Kind::List(nodes, Some(Box::new(tail))) }
+                Node {
+                    len: joined_len(2, nodes.iter()) + 1 + tail.len,
+                    kind: Kind::List(nodes, Some(Box::new(tail))),
+                }
             }
             Term::Tuple(items) if items.is_empty() => Node::text("{}".into()),
             Term::Tuple(items) => {
                 let tagged = items.len() > 1 && matches!(items.first(), Some(Term::Atom(_)));
                 let nodes: Vec<Node> = items.iter().map(Node::of).collect();
-                Node { len: joined_len(2, nodes.iter()), kind: Kind::Tuple(tagged, nodes) }
+                Node {
+                    len: joined_len(2, nodes.iter()),
+                    kind: Kind::Tuple(tagged, nodes),
+                }
             }
             Term::Map(map) if map.is_empty() => Node::text("#{}".into()),
             Term::Map(map) => {
@@ -109,10 +133,16 @@ impl Node {
                     .into_iter()
                     .map(|(k, v)| {
                         let (key, value) = (Node::of(k), Node::of(v));
-                        Node { len: key.len + 4 + value.len, kind: Kind::Pair(Box::new(key), Box::new(value)) }
+                        Node {
+                            len: key.len + 4 + value.len,
+                            kind: Kind::Pair(Box::new(key), Box::new(value)),
+                        }
                     })
                     .collect();
-                Node { len: joined_len(3, pairs.iter()), kind: Kind::Map(pairs) }
+                Node {
+                    len: joined_len(3, pairs.iter()),
+                    kind: Kind::Map(pairs),
+                }
             }
             Term::Binary(bytes) if bytes.is_empty() => Node::text("<<>>".into()),
             Term::Binary(bytes) if bytes.iter().all(|&b| is_printable_latin1(u32::from(b))) => {
@@ -128,8 +158,15 @@ impl Node {
                     _ => write_atomic(&mut s, term),
                 }
                 let inner = s.trim_start_matches("<<").trim_end_matches(">>");
-                let segments: Vec<String> = inner.split(',').filter(|p| !p.is_empty()).map(str::to_string).collect();
-                Node { len: char_len(&s), kind: Kind::Bits(segments) }
+                let segments: Vec<String> = inner
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                Node {
+                    len: char_len(&s),
+                    kind: Kind::Bits(segments),
+                }
             }
             other => {
                 let mut s = String::new();
@@ -204,7 +241,10 @@ fn printable_string(items: &[Term]) -> Option<Vec<char>> {
     items
         .iter()
         .map(|item| match item {
-            Term::Int(i) => u32::try_from(*i).ok().filter(|&c| is_printable_latin1(c)).and_then(char::from_u32),
+            Term::Int(i) => u32::try_from(*i)
+                .ok()
+                .filter(|&c| is_printable_latin1(c))
+                .and_then(char::from_u32),
             _ => None,
         })
         .collect()
@@ -243,7 +283,7 @@ impl Layout {
     fn fits_after(&self, len: i64, column: i64, depth: i64, written: i64) -> bool {
         let with_comma = 1 + len;
         if depth == 0 {
-            with_comma + 1 < self.line - column && written + with_comma + 1 <= self.max
+            with_comma + 1 < self.line - column && written + with_comma < self.max
         } else {
             with_comma < self.line - column - depth && written + with_comma + depth <= self.max
         }
@@ -263,14 +303,30 @@ impl Layout {
         }
         match &node.kind {
             Kind::List(items, tail) => {
-                let inner = self.elements(items, tail.as_deref(), column + 1, indent + 1, depth, written + 1);
+                let inner = self.elements(
+                    items,
+                    tail.as_deref(),
+                    column + 1,
+                    indent + 1,
+                    depth,
+                    written + 1,
+                );
                 format!("[{inner}]")
             }
-            Kind::Tuple(true, items) => format!("{{{}}}", self.tagged(items, column, indent, depth, written + 1)),
+            Kind::Tuple(true, items) => format!(
+                "{{{}}}",
+                self.tagged(items, column, indent, depth, written + 1)
+            ),
             Kind::Tuple(false, items) => {
-                format!("{{{}}}", self.elements(items, None, column + 1, indent + 1, depth, written + 1))
+                format!(
+                    "{{{}}}",
+                    self.elements(items, None, column + 1, indent + 1, depth, written + 1)
+                )
             }
-            Kind::Map(pairs) => format!("#{{{}}}", self.pairs(pairs, column + 2, indent + 2, depth, written + 1)),
+            Kind::Map(pairs) => format!(
+                "#{{{}}}",
+                self.pairs(pairs, column + 2, indent + 2, depth, written + 1)
+            ),
             Kind::Bits(segments) => self.bits(segments, column + 2, indent + 2, depth, written),
             Kind::Text(_) | Kind::Pair(..) => node.flat(),
         }
@@ -278,7 +334,14 @@ impl Layout {
 
     /// One element at the start of its line: returns its text and the width it takes (the
     /// whole line when it broke or is structured, so that the next element starts a new line).
-    fn element(&self, node: &Node, column: i64, indent: usize, depth: i64, written: i64) -> (String, i64) {
+    fn element(
+        &self,
+        node: &Node,
+        column: i64,
+        indent: usize,
+        depth: i64,
+        written: i64,
+    ) -> (String, i64) {
         if node.atomic() && self.fits(node, column, depth, written) {
             (node.flat(), node.len)
         } else {
@@ -286,19 +349,44 @@ impl Layout {
         }
     }
 
-    fn elements(&self, items: &[Node], tail: Option<&Node>, column: i64, indent: usize, depth: i64, written: i64) -> String {
+    fn elements(
+        &self,
+        items: &[Node],
+        tail: Option<&Node>,
+        column: i64,
+        indent: usize,
+        depth: i64,
+        written: i64,
+    ) -> String {
         let Some((first, rest)) = items.split_first() else {
             return String::new();
         };
         let first_depth = if rest.is_empty() { depth + 1 } else { 0 };
         let (mut out, width) = self.element(first, column, indent, first_depth, written);
-        out.push_str(&self.rest(rest, tail, column, column + width, indent, depth, written + width));
+        out.push_str(&self.rest(
+            rest,
+            tail,
+            column,
+            column + width,
+            indent,
+            depth,
+            written + width,
+        ));
         out
     }
 
     /// The elements after the first, each preceded by a comma, then the tail of an improper list.
     #[allow(clippy::too_many_arguments)]
-    fn rest(&self, items: &[Node], tail: Option<&Node>, start: i64, mut column: i64, indent: usize, depth: i64, mut written: i64) -> String {
+    fn rest(
+        &self,
+        items: &[Node],
+        tail: Option<&Node>,
+        start: i64,
+        mut column: i64,
+        indent: usize,
+        depth: i64,
+        mut written: i64,
+    ) -> String {
         let mut out = String::new();
         for (i, item) in items.iter().enumerate() {
             let item_depth = closing_depth(i, items.len(), depth);
@@ -319,7 +407,10 @@ impl Layout {
         if let Some(tail) = tail {
             let tail_depth = depth + 1;
             out.push('|');
-            if tail.atomic() && tail.len + 1 < self.line - column - tail_depth && tail.len + 1 + written + tail_depth <= self.max {
+            if tail.atomic()
+                && tail.len + 1 < self.line - column - tail_depth
+                && tail.len + 1 + written + tail_depth <= self.max
+            {
                 tail.push_flat(&mut out);
             } else {
                 out.push('\n');
@@ -330,7 +421,14 @@ impl Layout {
         out
     }
 
-    fn tagged(&self, items: &[Node], column: i64, indent: usize, depth: i64, written: i64) -> String {
+    fn tagged(
+        &self,
+        items: &[Node],
+        column: i64,
+        indent: usize,
+        depth: i64,
+        written: i64,
+    ) -> String {
         let Some((tag, rest)) = items.split_first() else {
             return String::new();
         };
@@ -340,10 +438,25 @@ impl Layout {
         if self.tag_indent > 0 && tag_indent > self.tag_indent {
             let start = column + self.tag_indent;
             let inner_indent = indent + self.tag_indent as usize;
-            out.push_str(&self.rest(rest, None, start, tag_column, inner_indent, depth, written + tag.len));
+            out.push_str(&self.rest(
+                rest,
+                None,
+                start,
+                tag_column,
+                inner_indent,
+                depth,
+                written + tag.len,
+            ));
         } else {
             out.push(',');
-            out.push_str(&self.elements(rest, None, tag_column, indent + tag_indent as usize, depth, written + tag.len + 1));
+            out.push_str(&self.elements(
+                rest,
+                None,
+                tag_column,
+                indent + tag_indent as usize,
+                depth,
+                written + tag.len + 1,
+            ));
         }
         out
     }
@@ -375,9 +488,19 @@ impl Layout {
         out
     }
 
-    fn pair(&self, pair: &Node, column: i64, indent: usize, depth: i64, written: i64) -> (String, i64) {
+    fn pair(
+        &self,
+        pair: &Node,
+        column: i64,
+        indent: usize,
+        depth: i64,
+        written: i64,
+    ) -> (String, i64) {
         if self.fits(pair, column, depth, written) {
-            return (pair.flat(), if pair.atomic() { pair.len } else { self.line });
+            return (
+                pair.flat(),
+                if pair.atomic() { pair.len } else { self.line },
+            );
         }
         let Kind::Pair(key, value) = &pair.kind else {
             return (pair.flat(), self.line);
@@ -391,7 +514,14 @@ impl Layout {
     }
 
     /// A non-printable binary too long for its line: segments wrap, aligned after `<<`.
-    fn bits(&self, segments: &[String], column: i64, indent: usize, depth: i64, written: i64) -> String {
+    fn bits(
+        &self,
+        segments: &[String],
+        column: i64,
+        indent: usize,
+        depth: i64,
+        written: i64,
+    ) -> String {
         let width = 8.max((self.line - column).min(self.max - 4 - written) - depth);
         let mut out = String::from("<<");
         let mut room = width;
@@ -420,33 +550,68 @@ impl Layout {
 
     /// OTP's feasibility check for a tag indentation: `Err` when some line would start too far
     /// right. Mirrors `node` without producing text.
-    fn check(&self, indent: i64, node: &Node, column: i64, depth: i64, written: i64) -> Result<(), TooFar> {
+    fn check(
+        &self,
+        indent: i64,
+        node: &Node,
+        column: i64,
+        depth: i64,
+        written: i64,
+    ) -> Result<(), TooFar> {
         if self.fits(node, column, depth, written) {
             return Ok(());
         }
         match &node.kind {
-            Kind::List(items, tail) => self.check_elements(indent, items, tail.as_deref(), column + 1, depth, written + 1),
+            Kind::List(items, tail) => self.check_elements(
+                indent,
+                items,
+                tail.as_deref(),
+                column + 1,
+                depth,
+                written + 1,
+            ),
             Kind::Tuple(true, items) => {
-                let Some((tag, rest)) = items.split_first() else { return Ok(()) };
+                let Some((tag, rest)) = items.split_first() else {
+                    return Ok(());
+                };
                 let tag_indent = tag.len + 2;
                 let tag_column = column + tag_indent;
                 if indent > 0 && tag_indent > indent {
                     let start = column + indent;
                     if self.max + start <= self.line || start <= self.line / 2 {
-                        self.check_rest(indent, rest, None, start, tag_column, depth, written + 1 + tag.len)
+                        self.check_rest(
+                            indent,
+                            rest,
+                            None,
+                            start,
+                            tag_column,
+                            depth,
+                            written + 1 + tag.len,
+                        )
                     } else {
                         Err(TooFar)
                     }
                 } else if self.max + tag_column < self.line || tag_column < self.line / 2 {
-                    self.check_elements(indent, rest, None, tag_column, depth, written + 1 + tag.len + 1)
+                    self.check_elements(
+                        indent,
+                        rest,
+                        None,
+                        tag_column,
+                        depth,
+                        written + 1 + tag.len + 1,
+                    )
                 } else {
                     Err(TooFar)
                 }
             }
-            Kind::Tuple(false, items) => self.check_elements(indent, items, None, column + 1, depth, written + 1),
+            Kind::Tuple(false, items) => {
+                self.check_elements(indent, items, None, column + 1, depth, written + 1)
+            }
             Kind::Map(pairs) => {
                 let start = column + 2;
-                let Some((first, rest)) = pairs.split_first() else { return Ok(()) };
+                let Some((first, rest)) = pairs.split_first() else {
+                    return Ok(());
+                };
                 let first_depth = if rest.is_empty() { depth + 1 } else { 0 };
                 let width = self.check_pair(indent, first, start, first_depth, written + 2)?;
                 let mut col = start + width;
@@ -468,7 +633,14 @@ impl Layout {
         }
     }
 
-    fn check_pair(&self, indent: i64, pair: &Node, column: i64, depth: i64, written: i64) -> Result<i64, TooFar> {
+    fn check_pair(
+        &self,
+        indent: i64,
+        pair: &Node,
+        column: i64,
+        depth: i64,
+        written: i64,
+    ) -> Result<i64, TooFar> {
         if self.fits(pair, column, depth, written) {
             return Ok(if pair.atomic() { pair.len } else { self.line });
         }
@@ -480,7 +652,14 @@ impl Layout {
         Ok(self.line)
     }
 
-    fn check_element(&self, indent: i64, node: &Node, column: i64, depth: i64, written: i64) -> Result<i64, TooFar> {
+    fn check_element(
+        &self,
+        indent: i64,
+        node: &Node,
+        column: i64,
+        depth: i64,
+        written: i64,
+    ) -> Result<i64, TooFar> {
         if node.atomic() && self.fits(node, column, depth, written) {
             Ok(node.len)
         } else {
@@ -489,15 +668,42 @@ impl Layout {
         }
     }
 
-    fn check_elements(&self, indent: i64, items: &[Node], tail: Option<&Node>, column: i64, depth: i64, written: i64) -> Result<(), TooFar> {
-        let Some((first, rest)) = items.split_first() else { return Ok(()) };
+    fn check_elements(
+        &self,
+        indent: i64,
+        items: &[Node],
+        tail: Option<&Node>,
+        column: i64,
+        depth: i64,
+        written: i64,
+    ) -> Result<(), TooFar> {
+        let Some((first, rest)) = items.split_first() else {
+            return Ok(());
+        };
         let first_depth = if rest.is_empty() { depth + 1 } else { 0 };
         let width = self.check_element(indent, first, column, first_depth, written)?;
-        self.check_rest(indent, rest, tail, column, column + width, depth, written + width)
+        self.check_rest(
+            indent,
+            rest,
+            tail,
+            column,
+            column + width,
+            depth,
+            written + width,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn check_rest(&self, indent: i64, items: &[Node], tail: Option<&Node>, start: i64, mut column: i64, depth: i64, mut written: i64) -> Result<(), TooFar> {
+    fn check_rest(
+        &self,
+        indent: i64,
+        items: &[Node],
+        tail: Option<&Node>,
+        start: i64,
+        mut column: i64,
+        depth: i64,
+        mut written: i64,
+    ) -> Result<(), TooFar> {
         for (i, item) in items.iter().enumerate() {
             let item_depth = closing_depth(i, items.len(), depth);
             if item.atomic() && self.fits_after(item.len, column, item_depth, written) {
@@ -511,7 +717,10 @@ impl Layout {
         }
         if let Some(tail) = tail {
             let tail_depth = depth + 1;
-            if !(tail.atomic() && tail.len + 1 < self.line - column - tail_depth && tail.len + 1 + written + tail_depth <= self.max) {
+            if !(tail.atomic()
+                && tail.len + 1 < self.line - column - tail_depth
+                && tail.len + 1 + written + tail_depth <= self.max)
+            {
                 self.check(indent, tail, column, tail_depth, 0)?;
             }
         }

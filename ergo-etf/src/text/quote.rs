@@ -7,9 +7,9 @@
 /// Words `erl_scan` reserves in OTP 25 (without optional features): an atom with one of these
 /// names must be quoted.
 pub(crate) const RESERVED_WORDS: &[&str] = &[
-    "after", "and", "andalso", "band", "begin", "bnot", "bor", "bsl", "bsr", "bxor", "case", "catch",
-    "cond", "div", "end", "fun", "if", "let", "not", "of", "or", "orelse", "receive", "rem", "try",
-    "when", "xor",
+    "after", "and", "andalso", "band", "begin", "bnot", "bor", "bsl", "bsr", "bxor", "case",
+    "catch", "cond", "div", "end", "fun", "if", "let", "not", "of", "or", "orelse", "receive",
+    "rem", "try", "when", "xor",
 ];
 
 /// Whether `c` may start an unquoted atom: a latin-1 lowercase letter.
@@ -31,7 +31,9 @@ pub(crate) fn is_name_char(c: char) -> bool {
 pub(crate) fn atom_needs_quotes(text: &str) -> bool {
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) if is_atom_start(first) => !chars.all(is_name_char) || RESERVED_WORDS.contains(&text),
+        Some(first) if is_atom_start(first) => {
+            !chars.all(is_name_char) || RESERVED_WORDS.contains(&text)
+        }
         _ => true,
     }
 }

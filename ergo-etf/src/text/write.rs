@@ -31,7 +31,11 @@ impl fmt::Display for Term {
 pub(crate) fn write_term(out: &mut String, term: &Term) {
     match term {
         Term::List(items) | Term::Tuple(items) | Term::ImproperList(items, _) => {
-            let (open, close) = if matches!(term, Term::Tuple(_)) { ('{', '}') } else { ('[', ']') };
+            let (open, close) = if matches!(term, Term::Tuple(_)) {
+                ('{', '}')
+            } else {
+                ('[', ']')
+            };
             out.push(open);
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -74,7 +78,10 @@ pub(crate) fn write_atomic(out: &mut String, term: &Term) {
         }
         Term::Float(x) => out.push_str(&format_float(*x)),
         Term::Binary(bytes) => write_bits(out, bytes, 8),
-        Term::BitBinary(BitBinary { bytes, bits_in_last }) => write_bits(out, bytes, *bits_in_last),
+        Term::BitBinary(BitBinary {
+            bytes,
+            bits_in_last,
+        }) => write_bits(out, bytes, *bits_in_last),
         Term::Pid(pid) => {
             let _ = write!(out, "<0.{}.{}>", pid.id, pid.serial);
         }
@@ -102,7 +109,9 @@ pub(crate) fn write_atomic(out: &mut String, term: &Term) {
             push_atom(out, export.function.as_str());
             let _ = write!(out, "/{}", export.arity);
         }
-        Term::List(_) | Term::Tuple(_) | Term::ImproperList(..) | Term::Map(_) => write_term(out, term),
+        Term::List(_) | Term::Tuple(_) | Term::ImproperList(..) | Term::Map(_) => {
+            write_term(out, term)
+        }
     }
 }
 
@@ -136,14 +145,19 @@ pub(crate) fn map_entries_in_print_order(map: &Map) -> Vec<(&Term, &Term)> {
 pub(crate) fn map_key_order(a: &Term, b: &Term) -> Ordering {
     let is_int = |t: &Term| matches!(t, Term::Int(_) | Term::BigInt(_));
     match (a, b) {
-        (Term::Int(_) | Term::BigInt(_) | Term::Float(_), Term::Int(_) | Term::BigInt(_) | Term::Float(_)) => {
-            match (is_int(a), is_int(b)) {
-                (true, false) => Ordering::Less,
-                (false, true) => Ordering::Greater,
-                _ => a.cmp(b),
-            }
-        }
-        (Term::Tuple(x), Term::Tuple(y)) => x.len().cmp(&y.len()).then_with(|| elementwise(x, y)).then_with(|| a.cmp(b)),
+        (
+            Term::Int(_) | Term::BigInt(_) | Term::Float(_),
+            Term::Int(_) | Term::BigInt(_) | Term::Float(_),
+        ) => match (is_int(a), is_int(b)) {
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            _ => a.cmp(b),
+        },
+        (Term::Tuple(x), Term::Tuple(y)) => x
+            .len()
+            .cmp(&y.len())
+            .then_with(|| elementwise(x, y))
+            .then_with(|| a.cmp(b)),
         (Term::List(x) | Term::ImproperList(x, _), Term::List(y) | Term::ImproperList(y, _)) => {
             elementwise(x, y).then_with(|| a.cmp(b))
         }
@@ -152,5 +166,9 @@ pub(crate) fn map_key_order(a: &Term, b: &Term) -> Ordering {
 }
 
 fn elementwise(x: &[Term], y: &[Term]) -> Ordering {
-    x.iter().zip(y).map(|(p, q)| map_key_order(p, q)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
+    x.iter()
+        .zip(y)
+        .map(|(p, q)| map_key_order(p, q))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
 }

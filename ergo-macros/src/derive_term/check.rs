@@ -37,11 +37,18 @@ pub fn container(cx: &mut Ctxt, c: &Container) {
                     Some(n) => format!("a tuple {{{name}, ...}} of arity {n}"),
                 };
                 if shapes.insert((name, arity), span).is_some() {
-                    cx.error(span, format!("two variants are encoded as {shape_text}; rename one"));
+                    cx.error(
+                        span,
+                        format!("two variants are encoded as {shape_text}; rename one"),
+                    );
                 }
                 for f in &v.fields {
                     field(cx, f);
-                    positional_field(cx, f, "an enum variant's fields are positional in its tuple");
+                    positional_field(
+                        cx,
+                        f,
+                        "an enum variant's fields are positional in its tuple",
+                    );
                 }
             }
         }
@@ -78,7 +85,10 @@ fn attribute_combinations(cx: &mut Ctxt, c: &Container) {
         return;
     }
     if let (Some(map), Some(_)) = (a.map, &a.elixir_struct) {
-        cx.error(map, "`map` and `elixir_struct` conflict: elixir_struct already encodes as a map");
+        cx.error(
+            map,
+            "`map` and `elixir_struct` conflict: elixir_struct already encodes as a map",
+        );
     }
     if let Some(transparent) = a.transparent {
         for (present, name) in [
@@ -95,7 +105,10 @@ fn attribute_combinations(cx: &mut Ctxt, c: &Container) {
     }
     if let Some(tag) = &a.tag {
         if a.map.is_some() || a.elixir_struct.is_some() {
-            cx.error(tag.span, "`tag` has no effect on a map encoding (use elixir_struct for a __struct__ key)");
+            cx.error(
+                tag.span,
+                "`tag` has no effect on a map encoding (use elixir_struct for a __struct__ key)",
+            );
         }
     }
     if let Some(register) = a.register {
@@ -105,15 +118,28 @@ fn attribute_combinations(cx: &mut Ctxt, c: &Container) {
     }
     if let Data::Struct(style, _) = &c.data {
         if *style != Style::Named {
-            let kind = if *style == Style::Tuple { "tuple struct" } else { "unit struct" };
+            let kind = if *style == Style::Tuple {
+                "tuple struct"
+            } else {
+                "unit struct"
+            };
             if let Some(map) = a.map {
-                cx.error(map, format!("`map` needs named fields to use as keys; this is a {kind}"));
+                cx.error(
+                    map,
+                    format!("`map` needs named fields to use as keys; this is a {kind}"),
+                );
             }
             if let Some(ex) = &a.elixir_struct {
-                cx.error(ex.span, format!("`elixir_struct` needs named fields to use as keys; this is a {kind}"));
+                cx.error(
+                    ex.span,
+                    format!("`elixir_struct` needs named fields to use as keys; this is a {kind}"),
+                );
             }
             if let Some(rule) = &a.rename_all {
-                cx.error(rule.span, format!("`rename_all` renames named fields or variants; this is a {kind}"));
+                cx.error(
+                    rule.span,
+                    format!("`rename_all` renames named fields or variants; this is a {kind}"),
+                );
             }
         }
     }
@@ -124,7 +150,10 @@ fn atom_text(cx: &mut Ctxt, text: &Spanned<String>, what: &str) {
     if chars == 0 {
         cx.error(text.span, format!("{what} must not be empty"));
     } else if chars > MAX_ATOM_CHARS {
-        cx.error(text.span, format!("{what} has {chars} characters; an atom has at most {MAX_ATOM_CHARS}"));
+        cx.error(
+            text.span,
+            format!("{what} has {chars} characters; an atom has at most {MAX_ATOM_CHARS}"),
+        );
     }
 }
 
@@ -176,7 +205,11 @@ fn struct_fields(cx: &mut Ctxt, c: &Container, style: Style, fields: &[Field]) {
             );
         }
         for f in fields {
-            positional_field(cx, f, "a transparent struct is its field's term, with no key");
+            positional_field(
+                cx,
+                f,
+                "a transparent struct is its field's term, with no key",
+            );
         }
         return;
     }
@@ -203,15 +236,25 @@ fn field(cx: &mut Ctxt, f: &Field) {
             let ty = &f.ty;
             cx.error(
                 charlist,
-                format!("`charlist` applies to `String` fields; this field is `{}`", quote::quote!(#ty)),
+                format!(
+                    "`charlist` applies to `String` fields; this field is `{}`",
+                    type_text(ty)
+                ),
             );
         }
     }
     if let Some(skip) = f.skip {
         if f.rename.is_some() || f.charlist.is_some() {
-            cx.error(skip, "`skip` conflicts with `rename` and `charlist`: a skipped field is not encoded");
+            cx.error(
+                skip,
+                "`skip` conflicts with `rename` and `charlist`: a skipped field is not encoded",
+            );
         }
-        if let Some(Spanned { value: DefaultValue::Trait, span }) = &f.default {
+        if let Some(Spanned {
+            value: DefaultValue::Trait,
+            span,
+        }) = &f.default
+        {
             cx.error(*span, "`default` is redundant with `skip` (a skipped field is always Default::default(); use default = \"path\" for another value)");
         }
     }
@@ -237,9 +280,23 @@ fn positional_field(cx: &mut Ctxt, f: &Field, why: &str) {
 
 fn is_string(ty: &syn::Type) -> bool {
     match ty {
-        syn::Type::Path(p) if p.qself.is_none() => {
-            p.path.segments.last().is_some_and(|s| s.ident == "String" && s.arguments.is_empty())
-        }
+        syn::Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "String" && s.arguments.is_empty()),
         _ => false,
     }
+}
+
+/// A type as the user would write it (`Vec<String>`, not `Vec < String >`).
+fn type_text(ty: &syn::Type) -> String {
+    quote::quote!(#ty)
+        .to_string()
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace(" :: ", "::")
+        .replace("& ", "&")
 }

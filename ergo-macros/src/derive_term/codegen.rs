@@ -25,15 +25,15 @@ pub fn expand(c: &Container) -> TokenStream {
     }
 }
 
-/// `impl<..> Trait for Type<..> where each type parameter: Trait`.
-fn impl_header(c: &Container, trait_path: TokenStream) -> TokenStream {
+/// `impl<..> Trait for Type<..> where each type parameter: Bound`.
+fn impl_header(c: &Container, trait_path: TokenStream, bound: TokenStream) -> TokenStream {
     let ident = &c.ident;
     let mut generics = c.generics.clone();
     let params: Vec<syn::Ident> = generics.type_params().map(|p| p.ident.clone()).collect();
     {
         let where_clause = generics.make_where_clause();
         for p in params {
-            where_clause.predicates.push(syn::parse_quote!(#p: #trait_path));
+            where_clause.predicates.push(syn::parse_quote!(#p: #bound));
         }
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
@@ -68,7 +68,10 @@ fn decode_field(f: &Field, owner: &str, value: TokenStream) -> TokenStream {
 
 fn default_value(f: &Field) -> TokenStream {
     match &f.default {
-        Some(Spanned { value: DefaultValue::Path(path), .. }) => quote! { #path() },
+        Some(Spanned {
+            value: DefaultValue::Path(path),
+            ..
+        }) => quote! { #path() },
         _ => quote! { ::core::default::Default::default() },
     }
 }
@@ -84,13 +87,17 @@ fn is_map_like(c: &Container) -> bool {
 fn record_expected(tag: &str, style: Style, fields: &[Field]) -> String {
     let mut parts = vec![tag.to_owned()];
     for f in encoded(fields) {
-        parts.push(if style == Style::Named { f.name.clone() } else { "_".to_owned() });
+        parts.push(if style == Style::Named {
+            f.name.clone()
+        } else {
+            "_".to_owned()
+        });
     }
     format!("{{{}}}", parts.join(", "))
 }
 
 fn into_term_impl(c: &Container) -> TokenStream {
-    let header = impl_header(c, quote!(::ergo::IntoTerm));
+    let header = impl_header(c, quote!(::ergo::IntoTerm), quote!(::ergo::IntoTerm));
     let body = match &c.data {
         Data::Struct(style, fields) => struct_into(c, *style, fields),
         Data::Enum(variants) => enum_into(c, variants),
@@ -123,7 +130,8 @@ fn struct_into(c: &Container, style: Style, fields: &[Field]) -> TokenStream {
             let value = encode_field(f, quote!(self.#m));
             quote! { (::ergo::Term::atom(#key), #value) }
         });
-        let module = elixir_module(c).map(|m| quote! { (::ergo::Term::atom("__struct__"), ::ergo::Term::atom(#m)), });
+        let module = elixir_module(c)
+            .map(|m| quote! { (::ergo::Term::atom("__struct__"), ::ergo::Term::atom(#m)), });
         return quote! {
             ::ergo::Term::Map(::ergo::Map::from_pairs(::std::vec![#module #(#pairs),*]))
         };
@@ -150,15 +158,25 @@ fn enum_into(c: &Container, variants: &[Variant]) -> TokenStream {
         if v.style == Style::Unit {
             return quote! { Self::#ident => ::ergo::Term::atom(#name), };
         }
-        let pattern = v.fields.iter().enumerate().filter(|(_, f)| f.is_encoded()).map(|(i, f)| {
-            let m = &f.member;
-            let b = binding(i);
-            quote! { #m: #b }
-        });
-        let elems = v.fields.iter().enumerate().filter(|(_, f)| f.is_encoded()).map(|(i, f)| {
-            let b = binding(i);
-            encode_field(f, quote!(#b))
-        });
+        let pattern = v
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.is_encoded())
+            .map(|(i, f)| {
+                let m = &f.member;
+                let b = binding(i);
+                quote! { #m: #b }
+            });
+        let elems = v
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.is_encoded())
+            .map(|(i, f)| {
+                let b = binding(i);
+                encode_field(f, quote!(#b))
+            });
         quote! {
             Self::#ident { #(#pattern,)* .. } =>
                 ::ergo::Term::Tuple(::std::vec![::ergo::Term::atom(#name), #(#elems),*]),
@@ -172,7 +190,7 @@ fn enum_into(c: &Container, variants: &[Variant]) -> TokenStream {
 }
 
 fn from_term_impl(c: &Container) -> TokenStream {
-    let header = impl_header(c, quote!(::ergo::FromTerm));
+    let header = impl_header(c, quote!(::ergo::FromTerm), quote!(::ergo::FromTerm));
     let body = match &c.data {
         Data::Struct(style, fields) => struct_from(c, *style, fields),
         Data::Enum(variants) => enum_from(c, variants),
@@ -195,7 +213,11 @@ fn positional_inits(fields: &[Field], owner: &str) -> Vec<TokenStream> {
         .map(|f| {
             let m = &f.member;
             if f.is_encoded() {
-                let value = decode_field(f, owner, quote! { __elems.next().unwrap_or_else(::ergo::Term::nil) });
+                let value = decode_field(
+                    f,
+                    owner,
+                    quote! { __elems.next().unwrap_or_else(::ergo::Term::nil) },
+                );
                 quote! { #m: #value }
             } else {
                 let value = default_value(f);
@@ -210,7 +232,11 @@ fn struct_from(c: &Container, style: Style, fields: &[Field]) -> TokenStream {
     if c.attrs.transparent.is_some() {
         let inits = fields.iter().map(|f| {
             let m = &f.member;
-            let value = if f.is_encoded() { decode_field(f, &name, quote!(__term)) } else { default_value(f) };
+            let value = if f.is_encoded() {
+                decode_field(f, &name, quote!(__term))
+            } else {
+                default_value(f)
+            };
             quote! { #m: #value }
         });
         return quote! { ::core::result::Result::Ok(Self { #(#inits),* }) };
@@ -308,8 +334,11 @@ fn enum_from(c: &Container, variants: &[Variant]) -> TokenStream {
         }
     };
 
-    let tuple_variants: Vec<(usize, &Variant)> =
-        variants.iter().filter(|v| v.style != Style::Unit).enumerate().collect();
+    let tuple_variants: Vec<(usize, &Variant)> = variants
+        .iter()
+        .filter(|v| v.style != Style::Unit)
+        .enumerate()
+        .collect();
     let tuple_arm = if tuple_variants.is_empty() {
         quote! {}
     } else {
@@ -366,7 +395,7 @@ fn from_fields_impl(c: &Container) -> TokenStream {
         return quote! {};
     }
     let name = c.name();
-    let header = impl_header(c, quote!(::ergo::FromFields));
+    let header = impl_header(c, quote!(::ergo::FromFields), quote!(::ergo::FromTerm));
     let inits = fields.iter().map(|f| {
         let m = &f.member;
         if !f.is_encoded() {

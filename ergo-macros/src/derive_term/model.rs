@@ -177,7 +177,10 @@ pub fn split_words(ident: &str) -> Vec<String> {
         if c.is_uppercase() && !current.is_empty() {
             let prev = chars[i - 1];
             let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_is_lower) {
+            if prev.is_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_uppercase() && next_is_lower)
+            {
                 words.push(std::mem::take(&mut current));
             }
         }
@@ -207,7 +210,9 @@ impl Container {
     pub fn field_key(&self, field: &Field) -> String {
         match (&field.rename, &self.attrs.rename_all) {
             (Some(rename), _) => rename.value.clone(),
-            (None, Some(rule)) if matches!(self.data, Data::Struct(..)) => rule.value.apply(&field.name),
+            (None, Some(rule)) if matches!(self.data, Data::Struct(..)) => {
+                rule.value.apply(&field.name)
+            }
             _ => field.name.clone(),
         }
     }
@@ -217,7 +222,11 @@ impl Container {
         match &variant.rename {
             Some(rename) => rename.value.clone(),
             None => {
-                let rule = self.attrs.rename_all.as_ref().map_or(RenameRule::Snake, |r| r.value);
+                let rule = self
+                    .attrs
+                    .rename_all
+                    .as_ref()
+                    .map_or(RenameRule::Snake, |r| r.value);
                 rule.apply(&variant.ident.to_string())
             }
         }
@@ -234,4 +243,35 @@ impl Field {
 /// The fields that are encoded, in order.
 pub fn encoded(fields: &[Field]) -> impl Iterator<Item = &Field> {
     fields.iter().filter(|f| f.is_encoded())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_at_case_changes_underscores_and_acronyms() {
+        assert_eq!(split_words("UserProfile"), ["user", "profile"]);
+        assert_eq!(split_words("HTTPServer"), ["http", "server"]);
+        assert_eq!(split_words("user_id"), ["user", "id"]);
+        assert_eq!(split_words("V2Thing"), ["v2", "thing"]);
+        assert_eq!(split_words("Get"), ["get"]);
+    }
+
+    #[test]
+    fn rename_rules() {
+        let cases = [
+            (RenameRule::Snake, "user_profile"),
+            (RenameRule::Lower, "userprofile"),
+            (RenameRule::Upper, "USERPROFILE"),
+            (RenameRule::Camel, "userProfile"),
+            (RenameRule::Pascal, "UserProfile"),
+            (RenameRule::ScreamingSnake, "USER_PROFILE"),
+            (RenameRule::Kebab, "user-profile"),
+        ];
+        for (rule, expected) in cases {
+            assert_eq!(rule.apply("UserProfile"), expected, "{rule:?}");
+            assert_eq!(rule.apply("user_profile"), expected, "{rule:?}");
+        }
+    }
 }

@@ -29,7 +29,12 @@ pub fn container(cx: &mut Ctxt, input: &DeriveInput) -> Option<Container> {
             return None;
         }
     };
-    Some(Container { ident: input.ident.clone(), generics: input.generics.clone(), attrs, data })
+    Some(Container {
+        ident: input.ident.clone(),
+        generics: input.generics.clone(),
+        attrs,
+        data,
+    })
 }
 
 fn term_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
@@ -38,7 +43,10 @@ fn term_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
 
 fn lit_str(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Spanned<String>> {
     let lit: LitStr = meta.value()?.parse()?;
-    Ok(Spanned { value: lit.value(), span: lit.span() })
+    Ok(Spanned {
+        value: lit.value(),
+        span: lit.span(),
+    })
 }
 
 fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, name: &str, span: Span) {
@@ -50,7 +58,8 @@ fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, name: &str, span: 
 }
 
 fn path_name(path: &syn::Path) -> String {
-    path.get_ident().map_or_else(|| quote::quote!(#path).to_string(), |i| i.to_string())
+    path.get_ident()
+        .map_or_else(|| quote::quote!(#path).to_string(), |i| i.to_string())
 }
 
 fn container_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
@@ -134,7 +143,10 @@ fn variant(cx: &mut Ctxt, v: &syn::Variant) -> Variant {
                 }
                 _ => {
                     skip_value(&meta)?;
-                    cx.error(span, format!("unknown term attribute `{name}` on a variant; expected rename"));
+                    cx.error(
+                        span,
+                        format!("unknown term attribute `{name}` on a variant; expected rename"),
+                    );
                 }
             }
             Ok(())
@@ -144,7 +156,12 @@ fn variant(cx: &mut Ctxt, v: &syn::Variant) -> Variant {
         }
     }
     let (style, fields) = fields(cx, &v.fields);
-    Variant { ident: v.ident.clone(), rename, style, fields }
+    Variant {
+        ident: v.ident.clone(),
+        rename,
+        style,
+        fields,
+    }
 }
 
 fn fields(cx: &mut Ctxt, fields: &syn::Fields) -> (Style, Vec<Field>) {
@@ -153,7 +170,11 @@ fn fields(cx: &mut Ctxt, fields: &syn::Fields) -> (Style, Vec<Field>) {
         syn::Fields::Unnamed(_) => Style::Tuple,
         syn::Fields::Unit => Style::Unit,
     };
-    let parsed = fields.iter().enumerate().map(|(i, f)| field(cx, i, f)).collect();
+    let parsed = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| field(cx, i, f))
+        .collect();
     (style, parsed)
 }
 
@@ -164,7 +185,13 @@ fn field(cx: &mut Ctxt, index: usize, f: &syn::Field) -> Field {
             let name = text.strip_prefix("r#").unwrap_or(&text).to_owned();
             (syn::Member::Named(ident.clone()), name)
         }
-        None => (syn::Member::Unnamed(syn::Index { index: index as u32, span: f.ty.span() }), index.to_string()),
+        None => (
+            syn::Member::Unnamed(syn::Index {
+                index: index as u32,
+                span: f.ty.span(),
+            }),
+            index.to_string(),
+        ),
     };
     let mut out = Field {
         member,

@@ -1,0 +1,178 @@
+//! Events: local pub/sub owned by a producer process. A producer registers a named event and
+//! publishes to it; subscribers get `{event, Name, Message}` and, when the producer exits or
+//! unregisters the event, `{'DOWN', Ref, event, Name, Reason}` (like a monitor). Owns the event
+//! registry; must not touch the process table except through `Node`'s methods.
+
+use ergo_etf::{Atom, ConvertError, FromTerm, IntoTerm, Pid, Reference, Term};
+
+use crate::node::{Node, ProcessEntry};
+use crate::process::{Envelope, Payload};
+
+/// Why an event operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EventError {
+    /// An event with that name exists already.
+    #[error("event {0} is already registered")]
+    Taken(String),
+    /// No event has that name.
+    #[error("no such event {0}")]
+    Unknown(String),
+    /// The caller does not own the event (or is not a live local process).
+    #[error("not the owner of event {0}")]
+    NotOwner(String),
+}
+
+/// A registered event.
+pub(crate) struct EventEntry {
+    owner: Pid,
+    subscribers: Vec<(Reference, Pid)>,
+}
+
+/// Proof of owning an event: needed to publish and unregister.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventToken {
+    /// The event name.
+    pub name: Atom,
+    /// The producer.
+    pub owner: Pid,
+}
+
+/// What subscribers receive: `{event, Name, Message}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventMessage<T> {
+    /// The event name.
+    pub name: Atom,
+    /// The published value.
+    pub message: T,
+}
+
+impl<T: IntoTerm> IntoTerm for EventMessage<T> {
+    fn into_term(self) -> Term {
+        Term::tuple(vec![Term::atom("event"), Term::Atom(self.name), self.message.into_term()])
+    }
+}
+
+impl<T: FromTerm> FromTerm for EventMessage<T> {
+    fn from_term(term: Term) -> Result<Self, ConvertError> {
+        let err = ConvertError::new("EventMessage", "{event, Name, Message}", &term);
+        match term {
+            Term::Tuple(elems) if elems.len() == 3 && elems.first().is_some_and(|t| t.is_atom("event")) => {
+                let mut it = elems.into_iter().skip(1);
+                match (it.next(), it.next()) {
+                    (Some(Term::Atom(name)), Some(message)) => Ok(EventMessage { name, message: T::from_term(message)? }),
+                    _ => Err(err),
+                }
+            }
+            _ => Err(err),
+        }
+    }
+}
+
+fn event_down(reference: Reference, name: &Atom, reason: Term) -> Envelope {
+    Envelope::Message(Payload::Term(Term::tuple(vec![
+        Term::atom("DOWN"),
+        Term::Reference(reference),
+        Term::atom("event"),
+        Term::Atom(name.clone()),
+        reason,
+    ])))
+}
+
+impl Node {
+    fn live_entry(&self, pid: &Pid) -> Option<std::sync::Arc<ProcessEntry>> {
+        self.entry_arc(pid).filter(|e| e.state().alive)
+    }
+
+    /// Registers event `name`, owned by the live local process `owner`.
+    pub fn register_event(&self, owner: &Pid, name: &str) -> Result<EventToken, EventError> {
+        let entry = self.live_entry(owner).ok_or_else(|| EventError::NotOwner(name.to_string()))?;
+        let name = Atom::new(name);
+        let mut events = crate::node::lock(&self.inner.events);
+        if events.contains_key(&name) {
+            return Err(EventError::Taken(name.to_string()));
+        }
+        events.insert(name.clone(), EventEntry { owner: owner.clone(), subscribers: Vec::new() });
+        entry.state().owns_events = true;
+        Ok(EventToken { name, owner: owner.clone() })
+    }
+
+    /// Removes an event; its subscribers get a DOWN with reason `unregistered`.
+    pub fn unregister_event(&self, token: &EventToken) -> Result<(), EventError> {
+        let removed = {
+            let mut events = crate::node::lock(&self.inner.events);
+            match events.get(&token.name) {
+                Some(e) if e.owner == token.owner => events.remove(&token.name),
+                Some(_) => return Err(EventError::NotOwner(token.name.to_string())),
+                None => return Err(EventError::Unknown(token.name.to_string())),
+            }
+        };
+        if let Some(e) = removed {
+            self.notify_down(&token.name, e.subscribers, Term::atom("unregistered"));
+        }
+        Ok(())
+    }
+
+    /// Subscribes `subscriber` to event `name`; returns the reference its DOWN will carry.
+    pub fn subscribe_event(&self, subscriber: &Pid, name: &str) -> Result<Reference, EventError> {
+        let reference = self.make_ref();
+        let mut events = crate::node::lock(&self.inner.events);
+        let e = events.get_mut(name).ok_or_else(|| EventError::Unknown(name.to_string()))?;
+        e.subscribers.push((reference.clone(), subscriber.clone()));
+        Ok(reference)
+    }
+
+    /// Unsubscribes; true if `subscriber` was subscribed.
+    pub fn unsubscribe_event(&self, subscriber: &Pid, name: &str) -> bool {
+        let mut events = crate::node::lock(&self.inner.events);
+        match events.get_mut(name) {
+            Some(e) => {
+                let before = e.subscribers.len();
+                e.subscribers.retain(|(_, p)| p != subscriber);
+                before != e.subscribers.len()
+            }
+            None => false,
+        }
+    }
+
+    /// Publishes `message` to every subscriber as `EventMessage`; returns how many got it.
+    pub fn publish_event<T: IntoTerm + Clone + Send + 'static>(&self, token: &EventToken, message: T) -> Result<usize, EventError> {
+        let subscribers: Vec<Pid> = {
+            let events = crate::node::lock(&self.inner.events);
+            let e = events.get(&token.name).ok_or_else(|| EventError::Unknown(token.name.to_string()))?;
+            if e.owner != token.owner {
+                return Err(EventError::NotOwner(token.name.to_string()));
+            }
+            e.subscribers.iter().map(|(_, p)| p.clone()).collect()
+        };
+        let mut delivered = 0;
+        for pid in subscribers {
+            let msg = EventMessage { name: token.name.clone(), message: message.clone() };
+            if let Some(e) = self.entry_arc(&pid) {
+                if e.mailbox.push(Envelope::Message(Payload::new(msg)), false).is_ok() {
+                    delivered += 1;
+                }
+            }
+        }
+        Ok(delivered)
+    }
+
+    fn notify_down(&self, name: &Atom, subscribers: Vec<(Reference, Pid)>, reason: Term) {
+        for (reference, pid) in subscribers {
+            if let Some(e) = self.entry_arc(&pid) {
+                let _ = e.mailbox.push(event_down(reference, name, reason.clone()), true);
+            }
+        }
+    }
+
+    /// The producer `owner` exited: drop its events and tell their subscribers.
+    pub(crate) fn producer_down(&self, owner: &Pid, reason: &Term) {
+        let gone: Vec<(Atom, EventEntry)> = {
+            let mut events = crate::node::lock(&self.inner.events);
+            let names: Vec<Atom> = events.iter().filter(|(_, e)| &e.owner == owner).map(|(n, _)| n.clone()).collect();
+            names.into_iter().filter_map(|n| events.remove(&n).map(|e| (n, e))).collect()
+        };
+        for (name, e) in gone {
+            self.notify_down(&name, e.subscribers, reason.clone());
+        }
+    }
+}

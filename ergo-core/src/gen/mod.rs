@@ -1,0 +1,3 @@
+//! Generic behaviours built on processes. Only `server` (gen_server) so far.
+
+pub mod server;

@@ -1,0 +1,65 @@
+//! The `GenServer` trait: the untyped callback interface the run loop drives. `#[gen_server]`
+//! implements it from typed callbacks; it can also be implemented by hand. Must not run a loop.
+
+use std::any::Any;
+use std::future::Future;
+
+use ergo_etf::Term;
+
+use super::{CallOutcome, From, Init, Status};
+use crate::process::{Context, Payload};
+
+/// A gen_server's callbacks, on untyped payloads (typed values are taken with `Payload::take`).
+pub trait GenServer: Sized + Send + 'static {
+    /// What `init` receives.
+    type Args: Send + 'static;
+
+    /// Builds the state, or refuses to start.
+    fn init(ctx: &mut Context, args: Self::Args) -> impl Future<Output = Init<Self>> + Send;
+
+    /// Handles a call. The default refuses it (`CallError::BadRequest`).
+    fn handle_call(
+        &mut self,
+        ctx: &mut Context,
+        request: Payload,
+        from: From,
+    ) -> impl Future<Output = CallOutcome> + Send {
+        let _ = (ctx, from);
+        async move { CallOutcome::Refuse(request.into_term()) }
+    }
+
+    /// Handles a cast. The default ignores it with a warning.
+    fn handle_cast(&mut self, ctx: &mut Context, request: Payload) -> impl Future<Output = Status> + Send {
+        let _ = ctx;
+        async move {
+            tracing::warn!(request = %request.into_term(), "unhandled cast");
+            Status::Continue
+        }
+    }
+
+    /// Handles any other message (including trapped `{'EXIT', ...}` and `{'DOWN', ...}`). The
+    /// default logs and drops it, as OTP's default `handle_info` does.
+    fn handle_info(&mut self, ctx: &mut Context, message: Payload) -> impl Future<Output = Status> + Send {
+        let _ = ctx;
+        async move {
+            tracing::warn!(message = %message.into_term(), "unhandled info message");
+            Status::Continue
+        }
+    }
+
+    /// Handles a request from plain Rust code (`Node::direct`). The default refuses it.
+    fn handle_direct(
+        &mut self,
+        ctx: &mut Context,
+        request: Box<dyn Any + Send>,
+    ) -> impl Future<Output = Result<Box<dyn Any + Send>, Term>> + Send {
+        let _ = (ctx, request);
+        async move { Err(Term::atom("handle_direct_not_implemented")) }
+    }
+
+    /// Runs once when the server stops with `reason` (not when killed).
+    fn terminate(&mut self, ctx: &mut Context, reason: &Term) -> impl Future<Output = ()> + Send {
+        let _ = (ctx, reason);
+        async {}
+    }
+}

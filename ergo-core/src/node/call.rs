@@ -1,0 +1,111 @@
+//! Synchronous calls and casts to gen_servers, from a process or from outside any process. A
+//! local call puts a `Call` envelope with a reply slot in the server's mailbox (no term
+//! conversion); a remote call sends OTP's `{'$gen_call', {Pid, [alias|Ref]}, Req}` and waits on
+//! an alias that is deactivated at timeout, so a late reply is discarded. Must not implement the
+//! server side (that is `gen/server`).
+
+use std::any::Any;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ergo_etf::{FromTerm, IntoTerm, Pid, Term};
+
+use super::{lock, AliasTarget, Dest, Node};
+use crate::error::{CallError, SendError};
+use crate::gen::server::From as ReplyTo;
+use crate::process::{Envelope, Payload, ReplySlot};
+
+impl Node {
+    /// Calls a gen_server from outside any process, with the node's default timeout.
+    pub async fn call<R: FromTerm + 'static>(
+        &self,
+        to: impl Into<Dest>,
+        request: impl IntoTerm + Send + 'static,
+    ) -> Result<R, CallError> {
+        let timeout = self.inner.options.default_call_timeout;
+        self.call_timeout(to, request, timeout).await
+    }
+
+    /// Calls a gen_server from outside any process with a timeout.
+    pub async fn call_timeout<R: FromTerm + 'static>(
+        &self,
+        to: impl Into<Dest>,
+        request: impl IntoTerm + Send + 'static,
+        timeout: Duration,
+    ) -> Result<R, CallError> {
+        let caller = self.inner.outside_pid.clone();
+        let payload = self.call_payload(&caller, &to.into(), Payload::new(request), timeout).await?;
+        payload.take::<R>().map_err(|u| CallError::BadReply(u.error))
+    }
+
+    /// The call machinery: sends `request` to `to` on behalf of `caller` and waits for the reply.
+    pub async fn call_payload(
+        &self,
+        caller: &Pid,
+        to: &Dest,
+        request: Payload,
+        timeout: Duration,
+    ) -> Result<Payload, CallError> {
+        let tag = self.make_ref();
+        let slot = Arc::new(ReplySlot::default());
+        let from = ReplyTo::local(self.clone(), caller.clone(), tag.clone(), Arc::clone(&slot));
+        let local = match to {
+            Dest::Pid(p) => self.is_local(p),
+            Dest::Name(_) => true,
+            Dest::Remote { node, .. } | Dest::Alias(ergo_etf::Reference { node, .. }) => self.is_this_node(node),
+        };
+        let envelope = Envelope::Call { from, request };
+        if local {
+            // A call to a dead local pid fails at once, like gen:call's monitor giving noproc.
+            if let Dest::Pid(p) = to {
+                if self.entry(p).is_none() {
+                    return Err(CallError::Send(SendError::NoProc(Term::Pid(p.clone()).to_string())));
+                }
+            }
+            self.send_envelope(Some(caller), to, envelope)?;
+        } else {
+            lock(&self.inner.aliases).insert(tag.clone(), AliasTarget::Reply(Arc::clone(&slot)));
+            if let Err(e) = self.send_envelope(Some(caller), to, envelope) {
+                lock(&self.inner.aliases).remove(&tag);
+                return Err(e.into());
+            }
+        }
+        match tokio::time::timeout(timeout, slot.wait()).await {
+            Ok(Some(Ok(payload))) => Ok(payload),
+            Ok(Some(Err(refusal))) => Err(CallError::BadRequest(refusal)),
+            Ok(None) => Err(CallError::NoReply),
+            Err(_) => {
+                // Deactivate the alias and close the slot: a late reply is discarded.
+                slot.close();
+                lock(&self.inner.aliases).remove(&tag);
+                Err(CallError::Timeout)
+            }
+        }
+    }
+
+    /// Casts a request to a gen_server (`{'$gen_cast', Req}`); never waits.
+    pub fn cast(&self, to: impl Into<Dest>, request: impl IntoTerm + Send + 'static) -> Result<(), SendError> {
+        self.send_envelope(None, &to.into(), Envelope::Cast(Payload::new(request)))
+    }
+
+    /// Sends a plain Rust value (not a term) to a local gen_server's `handle_direct` and waits
+    /// for its result, with the default call timeout.
+    pub async fn direct<Req: Send + 'static, Resp: 'static>(&self, to: impl Into<Dest>, request: Req) -> Result<Resp, CallError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let envelope = Envelope::Direct { request: Box::new(request) as Box<dyn Any + Send>, reply: tx };
+        self.send_envelope(None, &to.into(), envelope)?;
+        match tokio::time::timeout(self.inner.options.default_call_timeout, rx).await {
+            Ok(Ok(Ok(boxed))) => boxed.downcast::<Resp>().map(|b| *b).map_err(|_| CallError::BadRequest(Term::atom("bad_direct_reply_type"))),
+            Ok(Ok(Err(reason))) => Err(CallError::BadRequest(reason)),
+            Ok(Err(_)) => Err(CallError::NoReply),
+            Err(_) => Err(CallError::Timeout),
+        }
+    }
+}
+
+impl Node {
+    /// Registers `alias` as the reply address of a call whose request was rendered as a term.
+    pub(crate) fn register_reply_alias(&self, alias: ergo_etf::Reference, slot: Arc<ReplySlot>) {
+        lock(&self.inner.aliases).insert(alias, AliasTarget::Reply(slot));
+    }
+}

@@ -1,0 +1,324 @@
+//! Sending messages and signals: local delivery by pid, name or alias, routing to other nodes
+//! through the `RemoteRouter`, links, exit signals, monitors, and the entry points the
+//! distribution layer calls for incoming traffic. Must not decide how a receiver reacts to a
+//! signal (that is `Context::recv`).
+
+use std::sync::Arc;
+
+use ergo_etf::{Atom, IntoTerm, Pid, Reference, Term};
+
+use super::table::{Monitoring, MonitoredBy, ProcessEntry};
+use super::{lock, AliasTarget, Dest, MonitorTarget, Node, RemoteSignal};
+use crate::error::SendError;
+use crate::gen::server::From as ReplyTo;
+use crate::process::{Envelope, Payload, PushError};
+
+fn push_result(entry: &ProcessEntry, envelope: Envelope, force: bool) -> Result<(), SendError> {
+    match entry.mailbox.push(envelope, force) {
+        Ok(()) => Ok(()),
+        // A send to a process that is exiting is silently dropped, as in Erlang.
+        Err(PushError::Closed(_)) => Ok(()),
+        Err(PushError::Full(envelope)) => Err(SendError::MailboxFull {
+            to: Term::Pid(entry.pid.clone()).to_string(),
+            envelope: Box::new(envelope),
+        }),
+    }
+}
+
+impl Node {
+    /// Sends a typed message (kept typed locally, converted to a term only for the wire).
+    pub fn send(&self, to: impl Into<Dest>, message: impl IntoTerm + Send + 'static) -> Result<(), SendError> {
+        self.send_envelope(None, &to.into(), Envelope::Message(Payload::new(message)))
+    }
+
+    /// Sends an envelope from `from` (if a process) to `to`. Local pids that are gone are a
+    /// silent no-op (Erlang semantics); unknown names are `NoProc`; a full bounded mailbox hands
+    /// the envelope back in `MailboxFull`.
+    pub fn send_envelope(&self, from: Option<&Pid>, to: &Dest, envelope: Envelope) -> Result<(), SendError> {
+        match to {
+            Dest::Pid(pid) if self.is_local(pid) => match self.inner.table.get(pid) {
+                Some(entry) => push_result(&entry, envelope, false),
+                None => Ok(()),
+            },
+            Dest::Pid(pid) if self.is_this_node(&pid.node) => Ok(()), // an older incarnation: gone
+            Dest::Name(name) => self.send_to_name(name, envelope),
+            Dest::Remote { name, node } if self.is_this_node(node) => self.send_to_name(name, envelope),
+            Dest::Alias(r) if self.is_this_node(&r.node) => {
+                self.send_to_alias(r, envelope);
+                Ok(())
+            }
+            Dest::Pid(pid) => self.route(from, to, &pid.node, envelope),
+            Dest::Remote { node, .. } => self.route(from, to, node, envelope),
+            Dest::Alias(r) => self.route(from, to, &r.node, envelope),
+        }
+    }
+
+    fn send_to_name(&self, name: &Atom, envelope: Envelope) -> Result<(), SendError> {
+        let pid = lock(&self.inner.names).get(name).cloned();
+        match pid.and_then(|p| self.inner.table.get(&p)) {
+            Some(entry) => push_result(&entry, envelope, false),
+            None => Err(SendError::NoProc(name.to_string())),
+        }
+    }
+
+    fn send_to_alias(&self, alias: &Reference, envelope: Envelope) {
+        let target = lock(&self.inner.aliases).remove(alias);
+        if let Some(AliasTarget::Reply(slot)) = target {
+            // A reply is `{Tag, Reply}`: hand the Reply to the waiting caller.
+            let term = envelope.into_term();
+            let reply = match term {
+                Term::Tuple(mut elems) if elems.len() == 2 => elems.pop().unwrap_or(Term::nil()),
+                other => other,
+            };
+            slot.fulfil(Ok(Payload::Term(reply)));
+        }
+        // An inactive alias: the message is dropped, as OTP does.
+    }
+
+    fn route(&self, from: Option<&Pid>, to: &Dest, node: &Atom, envelope: Envelope) -> Result<(), SendError> {
+        match self.router() {
+            Some(router) => router.send(from, to, envelope.into_term()),
+            None => Err(SendError::NoRoute(node.to_string())),
+        }
+    }
+
+    fn remote_signal(&self, node: &Atom, signal: RemoteSignal) -> Result<(), SendError> {
+        match self.router() {
+            Some(router) => router.signal(signal),
+            None => Err(SendError::NoRoute(node.to_string())),
+        }
+    }
+
+    /// Links `a` (a local process) and `b`. If `b` is gone, `a` gets an exit signal `noproc`.
+    pub fn link(&self, a: &Pid, b: &Pid) {
+        if a == b {
+            return;
+        }
+        let Some(ea) = self.entry(a) else { return };
+        {
+            let mut st = ea.state();
+            if !st.alive {
+                return;
+            }
+            if !st.links.contains(b) {
+                st.links.push(b.clone());
+            }
+        }
+        if let Some(eb) = self.entry(b) {
+            let mut st = eb.state();
+            if st.alive {
+                if !st.links.contains(a) {
+                    st.links.push(a.clone());
+                }
+                return;
+            }
+        } else if !self.is_this_node(&b.node) {
+            if self.remote_signal(&b.node, RemoteSignal::Link { from: a.clone(), to: b.clone() }).is_ok() {
+                return;
+            }
+            let _ = ea.mailbox.push(Envelope::Exit { from: b.clone(), reason: Term::atom("noconnection"), via_link: true }, true);
+            return;
+        }
+        let _ = ea.mailbox.push(Envelope::Exit { from: b.clone(), reason: Term::atom("noproc"), via_link: true }, true);
+    }
+
+    /// Removes the link between `a` and `b` (both directions).
+    pub fn unlink(&self, a: &Pid, b: &Pid) {
+        if let Some(ea) = self.entry(a) {
+            ea.state().links.retain(|p| p != b);
+        }
+        if let Some(eb) = self.entry(b) {
+            eb.state().links.retain(|p| p != a);
+        } else if !self.is_this_node(&b.node) {
+            let _ = self.remote_signal(&b.node, RemoteSignal::Unlink { from: a.clone(), to: b.clone() });
+        }
+    }
+
+    /// `exit(To, Reason)` sent by `from`: `kill` is untrappable (the target dies with `killed`),
+    /// `normal` is ignored unless the target traps exits, anything else kills a non-trapping target.
+    pub fn exit(&self, from: &Pid, to: &Pid, reason: Term) {
+        self.exit_signal(from, to, reason, false);
+    }
+
+    pub(crate) fn exit_signal(&self, from: &Pid, to: &Pid, reason: Term, via_link: bool) {
+        if let Some(e) = self.entry(to) {
+            let _ = e.mailbox.push(Envelope::Exit { from: from.clone(), reason, via_link }, true);
+        } else if !self.is_this_node(&to.node) {
+            let _ = self.remote_signal(&to.node, RemoteSignal::Exit { from: from.clone(), to: to.clone(), reason, via_link });
+        }
+    }
+
+    /// `watcher` (a local process) monitors `target`; returns the monitor reference. A target
+    /// that does not exist yields `{'DOWN', Ref, process, Target, noproc}` at once.
+    pub fn monitor(&self, watcher: &Pid, target: &Dest) -> Reference {
+        let reference = self.make_ref();
+        let (pid, who) = match target {
+            Dest::Pid(p) => (Some(p.clone()), Term::Pid(p.clone())),
+            Dest::Name(n) => (self.whereis(n.as_str()), Term::tuple(vec![Term::Atom(n.clone()), Term::Atom(self.inner.name.clone())])),
+            Dest::Remote { name, node } if self.is_this_node(node) => {
+                (self.whereis(name.as_str()), Term::tuple(vec![Term::Atom(name.clone()), Term::Atom(node.clone())]))
+            }
+            Dest::Remote { name, node } => {
+                let who = target.to_term();
+                let sig = RemoteSignal::Monitor {
+                    from: watcher.clone(),
+                    target: MonitorTarget::Name { name: name.clone(), node: node.clone() },
+                    reference: reference.clone(),
+                };
+                self.monitor_remote(watcher, reference.clone(), None, who, node, sig);
+                return reference;
+            }
+            Dest::Alias(_) => (None, target.to_term()),
+        };
+        let Some(w) = self.entry(watcher) else { return reference };
+        if let Some(p) = &pid {
+            if !self.is_this_node(&p.node) {
+                let sig = RemoteSignal::Monitor { from: watcher.clone(), target: MonitorTarget::Pid(p.clone()), reference: reference.clone() };
+                self.monitor_remote(watcher, reference.clone(), Some(p.clone()), who, &p.node, sig);
+                return reference;
+            }
+        }
+        if let Some(t) = pid.as_ref().and_then(|p| self.entry(p)) {
+            let mut ts = t.state();
+            if ts.alive {
+                ts.monitored_by.push(MonitoredBy { reference: reference.clone(), watcher: watcher.clone(), who });
+                drop(ts);
+                w.state().monitoring.push(Monitoring { reference: reference.clone(), target: t.pid.clone() });
+                return reference;
+            }
+        }
+        let _ = w.mailbox.push(Envelope::Down { reference: reference.clone(), who, reason: Term::atom("noproc") }, true);
+        reference
+    }
+
+    fn monitor_remote(&self, watcher: &Pid, reference: Reference, pid: Option<Pid>, who: Term, node: &Atom, sig: RemoteSignal) {
+        let Some(w) = self.entry(watcher) else { return };
+        if self.remote_signal(node, sig).is_ok() {
+            if let Some(p) = pid {
+                w.state().monitoring.push(Monitoring { reference, target: p });
+            }
+        } else {
+            let _ = w.mailbox.push(Envelope::Down { reference, who, reason: Term::atom("noconnection") }, true);
+        }
+    }
+
+    /// Removes a monitor held by `watcher` and flushes its DOWN message if already queued (like
+    /// `erlang:demonitor(Ref, [flush])`). True if the monitor was active.
+    pub fn demonitor(&self, watcher: &Pid, reference: &Reference) -> bool {
+        let Some(w) = self.entry(watcher) else { return false };
+        let found = {
+            let mut st = w.state();
+            let pos = st.monitoring.iter().position(|m| &m.reference == reference);
+            pos.map(|i| st.monitoring.remove(i))
+        };
+        let _ = w.mailbox.take_first(|e| matches!(e, Envelope::Down { reference: r, .. } if r == reference));
+        let Some(m) = found else { return false };
+        if let Some(t) = self.entry(&m.target) {
+            t.state().monitored_by.retain(|x| &x.reference != reference);
+        } else if !self.is_this_node(&m.target.node) {
+            let _ = self.remote_signal(
+                &m.target.node,
+                RemoteSignal::Demonitor { from: watcher.clone(), target: MonitorTarget::Pid(m.target.clone()), reference: reference.clone() },
+            );
+        }
+        true
+    }
+
+    /// Entry point for the distribution layer: delivers an incoming message to a local pid, name
+    /// or alias. `{'$gen_call', {Pid, Tag}, Req}` and `{'$gen_cast', Req}` are recognised into
+    /// call and cast envelopes, so gen_servers handle remote callers exactly like local ones.
+    pub fn deliver(&self, to: &Dest, message: Term) -> Result<(), SendError> {
+        let envelope = self.envelope_from_term(message);
+        match to {
+            Dest::Pid(p) if !self.is_local(p) => Ok(()),
+            Dest::Remote { node, .. } | Dest::Alias(Reference { node, .. }) if !self.is_this_node(node) => {
+                Err(SendError::NoRoute(node.to_string()))
+            }
+            _ => self.send_envelope(None, to, envelope),
+        }
+    }
+
+    fn envelope_from_term(&self, message: Term) -> Envelope {
+        if let Term::Tuple(elems) = &message {
+            match elems.as_slice() {
+                [tag, Term::Tuple(from), _] if tag.is_atom("$gen_call") && from.len() == 2 => {
+                    if let (Term::Tuple(mut elems), true) = (message.clone(), true) {
+                        let request = elems.pop().unwrap_or(Term::nil());
+                        if let Some(Term::Tuple(mut from)) = elems.pop() {
+                            let tag = from.pop().unwrap_or(Term::nil());
+                            if let Some(Term::Pid(pid)) = from.pop() {
+                                return Envelope::Call { from: ReplyTo::remote(self.clone(), pid, tag), request: Payload::Term(request) };
+                            }
+                        }
+                    }
+                }
+                [tag, _] if tag.is_atom("$gen_cast") => {
+                    if let Term::Tuple(mut elems) = message {
+                        let request = elems.pop().unwrap_or(Term::nil());
+                        return Envelope::Cast(Payload::Term(request));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Envelope::Message(Payload::Term(message))
+    }
+
+    /// Entry point for the distribution layer: applies an incoming signal to local processes.
+    pub fn deliver_signal(&self, signal: RemoteSignal) {
+        match signal {
+            RemoteSignal::Link { from, to } => match self.entry(&to) {
+                Some(e) if e.state().alive => {
+                    let mut st = e.state();
+                    if !st.links.contains(&from) {
+                        st.links.push(from);
+                    }
+                }
+                _ => {
+                    let _ = self.remote_signal(&from.node.clone(), RemoteSignal::Exit { from: to, to: from, reason: Term::atom("noproc"), via_link: true });
+                }
+            },
+            RemoteSignal::Unlink { from, to } => {
+                if let Some(e) = self.entry(&to) {
+                    e.state().links.retain(|p| p != &from);
+                }
+            }
+            RemoteSignal::Exit { from, to, reason, via_link } => {
+                if let Some(e) = self.entry(&to) {
+                    let _ = e.mailbox.push(Envelope::Exit { from, reason, via_link }, true);
+                }
+            }
+            RemoteSignal::Monitor { from, target, reference } => {
+                let (pid, who) = match &target {
+                    MonitorTarget::Pid(p) => (Some(p.clone()), Term::Pid(p.clone())),
+                    MonitorTarget::Name { name, node } => {
+                        (self.whereis(name.as_str()), Term::tuple(vec![Term::Atom(name.clone()), Term::Atom(node.clone())]))
+                    }
+                };
+                if let Some(t) = pid.as_ref().and_then(|p| self.entry(p)) {
+                    let mut st = t.state();
+                    if st.alive {
+                        st.monitored_by.push(MonitoredBy { reference, watcher: from, who });
+                        return;
+                    }
+                }
+                let node = from.node.clone();
+                let _ = self.remote_signal(&node, RemoteSignal::Down { who, to: from, reference, reason: Term::atom("noproc") });
+            }
+            RemoteSignal::Demonitor { target, reference, .. } => {
+                let pid = match &target {
+                    MonitorTarget::Pid(p) => Some(p.clone()),
+                    MonitorTarget::Name { name, .. } => self.whereis(name.as_str()),
+                };
+                if let Some(t) = pid.and_then(|p| self.entry(&p)) {
+                    t.state().monitored_by.retain(|m| m.reference != reference);
+                }
+            }
+            RemoteSignal::Down { who, to, reference, reason } => self.down(who, &to, reference, reason),
+        }
+    }
+
+    pub(crate) fn entry_arc(&self, pid: &Pid) -> Option<Arc<ProcessEntry>> {
+        self.entry(pid)
+    }
+}

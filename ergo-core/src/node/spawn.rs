@@ -1,0 +1,216 @@
+//! Spawning processes and ending them: the task that runs a process's code under panic catching
+//! and a tracing span, registered names, and the cleanup at exit that fires links, monitors and
+//! event-downs. Must not decide how a process reacts to signals (that is `Context::recv`).
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ergo_etf::{Atom, Pid, Term};
+use tracing::Instrument;
+
+use super::table::{ProcState, ProcessEntry};
+use super::{lock, Node, RemoteSignal};
+use crate::error::SpawnError;
+use crate::process::{panic_reason, CatchUnwind, Context, Envelope, Mailbox};
+
+/// How to spawn a process.
+#[derive(Clone, Debug, Default)]
+pub struct SpawnOptions {
+    /// Register the process under this name.
+    pub name: Option<Atom>,
+    /// Bound the mailbox to this many messages (signals are never refused); `None` = unbounded.
+    pub mailbox_bound: Option<usize>,
+    /// Start with trap_exit on.
+    pub trap_exit: bool,
+    /// Link the new process to this pid atomically at spawn (like `spawn_link`).
+    pub link: Option<Pid>,
+}
+
+impl SpawnOptions {
+    /// Options registering the process as `name`.
+    pub fn named(name: &str) -> SpawnOptions {
+        SpawnOptions { name: Some(Atom::new(name)), ..SpawnOptions::default() }
+    }
+}
+
+struct ExitGuard {
+    node: Node,
+    entry: Arc<ProcessEntry>,
+    reason: Option<Term>,
+}
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        let reason = self.reason.take().unwrap_or_else(|| panic_reason("process task aborted or panicked"));
+        self.node.finish(&self.entry, reason);
+    }
+}
+
+impl Node {
+    /// Spawns a process running `body`; the future's output is its exit reason.
+    pub fn spawn<F, Fut>(&self, options: SpawnOptions, body: F) -> Result<Pid, SpawnError>
+    where
+        F: FnOnce(Context) -> Fut + Send + 'static,
+        Fut: Future<Output = Term> + Send + 'static,
+    {
+        self.spawn_behaviour("process", options, body)
+    }
+
+    /// Spawns a process and names its behaviour (shown by `process_info` and in its span).
+    pub fn spawn_behaviour<F, Fut>(
+        &self,
+        behaviour: &'static str,
+        options: SpawnOptions,
+        body: F,
+    ) -> Result<Pid, SpawnError>
+    where
+        F: FnOnce(Context) -> Fut + Send + 'static,
+        Fut: Future<Output = Term> + Send + 'static,
+    {
+        if self.is_stopped() {
+            return Err(SpawnError::NodeStopped);
+        }
+        let pid = self.make_pid();
+        let entry = Arc::new(ProcessEntry {
+            pid: pid.clone(),
+            mailbox: Mailbox::new(options.mailbox_bound),
+            behaviour,
+            trap_exit: AtomicBool::new(options.trap_exit),
+            state: Mutex::new(ProcState { alive: true, ..ProcState::default() }),
+        });
+        if let Some(name) = &options.name {
+            let mut names = lock(&self.inner.names);
+            if names.contains_key(name) {
+                return Err(SpawnError::NameTaken(name.to_string()));
+            }
+            names.insert(name.clone(), pid.clone());
+            entry.state().name = Some(name.clone());
+        }
+        self.inner.table.insert(Arc::clone(&entry));
+        if let Some(peer) = &options.link {
+            self.link(&pid, peer);
+        }
+        let ctx = Context::new(self.clone(), Arc::clone(&entry));
+        let node = self.clone();
+        let catch = self.inner.options.catch_panics;
+        let span = tracing::debug_span!("process", pid = %Term::Pid(pid.clone()), name = ?options.name.as_ref().map(|a| a.as_str()), behaviour);
+        let task = async move {
+            let mut guard = ExitGuard { node, entry, reason: None };
+            let reason = if catch {
+                match CatchUnwind::new(body(ctx)).await {
+                    Ok(reason) => reason,
+                    Err(message) => {
+                        tracing::error!(panic = %message, "process panicked");
+                        panic_reason(&message)
+                    }
+                }
+            } else {
+                body(ctx).await
+            };
+            tracing::debug!(reason = %reason, "process exited");
+            guard.reason = Some(reason);
+        };
+        self.inner.runtime.spawn(task.instrument(span));
+        Ok(pid)
+    }
+
+    /// Registers `pid` (a live local process) as `name`.
+    pub fn register(&self, name: &str, pid: &Pid) -> Result<(), SpawnError> {
+        let name = Atom::new(name);
+        let entry = self.entry(pid).ok_or_else(|| SpawnError::NameTaken(format!("{name} (no such process)")))?;
+        let mut state = entry.state();
+        if !state.alive || state.name.is_some() {
+            return Err(SpawnError::NameTaken(name.to_string()));
+        }
+        let mut names = lock(&self.inner.names);
+        if names.contains_key(&name) {
+            return Err(SpawnError::NameTaken(name.to_string()));
+        }
+        names.insert(name.clone(), pid.clone());
+        state.name = Some(name);
+        Ok(())
+    }
+
+    /// Removes a registered name; true if it was registered.
+    pub fn unregister(&self, name: &str) -> bool {
+        let pid = lock(&self.inner.names).remove(name);
+        match pid {
+            Some(pid) => {
+                if let Some(e) = self.entry(&pid) {
+                    e.state().name = None;
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The pid registered as `name`, if any.
+    pub fn whereis(&self, name: &str) -> Option<Pid> {
+        lock(&self.inner.names).get(name).cloned()
+    }
+
+    /// Ends a process: fires links (`Reason`, or `killed` for `kill`), monitors and event downs,
+    /// frees its name and table slot, and drops its queued envelopes (pending calls get `NoReply`).
+    pub(crate) fn finish(&self, entry: &Arc<ProcessEntry>, reason: Term) {
+        let state = {
+            let mut st = entry.state();
+            st.alive = false;
+            std::mem::take(&mut *st)
+        };
+        let leftover = entry.mailbox.close();
+        self.inner.table.remove(&entry.pid);
+        if let Some(name) = &state.name {
+            let mut names = lock(&self.inner.names);
+            if names.get(name) == Some(&entry.pid) {
+                names.remove(name);
+            }
+        }
+        drop(leftover);
+        let link_reason = if reason.is_atom("kill") { Term::atom("killed") } else { reason.clone() };
+        let me = &entry.pid;
+        for peer in state.links {
+            self.exit_signal(me, &peer, link_reason.clone(), true);
+        }
+        for m in state.monitored_by {
+            self.down(m.who, &m.watcher, m.reference, link_reason.clone());
+        }
+        for m in state.monitoring {
+            if let Some(target) = self.entry(&m.target) {
+                target.state().monitored_by.retain(|x| x.reference != m.reference);
+            } else if !self.is_local(&m.target) {
+                if let Some(router) = self.router() {
+                    let _ = router.signal(RemoteSignal::Demonitor {
+                        from: me.clone(),
+                        target: super::MonitorTarget::Pid(m.target.clone()),
+                        reference: m.reference,
+                    });
+                }
+            }
+        }
+        if state.owns_events {
+            self.producer_down(me, &link_reason);
+        }
+        let _ = Ordering::Relaxed;
+    }
+
+    /// Delivers `{'DOWN', Ref, process, Who, Reason}` to a watcher (local or remote).
+    pub(crate) fn down(&self, who: Term, watcher: &Pid, reference: ergo_etf::Reference, reason: Term) {
+        if let Some(w) = self.entry(watcher) {
+            let removed = {
+                let mut st = w.state();
+                let before = st.monitoring.len();
+                st.monitoring.retain(|m| m.reference != reference);
+                before != st.monitoring.len()
+            };
+            if removed {
+                let _ = w.mailbox.push(Envelope::Down { reference, who, reason }, true);
+            }
+        } else if !self.is_local(watcher) {
+            if let Some(router) = self.router() {
+                let _ = router.signal(RemoteSignal::Down { who, to: watcher.clone(), reference, reason });
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The node's process table: live process entries by pid id, sharded to keep lock contention low,
+//! and each entry's shared state (name, links, monitors). Must not implement signal semantics
+//! (those live in `signals.rs`).
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use ergo_etf::{Atom, Pid, Reference, Term};
+
+use crate::process::Mailbox;
+
+const SHARDS: usize = 64;
+
+/// A monitor this process holds on someone else.
+#[derive(Clone, Debug)]
+pub(crate) struct Monitoring {
+    pub reference: Reference,
+    /// The monitored process (resolved pid) or remote target.
+    pub target: Pid,
+}
+
+/// A monitor someone holds on this process.
+#[derive(Clone, Debug)]
+pub(crate) struct MonitoredBy {
+    pub reference: Reference,
+    pub watcher: Pid,
+    /// How the DOWN message names this process: its pid, or `{Name, Node}`.
+    pub who: Term,
+}
+
+/// The mutable, shared part of a process.
+#[derive(Default)]
+pub(crate) struct ProcState {
+    pub alive: bool,
+    pub name: Option<Atom>,
+    pub links: Vec<Pid>,
+    pub monitoring: Vec<Monitoring>,
+    pub monitored_by: Vec<MonitoredBy>,
+    pub owns_events: bool,
+}
+
+/// One live process.
+pub(crate) struct ProcessEntry {
+    pub pid: Pid,
+    pub mailbox: Mailbox,
+    pub behaviour: &'static str,
+    pub trap_exit: AtomicBool,
+    pub state: Mutex<ProcState>,
+}
+
+impl ProcessEntry {
+    pub fn state(&self) -> MutexGuard<'_, ProcState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Live processes by pid id.
+pub(crate) struct ProcessTable {
+    shards: Box<[Mutex<HashMap<u32, Arc<ProcessEntry>>>]>,
+}
+
+impl ProcessTable {
+    pub fn new() -> ProcessTable {
+        ProcessTable { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
+    }
+
+    fn shard(&self, id: u32) -> MutexGuard<'_, HashMap<u32, Arc<ProcessEntry>>> {
+        let idx = (id as usize) % SHARDS;
+        match self.shards.get(idx) {
+            Some(m) => m.lock().unwrap_or_else(|p| p.into_inner()),
+            // SHARDS > 0 and idx < SHARDS, so this arm is unreachable; fall back to shard 0.
+            None => self.shards[0].lock().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    pub fn insert(&self, entry: Arc<ProcessEntry>) {
+        self.shard(entry.pid.id).insert(entry.pid.id, entry);
+    }
+
+    pub fn get(&self, pid: &Pid) -> Option<Arc<ProcessEntry>> {
+        let shard = self.shard(pid.id);
+        let e = shard.get(&pid.id)?;
+        (e.pid.serial == pid.serial).then(|| Arc::clone(e))
+    }
+
+    pub fn remove(&self, pid: &Pid) {
+        let mut shard = self.shard(pid.id);
+        if shard.get(&pid.id).is_some_and(|e| e.pid.serial == pid.serial) {
+            shard.remove(&pid.id);
+        }
+    }
+
+    pub fn all(&self) -> Vec<Arc<ProcessEntry>> {
+        let mut out = Vec::new();
+        for idx in 0..SHARDS {
+            out.extend(self.shard(idx as u32).values().cloned());
+        }
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        (0..SHARDS).map(|i| self.shard(i as u32).len()).sum()
+    }
+}

@@ -1,0 +1,179 @@
+//! What a process's own code uses: its pid, its mailbox (with exit-signal handling), and
+//! shortcuts to send, call, cast, link, monitor, exit and time on behalf of this process. Owns
+//! the rules for how a process reacts to an exit signal; must not own node tables.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ergo_etf::{FromTerm, IntoTerm, Pid, Reference, Term};
+
+use super::{Envelope, Payload};
+use crate::error::{CallError, SendError, SpawnError};
+use crate::node::{Dest, Node, ProcessEntry, TimerHandle};
+
+/// A process's handle on itself and its node.
+pub struct Context {
+    node: Node,
+    entry: Arc<ProcessEntry>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Context({})", Term::Pid(self.entry.pid.clone()))
+    }
+}
+
+impl Context {
+    pub(crate) fn new(node: Node, entry: Arc<ProcessEntry>) -> Context {
+        Context { node, entry }
+    }
+
+    /// This process's pid.
+    pub fn pid(&self) -> &Pid {
+        &self.entry.pid
+    }
+
+    /// The node this process runs on.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// Turns exit trapping on or off; returns the old value.
+    pub fn trap_exit(&self, on: bool) -> bool {
+        self.entry.trap_exit.swap(on, Ordering::Relaxed)
+    }
+
+    /// Applies an exit signal: `Ok(Some(env))` to deliver it as a message (trapped), `Ok(None)`
+    /// to ignore it, `Err(reason)` when this process must exit.
+    fn on_exit_signal(&self, from: Pid, reason: Term, via_link: bool) -> Result<Option<Envelope>, Term> {
+        if via_link {
+            let mut st = self.entry.state();
+            let before = st.links.len();
+            st.links.retain(|p| p != &from);
+            if before == st.links.len() {
+                return Ok(None); // unlinked meanwhile: the signal is void
+            }
+        }
+        if !via_link && reason.is_atom("kill") {
+            return Err(Term::atom("killed"));
+        }
+        if self.entry.trap_exit.load(Ordering::Relaxed) {
+            return Ok(Some(Envelope::Exit { from, reason, via_link }));
+        }
+        if reason.is_atom("normal") {
+            return if from == self.entry.pid { Err(reason) } else { Ok(None) };
+        }
+        Err(reason)
+    }
+
+    /// Waits for the next envelope. Exit signals are handled here: a trapped one comes back as
+    /// `Envelope::Exit`, an untrapped one returns `Err(reason)` and the process must return
+    /// that reason.
+    pub async fn recv(&mut self) -> Result<Envelope, Term> {
+        loop {
+            match self.entry.mailbox.pop().await {
+                Envelope::Exit { from, reason, via_link } => {
+                    if let Some(env) = self.on_exit_signal(from, reason, via_link)? {
+                        return Ok(env);
+                    }
+                }
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// Like [`Context::recv`] with a deadline: `Ok(None)` when nothing came in time.
+    pub async fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Envelope>, Term> {
+        match tokio::time::timeout(timeout, self.recv()).await {
+            Ok(r) => r.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Waits for the next envelope rendered as a term (OTP shapes).
+    pub async fn recv_term(&mut self) -> Result<Term, Term> {
+        self.recv().await.map(Envelope::into_term)
+    }
+
+    /// Waits for the next message and reads it as `T` (downcast, or `FromTerm`).
+    pub async fn recv_as<T: FromTerm + 'static>(&mut self) -> Result<Result<T, super::Undecodable>, Term> {
+        let env = self.recv().await?;
+        Ok(match env {
+            Envelope::Message(p) => p.take::<T>(),
+            other => Payload::Term(other.into_term()).take::<T>(),
+        })
+    }
+
+    /// Number of queued envelopes.
+    pub fn mailbox_len(&self) -> usize {
+        self.entry.mailbox.len()
+    }
+
+    /// Sends a message from this process.
+    pub fn send(&self, to: impl Into<Dest>, message: impl IntoTerm + Send + 'static) -> Result<(), SendError> {
+        self.node.send_envelope(Some(&self.entry.pid), &to.into(), Envelope::Message(Payload::new(message)))
+    }
+
+    /// Calls a gen_server from this process, with the node's default timeout.
+    pub async fn call<R: FromTerm + 'static>(&self, to: impl Into<Dest>, request: impl IntoTerm + Send + 'static) -> Result<R, CallError> {
+        let timeout = self.node.options().default_call_timeout;
+        self.call_timeout(to, request, timeout).await
+    }
+
+    /// Calls a gen_server from this process with a timeout.
+    pub async fn call_timeout<R: FromTerm + 'static>(
+        &self,
+        to: impl Into<Dest>,
+        request: impl IntoTerm + Send + 'static,
+        timeout: Duration,
+    ) -> Result<R, CallError> {
+        let payload = self.node.call_payload(&self.entry.pid, &to.into(), Payload::new(request), timeout).await?;
+        payload.take::<R>().map_err(|u| CallError::BadReply(u.error))
+    }
+
+    /// Casts to a gen_server.
+    pub fn cast(&self, to: impl Into<Dest>, request: impl IntoTerm + Send + 'static) -> Result<(), SendError> {
+        self.node.cast(to, request)
+    }
+
+    /// Links this process to `other`.
+    pub fn link(&self, other: &Pid) {
+        self.node.link(&self.entry.pid, other)
+    }
+
+    /// Removes the link to `other`.
+    pub fn unlink(&self, other: &Pid) {
+        self.node.unlink(&self.entry.pid, other)
+    }
+
+    /// Monitors a pid or a registered name.
+    pub fn monitor(&self, target: impl Into<Dest>) -> Reference {
+        self.node.monitor(&self.entry.pid, &target.into())
+    }
+
+    /// Removes a monitor (and flushes its DOWN message).
+    pub fn demonitor(&self, reference: &Reference) -> bool {
+        self.node.demonitor(&self.entry.pid, reference)
+    }
+
+    /// Sends an exit signal to `to`.
+    pub fn exit(&self, to: &Pid, reason: Term) {
+        self.node.exit(&self.entry.pid, to, reason)
+    }
+
+    /// Sends `message` to `to` after `delay`.
+    pub fn send_after(&self, to: impl Into<Dest>, message: impl IntoTerm + Send + 'static, delay: Duration) -> TimerHandle {
+        self.node.send_after(to, message, delay)
+    }
+
+    /// Sends `message` to this process after `delay`.
+    pub fn send_self_after(&self, message: impl IntoTerm + Send + 'static, delay: Duration) -> TimerHandle {
+        self.node.send_after(self.entry.pid.clone(), message, delay)
+    }
+
+    /// Registers this process under `name`.
+    pub fn register(&self, name: &str) -> Result<(), SpawnError> {
+        self.node.register(name, &self.entry.pid)
+    }
+}

@@ -1,0 +1,120 @@
+//! A process mailbox: a FIFO queue of envelopes plus the waker of the one task that reads it,
+//! behind one short mutex. Unbounded by default; a bounded mailbox refuses a push when full and
+//! hands the envelope back. Owns `Mailbox`; must not know about signals' meaning.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
+
+use super::Envelope;
+
+struct Inner {
+    queue: VecDeque<Envelope>,
+    waker: Option<Waker>,
+    closed: bool,
+}
+
+/// A multi-producer, single-consumer queue of envelopes.
+pub struct Mailbox {
+    inner: Mutex<Inner>,
+    bound: Option<usize>,
+}
+
+/// Why a push failed; the envelope comes back.
+pub enum PushError {
+    /// The bounded mailbox is full.
+    Full(Envelope),
+    /// The process has exited.
+    Closed(Envelope),
+}
+
+impl Mailbox {
+    /// An empty mailbox, bounded to `bound` envelopes when given.
+    pub fn new(bound: Option<usize>) -> Mailbox {
+        Mailbox { inner: Mutex::new(Inner { queue: VecDeque::new(), waker: None, closed: false }), bound }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Appends an envelope and wakes the reader. Signals (`force`) ignore the bound.
+    pub fn push(&self, envelope: Envelope, force: bool) -> Result<(), PushError> {
+        let waker = {
+            let mut inner = self.lock();
+            if inner.closed {
+                return Err(PushError::Closed(envelope));
+            }
+            if !force {
+                if let Some(bound) = self.bound {
+                    if inner.queue.len() >= bound {
+                        return Err(PushError::Full(envelope));
+                    }
+                }
+            }
+            inner.queue.push_back(envelope);
+            inner.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        Ok(())
+    }
+
+    /// Takes the first envelope, if any.
+    pub fn try_pop(&self) -> Option<Envelope> {
+        self.lock().queue.pop_front()
+    }
+
+    /// Waits for the next envelope.
+    pub fn pop(&self) -> Pop<'_> {
+        Pop { mailbox: self }
+    }
+
+    /// Takes the first envelope for which `pick` returns true, leaving the others in order.
+    pub fn take_first(&self, mut pick: impl FnMut(&Envelope) -> bool) -> Option<Envelope> {
+        let mut inner = self.lock();
+        let idx = inner.queue.iter().position(&mut pick)?;
+        inner.queue.remove(idx)
+    }
+
+    /// Number of queued envelopes.
+    pub fn len(&self) -> usize {
+        self.lock().queue.len()
+    }
+
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Refuses further pushes and returns what was still queued.
+    pub fn close(&self) -> VecDeque<Envelope> {
+        let mut inner = self.lock();
+        inner.closed = true;
+        inner.waker = None;
+        std::mem::take(&mut inner.queue)
+    }
+}
+
+/// The future of [`Mailbox::pop`].
+pub struct Pop<'a> {
+    mailbox: &'a Mailbox,
+}
+
+impl Future for Pop<'_> {
+    type Output = Envelope;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Envelope> {
+        let mut inner = self.mailbox.lock();
+        if let Some(e) = inner.queue.pop_front() {
+            return Poll::Ready(e);
+        }
+        match &inner.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => inner.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}

@@ -1,0 +1,102 @@
+//! A one-shot slot where a call's reply lands: the caller waits on it, the server (through a
+//! `From`) fills it once. Cheaper than a channel, and clonable on the server side so a reply can
+//! be deferred. Owns `ReplySlot`; must not know about gen_server semantics.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use ergo_etf::Term;
+
+use super::Payload;
+
+/// What a call receives: the reply, or a refusal reason from the server.
+pub type ReplyResult = Result<Payload, Term>;
+
+#[derive(Default)]
+struct SlotState {
+    value: Option<ReplyResult>,
+    waker: Option<Waker>,
+    closed: bool,
+}
+
+/// A slot filled at most once.
+#[derive(Default)]
+pub struct ReplySlot {
+    state: Mutex<SlotState>,
+    holders: std::sync::atomic::AtomicUsize,
+}
+
+impl ReplySlot {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Fills the slot; false if it was already filled or abandoned (the reply is discarded).
+    pub fn fulfil(&self, value: ReplyResult) -> bool {
+        let waker = {
+            let mut s = self.lock();
+            if s.closed || s.value.is_some() {
+                return false;
+            }
+            s.value = Some(value);
+            s.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
+    /// Marks the slot as never to be filled (the caller gave up, or every reply handle dropped).
+    pub fn close(&self) {
+        let waker = {
+            let mut s = self.lock();
+            s.closed = true;
+            s.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Counts one more reply handle (`From`) that may fill the slot.
+    pub fn add_holder(&self) {
+        self.holders.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// A reply handle went away; when it was the last one, the slot closes (the caller gets
+    /// `NoReply` instead of waiting for its timeout).
+    pub fn release_holder(&self) {
+        if self.holders.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+            self.close();
+        }
+    }
+
+    /// Waits for the value; `None` when the slot was closed without one.
+    pub fn wait(self: &Arc<Self>) -> SlotWait {
+        SlotWait { slot: Arc::clone(self) }
+    }
+}
+
+/// The future of [`ReplySlot::wait`].
+pub struct SlotWait {
+    slot: Arc<ReplySlot>,
+}
+
+impl Future for SlotWait {
+    type Output = Option<ReplyResult>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut s = self.slot.lock();
+        if let Some(v) = s.value.take() {
+            s.closed = true;
+            return Poll::Ready(Some(v));
+        }
+        if s.closed {
+            return Poll::Ready(None);
+        }
+        s.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
