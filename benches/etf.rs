@@ -1,1 +1,155 @@
-fn main() {}
+//! ETF codec throughput: ours (ergo-etf) against eetf 0.12, measured the same way in the same run.
+//!
+//! For each case and direction, each codec runs for a fixed wall-clock budget after a warm-up;
+//! the line printed is
+//! `etf <encode|decode> <case> ours_terms_per_sec=N ours_mb_per_sec=X eetf_terms_per_sec=M ratio=R`
+//! where MB/s counts the bytes of the encoding (10^6 bytes per MB) and ratio = ours / eetf.
+//! Run with `cargo bench --bench etf` (`ETF_BENCH_SECS=2` to measure longer).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use ergo_etf::{Atom, Map, Pid, Reference, Term};
+
+/// Runs `f` repeatedly for `budget`, returning calls per second.
+fn rate(budget: Duration, mut f: impl FnMut()) -> f64 {
+    // Warm-up: caches, branch predictors, the atom table.
+    let warm = Instant::now();
+    while warm.elapsed() < budget / 10 {
+        f();
+    }
+    let start = Instant::now();
+    let mut n: u64 = 0;
+    let mut batch: u64 = 1;
+    while start.elapsed() < budget {
+        for _ in 0..batch {
+            f();
+        }
+        n += batch;
+        batch = (batch * 2).min(4096);
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn node() -> Atom {
+    Atom::new("bench@localhost")
+}
+
+fn ours_pid(id: u32) -> Term {
+    Term::Pid(Pid { node: node(), id, serial: 0, creation: 1_700_000_000 })
+}
+
+fn eetf_pid(id: u32) -> eetf::Term {
+    eetf::Term::from(eetf::Pid::new("bench@localhost", id, 0, 1_700_000_000))
+}
+
+fn eetf_atom(s: &str) -> eetf::Term {
+    eetf::Term::from(eetf::Atom::from(s))
+}
+
+fn eetf_tuple(v: Vec<eetf::Term>) -> eetf::Term {
+    eetf::Term::from(eetf::Tuple::from(v))
+}
+
+fn cases() -> Vec<(&'static str, Term, eetf::Term)> {
+    let ours_ref = Term::Reference(Reference { node: node(), creation: 1_700_000_000, ids: vec![1, 2, 3] });
+    let eetf_ref = eetf::Term::from(eetf::Reference {
+        node: eetf::Atom::from("bench@localhost"),
+        id: vec![1, 2, 3],
+        creation: 1_700_000_000,
+    });
+    let gen_call = (
+        "gen_call",
+        Term::tuple(vec![
+            Term::atom("$gen_call"),
+            Term::tuple(vec![ours_pid(42), ours_ref]),
+            Term::tuple(vec![Term::atom("incr"), Term::Int(5)]),
+        ]),
+        eetf_tuple(vec![
+            eetf_atom("$gen_call"),
+            eetf_tuple(vec![eetf_pid(42), eetf_ref]),
+            eetf_tuple(vec![eetf_atom("incr"), eetf::Term::from(eetf::FixInteger::from(5))]),
+        ]),
+    );
+
+    let keys = ["name", "age", "email", "active", "score", "tags", "created", "updated", "owner", "version"];
+    let ours_map = Map::from_pairs(keys.iter().enumerate().map(|(i, k)| {
+        let v = if i % 2 == 0 { Term::Int(i as i64 * 1000) } else { Term::binary(format!("value-{i}").into_bytes()) };
+        (Term::atom(k), v)
+    }));
+    let eetf_map: std::collections::HashMap<eetf::Term, eetf::Term> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let v = if i % 2 == 0 {
+                eetf::Term::from(eetf::FixInteger::from(i as i32 * 1000))
+            } else {
+                eetf::Term::from(eetf::Binary::from(format!("value-{i}").into_bytes()))
+            };
+            (eetf_atom(k), v)
+        })
+        .collect();
+    let map10 = ("map_10_keys", Term::Map(ours_map), eetf::Term::from(eetf::Map::from(eetf_map)));
+
+    let pids = (
+        "list_200_pids",
+        Term::list((0..200).map(ours_pid).collect::<Vec<_>>()),
+        eetf::Term::from(eetf::List::from((0..200).map(eetf_pid).collect::<Vec<_>>())),
+    );
+
+    let data: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 31 % 251) as u8).collect();
+    let binary = ("binary_1mb", Term::binary(data.clone()), eetf::Term::from(eetf::Binary::from(data)));
+
+    vec![gen_call, map10, pids, binary]
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument, if any, selects cases by name.
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let secs: f64 = std::env::var("ETF_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(0.5);
+    let budget = Duration::from_secs_f64(secs);
+
+    for (name, ours, theirs) in cases() {
+        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        let ours_bytes = match ergo_etf::to_bytes(&ours) {
+            Ok(b) => b,
+            Err(e) => panic!("{name}: {e}"),
+        };
+        let mut eetf_bytes = Vec::new();
+        if let Err(e) = theirs.encode(&mut eetf_bytes) {
+            panic!("{name}: eetf: {e}");
+        }
+        // Both must read each other's output, so the two sides do the same work.
+        assert_eq!(ergo_etf::from_bytes(&eetf_bytes).ok().as_ref(), Some(&ours), "{name}: eetf's bytes differ in meaning");
+        assert!(eetf::Term::decode(&ours_bytes[..]).is_ok(), "{name}: eetf cannot read ours");
+        let mb = ours_bytes.len() as f64 / 1e6;
+
+        let ours_enc = rate(budget, || {
+            black_box(ergo_etf::to_bytes(black_box(&ours)).ok());
+        });
+        let eetf_enc = rate(budget, || {
+            let mut out = Vec::new();
+            black_box(black_box(&theirs).encode(&mut out).ok());
+            black_box(out);
+        });
+        println!(
+            "etf encode {name} ours_terms_per_sec={ours_enc:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf_enc:.0} ratio={:.2}",
+            ours_enc * mb,
+            ours_enc / eetf_enc
+        );
+
+        let ours_dec = rate(budget, || {
+            black_box(ergo_etf::from_bytes(black_box(&ours_bytes)).ok());
+        });
+        let eetf_dec = rate(budget, || {
+            black_box(eetf::Term::decode(black_box(&eetf_bytes[..])).ok());
+        });
+        println!(
+            "etf decode {name} ours_terms_per_sec={ours_dec:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf_dec:.0} ratio={:.2}",
+            ours_dec * mb,
+            ours_dec / eetf_dec
+        );
+    }
+}

@@ -12,6 +12,9 @@ pub use ergo_etf::*;
 /// `#[derive(Term)]`: `IntoTerm`/`FromTerm` for user structs and enums (see `ergo_macros`).
 pub use ergo_macros::Term;
 
+/// `#[gen_server]`: implements `GenServer` from an impl block of async callbacks.
+pub use ergo_macros::gen_server;
+
 /// The term layer, by its own name.
 pub use ergo_etf as etf;
 

@@ -93,7 +93,10 @@ async fn we_connect_echo_big_binaries_and_atoms() {
     // Frames over 256 KiB are refused, so the 10 MB echo only passes if Erlang fragments what
     // it sends and we reassemble it.
     let options = ConnectionOptions {
-        frames: dist::FrameSettings { max_frame_size: 32 << 10, ..Default::default() },
+        frames: dist::FrameSettings {
+            max_frame_size: 256 << 10,
+            ..Default::default()
+        },
         ..ConnectionOptions::default()
     };
     let mut conn = dist::connect(
@@ -461,6 +464,117 @@ async fn erl_initiated_connection_streams_in_order() {
                 break;
             }
             other => panic!("unexpected payload {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_and_hidden_nodes_as_erlang_sees_them() {
+    if !common::require_erl("published_and_hidden_nodes_as_erlang_sees_them") {
+        return;
+    }
+    let cookie = common::unique_name("c");
+    let peer = start_echo(&cookie, 60);
+    for hidden in [false, true] {
+        let me = LocalNode::new(
+            format!("{}@localhost", common::unique_name("rs")),
+            1,
+            hidden,
+        );
+        assert_eq!(me.flags.contains(DistFlags::PUBLISHED), !hidden);
+        let mut conn = connect_to(&peer, &me, &cookie, Duration::from_secs(60))
+            .await
+            .expect("handshake");
+        let us = our_pid(&me.name, me.creation, 1);
+        let answer = echo(&mut conn, &us, Term::atom("which_nodes")).await;
+        let ours = Term::atom(&me.name);
+        let Some([Term::List(visible), Term::List(hidden_nodes)]) = answer.as_tuple() else {
+            panic!("unexpected answer {answer:?}");
+        };
+        assert_eq!(visible.contains(&ours), !hidden, "visible: {visible:?}");
+        assert_eq!(
+            hidden_nodes.contains(&ours),
+            hidden,
+            "hidden: {hidden_nodes:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elixir_pings_us() {
+    if !common::require_elixir("elixir_pings_us") {
+        return;
+    }
+    common::ensure_system_epmd();
+    let cookie = common::unique_name("c");
+    let short = common::unique_name("rs");
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let registration = EpmdClient::local(4369)
+        .register(&NodeEntry::new(&short, port, false))
+        .await
+        .expect("register");
+    let me = LocalNode::new(format!("{short}@localhost"), registration.creation(), false);
+    let ex_name = format!("{}@localhost", common::unique_name("ex"));
+    let script = format!(
+        "r = Node.ping(String.to_atom(\"{}\")); IO.puts(\"PING \" <> to_string(r))",
+        me.name
+    );
+    let mut child = std::process::Command::new("elixir")
+        .args(["--sname", &ex_name, "--cookie", &cookie, "-e", &script])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start elixir");
+    let stdout = child.stdout.take().expect("stdout");
+    let _guard = common::ChildGuard(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let (stream, _) = tokio::time::timeout(T, listener.accept())
+        .await
+        .expect("elixir dials")
+        .expect("accept");
+    let mut conn = dist::accept(
+        stream,
+        &me,
+        &cookie,
+        &dist::handshake::NoOtherConnections,
+        &HandshakeOptions::default(),
+        &ConnectionOptions::default(),
+    )
+    .await
+    .expect("handshake");
+    assert_eq!(conn.peer_name, ex_name);
+    let us = our_pid(&me.name, me.creation, 1);
+    let sender = conn.sender();
+    loop {
+        let msg = tokio::time::timeout(T, conn.recv())
+            .await
+            .expect("in time")
+            .expect("open")
+            .expect("ok");
+        if answer_is_auth(&sender, &msg, &us).await {
+            break;
+        }
+    }
+    let deadline = std::time::Instant::now() + T;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = rx
+            .recv_timeout(left)
+            .expect("elixir printed its ping result");
+        if line.starts_with("PING") {
+            assert_eq!(line, "PING pong");
+            break;
         }
     }
 }

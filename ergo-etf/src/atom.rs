@@ -29,6 +29,38 @@ fn table() -> &'static RwLock<HashMap<Arc<str>, ()>> {
     TABLE.get_or_init(|| RwLock::new(HashMap::new()))
 }
 
+/// How many atoms each thread's front cache holds (direct-mapped by a hash of the text).
+const FRONT_SLOTS: usize = 512;
+
+thread_local! {
+    /// Each thread's front cache: recently made atoms, so decoding the same atoms over and over
+    /// (node names, message tags) takes neither the table's lock nor its SipHash. It holds at most
+    /// `FRONT_SLOTS` atoms per thread, so the bound on memory stays.
+    static FRONT: std::cell::RefCell<Vec<Option<Atom>>> = std::cell::RefCell::new(vec![None; FRONT_SLOTS]);
+}
+
+/// The front-cache slot of a text: a multiply-mix of its length and its first and last 8 bytes
+/// (cheap; a collision only costs a slow-path lookup).
+#[inline]
+fn front_slot(text: &str) -> usize {
+    front_slot_bytes(text.as_bytes())
+}
+
+#[inline]
+fn front_slot_bytes(b: &[u8]) -> usize {
+    let word = |s: &[u8]| {
+        let mut w = [0u8; 8];
+        let n = s.len().min(8);
+        w[..n].copy_from_slice(&s[..n]);
+        u64::from_le_bytes(w)
+    };
+    let head = word(b);
+    let tail = word(&b[b.len().saturating_sub(8)..]);
+    let mut h = (head ^ (b.len() as u64).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h = (h ^ tail).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> 40) as usize % FRONT_SLOTS
+}
+
 impl Atom {
     /// Makes an atom from its text, reusing an interned copy when one exists.
     ///
@@ -36,6 +68,40 @@ impl Atom {
     /// [`Atom::try_new`] check it); this constructor accepts any text so that Rust code can build
     /// atoms freely.
     pub fn new(text: &str) -> Atom {
+        // Fast path: this thread's small cache of recently made atoms (no lock, no SipHash).
+        let slot = front_slot(text);
+        let hit = FRONT.with(|front| {
+            let front = front.borrow();
+            match front.get(slot) {
+                Some(Some(a)) if a.as_str() == text => Some(a.clone()),
+                _ => None,
+            }
+        });
+        if let Some(a) = hit {
+            return a;
+        }
+        let atom = Atom::new_shared(text);
+        FRONT.with(|front| {
+            if let Some(entry) = front.borrow_mut().get_mut(slot) {
+                *entry = Some(atom.clone());
+            }
+        });
+        atom
+    }
+
+    /// The atom whose UTF-8 text is `bytes`, if this thread's front cache holds it: lets the
+    /// decoder skip UTF-8 validation for atoms it has seen (equal bytes are valid UTF-8).
+    #[inline]
+    pub(crate) fn cached_from_utf8(bytes: &[u8]) -> Option<Atom> {
+        let slot = front_slot_bytes(bytes);
+        FRONT.with(|front| match front.borrow().get(slot) {
+            Some(Some(a)) if a.as_str().as_bytes() == bytes => Some(a.clone()),
+            _ => None,
+        })
+    }
+
+    /// The shared-table path of [`Atom::new`].
+    fn new_shared(text: &str) -> Atom {
         if let Ok(t) = table().read() {
             if let Some((k, _)) = t.get_key_value(text) {
                 return Atom(k.clone());

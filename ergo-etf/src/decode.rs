@@ -228,6 +228,9 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
             119 => {
                 let n = usize::from(self.u8()?);
                 let text = self.take(n)?;
+                if let Some(a) = Atom::cached_from_utf8(text) {
+                    return Ok(a);
+                }
                 // At most 255 bytes, so at most 255 characters.
                 match std::str::from_utf8(text) {
                     Ok(s) => Ok(Atom::new(s)),
@@ -253,6 +256,13 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                     return self.err(at, DecodeErrorKind::AtomTooLong { chars: n });
                 }
                 let text = self.take(n)?;
+                if let Some(a) = Atom::cached_from_utf8(text) {
+                    // Equal bytes: ASCII (the same in Latin-1), or UTF-8 multi-byte sequences
+                    // that mean other characters in Latin-1, so only trust an ASCII hit.
+                    if text.is_ascii() {
+                        return Ok(a);
+                    }
+                }
                 if text.is_ascii() {
                     // ASCII is the same in Latin-1 and UTF-8.
                     match std::str::from_utf8(text) {

@@ -47,7 +47,7 @@ impl AtomEncoder for NoAtomCache {
 
 /// Encodes a term as a stand-alone external term: `131` then the term.
 pub fn to_bytes(term: &Term) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::with_capacity(size_hint(term));
+    let mut out = Vec::with_capacity(size_hint(term) + 1);
     out.push(VERSION);
     Encoder { out: &mut out, atoms: &mut NoAtomCache }.term(term, 0)?;
     Ok(out)
@@ -61,16 +61,23 @@ pub fn encode_term_into(term: &Term, out: &mut Vec<u8>, atoms: &mut dyn AtomEnco
     Encoder { out, atoms }.term(term, 0)
 }
 
-/// A cheap guess of the encoded size, so the buffer is allocated once for flat terms and large
-/// binaries. It looks only one level deep.
+/// A cheap guess of the encoded size, so the output buffer is usually allocated once: it looks
+/// only at the top level (binaries count in full, anything else as 32 bytes). Walking the whole
+/// term for an exact size costs more than the occasional buffer growth it would save.
 fn size_hint(term: &Term) -> usize {
-    match term {
-        Term::Binary(b) => b.len() + 6,
-        Term::BitBinary(b) => b.bytes.len() + 7,
-        Term::Tuple(t) | Term::List(t) => 16 + t.len() * 16,
-        Term::Map(m) => 16 + m.len() * 32,
-        _ => 64,
+    fn shallow(t: &Term) -> usize {
+        match t {
+            Term::Binary(b) => b.len() + 5,
+            Term::BitBinary(b) => b.bytes.len() + 6,
+            _ => 32,
+        }
     }
+    let guess = match term {
+        Term::Tuple(t) | Term::List(t) => 6 + t.iter().map(shallow).sum::<usize>(),
+        Term::Map(m) => 5 + m.iter().map(|(k, v)| shallow(k) + shallow(v)).sum::<usize>(),
+        other => shallow(other),
+    };
+    guess.max(128)
 }
 
 /// Appends the 119/118 form of an atom, checking the 255-character limit.
@@ -178,6 +185,14 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
     #[inline]
     fn atom(&mut self, atom: &Atom) -> Result<(), EncodeError> {
         if self.atoms.encode_atom(atom, self.out) {
+            return Ok(());
+        }
+        let text = atom.as_str().as_bytes();
+        if text.len() <= 255 {
+            // The common case, inline: 255 bytes are at most 255 characters.
+            self.out.reserve(text.len() + 2);
+            self.out.extend_from_slice(&[119, text.len() as u8]);
+            self.out.extend_from_slice(text);
             return Ok(());
         }
         write_atom_text(self.out, atom)
@@ -368,11 +383,14 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
     }
 
     fn pid(&mut self, p: &Pid) -> Result<(), EncodeError> {
+        self.out.reserve(p.node.as_str().len() + 16);
         self.out.push(88);
         self.atom(&p.node)?;
-        self.u32(p.id);
-        self.u32(p.serial);
-        self.u32(p.creation);
+        let mut tail = [0u8; 12];
+        tail[..4].copy_from_slice(&p.id.to_be_bytes());
+        tail[4..8].copy_from_slice(&p.serial.to_be_bytes());
+        tail[8..].copy_from_slice(&p.creation.to_be_bytes());
+        self.out.extend_from_slice(&tail);
         Ok(())
     }
 

@@ -466,8 +466,10 @@ impl Ord for Term {
             (Export(a), Export(b)) => (&a.module, &a.function, a.arity).cmp(&(&b.module, &b.function, b.arity)),
             (Fun(_), Export(_)) => Ordering::Less,
             (Export(_), Fun(_)) => Ordering::Greater,
-            (Port(a), Port(b)) => (&a.node, a.id, a.creation).cmp(&(&b.node, b.id, b.creation)),
-            (Pid(a), Pid(b)) => (&a.node, a.serial, a.id, a.creation).cmp(&(&b.node, b.serial, b.id, b.creation)),
+            // As OTP 25 orders them (checked live): ports by node, creation, id; pids by
+            // serial, id, node, creation.
+            (Port(a), Port(b)) => (&a.node, a.creation, a.id).cmp(&(&b.node, b.creation, b.id)),
+            (Pid(a), Pid(b)) => (a.serial, a.id, &a.node, a.creation).cmp(&(b.serial, b.id, &b.node, b.creation)),
             (Tuple(a), Tuple(b)) => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
             (Map(a), Map(b)) => a
                 .len()

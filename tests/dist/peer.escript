@@ -1,7 +1,8 @@
 #!/usr/bin/env escript
 %% A real Erlang node for the distribution tests, driven by tests/dist_*.rs.
 %% Usage: peer.escript MODE NAME COOKIE TICKTIME [ARGS]
-%%   echo            register `echo`: {From, Msg} -> From ! Msg; print READY
+%%   echo            register `echo`: {From, Msg} -> From ! Msg ({From, which_nodes} gets
+%%                   {nodes(visible), nodes(hidden)}); print READY
 %%   ping TARGET     net_adm:ping(TARGET) and print "PING pong|pang"
 %%   sendmany TARGET N   send {seq, I} for I in 1..N to {sink, TARGET}, then {done, N}
 %% Every mode prints lines on stdout; the Rust side kills the node when done.
@@ -35,6 +36,7 @@ run("sendmany", [Target, N]) ->
 
 echo() ->
     receive
+        {From, which_nodes} when is_pid(From) -> From ! {nodes(visible), nodes(hidden)};
         {From, Msg} when is_pid(From) -> From ! Msg;
         _ -> ok
     end,

@@ -48,7 +48,11 @@ pub struct EventMessage<T> {
 
 impl<T: IntoTerm> IntoTerm for EventMessage<T> {
     fn into_term(self) -> Term {
-        Term::tuple(vec![Term::atom("event"), Term::Atom(self.name), self.message.into_term()])
+        Term::tuple(vec![
+            Term::atom("event"),
+            Term::Atom(self.name),
+            self.message.into_term(),
+        ])
     }
 }
 
@@ -56,10 +60,15 @@ impl<T: FromTerm> FromTerm for EventMessage<T> {
     fn from_term(term: Term) -> Result<Self, ConvertError> {
         let err = ConvertError::new("EventMessage", "{event, Name, Message}", &term);
         match term {
-            Term::Tuple(elems) if elems.len() == 3 && elems.first().is_some_and(|t| t.is_atom("event")) => {
+            Term::Tuple(elems)
+                if elems.len() == 3 && elems.first().is_some_and(|t| t.is_atom("event")) =>
+            {
                 let mut it = elems.into_iter().skip(1);
                 match (it.next(), it.next()) {
-                    (Some(Term::Atom(name)), Some(message)) => Ok(EventMessage { name, message: T::from_term(message)? }),
+                    (Some(Term::Atom(name)), Some(message)) => Ok(EventMessage {
+                        name,
+                        message: T::from_term(message)?,
+                    }),
                     _ => Err(err),
                 }
             }
@@ -85,15 +94,26 @@ impl Node {
 
     /// Registers event `name`, owned by the live local process `owner`.
     pub fn register_event(&self, owner: &Pid, name: &str) -> Result<EventToken, EventError> {
-        let entry = self.live_entry(owner).ok_or_else(|| EventError::NotOwner(name.to_string()))?;
+        let entry = self
+            .live_entry(owner)
+            .ok_or_else(|| EventError::NotOwner(name.to_string()))?;
         let name = Atom::new(name);
         let mut events = crate::node::lock(&self.inner.events);
         if events.contains_key(&name) {
             return Err(EventError::Taken(name.to_string()));
         }
-        events.insert(name.clone(), EventEntry { owner: owner.clone(), subscribers: Vec::new() });
+        events.insert(
+            name.clone(),
+            EventEntry {
+                owner: owner.clone(),
+                subscribers: Vec::new(),
+            },
+        );
         entry.state().owns_events = true;
-        Ok(EventToken { name, owner: owner.clone() })
+        Ok(EventToken {
+            name,
+            owner: owner.clone(),
+        })
     }
 
     /// Removes an event; its subscribers get a DOWN with reason `unregistered`.
@@ -116,7 +136,9 @@ impl Node {
     pub fn subscribe_event(&self, subscriber: &Pid, name: &str) -> Result<Reference, EventError> {
         let reference = self.make_ref();
         let mut events = crate::node::lock(&self.inner.events);
-        let e = events.get_mut(name).ok_or_else(|| EventError::Unknown(name.to_string()))?;
+        let e = events
+            .get_mut(name)
+            .ok_or_else(|| EventError::Unknown(name.to_string()))?;
         e.subscribers.push((reference.clone(), subscriber.clone()));
         Ok(reference)
     }
@@ -135,10 +157,16 @@ impl Node {
     }
 
     /// Publishes `message` to every subscriber as `EventMessage`; returns how many got it.
-    pub fn publish_event<T: IntoTerm + Clone + Send + 'static>(&self, token: &EventToken, message: T) -> Result<usize, EventError> {
+    pub fn publish_event<T: IntoTerm + Clone + Send + 'static>(
+        &self,
+        token: &EventToken,
+        message: T,
+    ) -> Result<usize, EventError> {
         let subscribers: Vec<Pid> = {
             let events = crate::node::lock(&self.inner.events);
-            let e = events.get(&token.name).ok_or_else(|| EventError::Unknown(token.name.to_string()))?;
+            let e = events
+                .get(&token.name)
+                .ok_or_else(|| EventError::Unknown(token.name.to_string()))?;
             if e.owner != token.owner {
                 return Err(EventError::NotOwner(token.name.to_string()));
             }
@@ -146,9 +174,15 @@ impl Node {
         };
         let mut delivered = 0;
         for pid in subscribers {
-            let msg = EventMessage { name: token.name.clone(), message: message.clone() };
+            let msg = EventMessage {
+                name: token.name.clone(),
+                message: message.clone(),
+            };
             if let Some(e) = self.entry_arc(&pid) {
-                if e.mailbox.push(Envelope::Message(Payload::new(msg)), false).is_ok() {
+                if e.mailbox
+                    .push(Envelope::Message(Payload::new(msg)), false)
+                    .is_ok()
+                {
                     delivered += 1;
                 }
             }
@@ -159,7 +193,9 @@ impl Node {
     fn notify_down(&self, name: &Atom, subscribers: Vec<(Reference, Pid)>, reason: Term) {
         for (reference, pid) in subscribers {
             if let Some(e) = self.entry_arc(&pid) {
-                let _ = e.mailbox.push(event_down(reference, name, reason.clone()), true);
+                let _ = e
+                    .mailbox
+                    .push(event_down(reference, name, reason.clone()), true);
             }
         }
     }
@@ -168,8 +204,15 @@ impl Node {
     pub(crate) fn producer_down(&self, owner: &Pid, reason: &Term) {
         let gone: Vec<(Atom, EventEntry)> = {
             let mut events = crate::node::lock(&self.inner.events);
-            let names: Vec<Atom> = events.iter().filter(|(_, e)| &e.owner == owner).map(|(n, _)| n.clone()).collect();
-            names.into_iter().filter_map(|n| events.remove(&n).map(|e| (n, e))).collect()
+            let names: Vec<Atom> = events
+                .iter()
+                .filter(|(_, e)| &e.owner == owner)
+                .map(|(n, _)| n.clone())
+                .collect();
+            names
+                .into_iter()
+                .filter_map(|n| events.remove(&n).map(|e| (n, e)))
+                .collect()
         };
         for (name, e) in gone {
             self.notify_down(&name, e.subscribers, reason.clone());

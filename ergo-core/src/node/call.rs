@@ -34,8 +34,12 @@ impl Node {
         timeout: Duration,
     ) -> Result<R, CallError> {
         let caller = self.inner.outside_pid.clone();
-        let payload = self.call_payload(&caller, &to.into(), Payload::new(request), timeout).await?;
-        payload.take::<R>().map_err(|u| CallError::BadReply(u.error))
+        let payload = self
+            .call_payload(&caller, &to.into(), Payload::new(request), timeout)
+            .await?;
+        payload
+            .take::<R>()
+            .map_err(|u| CallError::BadReply(u.error))
     }
 
     /// The call machinery: sends `request` to `to` on behalf of `caller` and waits for the reply.
@@ -52,14 +56,18 @@ impl Node {
         let local = match to {
             Dest::Pid(p) => self.is_local(p),
             Dest::Name(_) => true,
-            Dest::Remote { node, .. } | Dest::Alias(ergo_etf::Reference { node, .. }) => self.is_this_node(node),
+            Dest::Remote { node, .. } | Dest::Alias(ergo_etf::Reference { node, .. }) => {
+                self.is_this_node(node)
+            }
         };
         let envelope = Envelope::Call { from, request };
         if local {
             // A call to a dead local pid fails at once, like gen:call's monitor giving noproc.
             if let Dest::Pid(p) = to {
                 if self.entry(p).is_none() {
-                    return Err(CallError::Send(SendError::NoProc(Term::Pid(p.clone()).to_string())));
+                    return Err(CallError::Send(SendError::NoProc(
+                        Term::Pid(p.clone()).to_string(),
+                    )));
                 }
             }
             self.send_envelope(Some(caller), to, envelope)?;
@@ -84,18 +92,32 @@ impl Node {
     }
 
     /// Casts a request to a gen_server (`{'$gen_cast', Req}`); never waits.
-    pub fn cast(&self, to: impl Into<Dest>, request: impl IntoTerm + Send + 'static) -> Result<(), SendError> {
+    pub fn cast(
+        &self,
+        to: impl Into<Dest>,
+        request: impl IntoTerm + Send + 'static,
+    ) -> Result<(), SendError> {
         self.send_envelope(None, &to.into(), Envelope::Cast(Payload::new(request)))
     }
 
     /// Sends a plain Rust value (not a term) to a local gen_server's `handle_direct` and waits
     /// for its result, with the default call timeout.
-    pub async fn direct<Req: Send + 'static, Resp: 'static>(&self, to: impl Into<Dest>, request: Req) -> Result<Resp, CallError> {
+    pub async fn direct<Req: Send + 'static, Resp: 'static>(
+        &self,
+        to: impl Into<Dest>,
+        request: Req,
+    ) -> Result<Resp, CallError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let envelope = Envelope::Direct { request: Box::new(request) as Box<dyn Any + Send>, reply: tx };
+        let envelope = Envelope::Direct {
+            request: Box::new(request) as Box<dyn Any + Send>,
+            reply: tx,
+        };
         self.send_envelope(None, &to.into(), envelope)?;
         match tokio::time::timeout(self.inner.options.default_call_timeout, rx).await {
-            Ok(Ok(Ok(boxed))) => boxed.downcast::<Resp>().map(|b| *b).map_err(|_| CallError::BadRequest(Term::atom("bad_direct_reply_type"))),
+            Ok(Ok(Ok(boxed))) => boxed
+                .downcast::<Resp>()
+                .map(|b| *b)
+                .map_err(|_| CallError::BadRequest(Term::atom("bad_direct_reply_type"))),
             Ok(Ok(Err(reason))) => Err(CallError::BadRequest(reason)),
             Ok(Err(_)) => Err(CallError::NoReply),
             Err(_) => Err(CallError::Timeout),

@@ -27,7 +27,9 @@ impl Dest {
         match self {
             Dest::Pid(p) => Term::Pid(p.clone()),
             Dest::Name(n) => Term::Atom(n.clone()),
-            Dest::Remote { name, node } => Term::tuple(vec![Term::Atom(name.clone()), Term::Atom(node.clone())]),
+            Dest::Remote { name, node } => {
+                Term::tuple(vec![Term::Atom(name.clone()), Term::Atom(node.clone())])
+            }
             Dest::Alias(r) => Term::Reference(r.clone()),
         }
     }
@@ -66,7 +68,10 @@ impl From<(Atom, Atom)> for Dest {
 }
 impl From<(&str, &str)> for Dest {
     fn from((name, node): (&str, &str)) -> Dest {
-        Dest::Remote { name: Atom::new(name), node: Atom::new(node) }
+        Dest::Remote {
+            name: Atom::new(name),
+            node: Atom::new(node),
+        }
     }
 }
 impl From<Reference> for Dest {

@@ -28,7 +28,12 @@ pub struct ProcessInfo {
 impl Node {
     /// Pids of all live local processes.
     pub fn processes(&self) -> Vec<Pid> {
-        self.inner.table.all().into_iter().map(|e| e.pid.clone()).collect()
+        self.inner
+            .table
+            .all()
+            .into_iter()
+            .map(|e| e.pid.clone())
+            .collect()
     }
 
     /// How many processes are alive.

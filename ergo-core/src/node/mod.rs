@@ -92,7 +92,12 @@ impl std::fmt::Debug for Node {
 fn random_u32() -> u32 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
     h.finish() as u32
 }
 
@@ -109,13 +114,20 @@ impl Node {
     /// Like [`Node::start`], for code that is not async (still needs a tokio runtime context).
     pub fn start_sync(name: &str, options: NodeOptions) -> Result<Node, NodeError> {
         let valid = matches!(name.split_once('@'), Some((a, b)) if !a.is_empty() && !b.is_empty() && !b.contains('@'));
-        let atom = Atom::try_new(name).filter(|_| valid).ok_or_else(|| NodeError::InvalidName(name.to_string()))?;
+        let atom = Atom::try_new(name)
+            .filter(|_| valid)
+            .ok_or_else(|| NodeError::InvalidName(name.to_string()))?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| NodeError::NoRuntime)?;
         let creation = match options.creation {
             Some(c) => c,
             None => random_u32().max(1),
         };
-        let outside_pid = Pid { node: atom.clone(), id: 0, serial: 0, creation };
+        let outside_pid = Pid {
+            node: atom.clone(),
+            id: 0,
+            serial: 0,
+            creation,
+        };
         let inner = NodeInner {
             name: atom,
             creation,
@@ -132,7 +144,9 @@ impl Node {
             outside_pid,
         };
         tracing::debug!(node = %inner.name, creation, "node started");
-        Ok(Node { inner: Arc::new(inner) })
+        Ok(Node {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The node's name.
@@ -173,7 +187,12 @@ impl Node {
     /// A fresh pid.
     pub(crate) fn make_pid(&self) -> Pid {
         let n = self.inner.next_pid.fetch_add(1, Ordering::Relaxed);
-        Pid { node: self.inner.name.clone(), id: n as u32, serial: (n >> 32) as u32, creation: self.inner.creation }
+        Pid {
+            node: self.inner.name.clone(),
+            id: n as u32,
+            serial: (n >> 32) as u32,
+            creation: self.inner.creation,
+        }
     }
 
     /// A fresh reference (three id words, like OTP).
@@ -197,7 +216,11 @@ impl Node {
     }
 
     pub(crate) fn router(&self) -> Option<Arc<dyn RemoteRouter>> {
-        self.inner.router.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.inner
+            .router
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub(crate) fn entry(&self, pid: &Pid) -> Option<Arc<ProcessEntry>> {

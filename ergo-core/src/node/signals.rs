@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ergo_etf::{Atom, IntoTerm, Pid, Reference, Term};
 
-use super::table::{Monitoring, MonitoredBy, ProcessEntry};
+use super::table::{MonitoredBy, Monitoring, ProcessEntry};
 use super::{lock, AliasTarget, Dest, MonitorTarget, Node, RemoteSignal};
 use crate::error::SendError;
 use crate::gen::server::From as ReplyTo;
@@ -27,14 +27,23 @@ fn push_result(entry: &ProcessEntry, envelope: Envelope, force: bool) -> Result<
 
 impl Node {
     /// Sends a typed message (kept typed locally, converted to a term only for the wire).
-    pub fn send(&self, to: impl Into<Dest>, message: impl IntoTerm + Send + 'static) -> Result<(), SendError> {
+    pub fn send(
+        &self,
+        to: impl Into<Dest>,
+        message: impl IntoTerm + Send + 'static,
+    ) -> Result<(), SendError> {
         self.send_envelope(None, &to.into(), Envelope::Message(Payload::new(message)))
     }
 
     /// Sends an envelope from `from` (if a process) to `to`. Local pids that are gone are a
     /// silent no-op (Erlang semantics); unknown names are `NoProc`; a full bounded mailbox hands
     /// the envelope back in `MailboxFull`.
-    pub fn send_envelope(&self, from: Option<&Pid>, to: &Dest, envelope: Envelope) -> Result<(), SendError> {
+    pub fn send_envelope(
+        &self,
+        from: Option<&Pid>,
+        to: &Dest,
+        envelope: Envelope,
+    ) -> Result<(), SendError> {
         match to {
             Dest::Pid(pid) if self.is_local(pid) => match self.inner.table.get(pid) {
                 Some(entry) => push_result(&entry, envelope, false),
@@ -42,7 +51,9 @@ impl Node {
             },
             Dest::Pid(pid) if self.is_this_node(&pid.node) => Ok(()), // an older incarnation: gone
             Dest::Name(name) => self.send_to_name(name, envelope),
-            Dest::Remote { name, node } if self.is_this_node(node) => self.send_to_name(name, envelope),
+            Dest::Remote { name, node } if self.is_this_node(node) => {
+                self.send_to_name(name, envelope)
+            }
             Dest::Alias(r) if self.is_this_node(&r.node) => {
                 self.send_to_alias(r, envelope);
                 Ok(())
@@ -75,7 +86,13 @@ impl Node {
         // An inactive alias: the message is dropped, as OTP does.
     }
 
-    fn route(&self, from: Option<&Pid>, to: &Dest, node: &Atom, envelope: Envelope) -> Result<(), SendError> {
+    fn route(
+        &self,
+        from: Option<&Pid>,
+        to: &Dest,
+        node: &Atom,
+        envelope: Envelope,
+    ) -> Result<(), SendError> {
         match self.router() {
             Some(router) => router.send(from, to, envelope.into_term()),
             None => Err(SendError::NoRoute(node.to_string())),
@@ -113,13 +130,36 @@ impl Node {
                 return;
             }
         } else if !self.is_this_node(&b.node) {
-            if self.remote_signal(&b.node, RemoteSignal::Link { from: a.clone(), to: b.clone() }).is_ok() {
+            if self
+                .remote_signal(
+                    &b.node,
+                    RemoteSignal::Link {
+                        from: a.clone(),
+                        to: b.clone(),
+                    },
+                )
+                .is_ok()
+            {
                 return;
             }
-            let _ = ea.mailbox.push(Envelope::Exit { from: b.clone(), reason: Term::atom("noconnection"), via_link: true }, true);
+            let _ = ea.mailbox.push(
+                Envelope::Exit {
+                    from: b.clone(),
+                    reason: Term::atom("noconnection"),
+                    via_link: true,
+                },
+                true,
+            );
             return;
         }
-        let _ = ea.mailbox.push(Envelope::Exit { from: b.clone(), reason: Term::atom("noproc"), via_link: true }, true);
+        let _ = ea.mailbox.push(
+            Envelope::Exit {
+                from: b.clone(),
+                reason: Term::atom("noproc"),
+                via_link: true,
+            },
+            true,
+        );
     }
 
     /// Removes the link between `a` and `b` (both directions).
@@ -130,7 +170,13 @@ impl Node {
         if let Some(eb) = self.entry(b) {
             eb.state().links.retain(|p| p != a);
         } else if !self.is_this_node(&b.node) {
-            let _ = self.remote_signal(&b.node, RemoteSignal::Unlink { from: a.clone(), to: b.clone() });
+            let _ = self.remote_signal(
+                &b.node,
+                RemoteSignal::Unlink {
+                    from: a.clone(),
+                    to: b.clone(),
+                },
+            );
         }
     }
 
@@ -142,9 +188,24 @@ impl Node {
 
     pub(crate) fn exit_signal(&self, from: &Pid, to: &Pid, reason: Term, via_link: bool) {
         if let Some(e) = self.entry(to) {
-            let _ = e.mailbox.push(Envelope::Exit { from: from.clone(), reason, via_link }, true);
+            let _ = e.mailbox.push(
+                Envelope::Exit {
+                    from: from.clone(),
+                    reason,
+                    via_link,
+                },
+                true,
+            );
         } else if !self.is_this_node(&to.node) {
-            let _ = self.remote_signal(&to.node, RemoteSignal::Exit { from: from.clone(), to: to.clone(), reason, via_link });
+            let _ = self.remote_signal(
+                &to.node,
+                RemoteSignal::Exit {
+                    from: from.clone(),
+                    to: to.clone(),
+                    reason,
+                    via_link,
+                },
+            );
         }
     }
 
@@ -154,15 +215,25 @@ impl Node {
         let reference = self.make_ref();
         let (pid, who) = match target {
             Dest::Pid(p) => (Some(p.clone()), Term::Pid(p.clone())),
-            Dest::Name(n) => (self.whereis(n.as_str()), Term::tuple(vec![Term::Atom(n.clone()), Term::Atom(self.inner.name.clone())])),
-            Dest::Remote { name, node } if self.is_this_node(node) => {
-                (self.whereis(name.as_str()), Term::tuple(vec![Term::Atom(name.clone()), Term::Atom(node.clone())]))
-            }
+            Dest::Name(n) => (
+                self.whereis(n.as_str()),
+                Term::tuple(vec![
+                    Term::Atom(n.clone()),
+                    Term::Atom(self.inner.name.clone()),
+                ]),
+            ),
+            Dest::Remote { name, node } if self.is_this_node(node) => (
+                self.whereis(name.as_str()),
+                Term::tuple(vec![Term::Atom(name.clone()), Term::Atom(node.clone())]),
+            ),
             Dest::Remote { name, node } => {
                 let who = target.to_term();
                 let sig = RemoteSignal::Monitor {
                     from: watcher.clone(),
-                    target: MonitorTarget::Name { name: name.clone(), node: node.clone() },
+                    target: MonitorTarget::Name {
+                        name: name.clone(),
+                        node: node.clone(),
+                    },
                     reference: reference.clone(),
                 };
                 self.monitor_remote(watcher, reference.clone(), None, who, node, sig);
@@ -170,55 +241,108 @@ impl Node {
             }
             Dest::Alias(_) => (None, target.to_term()),
         };
-        let Some(w) = self.entry(watcher) else { return reference };
+        let Some(w) = self.entry(watcher) else {
+            return reference;
+        };
         if let Some(p) = &pid {
             if !self.is_this_node(&p.node) {
-                let sig = RemoteSignal::Monitor { from: watcher.clone(), target: MonitorTarget::Pid(p.clone()), reference: reference.clone() };
-                self.monitor_remote(watcher, reference.clone(), Some(p.clone()), who, &p.node, sig);
+                let sig = RemoteSignal::Monitor {
+                    from: watcher.clone(),
+                    target: MonitorTarget::Pid(p.clone()),
+                    reference: reference.clone(),
+                };
+                self.monitor_remote(
+                    watcher,
+                    reference.clone(),
+                    Some(p.clone()),
+                    who,
+                    &p.node,
+                    sig,
+                );
                 return reference;
             }
         }
         if let Some(t) = pid.as_ref().and_then(|p| self.entry(p)) {
             let mut ts = t.state();
             if ts.alive {
-                ts.monitored_by.push(MonitoredBy { reference: reference.clone(), watcher: watcher.clone(), who });
+                ts.monitored_by.push(MonitoredBy {
+                    reference: reference.clone(),
+                    watcher: watcher.clone(),
+                    who,
+                });
                 drop(ts);
-                w.state().monitoring.push(Monitoring { reference: reference.clone(), target: t.pid.clone() });
+                w.state().monitoring.push(Monitoring {
+                    reference: reference.clone(),
+                    target: t.pid.clone(),
+                });
                 return reference;
             }
         }
-        let _ = w.mailbox.push(Envelope::Down { reference: reference.clone(), who, reason: Term::atom("noproc") }, true);
+        let _ = w.mailbox.push(
+            Envelope::Down {
+                reference: reference.clone(),
+                who,
+                reason: Term::atom("noproc"),
+            },
+            true,
+        );
         reference
     }
 
-    fn monitor_remote(&self, watcher: &Pid, reference: Reference, pid: Option<Pid>, who: Term, node: &Atom, sig: RemoteSignal) {
+    fn monitor_remote(
+        &self,
+        watcher: &Pid,
+        reference: Reference,
+        pid: Option<Pid>,
+        who: Term,
+        node: &Atom,
+        sig: RemoteSignal,
+    ) {
         let Some(w) = self.entry(watcher) else { return };
         if self.remote_signal(node, sig).is_ok() {
             if let Some(p) = pid {
-                w.state().monitoring.push(Monitoring { reference, target: p });
+                w.state().monitoring.push(Monitoring {
+                    reference,
+                    target: p,
+                });
             }
         } else {
-            let _ = w.mailbox.push(Envelope::Down { reference, who, reason: Term::atom("noconnection") }, true);
+            let _ = w.mailbox.push(
+                Envelope::Down {
+                    reference,
+                    who,
+                    reason: Term::atom("noconnection"),
+                },
+                true,
+            );
         }
     }
 
     /// Removes a monitor held by `watcher` and flushes its DOWN message if already queued (like
     /// `erlang:demonitor(Ref, [flush])`). True if the monitor was active.
     pub fn demonitor(&self, watcher: &Pid, reference: &Reference) -> bool {
-        let Some(w) = self.entry(watcher) else { return false };
+        let Some(w) = self.entry(watcher) else {
+            return false;
+        };
         let found = {
             let mut st = w.state();
             let pos = st.monitoring.iter().position(|m| &m.reference == reference);
             pos.map(|i| st.monitoring.remove(i))
         };
-        let _ = w.mailbox.take_first(|e| matches!(e, Envelope::Down { reference: r, .. } if r == reference));
+        let _ = w
+            .mailbox
+            .take_first(|e| matches!(e, Envelope::Down { reference: r, .. } if r == reference));
         let Some(m) = found else { return false };
         if let Some(t) = self.entry(&m.target) {
             t.state().monitored_by.retain(|x| &x.reference != reference);
         } else if !self.is_this_node(&m.target.node) {
             let _ = self.remote_signal(
                 &m.target.node,
-                RemoteSignal::Demonitor { from: watcher.clone(), target: MonitorTarget::Pid(m.target.clone()), reference: reference.clone() },
+                RemoteSignal::Demonitor {
+                    from: watcher.clone(),
+                    target: MonitorTarget::Pid(m.target.clone()),
+                    reference: reference.clone(),
+                },
             );
         }
         true
@@ -231,7 +355,9 @@ impl Node {
         let envelope = self.envelope_from_term(message);
         match to {
             Dest::Pid(p) if !self.is_local(p) => Ok(()),
-            Dest::Remote { node, .. } | Dest::Alias(Reference { node, .. }) if !self.is_this_node(node) => {
+            Dest::Remote { node, .. } | Dest::Alias(Reference { node, .. })
+                if !self.is_this_node(node) =>
+            {
                 Err(SendError::NoRoute(node.to_string()))
             }
             _ => self.send_envelope(None, to, envelope),
@@ -247,7 +373,10 @@ impl Node {
                         if let Some(Term::Tuple(mut from)) = elems.pop() {
                             let tag = from.pop().unwrap_or(Term::nil());
                             if let Some(Term::Pid(pid)) = from.pop() {
-                                return Envelope::Call { from: ReplyTo::remote(self.clone(), pid, tag), request: Payload::Term(request) };
+                                return Envelope::Call {
+                                    from: ReplyTo::remote(self.clone(), pid, tag),
+                                    request: Payload::Term(request),
+                                };
                             }
                         }
                     }
@@ -275,7 +404,15 @@ impl Node {
                     }
                 }
                 _ => {
-                    let _ = self.remote_signal(&from.node.clone(), RemoteSignal::Exit { from: to, to: from, reason: Term::atom("noproc"), via_link: true });
+                    let _ = self.remote_signal(
+                        &from.node.clone(),
+                        RemoteSignal::Exit {
+                            from: to,
+                            to: from,
+                            reason: Term::atom("noproc"),
+                            via_link: true,
+                        },
+                    );
                 }
             },
             RemoteSignal::Unlink { from, to } => {
@@ -283,29 +420,60 @@ impl Node {
                     e.state().links.retain(|p| p != &from);
                 }
             }
-            RemoteSignal::Exit { from, to, reason, via_link } => {
+            RemoteSignal::Exit {
+                from,
+                to,
+                reason,
+                via_link,
+            } => {
                 if let Some(e) = self.entry(&to) {
-                    let _ = e.mailbox.push(Envelope::Exit { from, reason, via_link }, true);
+                    let _ = e.mailbox.push(
+                        Envelope::Exit {
+                            from,
+                            reason,
+                            via_link,
+                        },
+                        true,
+                    );
                 }
             }
-            RemoteSignal::Monitor { from, target, reference } => {
+            RemoteSignal::Monitor {
+                from,
+                target,
+                reference,
+            } => {
                 let (pid, who) = match &target {
                     MonitorTarget::Pid(p) => (Some(p.clone()), Term::Pid(p.clone())),
-                    MonitorTarget::Name { name, node } => {
-                        (self.whereis(name.as_str()), Term::tuple(vec![Term::Atom(name.clone()), Term::Atom(node.clone())]))
-                    }
+                    MonitorTarget::Name { name, node } => (
+                        self.whereis(name.as_str()),
+                        Term::tuple(vec![Term::Atom(name.clone()), Term::Atom(node.clone())]),
+                    ),
                 };
                 if let Some(t) = pid.as_ref().and_then(|p| self.entry(p)) {
                     let mut st = t.state();
                     if st.alive {
-                        st.monitored_by.push(MonitoredBy { reference, watcher: from, who });
+                        st.monitored_by.push(MonitoredBy {
+                            reference,
+                            watcher: from,
+                            who,
+                        });
                         return;
                     }
                 }
                 let node = from.node.clone();
-                let _ = self.remote_signal(&node, RemoteSignal::Down { who, to: from, reference, reason: Term::atom("noproc") });
+                let _ = self.remote_signal(
+                    &node,
+                    RemoteSignal::Down {
+                        who,
+                        to: from,
+                        reference,
+                        reason: Term::atom("noproc"),
+                    },
+                );
             }
-            RemoteSignal::Demonitor { target, reference, .. } => {
+            RemoteSignal::Demonitor {
+                target, reference, ..
+            } => {
                 let pid = match &target {
                     MonitorTarget::Pid(p) => Some(p.clone()),
                     MonitorTarget::Name { name, .. } => self.whereis(name.as_str()),
@@ -314,7 +482,12 @@ impl Node {
                     t.state().monitored_by.retain(|m| m.reference != reference);
                 }
             }
-            RemoteSignal::Down { who, to, reference, reason } => self.down(who, &to, reference, reason),
+            RemoteSignal::Down {
+                who,
+                to,
+                reference,
+                reason,
+            } => self.down(who, &to, reference, reason),
         }
     }
 

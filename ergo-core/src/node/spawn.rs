@@ -30,7 +30,10 @@ pub struct SpawnOptions {
 impl SpawnOptions {
     /// Options registering the process as `name`.
     pub fn named(name: &str) -> SpawnOptions {
-        SpawnOptions { name: Some(Atom::new(name)), ..SpawnOptions::default() }
+        SpawnOptions {
+            name: Some(Atom::new(name)),
+            ..SpawnOptions::default()
+        }
     }
 }
 
@@ -42,7 +45,10 @@ struct ExitGuard {
 
 impl Drop for ExitGuard {
     fn drop(&mut self) {
-        let reason = self.reason.take().unwrap_or_else(|| panic_reason("process task aborted or panicked"));
+        let reason = self
+            .reason
+            .take()
+            .unwrap_or_else(|| panic_reason("process task aborted or panicked"));
         self.node.finish(&self.entry, reason);
     }
 }
@@ -77,7 +83,10 @@ impl Node {
             mailbox: Mailbox::new(options.mailbox_bound),
             behaviour,
             trap_exit: AtomicBool::new(options.trap_exit),
-            state: Mutex::new(ProcState { alive: true, ..ProcState::default() }),
+            state: Mutex::new(ProcState {
+                alive: true,
+                ..ProcState::default()
+            }),
         });
         if let Some(name) = &options.name {
             let mut names = lock(&self.inner.names);
@@ -96,7 +105,11 @@ impl Node {
         let catch = self.inner.options.catch_panics;
         let span = tracing::debug_span!("process", pid = %Term::Pid(pid.clone()), name = ?options.name.as_ref().map(|a| a.as_str()), behaviour);
         let task = async move {
-            let mut guard = ExitGuard { node, entry, reason: None };
+            let mut guard = ExitGuard {
+                node,
+                entry,
+                reason: None,
+            };
             let reason = if catch {
                 match CatchUnwind::new(body(ctx)).await {
                     Ok(reason) => reason,
@@ -118,7 +131,9 @@ impl Node {
     /// Registers `pid` (a live local process) as `name`.
     pub fn register(&self, name: &str, pid: &Pid) -> Result<(), SpawnError> {
         let name = Atom::new(name);
-        let entry = self.entry(pid).ok_or_else(|| SpawnError::NameTaken(format!("{name} (no such process)")))?;
+        let entry = self
+            .entry(pid)
+            .ok_or_else(|| SpawnError::NameTaken(format!("{name} (no such process)")))?;
         let mut state = entry.state();
         if !state.alive || state.name.is_some() {
             return Err(SpawnError::NameTaken(name.to_string()));
@@ -168,7 +183,11 @@ impl Node {
             }
         }
         drop(leftover);
-        let link_reason = if reason.is_atom("kill") { Term::atom("killed") } else { reason.clone() };
+        let link_reason = if reason.is_atom("kill") {
+            Term::atom("killed")
+        } else {
+            reason.clone()
+        };
         let me = &entry.pid;
         for peer in state.links {
             self.exit_signal(me, &peer, link_reason.clone(), true);
@@ -178,7 +197,10 @@ impl Node {
         }
         for m in state.monitoring {
             if let Some(target) = self.entry(&m.target) {
-                target.state().monitored_by.retain(|x| x.reference != m.reference);
+                target
+                    .state()
+                    .monitored_by
+                    .retain(|x| x.reference != m.reference);
             } else if !self.is_local(&m.target) {
                 if let Some(router) = self.router() {
                     let _ = router.signal(RemoteSignal::Demonitor {
@@ -196,7 +218,13 @@ impl Node {
     }
 
     /// Delivers `{'DOWN', Ref, process, Who, Reason}` to a watcher (local or remote).
-    pub(crate) fn down(&self, who: Term, watcher: &Pid, reference: ergo_etf::Reference, reason: Term) {
+    pub(crate) fn down(
+        &self,
+        who: Term,
+        watcher: &Pid,
+        reference: ergo_etf::Reference,
+        reason: Term,
+    ) {
         if let Some(w) = self.entry(watcher) {
             let removed = {
                 let mut st = w.state();
@@ -205,11 +233,23 @@ impl Node {
                 before != st.monitoring.len()
             };
             if removed {
-                let _ = w.mailbox.push(Envelope::Down { reference, who, reason }, true);
+                let _ = w.mailbox.push(
+                    Envelope::Down {
+                        reference,
+                        who,
+                        reason,
+                    },
+                    true,
+                );
             }
         } else if !self.is_local(watcher) {
             if let Some(router) = self.router() {
-                let _ = router.signal(RemoteSignal::Down { who, to: watcher.clone(), reference, reason });
+                let _ = router.signal(RemoteSignal::Down {
+                    who,
+                    to: watcher.clone(),
+                    reference,
+                    reason,
+                });
             }
         }
     }

@@ -20,7 +20,10 @@ pub struct TimerHandle {
 impl TimerHandle {
     /// Cancels the timer; true if it had not fired yet (the message will never arrive).
     pub fn cancel(&self) -> bool {
-        let cancelled = self.fired.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).is_ok();
+        let cancelled = self
+            .fired
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
         self.task.abort();
         cancelled
     }
@@ -28,19 +31,32 @@ impl TimerHandle {
 
 impl Node {
     /// Sends `message` to `to` after `delay`.
-    pub fn send_after(&self, to: impl Into<Dest>, message: impl IntoTerm + Send + 'static, delay: Duration) -> TimerHandle {
+    pub fn send_after(
+        &self,
+        to: impl Into<Dest>,
+        message: impl IntoTerm + Send + 'static,
+        delay: Duration,
+    ) -> TimerHandle {
         let fired = Arc::new(AtomicBool::new(false));
         let node = self.clone();
         let to = to.into();
         let flag = Arc::clone(&fired);
         let task = self.inner.runtime.spawn(async move {
             tokio::time::sleep(delay).await;
-            if flag.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-                if let Err(error) = node.send_envelope(None, &to, Envelope::Message(Payload::new(message))) {
+            if flag
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                if let Err(error) =
+                    node.send_envelope(None, &to, Envelope::Message(Payload::new(message)))
+                {
                     tracing::debug!(%error, "send_after could not deliver");
                 }
             }
         });
-        TimerHandle { fired, task: task.abort_handle() }
+        TimerHandle {
+            fired,
+            task: task.abort_handle(),
+        }
     }
 }

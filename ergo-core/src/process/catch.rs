@@ -16,7 +16,9 @@ pub struct CatchUnwind<F> {
 impl<F: Future> CatchUnwind<F> {
     /// Wraps `inner`.
     pub fn new(inner: F) -> Self {
-        CatchUnwind { inner: Box::pin(inner) }
+        CatchUnwind {
+            inner: Box::pin(inner),
+        }
     }
 }
 
@@ -45,5 +47,8 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// The exit reason of a process whose code panicked: `{panic, <<"message">>}`.
 pub fn panic_reason(message: &str) -> Term {
-    Term::tuple(vec![Term::Atom(Atom::new("panic")), Term::binary(message.as_bytes().to_vec())])
+    Term::tuple(vec![
+        Term::Atom(Atom::new("panic")),
+        Term::binary(message.as_bytes().to_vec()),
+    ])
 }

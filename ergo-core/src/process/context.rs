@@ -46,7 +46,12 @@ impl Context {
 
     /// Applies an exit signal: `Ok(Some(env))` to deliver it as a message (trapped), `Ok(None)`
     /// to ignore it, `Err(reason)` when this process must exit.
-    fn on_exit_signal(&self, from: Pid, reason: Term, via_link: bool) -> Result<Option<Envelope>, Term> {
+    fn on_exit_signal(
+        &self,
+        from: Pid,
+        reason: Term,
+        via_link: bool,
+    ) -> Result<Option<Envelope>, Term> {
         if via_link {
             let mut st = self.entry.state();
             let before = st.links.len();
@@ -59,10 +64,18 @@ impl Context {
             return Err(Term::atom("killed"));
         }
         if self.entry.trap_exit.load(Ordering::Relaxed) {
-            return Ok(Some(Envelope::Exit { from, reason, via_link }));
+            return Ok(Some(Envelope::Exit {
+                from,
+                reason,
+                via_link,
+            }));
         }
         if reason.is_atom("normal") {
-            return if from == self.entry.pid { Err(reason) } else { Ok(None) };
+            return if from == self.entry.pid {
+                Err(reason)
+            } else {
+                Ok(None)
+            };
         }
         Err(reason)
     }
@@ -73,7 +86,11 @@ impl Context {
     pub async fn recv(&mut self) -> Result<Envelope, Term> {
         loop {
             match self.entry.mailbox.pop().await {
-                Envelope::Exit { from, reason, via_link } => {
+                Envelope::Exit {
+                    from,
+                    reason,
+                    via_link,
+                } => {
                     if let Some(env) = self.on_exit_signal(from, reason, via_link)? {
                         return Ok(env);
                     }
@@ -97,7 +114,9 @@ impl Context {
     }
 
     /// Waits for the next message and reads it as `T` (downcast, or `FromTerm`).
-    pub async fn recv_as<T: FromTerm + 'static>(&mut self) -> Result<Result<T, super::Undecodable>, Term> {
+    pub async fn recv_as<T: FromTerm + 'static>(
+        &mut self,
+    ) -> Result<Result<T, super::Undecodable>, Term> {
         let env = self.recv().await?;
         Ok(match env {
             Envelope::Message(p) => p.take::<T>(),
@@ -111,12 +130,24 @@ impl Context {
     }
 
     /// Sends a message from this process.
-    pub fn send(&self, to: impl Into<Dest>, message: impl IntoTerm + Send + 'static) -> Result<(), SendError> {
-        self.node.send_envelope(Some(&self.entry.pid), &to.into(), Envelope::Message(Payload::new(message)))
+    pub fn send(
+        &self,
+        to: impl Into<Dest>,
+        message: impl IntoTerm + Send + 'static,
+    ) -> Result<(), SendError> {
+        self.node.send_envelope(
+            Some(&self.entry.pid),
+            &to.into(),
+            Envelope::Message(Payload::new(message)),
+        )
     }
 
     /// Calls a gen_server from this process, with the node's default timeout.
-    pub async fn call<R: FromTerm + 'static>(&self, to: impl Into<Dest>, request: impl IntoTerm + Send + 'static) -> Result<R, CallError> {
+    pub async fn call<R: FromTerm + 'static>(
+        &self,
+        to: impl Into<Dest>,
+        request: impl IntoTerm + Send + 'static,
+    ) -> Result<R, CallError> {
         let timeout = self.node.options().default_call_timeout;
         self.call_timeout(to, request, timeout).await
     }
@@ -128,12 +159,21 @@ impl Context {
         request: impl IntoTerm + Send + 'static,
         timeout: Duration,
     ) -> Result<R, CallError> {
-        let payload = self.node.call_payload(&self.entry.pid, &to.into(), Payload::new(request), timeout).await?;
-        payload.take::<R>().map_err(|u| CallError::BadReply(u.error))
+        let payload = self
+            .node
+            .call_payload(&self.entry.pid, &to.into(), Payload::new(request), timeout)
+            .await?;
+        payload
+            .take::<R>()
+            .map_err(|u| CallError::BadReply(u.error))
     }
 
     /// Casts to a gen_server.
-    pub fn cast(&self, to: impl Into<Dest>, request: impl IntoTerm + Send + 'static) -> Result<(), SendError> {
+    pub fn cast(
+        &self,
+        to: impl Into<Dest>,
+        request: impl IntoTerm + Send + 'static,
+    ) -> Result<(), SendError> {
         self.node.cast(to, request)
     }
 
@@ -163,12 +203,21 @@ impl Context {
     }
 
     /// Sends `message` to `to` after `delay`.
-    pub fn send_after(&self, to: impl Into<Dest>, message: impl IntoTerm + Send + 'static, delay: Duration) -> TimerHandle {
+    pub fn send_after(
+        &self,
+        to: impl Into<Dest>,
+        message: impl IntoTerm + Send + 'static,
+        delay: Duration,
+    ) -> TimerHandle {
         self.node.send_after(to, message, delay)
     }
 
     /// Sends `message` to this process after `delay`.
-    pub fn send_self_after(&self, message: impl IntoTerm + Send + 'static, delay: Duration) -> TimerHandle {
+    pub fn send_self_after(
+        &self,
+        message: impl IntoTerm + Send + 'static,
+        delay: Duration,
+    ) -> TimerHandle {
         self.node.send_after(self.entry.pid.clone(), message, delay)
     }
 

@@ -59,7 +59,9 @@ impl std::fmt::Debug for Envelope {
             Envelope::Call { from, request } => write!(f, "Call({from:?}, {request:?})"),
             Envelope::Cast(p) => write!(f, "Cast({p:?})"),
             Envelope::Exit { from, reason, .. } => write!(f, "Exit({from:?}, {reason:?})"),
-            Envelope::Down { reference, reason, .. } => write!(f, "Down({reference:?}, {reason:?})"),
+            Envelope::Down {
+                reference, reason, ..
+            } => write!(f, "Down({reference:?}, {reason:?})"),
             Envelope::Direct { .. } => f.write_str("Direct(..)"),
         }
     }
@@ -77,13 +79,27 @@ impl Envelope {
             Envelope::Message(p) => p.into_term(),
             Envelope::Call { from, request } => {
                 let (pid, tag) = from.into_pid_and_tag();
-                Term::tuple(vec![atom("$gen_call"), Term::tuple(vec![Term::Pid(pid), tag]), request.into_term()])
+                Term::tuple(vec![
+                    atom("$gen_call"),
+                    Term::tuple(vec![Term::Pid(pid), tag]),
+                    request.into_term(),
+                ])
             }
             Envelope::Cast(p) => Term::tuple(vec![atom("$gen_cast"), p.into_term()]),
-            Envelope::Exit { from, reason, .. } => Term::tuple(vec![atom("EXIT"), Term::Pid(from), reason]),
-            Envelope::Down { reference, who, reason } => {
-                Term::tuple(vec![atom("DOWN"), Term::Reference(reference), atom("process"), who, reason])
+            Envelope::Exit { from, reason, .. } => {
+                Term::tuple(vec![atom("EXIT"), Term::Pid(from), reason])
             }
+            Envelope::Down {
+                reference,
+                who,
+                reason,
+            } => Term::tuple(vec![
+                atom("DOWN"),
+                Term::Reference(reference),
+                atom("process"),
+                who,
+                reason,
+            ]),
             Envelope::Direct { reply, .. } => {
                 let _ = reply.send(Err(atom("no_term_form")));
                 Term::tuple(vec![atom("$direct"), atom("undefined")])

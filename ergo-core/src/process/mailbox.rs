@@ -33,14 +33,25 @@ pub enum PushError {
 impl Mailbox {
     /// An empty mailbox, bounded to `bound` envelopes when given.
     pub fn new(bound: Option<usize>) -> Mailbox {
-        Mailbox { inner: Mutex::new(Inner { queue: VecDeque::new(), waker: None, closed: false }), bound }
+        Mailbox {
+            inner: Mutex::new(Inner {
+                queue: VecDeque::new(),
+                waker: None,
+                closed: false,
+            }),
+            bound,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Appends an envelope and wakes the reader. Signals (`force`) ignore the bound.
+    // The error hands the envelope back by value on purpose (no allocation on the hot path).
+    #[allow(clippy::result_large_err)]
     pub fn push(&self, envelope: Envelope, force: bool) -> Result<(), PushError> {
         let waker = {
             let mut inner = self.lock();

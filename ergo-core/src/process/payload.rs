@@ -79,6 +79,8 @@ impl Payload {
     }
 
     /// Takes the payload as `T`: by downcast when it is a `T`, else through `FromTerm`.
+    // The failure path returns the term for the caller to inspect; it is the rare path.
+    #[allow(clippy::result_large_err)]
     pub fn take<T: FromTerm + 'static>(self) -> Result<T, Undecodable> {
         let term = match self {
             Payload::Local(b) if b.as_any().is::<T>() => match b.into_any().downcast::<T>() {
@@ -87,10 +89,14 @@ impl Payload {
             },
             other => other.into_term(),
         };
-        if std::any::TypeId::of::<T>() == std::any::TypeId::of::<Term>() {
-            // Fast path for the untyped receiver: no clone needed, conversion cannot fail.
-            return T::from_term(term.clone()).map_err(|error| Undecodable { term, error });
+        // The untyped receiver: hand the term over without the clone below.
+        let mut slot = Some(term);
+        if let Some(as_t) = (&mut slot as &mut dyn Any).downcast_mut::<Option<T>>() {
+            if let Some(v) = as_t.take() {
+                return Ok(v);
+            }
         }
+        let term = slot.unwrap_or(Term::nil());
         T::from_term(term.clone()).map_err(|error| Undecodable { term, error })
     }
 }

@@ -63,20 +63,27 @@ impl ReplySlot {
 
     /// Counts one more reply handle (`From`) that may fill the slot.
     pub fn add_holder(&self) {
-        self.holders.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.holders
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// A reply handle went away; when it was the last one, the slot closes (the caller gets
     /// `NoReply` instead of waiting for its timeout).
     pub fn release_holder(&self) {
-        if self.holders.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+        if self
+            .holders
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel)
+            == 1
+        {
             self.close();
         }
     }
 
     /// Waits for the value; `None` when the slot was closed without one.
     pub fn wait(self: &Arc<Self>) -> SlotWait {
-        SlotWait { slot: Arc::clone(self) }
+        SlotWait {
+            slot: Arc::clone(self),
+        }
     }
 }
 

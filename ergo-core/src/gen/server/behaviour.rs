@@ -29,7 +29,11 @@ pub trait GenServer: Sized + Send + 'static {
     }
 
     /// Handles a cast. The default ignores it with a warning.
-    fn handle_cast(&mut self, ctx: &mut Context, request: Payload) -> impl Future<Output = Status> + Send {
+    fn handle_cast(
+        &mut self,
+        ctx: &mut Context,
+        request: Payload,
+    ) -> impl Future<Output = Status> + Send {
         let _ = ctx;
         async move {
             tracing::warn!(request = %request.into_term(), "unhandled cast");
@@ -39,7 +43,11 @@ pub trait GenServer: Sized + Send + 'static {
 
     /// Handles any other message (including trapped `{'EXIT', ...}` and `{'DOWN', ...}`). The
     /// default logs and drops it, as OTP's default `handle_info` does.
-    fn handle_info(&mut self, ctx: &mut Context, message: Payload) -> impl Future<Output = Status> + Send {
+    fn handle_info(
+        &mut self,
+        ctx: &mut Context,
+        message: Payload,
+    ) -> impl Future<Output = Status> + Send {
         let _ = ctx;
         async move {
             tracing::warn!(message = %message.into_term(), "unhandled info message");

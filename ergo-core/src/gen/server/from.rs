@@ -12,7 +12,10 @@ use crate::process::{Envelope, Payload, ReplySlot};
 
 enum Path {
     /// A local caller waiting on its slot; the tag is its alias.
-    Local { tag: Reference, slot: Arc<ReplySlot> },
+    Local {
+        tag: Reference,
+        slot: Arc<ReplySlot>,
+    },
     /// A caller that sent a `'$gen_call'` term: reply `{Tag, Reply}` by message.
     Remote { tag: Term },
     /// Already handed over (to a term rendering).
@@ -38,12 +41,19 @@ impl Clone for From {
         let path = match &self.path {
             Path::Local { tag, slot } => {
                 slot.add_holder();
-                Path::Local { tag: tag.clone(), slot: Arc::clone(slot) }
+                Path::Local {
+                    tag: tag.clone(),
+                    slot: Arc::clone(slot),
+                }
             }
             Path::Remote { tag } => Path::Remote { tag: tag.clone() },
             Path::Spent => Path::Spent,
         };
-        From { node: self.node.clone(), caller: self.caller.clone(), path }
+        From {
+            node: self.node.clone(),
+            caller: self.caller.clone(),
+            path,
+        }
     }
 }
 
@@ -56,18 +66,29 @@ impl Drop for From {
 }
 
 fn alias_tag(alias: &Reference) -> Term {
-    Term::cons(vec![Term::Atom(Atom::new("alias"))], Term::Reference(alias.clone()))
+    Term::cons(
+        vec![Term::Atom(Atom::new("alias"))],
+        Term::Reference(alias.clone()),
+    )
 }
 
 impl From {
     pub(crate) fn local(node: Node, caller: Pid, tag: Reference, slot: Arc<ReplySlot>) -> From {
         slot.add_holder();
-        From { node, caller, path: Path::Local { tag, slot } }
+        From {
+            node,
+            caller,
+            path: Path::Local { tag, slot },
+        }
     }
 
     /// A `From` for a caller that sent `{'$gen_call', {Caller, Tag}, Req}` as a term.
     pub fn remote(node: Node, caller: Pid, tag: Term) -> From {
-        From { node, caller, path: Path::Remote { tag } }
+        From {
+            node,
+            caller,
+            path: Path::Remote { tag },
+        }
     }
 
     /// The caller's pid (the node's outside pid for calls from outside any process).
@@ -95,7 +116,9 @@ impl From {
             Path::Local { slot, .. } => slot.fulfil(Ok(value)),
             Path::Remote { tag } => {
                 let to = match tag {
-                    Term::ImproperList(head, tail) if head.len() == 1 && head.first().is_some_and(|h| h.is_atom("alias")) => {
+                    Term::ImproperList(head, tail)
+                        if head.len() == 1 && head.first().is_some_and(|h| h.is_atom("alias")) =>
+                    {
                         match tail.as_ref() {
                             Term::Reference(r) => Dest::Alias(r.clone()),
                             _ => Dest::Pid(self.caller.clone()),
@@ -104,7 +127,9 @@ impl From {
                     _ => Dest::Pid(self.caller.clone()),
                 };
                 let message = Term::tuple(vec![tag.clone(), value.into_term()]);
-                self.node.send_envelope(None, &to, Envelope::Message(Payload::Term(message))).is_ok()
+                self.node
+                    .send_envelope(None, &to, Envelope::Message(Payload::Term(message)))
+                    .is_ok()
             }
             Path::Spent => false,
         }

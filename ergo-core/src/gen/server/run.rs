@@ -58,7 +58,8 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, ack: Ack) -> Term {
                         Status::Stop(reason)
                     }
                     CallOutcome::Refuse(request) => {
-                        let reason = Term::tuple(vec![Term::Atom(Atom::new("bad_request")), request]);
+                        let reason =
+                            Term::tuple(vec![Term::Atom(Atom::new("bad_request")), request]);
                         tracing::warn!(%reason, "call refused");
                         keep.refuse(reason);
                         Status::Continue
@@ -72,7 +73,11 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, ack: Ack) -> Term {
                 Status::Continue
             }
             Envelope::Message(p) => state.handle_info(&mut ctx, p).await,
-            other => state.handle_info(&mut ctx, Payload::Term(other.into_term())).await,
+            other => {
+                state
+                    .handle_info(&mut ctx, Payload::Term(other.into_term()))
+                    .await
+            }
         };
         if let Status::Stop(reason) = status {
             state.terminate(&mut ctx, &reason).await;
@@ -83,9 +88,15 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, ack: Ack) -> Term {
 
 impl Node {
     /// Starts a gen_server and waits until its `init` has run (like `gen_server:start`).
-    pub async fn start_server<S: GenServer>(&self, args: S::Args, options: SpawnOptions) -> Result<Pid, SpawnError> {
+    pub async fn start_server<S: GenServer>(
+        &self,
+        args: S::Args,
+        options: SpawnOptions,
+    ) -> Result<Pid, SpawnError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let pid = self.spawn_behaviour(std::any::type_name::<S>(), options, move |ctx| run::<S>(ctx, args, tx))?;
+        let pid = self.spawn_behaviour(std::any::type_name::<S>(), options, move |ctx| {
+            run::<S>(ctx, args, tx)
+        })?;
         match rx.await {
             Ok(Ok(())) => Ok(pid),
             Ok(Err(e)) => Err(e),

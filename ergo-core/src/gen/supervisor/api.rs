@@ -1,0 +1,159 @@
+//! The client side of a running supervisor: `SupervisorRef` and its calls (start, terminate,
+//! restart and delete children, which/count children), carried as direct (non-term) requests to
+//! the supervisor process. Owns the request/response types; must not supervise.
+
+use ergo_etf::{Atom, Pid, Term};
+
+use super::{ChildKind, ChildSpec, SupervisorError};
+use crate::node::{Dest, Node};
+use crate::process::Envelope;
+
+/// A child's process in `which_children`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChildPid {
+    /// Running as this pid.
+    Running(Pid),
+    /// Not running (terminated, or its start returned `ignore`).
+    Undefined,
+}
+
+impl ChildPid {
+    /// The pid when running.
+    pub fn pid(&self) -> Option<&Pid> {
+        match self {
+            ChildPid::Running(p) => Some(p),
+            ChildPid::Undefined => None,
+        }
+    }
+}
+
+/// One entry of `which_children`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildInfo {
+    /// The child id (`None` for simple_one_for_one children, OTP's `undefined`).
+    pub id: Option<Atom>,
+    /// Its process.
+    pub pid: ChildPid,
+    /// Worker or supervisor.
+    pub kind: ChildKind,
+}
+
+/// The result of `count_children`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChildCounts {
+    /// Child specs (1 for simple_one_for_one).
+    pub specs: usize,
+    /// Children with a live process.
+    pub active: usize,
+    /// Children that are supervisors.
+    pub supervisors: usize,
+    /// Children that are workers.
+    pub workers: usize,
+}
+
+pub(super) enum Request {
+    StartChild(ChildSpec),
+    StartDynamic(Vec<Term>),
+    TerminateChild(Atom),
+    TerminatePid(Pid),
+    RestartChild(Atom),
+    DeleteChild(Atom),
+    WhichChildren,
+    CountChildren,
+}
+
+pub(super) enum Response {
+    Started(Option<Pid>),
+    Done,
+    Children(Vec<ChildInfo>),
+    Counts(ChildCounts),
+}
+
+type Answer = Result<Response, SupervisorError>;
+
+/// A handle on a running supervisor (by pid or registered name), for the runtime API. The
+/// calls wait as long as the supervisor takes (OTP uses `infinity`), and fail with
+/// `SupervisorError::NoProc` if it is gone or exits first.
+#[derive(Debug, Clone)]
+pub struct SupervisorRef {
+    node: Node,
+    dest: Dest,
+}
+
+impl Node {
+    /// A handle on the supervisor at `dest` on this node.
+    pub fn supervisor_ref(&self, dest: impl Into<Dest>) -> SupervisorRef {
+        SupervisorRef { node: self.clone(), dest: dest.into() }
+    }
+}
+
+impl SupervisorRef {
+    async fn ask(&self, request: Request) -> Answer {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let envelope = Envelope::Direct { request: Box::new(request), reply: tx };
+        self.node.send_envelope(None, &self.dest, envelope).map_err(|_| SupervisorError::NoProc)?;
+        match rx.await {
+            Ok(Ok(boxed)) => match boxed.downcast::<Answer>() {
+                Ok(answer) => *answer,
+                Err(_) => Err(SupervisorError::NoProc),
+            },
+            Ok(Err(_)) | Err(_) => Err(SupervisorError::NoProc),
+        }
+    }
+
+    /// Adds and starts a child (not for simple_one_for_one). `Ok(None)` when its start returned
+    /// `ignore`.
+    pub async fn start_child(&self, spec: ChildSpec) -> Result<Option<Pid>, SupervisorError> {
+        match self.ask(Request::StartChild(spec)).await? {
+            Response::Started(pid) => Ok(pid),
+            _ => Err(SupervisorError::NoProc),
+        }
+    }
+
+    /// Starts a simple_one_for_one child with extra start arguments.
+    pub async fn start_dynamic(&self, extra: Vec<Term>) -> Result<Option<Pid>, SupervisorError> {
+        match self.ask(Request::StartDynamic(extra)).await? {
+            Response::Started(pid) => Ok(pid),
+            _ => Err(SupervisorError::NoProc),
+        }
+    }
+
+    /// Stops a child by id, keeping its spec (a temporary child's spec goes).
+    pub async fn terminate_child(&self, id: &str) -> Result<(), SupervisorError> {
+        self.ask(Request::TerminateChild(Atom::new(id))).await.map(|_| ())
+    }
+
+    /// Stops a simple_one_for_one child by pid.
+    pub async fn terminate_dynamic(&self, pid: &Pid) -> Result<(), SupervisorError> {
+        self.ask(Request::TerminatePid(pid.clone())).await.map(|_| ())
+    }
+
+    /// Starts a stopped child again from its spec.
+    pub async fn restart_child(&self, id: &str) -> Result<Option<Pid>, SupervisorError> {
+        match self.ask(Request::RestartChild(Atom::new(id))).await? {
+            Response::Started(pid) => Ok(pid),
+            _ => Err(SupervisorError::NoProc),
+        }
+    }
+
+    /// Removes a stopped child's spec.
+    pub async fn delete_child(&self, id: &str) -> Result<(), SupervisorError> {
+        self.ask(Request::DeleteChild(Atom::new(id))).await.map(|_| ())
+    }
+
+    /// The children, in start order.
+    pub async fn which_children(&self) -> Result<Vec<ChildInfo>, SupervisorError> {
+        match self.ask(Request::WhichChildren).await? {
+            Response::Children(c) => Ok(c),
+            _ => Err(SupervisorError::NoProc),
+        }
+    }
+
+    /// Counts of specs, active children, supervisors and workers.
+    pub async fn count_children(&self) -> Result<ChildCounts, SupervisorError> {
+        match self.ask(Request::CountChildren).await? {
+            Response::Counts(c) => Ok(c),
+            _ => Err(SupervisorError::NoProc),
+        }
+    }
+}

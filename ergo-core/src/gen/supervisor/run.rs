@@ -1,0 +1,551 @@
+//! The supervisor process: init (start children in order, undo on failure), then a loop over
+//! its mailbox: a child's `EXIT` is restarted by restart type and strategy within the intensity
+//! window (or leads to auto_shutdown), the parent's `EXIT` stops it, API requests are answered.
+//! On stop, children are stopped in reverse start order. Must not talk to other supervisors
+//! except through their pids, and must not touch node internals.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use ergo_etf::{Atom, Pid, Term};
+
+use super::api::{ChildCounts, ChildInfo, ChildPid, Request, Response};
+use super::inbox::Inbox;
+use super::shutdown::{stop_child, stop_children_together};
+use super::spec::is_normal_exit;
+use super::{AutoShutdown, ChildKind, ChildSpec, Restart, RestartWindow, StartContext, StartOutcome, Strategy, Supervisor, SupervisorError, SupervisorSpec};
+use crate::node::{Node, SpawnOptions};
+use crate::process::{Context, Envelope};
+
+type Ack = tokio::sync::oneshot::Sender<Result<(), SupervisorError>>;
+
+/// A static child: its spec and its pid while running.
+struct Child {
+    spec: ChildSpec,
+    pid: Option<Pid>,
+}
+
+/// A simple_one_for_one child: its pid and the extra arguments it was started with.
+struct Dynamic {
+    pid: Pid,
+    extra: Vec<Term>,
+}
+
+/// What the loop does next.
+enum Flow {
+    Continue,
+    Stop(Term),
+}
+
+struct Sup {
+    inbox: Inbox,
+    node: Node,
+    me: Pid,
+    parent: Option<Pid>,
+    strategy: Strategy,
+    auto_shutdown: AutoShutdown,
+    window: RestartWindow,
+    children: Vec<Child>,
+    template: Option<ChildSpec>,
+    dynamic: Vec<Dynamic>,
+}
+
+fn shutdown() -> Term {
+    Term::atom("shutdown")
+}
+
+/// Maps a supervisor start result to a child start outcome (for nested supervisors).
+pub(super) fn start_outcome(result: Result<Pid, SupervisorError>) -> StartOutcome {
+    match result {
+        Ok(pid) => Ok(Some(pid)),
+        Err(SupervisorError::InitFailed(reason)) => Err(reason),
+        Err(other) => Err(Term::binary(other.to_string().into_bytes())),
+    }
+}
+
+impl Node {
+    /// Starts supervisor `S`: runs its `init` in the new process, starts its children in order,
+    /// and returns once all have started (like `supervisor:start_link`). With
+    /// `options.link` set, that pid is the supervisor's parent: its `EXIT` stops the supervisor.
+    pub async fn start_supervisor<S: Supervisor>(&self, args: S::Args, options: SpawnOptions) -> Result<Pid, SupervisorError> {
+        self.start_supervisor_with(move || S::init(args), options, std::any::type_name::<S>()).await
+    }
+
+    /// Starts a supervisor from a spec built in plain Rust (see [`Node::start_supervisor`]).
+    pub async fn start_supervisor_spec(&self, spec: SupervisorSpec, options: SpawnOptions) -> Result<Pid, SupervisorError> {
+        self.start_supervisor_with(move || Ok(spec), options, "supervisor").await
+    }
+
+    async fn start_supervisor_with<F>(&self, init: F, options: SpawnOptions, behaviour: &'static str) -> Result<Pid, SupervisorError>
+    where
+        F: FnOnce() -> Result<SupervisorSpec, Term> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let parent = options.link.clone();
+        let options = SpawnOptions { trap_exit: true, ..options };
+        let pid = self
+            .spawn_behaviour(behaviour, options, move |ctx| run(ctx, init, parent, tx))
+            .map_err(|e| SupervisorError::Spawn(e.to_string()))?;
+        match rx.await {
+            Ok(Ok(())) => Ok(pid),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(SupervisorError::InitFailed(Term::atom("killed"))),
+        }
+    }
+}
+
+async fn run<F>(ctx: Context, init: F, parent: Option<Pid>, ack: Ack) -> Term
+where
+    F: FnOnce() -> Result<SupervisorSpec, Term>,
+{
+    let spec = match init() {
+        Ok(spec) => spec,
+        Err(reason) => {
+            let _ = ack.send(Err(SupervisorError::InitFailed(reason.clone())));
+            return reason;
+        }
+    };
+    if let Err(e) = spec.check() {
+        let reason = Term::tuple(vec![Term::atom("bad_spec"), Term::binary(e.to_string().into_bytes())]);
+        let _ = ack.send(Err(e));
+        return reason;
+    }
+    let node = ctx.node().clone();
+    let me = ctx.pid().clone();
+    let mut sup = Sup {
+        inbox: Inbox::new(ctx),
+        node,
+        me,
+        parent,
+        strategy: spec.strategy,
+        auto_shutdown: spec.auto_shutdown,
+        window: RestartWindow::new(spec.intensity, spec.period),
+        children: Vec::new(),
+        template: None,
+        dynamic: Vec::new(),
+    };
+    if spec.strategy == Strategy::SimpleOneForOne {
+        sup.template = spec.children.into_iter().next();
+    } else {
+        for child in spec.children {
+            let id = child.id.clone();
+            match sup.start(&child, Vec::new()).await {
+                Ok(pid) => {
+                    if pid.is_some() || child.restart != Restart::Temporary {
+                        sup.children.push(Child { spec: child, pid });
+                    }
+                }
+                Err(reason) => {
+                    tracing::error!(supervisor = %Term::Pid(sup.me.clone()), child = %id, %reason, "child failed to start");
+                    let _ = sup.stop_all().await;
+                    let reason = Term::tuple(vec![
+                        shutdown(),
+                        Term::tuple(vec![Term::atom("failed_to_start_child"), Term::Atom(id), reason]),
+                    ]);
+                    let _ = ack.send(Err(SupervisorError::InitFailed(reason.clone())));
+                    return reason;
+                }
+            }
+        }
+    }
+    let _ = ack.send(Ok(()));
+    tracing::debug!(supervisor = %Term::Pid(sup.me.clone()), strategy = sup.strategy.as_str(), "supervisor started");
+    sup.serve().await
+}
+
+impl Sup {
+    async fn start(&self, spec: &ChildSpec, extra: Vec<Term>) -> StartOutcome {
+        let cx = StartContext { node: self.node.clone(), supervisor: self.me.clone(), extra };
+        spec.start.start(cx).await
+    }
+
+    async fn serve(&mut self) -> Term {
+        loop {
+            let envelope = match self.inbox.next().await {
+                Ok(e) => e,
+                Err(reason) => return reason, // killed: links take the children down
+            };
+            let flow = match envelope {
+                Envelope::Exit { from, reason, .. } => self.on_exit(from, reason).await,
+                Envelope::Direct { request, reply } => match request.downcast::<Request>() {
+                    Ok(request) => match self.on_request(*request).await {
+                        Ok(answer) => {
+                            let _ = reply.send(Ok(Box::new(answer)));
+                            Ok(Flow::Continue)
+                        }
+                        Err(reason) => Err(reason),
+                    },
+                    Err(_) => {
+                        let _ = reply.send(Err(Term::atom("bad_request")));
+                        Ok(Flow::Continue)
+                    }
+                },
+                Envelope::Call { from, request } => {
+                    from.reply(self.term_request(&request.into_term()));
+                    Ok(Flow::Continue)
+                }
+                other => {
+                    tracing::warn!(supervisor = %Term::Pid(self.me.clone()), message = %other.into_term(), "supervisor got an unexpected message");
+                    Ok(Flow::Continue)
+                }
+            };
+            match flow {
+                Ok(Flow::Continue) => {}
+                Ok(Flow::Stop(reason)) => {
+                    if let Err(killed) = self.stop_all().await {
+                        return killed;
+                    }
+                    tracing::debug!(supervisor = %Term::Pid(self.me.clone()), %reason, "supervisor stopped");
+                    return reason;
+                }
+                Err(killed) => return killed,
+            }
+        }
+    }
+
+    /// A child's or the parent's exit.
+    async fn on_exit(&mut self, from: Pid, reason: Term) -> Result<Flow, Term> {
+        if self.parent.as_ref() == Some(&from) {
+            return Ok(Flow::Stop(reason));
+        }
+        if let Some(i) = self.children.iter().position(|c| c.pid.as_ref() == Some(&from)) {
+            let (id, restart, significant) = {
+                let child = &mut self.children[i];
+                child.pid = None;
+                (child.spec.id.clone(), child.spec.restart, child.spec.significant)
+            };
+            if restart.restarts_after(&reason) {
+                tracing::error!(supervisor = %Term::Pid(self.me.clone()), child = %id, pid = %Term::Pid(from), %reason, "child terminated; restarting");
+                return self.restart_static(id).await;
+            }
+            if !is_normal_exit(&reason) {
+                tracing::error!(supervisor = %Term::Pid(self.me.clone()), child = %id, %reason, "temporary child terminated");
+            }
+            if restart == Restart::Temporary {
+                self.children.remove(i);
+            }
+            return Ok(self.auto_shutdown_after(significant));
+        }
+        if let Some(i) = self.dynamic.iter().position(|d| d.pid == from) {
+            let dynamic = self.dynamic.remove(i);
+            let Some(template) = self.template.clone() else { return Ok(Flow::Continue) };
+            if template.restart.restarts_after(&reason) {
+                tracing::error!(supervisor = %Term::Pid(self.me.clone()), pid = %Term::Pid(from), %reason, "dynamic child terminated; restarting");
+                return self.restart_dynamic(i, &template, dynamic.extra).await;
+            }
+            return Ok(self.auto_shutdown_after(template.significant));
+        }
+        Ok(Flow::Continue) // an EXIT from a process we no longer supervise
+    }
+
+    fn auto_shutdown_after(&self, significant: bool) -> Flow {
+        if !significant {
+            return Flow::Continue;
+        }
+        match self.auto_shutdown {
+            AutoShutdown::Never => Flow::Continue,
+            AutoShutdown::AnySignificant => Flow::Stop(shutdown()),
+            AutoShutdown::AllSignificant => {
+                let any_left = if self.template.is_some() {
+                    !self.dynamic.is_empty()
+                } else {
+                    self.children.iter().any(|c| c.spec.significant && c.pid.is_some())
+                };
+                if any_left {
+                    Flow::Continue
+                } else {
+                    Flow::Stop(shutdown())
+                }
+            }
+        }
+    }
+
+    /// Counts a restart against the intensity; `false` means give up.
+    fn count_restart(&mut self) -> bool {
+        if self.window.add(Instant::now()) {
+            return true;
+        }
+        tracing::error!(supervisor = %Term::Pid(self.me.clone()), "reached_max_restart_intensity: shutting down");
+        false
+    }
+
+    /// Restarts static child `id` and the children its strategy affects, retrying a failed start
+    /// (each attempt counts against the intensity).
+    async fn restart_static(&mut self, mut id: Atom) -> Result<Flow, Term> {
+        loop {
+            if !self.count_restart() {
+                return Ok(Flow::Stop(shutdown()));
+            }
+            let Some(failed) = self.children.iter().position(|c| c.spec.id == id) else { return Ok(Flow::Continue) };
+            let range = self.strategy.affected(failed, self.children.len());
+            // Stop the affected children still running, in reverse start order.
+            for i in range.clone().rev() {
+                let Some(child) = self.children.get_mut(i) else { continue };
+                if let Some(pid) = child.pid.take() {
+                    let shutdown = child.spec.shutdown;
+                    stop_child(&mut self.inbox, &pid, shutdown).await?;
+                }
+            }
+            // Stopped temporary children are not restarted: their specs go.
+            let temporary: HashSet<Atom> = self.children[range.clone()]
+                .iter()
+                .filter(|c| c.spec.restart == Restart::Temporary && c.spec.id != id)
+                .map(|c| c.spec.id.clone())
+                .collect();
+            self.children.retain(|c| !temporary.contains(&c.spec.id));
+            let Some(start) = self.children.iter().position(|c| c.spec.id == id) else { return Ok(Flow::Continue) };
+            let begin = if self.strategy == Strategy::OneForAll { 0 } else { start };
+            let end = if self.strategy == Strategy::OneForOne { start + 1 } else { self.children.len() };
+            let mut failed_again = None;
+            for i in begin..end {
+                let Some(child) = self.children.get(i) else { break };
+                if child.pid.is_some() {
+                    continue;
+                }
+                let spec = child.spec.clone();
+                match self.start(&spec, Vec::new()).await {
+                    Ok(pid) => {
+                        tracing::info!(supervisor = %Term::Pid(self.me.clone()), child = %spec.id, pid = ?pid.as_ref().map(|p| Term::Pid(p.clone()).to_string()), "child restarted");
+                        if let Some(c) = self.children.get_mut(i) {
+                            c.pid = pid;
+                        }
+                    }
+                    Err(reason) => {
+                        tracing::error!(supervisor = %Term::Pid(self.me.clone()), child = %spec.id, %reason, "child failed to restart; trying again");
+                        failed_again = Some(spec.id.clone());
+                        break;
+                    }
+                }
+            }
+            match failed_again {
+                None => return Ok(Flow::Continue),
+                Some(again) => id = again,
+            }
+        }
+    }
+
+    async fn restart_dynamic(&mut self, at: usize, template: &ChildSpec, extra: Vec<Term>) -> Result<Flow, Term> {
+        loop {
+            if !self.count_restart() {
+                return Ok(Flow::Stop(shutdown()));
+            }
+            match self.start(template, extra.clone()).await {
+                Ok(Some(pid)) => {
+                    tracing::info!(supervisor = %Term::Pid(self.me.clone()), pid = %Term::Pid(pid.clone()), "dynamic child restarted");
+                    let at = at.min(self.dynamic.len());
+                    self.dynamic.insert(at, Dynamic { pid, extra });
+                    return Ok(Flow::Continue);
+                }
+                Ok(None) => return Ok(Flow::Continue),
+                Err(reason) => {
+                    tracing::error!(supervisor = %Term::Pid(self.me.clone()), %reason, "dynamic child failed to restart; trying again");
+                }
+            }
+        }
+    }
+
+    /// Stops every child: static ones in reverse start order, dynamic ones together.
+    async fn stop_all(&mut self) -> Result<(), Term> {
+        if let Some(template) = &self.template {
+            let shutdown = template.shutdown;
+            let pids: Vec<Pid> = self.dynamic.drain(..).map(|d| d.pid).collect();
+            stop_children_together(&mut self.inbox, &pids, shutdown).await?;
+        }
+        for i in (0..self.children.len()).rev() {
+            let Some(child) = self.children.get_mut(i) else { continue };
+            if let Some(pid) = child.pid.take() {
+                let shutdown = child.spec.shutdown;
+                stop_child(&mut self.inbox, &pid, shutdown).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn is_simple(&self) -> bool {
+        self.template.is_some()
+    }
+
+    fn find(&self, id: &Atom) -> Result<usize, SupervisorError> {
+        self.children.iter().position(|c| &c.spec.id == id).ok_or(SupervisorError::NotFound)
+    }
+
+    /// Answers an API request; `Err(reason)` only when the supervisor was killed meanwhile.
+    async fn on_request(&mut self, request: Request) -> Result<Result<Response, SupervisorError>, Term> {
+        Ok(match request {
+            Request::StartChild(spec) => self.start_child(spec).await,
+            Request::StartDynamic(extra) => match self.template.clone() {
+                None => Err(SupervisorError::NotSimpleOneForOne),
+                Some(template) => match self.start(&template, extra.clone()).await {
+                    Ok(Some(pid)) => {
+                        self.dynamic.push(Dynamic { pid: pid.clone(), extra });
+                        Ok(Response::Started(Some(pid)))
+                    }
+                    Ok(None) => Ok(Response::Started(None)),
+                    Err(reason) => Err(SupervisorError::StartFailed(reason)),
+                },
+            },
+            Request::TerminateChild(id) => {
+                if self.is_simple() {
+                    return Ok(Err(SupervisorError::SimpleOneForOne));
+                }
+                match self.find(&id) {
+                    Err(e) => Err(e),
+                    Ok(i) => {
+                        if let Some(pid) = self.children[i].pid.take() {
+                            let shutdown = self.children[i].spec.shutdown;
+                            stop_child(&mut self.inbox, &pid, shutdown).await?;
+                        }
+                        if let Ok(i) = self.find(&id) {
+                            if self.children[i].spec.restart == Restart::Temporary {
+                                self.children.remove(i);
+                            }
+                        }
+                        Ok(Response::Done)
+                    }
+                }
+            }
+            Request::TerminatePid(pid) => match (&self.template, self.dynamic.iter().position(|d| d.pid == pid)) {
+                (None, _) => Err(SupervisorError::NotSimpleOneForOne),
+                (Some(_), None) => Err(SupervisorError::NotFound),
+                (Some(template), Some(i)) => {
+                    let shutdown = template.shutdown;
+                    self.dynamic.remove(i);
+                    stop_child(&mut self.inbox, &pid, shutdown).await?;
+                    Ok(Response::Done)
+                }
+            },
+            Request::RestartChild(id) => {
+                if self.is_simple() {
+                    return Ok(Err(SupervisorError::SimpleOneForOne));
+                }
+                match self.find(&id) {
+                    Err(e) => Err(e),
+                    Ok(i) if self.children[i].pid.is_some() => Err(SupervisorError::Running),
+                    Ok(i) => {
+                        let spec = self.children[i].spec.clone();
+                        match self.start(&spec, Vec::new()).await {
+                            Ok(pid) => {
+                                if let Ok(i) = self.find(&id) {
+                                    self.children[i].pid = pid.clone();
+                                }
+                                Ok(Response::Started(pid))
+                            }
+                            Err(reason) => Err(SupervisorError::StartFailed(reason)),
+                        }
+                    }
+                }
+            }
+            Request::DeleteChild(id) => {
+                if self.is_simple() {
+                    return Ok(Err(SupervisorError::SimpleOneForOne));
+                }
+                match self.find(&id) {
+                    Err(e) => Err(e),
+                    Ok(i) if self.children[i].pid.is_some() => Err(SupervisorError::Running),
+                    Ok(i) => {
+                        self.children.remove(i);
+                        Ok(Response::Done)
+                    }
+                }
+            }
+            Request::WhichChildren => Ok(Response::Children(self.which_children())),
+            Request::CountChildren => Ok(Response::Counts(self.count_children())),
+        })
+    }
+
+    async fn start_child(&mut self, spec: ChildSpec) -> Result<Response, SupervisorError> {
+        if self.is_simple() {
+            return Err(SupervisorError::SimpleOneForOne);
+        }
+        spec.check()?;
+        if let Ok(i) = self.find(&spec.id) {
+            return Err(match &self.children[i].pid {
+                Some(pid) => SupervisorError::AlreadyStarted(pid.clone()),
+                None => SupervisorError::AlreadyPresent,
+            });
+        }
+        match self.start(&spec, Vec::new()).await {
+            Ok(pid) => {
+                if pid.is_some() || spec.restart != Restart::Temporary {
+                    self.children.push(Child { spec, pid: pid.clone() });
+                }
+                Ok(Response::Started(pid))
+            }
+            Err(reason) => Err(SupervisorError::StartFailed(reason)),
+        }
+    }
+
+    fn which_children(&self) -> Vec<ChildInfo> {
+        match &self.template {
+            Some(template) => self
+                .dynamic
+                .iter()
+                .map(|d| ChildInfo { id: None, pid: ChildPid::Running(d.pid.clone()), kind: template.kind })
+                .collect(),
+            None => self
+                .children
+                .iter()
+                .map(|c| ChildInfo {
+                    id: Some(c.spec.id.clone()),
+                    pid: match &c.pid {
+                        Some(p) => ChildPid::Running(p.clone()),
+                        None => ChildPid::Undefined,
+                    },
+                    kind: c.spec.kind,
+                })
+                .collect(),
+        }
+    }
+
+    fn count_children(&self) -> ChildCounts {
+        let infos = self.which_children();
+        let alive = |i: &ChildInfo| matches!(&i.pid, ChildPid::Running(p) if !self.node.is_local(p) || self.node.is_alive(p));
+        ChildCounts {
+            specs: if self.is_simple() { 1 } else { self.children.len() },
+            active: infos.iter().filter(|i| alive(i)).count(),
+            supervisors: infos.iter().filter(|i| i.kind == ChildKind::Supervisor).count(),
+            workers: infos.iter().filter(|i| i.kind == ChildKind::Worker).count(),
+        }
+    }
+
+    /// Answers `gen_server:call(Sup, Request)` from Erlang code: `which_children` and
+    /// `count_children` in OTP's shapes; anything else gets `{error, unsupported}`.
+    fn term_request(&self, request: &Term) -> Term {
+        if request.is_atom("which_children") {
+            let list = self
+                .which_children()
+                .into_iter()
+                .map(|i| {
+                    Term::tuple(vec![
+                        i.id.map(Term::Atom).unwrap_or(Term::atom("undefined")),
+                        match i.pid {
+                            ChildPid::Running(p) => Term::Pid(p),
+                            ChildPid::Undefined => Term::atom("undefined"),
+                        },
+                        Term::atom(kind_name(i.kind)),
+                        Term::list(Vec::new()),
+                    ])
+                })
+                .collect::<Vec<_>>();
+            return Term::list(list);
+        }
+        if request.is_atom("count_children") {
+            let c = self.count_children();
+            let pair = |k: &str, v: usize| Term::tuple(vec![Term::atom(k), Term::Int(v as i64)]);
+            return Term::list(vec![
+                pair("specs", c.specs),
+                pair("active", c.active),
+                pair("supervisors", c.supervisors),
+                pair("workers", c.workers),
+            ]);
+        }
+        Term::tuple(vec![Term::atom("error"), Term::atom("unsupported")])
+    }
+}
+
+fn kind_name(kind: ChildKind) -> &'static str {
+    match kind {
+        ChildKind::Worker => "worker",
+        ChildKind::Supervisor => "supervisor",
+    }
+}

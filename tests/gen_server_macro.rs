@@ -1,0 +1,205 @@
+//! `#[gen_server]`: typed dispatch of calls, casts, infos and direct requests, the untyped `Term`
+//! path, deferred replies through `From`, stop and terminate, and a context parameter.
+
+use std::time::Duration;
+
+use ergo::core::From;
+use ergo::{gen_server, CallError, Context, Node, NodeOptions, Reply, SpawnOptions, Status, Term};
+
+#[derive(ergo::Term, Debug, Clone, PartialEq)]
+enum CounterMsg {
+    Incr(i64),
+    Get,
+    Reset,
+    Later,
+    Stop,
+}
+
+struct Counter {
+    value: i64,
+    reported: Option<tokio::sync::mpsc::UnboundedSender<Term>>,
+    pending: Vec<From>,
+}
+
+#[gen_server]
+impl Counter {
+    async fn init(start: i64) -> Result<Self, Term> {
+        if start < 0 {
+            return Err(Term::atom("negative_start"));
+        }
+        Ok(Counter {
+            value: start,
+            reported: None,
+            pending: Vec::new(),
+        })
+    }
+
+    async fn handle_call(&mut self, msg: CounterMsg, from: From) -> Reply<i64> {
+        match msg {
+            CounterMsg::Incr(n) => {
+                self.value += n;
+                Reply::Reply(self.value)
+            }
+            CounterMsg::Get => Reply::Reply(self.value),
+            CounterMsg::Reset => {
+                self.value = 0;
+                for f in self.pending.drain(..) {
+                    f.reply(-1i64);
+                }
+                Reply::Reply(0)
+            }
+            CounterMsg::Later => {
+                self.pending.push(from);
+                Reply::NoReply
+            }
+            CounterMsg::Stop => Reply::Stop(Term::atom("asked"), Some(self.value)),
+        }
+    }
+
+    async fn handle_cast(&mut self, msg: CounterMsg) -> Status {
+        if let CounterMsg::Incr(n) = msg {
+            self.value += n;
+        }
+        Status::Continue
+    }
+
+    async fn handle_info(&mut self, ctx: &mut Context, msg: Term) -> Status {
+        if let Some([tag, Term::Pid(to)]) = msg
+            .as_tuple()
+            .map(|t| t.to_vec())
+            .and_then(|v| <[Term; 2]>::try_from(v).ok())
+        {
+            if tag.is_atom("report_to") {
+                let _ = ctx.send(
+                    to,
+                    Term::tuple(vec![
+                        Term::atom("value"),
+                        Term::Int(self.value),
+                        Term::Pid(ctx.pid().clone()),
+                    ]),
+                );
+            }
+        }
+        Status::Continue
+    }
+
+    async fn handle_direct(&mut self, msg: String) -> usize {
+        msg.len() + self.value as usize
+    }
+
+    async fn terminate(&mut self, reason: &Term) {
+        if let Some(tx) = &self.reported {
+            let _ = tx.send(reason.clone());
+        }
+    }
+}
+
+#[tokio::test]
+async fn typed_calls_casts_and_infos() {
+    let node = Node::start(
+        &format!("gsm_{}@localhost", std::process::id()),
+        NodeOptions::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let pid = node
+        .start_server::<Counter>(100, SpawnOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        node.call::<i64>(&pid, CounterMsg::Incr(5))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        105
+    );
+    // The same request as a term (what an Erlang caller sends) takes the FromTerm path.
+    let as_term = Term::tuple(vec![Term::atom("incr"), Term::Int(1)]);
+    assert_eq!(
+        node.call::<i64>(&pid, as_term)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        106
+    );
+    node.cast(&pid, CounterMsg::Incr(4))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        node.call::<i64>(&pid, CounterMsg::Get)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        110
+    );
+    // An undecodable request is refused, not silently dropped.
+    assert!(matches!(
+        node.call::<i64>(&pid, Term::atom("bogus")).await,
+        Err(CallError::BadRequest(_))
+    ));
+    // handle_direct takes a plain Rust value.
+    assert_eq!(
+        node.direct::<String, usize>(&pid, "abc".to_string())
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        113
+    );
+    // Deferred reply through a stored From.
+    let n2 = node.clone();
+    let p2 = pid.clone();
+    let waiting = tokio::spawn(async move { n2.call::<i64>(&p2, CounterMsg::Later).await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(
+        node.call::<i64>(&pid, CounterMsg::Reset)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        0
+    );
+    assert_eq!(
+        waiting
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}")),
+        -1
+    );
+    // handle_info with ctx: reply to a raw process.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let probe = node
+        .spawn(
+            SpawnOptions::default(),
+            move |mut ctx: Context| async move {
+                if let Ok(t) = ctx.recv_term().await {
+                    let _ = tx.send(t);
+                }
+                Term::atom("normal")
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    node.send(
+        &pid,
+        Term::tuple(vec![Term::atom("report_to"), Term::Pid(probe)]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .ok()
+        .flatten();
+    assert_eq!(
+        got,
+        Some(Term::tuple(vec![
+            Term::atom("value"),
+            Term::Int(0),
+            Term::Pid(pid.clone())
+        ]))
+    );
+    // Stop with a reply.
+    assert_eq!(
+        node.call::<i64>(&pid, CounterMsg::Stop)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        0
+    );
+    match node
+        .start_server::<Counter>(-1, SpawnOptions::default())
+        .await
+    {
+        Err(ergo::SpawnError::InitFailed(r)) => assert_eq!(r, Term::atom("negative_start")),
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,0 +1,12 @@
+#![allow(unused_imports)]
+use ergo::{gen_server, Reply, Status, Term};
+use ergo::core::From;
+
+struct S;
+
+#[gen_server]
+impl S {
+    async fn handle_call(&mut self, _m: Term, _f: From) -> Reply<i64> { Reply::NoReply }
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+#![allow(unused_imports)]
+use ergo::{gen_server, Reply, Status, Term};
+use ergo::core::From;
+
+struct S;
+
+#[gen_server]
+impl S {
+    async fn init(_a: ()) -> Result<Self, Term> { Ok(S) }
+    fn handle_info(&mut self, _m: Term) -> Status { Status::Continue }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ergo::gen_server;
+
+#[gen_server]
+struct S;
+
+fn main() {}

@@ -1,0 +1,14 @@
+#![allow(unused_imports)]
+use ergo::{gen_server, Reply, Status, Term};
+use ergo::core::From;
+
+struct S;
+
+trait T { fn f(&self); }
+
+#[gen_server]
+impl T for S {
+    fn f(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+#![allow(unused_imports)]
+use ergo::{gen_server, Reply, Status, Term};
+use ergo::core::From;
+
+struct S;
+
+#[gen_server]
+impl S {
+    async fn init(_a: ()) -> Result<Self, Term> { Ok(S) }
+    async fn handle_cast(&mut self, _m: Term, _extra: i64) -> Status { Status::Continue }
+}
+
+fn main() {}
