@@ -36,7 +36,12 @@ fn node() -> Atom {
 }
 
 fn ours_pid(id: u32) -> Term {
-    Term::Pid(Pid { node: node(), id, serial: 0, creation: 1_700_000_000 })
+    Term::Pid(Pid {
+        node: node(),
+        id,
+        serial: 0,
+        creation: 1_700_000_000,
+    })
 }
 
 fn eetf_pid(id: u32) -> eetf::Term {
@@ -52,7 +57,11 @@ fn eetf_tuple(v: Vec<eetf::Term>) -> eetf::Term {
 }
 
 fn cases() -> Vec<(&'static str, Term, eetf::Term)> {
-    let ours_ref = Term::Reference(Reference { node: node(), creation: 1_700_000_000, ids: vec![1, 2, 3] });
+    let ours_ref = Term::Reference(Reference {
+        node: node(),
+        creation: 1_700_000_000,
+        ids: vec![1, 2, 3],
+    });
     let eetf_ref = eetf::Term::from(eetf::Reference {
         node: eetf::Atom::from("bench@localhost"),
         id: vec![1, 2, 3],
@@ -68,13 +77,22 @@ fn cases() -> Vec<(&'static str, Term, eetf::Term)> {
         eetf_tuple(vec![
             eetf_atom("$gen_call"),
             eetf_tuple(vec![eetf_pid(42), eetf_ref]),
-            eetf_tuple(vec![eetf_atom("incr"), eetf::Term::from(eetf::FixInteger::from(5))]),
+            eetf_tuple(vec![
+                eetf_atom("incr"),
+                eetf::Term::from(eetf::FixInteger::from(5)),
+            ]),
         ]),
     );
 
-    let keys = ["name", "age", "email", "active", "score", "tags", "created", "updated", "owner", "version"];
+    let keys = [
+        "name", "age", "email", "active", "score", "tags", "created", "updated", "owner", "version",
+    ];
     let ours_map = Map::from_pairs(keys.iter().enumerate().map(|(i, k)| {
-        let v = if i % 2 == 0 { Term::Int(i as i64 * 1000) } else { Term::binary(format!("value-{i}").into_bytes()) };
+        let v = if i % 2 == 0 {
+            Term::Int(i as i64 * 1000)
+        } else {
+            Term::binary(format!("value-{i}").into_bytes())
+        };
         (Term::atom(k), v)
     }));
     let eetf_map: std::collections::HashMap<eetf::Term, eetf::Term> = keys
@@ -89,7 +107,11 @@ fn cases() -> Vec<(&'static str, Term, eetf::Term)> {
             (eetf_atom(k), v)
         })
         .collect();
-    let map10 = ("map_10_keys", Term::Map(ours_map), eetf::Term::from(eetf::Map::from(eetf_map)));
+    let map10 = (
+        "map_10_keys",
+        Term::Map(ours_map),
+        eetf::Term::from(eetf::Map::from(eetf_map)),
+    );
 
     let pids = (
         "list_200_pids",
@@ -98,7 +120,11 @@ fn cases() -> Vec<(&'static str, Term, eetf::Term)> {
     );
 
     let data: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 31 % 251) as u8).collect();
-    let binary = ("binary_1mb", Term::binary(data.clone()), eetf::Term::from(eetf::Binary::from(data)));
+    let binary = (
+        "binary_1mb",
+        Term::binary(data.clone()),
+        eetf::Term::from(eetf::Binary::from(data)),
+    );
 
     vec![gen_call, map10, pids, binary]
 }
@@ -106,7 +132,10 @@ fn cases() -> Vec<(&'static str, Term, eetf::Term)> {
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument, if any, selects cases by name.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let secs: f64 = std::env::var("ETF_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(0.5);
+    let secs: f64 = std::env::var("ETF_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.5);
     let budget = Duration::from_secs_f64(secs);
 
     for (name, ours, theirs) in cases() {
@@ -122,8 +151,15 @@ fn main() {
             panic!("{name}: eetf: {e}");
         }
         // Both must read each other's output, so the two sides do the same work.
-        assert_eq!(ergo_etf::from_bytes(&eetf_bytes).ok().as_ref(), Some(&ours), "{name}: eetf's bytes differ in meaning");
-        assert!(eetf::Term::decode(&ours_bytes[..]).is_ok(), "{name}: eetf cannot read ours");
+        assert_eq!(
+            ergo_etf::from_bytes(&eetf_bytes).ok().as_ref(),
+            Some(&ours),
+            "{name}: eetf's bytes differ in meaning"
+        );
+        assert!(
+            eetf::Term::decode(&ours_bytes[..]).is_ok(),
+            "{name}: eetf cannot read ours"
+        );
         let mb = ours_bytes.len() as f64 / 1e6;
 
         let ours_enc = rate(budget, || {
@@ -151,5 +187,17 @@ fn main() {
             ours_dec * mb,
             ours_dec / eetf_dec
         );
+        if name == "binary_1mb" {
+            // The distribution layer decodes from shared `Bytes`: binaries are slices, not copies.
+            let shared = bytes::Bytes::from(ours_bytes.clone());
+            let ours_shared = rate(budget, || {
+                black_box(ergo_etf::from_bytes_shared(black_box(&shared)).ok());
+            });
+            println!(
+                "etf decode {name}_zero_copy ours_terms_per_sec={ours_shared:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf_dec:.0} ratio={:.2}",
+                ours_shared * mb,
+                ours_shared / eetf_dec
+            );
+        }
     }
 }

@@ -169,24 +169,31 @@ fn spawn(args: &[String]) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let before = rss_bytes();
         let started = Instant::now();
-        // Spawn from inside a task (as a process would), so new tasks go to the worker's local
-        // queue instead of the runtime's global inject queue.
-        let spawner = node.clone();
-        tokio::spawn(async move {
-            for _ in 0..count {
-                spawner
-                    .spawn(SpawnOptions::default(), |mut ctx: Context| async move {
-                        match ctx.recv().await {
-                            Ok(_) => Term::atom("normal"),
-                            Err(reason) => reason,
-                        }
-                    })
-                    .map_err(|e| e.to_string())?;
-            }
-            Ok::<(), String>(())
-        })
-        .await
-        .map_err(|e| e.to_string())??;
+        // Spawn from inside tasks (as processes would), one spawner per worker thread, so new
+        // tasks go to the workers' local queues and neither worker sits parked (a parked worker
+        // is woken through a syscall for nearly every spawn).
+        let spawners = 2;
+        let mut handles = Vec::new();
+        for part in 0..spawners {
+            let spawner = node.clone();
+            let share = count / spawners + u64::from(part < count % spawners);
+            handles.push(tokio::spawn(async move {
+                for _ in 0..share {
+                    spawner
+                        .spawn(SpawnOptions::default(), |mut ctx: Context| async move {
+                            match ctx.recv().await {
+                                Ok(_) => Term::atom("normal"),
+                                Err(reason) => reason,
+                            }
+                        })
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok::<(), String>(())
+            }));
+        }
+        for handle in handles {
+            handle.await.map_err(|e| e.to_string())??;
+        }
         let spawned = started.elapsed();
         // Let every task run once and park on its mailbox.
         tokio::task::yield_now().await;

@@ -15,6 +15,12 @@ pub use ergo_macros::Term;
 /// `#[gen_server]`: implements `GenServer` from an impl block of async callbacks.
 pub use ergo_macros::gen_server;
 
+/// `#[supervisor]`: implements `Supervisor` from flags and a `children! { .. }` list.
+pub use ergo_macros::supervisor;
+
+/// `#[application]`: implements `Application` from name, version, env, dependencies and root.
+pub use ergo_macros::application;
+
 /// The term layer, by its own name.
 pub use ergo_etf as etf;
 
@@ -26,6 +32,17 @@ pub use ergo_core as core;
 pub use ergo_core::{
     CallError, CallOutcome, Context, Dest, Envelope, GenServer, Init, Node, NodeError, NodeOptions, Payload,
     ProcessInfo, Reply, SendError, SpawnError, SpawnOptions, Status, TimerHandle,
+};
+
+/// Applications (OTP's application controller): specs, start types, `node.applications()`.
+pub use ergo_core::gen::application;
+pub use ergo_core::{Application, ApplicationError, ApplicationSpec, Applications, StartType};
+
+/// Supervisors (OTP's supervisor behaviour): specs, strategies, the runtime API.
+pub use ergo_core::gen::supervisor;
+pub use ergo_core::{
+    AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor, SupervisorError, SupervisorRef,
+    SupervisorSpec,
 };
 
 /// Items the macros' generated code needs; not part of the public API.

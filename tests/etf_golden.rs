@@ -70,7 +70,9 @@ fn run_with_deadline(cmd: &mut Command, limit: Duration) -> String {
 }
 
 fn escript(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/etf_golden").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/etf_golden")
+        .join(name)
 }
 
 fn decode_or_panic(name: &str, bytes: &[u8]) -> Term {
@@ -99,7 +101,10 @@ fn otp_corpus_decodes_and_reencodes() {
     }
     let node = common::unique_name("etf_golden");
     let out = run_with_deadline(
-        Command::new("escript").arg(escript("gen_corpus.escript")).arg(&dir.0).arg(&node),
+        Command::new("escript")
+            .arg(escript("gen_corpus.escript"))
+            .arg(&dir.0)
+            .arg(&node),
         Duration::from_secs(60),
     );
     assert!(out.contains("done"), "corpus generator said: {out}");
@@ -108,7 +113,10 @@ fn otp_corpus_decodes_and_reencodes() {
     for entry in std::fs::read_dir(&dir.0).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(stem) = name.strip_suffix(".bin") {
-            files.insert(stem.to_string(), std::fs::read(entry.path()).unwrap_or_default());
+            files.insert(
+                stem.to_string(),
+                std::fs::read(entry.path()).unwrap_or_default(),
+            );
         }
     }
     let cases: Vec<&str> = files.keys().filter_map(|k| k.strip_suffix(".v2")).collect();
@@ -128,21 +136,32 @@ fn otp_corpus_decodes_and_reencodes() {
         let v1_name = format!("{case}.v1");
         let v2_name = format!("{case}.v2");
         let z_name = format!("{case}.z");
-        let (Some(v1), Some(v2), Some(z)) = (files.get(&v1_name), files.get(&v2_name), files.get(&z_name)) else {
+        let (Some(v1), Some(v2), Some(z)) =
+            (files.get(&v1_name), files.get(&v2_name), files.get(&z_name))
+        else {
             panic!("{case}: a variant is missing");
         };
         let t1 = decode_or_panic(&v1_name, v1);
         let t2 = decode_or_panic(&v2_name, v2);
         let tz = decode_or_panic(&z_name, z);
-        assert_eq!(t1, t2, "{case}: Latin-1 and UTF-8 atom forms decode differently");
+        assert_eq!(
+            t1, t2,
+            "{case}: Latin-1 and UTF-8 atom forms decode differently"
+        );
         assert_eq!(t1, tz, "{case}: the compressed form decodes differently");
 
         let ours = encode_or_panic(case, &t2);
         if HASH_ORDER_CASES.contains(case) {
-            assert_ne!(&ours, v2, "{case} is listed as hash-ordered but came out identical");
+            assert_ne!(
+                &ours, v2,
+                "{case} is listed as hash-ordered but came out identical"
+            );
             write_ours(&v2_name, &ours);
         } else {
-            assert_eq!(&ours, v2, "{case}: not byte-identical to OTP's {{minor_version, 2}} encoding");
+            assert_eq!(
+                &ours, v2,
+                "{case}: not byte-identical to OTP's {{minor_version, 2}} encoding"
+            );
             exact += 1;
         }
         if &ours == v1 {
@@ -154,7 +173,11 @@ fn otp_corpus_decodes_and_reencodes() {
             Ok(c) => c,
             Err(e) => panic!("{case}: cannot compress: {e}"),
         };
-        assert_eq!(from_bytes(&compressed).as_ref(), Ok(&tz), "{case}: our compressed form does not round-trip");
+        assert_eq!(
+            from_bytes(&compressed).as_ref(),
+            Ok(&tz),
+            "{case}: our compressed form does not round-trip"
+        );
         write_ours(&z_name, &compressed);
     }
 
@@ -164,7 +187,10 @@ fn otp_corpus_decodes_and_reencodes() {
         write_ours(stem, &encode_or_panic(stem, &t));
         legacy += 1;
     }
-    assert!(legacy >= 15, "only {legacy} legacy encodings were accepted by OTP");
+    assert!(
+        legacy >= 15,
+        "only {legacy} legacy encodings were accepted by OTP"
+    );
 
     // The 1 MB binary decodes without copying when the input is shared.
     if let Some(big) = files.get("binary_1mb.v2") {
@@ -179,13 +205,24 @@ fn otp_corpus_decodes_and_reencodes() {
     }
 
     let report = run_with_deadline(
-        Command::new("escript").arg(escript("check_equal.escript")).arg(&dir.0),
+        Command::new("escript")
+            .arg(escript("check_equal.escript"))
+            .arg(&dir.0),
         Duration::from_secs(60),
     );
     let bad: Vec<&str> = report.lines().filter(|l| l.starts_with("bad")).collect();
-    assert!(bad.is_empty(), "OTP disagrees with our encodings:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "OTP disagrees with our encodings:\n{}",
+        bad.join("\n")
+    );
     let oks = report.lines().filter(|l| l.starts_with("ok ")).count();
-    assert_eq!(oks, sent_to_otp.len(), "OTP checked {oks} of {} encodings:\n{report}", sent_to_otp.len());
+    assert_eq!(
+        oks,
+        sent_to_otp.len(),
+        "OTP checked {oks} of {} encodings:\n{report}",
+        sent_to_otp.len()
+    );
     eprintln!(
         "etf_golden: {} cases, {exact} byte-identical re-encodings, {} checked equal by OTP ({legacy} legacy)",
         cases.len(),

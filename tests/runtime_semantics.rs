@@ -276,15 +276,15 @@ async fn rule_a_reply_after_the_timeout_is_discarded() {
         SpawnOptions::default(),
         move |mut ctx: Context| async move {
             let r = ctx
-                .call_timeout::<Term>(&server, 150i64, Duration::from_millis(30))
+                .call_timeout::<Term>(&server, 400i64, Duration::from_millis(30))
                 .await;
             let _ = tx.send(Term::atom(if matches!(r, Err(CallError::Timeout)) {
                 "timeout"
             } else {
                 "other"
             }));
-            // The reply comes 120 ms later; it must never show up in the mailbox.
-            let late = ctx.recv_timeout(Duration::from_millis(400)).await;
+            // The reply comes about 370 ms later; it must never show up in the mailbox.
+            let late = ctx.recv_timeout(Duration::from_millis(800)).await;
             let _ = tx.send(match late {
                 Ok(None) => Term::atom("mailbox_empty"),
                 Ok(Some(e)) => e.into_term(),
@@ -317,8 +317,44 @@ async fn rule_a_server_dying_mid_call_fails_the_call_at_once() {
 }
 
 #[tokio::test]
-async fn rule_a_busy_process_sees_kill_when_it_returns_to_its_mailbox() {
+async fn rule_kill_stops_a_process_busy_in_a_callback() {
     let node = start("sem_busykill", NodeOptions::default()).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let busy = node
+        .spawn(
+            SpawnOptions::default(),
+            move |mut ctx: Context| async move {
+                let _ = ctx.recv().await;
+                let _ = tx.send(Term::atom("started_work"));
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                let _ = tx.send(Term::atom("finished_work"));
+                Term::atom("normal")
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (mon, mut mrx, go) = gated_collector(&node, SpawnOptions::default());
+    let _ = go.send(());
+    node.monitor(&mon, &ergo::Dest::Pid(busy.clone()));
+    node.send(&busy, 0i64).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(next(&mut rx).await, Term::atom("started_work"));
+    let started = Instant::now();
+    node.exit(&mon, &busy, Term::atom("kill"));
+    let down = next(&mut mrx).await;
+    assert_eq!(
+        down.as_tuple().and_then(|e| e.last().cloned()),
+        Some(Term::atom("killed"))
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "kill did not wait for the callback"
+    );
+    // The process's code was dropped where it stood: it never finished its work.
+    assert_eq!(rx.recv().await, None);
+}
+
+#[tokio::test]
+async fn rule_other_exit_signals_wait_for_the_mailbox() {
+    let node = start("sem_busyexit", NodeOptions::default()).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let busy = node
         .spawn(
@@ -338,12 +374,12 @@ async fn rule_a_busy_process_sees_kill_when_it_returns_to_its_mailbox() {
     let _ = go.send(());
     node.monitor(&mon, &ergo::Dest::Pid(busy.clone()));
     node.send(&busy, 0i64).unwrap_or_else(|e| panic!("{e}"));
-    // The kill is queued behind message 0, so the process is busy with 0 when it could see it.
-    node.exit(&mon, &busy, Term::atom("kill"));
+    // The exit signal is queued behind message 0: the process finishes handling 0 first.
+    node.exit(&mon, &busy, Term::atom("shutdown"));
     assert_eq!(next(&mut rx).await, Term::atom("finished_work"));
     let down = next(&mut mrx).await;
     assert_eq!(
         down.as_tuple().and_then(|e| e.last().cloned()),
-        Some(Term::atom("killed"))
+        Some(Term::atom("shutdown"))
     );
 }

@@ -29,7 +29,8 @@ fn table() -> &'static RwLock<HashMap<Arc<str>, ()>> {
     TABLE.get_or_init(|| RwLock::new(HashMap::new()))
 }
 
-/// How many atoms each thread's front cache holds (direct-mapped by a hash of the text).
+/// How many atoms each thread's front cache holds (two-way set-associative by a hash of the
+/// text: slots `2k` and `2k + 1` form a set).
 const FRONT_SLOTS: usize = 512;
 
 thread_local! {
@@ -69,21 +70,18 @@ impl Atom {
     /// atoms freely.
     pub fn new(text: &str) -> Atom {
         // Fast path: this thread's small cache of recently made atoms (no lock, no SipHash).
-        let slot = front_slot(text);
-        let hit = FRONT.with(|front| {
-            let front = front.borrow();
-            match front.get(slot) {
-                Some(Some(a)) if a.as_str() == text => Some(a.clone()),
-                _ => None,
-            }
-        });
-        if let Some(a) = hit {
+        if let Some(a) = Atom::cached_from_utf8(text.as_bytes()) {
             return a;
         }
         let atom = Atom::new_shared(text);
+        let slot = front_slot(text);
         FRONT.with(|front| {
-            if let Some(entry) = front.borrow_mut().get_mut(slot) {
-                *entry = Some(atom.clone());
+            let mut front = front.borrow_mut();
+            // Two-way set: the newcomer takes the first way, the old first way moves to the
+            // second, so two hot atoms that share a set do not evict each other.
+            let old = front.get_mut(slot).map(|e| e.replace(atom.clone()));
+            if let (Some(old), Some(second)) = (old, front.get_mut(slot ^ 1)) {
+                *second = old;
             }
         });
         atom
@@ -94,9 +92,16 @@ impl Atom {
     #[inline]
     pub(crate) fn cached_from_utf8(bytes: &[u8]) -> Option<Atom> {
         let slot = front_slot_bytes(bytes);
-        FRONT.with(|front| match front.borrow().get(slot) {
-            Some(Some(a)) if a.as_str().as_bytes() == bytes => Some(a.clone()),
-            _ => None,
+        FRONT.with(|front| {
+            let front = front.borrow();
+            for way in [slot, slot ^ 1] {
+                if let Some(Some(a)) = front.get(way) {
+                    if a.as_str().as_bytes() == bytes {
+                        return Some(a.clone());
+                    }
+                }
+            }
+            None
         })
     }
 
@@ -212,6 +217,26 @@ mod tests {
         assert_eq!(a, b);
         assert!(Arc::ptr_eq(&a.0, &b.0));
         assert_ne!(a, Atom::new("world"));
+    }
+
+    #[test]
+    fn front_cache_hits_share_the_interned_text_across_threads() {
+        let here = Atom::new("front_cache_probe");
+        let again = Atom::new("front_cache_probe");
+        assert!(Arc::ptr_eq(&here.0, &again.0));
+        let there = std::thread::spawn(|| Atom::new("front_cache_probe"))
+            .join()
+            .ok();
+        assert!(there.is_some_and(|t| Arc::ptr_eq(&t.0, &here.0)));
+        // Many atoms that collide in the small cache still come back right.
+        for i in 0..5000 {
+            let text = format!("probe_{i}");
+            assert_eq!(Atom::new(&text).as_str(), text);
+            assert_eq!(
+                Atom::cached_from_utf8(text.as_bytes()).map(|a| a.as_str() == text),
+                Some(true)
+            );
+        }
     }
 
     #[test]

@@ -23,27 +23,43 @@ const MAX_ZLIB_RATIO: usize = 1032;
 pub fn to_bytes_compressed(term: &Term, level: u32) -> Result<Vec<u8>, EncodeError> {
     let mut plain = Vec::new();
     encode_term_into(term, &mut plain, &mut NoAtomCache)?;
-    let size = u32::try_from(plain.len()).map_err(|_| EncodeError::TooLong { what: "term", len: plain.len() })?;
+    let size = u32::try_from(plain.len()).map_err(|_| EncodeError::TooLong {
+        what: "term",
+        len: plain.len(),
+    })?;
     let mut out = Vec::with_capacity(plain.len() / 2 + 16);
     out.push(VERSION);
     out.push(80);
     out.extend_from_slice(&size.to_be_bytes());
     let mut z = ZlibEncoder::new(out, Compression::new(level.min(9)));
-    z.write_all(&plain).map_err(|e| EncodeError::Compress(e.to_string()))?;
+    z.write_all(&plain)
+        .map_err(|e| EncodeError::Compress(e.to_string()))?;
     z.finish().map_err(|e| EncodeError::Compress(e.to_string()))
 }
 
 /// Inflates the compressed term whose size field starts at `bytes[at]` (just after tag 80),
 /// returning exactly the declared number of bytes. The zlib stream must end the input.
-pub(crate) fn inflate(bytes: &[u8], at: usize, max_decompressed: usize) -> Result<Vec<u8>, DecodeError> {
+pub(crate) fn inflate(
+    bytes: &[u8],
+    at: usize,
+    max_decompressed: usize,
+) -> Result<Vec<u8>, DecodeError> {
     let header = bytes.get(at..at + 4).ok_or_else(|| {
-        DecodeError::new(at, DecodeErrorKind::UnexpectedEnd { needed: at + 4 - bytes.len().min(at + 4) })
+        DecodeError::new(
+            at,
+            DecodeErrorKind::UnexpectedEnd {
+                needed: at + 4 - bytes.len().min(at + 4),
+            },
+        )
     })?;
     let declared = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
     if declared as usize > max_decompressed {
         return Err(DecodeError::new(
             at,
-            DecodeErrorKind::DecompressedTooLarge { declared: u64::from(declared), limit: max_decompressed },
+            DecodeErrorKind::DecompressedTooLarge {
+                declared: u64::from(declared),
+                limit: max_decompressed,
+            },
         ));
     }
     let stream_at = at + 4;
@@ -54,15 +70,24 @@ pub(crate) fn inflate(bytes: &[u8], at: usize, max_decompressed: usize) -> Resul
     // One byte more than declared tells "too long" apart from "exactly right".
     let read = (&mut z).take(u64::from(declared) + 1).read_to_end(&mut out);
     if let Err(e) = read {
-        return Err(DecodeError::new(stream_at, DecodeErrorKind::Inflate(e.to_string())));
+        return Err(DecodeError::new(
+            stream_at,
+            DecodeErrorKind::Inflate(e.to_string()),
+        ));
     }
     if out.len() != declared as usize {
-        return Err(DecodeError::new(at, DecodeErrorKind::DecompressedSizeMismatch { declared }));
+        return Err(DecodeError::new(
+            at,
+            DecodeErrorKind::DecompressedSizeMismatch { declared },
+        ));
     }
     let consumed = z.total_in() as usize;
     if consumed != compressed.len() {
         let end = stream_at + consumed;
-        return Err(DecodeError::new(end, DecodeErrorKind::TrailingBytes(compressed.len() - consumed)));
+        return Err(DecodeError::new(
+            end,
+            DecodeErrorKind::TrailingBytes(compressed.len() - consumed),
+        ));
     }
     Ok(out)
 }
@@ -83,7 +108,13 @@ mod tests {
         assert_eq!(&packed[..2], &[131, 80]);
         assert_eq!(from_bytes_with_limit(&packed, 1 << 20), Ok(term));
         let err = from_bytes_with_limit(&packed, 1000).err().map(|e| e.kind);
-        assert_eq!(err, Some(DecodeErrorKind::DecompressedTooLarge { declared: 100_005, limit: 1000 }));
+        assert_eq!(
+            err,
+            Some(DecodeErrorKind::DecompressedTooLarge {
+                declared: 100_005,
+                limit: 1000
+            })
+        );
     }
 
     #[test]
@@ -93,7 +124,9 @@ mod tests {
         for declared in [0u32, 4999, 5006, u32::MAX] {
             let mut lie = packed.clone();
             lie[2..6].copy_from_slice(&declared.to_be_bytes());
-            let e = from_bytes_with_limit(&lie, usize::MAX).err().map(|e| e.kind);
+            let e = from_bytes_with_limit(&lie, usize::MAX)
+                .err()
+                .map(|e| e.kind);
             assert!(
                 matches!(e, Some(DecodeErrorKind::DecompressedSizeMismatch { .. })),
                 "declared {declared}: {e:?}"
@@ -101,6 +134,9 @@ mod tests {
         }
         let mut trailing = packed.clone();
         trailing.push(0);
-        assert!(matches!(from_bytes_with_limit(&trailing, 1 << 20).map_err(|e| e.kind), Err(DecodeErrorKind::TrailingBytes(1))));
+        assert!(matches!(
+            from_bytes_with_limit(&trailing, 1 << 20).map_err(|e| e.kind),
+            Err(DecodeErrorKind::TrailingBytes(1))
+        ));
     }
 }

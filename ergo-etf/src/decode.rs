@@ -57,10 +57,21 @@ pub fn from_bytes_shared(bytes: &Bytes) -> Result<Term, DecodeError> {
     stand_alone(bytes, Some(bytes), DEFAULT_MAX_DECOMPRESSED_SIZE)
 }
 
-fn stand_alone(bytes: &[u8], owner: Option<&Bytes>, max_decompressed: usize) -> Result<Term, DecodeError> {
+fn stand_alone(
+    bytes: &[u8],
+    owner: Option<&Bytes>,
+    max_decompressed: usize,
+) -> Result<Term, DecodeError> {
     match bytes.first() {
         Some(&VERSION) => {}
-        other => return Err(DecodeError::new(0, DecodeErrorKind::BadVersion { found: other.copied() })),
+        other => {
+            return Err(DecodeError::new(
+                0,
+                DecodeErrorKind::BadVersion {
+                    found: other.copied(),
+                },
+            ))
+        }
     }
     if bytes.get(1) == Some(&80) {
         let inflated = Bytes::from(compress::inflate(bytes, 2, max_decompressed)?);
@@ -71,10 +82,18 @@ fn stand_alone(bytes: &[u8], owner: Option<&Bytes>, max_decompressed: usize) -> 
 
 /// Decodes one term starting at `start` that must end exactly at the end of `bytes`.
 fn whole(bytes: &[u8], start: usize, owner: Option<&Bytes>) -> Result<Term, DecodeError> {
-    let mut d = Decoder { input: bytes, pos: start, owner, atoms: &NoAtomCache };
+    let mut d = Decoder {
+        input: bytes,
+        pos: start,
+        owner,
+        atoms: &NoAtomCache,
+    };
     let term = d.term(0)?;
     if d.pos != bytes.len() {
-        return Err(DecodeError::new(d.pos, DecodeErrorKind::TrailingBytes(bytes.len() - d.pos)));
+        return Err(DecodeError::new(
+            d.pos,
+            DecodeErrorKind::TrailingBytes(bytes.len() - d.pos),
+        ));
     }
     Ok(term)
 }
@@ -82,14 +101,27 @@ fn whole(bytes: &[u8], start: usize, owner: Option<&Bytes>) -> Result<Term, Deco
 /// Decodes one term (no 131 prefix) from the start of `input`, resolving tag 82 through
 /// `atoms`. Returns the term and how many bytes it took; bytes after it are left alone.
 pub fn decode_term(input: &[u8], atoms: &dyn AtomDecoder) -> Result<(Term, usize), DecodeError> {
-    let mut d = Decoder { input, pos: 0, owner: None, atoms };
+    let mut d = Decoder {
+        input,
+        pos: 0,
+        owner: None,
+        atoms,
+    };
     let term = d.term(0)?;
     Ok((term, d.pos))
 }
 
 /// [`decode_term`] over shared bytes: binaries in the result are zero-copy slices of `input`.
-pub fn decode_term_bytes(input: &Bytes, atoms: &dyn AtomDecoder) -> Result<(Term, usize), DecodeError> {
-    let mut d = Decoder { input, pos: 0, owner: Some(input), atoms };
+pub fn decode_term_bytes(
+    input: &Bytes,
+    atoms: &dyn AtomDecoder,
+) -> Result<(Term, usize), DecodeError> {
+    let mut d = Decoder {
+        input,
+        pos: 0,
+        owner: Some(input),
+        atoms,
+    };
     let term = d.term(0)?;
     Ok((term, d.pos))
 }
@@ -117,12 +149,21 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
 
     #[inline]
     fn take(&mut self, n: usize) -> Res<&'a [u8]> {
-        match self.pos.checked_add(n).and_then(|end| self.input.get(self.pos..end)) {
+        match self
+            .pos
+            .checked_add(n)
+            .and_then(|end| self.input.get(self.pos..end))
+        {
             Some(s) => {
                 self.pos += n;
                 Ok(s)
             }
-            None => self.err(self.pos, DecodeErrorKind::UnexpectedEnd { needed: n - self.remaining() }),
+            None => self.err(
+                self.pos,
+                DecodeErrorKind::UnexpectedEnd {
+                    needed: n - self.remaining(),
+                },
+            ),
         }
     }
 
@@ -162,7 +203,12 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         let len = self.u32()? as usize;
         let need = len.saturating_mul(min_size);
         if need > self.remaining() {
-            return self.err(at, DecodeErrorKind::UnexpectedEnd { needed: need - self.remaining() });
+            return self.err(
+                at,
+                DecodeErrorKind::UnexpectedEnd {
+                    needed: need - self.remaining(),
+                },
+            );
         }
         Ok(len)
     }
@@ -180,7 +226,12 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
 
     fn term(&mut self, depth: usize) -> Res<Term> {
         if depth >= MAX_NESTING_DEPTH {
-            return self.err(self.pos, DecodeErrorKind::TooDeep { limit: MAX_NESTING_DEPTH });
+            return self.err(
+                self.pos,
+                DecodeErrorKind::TooDeep {
+                    limit: MAX_NESTING_DEPTH,
+                },
+            );
         }
         let at = self.pos;
         let tag = self.u8()?;
@@ -205,9 +256,33 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
             103 => Term::Pid(self.pid(false)?),
             101 => Term::Reference(self.old_reference()?),
             99 => self.old_float(at)?,
-            80 => return self.err(at, DecodeErrorKind::UnsupportedTag { tag, name: "COMPRESSED inside a term" }),
-            117 => return self.err(at, DecodeErrorKind::UnsupportedTag { tag, name: "FUN_EXT" }),
-            121 => return self.err(at, DecodeErrorKind::UnsupportedTag { tag, name: "LOCAL_EXT" }),
+            80 => {
+                return self.err(
+                    at,
+                    DecodeErrorKind::UnsupportedTag {
+                        tag,
+                        name: "COMPRESSED inside a term",
+                    },
+                )
+            }
+            117 => {
+                return self.err(
+                    at,
+                    DecodeErrorKind::UnsupportedTag {
+                        tag,
+                        name: "FUN_EXT",
+                    },
+                )
+            }
+            121 => {
+                return self.err(
+                    at,
+                    DecodeErrorKind::UnsupportedTag {
+                        tag,
+                        name: "LOCAL_EXT",
+                    },
+                )
+            }
             _ => return self.err(at, DecodeErrorKind::UnknownTag(tag)),
         })
     }
@@ -244,14 +319,22 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                     Ok(s) => s,
                     Err(_) => return self.err(at, DecodeErrorKind::InvalidUtf8),
                 };
-                let chars = if n <= MAX_ATOM_CHARS { n } else { s.chars().count() };
+                let chars = if n <= MAX_ATOM_CHARS {
+                    n
+                } else {
+                    s.chars().count()
+                };
                 if chars > MAX_ATOM_CHARS {
                     return self.err(at, DecodeErrorKind::AtomTooLong { chars });
                 }
                 Ok(Atom::new(s))
             }
             100 | 115 => {
-                let n = if tag == 100 { usize::from(self.u16()?) } else { usize::from(self.u8()?) };
+                let n = if tag == 100 {
+                    usize::from(self.u16()?)
+                } else {
+                    usize::from(self.u8()?)
+                };
                 if n > MAX_ATOM_CHARS {
                     return self.err(at, DecodeErrorKind::AtomTooLong { chars: n });
                 }
@@ -291,7 +374,11 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     }
 
     fn tuple(&mut self, tag: u8, depth: usize) -> Res<Term> {
-        let n = if tag == 104 { usize::from(self.u8()?) } else { self.len_u32(1)? };
+        let n = if tag == 104 {
+            usize::from(self.u8()?)
+        } else {
+            self.len_u32(1)?
+        };
         let mut elems = Vec::with_capacity(n.min(self.remaining()));
         for _ in 0..n {
             elems.push(self.term(depth + 1)?);
@@ -365,7 +452,9 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     fn old_float(&mut self, at: usize) -> Res<Term> {
         let raw = self.take(31)?;
         let text = raw.split(|&b| b == 0).next().unwrap_or(&[]);
-        let parsed = std::str::from_utf8(text).ok().and_then(|s| s.trim().parse::<f64>().ok());
+        let parsed = std::str::from_utf8(text)
+            .ok()
+            .and_then(|s| s.trim().parse::<f64>().ok());
         match parsed {
             Some(f) if f.is_finite() => Ok(Term::Float(f)),
             Some(_) => self.err(at, DecodeErrorKind::NonFiniteFloat),
@@ -374,7 +463,11 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     }
 
     fn big(&mut self, tag: u8) -> Res<Term> {
-        let n = if tag == 110 { usize::from(self.u8()?) } else { self.len_u32(1)? };
+        let n = if tag == 110 {
+            usize::from(self.u8()?)
+        } else {
+            self.len_u32(1)?
+        };
         let sign_at = self.pos;
         let sign = self.u8()?;
         let mag = self.take(n)?;
@@ -389,27 +482,62 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
             let mut buf = [0u8; 8];
             buf[..significant].copy_from_slice(&mag[..significant]);
             let v = u64::from_le_bytes(buf);
-            let value = if negative { -i128::from(v) } else { i128::from(v) };
+            let value = if negative {
+                -i128::from(v)
+            } else {
+                i128::from(v)
+            };
             if let Ok(i) = i64::try_from(value) {
                 return Ok(Term::Int(i));
             }
         }
         let sign = if negative { Sign::Minus } else { Sign::Plus };
-        Ok(Term::bigint(BigInt::from_bytes_le(sign, &mag[..significant])))
+        Ok(Term::bigint(BigInt::from_bytes_le(
+            sign,
+            &mag[..significant],
+        )))
     }
 
     fn pid(&mut self, new: bool) -> Res<Pid> {
         let node = self.atom()?;
+        if new {
+            // The common case in one bounds check: ID, Serial, Creation.
+            let b: [u8; 12] = self.array()?;
+            let word = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+            return Ok(Pid {
+                node,
+                id: word(0),
+                serial: word(4),
+                creation: word(8),
+            });
+        }
         let id = self.u32()?;
         let serial = self.u32()?;
-        let creation = if new { self.u32()? } else { u32::from(self.u8()?) };
-        Ok(Pid { node, id, serial, creation })
+        let creation = if new {
+            self.u32()?
+        } else {
+            u32::from(self.u8()?)
+        };
+        Ok(Pid {
+            node,
+            id,
+            serial,
+            creation,
+        })
     }
 
     fn port(&mut self, tag: u8) -> Res<Port> {
         let node = self.atom()?;
-        let id = if tag == 120 { u64::from_be_bytes(self.array()?) } else { u64::from(self.u32()?) };
-        let creation = if tag == 102 { u32::from(self.u8()?) } else { self.u32()? };
+        let id = if tag == 120 {
+            u64::from_be_bytes(self.array()?)
+        } else {
+            u64::from(self.u32()?)
+        };
+        let creation = if tag == 102 {
+            u32::from(self.u8()?)
+        } else {
+            self.u32()?
+        };
         Ok(Port { node, id, creation })
     }
 
@@ -420,12 +548,20 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
             return self.err(len_at, DecodeErrorKind::InvalidReferenceLength(len));
         }
         let node = self.atom()?;
-        let creation = if newer { self.u32()? } else { u32::from(self.u8()?) };
+        let creation = if newer {
+            self.u32()?
+        } else {
+            u32::from(self.u8()?)
+        };
         let mut ids = Vec::with_capacity(usize::from(len));
         for _ in 0..len {
             ids.push(self.u32()?);
         }
-        Ok(Reference { node, creation, ids })
+        Ok(Reference {
+            node,
+            creation,
+            ids,
+        })
     }
 
     #[inline(never)]
@@ -433,7 +569,11 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         let node = self.atom()?;
         let id = self.u32()?;
         let creation = u32::from(self.u8()?);
-        Ok(Reference { node, creation, ids: vec![id] })
+        Ok(Reference {
+            node,
+            creation,
+            ids: vec![id],
+        })
     }
 
     #[inline(never)]
@@ -460,7 +600,10 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
             }
             _ => bytes,
         };
-        Ok(Term::BitBinary(BitBinary { bytes, bits_in_last: bits }))
+        Ok(Term::BitBinary(BitBinary {
+            bytes,
+            bits_in_last: bits,
+        }))
     }
 
     #[inline(never)]
@@ -497,7 +640,16 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         if actual != declared as usize {
             return self.err(at, DecodeErrorKind::FunSizeMismatch { declared, actual });
         }
-        Ok(Term::Fun(Box::new(Fun { arity, uniq, index, module, old_index, old_uniq, pid, free_vars })))
+        Ok(Term::Fun(Box::new(Fun {
+            arity,
+            uniq,
+            index,
+            module,
+            old_index,
+            old_uniq,
+            pid,
+            free_vars,
+        })))
     }
 
     #[inline(never)]
@@ -508,9 +660,16 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         match self.u8()? {
             97 => {
                 let arity = self.u8()?;
-                Ok(Term::Export(Box::new(Export { module, function, arity })))
+                Ok(Term::Export(Box::new(Export {
+                    module,
+                    function,
+                    arity,
+                })))
             }
-            _ => self.err(at, DecodeErrorKind::ExpectedInteger("an export arity as SMALL_INTEGER")),
+            _ => self.err(
+                at,
+                DecodeErrorKind::ExpectedInteger("an export arity as SMALL_INTEGER"),
+            ),
         }
     }
 }
@@ -526,11 +685,20 @@ mod tests {
 
     #[test]
     fn decodes_legacy_and_modern_forms() {
-        assert_eq!(from_bytes(&[131, 100, 0, 3, b'a', b'b', b'c']), Ok(Term::atom("abc")));
+        assert_eq!(
+            from_bytes(&[131, 100, 0, 3, b'a', b'b', b'c']),
+            Ok(Term::atom("abc"))
+        );
         assert_eq!(from_bytes(&[131, 100, 0, 1, 246]), Ok(Term::atom("ö")));
         assert_eq!(from_bytes(&[131, 115, 0]), Ok(Term::atom("")));
-        assert_eq!(from_bytes(&[131, 107, 0, 2, 1, 2]), Ok(Term::list(vec![Term::Int(1), Term::Int(2)])));
-        assert_eq!(from_bytes(&[131, 108, 0, 0, 0, 1, 97, 1, 97, 2]), Ok(Term::cons(vec![Term::Int(1)], Term::Int(2))));
+        assert_eq!(
+            from_bytes(&[131, 107, 0, 2, 1, 2]),
+            Ok(Term::list(vec![Term::Int(1), Term::Int(2)]))
+        );
+        assert_eq!(
+            from_bytes(&[131, 108, 0, 0, 0, 1, 97, 1, 97, 2]),
+            Ok(Term::cons(vec![Term::Int(1)], Term::Int(2)))
+        );
         // A LIST whose tail is a LIST is one proper list; an empty LIST with a tail is the tail.
         assert_eq!(
             from_bytes(&[131, 108, 0, 0, 0, 1, 97, 1, 108, 0, 0, 0, 1, 97, 2, 106]),
@@ -539,44 +707,117 @@ mod tests {
         assert_eq!(from_bytes(&[131, 108, 0, 0, 0, 0, 97, 7]), Ok(Term::Int(7)));
         assert_eq!(from_bytes(&[131, 110, 0, 0]), Ok(Term::Int(0)));
         assert_eq!(from_bytes(&[131, 110, 2, 1, 5, 0]), Ok(Term::Int(-5)));
-        assert_eq!(from_bytes(&[131, 110, 8, 1, 0, 0, 0, 0, 0, 0, 0, 128]), Ok(Term::Int(i64::MIN)));
+        assert_eq!(
+            from_bytes(&[131, 110, 8, 1, 0, 0, 0, 0, 0, 0, 0, 128]),
+            Ok(Term::Int(i64::MIN))
+        );
         let mut float = vec![131, 99];
-        float.extend_from_slice(format!("{:<31}", "1.50000000000000000000e+00").replace(' ', "\0").as_bytes());
+        float.extend_from_slice(
+            format!("{:<31}", "1.50000000000000000000e+00")
+                .replace(' ', "\0")
+                .as_bytes(),
+        );
         assert_eq!(from_bytes(&float), Ok(Term::Float(1.5)));
     }
 
     #[test]
     fn refuses_malformed_input_with_offsets() {
         assert_eq!(kind(&[]), Some(DecodeErrorKind::BadVersion { found: None }));
-        assert_eq!(kind(&[130, 97, 1]), Some(DecodeErrorKind::BadVersion { found: Some(130) }));
-        assert_eq!(from_bytes(&[131, 97, 1, 0]).err(), Some(DecodeError::new(3, DecodeErrorKind::TrailingBytes(1))));
-        assert_eq!(kind(&[131, 121]), Some(DecodeErrorKind::UnsupportedTag { tag: 121, name: "LOCAL_EXT" }));
-        assert_eq!(kind(&[131, 117]), Some(DecodeErrorKind::UnsupportedTag { tag: 117, name: "FUN_EXT" }));
-        assert_eq!(kind(&[131, 70, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0]), Some(DecodeErrorKind::NonFiniteFloat));
-        assert_eq!(kind(&[131, 77, 0, 0, 0, 1, 0, 255]), Some(DecodeErrorKind::InvalidBitCount(0)));
-        assert_eq!(kind(&[131, 119, 1, 0xff]), Some(DecodeErrorKind::InvalidUtf8));
+        assert_eq!(
+            kind(&[130, 97, 1]),
+            Some(DecodeErrorKind::BadVersion { found: Some(130) })
+        );
+        assert_eq!(
+            from_bytes(&[131, 97, 1, 0]).err(),
+            Some(DecodeError::new(3, DecodeErrorKind::TrailingBytes(1)))
+        );
+        assert_eq!(
+            kind(&[131, 121]),
+            Some(DecodeErrorKind::UnsupportedTag {
+                tag: 121,
+                name: "LOCAL_EXT"
+            })
+        );
+        assert_eq!(
+            kind(&[131, 117]),
+            Some(DecodeErrorKind::UnsupportedTag {
+                tag: 117,
+                name: "FUN_EXT"
+            })
+        );
+        assert_eq!(
+            kind(&[131, 70, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0]),
+            Some(DecodeErrorKind::NonFiniteFloat)
+        );
+        assert_eq!(
+            kind(&[131, 77, 0, 0, 0, 1, 0, 255]),
+            Some(DecodeErrorKind::InvalidBitCount(0))
+        );
+        assert_eq!(
+            kind(&[131, 119, 1, 0xff]),
+            Some(DecodeErrorKind::InvalidUtf8)
+        );
         let mut long = vec![131, 100, 1, 0];
         long.extend(std::iter::repeat(b'a').take(256));
-        assert_eq!(kind(&long), Some(DecodeErrorKind::AtomTooLong { chars: 256 }));
+        assert_eq!(
+            kind(&long),
+            Some(DecodeErrorKind::AtomTooLong { chars: 256 })
+        );
         let dup = [131, 116, 0, 0, 0, 2, 97, 1, 106, 97, 1, 106];
-        assert_eq!(from_bytes(&dup).err(), Some(DecodeError::new(1, DecodeErrorKind::DuplicateMapKey)));
-        assert_eq!(decode_term(&[82, 3], &NoAtomCache).err().map(|e| e.kind), Some(DecodeErrorKind::AtomCacheMiss(3)));
+        assert_eq!(
+            from_bytes(&dup).err(),
+            Some(DecodeError::new(1, DecodeErrorKind::DuplicateMapKey))
+        );
+        // Two `[]` keys: found by the property test, comparing them used to recurse forever.
+        let nil_keys = [131, 116, 0, 0, 0, 2, 106, 97, 1, 106, 97, 2];
+        assert_eq!(kind(&nil_keys), Some(DecodeErrorKind::DuplicateMapKey));
+        assert_eq!(
+            kind(&[131, 77, 0, 0, 0, 0, 8]),
+            Some(DecodeErrorKind::InvalidBitCount(8))
+        );
+        assert_eq!(
+            kind(&[131, 90, 0, 6, 119, 0]),
+            Some(DecodeErrorKind::InvalidReferenceLength(6))
+        );
+        assert_eq!(
+            decode_term(&[82, 3], &NoAtomCache).err().map(|e| e.kind),
+            Some(DecodeErrorKind::AtomCacheMiss(3))
+        );
         // Nested compressed terms are refused.
-        assert!(matches!(kind(&[131, 104, 1, 80, 0, 0, 0, 1]), Some(DecodeErrorKind::UnsupportedTag { tag: 80, .. })));
+        assert!(matches!(
+            kind(&[131, 104, 1, 80, 0, 0, 0, 1]),
+            Some(DecodeErrorKind::UnsupportedTag { tag: 80, .. })
+        ));
     }
 
     #[test]
     fn huge_lengths_allocate_nothing() {
         for tag in [105u8, 108, 109, 116, 111, 77] {
             let e = from_bytes(&[131, tag, 0xff, 0xff, 0xff, 0xff, 0]).err();
-            assert!(matches!(e, Some(DecodeError { offset: 2, kind: DecodeErrorKind::UnexpectedEnd { .. } })), "tag {tag}: {e:?}");
+            assert!(
+                matches!(
+                    e,
+                    Some(DecodeError {
+                        offset: 2,
+                        kind: DecodeErrorKind::UnexpectedEnd { .. }
+                    })
+                ),
+                "tag {tag}: {e:?}"
+            );
         }
-        assert!(matches!(kind(&[131, 80, 0xff, 0xff, 0xff, 0xff, 0x78]), Some(DecodeErrorKind::DecompressedTooLarge { .. })));
+        assert!(matches!(
+            kind(&[131, 80, 0xff, 0xff, 0xff, 0xff, 0x78]),
+            Some(DecodeErrorKind::DecompressedTooLarge { .. })
+        ));
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        for open in [[104u8, 1].as_slice(), &[108, 0, 0, 0, 1], &[116, 0, 0, 0, 1, 106]] {
+        for open in [
+            [104u8, 1].as_slice(),
+            &[108, 0, 0, 0, 1],
+            &[116, 0, 0, 0, 1, 106],
+        ] {
             let mut deep = vec![131];
             for _ in 0..100_000 {
                 deep.extend_from_slice(open);
@@ -598,10 +839,27 @@ mod tests {
     #[test]
     fn truncation_at_every_offset_is_an_error() {
         let samples = [
-            Term::tuple(vec![Term::atom("$gen_call"), Term::Float(-0.0), Term::Int(1 << 40), Term::binary(&b"xyz"[..])]),
-            Term::Map(Map::from_pairs([(Term::atom("k"), Term::list(vec![Term::Int(300), Term::nil()]))])),
-            Term::Pid(Pid { node: Atom::new("a@b"), id: 1, serial: 2, creation: 3 }),
-            Term::Reference(Reference { node: Atom::new("a@b"), creation: 3, ids: vec![1, 2, 3] }),
+            Term::tuple(vec![
+                Term::atom("$gen_call"),
+                Term::Float(-0.0),
+                Term::Int(1 << 40),
+                Term::binary(&b"xyz"[..]),
+            ]),
+            Term::Map(Map::from_pairs([(
+                Term::atom("k"),
+                Term::list(vec![Term::Int(300), Term::nil()]),
+            )])),
+            Term::Pid(Pid {
+                node: Atom::new("a@b"),
+                id: 1,
+                serial: 2,
+                creation: 3,
+            }),
+            Term::Reference(Reference {
+                node: Atom::new("a@b"),
+                creation: 3,
+                ids: vec![1, 2, 3],
+            }),
         ];
         for t in &samples {
             let full = to_bytes(t).unwrap_or_default();
@@ -616,9 +874,12 @@ mod tests {
     #[test]
     fn zero_copy_binaries_share_the_input() {
         let bytes = Bytes::from(to_bytes(&Term::binary(vec![9u8; 64])).unwrap_or_default());
-        let Ok(Term::Binary(b)) = from_bytes_shared(&bytes) else { panic!("not a binary") };
+        let Ok(Term::Binary(b)) = from_bytes_shared(&bytes) else {
+            panic!("not a binary")
+        };
         assert_eq!(b.as_ptr(), bytes[6..].as_ptr());
-        let (t, used) = decode_term_bytes(&bytes.slice(1..), &NoAtomCache).unwrap_or((Term::nil(), 0));
+        let (t, used) =
+            decode_term_bytes(&bytes.slice(1..), &NoAtomCache).unwrap_or((Term::nil(), 0));
         assert_eq!(used, bytes.len() - 1);
         assert_eq!(t, Term::binary(vec![9u8; 64]));
     }

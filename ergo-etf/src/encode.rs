@@ -15,6 +15,10 @@
 //! - Ports are NEW_PORT (89) while the id fits the 28 bits every OTP release accepts, V4_PORT
 //!   (120) above that; pids are NEW_PID (88); references NEWER_REFERENCE (90).
 //! - A `BitBinary` with 8 bits in its last byte is a whole binary and is sent as BINARY (109).
+//! - Map keys are written in OTP's map key order (integers before floats), so small maps are
+//!   byte-identical to OTP's; maps over 32 keys OTP writes in hash order, which we do not copy.
+//! - An `ImproperList` is written as given; one that breaks its invariant (no elements, or a list
+//!   tail) decodes back to the normalised term (`Term::cons`).
 
 use num_bigint::Sign;
 
@@ -49,14 +53,22 @@ impl AtomEncoder for NoAtomCache {
 pub fn to_bytes(term: &Term) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(size_hint(term) + 1);
     out.push(VERSION);
-    Encoder { out: &mut out, atoms: &mut NoAtomCache }.term(term, 0)?;
+    Encoder {
+        out: &mut out,
+        atoms: &mut NoAtomCache,
+    }
+    .term(term, 0)?;
     Ok(out)
 }
 
 /// Appends the encoding of `term` (no 131 prefix) to `out`, asking `atoms` about every atom.
 ///
 /// On error `out` may hold a partial encoding after its original contents.
-pub fn encode_term_into(term: &Term, out: &mut Vec<u8>, atoms: &mut dyn AtomEncoder) -> Result<(), EncodeError> {
+pub fn encode_term_into(
+    term: &Term,
+    out: &mut Vec<u8>,
+    atoms: &mut dyn AtomEncoder,
+) -> Result<(), EncodeError> {
     out.reserve(size_hint(term));
     Encoder { out, atoms }.term(term, 0)
 }
@@ -74,7 +86,12 @@ fn size_hint(term: &Term) -> usize {
     }
     let guess = match term {
         Term::Tuple(t) | Term::List(t) => 6 + t.iter().map(shallow).sum::<usize>(),
-        Term::Map(m) => 5 + m.iter().map(|(k, v)| shallow(k) + shallow(v)).sum::<usize>(),
+        Term::Map(m) => {
+            5 + m
+                .iter()
+                .map(|(k, v)| shallow(k) + shallow(v))
+                .sum::<usize>()
+        }
         other => shallow(other),
     };
     guess.max(128)
@@ -92,7 +109,10 @@ pub(crate) fn write_atom_text(out: &mut Vec<u8>, atom: &Atom) -> Result<(), Enco
     } else {
         let chars = text.chars().count();
         if chars > MAX_ATOM_CHARS {
-            return Err(EncodeError::AtomTooLong { text: text.chars().take(32).collect(), chars });
+            return Err(EncodeError::AtomTooLong {
+                text: text.chars().take(32).collect(),
+                chars,
+            });
         }
         // At most 255 characters of at most 4 bytes: fits a u16.
         out.reserve(len + 3);
@@ -109,12 +129,24 @@ fn len_u32(what: &'static str, len: usize) -> Result<u32, EncodeError> {
 
 /// Whether a proper list is sent as STRING_EXT (see the module doc).
 fn is_byte_string(elems: &[Term]) -> bool {
-    !elems.is_empty() && elems.len() <= 0xFFFF && elems.iter().all(|e| matches!(e, Term::Int(i) if (0..=255).contains(i)))
+    !elems.is_empty()
+        && elems.len() <= 0xFFFF
+        && elems
+            .iter()
+            .all(|e| matches!(e, Term::Int(i) if (0..=255).contains(i)))
 }
 
 /// Keys whose term order is also OTP's map key order (no floats anywhere inside).
 fn plain_key(k: &Term) -> bool {
-    matches!(k, Term::Atom(_) | Term::Int(_) | Term::BigInt(_) | Term::Binary(_) | Term::Pid(_) | Term::Reference(_))
+    matches!(
+        k,
+        Term::Atom(_)
+            | Term::Int(_)
+            | Term::BigInt(_)
+            | Term::Binary(_)
+            | Term::Pid(_)
+            | Term::Reference(_)
+    )
 }
 
 /// OTP's map key order, in which OTP writes the keys of small maps: term order, except that
@@ -136,8 +168,17 @@ fn map_key_cmp(a: &Term, b: &Term) -> std::cmp::Ordering {
         (Term::Tuple(x), Term::Tuple(y)) if x.len() == y.len() => seq_cmp(x, y),
         (Term::Map(x), Term::Map(y)) if x.len() == y.len() => {
             let (ex, ey) = (map_key_sorted(x), map_key_sorted(y));
-            let keys = ex.iter().zip(&ey).map(|(p, q)| map_key_cmp(p.0, q.0)).find(|o| o.is_ne());
-            let values = || ex.iter().zip(&ey).map(|(p, q)| map_key_cmp(p.1, q.1)).find(|o| o.is_ne());
+            let keys = ex
+                .iter()
+                .zip(&ey)
+                .map(|(p, q)| map_key_cmp(p.0, q.0))
+                .find(|o| o.is_ne());
+            let values = || {
+                ex.iter()
+                    .zip(&ey)
+                    .map(|(p, q)| map_key_cmp(p.1, q.1))
+                    .find(|o| o.is_ne())
+            };
             keys.or_else(values).unwrap_or(Ordering::Equal)
         }
         _ => match (as_list(a), as_list(b)) {
@@ -173,7 +214,11 @@ fn list_parts(t: &Term) -> (&[Term], Option<&Term>) {
 }
 
 fn seq_cmp(x: &[Term], y: &[Term]) -> std::cmp::Ordering {
-    x.iter().zip(y).map(|(a, b)| map_key_cmp(a, b)).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+    x.iter()
+        .zip(y)
+        .map(|(a, b)| map_key_cmp(a, b))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
 }
 
 struct Encoder<'o, A: AtomEncoder + ?Sized> {
@@ -205,7 +250,9 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
 
     fn term(&mut self, term: &Term, depth: usize) -> Result<(), EncodeError> {
         if depth >= MAX_NESTING_DEPTH {
-            return Err(EncodeError::TooDeep { limit: MAX_NESTING_DEPTH });
+            return Err(EncodeError::TooDeep {
+                limit: MAX_NESTING_DEPTH,
+            });
         }
         // Every arm is a call, so that this recursive frame stays small even in debug builds.
         match term {
@@ -272,7 +319,8 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         } else if is_byte_string(elems) {
             self.out.reserve(elems.len() + 3);
             self.out.push(107);
-            self.out.extend_from_slice(&(elems.len() as u16).to_be_bytes());
+            self.out
+                .extend_from_slice(&(elems.len() as u16).to_be_bytes());
             // is_byte_string checked every element is an Int in 0..=255.
             self.out.extend(elems.iter().map(|e| match e {
                 Term::Int(i) => *i as u8,
@@ -344,7 +392,10 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
 
     fn bit_binary(&mut self, b: &BitBinary) -> Result<(), EncodeError> {
         if b.bits_in_last == 0 || b.bits_in_last > 8 || b.bytes.is_empty() {
-            return Err(EncodeError::InvalidBitBinary { bits: b.bits_in_last, len: b.bytes.len() });
+            return Err(EncodeError::InvalidBitBinary {
+                bits: b.bits_in_last,
+                len: b.bytes.len(),
+            });
         }
         let len = len_u32("binary", b.bytes.len())?;
         if b.bits_in_last == 8 {
@@ -413,7 +464,8 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
             return Err(EncodeError::InvalidReference(r.ids.len()));
         }
         self.out.push(90);
-        self.out.extend_from_slice(&(r.ids.len() as u16).to_be_bytes());
+        self.out
+            .extend_from_slice(&(r.ids.len() as u16).to_be_bytes());
         self.atom(&r.node)?;
         self.u32(r.creation);
         for id in &r.ids {
@@ -423,13 +475,17 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
     }
 
     fn fun(&mut self, f: &Fun, depth: usize) -> Result<(), EncodeError> {
-        if !matches!(f.old_index, Term::Int(_)) || !matches!(f.old_uniq, Term::Int(_)) {
-            return Err(EncodeError::InvalidFun("old_index and old_uniq must be integers"));
+        let small = |t: &Term| matches!(t, Term::Int(i) if i32::try_from(*i).is_ok());
+        if !small(&f.old_index) || !small(&f.old_uniq) {
+            return Err(EncodeError::InvalidFun(
+                "old_index and old_uniq must be integers in the i32 range",
+            ));
         }
         if !matches!(f.pid, Term::Pid(_)) {
             return Err(EncodeError::InvalidFun("pid must be a pid"));
         }
-        let num_free = u32::try_from(f.free_vars.len()).map_err(|_| EncodeError::InvalidFun("too many free variables"))?;
+        let num_free = u32::try_from(f.free_vars.len())
+            .map_err(|_| EncodeError::InvalidFun("too many free variables"))?;
         self.out.push(112);
         let size_at = self.out.len();
         self.u32(0); // patched below: the size counts itself
@@ -470,9 +526,15 @@ mod tests {
         assert_eq!(enc(&Term::Int(256)), [131, 98, 0, 0, 1, 0]);
         assert_eq!(enc(&Term::Int(-1)), [131, 98, 255, 255, 255, 255]);
         assert_eq!(enc(&Term::Int(1 << 31)), [131, 110, 4, 0, 0, 0, 0, 128]);
-        assert_eq!(enc(&Term::Int(i64::MIN)), [131, 110, 8, 1, 0, 0, 0, 0, 0, 0, 0, 128]);
+        assert_eq!(
+            enc(&Term::Int(i64::MIN)),
+            [131, 110, 8, 1, 0, 0, 0, 0, 0, 0, 0, 128]
+        );
         let two64 = BigInt::from(1u8) << 64;
-        assert_eq!(enc(&Term::bigint(two64)), [131, 110, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(
+            enc(&Term::bigint(two64)),
+            [131, 110, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
+        );
         // A non-normal BigInt holding a small value still takes the small form.
         assert_eq!(enc(&Term::BigInt(Box::new(BigInt::from(7)))), [131, 97, 7]);
     }
@@ -484,24 +546,65 @@ mod tests {
         let long = "ö".repeat(200);
         let bytes = enc(&Term::atom(&long));
         assert_eq!(&bytes[..4], &[131, 118, 1, 144]);
-        assert!(matches!(to_bytes(&Term::atom(&"a".repeat(256))), Err(EncodeError::AtomTooLong { chars: 256, .. })));
-        assert_eq!(enc(&Term::list(vec![Term::Int(1), Term::Int(2)])), [131, 107, 0, 2, 1, 2]);
-        assert_eq!(enc(&Term::list(vec![Term::Int(256)])), [131, 108, 0, 0, 0, 1, 98, 0, 0, 1, 0, 106]);
-        assert_eq!(enc(&Term::cons(vec![Term::Int(1)], Term::Int(2))), [131, 108, 0, 0, 0, 1, 97, 1, 97, 2]);
+        assert!(matches!(
+            to_bytes(&Term::atom(&"a".repeat(256))),
+            Err(EncodeError::AtomTooLong { chars: 256, .. })
+        ));
+        assert_eq!(
+            enc(&Term::list(vec![Term::Int(1), Term::Int(2)])),
+            [131, 107, 0, 2, 1, 2]
+        );
+        assert_eq!(
+            enc(&Term::list(vec![Term::Int(256)])),
+            [131, 108, 0, 0, 0, 1, 98, 0, 0, 1, 0, 106]
+        );
+        assert_eq!(
+            enc(&Term::cons(vec![Term::Int(1)], Term::Int(2))),
+            [131, 108, 0, 0, 0, 1, 97, 1, 97, 2]
+        );
     }
 
     #[test]
     fn refuses_what_erlang_cannot_hold() {
-        assert!(matches!(to_bytes(&Term::Float(f64::NAN)), Err(EncodeError::NonFiniteFloat(_))));
-        let bad_bits = Term::BitBinary(BitBinary { bytes: bytes::Bytes::from_static(&[1]), bits_in_last: 0 });
-        assert!(matches!(to_bytes(&bad_bits), Err(EncodeError::InvalidBitBinary { .. })));
-        let bad_ref = Term::Reference(Reference { node: Atom::new("a@b"), creation: 1, ids: vec![] });
+        assert!(matches!(
+            to_bytes(&Term::Float(f64::NAN)),
+            Err(EncodeError::NonFiniteFloat(_))
+        ));
+        let bad_bits = Term::BitBinary(BitBinary {
+            bytes: bytes::Bytes::from_static(&[1]),
+            bits_in_last: 0,
+        });
+        assert!(matches!(
+            to_bytes(&bad_bits),
+            Err(EncodeError::InvalidBitBinary { .. })
+        ));
+        let bad_ref = Term::Reference(Reference {
+            node: Atom::new("a@b"),
+            creation: 1,
+            ids: vec![],
+        });
         assert_eq!(to_bytes(&bad_ref), Err(EncodeError::InvalidReference(0)));
         let mut deep = Term::nil();
         for _ in 0..(MAX_NESTING_DEPTH + 1) {
             deep = Term::tuple(vec![deep]);
         }
         assert!(matches!(to_bytes(&deep), Err(EncodeError::TooDeep { .. })));
+    }
+
+    #[test]
+    fn map_keys_follow_otp_map_key_order() {
+        // Found by the property test against OTP: integers before floats, at any depth.
+        let m = Term::Map(Map::from_pairs([
+            (Term::Float(0.0), Term::atom("f")),
+            (Term::Int(1), Term::atom("i")),
+        ]));
+        let bytes = enc(&m);
+        assert_eq!(&bytes[..8], &[131, 116, 0, 0, 0, 2, 97, 1]);
+        let nested = Term::Map(Map::from_pairs([
+            (Term::list(vec![Term::Float(0.0)]), Term::nil()),
+            (Term::list(vec![Term::Int(1)]), Term::nil()),
+        ]));
+        assert_eq!(&enc(&nested)[6..10], &[107, 0, 1, 1]);
     }
 
     struct EveryAtomIsZero;

@@ -6,6 +6,8 @@
 
 mod derive_term;
 mod gen_server;
+mod supervisor;
+mod application;
 
 /// Derives `ergo::IntoTerm` and `ergo::FromTerm` (and `ergo::FromFields` for structs with named
 /// fields). A struct is a tagged tuple `{snake_case_name, Field1, ...}` by default, a unit struct
@@ -26,4 +28,29 @@ pub fn derive_term(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 #[proc_macro_attribute]
 pub fn gen_server(attr: proc_macro::TokenStream, item: proc_macro::TokenStream) -> proc_macro::TokenStream {
     gen_server::expand(attr.into(), item.into()).into()
+}
+
+/// `#[supervisor(strategy = one_for_one, intensity = 5, period = 10)]` on an inherent impl block
+/// holding a `children! { .. }` list: implements `ergo::Supervisor`. Flags: `strategy`
+/// (one_for_one, one_for_all, rest_for_one, simple_one_for_one; default one_for_one),
+/// `intensity` (default 1), `period` in seconds or `period_ms` (default 5 s), `auto_shutdown`
+/// (never, any_significant, all_significant), `args = Type` (init's argument, bound as `args` in
+/// child expressions; default `()`). Children, in start order:
+/// `worker(id = cache, start = Cache, args = 100, name = "cache", restart = transient,
+/// shutdown = 5000, significant = true)` starts gen_server `Cache`;
+/// `supervisor(id = sub, start = Sub)` starts supervisor `Sub`; `start_with = <ChildStart expr>`
+/// replaces `start`/`args`. `shutdown` is brutal_kill, infinity or milliseconds.
+#[proc_macro_attribute]
+pub fn supervisor(attr: proc_macro::TokenStream, item: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    supervisor::expand(attr.into(), item.into()).into()
+}
+
+/// `#[application(name = "shop", description = "..", version = "1.0.0", root = RootSup,
+/// applications = [db, cache], env = [port = 8080, host = "localhost"])]` on a struct or enum:
+/// implements `ergo::Application`. `name` defaults to the type name in snake_case; `root` is a
+/// `Supervisor` type started with `root_args = expr` (default `Default::default()`); env values
+/// are any `IntoTerm` expressions.
+#[proc_macro_attribute]
+pub fn application(attr: proc_macro::TokenStream, item: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    application::expand(attr.into(), item.into()).into()
 }

@@ -24,14 +24,23 @@ fn check_stable(term: &Term) {
         Err(e) => panic!("our own encoding does not decode: {e}: {term:?}"),
     };
     assert_eq!(&again, term, "decode -> encode -> decode changed the term");
-    assert_eq!(to_bytes(&again).ok().as_deref(), Some(bytes.as_slice()), "re-encoding is not stable");
+    assert_eq!(
+        to_bytes(&again).ok().as_deref(),
+        Some(bytes.as_slice()),
+        "re-encoding is not stable"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(t) = from_bytes(data) {
         check_stable(&t);
     }
-    let cache = FourAtoms([Atom::new("ok"), Atom::new("a@b"), Atom::new(""), Atom::new("ö")]);
+    let cache = FourAtoms([
+        Atom::new("ok"),
+        Atom::new("a@b"),
+        Atom::new(""),
+        Atom::new("ö"),
+    ]);
     if let Ok((t, used)) = decode_term(data, &cache) {
         assert!(used <= data.len());
         check_stable(&t);

@@ -1,3 +1,5 @@
-//! Generic behaviours built on processes. Only `server` (gen_server) so far.
+//! Generic behaviours built on processes: `server` (gen_server), `supervisor`, `application`.
 
+pub mod application;
 pub mod server;
+pub mod supervisor;

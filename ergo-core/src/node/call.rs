@@ -50,9 +50,12 @@ impl Node {
         request: Payload,
         timeout: Duration,
     ) -> Result<Payload, CallError> {
-        let tag = self.make_ref();
-        let slot = Arc::new(ReplySlot::default());
-        let from = ReplyTo::local(self.clone(), caller.clone(), tag.clone(), Arc::clone(&slot));
+        let slot = Arc::new(ReplySlot::new(
+            self.clone(),
+            caller.clone(),
+            self.next_ref_number(),
+        ));
+        let from = ReplyTo::local(Arc::clone(&slot));
         let local = match to {
             Dest::Pid(p) => self.is_local(p),
             Dest::Name(_) => true,
@@ -72,6 +75,7 @@ impl Node {
             }
             self.send_envelope(Some(caller), to, envelope)?;
         } else {
+            let tag = slot.tag();
             lock(&self.inner.aliases).insert(tag.clone(), AliasTarget::Reply(Arc::clone(&slot)));
             if let Err(e) = self.send_envelope(Some(caller), to, envelope) {
                 lock(&self.inner.aliases).remove(&tag);
@@ -85,7 +89,7 @@ impl Node {
             Err(_) => {
                 // Deactivate the alias and close the slot: a late reply is discarded.
                 slot.close();
-                lock(&self.inner.aliases).remove(&tag);
+                lock(&self.inner.aliases).remove(&slot.tag());
                 Err(CallError::Timeout)
             }
         }

@@ -58,6 +58,8 @@ impl Default for NodeOptions {
 pub(crate) enum AliasTarget {
     /// The reply slot of a call whose request left as a term.
     Reply(Arc<ReplySlot>),
+    /// A process's own alias (`erlang:alias/0`).
+    Process(Pid),
 }
 
 pub(crate) struct NodeInner {
@@ -197,7 +199,16 @@ impl Node {
 
     /// A fresh reference (three id words, like OTP).
     pub fn make_ref(&self) -> Reference {
-        let n = self.inner.next_ref.fetch_add(1, Ordering::Relaxed);
+        self.ref_from_number(self.next_ref_number())
+    }
+
+    /// A fresh reference number (cheap: the `Reference` is built only when needed).
+    pub(crate) fn next_ref_number(&self) -> u64 {
+        self.inner.next_ref.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The reference for a number from [`Node::next_ref_number`].
+    pub(crate) fn ref_from_number(&self, n: u64) -> Reference {
         Reference {
             node: self.inner.name.clone(),
             creation: self.inner.creation,

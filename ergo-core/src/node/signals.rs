@@ -54,10 +54,7 @@ impl Node {
             Dest::Remote { name, node } if self.is_this_node(node) => {
                 self.send_to_name(name, envelope)
             }
-            Dest::Alias(r) if self.is_this_node(&r.node) => {
-                self.send_to_alias(r, envelope);
-                Ok(())
-            }
+            Dest::Alias(r) if self.is_this_node(&r.node) => self.send_to_alias(r, envelope),
             Dest::Pid(pid) => self.route(from, to, &pid.node, envelope),
             Dest::Remote { node, .. } => self.route(from, to, node, envelope),
             Dest::Alias(r) => self.route(from, to, &r.node, envelope),
@@ -72,18 +69,64 @@ impl Node {
         }
     }
 
-    fn send_to_alias(&self, alias: &Reference, envelope: Envelope) {
-        let target = lock(&self.inner.aliases).remove(alias);
-        if let Some(AliasTarget::Reply(slot)) = target {
-            // A reply is `{Tag, Reply}`: hand the Reply to the waiting caller.
-            let term = envelope.into_term();
-            let reply = match term {
-                Term::Tuple(mut elems) if elems.len() == 2 => elems.pop().unwrap_or(Term::nil()),
-                other => other,
-            };
-            slot.fulfil(Ok(Payload::Term(reply)));
+    fn send_to_alias(&self, alias: &Reference, envelope: Envelope) -> Result<(), SendError> {
+        let mut aliases = lock(&self.inner.aliases);
+        match aliases.get(alias) {
+            Some(AliasTarget::Process(pid)) => {
+                let pid = pid.clone();
+                drop(aliases);
+                match self.entry(&pid) {
+                    Some(entry) => push_result(&entry, envelope, false),
+                    None => Ok(()),
+                }
+            }
+            Some(AliasTarget::Reply(_)) => {
+                let Some(AliasTarget::Reply(slot)) = aliases.remove(alias) else {
+                    return Ok(());
+                };
+                drop(aliases);
+                // A reply is `{Tag, Reply}`: hand the Reply to the waiting caller.
+                let reply = match envelope.into_term() {
+                    Term::Tuple(mut elems) if elems.len() == 2 => {
+                        elems.pop().unwrap_or(Term::nil())
+                    }
+                    other => other,
+                };
+                slot.fulfil(Ok(Payload::Term(reply)));
+                Ok(())
+            }
+            // An inactive alias: the message is dropped, as OTP does.
+            None => Ok(()),
         }
-        // An inactive alias: the message is dropped, as OTP does.
+    }
+
+    /// Makes an alias for the live local process `pid` (`erlang:alias/0`): messages sent to the
+    /// reference reach the process until [`Node::unalias`] or its exit.
+    pub fn alias(&self, pid: &Pid) -> Option<Reference> {
+        let entry = self.entry(pid)?;
+        let reference = self.make_ref();
+        let mut st = entry.state();
+        if !st.alive {
+            return None;
+        }
+        st.aliases.push(reference.clone());
+        lock(&self.inner.aliases).insert(reference.clone(), AliasTarget::Process(pid.clone()));
+        Some(reference)
+    }
+
+    /// Deactivates an alias made by `pid`; true if it was active.
+    pub fn unalias(&self, pid: &Pid, alias: &Reference) -> bool {
+        let Some(entry) = self.entry(pid) else {
+            return false;
+        };
+        let mut st = entry.state();
+        let before = st.aliases.len();
+        st.aliases.retain(|a| a != alias);
+        if before == st.aliases.len() {
+            return false;
+        }
+        lock(&self.inner.aliases).remove(alias);
+        true
     }
 
     fn route(
@@ -188,6 +231,10 @@ impl Node {
 
     pub(crate) fn exit_signal(&self, from: &Pid, to: &Pid, reason: Term, via_link: bool) {
         if let Some(e) = self.entry(to) {
+            if !via_link && reason.is_atom("kill") {
+                // Untrappable: the process task stops at its next poll; the push below wakes it.
+                e.killed.store(true, std::sync::atomic::Ordering::Release);
+            }
             let _ = e.mailbox.push(
                 Envelope::Exit {
                     from: from.clone(),
@@ -268,12 +315,13 @@ impl Node {
                 ts.monitored_by.push(MonitoredBy {
                     reference: reference.clone(),
                     watcher: watcher.clone(),
-                    who,
+                    who: who.clone(),
                 });
                 drop(ts);
                 w.state().monitoring.push(Monitoring {
                     reference: reference.clone(),
-                    target: t.pid.clone(),
+                    target: MonitorTarget::Pid(t.pid.clone()),
+                    who,
                 });
                 return reference;
             }
@@ -299,13 +347,19 @@ impl Node {
         sig: RemoteSignal,
     ) {
         let Some(w) = self.entry(watcher) else { return };
+        let target = match &sig {
+            RemoteSignal::Monitor { target, .. } => target.clone(),
+            _ => match pid {
+                Some(p) => MonitorTarget::Pid(p),
+                None => return,
+            },
+        };
         if self.remote_signal(node, sig).is_ok() {
-            if let Some(p) = pid {
-                w.state().monitoring.push(Monitoring {
-                    reference,
-                    target: p,
-                });
-            }
+            w.state().monitoring.push(Monitoring {
+                reference,
+                target,
+                who,
+            });
         } else {
             let _ = w.mailbox.push(
                 Envelope::Down {
@@ -333,18 +387,7 @@ impl Node {
             .mailbox
             .take_first(|e| matches!(e, Envelope::Down { reference: r, .. } if r == reference));
         let Some(m) = found else { return false };
-        if let Some(t) = self.entry(&m.target) {
-            t.state().monitored_by.retain(|x| &x.reference != reference);
-        } else if !self.is_this_node(&m.target.node) {
-            let _ = self.remote_signal(
-                &m.target.node,
-                RemoteSignal::Demonitor {
-                    from: watcher.clone(),
-                    target: MonitorTarget::Pid(m.target.clone()),
-                    reference: reference.clone(),
-                },
-            );
-        }
+        self.drop_monitor_at_target(watcher, m);
         true
     }
 
@@ -488,6 +531,82 @@ impl Node {
                 reference,
                 reason,
             } => self.down(who, &to, reference, reason),
+        }
+    }
+
+    /// Removes a monitor held by `watcher` from its target's side (local table or remote node).
+    pub(crate) fn drop_monitor_at_target(&self, watcher: &Pid, m: Monitoring) {
+        let local = match &m.target {
+            MonitorTarget::Pid(p) => self.entry(p),
+            MonitorTarget::Name { name, node } if self.is_this_node(node) => {
+                self.whereis(name.as_str()).and_then(|p| self.entry(&p))
+            }
+            MonitorTarget::Name { .. } => None,
+        };
+        if let Some(t) = local {
+            t.state()
+                .monitored_by
+                .retain(|x| x.reference != m.reference);
+        } else if !self.is_this_node(m.target_node()) {
+            let node = m.target_node().clone();
+            let _ = self.remote_signal(
+                &node,
+                RemoteSignal::Demonitor {
+                    from: watcher.clone(),
+                    target: m.target,
+                    reference: m.reference,
+                },
+            );
+        }
+    }
+
+    /// Entry point for the distribution layer: the connection to `remote` is gone. Every local
+    /// link to a process there gets an exit signal `noconnection`, every monitor of a process
+    /// (or name) there a DOWN with `noconnection`, and monitors held from there are dropped.
+    pub fn deliver_node_down(&self, remote: &Atom) {
+        if self.is_this_node(remote) {
+            return;
+        }
+        for entry in self.inner.table.all() {
+            let (links, downs) = {
+                let mut st = entry.state();
+                if !st.alive {
+                    continue;
+                }
+                st.monitored_by.retain(|m| &m.watcher.node != remote);
+                let links: Vec<Pid> = st
+                    .links
+                    .iter()
+                    .filter(|p| &p.node == remote)
+                    .cloned()
+                    .collect();
+                let (downs, keep): (Vec<Monitoring>, Vec<Monitoring>) =
+                    std::mem::take(&mut st.monitoring)
+                        .into_iter()
+                        .partition(|m| m.target_node() == remote);
+                st.monitoring = keep;
+                (links, downs)
+            };
+            for from in links {
+                let _ = entry.mailbox.push(
+                    Envelope::Exit {
+                        from,
+                        reason: Term::atom("noconnection"),
+                        via_link: true,
+                    },
+                    true,
+                );
+            }
+            for m in downs {
+                let _ = entry.mailbox.push(
+                    Envelope::Down {
+                        reference: m.reference,
+                        who: m.who,
+                        reason: Term::atom("noconnection"),
+                    },
+                    true,
+                );
+            }
         }
     }
 

@@ -43,6 +43,32 @@ struct ExitGuard {
     reason: Option<Term>,
 }
 
+/// Runs a process's code until it ends or an untrappable `kill` arrives; a kill drops the code
+/// where it stands (at its next poll; the kill also wakes the task) and the exit reason is
+/// `killed`. Code that never yields cannot be interrupted.
+struct Killable<'a, F> {
+    inner: std::pin::Pin<&'a mut F>,
+    entry: &'a Arc<ProcessEntry>,
+    waker_registered: bool,
+}
+
+impl<F: Future<Output = Term>> Future for Killable<'_, F> {
+    type Output = Term;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Term> {
+        if self.entry.killed.load(Ordering::Acquire) {
+            return std::task::Poll::Ready(Term::atom("killed"));
+        }
+        if !self.waker_registered {
+            self.entry.mailbox.register_waker(cx.waker());
+            self.waker_registered = true;
+        }
+        self.inner.as_mut().poll(cx)
+    }
+}
+
 impl Drop for ExitGuard {
     fn drop(&mut self) {
         let reason = self
@@ -83,6 +109,7 @@ impl Node {
             mailbox: Mailbox::new(options.mailbox_bound),
             behaviour,
             trap_exit: AtomicBool::new(options.trap_exit),
+            killed: AtomicBool::new(false),
             state: Mutex::new(ProcState {
                 alive: true,
                 ..ProcState::default()
@@ -110,8 +137,14 @@ impl Node {
                 entry,
                 reason: None,
             };
+            let body = std::pin::pin!(body(ctx));
+            let killable = std::pin::pin!(Killable {
+                inner: body,
+                entry: &guard.entry,
+                waker_registered: false,
+            });
             let reason = if catch {
-                match CatchUnwind::new(body(ctx)).await {
+                match CatchUnwind::new(killable).await {
                     Ok(reason) => reason,
                     Err(message) => {
                         tracing::error!(panic = %message, "process panicked");
@@ -119,7 +152,7 @@ impl Node {
                     }
                 }
             } else {
-                body(ctx).await
+                killable.await
             };
             tracing::debug!(reason = %reason, "process exited");
             guard.reason = Some(reason);
@@ -183,6 +216,12 @@ impl Node {
             }
         }
         drop(leftover);
+        if !state.aliases.is_empty() {
+            let mut aliases = lock(&self.inner.aliases);
+            for alias in &state.aliases {
+                aliases.remove(alias);
+            }
+        }
         let link_reason = if reason.is_atom("kill") {
             Term::atom("killed")
         } else {
@@ -196,25 +235,11 @@ impl Node {
             self.down(m.who, &m.watcher, m.reference, link_reason.clone());
         }
         for m in state.monitoring {
-            if let Some(target) = self.entry(&m.target) {
-                target
-                    .state()
-                    .monitored_by
-                    .retain(|x| x.reference != m.reference);
-            } else if !self.is_local(&m.target) {
-                if let Some(router) = self.router() {
-                    let _ = router.signal(RemoteSignal::Demonitor {
-                        from: me.clone(),
-                        target: super::MonitorTarget::Pid(m.target.clone()),
-                        reference: m.reference,
-                    });
-                }
-            }
+            self.drop_monitor_at_target(me, m);
         }
         if state.owns_events {
             self.producer_down(me, &link_reason);
         }
-        let _ = Ordering::Relaxed;
     }
 
     /// Delivers `{'DOWN', Ref, process, Who, Reason}` to a watcher (local or remote).

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use ergo_etf::{Atom, Pid, Reference, Term};
 
+use super::MonitorTarget;
 use crate::process::Mailbox;
 
 const SHARDS: usize = 64;
@@ -37,8 +38,20 @@ type IdMap = HashMap<u32, Arc<ProcessEntry>, std::hash::BuildHasherDefault<IdHas
 #[derive(Clone, Debug)]
 pub(crate) struct Monitoring {
     pub reference: Reference,
-    /// The monitored process (resolved pid) or remote target.
-    pub target: Pid,
+    /// The monitored process (resolved pid), or a name on another node.
+    pub target: MonitorTarget,
+    /// How a DOWN names the target.
+    pub who: Term,
+}
+
+impl Monitoring {
+    /// The node the target lives on.
+    pub fn target_node(&self) -> &Atom {
+        match &self.target {
+            MonitorTarget::Pid(p) => &p.node,
+            MonitorTarget::Name { node, .. } => node,
+        }
+    }
 }
 
 /// A monitor someone holds on this process.
@@ -59,6 +72,7 @@ pub(crate) struct ProcState {
     pub monitoring: Vec<Monitoring>,
     pub monitored_by: Vec<MonitoredBy>,
     pub owns_events: bool,
+    pub aliases: Vec<Reference>,
 }
 
 /// One live process.
@@ -67,6 +81,8 @@ pub(crate) struct ProcessEntry {
     pub mailbox: Mailbox,
     pub behaviour: &'static str,
     pub trap_exit: AtomicBool,
+    /// Set by an untrappable `kill`: the process task drops its code at its next poll.
+    pub killed: AtomicBool,
     pub state: Mutex<ProcState>,
 }
 

@@ -82,22 +82,10 @@ impl Context {
 
     /// Waits for the next envelope. Exit signals are handled here: a trapped one comes back as
     /// `Envelope::Exit`, an untrapped one returns `Err(reason)` and the process must return
-    /// that reason.
-    pub async fn recv(&mut self) -> Result<Envelope, Term> {
-        loop {
-            match self.entry.mailbox.pop().await {
-                Envelope::Exit {
-                    from,
-                    reason,
-                    via_link,
-                } => {
-                    if let Some(env) = self.on_exit_signal(from, reason, via_link)? {
-                        return Ok(env);
-                    }
-                }
-                other => return Ok(other),
-            }
-        }
+    /// that reason. (A hand-written future rather than an `async fn`: it is on every message's
+    /// path, and the state machine's moves showed up in profiles.)
+    pub fn recv(&mut self) -> Recv<'_> {
+        Recv { ctx: self }
     }
 
     /// Like [`Context::recv`] with a deadline: `Ok(None)` when nothing came in time.
@@ -221,8 +209,50 @@ impl Context {
         self.node.send_after(self.entry.pid.clone(), message, delay)
     }
 
+    /// Makes an alias for this process (`erlang:alias/0`).
+    pub fn alias(&self) -> Option<Reference> {
+        self.node.alias(&self.entry.pid)
+    }
+
+    /// Deactivates one of this process's aliases.
+    pub fn unalias(&self, alias: &Reference) -> bool {
+        self.node.unalias(&self.entry.pid, alias)
+    }
+
     /// Registers this process under `name`.
     pub fn register(&self, name: &str) -> Result<(), SpawnError> {
         self.node.register(name, &self.entry.pid)
+    }
+}
+
+/// The future of [`Context::recv`].
+pub struct Recv<'a> {
+    ctx: &'a Context,
+}
+
+impl std::future::Future for Recv<'_> {
+    type Output = Result<Envelope, Term>;
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        loop {
+            let envelope = match self.ctx.entry.mailbox.poll_pop(cx) {
+                std::task::Poll::Ready(e) => e,
+                std::task::Poll::Pending => return std::task::Poll::Pending,
+            };
+            match envelope {
+                Envelope::Exit {
+                    from,
+                    reason,
+                    via_link,
+                } => match self.ctx.on_exit_signal(from, reason, via_link) {
+                    Err(reason) => return std::task::Poll::Ready(Err(reason)),
+                    Ok(Some(env)) => return std::task::Poll::Ready(Ok(env)),
+                    Ok(None) => continue,
+                },
+                other => return std::task::Poll::Ready(Ok(other)),
+            }
+        }
     }
 }

@@ -66,7 +66,9 @@ impl Mailbox {
                 }
             }
             inner.queue.push_back(envelope);
-            inner.waker.take()
+            // Keep the waker registered: it is the process task's, so a later kill signal can
+            // wake the task even while it is busy in a callback awaiting something else.
+            inner.waker.clone()
         };
         if let Some(w) = waker {
             w.wake();
@@ -89,6 +91,16 @@ impl Mailbox {
         let mut inner = self.lock();
         let idx = inner.queue.iter().position(&mut pick)?;
         inner.queue.remove(idx)
+    }
+
+    /// Remembers the reading task's waker (so a push, or a kill, can wake it before it has ever
+    /// waited on the mailbox).
+    pub(crate) fn register_waker(&self, waker: &Waker) {
+        let mut inner = self.lock();
+        match &inner.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => inner.waker = Some(waker.clone()),
+        }
     }
 
     /// Number of queued envelopes.
@@ -118,7 +130,14 @@ pub struct Pop<'a> {
 impl Future for Pop<'_> {
     type Output = Envelope;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Envelope> {
-        let mut inner = self.mailbox.lock();
+        self.mailbox.poll_pop(cx)
+    }
+}
+
+impl Mailbox {
+    /// Takes the first envelope, or registers the waker and returns `Pending`.
+    pub fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Envelope> {
+        let mut inner = self.lock();
         if let Some(e) = inner.queue.pop_front() {
             return Poll::Ready(e);
         }

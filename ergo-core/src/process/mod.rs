@@ -10,7 +10,7 @@ mod payload;
 mod reply_slot;
 
 pub use catch::{panic_message, panic_reason, CatchUnwind};
-pub use context::Context;
+pub use context::{Context, Recv};
 pub use envelope::{DirectReply, Envelope};
 pub use mailbox::{Mailbox, Pop, PushError};
 pub use payload::{LocalPayload, Payload, Undecodable};

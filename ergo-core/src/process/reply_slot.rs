@@ -7,7 +7,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use ergo_etf::Term;
+use ergo_etf::{Pid, Reference, Term};
+
+use crate::node::Node;
 
 use super::Payload;
 
@@ -21,14 +23,43 @@ struct SlotState {
     closed: bool,
 }
 
-/// A slot filled at most once.
-#[derive(Default)]
+/// A slot filled at most once. It also carries the call's identity (caller pid, tag number and
+/// node), so a `From` is one pointer and a call makes no reference or term unless it has to.
 pub struct ReplySlot {
     state: Mutex<SlotState>,
     holders: std::sync::atomic::AtomicUsize,
+    caller: Pid,
+    tag_number: u64,
+    node: Node,
 }
 
 impl ReplySlot {
+    /// An empty slot for a call from `caller`; `tag_number` becomes the tag reference on demand.
+    pub fn new(node: Node, caller: Pid, tag_number: u64) -> ReplySlot {
+        ReplySlot {
+            state: Mutex::new(SlotState::default()),
+            holders: std::sync::atomic::AtomicUsize::new(0),
+            caller,
+            tag_number,
+            node,
+        }
+    }
+
+    /// The calling process.
+    pub fn caller(&self) -> &Pid {
+        &self.caller
+    }
+
+    /// The node the call was made on.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// The call's tag reference (also the caller's alias for this call).
+    pub fn tag(&self) -> Reference {
+        self.node.ref_from_number(self.tag_number)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }

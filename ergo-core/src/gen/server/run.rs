@@ -12,7 +12,10 @@ use crate::process::{panic_reason, CatchUnwind, Context, Envelope, Payload};
 type Ack = tokio::sync::oneshot::Sender<Result<(), SpawnError>>;
 
 async fn run<S: GenServer>(mut ctx: Context, args: S::Args, ack: Ack) -> Term {
-    let init = CatchUnwind::new(S::init(&mut ctx, args)).await;
+    let init = {
+        let init = std::pin::pin!(S::init(&mut ctx, args));
+        CatchUnwind::new(init).await
+    };
     let mut state = match init {
         Ok(Init::Ok(s)) => {
             let _ = ack.send(Ok(()));

@@ -60,6 +60,7 @@ pub(super) enum Request {
     DeleteChild(Atom),
     WhichChildren,
     CountChildren,
+    Stop(Term),
 }
 
 pub(super) enum Response {
@@ -83,15 +84,23 @@ pub struct SupervisorRef {
 impl Node {
     /// A handle on the supervisor at `dest` on this node.
     pub fn supervisor_ref(&self, dest: impl Into<Dest>) -> SupervisorRef {
-        SupervisorRef { node: self.clone(), dest: dest.into() }
+        SupervisorRef {
+            node: self.clone(),
+            dest: dest.into(),
+        }
     }
 }
 
 impl SupervisorRef {
     async fn ask(&self, request: Request) -> Answer {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let envelope = Envelope::Direct { request: Box::new(request), reply: tx };
-        self.node.send_envelope(None, &self.dest, envelope).map_err(|_| SupervisorError::NoProc)?;
+        let envelope = Envelope::Direct {
+            request: Box::new(request),
+            reply: tx,
+        };
+        self.node
+            .send_envelope(None, &self.dest, envelope)
+            .map_err(|_| SupervisorError::NoProc)?;
         match rx.await {
             Ok(Ok(boxed)) => match boxed.downcast::<Answer>() {
                 Ok(answer) => *answer,
@@ -120,12 +129,16 @@ impl SupervisorRef {
 
     /// Stops a child by id, keeping its spec (a temporary child's spec goes).
     pub async fn terminate_child(&self, id: &str) -> Result<(), SupervisorError> {
-        self.ask(Request::TerminateChild(Atom::new(id))).await.map(|_| ())
+        self.ask(Request::TerminateChild(Atom::new(id)))
+            .await
+            .map(|_| ())
     }
 
     /// Stops a simple_one_for_one child by pid.
     pub async fn terminate_dynamic(&self, pid: &Pid) -> Result<(), SupervisorError> {
-        self.ask(Request::TerminatePid(pid.clone())).await.map(|_| ())
+        self.ask(Request::TerminatePid(pid.clone()))
+            .await
+            .map(|_| ())
     }
 
     /// Starts a stopped child again from its spec.
@@ -138,7 +151,15 @@ impl SupervisorRef {
 
     /// Removes a stopped child's spec.
     pub async fn delete_child(&self, id: &str) -> Result<(), SupervisorError> {
-        self.ask(Request::DeleteChild(Atom::new(id))).await.map(|_| ())
+        self.ask(Request::DeleteChild(Atom::new(id)))
+            .await
+            .map(|_| ())
+    }
+
+    /// Stops the supervisor (children first, in reverse start order) with `reason`, like
+    /// `gen_server:stop/2`; returns once it has stopped its children.
+    pub async fn stop(&self, reason: Term) -> Result<(), SupervisorError> {
+        self.ask(Request::Stop(reason)).await.map(|_| ())
     }
 
     /// The children, in start order.

@@ -17,7 +17,10 @@ pub(super) struct Inbox {
 
 impl Inbox {
     pub fn new(ctx: Context) -> Inbox {
-        Inbox { ctx, deferred: VecDeque::new() }
+        Inbox {
+            ctx,
+            deferred: VecDeque::new(),
+        }
     }
 
     /// The next envelope; `Err(reason)` when the supervisor must exit (an untrappable kill).
@@ -30,8 +33,16 @@ impl Inbox {
 
     /// Waits for the `DOWN` of monitor `reference` until `deadline` (`None`: forever). Returns
     /// the exit reason, or `Ok(None)` at the deadline.
-    pub async fn wait_down(&mut self, reference: &Reference, deadline: Option<Instant>) -> Result<Option<Term>, Term> {
-        if let Some(pos) = self.deferred.iter().position(|e| matches!(e, Envelope::Down { reference: r, .. } if r == reference)) {
+    pub async fn wait_down(
+        &mut self,
+        reference: &Reference,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Term>, Term> {
+        if let Some(pos) = self
+            .deferred
+            .iter()
+            .position(|e| matches!(e, Envelope::Down { reference: r, .. } if r == reference))
+        {
             if let Some(Envelope::Down { reason, .. }) = self.deferred.remove(pos) {
                 return Ok(Some(reason));
             }
@@ -45,7 +56,11 @@ impl Inbox {
                 None => self.ctx.recv().await?,
             };
             match envelope {
-                Envelope::Down { reference: r, reason, .. } if &r == reference => return Ok(Some(reason)),
+                Envelope::Down {
+                    reference: r,
+                    reason,
+                    ..
+                } if &r == reference => return Ok(Some(reason)),
                 other => self.deferred.push_back(other),
             }
         }

@@ -16,7 +16,11 @@ pub struct RestartWindow {
 impl RestartWindow {
     /// A window allowing `intensity` restarts per `period`.
     pub fn new(intensity: u32, period: Duration) -> RestartWindow {
-        RestartWindow { intensity, period, stamps: VecDeque::new() }
+        RestartWindow {
+            intensity,
+            period,
+            stamps: VecDeque::new(),
+        }
     }
 
     /// Records a restart at `now`; false when this restart exceeds the intensity (more than

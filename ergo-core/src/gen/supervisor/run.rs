@@ -13,7 +13,10 @@ use super::api::{ChildCounts, ChildInfo, ChildPid, Request, Response};
 use super::inbox::Inbox;
 use super::shutdown::{stop_child, stop_children_together};
 use super::spec::is_normal_exit;
-use super::{AutoShutdown, ChildKind, ChildSpec, Restart, RestartWindow, StartContext, StartOutcome, Strategy, Supervisor, SupervisorError, SupervisorSpec};
+use super::{
+    AutoShutdown, ChildKind, ChildSpec, Restart, RestartWindow, StartContext, StartOutcome,
+    Strategy, Supervisor, SupervisorError, SupervisorSpec,
+};
 use crate::node::{Node, SpawnOptions};
 use crate::process::{Context, Envelope};
 
@@ -67,22 +70,40 @@ impl Node {
     /// Starts supervisor `S`: runs its `init` in the new process, starts its children in order,
     /// and returns once all have started (like `supervisor:start_link`). With
     /// `options.link` set, that pid is the supervisor's parent: its `EXIT` stops the supervisor.
-    pub async fn start_supervisor<S: Supervisor>(&self, args: S::Args, options: SpawnOptions) -> Result<Pid, SupervisorError> {
-        self.start_supervisor_with(move || S::init(args), options, std::any::type_name::<S>()).await
+    pub async fn start_supervisor<S: Supervisor>(
+        &self,
+        args: S::Args,
+        options: SpawnOptions,
+    ) -> Result<Pid, SupervisorError> {
+        self.start_supervisor_with(move || S::init(args), options, std::any::type_name::<S>())
+            .await
     }
 
     /// Starts a supervisor from a spec built in plain Rust (see [`Node::start_supervisor`]).
-    pub async fn start_supervisor_spec(&self, spec: SupervisorSpec, options: SpawnOptions) -> Result<Pid, SupervisorError> {
-        self.start_supervisor_with(move || Ok(spec), options, "supervisor").await
+    pub async fn start_supervisor_spec(
+        &self,
+        spec: SupervisorSpec,
+        options: SpawnOptions,
+    ) -> Result<Pid, SupervisorError> {
+        self.start_supervisor_with(move || Ok(spec), options, "supervisor")
+            .await
     }
 
-    async fn start_supervisor_with<F>(&self, init: F, options: SpawnOptions, behaviour: &'static str) -> Result<Pid, SupervisorError>
+    async fn start_supervisor_with<F>(
+        &self,
+        init: F,
+        options: SpawnOptions,
+        behaviour: &'static str,
+    ) -> Result<Pid, SupervisorError>
     where
         F: FnOnce() -> Result<SupervisorSpec, Term> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let parent = options.link.clone();
-        let options = SpawnOptions { trap_exit: true, ..options };
+        let options = SpawnOptions {
+            trap_exit: true,
+            ..options
+        };
         let pid = self
             .spawn_behaviour(behaviour, options, move |ctx| run(ctx, init, parent, tx))
             .map_err(|e| SupervisorError::Spawn(e.to_string()))?;
@@ -106,7 +127,10 @@ where
         }
     };
     if let Err(e) = spec.check() {
-        let reason = Term::tuple(vec![Term::atom("bad_spec"), Term::binary(e.to_string().into_bytes())]);
+        let reason = Term::tuple(vec![
+            Term::atom("bad_spec"),
+            Term::binary(e.to_string().into_bytes()),
+        ]);
         let _ = ack.send(Err(e));
         return reason;
     }
@@ -140,7 +164,11 @@ where
                     let _ = sup.stop_all().await;
                     let reason = Term::tuple(vec![
                         shutdown(),
-                        Term::tuple(vec![Term::atom("failed_to_start_child"), Term::Atom(id), reason]),
+                        Term::tuple(vec![
+                            Term::atom("failed_to_start_child"),
+                            Term::Atom(id),
+                            reason,
+                        ]),
                     ]);
                     let _ = ack.send(Err(SupervisorError::InitFailed(reason.clone())));
                     return reason;
@@ -154,9 +182,19 @@ where
 }
 
 impl Sup {
-    async fn start(&self, spec: &ChildSpec, extra: Vec<Term>) -> StartOutcome {
-        let cx = StartContext { node: self.node.clone(), supervisor: self.me.clone(), extra };
-        spec.start.start(cx).await
+    /// Starts one child. Borrows nothing across the await (the inbox holds non-`Sync` state).
+    fn start(
+        &self,
+        spec: &ChildSpec,
+        extra: Vec<Term>,
+    ) -> impl std::future::Future<Output = StartOutcome> + Send + 'static {
+        let cx = StartContext {
+            node: self.node.clone(),
+            supervisor: self.me.clone(),
+            extra,
+        };
+        let start = spec.start.clone();
+        async move { start.start(cx).await }
     }
 
     async fn serve(&mut self) -> Term {
@@ -168,6 +206,18 @@ impl Sup {
             let flow = match envelope {
                 Envelope::Exit { from, reason, .. } => self.on_exit(from, reason).await,
                 Envelope::Direct { request, reply } => match request.downcast::<Request>() {
+                    Ok(request) if matches!(*request, Request::Stop(_)) => {
+                        let Request::Stop(reason) = *request else {
+                            continue;
+                        };
+                        if let Err(killed) = self.stop_all().await {
+                            return killed;
+                        }
+                        let _ = reply.send(Ok(Box::new(Ok::<Response, SupervisorError>(
+                            Response::Done,
+                        ))));
+                        return reason;
+                    }
                     Ok(request) => match self.on_request(*request).await {
                         Ok(answer) => {
                             let _ = reply.send(Ok(Box::new(answer)));
@@ -208,11 +258,19 @@ impl Sup {
         if self.parent.as_ref() == Some(&from) {
             return Ok(Flow::Stop(reason));
         }
-        if let Some(i) = self.children.iter().position(|c| c.pid.as_ref() == Some(&from)) {
+        if let Some(i) = self
+            .children
+            .iter()
+            .position(|c| c.pid.as_ref() == Some(&from))
+        {
             let (id, restart, significant) = {
                 let child = &mut self.children[i];
                 child.pid = None;
-                (child.spec.id.clone(), child.spec.restart, child.spec.significant)
+                (
+                    child.spec.id.clone(),
+                    child.spec.restart,
+                    child.spec.significant,
+                )
             };
             if restart.restarts_after(&reason) {
                 tracing::error!(supervisor = %Term::Pid(self.me.clone()), child = %id, pid = %Term::Pid(from), %reason, "child terminated; restarting");
@@ -228,7 +286,9 @@ impl Sup {
         }
         if let Some(i) = self.dynamic.iter().position(|d| d.pid == from) {
             let dynamic = self.dynamic.remove(i);
-            let Some(template) = self.template.clone() else { return Ok(Flow::Continue) };
+            let Some(template) = self.template.clone() else {
+                return Ok(Flow::Continue);
+            };
             if template.restart.restarts_after(&reason) {
                 tracing::error!(supervisor = %Term::Pid(self.me.clone()), pid = %Term::Pid(from), %reason, "dynamic child terminated; restarting");
                 return self.restart_dynamic(i, &template, dynamic.extra).await;
@@ -249,7 +309,9 @@ impl Sup {
                 let any_left = if self.template.is_some() {
                     !self.dynamic.is_empty()
                 } else {
-                    self.children.iter().any(|c| c.spec.significant && c.pid.is_some())
+                    self.children
+                        .iter()
+                        .any(|c| c.spec.significant && c.pid.is_some())
                 };
                 if any_left {
                     Flow::Continue
@@ -276,11 +338,15 @@ impl Sup {
             if !self.count_restart() {
                 return Ok(Flow::Stop(shutdown()));
             }
-            let Some(failed) = self.children.iter().position(|c| c.spec.id == id) else { return Ok(Flow::Continue) };
+            let Some(failed) = self.children.iter().position(|c| c.spec.id == id) else {
+                return Ok(Flow::Continue);
+            };
             let range = self.strategy.affected(failed, self.children.len());
             // Stop the affected children still running, in reverse start order.
             for i in range.clone().rev() {
-                let Some(child) = self.children.get_mut(i) else { continue };
+                let Some(child) = self.children.get_mut(i) else {
+                    continue;
+                };
                 if let Some(pid) = child.pid.take() {
                     let shutdown = child.spec.shutdown;
                     stop_child(&mut self.inbox, &pid, shutdown).await?;
@@ -293,12 +359,24 @@ impl Sup {
                 .map(|c| c.spec.id.clone())
                 .collect();
             self.children.retain(|c| !temporary.contains(&c.spec.id));
-            let Some(start) = self.children.iter().position(|c| c.spec.id == id) else { return Ok(Flow::Continue) };
-            let begin = if self.strategy == Strategy::OneForAll { 0 } else { start };
-            let end = if self.strategy == Strategy::OneForOne { start + 1 } else { self.children.len() };
+            let Some(start) = self.children.iter().position(|c| c.spec.id == id) else {
+                return Ok(Flow::Continue);
+            };
+            let begin = if self.strategy == Strategy::OneForAll {
+                0
+            } else {
+                start
+            };
+            let end = if self.strategy == Strategy::OneForOne {
+                start + 1
+            } else {
+                self.children.len()
+            };
             let mut failed_again = None;
             for i in begin..end {
-                let Some(child) = self.children.get(i) else { break };
+                let Some(child) = self.children.get(i) else {
+                    break;
+                };
                 if child.pid.is_some() {
                     continue;
                 }
@@ -324,7 +402,12 @@ impl Sup {
         }
     }
 
-    async fn restart_dynamic(&mut self, at: usize, template: &ChildSpec, extra: Vec<Term>) -> Result<Flow, Term> {
+    async fn restart_dynamic(
+        &mut self,
+        at: usize,
+        template: &ChildSpec,
+        extra: Vec<Term>,
+    ) -> Result<Flow, Term> {
         loop {
             if !self.count_restart() {
                 return Ok(Flow::Stop(shutdown()));
@@ -352,7 +435,9 @@ impl Sup {
             stop_children_together(&mut self.inbox, &pids, shutdown).await?;
         }
         for i in (0..self.children.len()).rev() {
-            let Some(child) = self.children.get_mut(i) else { continue };
+            let Some(child) = self.children.get_mut(i) else {
+                continue;
+            };
             if let Some(pid) = child.pid.take() {
                 let shutdown = child.spec.shutdown;
                 stop_child(&mut self.inbox, &pid, shutdown).await?;
@@ -366,18 +451,27 @@ impl Sup {
     }
 
     fn find(&self, id: &Atom) -> Result<usize, SupervisorError> {
-        self.children.iter().position(|c| &c.spec.id == id).ok_or(SupervisorError::NotFound)
+        self.children
+            .iter()
+            .position(|c| &c.spec.id == id)
+            .ok_or(SupervisorError::NotFound)
     }
 
     /// Answers an API request; `Err(reason)` only when the supervisor was killed meanwhile.
-    async fn on_request(&mut self, request: Request) -> Result<Result<Response, SupervisorError>, Term> {
+    async fn on_request(
+        &mut self,
+        request: Request,
+    ) -> Result<Result<Response, SupervisorError>, Term> {
         Ok(match request {
             Request::StartChild(spec) => self.start_child(spec).await,
             Request::StartDynamic(extra) => match self.template.clone() {
                 None => Err(SupervisorError::NotSimpleOneForOne),
                 Some(template) => match self.start(&template, extra.clone()).await {
                     Ok(Some(pid)) => {
-                        self.dynamic.push(Dynamic { pid: pid.clone(), extra });
+                        self.dynamic.push(Dynamic {
+                            pid: pid.clone(),
+                            extra,
+                        });
                         Ok(Response::Started(Some(pid)))
                     }
                     Ok(None) => Ok(Response::Started(None)),
@@ -404,7 +498,10 @@ impl Sup {
                     }
                 }
             }
-            Request::TerminatePid(pid) => match (&self.template, self.dynamic.iter().position(|d| d.pid == pid)) {
+            Request::TerminatePid(pid) => match (
+                &self.template,
+                self.dynamic.iter().position(|d| d.pid == pid),
+            ) {
                 (None, _) => Err(SupervisorError::NotSimpleOneForOne),
                 (Some(_), None) => Err(SupervisorError::NotFound),
                 (Some(template), Some(i)) => {
@@ -450,6 +547,7 @@ impl Sup {
             }
             Request::WhichChildren => Ok(Response::Children(self.which_children())),
             Request::CountChildren => Ok(Response::Counts(self.count_children())),
+            Request::Stop(_) => Ok(Response::Done), // handled by the loop before it gets here
         })
     }
 
@@ -467,7 +565,10 @@ impl Sup {
         match self.start(&spec, Vec::new()).await {
             Ok(pid) => {
                 if pid.is_some() || spec.restart != Restart::Temporary {
-                    self.children.push(Child { spec, pid: pid.clone() });
+                    self.children.push(Child {
+                        spec,
+                        pid: pid.clone(),
+                    });
                 }
                 Ok(Response::Started(pid))
             }
@@ -480,7 +581,11 @@ impl Sup {
             Some(template) => self
                 .dynamic
                 .iter()
-                .map(|d| ChildInfo { id: None, pid: ChildPid::Running(d.pid.clone()), kind: template.kind })
+                .map(|d| ChildInfo {
+                    id: None,
+                    pid: ChildPid::Running(d.pid.clone()),
+                    kind: template.kind,
+                })
                 .collect(),
             None => self
                 .children
@@ -501,9 +606,16 @@ impl Sup {
         let infos = self.which_children();
         let alive = |i: &ChildInfo| matches!(&i.pid, ChildPid::Running(p) if !self.node.is_local(p) || self.node.is_alive(p));
         ChildCounts {
-            specs: if self.is_simple() { 1 } else { self.children.len() },
+            specs: if self.is_simple() {
+                1
+            } else {
+                self.children.len()
+            },
             active: infos.iter().filter(|i| alive(i)).count(),
-            supervisors: infos.iter().filter(|i| i.kind == ChildKind::Supervisor).count(),
+            supervisors: infos
+                .iter()
+                .filter(|i| i.kind == ChildKind::Supervisor)
+                .count(),
             workers: infos.iter().filter(|i| i.kind == ChildKind::Worker).count(),
         }
     }

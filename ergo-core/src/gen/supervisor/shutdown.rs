@@ -10,33 +10,53 @@ use super::Shutdown;
 
 /// Stops `pid` and waits until it is gone; returns its exit reason. `Err(reason)` when the
 /// supervisor itself was killed meanwhile.
-pub(super) async fn stop_child(inbox: &mut Inbox, pid: &Pid, shutdown: Shutdown) -> Result<Term, Term> {
+pub(super) async fn stop_child(
+    inbox: &mut Inbox,
+    pid: &Pid,
+    shutdown: Shutdown,
+) -> Result<Term, Term> {
     let reference = inbox.ctx.monitor(pid.clone());
     inbox.ctx.unlink(pid);
     match shutdown {
         Shutdown::BrutalKill => {
             inbox.ctx.exit(pid, Term::atom("kill"));
-            Ok(inbox.wait_down(&reference, None).await?.unwrap_or(Term::atom("killed")))
+            Ok(inbox
+                .wait_down(&reference, None)
+                .await?
+                .unwrap_or(Term::atom("killed")))
         }
         Shutdown::Infinity => {
             inbox.ctx.exit(pid, Term::atom("shutdown"));
-            Ok(inbox.wait_down(&reference, None).await?.unwrap_or(Term::atom("shutdown")))
+            Ok(inbox
+                .wait_down(&reference, None)
+                .await?
+                .unwrap_or(Term::atom("shutdown")))
         }
         Shutdown::Timeout(limit) => {
             inbox.ctx.exit(pid, Term::atom("shutdown"));
-            if let Some(reason) = inbox.wait_down(&reference, Some(Instant::now() + limit)).await? {
+            if let Some(reason) = inbox
+                .wait_down(&reference, Some(Instant::now() + limit))
+                .await?
+            {
                 return Ok(reason);
             }
             tracing::warn!(child = %Term::Pid(pid.clone()), ?limit, "child did not stop within its shutdown timeout; killing it");
             inbox.ctx.exit(pid, Term::atom("kill"));
-            Ok(inbox.wait_down(&reference, None).await?.unwrap_or(Term::atom("killed")))
+            Ok(inbox
+                .wait_down(&reference, None)
+                .await?
+                .unwrap_or(Term::atom("killed")))
         }
     }
 }
 
 /// Stops several children of one spec at once (simple_one_for_one): signals them all, waits
 /// for each within one shared deadline, then kills those still alive.
-pub(super) async fn stop_children_together(inbox: &mut Inbox, pids: &[Pid], shutdown: Shutdown) -> Result<(), Term> {
+pub(super) async fn stop_children_together(
+    inbox: &mut Inbox,
+    pids: &[Pid],
+    shutdown: Shutdown,
+) -> Result<(), Term> {
     let refs: Vec<_> = pids
         .iter()
         .map(|pid| {
@@ -45,7 +65,11 @@ pub(super) async fn stop_children_together(inbox: &mut Inbox, pids: &[Pid], shut
             (pid.clone(), r)
         })
         .collect();
-    let first = if shutdown == Shutdown::BrutalKill { "kill" } else { "shutdown" };
+    let first = if shutdown == Shutdown::BrutalKill {
+        "kill"
+    } else {
+        "shutdown"
+    };
     for (pid, _) in &refs {
         inbox.ctx.exit(pid, Term::atom(first));
     }

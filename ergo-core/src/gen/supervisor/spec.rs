@@ -36,7 +36,9 @@ impl Restart {
 pub fn is_normal_exit(reason: &Term) -> bool {
     match reason {
         Term::Atom(a) => a.as_str() == "normal" || a.as_str() == "shutdown",
-        Term::Tuple(elems) => elems.len() == 2 && elems.first().is_some_and(|t| t.is_atom("shutdown")),
+        Term::Tuple(elems) => {
+            elems.len() == 2 && elems.first().is_some_and(|t| t.is_atom("shutdown"))
+        }
         _ => false,
     }
 }
@@ -117,7 +119,11 @@ impl ChildSpec {
 
     /// A permanent supervisor child with shutdown `infinity`.
     pub fn supervisor(id: &str, start: ChildStart) -> ChildSpec {
-        ChildSpec { kind: ChildKind::Supervisor, shutdown: Shutdown::Infinity, ..ChildSpec::worker(id, start) }
+        ChildSpec {
+            kind: ChildKind::Supervisor,
+            shutdown: Shutdown::Infinity,
+            ..ChildSpec::worker(id, start)
+        }
     }
 
     /// Sets the restart type.
@@ -141,7 +147,10 @@ impl ChildSpec {
     /// Checks the spec on its own: a significant child must not be permanent.
     pub fn check(&self) -> Result<(), SupervisorError> {
         if self.significant && self.restart == Restart::Permanent {
-            return Err(SupervisorError::InvalidSpec(format!("child {}: a significant child must not be permanent", self.id)));
+            return Err(SupervisorError::InvalidSpec(format!(
+                "child {}: a significant child must not be permanent",
+                self.id
+            )));
         }
         Ok(())
     }
@@ -203,13 +212,18 @@ impl SupervisorSpec {
     /// simple_one_for_one, and a nonzero period.
     pub fn check(&self) -> Result<(), SupervisorError> {
         if self.period.is_zero() {
-            return Err(SupervisorError::InvalidSpec("period must be positive".into()));
+            return Err(SupervisorError::InvalidSpec(
+                "period must be positive".into(),
+            ));
         }
         let mut seen = HashSet::new();
         for child in &self.children {
             child.check()?;
             if !seen.insert(child.id.clone()) {
-                return Err(SupervisorError::InvalidSpec(format!("duplicate child id {}", child.id)));
+                return Err(SupervisorError::InvalidSpec(format!(
+                    "duplicate child id {}",
+                    child.id
+                )));
             }
         }
         if self.strategy == Strategy::SimpleOneForOne && self.children.len() != 1 {

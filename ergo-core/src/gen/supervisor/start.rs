@@ -12,7 +12,7 @@ use super::{Supervisor, SupervisorSpec};
 use crate::error::SpawnError;
 use crate::gen::server::GenServer;
 use crate::node::{Node, SpawnOptions};
-use crate::process::Context;
+use crate::process::{panic_message, panic_reason, CatchUnwind, Context};
 
 /// What a start function returns: the child's pid, `None` for `ignore`, or why it failed.
 pub type StartOutcome = Result<Option<Pid>, Term>;
@@ -35,7 +35,10 @@ pub struct StartContext {
 impl StartContext {
     /// Spawn options linking the child to the supervisor, on top of `options`.
     pub fn linked(&self, options: &SpawnOptions) -> SpawnOptions {
-        SpawnOptions { link: Some(self.supervisor.clone()), ..options.clone() }
+        SpawnOptions {
+            link: Some(self.supervisor.clone()),
+            ..options.clone()
+        }
     }
 }
 
@@ -56,9 +59,10 @@ fn spawn_outcome(result: Result<Pid, SpawnError>) -> StartOutcome {
         Ok(pid) => Ok(Some(pid)),
         Err(SpawnError::Ignored) => Ok(None),
         Err(SpawnError::InitFailed(reason)) => Err(reason),
-        Err(SpawnError::NameTaken(name)) => {
-            Err(Term::tuple(vec![Term::atom("already_started"), Term::binary(name.into_bytes())]))
-        }
+        Err(SpawnError::NameTaken(name)) => Err(Term::tuple(vec![
+            Term::atom("already_started"),
+            Term::binary(name.into_bytes()),
+        ])),
         Err(SpawnError::NodeStopped) => Err(Term::atom("node_stopped")),
     }
 }
@@ -70,12 +74,21 @@ impl ChildStart {
         F: Fn(StartContext) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = StartOutcome> + Send + 'static,
     {
-        ChildStart { start: Arc::new(move |cx| Box::pin(start(cx)) as StartFuture) }
+        ChildStart {
+            start: Arc::new(move |cx| Box::pin(start(cx)) as StartFuture),
+        }
     }
 
     /// Runs the start function.
+    /// A panic in the start function is a failed start with reason `{panic, Message}` (as OTP
+    /// turns a crash in the start function into `{error, Reason}`), never a crash of the caller.
     pub async fn start(&self, cx: StartContext) -> StartOutcome {
-        (self.start)(cx).await
+        let future = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.start)(cx)))
+            .map_err(|payload| panic_reason(&panic_message(payload.as_ref())))?;
+        match CatchUnwind::new(future).await {
+            Ok(outcome) => outcome,
+            Err(message) => Err(panic_reason(&message)),
+        }
     }
 
     /// Starts gen_server `S` with a clone of `args` (init runs before the start returns).
@@ -165,7 +178,9 @@ impl ChildStart {
             let options = cx.linked(&options);
             let body = Arc::clone(&body);
             let extra = cx.extra.clone();
-            let result = cx.node.spawn_behaviour("supervised_process", options, move |ctx| body(ctx, extra));
+            let result = cx
+                .node
+                .spawn_behaviour("supervised_process", options, move |ctx| body(ctx, extra));
             async move { spawn_outcome(result) }
         })
     }

@@ -56,7 +56,10 @@ mod tests {
         assert_eq!(Strategy::OneForOne.affected(1, 3), 1..2);
         assert_eq!(Strategy::OneForAll.affected(1, 3), 0..3);
         assert_eq!(Strategy::RestForOne.affected(1, 3), 1..3);
-        assert_eq!(Strategy::from_name("rest_for_one"), Some(Strategy::RestForOne));
+        assert_eq!(
+            Strategy::from_name("rest_for_one"),
+            Some(Strategy::RestForOne)
+        );
         assert_eq!(Strategy::from_name("one_for_none"), None);
     }
 }

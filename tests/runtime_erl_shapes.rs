@@ -1,0 +1,193 @@
+//! The gen_server message shapes against a real `erl`: the `'$gen_call'` message OTP 25's
+//! `gen_server:call` sends is recognised by an ergo gen_server, whose reply `{[alias|Ref], Reply}`
+//! goes to the caller's alias; and the call ergo renders for an untyped receiver is the shape
+//! Erlang's `gen` expects.
+
+mod common;
+
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ergo::core::{From, RemoteRouter, RemoteSignal};
+use ergo::{
+    gen_server, Context, Dest, Node, NodeOptions, Pid, Reply, SendError, SpawnOptions, Term,
+};
+
+const ESCRIPT: &str = r#"
+main(["capture"]) ->
+    Self = self(),
+    P = spawn(fun() -> receive M -> Self ! {got, M} end end),
+    spawn(fun() -> catch gen_server:call(P, {incr, 5}, 1000) end),
+    receive {got, M} -> io:format("~s~n", [binary:encode_hex(term_to_binary(M))]) end;
+main(["check", Hex]) ->
+    case binary_to_term(binary:decode_hex(list_to_binary(Hex))) of
+        {'$gen_call', {Pid, [alias | Ref]}, {incr, 5}} when is_pid(Pid), is_reference(Ref) ->
+            io:format("shape_ok~n");
+        Other ->
+            io:format("shape_bad ~p~n", [Other])
+    end.
+"#;
+
+fn run_escript(args: &[&str]) -> String {
+    let dir = std::env::temp_dir().join(common::unique_name("ergo_shapes"));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("tmp dir: {e}"));
+    let script = dir.join("shapes.escript");
+    std::fs::write(&script, ESCRIPT).unwrap_or_else(|e| panic!("write escript: {e}"));
+    let child = std::process::Command::new("escript")
+        .arg(&script)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("escript: {e}"));
+    let mut guard = common::ChildGuard(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match guard.0.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            other => panic!("escript did not finish: {other:?}"),
+        }
+    }
+    let mut out = String::new();
+    if let Some(mut s) = guard.0.stdout.take() {
+        let _ = s.read_to_string(&mut out);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    out.trim().to_string()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len() / 2)
+        .filter_map(|i| text.get(2 * i..2 * i + 2))
+        .filter_map(|h| u8::from_str_radix(h, 16).ok())
+        .collect()
+}
+
+#[derive(ergo::Term, Debug, Clone, PartialEq)]
+enum Req {
+    Incr(i64),
+}
+
+struct Counter(i64);
+
+#[gen_server]
+impl Counter {
+    async fn init(start: i64) -> Result<Self, Term> {
+        Ok(Counter(start))
+    }
+    async fn handle_call(&mut self, msg: Req, _from: From) -> Reply<i64> {
+        let Req::Incr(n) = msg;
+        self.0 += n;
+        Reply::Reply(self.0)
+    }
+}
+
+#[derive(Default)]
+struct Recorder {
+    sent: Mutex<Vec<(Dest, Term)>>,
+}
+
+impl RemoteRouter for Recorder {
+    fn send(&self, _from: Option<&Pid>, to: &Dest, message: Term) -> Result<(), SendError> {
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((to.clone(), message));
+        Ok(())
+    }
+    fn signal(&self, _signal: RemoteSignal) -> Result<(), SendError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn erlang_gen_call_is_served_and_answered_on_its_alias() {
+    if !common::require_erl("erlang_gen_call_is_served_and_answered_on_its_alias") {
+        return;
+    }
+    let captured = tokio::task::spawn_blocking(|| run_escript(&["capture"]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let call =
+        ergo::from_bytes(&unhex(&captured)).unwrap_or_else(|e| panic!("decode {captured}: {e}"));
+    let node = Node::start(
+        &format!("{}@localhost", common::unique_name("shapes")),
+        NodeOptions::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let router = Arc::new(Recorder::default());
+    node.set_router(router.clone());
+    let server = node
+        .start_server::<Counter>(1, SpawnOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    node.deliver(&Dest::Pid(server), call.clone())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let (dest, reply) = loop {
+        if let Some(first) = router.sent.lock().ok().and_then(|s| s.first().cloned()) {
+            break first;
+        }
+        assert!(Instant::now() < deadline, "no reply routed");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+    let elems = call.as_tuple().unwrap_or_else(|| panic!("{call:?}"));
+    let from = elems[1].as_tuple().unwrap_or_else(|| panic!("{call:?}"));
+    let tag = from[1].clone();
+    let Term::ImproperList(_, alias) = &tag else {
+        panic!("OTP 25 tag is [alias|Ref]: {tag:?}")
+    };
+    let Term::Reference(alias) = alias.as_ref().clone() else {
+        panic!("{tag:?}")
+    };
+    assert_eq!(dest, Dest::Alias(alias));
+    assert_eq!(reply, Term::tuple(vec![tag, Term::Int(6)]));
+}
+
+#[tokio::test]
+async fn ergo_rendered_gen_call_has_the_shape_erlang_expects() {
+    if !common::require_erl("ergo_rendered_gen_call_has_the_shape_erlang_expects") {
+        return;
+    }
+    let node = Node::start(
+        &format!("{}@localhost", common::unique_name("shapes2")),
+        NodeOptions::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let raw = node
+        .spawn(
+            SpawnOptions::default(),
+            move |mut ctx: Context| async move {
+                if let Ok(t) = ctx.recv_term().await {
+                    let _ = tx.send(t);
+                }
+                Term::atom("normal")
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let n2 = node.clone();
+    let _call = tokio::spawn(async move {
+        n2.call_timeout::<Term>(&raw, Req::Incr(5), Duration::from_millis(200))
+            .await
+    });
+    let term = tokio::time::timeout(Duration::from_secs(5), rx)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("no call received"));
+    let bytes = ergo::to_bytes(&term).unwrap_or_else(|e| panic!("{e}"));
+    let h = hex(&bytes);
+    let out = tokio::task::spawn_blocking(move || run_escript(&["check", &h]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out, "shape_ok", "{term:?}");
+}

@@ -1,0 +1,6 @@
+use ergo::application;
+
+#[application(name = "shop")]
+fn shop() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ergo::application;
+
+#[application(name = "shop", root_args = 5)]
+struct Shop;
+
+fn main() {}

@@ -1,0 +1,8 @@
+use ergo::application;
+
+struct NotASupervisor;
+
+#[application(name = "shop", root = NotASupervisor)]
+struct Shop;
+
+fn main() {}

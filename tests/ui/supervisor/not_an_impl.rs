@@ -1,0 +1,6 @@
+use ergo::supervisor;
+
+#[supervisor(strategy = one_for_one)]
+struct Sup;
+
+fn main() {}

@@ -1,0 +1,12 @@
+use ergo::supervisor;
+
+struct Sup;
+
+#[supervisor(strategy = one_for_none, intensity = 5, period = 10)]
+impl Sup {
+    children! {
+        worker(id = a, start_with = ergo::ChildStart::process(|_ctx| async { ergo::Term::atom("normal") })),
+    }
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use ergo::supervisor;
+
+struct NotAServer;
+struct Sup;
+
+#[supervisor(strategy = one_for_one)]
+impl Sup {
+    children! {
+        worker(id = a, start = NotAServer),
+    }
+}
+
+fn main() {}
