@@ -52,9 +52,9 @@ impl ConvertError {
     }
 }
 
-/// A short description of a term for error messages: its Erlang text (`~w`) cut at 80 characters.
+/// A short description of a term for error messages: its Erlang text (`~p`, on one line) cut at 80 characters.
 fn describe(term: &Term) -> String {
-    let mut s = format!("{term}");
+    let mut s = term.pretty().split_whitespace().collect::<Vec<_>>().join(" ");
     if s.len() > 80 {
         let mut cut = 77;
         while !s.is_char_boundary(cut) {
