@@ -30,8 +30,8 @@ pub use ergo_core as core;
 /// The runtime's main items (the gen_server reply handle is `ergo::core::From`, not re-exported
 /// here so it does not shadow `std::convert::From`).
 pub use ergo_core::{
-    CallError, CallOutcome, Context, Dest, Envelope, GenServer, Init, Node, NodeError, NodeOptions, Payload,
-    ProcessInfo, Reply, SendError, SpawnError, SpawnOptions, Status, TimerHandle,
+    CallError, CallOutcome, Context, Dest, Envelope, GenServer, Init, Node, NodeError, NodeOptions,
+    Payload, ProcessInfo, Reply, SendError, SpawnError, SpawnOptions, Status, TimerHandle,
 };
 
 /// Applications (OTP's application controller): specs, start types, `node.applications()`.
@@ -41,8 +41,8 @@ pub use ergo_core::{Application, ApplicationError, ApplicationSpec, Applications
 /// Supervisors (OTP's supervisor behaviour): specs, strategies, the runtime API.
 pub use ergo_core::gen::supervisor;
 pub use ergo_core::{
-    AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor, SupervisorError, SupervisorRef,
-    SupervisorSpec,
+    AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor,
+    SupervisorError, SupervisorRef, SupervisorSpec,
 };
 
 /// Items the macros' generated code needs; not part of the public API.

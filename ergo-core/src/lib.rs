@@ -11,13 +11,17 @@ pub mod node;
 pub mod process;
 
 pub use error::{CallError, NodeError, SendError, SpawnError};
-pub use gen::server::{CallOutcome, From, GenServer, Init, Reply, Status};
-pub use gen::application::{Application, ApplicationError, ApplicationSpec, Applications, StartType};
-pub use gen::supervisor::{
-    AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor, SupervisorError, SupervisorRef,
-    SupervisorSpec,
+pub use gen::application::{
+    Application, ApplicationError, ApplicationSpec, Applications, StartType,
 };
-pub use node::{Dest, Node, NodeOptions, ProcessInfo, RemoteRouter, RemoteSignal, SpawnOptions, TimerHandle};
+pub use gen::server::{CallOutcome, From, GenServer, Init, Reply, Status};
+pub use gen::supervisor::{
+    AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor,
+    SupervisorError, SupervisorRef, SupervisorSpec,
+};
+pub use node::{
+    Dest, Node, NodeOptions, ProcessInfo, RemoteRouter, RemoteSignal, SpawnOptions, TimerHandle,
+};
 pub use process::{Context, Envelope, Payload};
 
 pub use ergo_etf as etf;

@@ -42,7 +42,12 @@ fn path_suffix(path: &[String]) -> String {
 impl ConvertError {
     /// A conversion to `target` that expected `expected` and found `found`.
     pub fn new(target: &'static str, expected: impl Into<String>, found: &Term) -> ConvertError {
-        ConvertError { target, path: Vec::new(), expected: expected.into(), found: describe(found) }
+        ConvertError {
+            target,
+            path: Vec::new(),
+            expected: expected.into(),
+            found: describe(found),
+        }
     }
 
     /// Adds a field or variant name in front of the path (used while unwinding nested types).
@@ -54,7 +59,11 @@ impl ConvertError {
 
 /// A short description of a term for error messages: its Erlang text (`~p`, on one line) cut at 80 characters.
 fn describe(term: &Term) -> String {
-    let mut s = term.pretty().split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut s = term
+        .pretty()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if s.len() > 80 {
         let mut cut = 77;
         while !s.is_char_boundary(cut) {

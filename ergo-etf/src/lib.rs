@@ -10,25 +10,25 @@
 mod atom;
 mod codec_error;
 mod compress;
-mod decode;
-mod encode;
 mod convert;
 mod convert_std;
-mod wrappers;
+mod decode;
+mod encode;
 mod proplist;
 pub mod registry;
 mod term;
 pub mod text;
+mod wrappers;
 
 pub use atom::{Atom, MAX_ATOM_CHARS};
 pub use codec_error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use compress::to_bytes_compressed;
+pub use convert::{ConvertError, FromTerm, IntoTerm};
 pub use decode::{
-    decode_term, decode_term_bytes, from_bytes, from_bytes_shared, from_bytes_with_limit, AtomDecoder,
-    DEFAULT_MAX_DECOMPRESSED_SIZE, MAX_NESTING_DEPTH,
+    decode_term, decode_term_bytes, from_bytes, from_bytes_shared, from_bytes_with_limit,
+    AtomDecoder, DEFAULT_MAX_DECOMPRESSED_SIZE, MAX_NESTING_DEPTH,
 };
 pub use encode::{encode_term_into, to_bytes, AtomEncoder, NoAtomCache};
-pub use convert::{ConvertError, FromTerm, IntoTerm};
-pub use wrappers::{AtomText, Binary, Charlist};
 pub use proplist::{from_proplist, missing_field, proplist_to_fields, take_field, FromFields};
 pub use term::{BitBinary, Export, Fun, Map, Pid, Port, Reference, Term};
+pub use wrappers::{AtomText, Binary, Charlist};

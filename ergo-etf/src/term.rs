@@ -139,7 +139,9 @@ pub struct Map {
 impl Map {
     /// An empty map.
     pub fn new() -> Map {
-        Map { entries: Vec::new() }
+        Map {
+            entries: Vec::new(),
+        }
     }
 
     /// Builds a map from pairs; a later duplicate key replaces an earlier one (as `maps:from_list`).
@@ -463,13 +465,17 @@ impl Ord for Term {
                 .then_with(|| a.index.cmp(&b.index))
                 .then_with(|| a.uniq.cmp(&b.uniq))
                 .then_with(|| a.free_vars.cmp(&b.free_vars)),
-            (Export(a), Export(b)) => (&a.module, &a.function, a.arity).cmp(&(&b.module, &b.function, b.arity)),
+            (Export(a), Export(b)) => {
+                (&a.module, &a.function, a.arity).cmp(&(&b.module, &b.function, b.arity))
+            }
             (Fun(_), Export(_)) => Ordering::Less,
             (Export(_), Fun(_)) => Ordering::Greater,
             // As OTP 25 orders them (checked live): ports by node, creation, id; pids by
             // serial, id, node, creation.
             (Port(a), Port(b)) => (&a.node, a.creation, a.id).cmp(&(&b.node, b.creation, b.id)),
-            (Pid(a), Pid(b)) => (a.serial, a.id, &a.node, a.creation).cmp(&(b.serial, b.id, &b.node, b.creation)),
+            (Pid(a), Pid(b)) => {
+                (a.serial, a.id, &a.node, a.creation).cmp(&(b.serial, b.id, &b.node, b.creation))
+            }
             (Tuple(a), Tuple(b)) => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
             (Map(a), Map(b)) => a
                 .len()
@@ -483,15 +489,25 @@ impl Ord for Term {
             (Binary(a), Binary(b)) => a.cmp(b),
             (Binary(a), BitBinary(b)) => cmp_bits(a, 8, &b.bytes, b.bits_in_last),
             (BitBinary(a), Binary(b)) => cmp_bits(&a.bytes, a.bits_in_last, b, 8),
-            (BitBinary(a), BitBinary(b)) => cmp_bits(&a.bytes, a.bits_in_last, &b.bytes, b.bits_in_last),
+            (BitBinary(a), BitBinary(b)) => {
+                cmp_bits(&a.bytes, a.bits_in_last, &b.bytes, b.bits_in_last)
+            }
             _ => Ordering::Equal,
         }
     }
 }
 
 fn cmp_bits(a: &[u8], abits: u8, b: &[u8], bbits: u8) -> Ordering {
-    let alen = if a.is_empty() { 0 } else { (a.len() - 1) * 8 + abits as usize };
-    let blen = if b.is_empty() { 0 } else { (b.len() - 1) * 8 + bbits as usize };
+    let alen = if a.is_empty() {
+        0
+    } else {
+        (a.len() - 1) * 8 + abits as usize
+    };
+    let blen = if b.is_empty() {
+        0
+    } else {
+        (b.len() - 1) * 8 + bbits as usize
+    };
     a.cmp(b).then(alen.cmp(&blen))
 }
 
@@ -561,7 +577,12 @@ mod tests {
         let order = [
             Term::Int(1),
             Term::atom("a"),
-            Term::Pid(Pid { node: Atom::new("n@h"), id: 1, serial: 0, creation: 1 }),
+            Term::Pid(Pid {
+                node: Atom::new("n@h"),
+                id: 1,
+                serial: 0,
+                creation: 1,
+            }),
             Term::tuple(vec![]),
             Term::Map(Map::new()),
             Term::nil(),
@@ -575,14 +596,25 @@ mod tests {
         assert!(Term::Float(0.5) < Term::Int(1));
         assert_ne!(Term::Int(1), Term::Float(1.0));
         assert_eq!(Term::nil().cmp(&Term::nil()), Ordering::Equal);
-        assert_eq!(Term::list(vec![Term::Int(1)]).cmp(&Term::list(vec![Term::Int(1)])), Ordering::Equal);
+        assert_eq!(
+            Term::list(vec![Term::Int(1)]).cmp(&Term::list(vec![Term::Int(1)])),
+            Ordering::Equal
+        );
     }
 
     #[test]
     fn map_from_pairs_sorts_and_dedups() {
-        let m = Map::from_pairs([(Term::Int(2), Term::atom("b")), (Term::Int(1), Term::atom("a")), (Term::Int(2), Term::atom("c"))]);
+        let m = Map::from_pairs([
+            (Term::Int(2), Term::atom("b")),
+            (Term::Int(1), Term::atom("a")),
+            (Term::Int(2), Term::atom("c")),
+        ]);
         assert_eq!(m.len(), 2);
         assert_eq!(m.get(&Term::Int(2)), Some(&Term::atom("c")));
-        assert!(Map::try_from_pairs(vec![(Term::Int(1), Term::nil()), (Term::Int(1), Term::nil())]).is_err());
+        assert!(Map::try_from_pairs(vec![
+            (Term::Int(1), Term::nil()),
+            (Term::Int(1), Term::nil())
+        ])
+        .is_err());
     }
 }

@@ -3,11 +3,10 @@
 //! runtime crates directly.
 #![deny(missing_docs)]
 
-
+mod application;
 mod derive_term;
 mod gen_server;
 mod supervisor;
-mod application;
 
 /// Derives `ergo::IntoTerm` and `ergo::FromTerm` (and `ergo::FromFields` for structs with named
 /// fields). A struct is a tagged tuple `{snake_case_name, Field1, ...}` by default, a unit struct
@@ -26,7 +25,10 @@ pub fn derive_term(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 /// (each may take `ctx: &mut Context` first). Messages are decoded into the declared types
 /// (downcast for local typed values, `FromTerm` otherwise); `Term` takes anything.
 #[proc_macro_attribute]
-pub fn gen_server(attr: proc_macro::TokenStream, item: proc_macro::TokenStream) -> proc_macro::TokenStream {
+pub fn gen_server(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
     gen_server::expand(attr.into(), item.into()).into()
 }
 
@@ -41,7 +43,10 @@ pub fn gen_server(attr: proc_macro::TokenStream, item: proc_macro::TokenStream) 
 /// `supervisor(id = sub, start = Sub)` starts supervisor `Sub`; `start_with = <ChildStart expr>`
 /// replaces `start`/`args`. `shutdown` is brutal_kill, infinity or milliseconds.
 #[proc_macro_attribute]
-pub fn supervisor(attr: proc_macro::TokenStream, item: proc_macro::TokenStream) -> proc_macro::TokenStream {
+pub fn supervisor(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
     supervisor::expand(attr.into(), item.into()).into()
 }
 
@@ -51,6 +56,9 @@ pub fn supervisor(attr: proc_macro::TokenStream, item: proc_macro::TokenStream) 
 /// `Supervisor` type started with `root_args = expr` (default `Default::default()`); env values
 /// are any `IntoTerm` expressions.
 #[proc_macro_attribute]
-pub fn application(attr: proc_macro::TokenStream, item: proc_macro::TokenStream) -> proc_macro::TokenStream {
+pub fn application(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
     application::expand(attr.into(), item.into()).into()
 }
