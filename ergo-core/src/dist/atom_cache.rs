@@ -10,8 +10,8 @@ use std::hash::{Hash, Hasher};
 
 use ergo_etf::Atom;
 
-use super::codec::{AtomDecoder, AtomEncoder};
 use super::error::FrameError;
+use ergo_etf::{AtomDecoder, AtomEncoder};
 
 /// Slots per direction: 8 segments of 256.
 pub const CACHE_SLOTS: usize = 2048;

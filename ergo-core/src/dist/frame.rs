@@ -10,11 +10,12 @@ use bytes::Bytes;
 use ergo_etf::Term;
 
 use super::atom_cache::{write_header_refs, IncomingAtomCache, OutgoingAtomCache};
-use super::codec::{self, AtomDecoder, AtomEncoder, NoAtomCache};
 use super::control::ControlMessage;
 use super::error::{ConnectionError, FrameError};
 use super::fragments::Reassembly;
 use super::DistFlags;
+use ergo_etf as codec;
+use ergo_etf::{AtomDecoder, AtomEncoder, NoAtomCache};
 
 /// A decoded message: its control message and the payload term if one followed.
 #[derive(Clone, Debug, PartialEq)]

@@ -19,7 +19,6 @@
 //! [`FrameEncoder`] / [`FrameDecoder`]) are public for tests and other transports.
 
 pub mod atom_cache;
-pub mod codec;
 pub mod connection;
 pub mod control;
 pub mod error;

@@ -5,36 +5,9 @@ use num_bigint::BigInt;
 
 use crate::{ConvertError, FromTerm, IntoTerm, Term};
 
-/// Integer types no wider than `i64`'s range on the way out.
-macro_rules! small_int {
-    ($($t:ty),*) => {$(
-        impl IntoTerm for $t {
-            fn into_term(self) -> Term {
-                Term::Int(i64::from(self))
-            }
-        }
-        impl FromTerm for $t {
-            fn from_term(term: Term) -> Result<$t, ConvertError> {
-                let in_range = match &term {
-                    Term::Int(v) => <$t>::try_from(*v).ok(),
-                    Term::BigInt(v) => <$t>::try_from(&**v).ok(),
-                    _ => None,
-                };
-                in_range.ok_or_else(|| {
-                    ConvertError::new(
-                        stringify!($t),
-                        concat!("an integer in ", stringify!($t), "'s range"),
-                        &term,
-                    )
-                })
-            }
-        }
-    )*};
-}
-small_int!(i8, i16, i32, i64, u8, u16, u32);
-
-/// Integer types that may need a bignum on the way out.
-macro_rules! wide_int {
+/// Every primitive integer type: an `Int` when the value fits in an `i64`, a bignum otherwise;
+/// range-checked on the way in.
+macro_rules! int_conversions {
     ($($t:ty),*) => {$(
         impl IntoTerm for $t {
             fn into_term(self) -> Term {
@@ -62,7 +35,7 @@ macro_rules! wide_int {
         }
     )*};
 }
-wide_int!(i128, u64, u128, isize, usize);
+int_conversions!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 
 impl IntoTerm for f64 {
     fn into_term(self) -> Term {
