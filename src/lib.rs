@@ -30,8 +30,9 @@ pub use ergo_core as core;
 /// The runtime's main items (the gen_server reply handle is `ergo::core::From`, not re-exported
 /// here so it does not shadow `std::convert::From`).
 pub use ergo_core::{
-    CallError, CallOutcome, Context, Dest, Envelope, GenServer, Init, Node, NodeError, NodeOptions,
-    Payload, ProcessInfo, Reply, SendError, SpawnError, SpawnOptions, Status, TimerHandle,
+    CallError, CallOutcome, Context, Dest, DistOptions, Envelope, GenServer, Init, NetError, Node,
+    NodeError, NodeOptions, Payload, ProcessInfo, Reply, SendError, SpawnError, SpawnOptions,
+    Status, TimerHandle,
 };
 
 /// Applications (OTP's application controller): specs, start types, `node.applications()`.

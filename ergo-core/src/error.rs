@@ -14,6 +14,12 @@ pub enum NodeError {
     /// `Node::start` was called outside a tokio runtime.
     #[error("no tokio runtime: start the node from inside a tokio runtime")]
     NoRuntime,
+    /// Distribution was asked of [`crate::Node::start_sync`], which cannot wait for EPMD.
+    #[error("a distributed node must be started with the async Node::start")]
+    NeedsAsync,
+    /// The distribution listener or EPMD registration failed.
+    #[error("distribution could not start: {0}")]
+    Net(#[from] crate::net::NetError),
 }
 
 /// Why a message or signal could not be delivered.
@@ -40,6 +46,14 @@ pub enum SendError {
     /// The node has been stopped.
     #[error("node is stopped")]
     NodeStopped,
+    /// The peer node lacks a capability the message needs.
+    #[error("node {node} does not support {what}")]
+    Unsupported {
+        /// The peer.
+        node: String,
+        /// What it lacks.
+        what: &'static str,
+    },
 }
 
 /// Why a synchronous gen_server call failed.
@@ -60,6 +74,10 @@ pub enum CallError {
     /// The server refused the request: its typed handler could not decode it (`{bad_request, T}`).
     #[error("server could not decode the request: {0}")]
     BadRequest(Term),
+    /// The server is gone or unreachable (the call's monitor fired, as in `gen:call`): the
+    /// reason is `noproc`, `noconnection`, or the server's exit reason.
+    #[error("server down: {0}")]
+    Down(Term),
 }
 
 /// Why a process could not be spawned or registered.

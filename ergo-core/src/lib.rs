@@ -7,6 +7,7 @@ pub mod epmd;
 pub mod error;
 pub mod event;
 pub mod gen;
+pub mod net;
 pub mod node;
 pub mod process;
 
@@ -19,6 +20,7 @@ pub use gen::supervisor::{
     AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor,
     SupervisorError, SupervisorRef, SupervisorSpec,
 };
+pub use net::{DistOptions, NetError};
 pub use node::{
     Dest, Node, NodeOptions, ProcessInfo, RemoteRouter, RemoteSignal, SpawnOptions, TimerHandle,
 };

@@ -31,7 +31,9 @@ pub struct ConnectionOptions {
     pub net_ticktime: Duration,
     /// Frame limits, fragment size and reassembly caps.
     pub frames: FrameSettings,
-    /// Messages queued for the writer (and decoded ones for the reader) before senders wait.
+    /// Decoded messages the reader queues before it stops reading the socket (backpressure to
+    /// the peer). The writer's queue is unbounded, so a send never blocks or drops; like
+    /// Erlang's distribution buffer, it holds what the socket has not taken yet.
     pub queue_len: usize,
     /// The writer stops adding queued frames to one write beyond this many bytes.
     pub max_batch_bytes: usize,
@@ -66,21 +68,35 @@ impl Drop for Tasks {
 /// Sends messages to the peer; cheap to clone, all clones feed the one writer in order.
 #[derive(Clone)]
 pub struct DistSender {
-    queue: mpsc::Sender<Outgoing>,
-    _tasks: Arc<Tasks>,
+    queue: mpsc::UnboundedSender<Outgoing>,
+    tasks: Arc<Tasks>,
 }
 
 impl DistSender {
-    /// Queues one message (waits while the queue is full).
-    pub async fn send(
+    /// Queues one message for the writer; never waits.
+    pub fn queue(
         &self,
         control: ControlMessage,
         payload: Option<Term>,
     ) -> Result<(), ConnectionError> {
         self.queue
             .send((control, payload))
-            .await
             .map_err(|_| ConnectionError::WriterGone)
+    }
+
+    /// Queues one message (kept async for callers that treat sending as a suspension point).
+    pub async fn send(
+        &self,
+        control: ControlMessage,
+        payload: Option<Term>,
+    ) -> Result<(), ConnectionError> {
+        self.queue(control, payload)
+    }
+
+    /// Stops the connection now: the writer and reader end (the receiver then yields `None`).
+    pub fn close(&self) {
+        self.tasks.reader.abort();
+        self.tasks.writer.abort();
     }
 
     /// Whether the writer has stopped (the connection is down).
@@ -130,7 +146,7 @@ impl DistConnection {
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
         let (read_half, write_half) = tokio::io::split(done.stream);
-        let (out_tx, out_rx) = mpsc::channel(options.queue_len.max(1));
+        let (out_tx, out_rx) = mpsc::unbounded_channel();
         let (in_tx, in_rx) = mpsc::channel(options.queue_len.max(1));
         let (stop_tx, stop_rx) = oneshot::channel();
         let encoder = FrameEncoder::new(done.flags, &options.frames);
@@ -159,7 +175,7 @@ impl DistConnection {
             flags: done.flags,
             sender: DistSender {
                 queue: out_tx,
-                _tasks: tasks.clone(),
+                tasks: tasks.clone(),
             },
             receiver: DistReceiver {
                 incoming: in_rx,
@@ -227,7 +243,7 @@ pub async fn accept(
 
 async fn write_loop<W: AsyncWrite>(
     write_half: W,
-    mut queue: mpsc::Receiver<Outgoing>,
+    mut queue: mpsc::UnboundedReceiver<Outgoing>,
     mut stop: oneshot::Receiver<()>,
     mut encoder: FrameEncoder,
     options: ConnectionOptions,

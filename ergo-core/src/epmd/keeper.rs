@@ -24,6 +24,9 @@ pub enum KeeperState {
         /// Whether this keeper's embedded EPMD is the one serving the port.
         serving: bool,
     },
+    /// EPMD refused the first registration with this result code (the name is in use); the
+    /// keeper has stopped.
+    Refused(u8),
 }
 
 /// Keeps one node registered; dropping it unregisters (and stops an embedded EPMD it started).
@@ -55,10 +58,11 @@ impl EpmdKeeper {
     pub async fn wait_registered(&mut self, timeout: Duration) -> Result<u32, EpmdError> {
         let wait = self
             .state
-            .wait_for(|s| matches!(s, KeeperState::Registered { .. }));
+            .wait_for(|s| matches!(s, KeeperState::Registered { .. } | KeeperState::Refused(_)));
         match tokio::time::timeout(timeout, wait).await {
             Ok(Ok(state)) => match &*state {
                 KeeperState::Registered { creation, .. } => Ok(*creation),
+                KeeperState::Refused(code) => Err(EpmdError::Refused(*code)),
                 KeeperState::Unregistered => Err(EpmdError::Closed),
             },
             Ok(Err(_)) => Err(EpmdError::Closed),
@@ -80,9 +84,11 @@ async fn keep(epmd_port: u16, entry: NodeEntry, state: watch::Sender<KeeperState
     let client = EpmdClient::local(epmd_port);
     let mut server: Option<EpmdServer> = None;
     let mut backoff = Duration::from_millis(50);
+    let mut registered_once = false;
     loop {
         match client.register(&entry).await {
             Ok(mut registration) => {
+                registered_once = true;
                 backoff = Duration::from_millis(50);
                 let _ = state.send(KeeperState::Registered {
                     creation: registration.creation(),
@@ -107,6 +113,10 @@ async fn keep(epmd_port: u16, entry: NodeEntry, state: watch::Sender<KeeperState
                         tracing::debug!(%err, %bind_err, "EPMD neither reachable nor bindable");
                     }
                 }
+            }
+            Err(EpmdError::Refused(code)) if !registered_once => {
+                let _ = state.send(KeeperState::Refused(code));
+                return;
             }
             Err(err) => tracing::warn!(name = %entry.name, %err, "EPMD registration failed"),
         }

@@ -8,12 +8,12 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ergo_etf::{FromTerm, IntoTerm, Pid, Term};
+use ergo_etf::{FromTerm, IntoTerm, Pid, Reference, Term};
 
-use super::{lock, AliasTarget, Dest, Node};
+use super::{lock, AliasTarget, Dest, MonitorTarget, Node, RemoteSignal};
 use crate::error::{CallError, SendError};
 use crate::gen::server::From as ReplyTo;
-use crate::process::{Envelope, Payload, ReplySlot};
+use crate::process::{CallFailure, Envelope, Payload, ReplySlot};
 
 impl Node {
     /// Calls a gen_server from outside any process, with the node's default timeout.
@@ -57,7 +57,7 @@ impl Node {
         ));
         let from = ReplyTo::local(Arc::clone(&slot));
         let local = match to {
-            Dest::Pid(p) => self.is_local(p),
+            Dest::Pid(p) => self.is_this_node(&p.node),
             Dest::Name(_) => true,
             Dest::Remote { node, .. } | Dest::Alias(ergo_etf::Reference { node, .. }) => {
                 self.is_this_node(node)
@@ -75,23 +75,87 @@ impl Node {
             }
             self.send_envelope(Some(caller), to, envelope)?;
         } else {
-            let tag = slot.tag();
-            lock(&self.inner.aliases).insert(tag.clone(), AliasTarget::Reply(Arc::clone(&slot)));
-            if let Err(e) = self.send_envelope(Some(caller), to, envelope) {
-                lock(&self.inner.aliases).remove(&tag);
-                return Err(e.into());
-            }
+            return self.call_remote(caller, to, envelope, slot, timeout).await;
         }
         match tokio::time::timeout(timeout, slot.wait()).await {
             Ok(Some(Ok(payload))) => Ok(payload),
-            Ok(Some(Err(refusal))) => Err(CallError::BadRequest(refusal)),
+            Ok(Some(Err(CallFailure::Refused(reason)))) => Err(CallError::BadRequest(reason)),
+            Ok(Some(Err(CallFailure::Down(reason)))) => Err(CallError::Down(reason)),
             Ok(None) => Err(CallError::NoReply),
             Err(_) => {
-                // Deactivate the alias and close the slot: a late reply is discarded.
+                // Close the slot and deactivate an alias a term rendering may have made: a late
+                // reply is discarded.
                 slot.close();
                 lock(&self.inner.aliases).remove(&slot.tag());
                 Err(CallError::Timeout)
             }
+        }
+    }
+
+    /// A call to another node, as `gen:call` makes it: monitor the server (the monitor
+    /// reference is also the reply alias and the call tag), send the request, wait for the reply
+    /// or the DOWN, then drop the monitor. A DOWN (`noproc`, `noconnection`, an exit reason)
+    /// fails the call at once instead of letting it time out.
+    async fn call_remote(
+        &self,
+        caller: &Pid,
+        to: &Dest,
+        envelope: Envelope,
+        slot: Arc<ReplySlot>,
+        timeout: Duration,
+    ) -> Result<Payload, CallError> {
+        let tag = slot.tag();
+        let (node, target) = match to {
+            Dest::Pid(p) => (p.node.clone(), Some(MonitorTarget::Pid(p.clone()))),
+            Dest::Remote { name, node } => (
+                node.clone(),
+                Some(MonitorTarget::Name {
+                    name: name.clone(),
+                    node: node.clone(),
+                }),
+            ),
+            Dest::Alias(r) => (r.node.clone(), None),
+            Dest::Name(n) => (n.clone(), None),
+        };
+        lock(&self.inner.aliases).insert(
+            tag.clone(),
+            AliasTarget::Reply {
+                slot: Arc::clone(&slot),
+                node: Some(node.clone()),
+            },
+        );
+        let monitor = |signal: fn(Pid, MonitorTarget, Reference) -> RemoteSignal| {
+            if let (Some(router), Some(target)) = (self.router(), target.clone()) {
+                let _ = router.signal(signal(caller.clone(), target, tag.clone()));
+            }
+        };
+        monitor(|from, target, reference| RemoteSignal::Monitor {
+            from,
+            target,
+            reference,
+        });
+        if let Err(e) = self.send_envelope(Some(caller), to, envelope) {
+            lock(&self.inner.aliases).remove(&tag);
+            return Err(e.into());
+        }
+        let outcome = tokio::time::timeout(timeout, slot.wait()).await;
+        // Whatever happened, the alias is inactive now and the monitor goes.
+        slot.close();
+        lock(&self.inner.aliases).remove(&tag);
+        let down = matches!(outcome, Ok(Some(Err(CallFailure::Down(_)))));
+        if !down {
+            monitor(|from, target, reference| RemoteSignal::Demonitor {
+                from,
+                target,
+                reference,
+            });
+        }
+        match outcome {
+            Ok(Some(Ok(payload))) => Ok(payload),
+            Ok(Some(Err(CallFailure::Refused(reason)))) => Err(CallError::BadRequest(reason)),
+            Ok(Some(Err(CallFailure::Down(reason)))) => Err(CallError::Down(reason)),
+            Ok(None) => Err(CallError::NoReply),
+            Err(_) => Err(CallError::Timeout),
         }
     }
 
@@ -132,6 +196,6 @@ impl Node {
 impl Node {
     /// Registers `alias` as the reply address of a call whose request was rendered as a term.
     pub(crate) fn register_reply_alias(&self, alias: ergo_etf::Reference, slot: Arc<ReplySlot>) {
-        lock(&self.inner.aliases).insert(alias, AliasTarget::Reply(slot));
+        lock(&self.inner.aliases).insert(alias, AliasTarget::Reply { slot, node: None });
     }
 }

@@ -41,6 +41,10 @@ pub struct NodeOptions {
     pub catch_panics: bool,
     /// Timeout of calls that do not give one (default 5 s).
     pub default_call_timeout: Duration,
+    /// Distribution: `None` (the default) keeps the node local; `Some` puts it on the network
+    /// (listener, EPMD registration, connections to other nodes). Start such a node with the
+    /// async [`Node::start`].
+    pub distribution: Option<crate::net::DistOptions>,
 }
 
 impl Default for NodeOptions {
@@ -50,14 +54,21 @@ impl Default for NodeOptions {
             creation: None,
             catch_panics: true,
             default_call_timeout: Duration::from_secs(5),
+            distribution: None,
         }
     }
 }
 
 /// Where an alias delivers.
 pub(crate) enum AliasTarget {
-    /// The reply slot of a call whose request left as a term.
-    Reply(Arc<ReplySlot>),
+    /// The reply slot of a call whose request left as a term; `node` is the server's node when
+    /// that is another node (the call fails with `noconnection` when it goes down).
+    Reply {
+        /// Where the reply lands.
+        slot: Arc<ReplySlot>,
+        /// The remote node serving the call, if any.
+        node: Option<Atom>,
+    },
     /// A process's own alias (`erlang:alias/0`).
     Process(Pid),
 }
@@ -77,6 +88,16 @@ pub(crate) struct NodeInner {
     pub runtime: tokio::runtime::Handle,
     /// The `From` pid of calls made from outside any process.
     pub outside_pid: Pid,
+    /// The distribution, when the node is on the network.
+    pub net: std::sync::OnceLock<Arc<crate::net::NetManager>>,
+}
+
+impl Drop for NodeInner {
+    fn drop(&mut self) {
+        if let Some(net) = self.net.get() {
+            net.shutdown();
+        }
+    }
 }
 
 /// A running node. Cheap to clone; all clones are the same node.
@@ -108,17 +129,41 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Node {
-    /// Starts a node named `name@host` on the current tokio runtime.
-    pub async fn start(name: &str, options: NodeOptions) -> Result<Node, NodeError> {
-        Node::start_sync(name, options)
+    /// Starts a node named `name@host` on the current tokio runtime. With
+    /// [`NodeOptions::distribution`] set, it also binds its listener and registers with EPMD
+    /// (taking the creation EPMD gives), serving EPMD itself when nothing does.
+    pub async fn start(name: &str, mut options: NodeOptions) -> Result<Node, NodeError> {
+        let Some(dist) = options.distribution.clone() else {
+            return Node::start_sync(name, options);
+        };
+        Node::check_name(name)?;
+        let cookie = crate::net::cookie(&options.cookie)?;
+        let bound = crate::net::bind(name, &dist).await?;
+        options.creation = options.creation.or(bound.creation);
+        options.cookie = cookie.clone();
+        let node = Node::build(name, options)?;
+        crate::net::attach(&node, bound, dist, cookie).await?;
+        Ok(node)
     }
 
-    /// Like [`Node::start`], for code that is not async (still needs a tokio runtime context).
+    /// Like [`Node::start`], for code that is not async (still needs a tokio runtime context);
+    /// a distributed node needs the async [`Node::start`].
     pub fn start_sync(name: &str, options: NodeOptions) -> Result<Node, NodeError> {
+        if options.distribution.is_some() {
+            return Err(NodeError::NeedsAsync);
+        }
+        Node::build(name, options)
+    }
+
+    fn check_name(name: &str) -> Result<Atom, NodeError> {
         let valid = matches!(name.split_once('@'), Some((a, b)) if !a.is_empty() && !b.is_empty() && !b.contains('@'));
-        let atom = Atom::try_new(name)
+        Atom::try_new(name)
             .filter(|_| valid)
-            .ok_or_else(|| NodeError::InvalidName(name.to_string()))?;
+            .ok_or_else(|| NodeError::InvalidName(name.to_string()))
+    }
+
+    fn build(name: &str, options: NodeOptions) -> Result<Node, NodeError> {
+        let atom = Node::check_name(name)?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| NodeError::NoRuntime)?;
         let creation = match options.creation {
             Some(c) => c,
@@ -144,6 +189,7 @@ impl Node {
             stopped: AtomicBool::new(false),
             runtime,
             outside_pid,
+            net: std::sync::OnceLock::new(),
         };
         tracing::debug!(node = %inner.name, creation, "node started");
         Ok(Node {
@@ -246,9 +292,13 @@ impl Node {
         self.entry(pid).is_some_and(|e| e.state().alive)
     }
 
-    /// Stops the node: every process gets an untrappable `kill` exit signal, and spawning fails.
+    /// Stops the node: every process gets an untrappable `kill` exit signal, spawning fails, and
+    /// a distributed node closes its connections (peers see `nodedown`) and leaves EPMD.
     pub fn stop(&self) {
         self.inner.stopped.store(true, Ordering::SeqCst);
+        if let Some(net) = self.inner.net.get() {
+            net.shutdown();
+        }
         let outside = self.inner.outside_pid.clone();
         for entry in self.inner.table.all() {
             self.exit(&outside, &entry.pid, ergo_etf::Term::atom("kill"));

@@ -11,7 +11,7 @@ use super::table::{MonitoredBy, Monitoring, ProcessEntry};
 use super::{lock, AliasTarget, Dest, MonitorTarget, Node, RemoteSignal};
 use crate::error::SendError;
 use crate::gen::server::From as ReplyTo;
-use crate::process::{Envelope, Payload, PushError};
+use crate::process::{CallFailure, Envelope, Payload, PushError};
 
 fn push_result(entry: &ProcessEntry, envelope: Envelope, force: bool) -> Result<(), SendError> {
     match entry.mailbox.push(envelope, force) {
@@ -80,8 +80,8 @@ impl Node {
                     None => Ok(()),
                 }
             }
-            Some(AliasTarget::Reply(_)) => {
-                let Some(AliasTarget::Reply(slot)) = aliases.remove(alias) else {
+            Some(AliasTarget::Reply { .. }) => {
+                let Some(AliasTarget::Reply { slot, .. }) = aliases.remove(alias) else {
                     return Ok(());
                 };
                 drop(aliases);
@@ -560,12 +560,39 @@ impl Node {
         }
     }
 
+    /// A remote call's monitor fired (its reference is the call's alias): the call fails with
+    /// `reason`. False when `reference` is not a pending call.
+    pub(crate) fn fail_remote_call(&self, reference: &Reference, reason: &Term) -> bool {
+        let slot = {
+            let mut aliases = lock(&self.inner.aliases);
+            match aliases.get(reference) {
+                Some(AliasTarget::Reply { .. }) => match aliases.remove(reference) {
+                    Some(AliasTarget::Reply { slot, .. }) => slot,
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        };
+        slot.fulfil(Err(CallFailure::Down(reason.clone())));
+        true
+    }
+
     /// Entry point for the distribution layer: the connection to `remote` is gone. Every local
     /// link to a process there gets an exit signal `noconnection`, every monitor of a process
-    /// (or name) there a DOWN with `noconnection`, and monitors held from there are dropped.
+    /// (or name) there a DOWN with `noconnection`, monitors held from there are dropped, and
+    /// calls waiting on a server there fail with `noconnection`.
     pub fn deliver_node_down(&self, remote: &Atom) {
         if self.is_this_node(remote) {
             return;
+        }
+        let calls: Vec<Reference> = lock(&self.inner.aliases)
+            .iter()
+            .filter(|(_, t)| matches!(t, AliasTarget::Reply { node: Some(n), .. } if n == remote))
+            .map(|(r, _)| r.clone())
+            .collect();
+        let noconnection = Term::atom("noconnection");
+        for reference in calls {
+            self.fail_remote_call(&reference, &noconnection);
         }
         for entry in self.inner.table.all() {
             let (links, downs) = {

@@ -250,6 +250,9 @@ impl Node {
         reference: ergo_etf::Reference,
         reason: Term,
     ) {
+        if self.is_this_node(&watcher.node) && self.fail_remote_call(&reference, &reason) {
+            return;
+        }
         if let Some(w) = self.entry(watcher) {
             let removed = {
                 let mut st = w.state();

@@ -14,4 +14,4 @@ pub use context::{Context, Recv};
 pub use envelope::{DirectReply, Envelope};
 pub use mailbox::{Mailbox, Pop, PushError};
 pub use payload::{LocalPayload, Payload, Undecodable};
-pub use reply_slot::{ReplyResult, ReplySlot, SlotWait};
+pub use reply_slot::{CallFailure, ReplyResult, ReplySlot, SlotWait};

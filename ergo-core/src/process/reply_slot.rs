@@ -13,8 +13,17 @@ use crate::node::Node;
 
 use super::Payload;
 
-/// What a call receives: the reply, or a refusal reason from the server.
-pub type ReplyResult = Result<Payload, Term>;
+/// What a call receives: the reply, or why there is none.
+pub type ReplyResult = Result<Payload, CallFailure>;
+
+/// Why a call's slot was filled without a reply.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallFailure {
+    /// The server refused the request (its typed handler could not decode it).
+    Refused(Term),
+    /// The monitor on the server fired: `noproc`, `noconnection`, or the server's exit reason.
+    Down(Term),
+}
 
 #[derive(Default)]
 struct SlotState {

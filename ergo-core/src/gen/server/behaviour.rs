@@ -65,7 +65,9 @@ pub trait GenServer: Sized + Send + 'static {
         async move { Err(Term::atom("handle_direct_not_implemented")) }
     }
 
-    /// Runs once when the server stops with `reason` (not when killed).
+    /// Runs once when the server stops with `reason`: a callback returned a stop, or (while it
+    /// traps exits) its parent's exit signal arrived. Not when an exit signal kills it (an
+    /// untrapped one, or `kill`), as in OTP.
     fn terminate(&mut self, ctx: &mut Context, reason: &Term) -> impl Future<Output = ()> + Send {
         let _ = (ctx, reason);
         async {}

@@ -135,7 +135,7 @@ impl From {
     /// no reply (it times out, as with an OTP server that crashes on the request).
     pub(crate) fn refuse(&self, reason: Term) {
         if let Path::Local(slot) = &self.path {
-            slot.fulfil(Err(reason));
+            slot.fulfil(Err(crate::process::CallFailure::Refused(reason)));
         }
     }
 

@@ -1,6 +1,8 @@
 //! The gen_server run loop and starting a server: init with acknowledgement, then dispatch of
-//! calls, casts, direct requests and infos until a stop or an exit signal, then terminate. Must
-//! not interpret typed messages (the `GenServer` impl does).
+//! calls, casts, direct requests and infos until a callback stops it (terminate runs), its
+//! parent's exit signal arrives while it traps exits (terminate runs, as OTP's gen_server does
+//! for `{'EXIT', Parent, Reason}`), or an exit signal kills it (no terminate). Must not interpret
+//! typed messages (the `GenServer` impl does).
 
 use ergo_etf::{Atom, Pid, Term};
 
@@ -11,7 +13,9 @@ use crate::process::{panic_reason, CatchUnwind, Context, Envelope, Payload};
 
 type Ack = tokio::sync::oneshot::Sender<Result<(), SpawnError>>;
 
-async fn run<S: GenServer>(mut ctx: Context, args: S::Args, ack: Ack) -> Term {
+/// `parent` is the process that started the server linked to itself (a supervisor, an
+/// application master, any `SpawnOptions::link` starter): OTP's `Parent`.
+async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>, ack: Ack) -> Term {
     let init = {
         let init = std::pin::pin!(S::init(&mut ctx, args));
         CatchUnwind::new(init).await
@@ -38,14 +42,16 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, ack: Ack) -> Term {
     loop {
         let envelope = match ctx.recv().await {
             Ok(e) => e,
-            Err(reason) => {
-                if !reason.is_atom("killed") {
-                    state.terminate(&mut ctx, &reason).await;
-                }
-                return reason;
-            }
+            // An exit signal kills the server where it stands (untrapped, or `kill`): as in OTP,
+            // no code of its own runs.
+            Err(reason) => return reason,
         };
         let status = match envelope {
+            // A trapped exit signal from the parent is an order to stop: terminate with its
+            // reason and exit with it; handle_info never sees it.
+            Envelope::Exit { from, reason, .. } if parent.as_ref() == Some(&from) => {
+                Status::Stop(reason)
+            }
             Envelope::Call { from, request } => {
                 let keep = from.clone();
                 match state.handle_call(&mut ctx, request, from).await {
@@ -90,15 +96,19 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, ack: Ack) -> Term {
 }
 
 impl Node {
-    /// Starts a gen_server and waits until its `init` has run (like `gen_server:start`).
+    /// Starts a gen_server and waits until its `init` has run (like `gen_server:start`). With
+    /// `options.link` set, that pid is the server's parent (like `gen_server:start_link` from
+    /// it): while the server traps exits, the parent's exit signal runs `terminate` with its
+    /// reason and the server exits with that reason.
     pub async fn start_server<S: GenServer>(
         &self,
         args: S::Args,
         options: SpawnOptions,
     ) -> Result<Pid, SpawnError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let parent = options.link.clone();
         let pid = self.spawn_behaviour(std::any::type_name::<S>(), options, move |ctx| {
-            run::<S>(ctx, args, tx)
+            run::<S>(ctx, args, parent, tx)
         })?;
         match rx.await {
             Ok(Ok(())) => Ok(pid),

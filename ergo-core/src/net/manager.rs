@@ -1,0 +1,542 @@
+//! The connection manager: one entry per peer node, pending (being dialed, holding what was
+//! sent meanwhile) or up (a live connection and the task applying its incoming traffic). It is
+//! the node's `RemoteRouter` (connecting on first send, as Erlang does) and the acceptor's
+//! `ConnectionArbiter` (simultaneous connects), and it turns a lost or failed connection into
+//! `noconnection` for links, monitors and calls, and `{nodedown, Node}` for node watchers.
+//!
+//! Owns the peer table and the tasks per connection; must not encode frames (dist/) nor decide
+//! what a message means to a process (the node does).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
+
+use ergo_etf::{Atom, Pid, Term};
+use tokio::sync::{oneshot, watch};
+use tokio::task::AbortHandle;
+
+use super::incoming::{self, Peer};
+use super::outgoing::{destination, translate, Outbound, Untranslatable};
+use super::DistOptions;
+use crate::dist::handshake::{ConnectionArbiter, ExistingConnection};
+use crate::dist::{DistConnection, DistFlags, DistReceiver, DistSender, HandshakeError, LocalNode};
+use crate::epmd::routes::split_node_name;
+use crate::epmd::{EpmdKeeper, Resolver};
+use crate::error::SendError;
+use crate::node::{Dest, Node, NodeInner, RemoteRouter, RemoteSignal};
+
+/// The outcome of a connection attempt, for those waiting on it.
+type Outcome = Option<Result<(), String>>;
+
+enum PeerState {
+    /// Being dialed; what is sent meanwhile waits here, in order.
+    Pending {
+        id: u64,
+        queue: Vec<Outbound>,
+        done: watch::Sender<Outcome>,
+    },
+    /// Connected.
+    Up(Link),
+}
+
+struct Link {
+    id: u64,
+    sender: DistSender,
+    flags: DistFlags,
+    dispatcher: AbortHandle,
+}
+
+impl Link {
+    fn close(&self) {
+        self.sender.close();
+        self.dispatcher.abort();
+    }
+}
+
+/// A process told about nodes going up and down.
+struct NodeWatch {
+    pid: Pid,
+    /// `Some(node)`: `monitor_node/2` (one `{nodedown, Node}`, then gone); `None`: every
+    /// `{nodeup, N}` and `{nodedown, N}` until removed (`net_kernel:monitor_nodes/1`).
+    node: Option<Atom>,
+}
+
+/// The node's distribution: listener, EPMD registration and connections.
+pub(crate) struct NetManager {
+    me: Weak<NetManager>,
+    node: Weak<NodeInner>,
+    node_name: Atom,
+    outside: Pid,
+    pub(crate) local: LocalNode,
+    pub(crate) cookie: String,
+    resolver: Resolver,
+    pub(crate) options: DistOptions,
+    pub(crate) port: u16,
+    runtime: tokio::runtime::Handle,
+    peers: RwLock<HashMap<Atom, PeerState>>,
+    next_id: AtomicU64,
+    next_unlink_id: AtomicU64,
+    watchers: Mutex<Vec<NodeWatch>>,
+    background: Mutex<Vec<AbortHandle>>,
+    keeper: Mutex<Option<EpmdKeeper>>,
+    stopped: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What `NetManager::new` needs besides the node.
+pub(crate) struct ManagerParts {
+    pub local: LocalNode,
+    pub cookie: String,
+    pub options: DistOptions,
+    pub port: u16,
+    pub keeper: Option<EpmdKeeper>,
+}
+
+impl NetManager {
+    pub(crate) fn new(node: &Node, parts: ManagerParts) -> Arc<NetManager> {
+        let resolver = Resolver::new(parts.options.epmd_port);
+        for (name, addr) in &parts.options.static_routes {
+            resolver.add_static_route(name, *addr);
+        }
+        Arc::new_cyclic(|me| NetManager {
+            me: me.clone(),
+            node: Arc::downgrade(&node.inner),
+            node_name: node.name().clone(),
+            outside: node.outside_pid().clone(),
+            local: parts.local,
+            cookie: parts.cookie,
+            resolver,
+            options: parts.options,
+            port: parts.port,
+            runtime: node.inner.runtime.clone(),
+            peers: RwLock::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            next_unlink_id: AtomicU64::new(1),
+            watchers: Mutex::new(Vec::new()),
+            background: Mutex::new(Vec::new()),
+            keeper: Mutex::new(parts.keeper),
+            stopped: AtomicBool::new(false),
+        })
+    }
+
+    fn node(&self) -> Option<Node> {
+        self.node.upgrade().map(|inner| Node { inner })
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<Atom, PeerState>> {
+        self.peers.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<Atom, PeerState>> {
+        self.peers.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps a background task (the listener) to stop with the node.
+    pub(crate) fn keep_task(&self, handle: AbortHandle) {
+        lock(&self.background).push(handle);
+    }
+
+    /// The static routes and EPMD lookups used to reach nodes.
+    pub(crate) fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
+    /// Queues `item` for its node: on the live connection, behind a pending connect, or
+    /// starting one.
+    fn enqueue(&self, item: Outbound) -> Result<(), SendError> {
+        if self.stopped.load(Ordering::Acquire) {
+            return Err(SendError::NodeStopped);
+        }
+        let Some(node) = destination(&item).cloned() else {
+            return Err(SendError::NoRoute("(a local name)".into()));
+        };
+        if node == self.node_name {
+            return Err(SendError::NoRoute(node.to_string()));
+        }
+        if let Some(PeerState::Up(link)) = self.read().get(&node) {
+            return self.send_on(link, &node, item);
+        }
+        let mut peers = self.write();
+        match peers.get_mut(&node) {
+            Some(PeerState::Up(link)) => self.send_on(link, &node, item),
+            Some(PeerState::Pending { queue, .. }) => {
+                queue.push(item);
+                Ok(())
+            }
+            None => {
+                if split_node_name(node.as_str()).is_err() {
+                    return Err(SendError::NoRoute(node.to_string()));
+                }
+                let id = self.start_pending(&mut peers, &node);
+                if let Some(PeerState::Pending { queue, .. }) = peers.get_mut(&node) {
+                    queue.push(item);
+                }
+                drop(peers);
+                self.spawn_connect(node, id);
+                Ok(())
+            }
+        }
+    }
+
+    fn start_pending(&self, peers: &mut HashMap<Atom, PeerState>, node: &Atom) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (done, _) = watch::channel(None);
+        peers.insert(
+            node.clone(),
+            PeerState::Pending {
+                id,
+                queue: Vec::new(),
+                done,
+            },
+        );
+        id
+    }
+
+    fn send_on(&self, link: &Link, node: &Atom, item: Outbound) -> Result<(), SendError> {
+        let unlink_id = || self.next_unlink_id.fetch_add(1, Ordering::Relaxed);
+        match translate(item, link.flags, &self.outside, unlink_id) {
+            Ok((control, payload)) => link
+                .sender
+                .queue(control, payload)
+                .map_err(|_| SendError::NotConnected(node.to_string())),
+            Err(Untranslatable::NoAliases) => Err(SendError::Unsupported {
+                node: node.to_string(),
+                what: "process aliases",
+            }),
+            Err(Untranslatable::NotRemote) => Err(SendError::NoRoute(node.to_string())),
+        }
+    }
+
+    fn spawn_connect(&self, node: Atom, id: u64) {
+        let Some(me) = self.me.upgrade() else { return };
+        self.runtime
+            .spawn(async move { me.connect_task(node, id).await });
+    }
+
+    async fn connect_task(self: Arc<Self>, node: Atom, id: u64) {
+        let result = crate::dist::connect(
+            &self.local,
+            node.as_str(),
+            &self.cookie,
+            &self.resolver,
+            &self.options.handshake,
+            &self.options.connection,
+        )
+        .await;
+        match result {
+            Ok(connection) => self.install(connection),
+            Err(HandshakeError::SimultaneousLost) => {
+                // The peer's own connection to us won; it arrives through the listener and
+                // takes over this pending entry. Give it the setup time, then give up.
+                tokio::time::sleep(self.options.handshake.setup_timeout).await;
+                self.fail_pending(
+                    &node,
+                    id,
+                    "simultaneous connect: the peer's side never came",
+                );
+            }
+            Err(err) => self.fail_pending(&node, id, &err.to_string()),
+        }
+    }
+
+    /// A connection attempt failed: what waited for it is dropped (and said so), and links,
+    /// monitors and calls towards the node get `noconnection`.
+    fn fail_pending(&self, node: &Atom, id: u64, reason: &str) {
+        let removed = {
+            let mut peers = self.write();
+            match peers.get(node) {
+                Some(PeerState::Pending { id: p, .. }) if *p == id => peers.remove(node),
+                _ => return,
+            }
+        };
+        let Some(PeerState::Pending { queue, done, .. }) = removed else {
+            return;
+        };
+        if queue.is_empty() {
+            tracing::warn!(peer = %node, reason, "cannot connect");
+        } else {
+            tracing::warn!(peer = %node, reason, dropped = queue.len(), "cannot connect; dropping what was sent to it");
+        }
+        let _ = done.send(Some(Err(reason.to_string())));
+        self.node_down(node);
+    }
+
+    /// Makes a handshaken connection the peer's live one.
+    pub(crate) fn install(&self, connection: DistConnection) {
+        let Some(peer) = Atom::try_new(&connection.peer_name) else {
+            tracing::warn!(peer = %connection.peer_name, "peer name is not an atom; closing");
+            return;
+        };
+        let flags = connection.flags;
+        let (sender, receiver) = connection.split();
+        let (Some(node), Some(me)) = (self.node(), self.me.upgrade()) else {
+            sender.close();
+            return;
+        };
+        if self.stopped.load(Ordering::Acquire) {
+            sender.close();
+            return;
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (go, gate) = oneshot::channel();
+        let dispatcher = self.runtime.spawn(me.dispatch(
+            node.clone(),
+            peer.clone(),
+            id,
+            sender.clone(),
+            receiver,
+            gate,
+        ));
+        let link = Link {
+            id,
+            sender,
+            flags,
+            dispatcher: dispatcher.abort_handle(),
+        };
+        let replaced = {
+            let mut peers = self.write();
+            let (queue, replaced) = match peers.remove(&peer) {
+                Some(PeerState::Pending { queue, done, .. }) => {
+                    let _ = done.send(Some(Ok(())));
+                    (queue, false)
+                }
+                Some(PeerState::Up(old)) => {
+                    old.close();
+                    (Vec::new(), true)
+                }
+                None => (Vec::new(), false),
+            };
+            for item in queue {
+                if let Err(err) = self.send_on(&link, &peer, item) {
+                    tracing::warn!(%peer, %err, "message queued during connect not sent");
+                }
+            }
+            peers.insert(peer.clone(), PeerState::Up(link));
+            replaced
+        };
+        if replaced {
+            node.deliver_node_down(&peer);
+        }
+        let _ = go.send(());
+        tracing::info!(%peer, hidden = !flags.contains(DistFlags::PUBLISHED), "connected");
+        self.notify(&peer, true);
+    }
+
+    async fn dispatch(
+        self: Arc<Self>,
+        node: Node,
+        peer: Atom,
+        id: u64,
+        sender: DistSender,
+        mut receiver: DistReceiver,
+        gate: oneshot::Receiver<()>,
+    ) {
+        if gate.await.is_err() {
+            return;
+        }
+        let from = Peer {
+            name: &peer,
+            sender: &sender,
+        };
+        let reason = loop {
+            match receiver.recv().await {
+                Some(Ok(message)) => incoming::apply(&node, &from, message),
+                Some(Err(err)) => break err.to_string(),
+                None => break "closed".to_string(),
+            }
+        };
+        let removed = {
+            let mut peers = self.write();
+            match peers.get(&peer) {
+                Some(PeerState::Up(link)) if link.id == id => peers.remove(&peer),
+                _ => None,
+            }
+        };
+        if removed.is_some() {
+            tracing::info!(%peer, %reason, "connection down");
+            self.node_down(&peer);
+        }
+    }
+
+    /// Everything towards `peer` is gone: `noconnection` to links, monitors and calls, and
+    /// `{nodedown, Peer}` to watchers.
+    fn node_down(&self, peer: &Atom) {
+        if let Some(node) = self.node() {
+            node.deliver_node_down(peer);
+        }
+        self.notify(peer, false);
+    }
+
+    fn notify(&self, peer: &Atom, up: bool) {
+        let Some(node) = self.node() else { return };
+        let tag = if up { "nodeup" } else { "nodedown" };
+        let message = Term::tuple(vec![Term::atom(tag), Term::Atom(peer.clone())]);
+        let targets: Vec<Pid> = {
+            let mut watchers = lock(&self.watchers);
+            let targets = watchers
+                .iter()
+                .filter(|w| match &w.node {
+                    None => true,
+                    Some(n) => !up && n == peer,
+                })
+                .map(|w| w.pid.clone())
+                .collect();
+            if !up {
+                watchers.retain(|w| w.node.as_ref() != Some(peer));
+            }
+            targets
+        };
+        for pid in targets {
+            let _ = node.send(Dest::Pid(pid), message.clone());
+        }
+    }
+
+    /// Adds or removes a node watcher (see [`NodeWatch`]); a watch on a node with no
+    /// connection starts connecting, and the watcher hears `nodedown` if that fails.
+    pub(crate) fn watch(&self, pid: &Pid, node: Option<&Atom>, on: bool) {
+        let mut watchers = lock(&self.watchers);
+        if !on {
+            if let Some(i) = watchers
+                .iter()
+                .position(|w| &w.pid == pid && w.node.as_ref() == node)
+            {
+                watchers.remove(i);
+            }
+            return;
+        }
+        watchers.push(NodeWatch {
+            pid: pid.clone(),
+            node: node.cloned(),
+        });
+        drop(watchers);
+        if let Some(node) = node {
+            if self.start_connect(node).is_none() {
+                self.notify(node, false);
+            }
+        }
+    }
+
+    /// Starts connecting to `node` unless a connection is up or pending; a receiver of the
+    /// outcome (already `Ok` when up), or `None` when the name cannot be a node.
+    pub(crate) fn start_connect(&self, node: &Atom) -> Option<watch::Receiver<Outcome>> {
+        if split_node_name(node.as_str()).is_err() || *node == self.node_name {
+            return None;
+        }
+        let mut peers = self.write();
+        let (receiver, spawn) = match peers.get(node) {
+            Some(PeerState::Up(_)) => (watch::channel(Some(Ok(()))).1, None),
+            Some(PeerState::Pending { done, .. }) => (done.subscribe(), None),
+            None => {
+                let id = self.start_pending(&mut peers, node);
+                match peers.get(node) {
+                    Some(PeerState::Pending { done, .. }) => (done.subscribe(), Some(id)),
+                    _ => return None,
+                }
+            }
+        };
+        drop(peers);
+        if let Some(id) = spawn {
+            self.spawn_connect(node.clone(), id);
+        }
+        Some(receiver)
+    }
+
+    /// Closes the connection to `node`; true if there was one.
+    pub(crate) fn disconnect(&self, node: &Atom, why: &str) -> bool {
+        let removed = {
+            let mut peers = self.write();
+            match peers.get(node) {
+                Some(PeerState::Up(_)) => peers.remove(node),
+                _ => None,
+            }
+        };
+        let Some(PeerState::Up(link)) = removed else {
+            return false;
+        };
+        link.close();
+        tracing::info!(peer = %node, reason = why, "disconnected");
+        self.node_down(node);
+        true
+    }
+
+    /// The connected nodes; `hidden` too when asked.
+    pub(crate) fn connected(&self, include_hidden: bool) -> Vec<Atom> {
+        let mut nodes: Vec<Atom> = self
+            .read()
+            .iter()
+            .filter_map(|(name, state)| match state {
+                PeerState::Up(link)
+                    if include_hidden || link.flags.contains(DistFlags::PUBLISHED) =>
+                {
+                    Some(name.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        nodes.sort();
+        nodes
+    }
+
+    /// Stops everything: the listener, the EPMD registration, every connection.
+    pub(crate) fn shutdown(&self) {
+        if self.stopped.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        for task in lock(&self.background).drain(..) {
+            task.abort();
+        }
+        lock(&self.keeper).take();
+        let peers: Vec<(Atom, PeerState)> = self.write().drain().collect();
+        for (peer, state) in peers {
+            match state {
+                PeerState::Up(link) => link.close(),
+                PeerState::Pending { done, queue, .. } => {
+                    if !queue.is_empty() {
+                        tracing::warn!(%peer, dropped = queue.len(), "node stopped while connecting; dropping what was sent");
+                    }
+                    let _ = done.send(Some(Err("node stopped".into())));
+                }
+            }
+        }
+        tracing::info!(node = %self.node_name, "distribution stopped");
+    }
+}
+
+impl RemoteRouter for NetManager {
+    fn send(&self, from: Option<&Pid>, to: &Dest, message: Term) -> Result<(), SendError> {
+        self.enqueue(Outbound::Message {
+            from: from.cloned(),
+            to: to.clone(),
+            message,
+        })
+    }
+
+    fn signal(&self, signal: RemoteSignal) -> Result<(), SendError> {
+        self.enqueue(Outbound::Signal(signal))
+    }
+}
+
+impl ConnectionArbiter for NetManager {
+    fn existing(&self, node: &str) -> ExistingConnection {
+        let Some(atom) = Atom::try_new(node) else {
+            return ExistingConnection::None;
+        };
+        match self.read().get(&atom) {
+            Some(PeerState::Up(_)) => ExistingConnection::Up,
+            Some(PeerState::Pending { .. }) => ExistingConnection::Pending,
+            None => ExistingConnection::None,
+        }
+    }
+
+    // `abandon_pending`: nothing to do; the pending entry (and what it holds) is taken over by
+    // the incoming connection when it is installed.
+
+    fn replace_existing(&self, node: &str) {
+        if let Some(atom) = Atom::try_new(node) {
+            self.disconnect(&atom, "the peer reconnected");
+        }
+    }
+}

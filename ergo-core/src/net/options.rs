@@ -1,0 +1,55 @@
+//! How a node takes part in distribution: where it listens, whether it registers with EPMD
+//! (serving EPMD itself when none runs), hidden or published, static routes, and the handshake
+//! and connection settings. Owns only the option values; must not open sockets.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use crate::dist::{ConnectionOptions, HandshakeOptions};
+
+/// Distribution settings of a node (see [`crate::NodeOptions::distribution`]).
+#[derive(Clone, Debug)]
+pub struct DistOptions {
+    /// The address the distribution listener binds (default all interfaces, as OTP).
+    pub listen_address: IpAddr,
+    /// The listener port; 0 (the default) lets the system pick one, published through EPMD.
+    pub listen_port: u16,
+    /// Register with the EPMD on this host (default true). When nothing serves EPMD, the node
+    /// serves it itself, for Erlang nodes too; a node that does not register is reachable only
+    /// through static routes.
+    pub register_with_epmd: bool,
+    /// The EPMD port (default 4369; `ERL_EPMD_PORT` is not read implicitly).
+    pub epmd_port: u16,
+    /// A hidden node (`erl -hidden`): connections are not announced to the rest of the cluster.
+    pub hidden: bool,
+    /// Node name -> address routes that skip EPMD.
+    pub static_routes: Vec<(String, SocketAddr)>,
+    /// Handshake timeout and the flags required of peers.
+    pub handshake: HandshakeOptions,
+    /// net_ticktime, frame limits and queue sizes of each connection.
+    pub connection: ConnectionOptions,
+}
+
+impl Default for DistOptions {
+    fn default() -> DistOptions {
+        DistOptions {
+            listen_address: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            listen_port: 0,
+            register_with_epmd: true,
+            epmd_port: crate::epmd::DEFAULT_EPMD_PORT,
+            hidden: false,
+            static_routes: Vec::new(),
+            handshake: HandshakeOptions::default(),
+            connection: ConnectionOptions::default(),
+        }
+    }
+}
+
+impl DistOptions {
+    /// A hidden node's settings.
+    pub fn hidden() -> DistOptions {
+        DistOptions {
+            hidden: true,
+            ..DistOptions::default()
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The echo node: a published distributed node (embedded EPMD when none runs) with a gen_server
+//! registered as `echo`, supervised (one_for_one) inside the `echo` application:
+//!
+//! - `gen_server:call({echo, Node}, R)` replies `{echo, R, EchoPid}`;
+//! - `gen_server:cast({echo, Node}, {reply_to, Pid, M})` sends `{echo, M}` to Pid;
+//! - `{echo, Node} ! {Pid, M}` sends `{echo, M}` to Pid.
+//!
+//! Killing the server (`exit(rpc:call(...) or a pid from a call, kill)`) brings a new `echo` at
+//! once, from its supervisor.
+//!
+//! Run: `cargo run --release --example echo -- --name echo@localhost --cookie ergo`
+//! (both flags optional; those are the defaults). It prints `ready` once it accepts
+//! connections, then how to reach it from `erl`.
+
+use ergo::{application, gen_server, supervisor, Context, Node, NodeOptions, Pid, Status, Term};
+
+/// Casts the echo server understands.
+#[derive(ergo::Term, Debug, Clone)]
+enum EchoCast {
+    /// `{reply_to, Pid, M}`: send `{echo, M}` to Pid.
+    ReplyTo(Pid, Term),
+}
+
+/// The echo server.
+struct Echo;
+
+fn echo_of(message: Term) -> Term {
+    Term::tuple(vec![Term::atom("echo"), message])
+}
+
+#[gen_server]
+impl Echo {
+    async fn init(_args: ()) -> Result<Self, Term> {
+        Ok(Echo)
+    }
+
+    async fn handle_call(
+        &mut self,
+        ctx: &mut Context,
+        request: Term,
+        _from: ergo::core::From,
+    ) -> ergo::Reply<Term> {
+        ergo::Reply::Reply(Term::tuple(vec![
+            Term::atom("echo"),
+            request,
+            Term::Pid(ctx.pid().clone()),
+        ]))
+    }
+
+    async fn handle_cast(&mut self, ctx: &mut Context, request: EchoCast) -> Status {
+        let EchoCast::ReplyTo(to, message) = request;
+        let _ = ctx.send(to, echo_of(message));
+        Status::Continue
+    }
+
+    async fn handle_info(&mut self, ctx: &mut Context, message: (Pid, Term)) -> Status {
+        let (to, message) = message;
+        let _ = ctx.send(to, echo_of(message));
+        Status::Continue
+    }
+}
+
+/// Restarts `echo` whenever it dies (up to 100 times a second).
+struct EchoSup;
+
+#[supervisor(strategy = one_for_one, intensity = 100, period = 1)]
+impl EchoSup {
+    children! {
+        worker(id = echo, start = Echo, args = (), name = "echo"),
+    }
+}
+
+/// The application holding the tree.
+#[application(name = "echo", description = "Echo server", version = "0.1.0", root = EchoSup)]
+struct EchoApp;
+
+struct Args {
+    name: String,
+    cookie: String,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        name: "echo@localhost".into(),
+        cookie: "ergo".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |flag: &str| it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--name" => args.name = value("--name")?,
+            "--cookie" => args.cookie = value("--cookie")?,
+            "-h" | "--help" => {
+                return Err("usage: echo [--name NAME@HOST] [--cookie COOKIE]".into());
+            }
+            other => return Err(format!("unknown argument {other:?} (try --help)")),
+        }
+    }
+    Ok(args)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let node = Node::start(
+        &args.name,
+        NodeOptions {
+            cookie: args.cookie.clone(),
+            distribution: Some(ergo::DistOptions::default()),
+            ..NodeOptions::default()
+        },
+    )
+    .await?;
+    node.applications()
+        .start_app::<EchoApp>(ergo::StartType::Permanent)
+        .await?;
+    println!("ready");
+    let host = args
+        .name
+        .split_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or("localhost");
+    let flag = if host.contains('.') {
+        "-name"
+    } else {
+        "-sname"
+    };
+    println!(
+        "node {} (port {}); from Erlang:\n  erl {flag} client@{host} -setcookie {}\n  \
+         1> gen_server:call({{echo, '{}'}}, hello).",
+        node.name(),
+        node.dist_port().unwrap_or(0),
+        args.cookie,
+        node.name(),
+    );
+    tokio::signal::ctrl_c().await?;
+    node.stop();
+    Ok(())
+}
