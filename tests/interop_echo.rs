@@ -1,0 +1,166 @@
+//! Erlang (and Elixir) driving the Rust `echo` example over real distribution.
+//!
+//! Each test starts its own `echo` node (unique name and cookie) and a real `erl` through
+//! `tests/interop/echo_client.escript`, which runs one case and prints PASS or FAIL.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::ChildGuard;
+
+/// A running `echo` example with its node name and cookie.
+struct EchoNode {
+    child: Option<ChildGuard>,
+    name: String,
+    cookie: String,
+}
+
+impl EchoNode {
+    fn start() -> EchoNode {
+        common::ensure_system_epmd();
+        let short = common::unique_name("echo");
+        let name = format!("{short}@localhost");
+        let cookie = common::unique_name("cookie");
+        let mut child = Command::new(common::example_binary("echo"))
+            .args(["--name", &name, "--cookie", &cookie])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the echo example");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let guard = ChildGuard(child);
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.trim() == "ready" {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(30)).expect("echo printed `ready` within 30 s");
+        EchoNode { child: Some(guard), name, cookie }
+    }
+
+    fn stop(&mut self) {
+        self.child.take();
+    }
+}
+
+/// Runs one case of the escript against `echo`; `on_armed` runs when the script prints ARMED.
+fn run_case(echo: &mut EchoNode, case: &str, on_armed: impl FnOnce(&mut EchoNode)) {
+    let me = common::unique_name("erl");
+    let mut child = Command::new("escript")
+        .arg(common::test_file("interop/echo_client.escript"))
+        .args([&me, &echo.name, &echo.cookie, case])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start escript");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut guard = ChildGuard(child);
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut output = Vec::new();
+    let mut on_armed = Some(on_armed);
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                if line == "ARMED" {
+                    if let Some(f) = on_armed.take() {
+                        f(echo);
+                    }
+                }
+                output.push(line);
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => panic!("case {case} timed out; output: {output:?}"),
+        }
+    }
+    let status = guard.0.wait().expect("escript exit status");
+    let mut stderr = String::new();
+    if let Some(mut e) = guard.0.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+    }
+    assert!(
+        status.success() && output.iter().any(|l| l == "PASS"),
+        "case {case} failed ({status}):\n{}\n{stderr}",
+        output.join("\n")
+    );
+}
+
+macro_rules! erlang_case {
+    ($name:ident) => {
+        #[test]
+        fn $name() {
+            if !common::require_erl(stringify!($name)) {
+                return;
+            }
+            let mut echo = EchoNode::start();
+            run_case(&mut echo, stringify!($name), |_| {});
+        }
+    };
+}
+
+erlang_case!(ping);
+erlang_case!(call);
+erlang_case!(cast);
+erlang_case!(noproc);
+erlang_case!(send_name);
+erlang_case!(send_pid);
+erlang_case!(link_kill);
+erlang_case!(monitor);
+erlang_case!(big_binaries);
+erlang_case!(atoms);
+erlang_case!(ordered);
+erlang_case!(restart);
+
+#[test]
+fn nodedown() {
+    if !common::require_erl("nodedown") {
+        return;
+    }
+    let mut echo = EchoNode::start();
+    run_case(&mut echo, "nodedown", |echo| echo.stop());
+}
+
+#[test]
+fn elixir_ping_and_call() {
+    if !common::require_elixir("elixir_ping_and_call") {
+        return;
+    }
+    let echo = EchoNode::start();
+    let me = common::unique_name("ex");
+    let script = format!(
+        r#"
+        node = :"{node}"
+        :pong = Node.ping(node)
+        {{:echo, :hi, pid}} = GenServer.call({{:echo, node}}, :hi)
+        ^node = node(pid)
+        {{:echo, %{{a: 1}}, ^pid}} = GenServer.call({{:echo, node}}, %{{a: 1}})
+        IO.puts("PASS")
+        "#,
+        node = echo.name
+    );
+    let out = Command::new("elixir")
+        .args(["--sname", &me, "--cookie", &echo.cookie, "-e", &script])
+        .output()
+        .expect("run elixir");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("PASS"),
+        "elixir failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
