@@ -1,14 +1,17 @@
 //! Applications on a node: load/unload, env, dependencies started first and stopped after,
 //! start failures, and each start type's reaction to its application terminating by itself
 //! (temporary: reported; transient: reported when `normal`, else node stops; permanent: node
-//! stops). Also `#[application]` end to end. Every wait has a deadline.
+//! stops), also when the termination is a root supervisor giving up after a real crash; an
+//! application stop reaching a trapping gen_server's `terminate`. Also `#[application]` end to
+//! end. Every wait has a deadline.
 
 use std::time::Duration;
 
 use ergo::core::process::Envelope as Env;
 use ergo::{
-    application, supervisor, ApplicationError, ApplicationSpec, ChildStart, Context, Node,
-    NodeOptions, SpawnOptions, StartType, Term,
+    application, supervisor, ApplicationError, ApplicationSpec, ChildSpec, ChildStart, Context,
+    GenServer, Init, Node, NodeOptions, Shutdown, SpawnOptions, StartType, Strategy,
+    SupervisorSpec, Term,
 };
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
@@ -431,4 +434,118 @@ async fn root_args_reach_the_root_supervisor() {
         .await
         .expect("stop");
     assert!(node.whereis("macro_app_holder").is_none());
+}
+
+// ---- start types with a real supervision tree ----
+
+/// A root supervisor (intensity 0) over one worker registered as `name` that panics when told
+/// `panic`: one real crash makes the supervisor give up with `shutdown`.
+fn fragile_tree(name: &str) -> SupervisorSpec {
+    let worker = ChildStart::process_with(
+        SpawnOptions::named(name),
+        |mut ctx: Context, _| async move {
+            loop {
+                match ctx.recv().await {
+                    Err(reason) => return reason,
+                    Ok(other) => {
+                        if other.into_term().is_atom("panic") {
+                            panic!("worker told to panic");
+                        }
+                    }
+                }
+            }
+        },
+    );
+    SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(0)
+        .child(ChildSpec::worker("w", worker))
+}
+
+#[tokio::test]
+async fn a_root_supervisor_giving_up_ends_its_application_by_start_type() {
+    for (start_type, fatal) in [
+        (StartType::Temporary, false),
+        (StartType::Transient, true),
+        (StartType::Permanent, true),
+    ] {
+        let node = node("apptree").await;
+        let (tx, mut rx) = unbounded_channel();
+        let apps = node.applications();
+        apps.load(ApplicationSpec::new("other").root(root("other_root", &tx)))
+            .expect("load");
+        apps.load(ApplicationSpec::new("tree").root_spec(fragile_tree("tree_worker")))
+            .expect("load");
+        apps.start("other", StartType::Temporary)
+            .await
+            .expect("start");
+        apps.start("tree", start_type).await.expect("start");
+        assert_eq!(next(&mut rx).await, ("up", "other_root"));
+        let worker = node.whereis("tree_worker").expect("worker runs");
+        node.send(worker, Term::atom("panic")).expect("send");
+        let exit = apps
+            .wait_exit("tree", DEADLINE)
+            .await
+            .expect("termination recorded");
+        assert_eq!(exit.reason, Term::atom("shutdown"), "{start_type:?}");
+        assert_eq!(exit.start_type, start_type);
+        assert!(!apps.is_running("tree"));
+        assert!(node.whereis("tree_worker").is_none(), "the tree is gone");
+        if fatal {
+            assert_eq!(
+                next(&mut rx).await,
+                ("down", "other_root"),
+                "{start_type:?}"
+            );
+            wait_node_stopped(&node).await;
+        } else {
+            assert!(apps.is_running("other"));
+            assert!(!node.is_stopped(), "{start_type:?}: only reported");
+        }
+    }
+}
+
+/// A gen_server that traps exits and reports its `terminate` reason.
+struct Tidy {
+    tx: UnboundedSender<Term>,
+}
+
+impl GenServer for Tidy {
+    type Args = UnboundedSender<Term>;
+    async fn init(ctx: &mut Context, tx: UnboundedSender<Term>) -> Init<Self> {
+        ctx.trap_exit(true);
+        Init::Ok(Tidy { tx })
+    }
+    async fn terminate(&mut self, _ctx: &mut Context, reason: &Term) {
+        let _ = self.tx.send(reason.clone());
+    }
+}
+
+#[tokio::test]
+async fn stopping_an_application_runs_terminate_in_its_trapping_gen_servers() {
+    let node = node("apptidy").await;
+    let (tx, mut rx) = unbounded_channel();
+    let tree = SupervisorSpec::new(Strategy::OneForOne).child(
+        ChildSpec::worker(
+            "tidy",
+            ChildStart::gen_server_opts::<Tidy>(SpawnOptions::named("app_tidy"), tx),
+        )
+        .shutdown(Shutdown::Timeout(Duration::from_secs(30))),
+    );
+    let apps = node.applications();
+    apps.load(ApplicationSpec::new("tidy_app").root_spec(tree))
+        .expect("load");
+    apps.start("tidy_app", StartType::Permanent)
+        .await
+        .expect("start");
+    assert!(node.whereis("app_tidy").is_some());
+    let t0 = std::time::Instant::now();
+    apps.stop("tidy_app").await.expect("stop");
+    assert!(t0.elapsed() < DEADLINE, "not killed after its timeout");
+    let reason = tokio::time::timeout(DEADLINE, rx.recv())
+        .await
+        .expect("terminate ran")
+        .expect("open");
+    assert_eq!(reason, Term::atom("shutdown"));
+    assert!(node.whereis("app_tidy").is_none());
+    assert!(!node.is_stopped(), "an explicit stop is not a termination");
 }

@@ -1,7 +1,9 @@
-//! Supervisor runtime semantics against real crashes: each strategy, each restart type, the
-//! intensity window, shutdown order and timeouts, significant children and auto_shutdown, the
-//! runtime API, nested trees with gen_servers. Workers report their starts and stops on a
-//! channel; every wait has a deadline (no fixed sleeps).
+//! Supervisor runtime semantics against real crashes: each strategy (every child, panics and
+//! abnormal exits), each restart type, the intensity window, shutdown order (also through a
+//! tree) and timeouts (brutal_kill, timeout, infinity), significant children and auto_shutdown,
+//! the runtime API, nested trees with gen_servers, and a gen_server child's reaction to its
+//! parent's exit signal (OTP's `{'EXIT', Parent, Reason}`: terminate, then exit). Workers report
+//! their starts and stops on a channel; every wait has a deadline (no fixed sleeps).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -439,8 +441,17 @@ async fn permanent_children_restart_after_every_exit() {
         restart_case(Restart::Permanent, Term::atom("shutdown")).await,
         (true, true)
     );
+    let shutdown_tuple = Term::tuple(vec![Term::atom("shutdown"), Term::atom("done")]);
+    assert_eq!(
+        restart_case(Restart::Permanent, exit_with(shutdown_tuple)).await,
+        (true, true)
+    );
     assert_eq!(
         restart_case(Restart::Permanent, Term::atom("panic")).await,
+        (true, true)
+    );
+    assert_eq!(
+        restart_case(Restart::Permanent, exit_with(Term::atom("boom"))).await,
         (true, true)
     );
 }
@@ -480,8 +491,17 @@ async fn temporary_children_never_restart_and_their_spec_goes() {
         restart_case(Restart::Temporary, Term::atom("shutdown")).await,
         (false, false)
     );
+    let shutdown_tuple = Term::tuple(vec![Term::atom("shutdown"), Term::atom("done")]);
+    assert_eq!(
+        restart_case(Restart::Temporary, exit_with(shutdown_tuple)).await,
+        (false, false)
+    );
     assert_eq!(
         restart_case(Restart::Temporary, Term::atom("panic")).await,
+        (false, false)
+    );
+    assert_eq!(
+        restart_case(Restart::Temporary, exit_with(Term::atom("boom"))).await,
         (false, false)
     );
 }
@@ -1138,4 +1158,443 @@ async fn killing_a_supervisor_takes_its_children_down_through_links() {
     }
     assert!(!node.is_alive(&sup));
     assert!(rx.try_recv().is_err(), "nothing restarted");
+}
+
+// ---- every strategy, every child, both kinds of crash ----
+
+/// Crashes child `crashed` of a fresh three-child supervisor with `crash` (a panic, or an
+/// abnormal exit) and checks exactly which children are stopped (reverse start order, with
+/// `shutdown`), which restart (start order, new pids), and that the others keep their pids.
+async fn strategy_case(node: &Node, strategy: Strategy, crashed: usize, crash: Term) {
+    let ids = ["a", "b", "c"];
+    let case = format!("{strategy:?}, {} crashed by {crash}", ids[crashed]);
+    let (sup, mut rx, first, _tx) = start_three(node, strategy, OnShutdown::Report).await;
+    let affected: Vec<usize> = match strategy {
+        Strategy::OneForOne => vec![crashed],
+        Strategy::OneForAll => (0..3).collect(),
+        Strategy::RestForOne => (crashed..3).collect(),
+        Strategy::SimpleOneForOne => unreachable!("not a static strategy"),
+    };
+    let stops: Vec<Event> = affected
+        .iter()
+        .rev()
+        .filter(|&&i| i != crashed)
+        .map(|&i| Event::Stopped(ids[i], Term::atom("shutdown")))
+        .collect();
+    node.send(first[crashed].1.clone(), crash.clone())
+        .expect("send");
+    let ev = events(&mut rx, stops.len() + affected.len()).await;
+    assert_eq!(ev[..stops.len()], stops[..], "{case}: stops");
+    let again = started(&ev[stops.len()..]);
+    assert_eq!(
+        again.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        affected.iter().map(|&i| ids[i]).collect::<Vec<_>>(),
+        "{case}: restarts"
+    );
+    for ((id, new), &i) in again.iter().zip(&affected) {
+        assert_ne!(new, &first[i].1, "{case}: {id} has a new pid");
+        assert!(!node.is_alive(&first[i].1), "{case}: old {id} is gone");
+    }
+    assert_quiet(node, &sup, &mut rx).await;
+    let children = node
+        .supervisor_ref(sup.clone())
+        .which_children()
+        .await
+        .expect("which");
+    for (i, id) in ids.iter().enumerate() {
+        let expected = match affected.iter().position(|&a| a == i) {
+            Some(k) => again[k].1.clone(),
+            None => first[i].1.clone(),
+        };
+        assert_eq!(pid_of(&children, id), Some(expected), "{case}: {id}");
+    }
+    node.supervisor_ref(sup)
+        .stop(Term::atom("shutdown"))
+        .await
+        .expect("stop");
+}
+
+#[tokio::test]
+async fn every_static_strategy_restarts_exactly_the_affected_children_after_any_crash() {
+    let node = node().await;
+    for strategy in [
+        Strategy::OneForOne,
+        Strategy::OneForAll,
+        Strategy::RestForOne,
+    ] {
+        for crashed in 0..3 {
+            for crash in [Term::atom("panic"), exit_with(Term::atom("crash"))] {
+                strategy_case(&node, strategy, crashed, crash).await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn simple_one_for_one_restarts_only_the_crashed_dynamic_child() {
+    let node = node().await;
+    for crash in [Term::atom("panic"), exit_with(Term::atom("crash"))] {
+        let (tx, mut rx) = unbounded_channel();
+        let spec = SupervisorSpec::new(Strategy::SimpleOneForOne)
+            .intensity(5)
+            .child(ChildSpec::worker(
+                "conn",
+                worker("conn", &tx, OnShutdown::Report),
+            ));
+        let sup = node
+            .start_supervisor_spec(spec, SpawnOptions::default())
+            .await
+            .expect("sup starts");
+        let sref = node.supervisor_ref(sup.clone());
+        let mut pids = Vec::new();
+        for n in 1..=3 {
+            let pid = sref
+                .start_dynamic(vec![Term::Int(n)])
+                .await
+                .expect("start")
+                .expect("a pid");
+            next_event(&mut rx).await;
+            pids.push(pid);
+        }
+        node.send(pids[1].clone(), crash.clone()).expect("send");
+        let new = match next_event(&mut rx).await {
+            Event::Started("conn", p, extra) => {
+                assert_eq!(extra, vec![Term::Int(2)], "{crash}: same extra args");
+                p
+            }
+            other => panic!("{crash}: unexpected {other:?}"),
+        };
+        assert_ne!(new, pids[1], "{crash}: a new pid");
+        assert_quiet(&node, &sup, &mut rx).await;
+        let mut now: Vec<Pid> = sref
+            .which_children()
+            .await
+            .expect("which")
+            .iter()
+            .filter_map(|c| c.pid.pid().cloned())
+            .collect();
+        let mut expected = vec![pids[0].clone(), new, pids[2].clone()];
+        now.sort_by_key(|p| p.id);
+        expected.sort_by_key(|p| p.id);
+        assert_eq!(now, expected, "{crash}: the others keep their pids");
+    }
+}
+
+// ---- shutdown: trees, infinity ----
+
+#[tokio::test]
+async fn stopping_a_tree_stops_every_level_in_reverse_start_order() {
+    let node = node().await;
+    let (tx, mut rx) = unbounded_channel();
+    let sub = SupervisorSpec::new(Strategy::OneForOne)
+        .child(ChildSpec::worker(
+            "s1",
+            worker("s1", &tx, OnShutdown::Report),
+        ))
+        .child(ChildSpec::worker(
+            "s2",
+            worker("s2", &tx, OnShutdown::Report),
+        ));
+    let root = SupervisorSpec::new(Strategy::OneForOne)
+        .child(ChildSpec::worker(
+            "w1",
+            worker("w1", &tx, OnShutdown::Report),
+        ))
+        .child(ChildSpec::supervisor(
+            "sub",
+            ChildStart::supervisor_spec(sub),
+        ))
+        .child(ChildSpec::worker(
+            "w2",
+            worker("w2", &tx, OnShutdown::Report),
+        ));
+    let root = node
+        .start_supervisor_spec(root, SpawnOptions::default())
+        .await
+        .expect("root starts");
+    let order: Vec<_> = started(&events(&mut rx, 4).await)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(order, ["w1", "s1", "s2", "w2"], "depth-first start order");
+    watch_events(&node, &root, &tx).await;
+    node.supervisor_ref(root)
+        .stop(Term::atom("shutdown"))
+        .await
+        .expect("stop");
+    let stops = events(&mut rx, 5).await;
+    assert_eq!(
+        stops,
+        [
+            Event::Stopped("w2", Term::atom("shutdown")),
+            Event::Stopped("s2", Term::atom("shutdown")),
+            Event::Stopped("s1", Term::atom("shutdown")),
+            Event::Stopped("w1", Term::atom("shutdown")),
+            Event::Stopped("supervisor", Term::atom("shutdown")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn infinity_shutdown_waits_for_a_slow_child_and_never_kills_it() {
+    let node = node().await;
+    let (tx, mut rx) = unbounded_channel();
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let (stopping_tx, mut stopping) = unbounded_channel::<Pid>();
+    let slow = {
+        let (tx, gate) = (tx.clone(), Arc::clone(&gate));
+        ChildStart::process_with(
+            SpawnOptions {
+                trap_exit: true,
+                ..SpawnOptions::default()
+            },
+            move |mut ctx: Context, _| {
+                let (tx, gate, stopping_tx) = (tx.clone(), Arc::clone(&gate), stopping_tx.clone());
+                async move {
+                    let _ = tx.send(Event::Started("slow", ctx.pid().clone(), Vec::new()));
+                    loop {
+                        match ctx.recv().await {
+                            Err(reason) => return reason,
+                            Ok(Env::Exit { reason, .. }) => {
+                                let _ = stopping_tx.send(ctx.pid().clone());
+                                gate.notified().await; // takes as long as the test says
+                                return reason;
+                            }
+                            Ok(_) => {}
+                        }
+                    }
+                }
+            },
+        )
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(ChildSpec::worker("slow", slow).shutdown(Shutdown::Infinity));
+    let sup = node
+        .start_supervisor_spec(spec, SpawnOptions::default())
+        .await
+        .expect("sup starts");
+    let pid = started(&events(&mut rx, 1).await)[0].1.clone();
+    let down = watch(&node, &pid).await;
+    let sref = node.supervisor_ref(sup.clone());
+    let mut terminate = tokio::spawn(async move { sref.terminate_child("slow").await });
+    let got = tokio::time::timeout(DEADLINE, stopping.recv())
+        .await
+        .expect("child told to stop in time");
+    assert_eq!(got, Some(pid.clone()));
+    // Well past any timeout a worker would get by default in a test: still waiting, not killed.
+    let window = Duration::from_millis(500);
+    assert!(
+        tokio::time::timeout(window, &mut terminate).await.is_err(),
+        "terminate_child returned while the child was still stopping"
+    );
+    assert!(node.is_alive(&pid), "an infinity child is never killed");
+    gate.notify_one();
+    tokio::time::timeout(DEADLINE, terminate)
+        .await
+        .expect("terminate_child returns once the child is gone")
+        .expect("task")
+        .expect("terminate");
+    assert_eq!(exit_reason(down).await, Term::atom("shutdown"));
+}
+
+// ---- a gen_server child and its parent (OTP's {'EXIT', Parent, Reason}) ----
+
+type Reports = UnboundedSender<(&'static str, Term)>;
+
+/// A gen_server that reports `init` (its pid), every `handle_info` message and `terminate`
+/// (its reason); traps exits when its second argument says so.
+struct Trapper {
+    tx: Reports,
+}
+
+impl GenServer for Trapper {
+    type Args = (Reports, bool);
+    async fn init(ctx: &mut Context, (tx, trap): (Reports, bool)) -> Init<Self> {
+        ctx.trap_exit(trap);
+        let _ = tx.send(("init", Term::Pid(ctx.pid().clone())));
+        Init::Ok(Trapper { tx })
+    }
+    async fn handle_info(&mut self, _ctx: &mut Context, message: ergo::Payload) -> ergo::Status {
+        let _ = self.tx.send(("info", message.into_term()));
+        ergo::Status::Continue
+    }
+    async fn terminate(&mut self, _ctx: &mut Context, reason: &Term) {
+        let _ = self.tx.send(("terminate", reason.clone()));
+    }
+}
+
+async fn report(rx: &mut UnboundedReceiver<(&'static str, Term)>) -> (&'static str, Term) {
+    tokio::time::timeout(DEADLINE, rx.recv())
+        .await
+        .expect("report within deadline")
+        .expect("channel open")
+}
+
+async fn init_pid(rx: &mut UnboundedReceiver<(&'static str, Term)>) -> Pid {
+    match report(rx).await {
+        ("init", Term::Pid(pid)) => pid,
+        other => panic!("expected init, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_trapping_gen_server_child_runs_terminate_on_its_supervisors_shutdown() {
+    let node = node().await;
+    let (tx, mut rx) = unbounded_channel();
+    let limit = Duration::from_secs(30);
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(
+        ChildSpec::worker("g", ChildStart::gen_server::<Trapper>((tx, true)))
+            .shutdown(Shutdown::Timeout(limit)),
+    );
+    let sup = node
+        .start_supervisor_spec(spec, SpawnOptions::default())
+        .await
+        .expect("sup starts");
+    let sref = node.supervisor_ref(sup.clone());
+    // Through terminate_child, then through stopping the whole supervisor.
+    for round in 0..2 {
+        let pid = init_pid(&mut rx).await;
+        let down = watch(&node, &pid).await;
+        let t0 = Instant::now();
+        if round == 0 {
+            sref.terminate_child("g").await.expect("terminate");
+        } else {
+            sref.stop(Term::atom("shutdown")).await.expect("stop");
+        }
+        assert!(
+            t0.elapsed() < DEADLINE,
+            "stopped at once, not killed after the {limit:?} timeout"
+        );
+        assert_eq!(exit_reason(down).await, Term::atom("shutdown"));
+        assert_eq!(report(&mut rx).await, ("terminate", Term::atom("shutdown")));
+        assert!(
+            rx.try_recv().is_err(),
+            "handle_info never saw the parent's EXIT"
+        );
+        if round == 0 {
+            sref.restart_child("g").await.expect("restart");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_trapping_gen_server_child_gets_other_exit_signals_in_handle_info() {
+    let node = node().await;
+    let (tx, mut rx) = unbounded_channel();
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(ChildSpec::worker(
+        "g",
+        ChildStart::gen_server::<Trapper>((tx, true)),
+    ));
+    let sup = node
+        .start_supervisor_spec(spec, SpawnOptions::default())
+        .await
+        .expect("sup starts");
+    let pid = init_pid(&mut rx).await;
+    // exit/2 from a process that is not its parent.
+    let outsider = node.outside_pid().clone();
+    node.exit(&outsider, &pid, Term::atom("shutdown"));
+    assert_eq!(
+        report(&mut rx).await,
+        (
+            "info",
+            Term::tuple(vec![
+                Term::atom("EXIT"),
+                Term::Pid(outsider.clone()),
+                Term::atom("shutdown")
+            ])
+        )
+    );
+    // A linked process (not its parent) ending abnormally.
+    let peer = node
+        .spawn(
+            SpawnOptions {
+                link: Some(pid.clone()),
+                ..SpawnOptions::default()
+            },
+            |mut ctx: Context| async move {
+                let _ = ctx.recv().await;
+                Term::atom("boom")
+            },
+        )
+        .expect("peer spawns");
+    node.send(peer.clone(), Term::atom("go")).expect("send");
+    assert_eq!(
+        report(&mut rx).await,
+        (
+            "info",
+            Term::tuple(vec![
+                Term::atom("EXIT"),
+                Term::Pid(peer),
+                Term::atom("boom")
+            ])
+        )
+    );
+    assert!(node.is_alive(&pid), "other EXITs do not stop it");
+    let children = node
+        .supervisor_ref(sup)
+        .which_children()
+        .await
+        .expect("which");
+    assert_eq!(pid_of(&children, "g"), Some(pid));
+}
+
+#[tokio::test]
+async fn a_gen_server_started_linked_by_a_process_stops_with_its_parents_exit() {
+    let node = node().await;
+    let (tx, mut rx) = unbounded_channel();
+    let (pid_tx, pid_rx) = tokio::sync::oneshot::channel();
+    let parent = node
+        .spawn(SpawnOptions::default(), move |mut ctx| async move {
+            let me = ctx.pid().clone();
+            let started = ctx
+                .node()
+                .start_server::<Trapper>(
+                    (tx, true),
+                    SpawnOptions {
+                        link: Some(me),
+                        ..SpawnOptions::default()
+                    },
+                )
+                .await;
+            let _ = pid_tx.send(started);
+            let _ = ctx.recv().await;
+            Term::atom("goodbye")
+        })
+        .expect("parent spawns");
+    let pid = pid_rx
+        .await
+        .expect("parent reports")
+        .expect("server starts");
+    assert_eq!(init_pid(&mut rx).await, pid);
+    let down = watch(&node, &pid).await;
+    node.send(parent, Term::atom("go")).expect("send");
+    // The parent's EXIT came through the link: terminate runs, the server exits with it.
+    assert_eq!(report(&mut rx).await, ("terminate", Term::atom("goodbye")));
+    assert_eq!(exit_reason(down).await, Term::atom("goodbye"));
+    assert!(rx.try_recv().is_err(), "handle_info never saw it");
+}
+
+#[tokio::test]
+async fn a_non_trapping_gen_server_child_is_stopped_without_terminate() {
+    let node = node().await;
+    let (tx, mut rx) = unbounded_channel();
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(ChildSpec::worker(
+        "g",
+        ChildStart::gen_server::<Trapper>((tx, false)),
+    ));
+    let sup = node
+        .start_supervisor_spec(spec, SpawnOptions::default())
+        .await
+        .expect("sup starts");
+    let pid = init_pid(&mut rx).await;
+    let down = watch(&node, &pid).await;
+    node.supervisor_ref(sup)
+        .terminate_child("g")
+        .await
+        .expect("terminate");
+    assert_eq!(exit_reason(down).await, Term::atom("shutdown"));
+    assert!(
+        rx.try_recv().is_err(),
+        "an exit signal kills a non-trapping server: no terminate (as in OTP)"
+    );
 }
