@@ -1,6 +1,8 @@
 //! Node benchmarks, a scenario table chosen by the first CLI argument:
 //! - `call-local [--pairs P] [--secs S]`: P client/server pairs, each client doing synchronous
 //!   gen_server calls to its own server; prints calls/s and latency percentiles.
+//! - `call-network [--pairs P] [--secs S]`: the same over distribution: two nodes in this
+//!   process connected over loopback, clients on node A, servers on node B.
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //!
 //! Unknown or missing scenario: lists the scenarios and exits non-zero.
@@ -9,7 +11,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ergo::{CallOutcome, Context, GenServer, Init, Node, NodeOptions, Payload, SpawnOptions, Term};
+use ergo::{
+    CallOutcome, Context, Dest, DistOptions, GenServer, Init, Node, NodeOptions, Payload, Pid,
+    SpawnOptions, Term,
+};
 
 type Scenario = fn(&[String]) -> Result<(), String>;
 
@@ -18,6 +23,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "call-local",
         "P client/server pairs doing synchronous calls (--pairs 30 --secs 5)",
         call_local,
+    ),
+    (
+        "call-network",
+        "two nodes over loopback, P clients on A calling P servers on B (--pairs 30 --secs 5)",
+        call_network,
     ),
     (
         "spawn",
@@ -86,6 +96,84 @@ impl GenServer for Echo {
     }
 }
 
+/// Calls/s and latency percentiles of clients each calling one server in a loop.
+struct CallFigures {
+    calls_per_sec: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+/// Runs one client process per target on `node`, each doing synchronous calls for `secs`.
+async fn drive_calls(node: &Node, targets: Vec<Dest>, secs: u64) -> Result<CallFigures, String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let total = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let (lat_tx, mut lat_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u32>>();
+    for server in targets {
+        let (stop, total, failed, lat_tx) =
+            (stop.clone(), total.clone(), failed.clone(), lat_tx.clone());
+        node.spawn(SpawnOptions::default(), move |ctx: Context| async move {
+            let mut samples = Vec::with_capacity(1 << 16);
+            let mut n: u64 = 0;
+            while !stop.load(Ordering::Relaxed) {
+                // Every 8th call is timed (timing each one would add two clock reads per call).
+                let t0 = (n % 8 == 0).then(Instant::now);
+                if ctx.call::<i64>(server.clone(), n as i64).await.is_err() {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
+                if let Some(t0) = t0 {
+                    samples.push(t0.elapsed().as_nanos().min(u32::MAX as u128) as u32);
+                }
+                n += 1;
+            }
+            total.fetch_add(n, Ordering::Relaxed);
+            let _ = lat_tx.send(samples);
+            Term::atom("normal")
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    drop(lat_tx);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    while let Some(s) = lat_rx.recv().await {
+        all.extend(s);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    if failed.load(Ordering::Relaxed) > 0 {
+        return Err(format!(
+            "{} clients had a call fail",
+            failed.load(Ordering::Relaxed)
+        ));
+    }
+    all.sort_unstable();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
+    Ok(CallFigures {
+        calls_per_sec: total.load(Ordering::Relaxed) as f64 / elapsed,
+        p50_us: pct(0.50),
+        p99_us: pct(0.99),
+    })
+}
+
+async fn start_echo_servers(node: &Node, pairs: u64) -> Result<Vec<Pid>, String> {
+    let mut servers = Vec::new();
+    for _ in 0..pairs {
+        servers.push(
+            node.start_server::<Echo>((), SpawnOptions::default())
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    Ok(servers)
+}
+
 fn call_local(args: &[String]) -> Result<(), String> {
     let pairs = flag(args, "--pairs", 30)?;
     let secs = flag(args, "--secs", 5)?;
@@ -94,58 +182,57 @@ fn call_local(args: &[String]) -> Result<(), String> {
         let node = Node::start("bench@localhost", NodeOptions::default())
             .await
             .map_err(|e| e.to_string())?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let total = Arc::new(AtomicU64::new(0));
-        let (lat_tx, mut lat_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u32>>();
-        for _ in 0..pairs {
-            let server = node
-                .start_server::<Echo>((), SpawnOptions::default())
-                .await
-                .map_err(|e| e.to_string())?;
-            let (stop, total, lat_tx) = (stop.clone(), total.clone(), lat_tx.clone());
-            node.spawn(SpawnOptions::default(), move |ctx: Context| async move {
-                let mut samples = Vec::with_capacity(1 << 16);
-                let mut n: u64 = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    // Every 8th call is timed (timing each one would add two clock reads per call).
-                    let t0 = (n % 8 == 0).then(Instant::now);
-                    if ctx.call::<i64>(&server, n as i64).await.is_err() {
-                        break;
-                    }
-                    if let Some(t0) = t0 {
-                        samples.push(t0.elapsed().as_nanos().min(u32::MAX as u128) as u32);
-                    }
-                    n += 1;
-                }
-                total.fetch_add(n, Ordering::Relaxed);
-                let _ = lat_tx.send(samples);
-                Term::atom("normal")
-            })
-            .map_err(|e| e.to_string())?;
-        }
-        drop(lat_tx);
-        let started = Instant::now();
-        tokio::time::sleep(Duration::from_secs(secs)).await;
-        stop.store(true, Ordering::Relaxed);
-        let mut all = Vec::new();
-        while let Some(s) = lat_rx.recv().await {
-            all.extend(s);
-        }
-        let elapsed = started.elapsed().as_secs_f64();
-        all.sort_unstable();
-        let pct = |p: f64| {
-            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-                .copied()
-                .unwrap_or(0) as f64
-                / 1000.0
-        };
-        let rate = total.load(Ordering::Relaxed) as f64 / elapsed;
+        let servers = start_echo_servers(&node, pairs).await?;
+        let f = drive_calls(&node, servers.into_iter().map(Dest::Pid).collect(), secs).await?;
         println!(
-            "call-local pairs={pairs} calls_per_sec={rate:.0} p50_us={:.2} p99_us={:.2}",
-            pct(0.50),
-            pct(0.99)
+            "call-local pairs={pairs} calls_per_sec={:.0} p50_us={:.2} p99_us={:.2}",
+            f.calls_per_sec, f.p50_us, f.p99_us
         );
         node.stop();
+        Ok(())
+    })
+}
+
+/// A distributed node for the benchmarks: loopback only, no EPMD (peers get static routes).
+async fn dist_node(name: &str, cookie: &str, epmd: bool) -> Result<Node, String> {
+    Node::start(
+        name,
+        NodeOptions {
+            cookie: cookie.into(),
+            distribution: Some(DistOptions {
+                listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
+                register_with_epmd: epmd,
+                ..DistOptions::default()
+            }),
+            ..NodeOptions::default()
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())
+}
+
+fn call_network(args: &[String]) -> Result<(), String> {
+    let pairs = flag(args, "--pairs", 30)?;
+    let secs = flag(args, "--secs", 5)?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let tag = std::process::id();
+        let a = dist_node(&format!("bench_a_{tag}@localhost"), "bench", false).await?;
+        let b = dist_node(&format!("bench_b_{tag}@localhost"), "bench", false).await?;
+        let port = b.dist_port().ok_or("node B has no port")?;
+        a.add_static_route(b.name().as_str(), ([127, 0, 0, 1], port).into())
+            .map_err(|e| e.to_string())?;
+        a.connect(b.name().as_str())
+            .await
+            .map_err(|e| e.to_string())?;
+        let servers = start_echo_servers(&b, pairs).await?;
+        let f = drive_calls(&a, servers.into_iter().map(Dest::Pid).collect(), secs).await?;
+        println!(
+            "call-network pairs={pairs} calls_per_sec={:.0} p50_us={:.2} p99_us={:.2}",
+            f.calls_per_sec, f.p50_us, f.p99_us
+        );
+        a.stop();
+        b.stop();
         Ok(())
     })
 }

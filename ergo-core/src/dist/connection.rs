@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use ergo_etf::Term;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -51,6 +51,41 @@ impl Default for ConnectionOptions {
 }
 
 type Outgoing = (ControlMessage, Option<Term>);
+
+/// A batch smaller than this may be worth one yield to the scheduler before writing it.
+const SMALL_BATCH: usize = 16 << 10;
+
+/// Whether yielding before a write gathers more messages: yields go on until several in a row
+/// gained nothing, then are retried every `RETRY_EVERY` writes.
+#[derive(Default)]
+struct Batching {
+    misses: u32,
+    writes_since_try: u32,
+    pending: bool,
+}
+
+impl Batching {
+    const RETRY_EVERY: u32 = 64;
+    const MAX_MISSES: u32 = 4;
+
+    fn worth_a_yield(&mut self) -> bool {
+        self.writes_since_try += 1;
+        if self.misses < Self::MAX_MISSES || self.writes_since_try >= Self::RETRY_EVERY {
+            self.writes_since_try = 0;
+            self.pending = true;
+            return true;
+        }
+        false
+    }
+
+    /// After a yield: did it gather anything?
+    fn yielded(&mut self, gained: bool) {
+        if self.pending {
+            self.pending = false;
+            self.misses = if gained { 0 } else { self.misses + 1 };
+        }
+    }
+}
 
 /// Stops both tasks when the last handle (sender or receiver) goes.
 struct Tasks {
@@ -118,6 +153,26 @@ impl DistReceiver {
     }
 }
 
+/// Takes the peer's messages as they are decoded, on the connection's reader task itself (no
+/// channel and no task switch between the socket and the handler). It must not block: it runs
+/// between socket reads.
+pub trait IncomingHandler: Send + 'static {
+    /// One decoded message.
+    fn message(&mut self, message: DistMessage);
+    /// The connection ended with `reason`; called once, last.
+    fn ended(&mut self, reason: ConnectionError);
+}
+
+type Incoming = mpsc::Sender<Result<DistMessage, ConnectionError>>;
+
+/// Where the reader puts what it decodes, chosen after the connection starts.
+enum Sink {
+    /// Through a bounded channel to a [`DistReceiver`] (backpressure to the socket).
+    Channel(Incoming),
+    /// Straight into a handler.
+    Handler(Box<dyn IncomingHandler>),
+}
+
 /// An established connection to one peer.
 pub struct DistConnection {
     /// The peer's node name.
@@ -128,6 +183,8 @@ pub struct DistConnection {
     pub flags: DistFlags,
     sender: DistSender,
     receiver: DistReceiver,
+    /// Until the first `recv`/`split`/`handle_with`: how to tell the reader where to deliver.
+    unchosen: Option<(oneshot::Sender<Sink>, Incoming)>,
 }
 
 impl std::fmt::Debug for DistConnection {
@@ -148,6 +205,7 @@ impl DistConnection {
         let (read_half, write_half) = tokio::io::split(done.stream);
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let (in_tx, in_rx) = mpsc::channel(options.queue_len.max(1));
+        let (sink_tx, sink_rx) = oneshot::channel();
         let (stop_tx, stop_rx) = oneshot::channel();
         let encoder = FrameEncoder::new(done.flags, &options.frames);
         let decoder = FrameDecoder::new(done.flags, &options.frames);
@@ -162,7 +220,7 @@ impl DistConnection {
         ));
         let reader = tokio::spawn(read_loop(
             read_half,
-            in_tx,
+            sink_rx,
             stop_tx,
             decoder,
             options.clone(),
@@ -181,7 +239,22 @@ impl DistConnection {
                 incoming: in_rx,
                 _tasks: tasks,
             },
+            unchosen: Some((sink_tx, in_tx)),
         }
+    }
+
+    fn deliver_to_channel(&mut self) {
+        if let Some((choice, channel)) = self.unchosen.take() {
+            let _ = choice.send(Sink::Channel(channel));
+        }
+    }
+
+    /// Hands incoming messages to `handler` on the reader task; returns the sending half.
+    pub fn handle_with(mut self, handler: impl IncomingHandler) -> DistSender {
+        if let Some((choice, _)) = self.unchosen.take() {
+            let _ = choice.send(Sink::Handler(Box::new(handler)));
+        }
+        self.sender
     }
 
     /// A sender for this connection.
@@ -200,11 +273,13 @@ impl DistConnection {
 
     /// The next message (see [`DistReceiver::recv`]).
     pub async fn recv(&mut self) -> Option<Result<DistMessage, ConnectionError>> {
+        self.deliver_to_channel();
         self.receiver.recv().await
     }
 
     /// Splits into the sending and receiving halves.
-    pub fn split(self) -> (DistSender, DistReceiver) {
+    pub fn split(mut self) -> (DistSender, DistReceiver) {
+        self.deliver_to_channel();
         (self.sender, self.receiver)
     }
 }
@@ -254,6 +329,7 @@ async fn write_loop<W: AsyncWrite>(
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + tick_every, tick_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut wrote_since_tick = false;
+    let mut batching = Batching::default();
     let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
     loop {
         tokio::select! {
@@ -263,10 +339,26 @@ async fn write_loop<W: AsyncWrite>(
                 let Some((ctl, payload)) = next else { break };
                 buf.clear();
                 encode_logged(&mut encoder, &ctl, payload.as_ref(), &mut buf, &peer);
+                let mut yielded = false;
                 while buf.len() < options.max_batch_bytes {
                     match queue.try_recv() {
-                        Ok((ctl, payload)) => encode_logged(&mut encoder, &ctl, payload.as_ref(), &mut buf, &peer),
-                        Err(_) => break,
+                        Ok((ctl, payload)) => {
+                            encode_logged(&mut encoder, &ctl, payload.as_ref(), &mut buf, &peer);
+                            if yielded {
+                                batching.yielded(true);
+                            }
+                        }
+                        // Under load, the tasks that feed this queue are runnable right now: one
+                        // yield lets them queue more, turning many small writes into one. Idle,
+                        // a yield only adds latency, so it is tried again only now and then.
+                        Err(_) if !yielded && buf.len() < SMALL_BATCH && batching.worth_a_yield() => {
+                            yielded = true;
+                            tokio::task::yield_now().await;
+                        }
+                        Err(_) => {
+                            batching.yielded(false);
+                            break;
+                        }
                     }
                 }
                 if let Err(err) = write_half.write_all(&buf).await {
@@ -309,20 +401,32 @@ fn encode_logged(
 
 async fn read_loop<R: AsyncRead>(
     read_half: R,
-    incoming: mpsc::Sender<Result<DistMessage, ConnectionError>>,
+    sink: oneshot::Receiver<Sink>,
     stop_writer: oneshot::Sender<()>,
     mut decoder: FrameDecoder,
     options: ConnectionOptions,
     peer: String,
 ) {
-    let mut reader = Box::pin(BufReader::with_capacity(64 << 10, read_half));
+    let Ok(mut sink) = sink.await else {
+        let _ = stop_writer.send(());
+        return;
+    };
+    let mut frames = FrameReader::new(read_half, &options);
     let reason = loop {
-        match read_frame(&mut reader, &options, &mut decoder).await {
-            Ok(Some(msg)) => {
-                if incoming.send(Ok(msg)).await.is_err() {
-                    break None;
+        let decoded = match frames.next().await {
+            Ok(frame) if frame.is_empty() => continue,
+            Ok(frame) => decoder.decode(frame).map_err(ConnectionError::from),
+            Err(err) => Err(err),
+        };
+        match decoded {
+            Ok(Some(msg)) => match &mut sink {
+                Sink::Channel(incoming) => {
+                    if incoming.send(Ok(msg)).await.is_err() {
+                        break None;
+                    }
                 }
-            }
+                Sink::Handler(handler) => handler.message(msg),
+            },
             Ok(None) => {}
             Err(err) => break Some(err),
         }
@@ -332,43 +436,65 @@ async fn read_loop<R: AsyncRead>(
             ConnectionError::Closed => tracing::info!(%peer, "peer closed the connection"),
             _ => tracing::warn!(%peer, reason = %err, "closing distribution connection"),
         }
-        let _ = incoming.send(Err(err)).await;
+        match &mut sink {
+            Sink::Channel(incoming) => {
+                let _ = incoming.send(Err(err)).await;
+            }
+            Sink::Handler(handler) => handler.ended(err),
+        }
     }
     let _ = stop_writer.send(());
 }
 
-/// Reads one frame (ticks and incomplete fragments give `Ok(None)`).
-async fn read_frame<R: AsyncRead>(
-    reader: &mut std::pin::Pin<Box<BufReader<R>>>,
-    options: &ConnectionOptions,
-    decoder: &mut FrameDecoder,
-) -> Result<Option<DistMessage>, ConnectionError> {
-    let silence = options.net_ticktime;
-    let mut len = [0u8; 4];
-    match tokio::time::timeout(silence, reader.read_exact(&mut len)).await {
-        Err(_) => return Err(ConnectionError::TickTimeout(silence)),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            return Err(ConnectionError::Closed)
+/// How much a socket read asks for at least.
+const READ_CHUNK: usize = 64 << 10;
+
+/// Splits the socket's byte stream into frames without copying them: reads land in one buffer
+/// and each complete frame is split off it as `Bytes`. The silence timeout applies to socket
+/// reads only, so frames already buffered cost no timer.
+struct FrameReader<R> {
+    read: std::pin::Pin<Box<R>>,
+    buf: BytesMut,
+    silence: Duration,
+    max_frame: usize,
+}
+
+impl<R: AsyncRead> FrameReader<R> {
+    fn new(read: R, options: &ConnectionOptions) -> FrameReader<R> {
+        FrameReader {
+            read: Box::pin(read),
+            buf: BytesMut::with_capacity(READ_CHUNK),
+            silence: options.net_ticktime,
+            max_frame: options.frames.max_frame_size,
         }
-        Ok(Err(e)) => return Err(ConnectionError::Io(e)),
-        Ok(Ok(_)) => {}
     }
-    let len = u32::from_be_bytes(len) as usize;
-    if len == 0 {
-        return Ok(None);
-    }
-    let max = options.frames.max_frame_size;
-    if len > max {
-        return Err(FrameError::TooLarge { len, max }.into());
-    }
-    let mut frame = BytesMut::zeroed(len);
-    match tokio::time::timeout(silence, reader.read_exact(&mut frame)).await {
-        Err(_) => return Err(ConnectionError::TickTimeout(silence)),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            return Err(ConnectionError::Closed)
+
+    /// The next frame's body; empty for a tick.
+    async fn next(&mut self) -> Result<bytes::Bytes, ConnectionError> {
+        loop {
+            let mut wanted = READ_CHUNK;
+            if let Some(head) = self.buf.get(..4) {
+                let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+                if len > self.max_frame {
+                    return Err(FrameError::TooLarge {
+                        len,
+                        max: self.max_frame,
+                    }
+                    .into());
+                }
+                if self.buf.len() >= 4 + len {
+                    let _ = self.buf.split_to(4);
+                    return Ok(self.buf.split_to(len).freeze());
+                }
+                wanted = wanted.max(4 + len - self.buf.len());
+            }
+            self.buf.reserve(wanted);
+            match tokio::time::timeout(self.silence, self.read.read_buf(&mut self.buf)).await {
+                Err(_) => return Err(ConnectionError::TickTimeout(self.silence)),
+                Ok(Ok(0)) => return Err(ConnectionError::Closed),
+                Ok(Err(e)) => return Err(ConnectionError::Io(e)),
+                Ok(Ok(_)) => {}
+            }
         }
-        Ok(Err(e)) => return Err(ConnectionError::Io(e)),
-        Ok(Ok(_)) => {}
     }
-    Ok(decoder.decode(frame.freeze())?)
 }

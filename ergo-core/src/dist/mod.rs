@@ -28,7 +28,7 @@ pub mod frame;
 pub mod handshake;
 
 pub use connection::{
-    accept, connect, ConnectionOptions, DistConnection, DistReceiver, DistSender,
+    accept, connect, ConnectionOptions, DistConnection, DistReceiver, DistSender, IncomingHandler,
 };
 pub use control::{ControlMessage, ProcessRef};
 pub use error::{ConnectionError, FrameError, HandshakeError};

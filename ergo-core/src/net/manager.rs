@@ -12,14 +12,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use ergo_etf::{Atom, Pid, Term};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 use super::incoming::{self, Peer};
 use super::outgoing::{destination, translate, Outbound, Untranslatable};
 use super::DistOptions;
 use crate::dist::handshake::{ConnectionArbiter, ExistingConnection};
-use crate::dist::{DistConnection, DistFlags, DistReceiver, DistSender, HandshakeError, LocalNode};
+use crate::dist::{
+    ConnectionError, DistConnection, DistFlags, DistMessage, DistSender, HandshakeError,
+    IncomingHandler, LocalNode,
+};
 use crate::epmd::routes::split_node_name;
 use crate::epmd::{EpmdKeeper, Resolver};
 use crate::error::SendError;
@@ -43,13 +46,34 @@ struct Link {
     id: u64,
     sender: DistSender,
     flags: DistFlags,
-    dispatcher: AbortHandle,
 }
 
 impl Link {
     fn close(&self) {
         self.sender.close();
-        self.dispatcher.abort();
+    }
+}
+
+/// Applies a connection's incoming traffic to the node, on the connection's reader task.
+struct Dispatcher {
+    manager: Arc<NetManager>,
+    node: Node,
+    peer: Atom,
+    id: u64,
+    sender: DistSender,
+}
+
+impl IncomingHandler for Dispatcher {
+    fn message(&mut self, message: DistMessage) {
+        let from = Peer {
+            name: &self.peer,
+            sender: &self.sender,
+        };
+        incoming::apply(&self.node, &from, message);
+    }
+
+    fn ended(&mut self, reason: ConnectionError) {
+        self.manager.connection_ended(&self.peer, self.id, &reason);
     }
 }
 
@@ -271,8 +295,8 @@ impl NetManager {
             return;
         };
         let flags = connection.flags;
-        let (sender, receiver) = connection.split();
-        let (Some(node), Some(me)) = (self.node(), self.me.upgrade()) else {
+        let sender = connection.sender();
+        let (Some(node), Some(manager)) = (self.node(), self.me.upgrade()) else {
             sender.close();
             return;
         };
@@ -281,20 +305,10 @@ impl NetManager {
             return;
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (go, gate) = oneshot::channel();
-        let dispatcher = self.runtime.spawn(me.dispatch(
-            node.clone(),
-            peer.clone(),
-            id,
-            sender.clone(),
-            receiver,
-            gate,
-        ));
         let link = Link {
             id,
-            sender,
+            sender: sender.clone(),
             flags,
-            dispatcher: dispatcher.abort_handle(),
         };
         let replaced = {
             let mut peers = self.write();
@@ -320,44 +334,30 @@ impl NetManager {
         if replaced {
             node.deliver_node_down(&peer);
         }
-        let _ = go.send(());
+        // Reading starts only now that the link is in the table, so its end always finds it.
+        connection.handle_with(Dispatcher {
+            manager,
+            node,
+            peer: peer.clone(),
+            id,
+            sender,
+        });
         tracing::info!(%peer, hidden = !flags.contains(DistFlags::PUBLISHED), "connected");
         self.notify(&peer, true);
     }
 
-    async fn dispatch(
-        self: Arc<Self>,
-        node: Node,
-        peer: Atom,
-        id: u64,
-        sender: DistSender,
-        mut receiver: DistReceiver,
-        gate: oneshot::Receiver<()>,
-    ) {
-        if gate.await.is_err() {
-            return;
-        }
-        let from = Peer {
-            name: &peer,
-            sender: &sender,
-        };
-        let reason = loop {
-            match receiver.recv().await {
-                Some(Ok(message)) => incoming::apply(&node, &from, message),
-                Some(Err(err)) => break err.to_string(),
-                None => break "closed".to_string(),
-            }
-        };
+    /// The connection `id` to `peer` ended by itself (closed, tick timeout, bad input).
+    fn connection_ended(&self, peer: &Atom, id: u64, reason: &ConnectionError) {
         let removed = {
             let mut peers = self.write();
-            match peers.get(&peer) {
-                Some(PeerState::Up(link)) if link.id == id => peers.remove(&peer),
+            match peers.get(peer) {
+                Some(PeerState::Up(link)) if link.id == id => peers.remove(peer),
                 _ => None,
             }
         };
         if removed.is_some() {
             tracing::info!(%peer, %reason, "connection down");
-            self.node_down(&peer);
+            self.node_down(peer);
         }
     }
 
