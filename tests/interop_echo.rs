@@ -41,8 +41,13 @@ impl EchoNode {
                 }
             }
         });
-        rx.recv_timeout(Duration::from_secs(30)).expect("echo printed `ready` within 30 s");
-        EchoNode { child: Some(guard), name, cookie }
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("echo printed `ready` within 30 s");
+        EchoNode {
+            child: Some(guard),
+            name,
+            cookie,
+        }
     }
 
     fn stop(&mut self) {
@@ -85,7 +90,9 @@ fn run_case(echo: &mut EchoNode, case: &str, on_armed: impl FnOnce(&mut EchoNode
                 output.push(line);
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => panic!("case {case} timed out; output: {output:?}"),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!("case {case} timed out; output: {output:?}")
+            }
         }
     }
     let status = guard.0.wait().expect("escript exit status");
