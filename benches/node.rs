@@ -3,6 +3,9 @@
 //!   gen_server calls to its own server; prints calls/s and latency percentiles.
 //! - `call-network [--pairs P] [--secs S]`: the same over distribution: two nodes in this
 //!   process connected over loopback, clients on node A, servers on node B.
+//! - `erlang-to-rust [--pairs P] [--secs S]` (needs `erl`): an Erlang node started here runs P
+//!   callers against a Rust gen_server on this process's node, then against the same behaviour
+//!   on a second Erlang node (`benches/erlang/erlang_to_rust.escript`); prints both and the ratio.
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //!
 //! Unknown or missing scenario: lists the scenarios and exits non-zero.
@@ -28,6 +31,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "call-network",
         "two nodes over loopback, P clients on A calling P servers on B (--pairs 30 --secs 5)",
         call_network,
+    ),
+    (
+        "erlang-to-rust",
+        "an erl node's P callers against a Rust server, then an Erlang one (--pairs 30 --secs 5)",
+        erlang_to_rust,
     ),
     (
         "spawn",
@@ -233,6 +241,49 @@ fn call_network(args: &[String]) -> Result<(), String> {
         );
         a.stop();
         b.stop();
+        Ok(())
+    })
+}
+
+fn erlang_to_rust(args: &[String]) -> Result<(), String> {
+    let pairs = flag(args, "--pairs", 30)?;
+    let secs = flag(args, "--secs", 5)?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let tag = std::process::id();
+        let cookie = format!("bench_cookie_{tag}");
+        let node = dist_node(&format!("bench_rust_{tag}@localhost"), &cookie, true).await?;
+        node.start_server::<Echo>((), SpawnOptions::named("bench_echo"))
+            .await
+            .map_err(|e| e.to_string())?;
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/erlang/erlang_to_rust.escript"
+        );
+        let mut command = tokio::process::Command::new("escript");
+        command.args([
+            script,
+            node.name().as_str(),
+            &cookie,
+            &pairs.to_string(),
+            &secs.to_string(),
+            &format!("bench_erl_{tag}"),
+            &format!("bench_peer_{tag}"),
+        ]);
+        command.kill_on_drop(true);
+        let out = command
+            .output()
+            .await
+            .map_err(|e| format!("cannot run escript (is erl installed?): {e}"))?;
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        node.stop();
+        if !out.status.success() {
+            return Err(format!(
+                "the Erlang side failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
         Ok(())
     })
 }

@@ -196,6 +196,9 @@ impl Node {
 impl Node {
     /// Registers `alias` as the reply address of a call whose request was rendered as a term.
     pub(crate) fn register_reply_alias(&self, alias: ergo_etf::Reference, slot: Arc<ReplySlot>) {
-        lock(&self.inner.aliases).insert(alias, AliasTarget::Reply { slot, node: None });
+        // A remote call registered the alias already, with the server's node: keep that entry.
+        lock(&self.inner.aliases)
+            .entry(alias)
+            .or_insert(AliasTarget::Reply { slot, node: None });
     }
 }

@@ -408,32 +408,40 @@ impl Node {
     }
 
     fn envelope_from_term(&self, message: Term) -> Envelope {
-        if let Term::Tuple(elems) = &message {
-            match elems.as_slice() {
-                [tag, Term::Tuple(from), _] if tag.is_atom("$gen_call") && from.len() == 2 => {
-                    if let (Term::Tuple(mut elems), true) = (message.clone(), true) {
-                        let request = elems.pop().unwrap_or(Term::nil());
-                        if let Some(Term::Tuple(mut from)) = elems.pop() {
-                            let tag = from.pop().unwrap_or(Term::nil());
-                            if let Some(Term::Pid(pid)) = from.pop() {
-                                return Envelope::Call {
-                                    from: ReplyTo::remote(self.clone(), pid, tag),
-                                    request: Payload::Term(request),
-                                };
-                            }
-                        }
-                    }
+        let shape = match &message {
+            Term::Tuple(elems) => match elems.as_slice() {
+                [tag, Term::Tuple(from), _]
+                    if tag.is_atom("$gen_call") && matches!(from.as_slice(), [Term::Pid(_), _]) =>
+                {
+                    Some(true)
                 }
-                [tag, _] if tag.is_atom("$gen_cast") => {
-                    if let Term::Tuple(mut elems) = message {
-                        let request = elems.pop().unwrap_or(Term::nil());
-                        return Envelope::Cast(Payload::Term(request));
-                    }
-                }
-                _ => {}
-            }
+                [tag, _] if tag.is_atom("$gen_cast") => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (is_call, mut elems) = match (shape, message) {
+            (Some(is_call), Term::Tuple(elems)) => (is_call, elems),
+            (_, message) => return Envelope::Message(Payload::Term(message)),
+        };
+        let request = elems.pop().unwrap_or(Term::nil());
+        if !is_call {
+            return Envelope::Cast(Payload::Term(request));
         }
-        Envelope::Message(Payload::Term(message))
+        match elems.pop() {
+            Some(Term::Tuple(mut from)) => {
+                let tag = from.pop().unwrap_or(Term::nil());
+                match from.pop() {
+                    Some(Term::Pid(pid)) => Envelope::Call {
+                        from: ReplyTo::remote(self.clone(), pid, tag),
+                        request: Payload::Term(request),
+                    },
+                    // Unreachable: the shape was checked above.
+                    _ => Envelope::Message(Payload::Term(Term::nil())),
+                }
+            }
+            _ => Envelope::Message(Payload::Term(Term::nil())),
+        }
     }
 
     /// Entry point for the distribution layer: applies an incoming signal to local processes.

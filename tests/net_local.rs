@@ -1,0 +1,379 @@
+//! Two or more Rust nodes in one process over loopback (static routes, no EPMD): connecting on
+//! first send, calls, links and monitors across nodes, disconnect and stop giving `noconnection`
+//! and `nodedown`, hidden nodes, connection failures, and a peer sending garbage losing only its
+//! own connection. Every wait has a deadline.
+
+use std::time::Duration;
+
+use ergo::core::dist::handshake::{self, HandshakeOptions, LocalNode};
+use ergo::{
+    CallError, CallOutcome, Context, Dest, DistOptions, GenServer, Init, NetError, Node,
+    NodeOptions, Payload, SpawnOptions, Term,
+};
+use tokio::io::AsyncWriteExt;
+
+const DEADLINE: Duration = Duration::from_secs(10);
+
+fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}_{}_{}@localhost",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn options(hidden: bool) -> NodeOptions {
+    NodeOptions {
+        cookie: "net_local".into(),
+        distribution: Some(DistOptions {
+            listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
+            register_with_epmd: false,
+            hidden,
+            ..DistOptions::default()
+        }),
+        ..NodeOptions::default()
+    }
+}
+
+async fn node(prefix: &str) -> Node {
+    Node::start(&unique(prefix), options(false))
+        .await
+        .expect("node starts")
+}
+
+/// Lets `from` reach `to` without EPMD.
+fn route(from: &Node, to: &Node) {
+    let port = to.dist_port().expect("distributed");
+    from.add_static_route(to.name().as_str(), ([127, 0, 0, 1], port).into())
+        .expect("route");
+}
+
+async fn pair(prefix: &str) -> (Node, Node) {
+    let (a, b) = (node(prefix).await, node(prefix).await);
+    route(&a, &b);
+    route(&b, &a);
+    (a, b)
+}
+
+struct Echo;
+
+impl GenServer for Echo {
+    type Args = ();
+    async fn init(_ctx: &mut Context, _args: ()) -> Init<Self> {
+        Init::Ok(Echo)
+    }
+    async fn handle_call(
+        &mut self,
+        _ctx: &mut Context,
+        request: Payload,
+        _from: ergo::core::From,
+    ) -> CallOutcome {
+        CallOutcome::Reply(request)
+    }
+}
+
+/// A process that forwards everything it receives (as terms) to a test channel.
+fn forwarder(node: &Node, trap: bool) -> (ergo::Pid, tokio::sync::mpsc::UnboundedReceiver<Term>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let pid = node
+        .spawn(
+            SpawnOptions::default(),
+            move |mut ctx: Context| async move {
+                ctx.trap_exit(trap);
+                loop {
+                    match ctx.recv().await {
+                        Ok(envelope) => {
+                            let _ = tx.send(envelope.into_term());
+                        }
+                        Err(reason) => return reason,
+                    }
+                }
+            },
+        )
+        .expect("spawn");
+    (pid, rx)
+}
+
+async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
+    tokio::time::timeout(DEADLINE, rx.recv())
+        .await
+        .expect("a message within the deadline")
+        .expect("forwarder alive")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_send_connects_and_calls_cross_nodes() {
+    let (a, b) = pair("first_send").await;
+    b.start_server::<Echo>((), SpawnOptions::named("echo"))
+        .await
+        .expect("echo");
+    let (pid, mut rx) = forwarder(&b, false);
+    b.register("sink", &pid).expect("register");
+    // No connect call: the first send dials.
+    a.send(
+        Dest::Remote {
+            name: ergo::Atom::new("sink"),
+            node: b.name().clone(),
+        },
+        Term::atom("hello"),
+    )
+    .expect("queued");
+    assert_eq!(next(&mut rx).await, Term::atom("hello"));
+    assert_eq!(a.nodes(), vec![b.name().clone()]);
+    assert_eq!(b.nodes(), vec![a.name().clone()]);
+    let to_echo = Dest::Remote {
+        name: ergo::Atom::new("echo"),
+        node: b.name().clone(),
+    };
+    let reply: Term = a.call(to_echo, Term::Int(42)).await.expect("call");
+    assert_eq!(reply, Term::Int(42));
+    // A call to a name nobody has fails with noproc at once (the call monitors the server).
+    let started = std::time::Instant::now();
+    let missing = a
+        .call::<Term>(
+            Dest::Remote {
+                name: ergo::Atom::new("nobody"),
+                node: b.name().clone(),
+            },
+            Term::Int(1),
+        )
+        .await;
+    assert!(
+        matches!(&missing, Err(CallError::Down(r)) if r.is_atom("noproc")),
+        "{missing:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
+    let (a, b) = pair("links").await;
+    let (watcher, mut events) = forwarder(&a, true);
+    let (victim, _victim_rx) = forwarder(&b, false);
+    let (victim2, _victim2_rx) = forwarder(&b, false);
+    a.link(&watcher, &victim);
+    let mref = a.monitor(&watcher, &Dest::Pid(victim.clone()));
+    // Make sure the link and monitor reached B before killing.
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while b.process_info(&victim).map(|i| i.links.len()).unwrap_or(0) == 0 {
+        assert!(std::time::Instant::now() < deadline, "link never reached B");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    b.exit(b.outside_pid(), &victim, Term::atom("boom"));
+    let mut seen = vec![next(&mut events).await, next(&mut events).await];
+    seen.sort_by_key(|t| t.to_string());
+    assert_eq!(
+        seen,
+        vec![
+            Term::tuple(vec![
+                Term::atom("DOWN"),
+                Term::Reference(mref),
+                Term::atom("process"),
+                Term::Pid(victim.clone()),
+                Term::atom("boom"),
+            ]),
+            Term::tuple(vec![
+                Term::atom("EXIT"),
+                Term::Pid(victim.clone()),
+                Term::atom("boom"),
+            ]),
+        ]
+    );
+    // A second link and monitor, then the connection goes: both fire with noconnection.
+    a.link(&watcher, &victim2);
+    let mref2 = a.monitor(&watcher, &Dest::Pid(victim2.clone()));
+    let (node_watch, mut node_events) = forwarder(&a, false);
+    a.monitor_node(&node_watch, b.name().as_str(), true)
+        .expect("monitor_node");
+    assert!(a.disconnect(b.name().as_str()));
+    let mut seen = vec![next(&mut events).await, next(&mut events).await];
+    seen.sort_by_key(|t| t.to_string());
+    assert_eq!(
+        seen,
+        vec![
+            (Term::tuple(vec![
+                Term::atom("DOWN"),
+                Term::Reference(mref2),
+                Term::atom("process"),
+                Term::Pid(victim2.clone()),
+                Term::atom("noconnection"),
+            ])),
+            (Term::tuple(vec![
+                Term::atom("EXIT"),
+                Term::Pid(victim2.clone()),
+                Term::atom("noconnection"),
+            ])),
+        ]
+    );
+    assert_eq!(
+        next(&mut node_events).await,
+        Term::tuple(vec![Term::atom("nodedown"), Term::Atom(b.name().clone())])
+    );
+    assert!(a.nodes().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_node_is_nodedown_and_calls_in_flight_fail() {
+    let (a, b) = pair("stop").await;
+    // A server that never answers (it keeps the calls), so a call is in flight when B stops.
+    let (arrived_tx, mut arrived) = tokio::sync::mpsc::unbounded_channel();
+    let silent = b
+        .spawn(
+            SpawnOptions::named("silent"),
+            move |mut ctx: Context| async move {
+                let mut held = Vec::new();
+                loop {
+                    match ctx.recv().await {
+                        Ok(envelope) => {
+                            held.push(envelope);
+                            let _ = arrived_tx.send(());
+                        }
+                        Err(reason) => return reason,
+                    }
+                }
+            },
+        )
+        .expect("spawn");
+    a.connect(b.name().as_str()).await.expect("connect");
+    let (watch, mut events) = forwarder(&a, false);
+    a.monitor_nodes(&watch, true).expect("monitor_nodes");
+    let call = {
+        let a = a.clone();
+        tokio::spawn(async move {
+            a.call_timeout::<Term>(Dest::Pid(silent), Term::atom("x"), Duration::from_secs(30))
+                .await
+        })
+    };
+    tokio::time::timeout(DEADLINE, arrived.recv())
+        .await
+        .expect("the call reaches the silent server");
+    b.stop();
+    let result = tokio::time::timeout(DEADLINE, call)
+        .await
+        .expect("the call ends within the deadline")
+        .expect("task");
+    assert!(
+        matches!(&result, Err(CallError::Down(r)) if r.is_atom("noconnection")),
+        "{result:?}"
+    );
+    assert_eq!(
+        next(&mut events).await,
+        Term::tuple(vec![Term::atom("nodedown"), Term::Atom(b.name().clone())])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hidden_nodes_are_connected_but_not_listed() {
+    let a = node("visible").await;
+    let h = Node::start(&unique("hidden"), options(true))
+        .await
+        .expect("hidden node");
+    route(&h, &a);
+    h.connect(a.name().as_str()).await.expect("connect");
+    assert!(a.nodes().is_empty(), "a hidden peer is not in nodes()");
+    assert_eq!(a.connected_nodes(), vec![h.name().clone()]);
+    assert!(h.nodes().is_empty());
+    assert_eq!(h.connected_nodes(), vec![a.name().clone()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_are_typed_errors() {
+    let a = node("fail").await;
+    // Nothing listens there.
+    let unused = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = unused.local_addr().expect("addr").port();
+    drop(unused);
+    a.add_static_route("ghost@localhost", ([127, 0, 0, 1], port).into())
+        .expect("route");
+    let err = a
+        .connect("ghost@localhost")
+        .await
+        .expect_err("nobody there");
+    assert!(matches!(err, NetError::Connect { .. }), "{err}");
+    assert!(matches!(
+        a.connect("not a node").await,
+        Err(NetError::InvalidNode(_))
+    ));
+    // Wrong cookie: refused, typed.
+    let b = Node::start(
+        &unique("other_cookie"),
+        NodeOptions {
+            cookie: "different".into(),
+            ..options(false)
+        },
+    )
+    .await
+    .expect("b");
+    route(&a, &b);
+    let err = a.connect(b.name().as_str()).await.expect_err("cookie");
+    assert!(matches!(err, NetError::Connect { .. }), "{err}");
+    // A linked process towards an unreachable node hears noconnection.
+    let (watcher, mut events) = forwarder(&a, true);
+    let ghost = ergo::Pid {
+        node: ergo::Atom::new("ghost@localhost"),
+        id: 1,
+        serial: 0,
+        creation: 1,
+    };
+    a.link(&watcher, &ghost);
+    assert_eq!(
+        next(&mut events).await,
+        Term::tuple(vec![
+            Term::atom("EXIT"),
+            Term::Pid(ghost),
+            Term::atom("noconnection")
+        ])
+    );
+    // A local node cannot connect at all.
+    let local = Node::start(&unique("local"), NodeOptions::default())
+        .await
+        .expect("local");
+    assert!(matches!(
+        local.connect(a.name().as_str()).await,
+        Err(NetError::NotDistributed)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_from_one_peer_closes_only_its_connection() {
+    let (a, b) = pair("garbage").await;
+    a.connect(b.name().as_str()).await.expect("connect");
+    // A raw peer that handshakes properly, then sends a frame that is not a distribution message.
+    let rogue_name = unique("rogue");
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", a.dist_port().expect("port")))
+        .await
+        .expect("dial");
+    let local = LocalNode::new(rogue_name.as_str(), 7, false);
+    let mut done = handshake::initiate(
+        stream,
+        &local,
+        a.name().as_str(),
+        "net_local",
+        &HandshakeOptions::default(),
+    )
+    .await
+    .expect("handshake");
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while !a.connected_nodes().iter().any(|n| n.as_str() == rogue_name) {
+        assert!(std::time::Instant::now() < deadline, "rogue never listed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    done.stream
+        .write_all(&[0, 0, 0, 5, 112, 131, 200, 1, 2])
+        .await
+        .expect("write garbage");
+    while a.connected_nodes().iter().any(|n| n.as_str() == rogue_name) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rogue connection stayed up"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The other connection is untouched.
+    assert_eq!(a.nodes(), vec![b.name().clone()]);
+    let (pid, mut rx) = forwarder(&b, false);
+    a.send(pid, Term::atom("still_here")).expect("send");
+    assert_eq!(next(&mut rx).await, Term::atom("still_here"));
+}
