@@ -79,9 +79,14 @@ fn flag(args: &[String], name: &str, default: u64) -> Result<u64, String> {
     }
 }
 
+/// The tokio runtime: 2 worker threads (this machine's cores) unless `ERGO_BENCH_WORKERS` says.
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    let workers = std::env::var("ERGO_BENCH_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(2);
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .map_err(|e| e.to_string())
