@@ -24,6 +24,17 @@ fn who(target: ProcessRef, peer: &Atom) -> Term {
     }
 }
 
+/// A monitor target named by a peer: a pid, or a name registered on this node.
+fn local_target(node: &Node, target: ProcessRef) -> MonitorTarget {
+    match target {
+        ProcessRef::Pid(p) => MonitorTarget::Pid(p),
+        ProcessRef::Name(name) => MonitorTarget::Name {
+            name,
+            node: node.name().clone(),
+        },
+    }
+}
+
 fn deliver(node: &Node, peer: &Peer<'_>, to: Dest, message: Option<Term>) {
     let Some(message) = message else {
         tracing::warn!(peer = %peer.name, "message without payload ignored");
@@ -101,38 +112,20 @@ pub(crate) fn apply(node: &Node, peer: &Peer<'_>, message: DistMessage) {
             from,
             target,
             reference,
-        } => {
-            let target = match target {
-                ProcessRef::Pid(p) => MonitorTarget::Pid(p),
-                ProcessRef::Name(name) => MonitorTarget::Name {
-                    name,
-                    node: node.name().clone(),
-                },
-            };
-            node.deliver_signal(RemoteSignal::Monitor {
-                from,
-                target,
-                reference,
-            });
-        }
+        } => node.deliver_signal(RemoteSignal::Monitor {
+            from,
+            target: local_target(node, target),
+            reference,
+        }),
         ControlMessage::DemonitorP {
             from,
             target,
             reference,
-        } => {
-            let target = match target {
-                ProcessRef::Pid(p) => MonitorTarget::Pid(p),
-                ProcessRef::Name(name) => MonitorTarget::Name {
-                    name,
-                    node: node.name().clone(),
-                },
-            };
-            node.deliver_signal(RemoteSignal::Demonitor {
-                from,
-                target,
-                reference,
-            });
-        }
+        } => node.deliver_signal(RemoteSignal::Demonitor {
+            from,
+            target: local_target(node, target),
+            reference,
+        }),
         ControlMessage::MonitorPExit {
             target,
             to,
