@@ -9,6 +9,7 @@ pub mod event;
 pub mod gen;
 pub mod net;
 pub mod node;
+pub mod pg;
 pub mod process;
 
 pub use error::{CallError, NodeError, SendError, SpawnError};
@@ -20,7 +21,10 @@ pub use gen::supervisor::{
     AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor,
     SupervisorError, SupervisorRef, SupervisorSpec,
 };
-pub use net::{DistOptions, NetError};
+pub use net::{
+    DistOptions, Exception, NetError, RemoteSpawnError, RemoteSpawnOptions, RemoteSpawned, RpcArgs,
+    RpcError,
+};
 pub use node::{
     Dest, Node, NodeOptions, ProcessInfo, RemoteRouter, RemoteSignal, SpawnOptions, TimerHandle,
 };
