@@ -126,6 +126,7 @@ async fn embedded_epmd_serves_a_real_erl() {
         &me,
         &peer.name,
         &cookie,
+        &ergo::core::dist::handshake::NoOtherConnections,
         &Resolver::new(port),
         &HandshakeOptions::default(),
         &ConnectionOptions::default(),

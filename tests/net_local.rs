@@ -157,8 +157,15 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
     let mref = a.monitor(&watcher, &Dest::Pid(victim.clone()));
     // Make sure the link and monitor reached B before killing.
     let deadline = std::time::Instant::now() + DEADLINE;
-    while b.process_info(&victim).map(|i| i.links.len()).unwrap_or(0) == 0 {
-        assert!(std::time::Instant::now() < deadline, "link never reached B");
+    while b
+        .process_info(&victim)
+        .map(|i| i.links.is_empty() || i.monitored_by.is_empty())
+        .unwrap_or(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "link and monitor never reached B"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     b.exit(b.outside_pid(), &victim, Term::atom("boom"));
@@ -272,6 +279,12 @@ async fn hidden_nodes_are_connected_but_not_listed() {
         .expect("hidden node");
     route(&h, &a);
     h.connect(a.name().as_str()).await.expect("connect");
+    // The accepting side installs the connection just after the dialing side returns.
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while a.connected_nodes().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "a never saw h");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert!(a.nodes().is_empty(), "a hidden peer is not in nodes()");
     assert_eq!(a.connected_nodes(), vec![h.name().clone()]);
     assert!(h.nodes().is_empty());
@@ -376,4 +389,31 @@ async fn garbage_from_one_peer_closes_only_its_connection() {
     let (pid, mut rx) = forwarder(&b, false);
     a.send(pid, Term::atom("still_here")).expect("send");
     assert_eq!(next(&mut rx).await, Term::atom("still_here"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_connects_settle_on_one_connection() {
+    if std::env::var_os("NET_LOCAL_TRACE").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("ergo_core::net=info,ergo_core::dist::handshake=warn")
+            .try_init();
+    }
+    for _ in 0..5 {
+        let (a, b) = pair("simul").await;
+        let (pa, mut rxa) = forwarder(&a, false);
+        let (pb, mut rxb) = forwarder(&b, false);
+        // Both sides dial at once (a first send dials), each with a message waiting on its own
+        // attempt: whichever connection wins carries both.
+        a.send(pb.clone(), Term::atom("from_a")).expect("send");
+        b.send(pa.clone(), Term::atom("from_b")).expect("send");
+        let (ra, rb) = tokio::join!(a.connect(b.name().as_str()), b.connect(a.name().as_str()));
+        ra.expect("a connects");
+        rb.expect("b connects");
+        assert_eq!(next(&mut rxb).await, Term::atom("from_a"));
+        assert_eq!(next(&mut rxa).await, Term::atom("from_b"));
+        assert_eq!(a.nodes(), vec![b.name().clone()]);
+        assert_eq!(b.nodes(), vec![a.name().clone()]);
+        a.stop();
+        b.stop();
+    }
 }

@@ -284,11 +284,13 @@ impl DistConnection {
     }
 }
 
-/// Resolves `remote` (static route or EPMD), dials it, handshakes and starts the connection.
+/// Resolves `remote` (static route or EPMD), dials it, handshakes and starts the connection;
+/// `arbiter` answers the peer's `alive` (see [`ConnectionArbiter::replace_on_alive`]).
 pub async fn connect(
     local: &LocalNode,
     remote: &str,
     cookie: &str,
+    arbiter: &dyn ConnectionArbiter,
     resolver: &Resolver,
     handshake_options: &HandshakeOptions,
     options: &ConnectionOptions,
@@ -298,7 +300,8 @@ pub async fn connect(
         .await
         .map_err(|_| HandshakeError::Timeout)??;
     let _ = stream.set_nodelay(true);
-    let done = handshake::initiate(stream, local, remote, cookie, handshake_options).await?;
+    let done =
+        handshake::initiate_with(stream, local, remote, cookie, handshake_options, arbiter).await?;
     Ok(DistConnection::start(done, options))
 }
 

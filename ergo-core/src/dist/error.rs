@@ -43,6 +43,9 @@ pub enum HandshakeError {
     /// The peer refused us: `nok` (it wins a simultaneous connect).
     #[error("peer refused the connection: nok (simultaneous connect lost)")]
     SimultaneousLost,
+    /// The peer has a connection to us up, and so have we (the other direction won).
+    #[error("a connection to the peer is already up")]
+    AlreadyConnected,
     /// We refused the peer (simultaneous connect, or an existing connection kept).
     #[error("refused the peer: {0}")]
     Refused(&'static str),

@@ -112,10 +112,26 @@ pub fn decide_incoming(local: &str, remote: &str, existing: ExistingConnection) 
 pub trait ConnectionArbiter: Send + Sync {
     /// What exists for `node` right now.
     fn existing(&self, node: &str) -> ExistingConnection;
+    /// The status to answer `node` (we are `local`). A manager overrides this to decide and,
+    /// for `ok` / `ok_simultaneous`, record the incoming connection as the node's pending one in
+    /// one step, so that no dial of its own can start in between.
+    fn admit(&self, local: &str, node: &str) -> AcceptStatus {
+        decide_incoming(local, node, self.existing(node))
+    }
     /// We answered `ok_simultaneous`: abandon our own pending connect to `node`.
     fn abandon_pending(&self, _node: &str) {}
+    /// `node` answered `true` to our `alive` and the old connection is gone: until the new one
+    /// is installed, it is the node's pending connection (messages wait for it).
+    fn accepting(&self, _node: &str) {}
     /// The peer answered `true` to `alive`: the old connection to `node` must go.
     fn replace_existing(&self, _node: &str) {}
+    /// We dialed `node` and it says a connection to us is up (`alive`): true (the default) if
+    /// ours is still the pending attempt, so the peer's one is stale and must be replaced; false
+    /// when a connection has come up meanwhile (the other direction won a simultaneous connect),
+    /// so this attempt is dropped instead of tearing the live one down.
+    fn replace_on_alive(&self, _node: &str) -> bool {
+        true
+    }
 }
 
 /// An arbiter for a layer used alone: nothing else ever exists.
@@ -302,7 +318,8 @@ pub fn parse_send_name(msg: &[u8]) -> Result<SendName, HandshakeError> {
     }
 }
 
-/// Initiates a handshake over `stream` to the node `expected_peer`.
+/// Initiates a handshake over `stream` to the node `expected_peer`, as a layer used alone (an
+/// `alive` answer replaces the peer's connection).
 pub async fn initiate<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     local: &LocalNode,
@@ -310,9 +327,29 @@ pub async fn initiate<S: AsyncRead + AsyncWrite + Unpin>(
     cookie: &str,
     options: &HandshakeOptions,
 ) -> Result<Handshaken<S>, HandshakeError> {
+    initiate_with(
+        stream,
+        local,
+        expected_peer,
+        cookie,
+        options,
+        &NoOtherConnections,
+    )
+    .await
+}
+
+/// Initiates a handshake; `arbiter` decides what to answer when the peer says `alive`.
+pub async fn initiate_with<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    local: &LocalNode,
+    expected_peer: &str,
+    cookie: &str,
+    options: &HandshakeOptions,
+    arbiter: &dyn ConnectionArbiter,
+) -> Result<Handshaken<S>, HandshakeError> {
     let result = tokio::time::timeout(
         options.setup_timeout,
-        initiate_inner(stream, local, expected_peer, cookie, options),
+        initiate_inner(stream, local, expected_peer, cookie, options, arbiter),
     )
     .await
     .unwrap_or(Err(HandshakeError::Timeout));
@@ -328,6 +365,7 @@ async fn initiate_inner<S: AsyncRead + AsyncWrite + Unpin>(
     expected_peer: &str,
     cookie: &str,
     options: &HandshakeOptions,
+    arbiter: &dyn ConnectionArbiter,
 ) -> Result<Handshaken<S>, HandshakeError> {
     write_msg(&mut stream, &encode_send_name(local)).await?;
     let status = read_msg(&mut stream, "status").await?;
@@ -345,9 +383,13 @@ async fn initiate_inner<S: AsyncRead + AsyncWrite + Unpin>(
         "ok" | "ok_simultaneous" => {}
         "nok" => return Err(HandshakeError::SimultaneousLost),
         "not_allowed" => return Err(HandshakeError::NotAllowed),
-        "alive" => {
-            // We only dial when we have no connection: the peer's one is stale; replace it.
+        "alive" if arbiter.replace_on_alive(expected_peer) => {
+            // Our attempt is still the pending one: the peer's connection is stale.
             write_msg(&mut stream, b"strue").await?;
+        }
+        "alive" => {
+            write_msg(&mut stream, b"sfalse").await?;
+            return Err(HandshakeError::AlreadyConnected);
         }
         other => return Err(HandshakeError::UnknownStatus(other.to_string())),
     }
@@ -461,7 +503,7 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
         write_msg(&mut stream, b"snot_allowed").await?;
         return Err(HandshakeError::MissingFlags(missing));
     }
-    let status = decide_incoming(&local.name, &hello.name, arbiter.existing(&hello.name));
+    let status = arbiter.admit(&local.name, &hello.name);
     let mut status_msg = vec![b's'];
     status_msg.extend_from_slice(status.as_str().as_bytes());
     write_msg(&mut stream, &status_msg).await?;
@@ -474,7 +516,10 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
         AcceptStatus::Alive => {
             let answer = read_msg(&mut stream, "alive answer").await?;
             match answer.as_slice() {
-                b"strue" => arbiter.replace_existing(&hello.name),
+                b"strue" => {
+                    arbiter.replace_existing(&hello.name);
+                    arbiter.accepting(&hello.name);
+                }
                 b"sfalse" => return Err(HandshakeError::Refused("alive: peer kept the old one")),
                 _ => return Err(HandshakeError::Malformed("alive answer")),
             }

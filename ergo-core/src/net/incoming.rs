@@ -1,7 +1,7 @@
 //! What arrives from another node, applied to this node: messages to pids, names and aliases;
 //! links, unlinks (acknowledging UNLINK_ID), exits, monitors (by pid or by name) and DOWNs; the
-//! answers the protocol requires (UNLINK_ID_ACK, a SPAWN_REPLY refusing spawn requests until
-//! remote spawn exists). Owns this mapping; must not manage connections.
+//! answers the protocol requires (UNLINK_ID_ACK); spawn requests and replies are handed to
+//! `spawn_serve.rs` and `spawn_request.rs`. Owns this mapping; must not manage connections.
 
 use ergo_etf::{Atom, Term};
 
@@ -147,24 +147,45 @@ pub(crate) fn apply(node: &Node, peer: &Peer<'_>, message: DistMessage) {
             reference,
             reason: payload.unwrap_or_else(Term::nil),
         }),
-        ControlMessage::SpawnRequest { req_id, from, .. }
-        | ControlMessage::SpawnRequestTt { req_id, from, .. } => {
-            // Remote spawn is not provided yet: refuse explicitly, so the caller gets
-            // `{spawn_reply, ReqId, error, notsup}` instead of waiting.
-            tracing::warn!(peer = %peer.name, "spawn_request refused: remote spawn not supported");
-            let reply = ControlMessage::SpawnReply {
+        ControlMessage::SpawnRequest {
+            req_id,
+            from,
+            module,
+            function,
+            opts,
+            ..
+        }
+        | ControlMessage::SpawnRequestTt {
+            req_id,
+            from,
+            module,
+            function,
+            opts,
+            ..
+        } => super::spawn_serve::serve(
+            node,
+            peer,
+            super::spawn_serve::SpawnRequest {
                 req_id,
-                to: from,
-                flags: 0,
-                result: Term::atom("notsup"),
-            };
-            if let Err(err) = peer.sender.queue(reply, None) {
-                tracing::debug!(peer = %peer.name, %err, "SPAWN_REPLY not sent");
-            }
+                from,
+                module,
+                function,
+                opts,
+                args: payload,
+            },
+        ),
+        ControlMessage::SpawnReply {
+            req_id,
+            flags,
+            result,
+            ..
         }
-        ControlMessage::SpawnReply { .. } | ControlMessage::SpawnReplyTt { .. } => {
-            tracing::warn!(peer = %peer.name, "unexpected SPAWN_REPLY ignored");
-        }
+        | ControlMessage::SpawnReplyTt {
+            req_id,
+            flags,
+            result,
+            ..
+        } => super::spawn_request::reply(node, peer.name, req_id, flags, result),
         ControlMessage::NodeLink | ControlMessage::GroupLeader { .. } => {
             tracing::debug!(peer = %peer.name, op = control.op(), "control message ignored");
         }

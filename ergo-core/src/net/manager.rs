@@ -18,7 +18,9 @@ use tokio::task::AbortHandle;
 use super::incoming::{self, Peer};
 use super::outgoing::{destination, translate, Outbound, Untranslatable};
 use super::DistOptions;
-use crate::dist::handshake::{ConnectionArbiter, ExistingConnection};
+use crate::dist::handshake::{
+    decide_incoming, AcceptStatus, ConnectionArbiter, ExistingConnection,
+};
 use crate::dist::{
     ConnectionError, DistConnection, DistFlags, DistMessage, DistSender, HandshakeError,
     IncomingHandler, LocalNode,
@@ -37,6 +39,8 @@ enum PeerState {
         id: u64,
         queue: Vec<Outbound>,
         done: watch::Sender<Outcome>,
+        /// An incoming connection from the node was accepted and is finishing its handshake.
+        incoming: bool,
     },
     /// Connected.
     Up(Link),
@@ -104,6 +108,12 @@ pub(crate) struct NetManager {
     background: Mutex<Vec<AbortHandle>>,
     keeper: Mutex<Option<EpmdKeeper>>,
     stopped: AtomicBool,
+    /// Functions provided to other nodes' rpc/erpc.
+    pub(crate) rpc: super::rpc::RpcRegistry,
+    /// Rust processes other nodes may spawn.
+    pub(crate) spawnables: super::spawn_serve::Spawnables,
+    /// Our spawn requests waiting for their SPAWN_REPLY.
+    pub(crate) pending_spawns: super::spawn_request::PendingSpawns,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -143,6 +153,9 @@ impl NetManager {
             background: Mutex::new(Vec::new()),
             keeper: Mutex::new(parts.keeper),
             stopped: AtomicBool::new(false),
+            rpc: Default::default(),
+            spawnables: Default::default(),
+            pending_spawns: Default::default(),
         })
     }
 
@@ -214,9 +227,35 @@ impl NetManager {
                 id,
                 queue: Vec::new(),
                 done,
+                incoming: false,
             },
         );
         id
+    }
+
+    /// Records that an incoming connection from `node` is finishing its handshake (on top of our
+    /// own pending attempt, if any); returns the pending entry's id.
+    fn mark_incoming(&self, peers: &mut HashMap<Atom, PeerState>, node: &Atom) -> u64 {
+        if !matches!(peers.get(node), Some(PeerState::Pending { .. })) {
+            self.start_pending(peers, node);
+        }
+        match peers.get_mut(node) {
+            Some(PeerState::Pending { id, incoming, .. }) => {
+                *incoming = true;
+                *id
+            }
+            _ => 0,
+        }
+    }
+
+    /// If the accepted handshake dies, nothing installs: give up after the setup time.
+    fn expire_incoming(&self, node: Atom, id: u64) {
+        let Some(me) = self.me.upgrade() else { return };
+        let wait = self.options.handshake.setup_timeout;
+        self.runtime.spawn(async move {
+            tokio::time::sleep(wait).await;
+            me.fail_pending(&node, id, "the incoming handshake did not finish");
+        });
     }
 
     fn send_on(&self, link: &Link, node: &Atom, item: Outbound) -> Result<(), SendError> {
@@ -245,6 +284,7 @@ impl NetManager {
             &self.local,
             node.as_str(),
             &self.cookie,
+            &*self,
             &self.resolver,
             &self.options.handshake,
             &self.options.connection,
@@ -262,6 +302,8 @@ impl NetManager {
                     "simultaneous connect: the peer's side never came",
                 );
             }
+            // The other direction's connection is up: this attempt was not needed.
+            Err(HandshakeError::AlreadyConnected) => {}
             Err(err) => self.fail_pending(&node, id, &err.to_string()),
         }
     }
@@ -310,18 +352,15 @@ impl NetManager {
             sender: sender.clone(),
             flags,
         };
-        let replaced = {
+        let (replaced, waiting) = {
             let mut peers = self.write();
-            let (queue, replaced) = match peers.remove(&peer) {
-                Some(PeerState::Pending { queue, done, .. }) => {
-                    let _ = done.send(Some(Ok(())));
-                    (queue, false)
-                }
+            let (queue, replaced, waiting) = match peers.remove(&peer) {
+                Some(PeerState::Pending { queue, done, .. }) => (queue, false, Some(done)),
                 Some(PeerState::Up(old)) => {
                     old.close();
-                    (Vec::new(), true)
+                    (Vec::new(), true, None)
                 }
-                None => (Vec::new(), false),
+                None => (Vec::new(), false, None),
             };
             for item in queue {
                 if let Err(err) = self.send_on(&link, &peer, item) {
@@ -329,7 +368,7 @@ impl NetManager {
                 }
             }
             peers.insert(peer.clone(), PeerState::Up(link));
-            replaced
+            (replaced, waiting)
         };
         if replaced {
             node.deliver_node_down(&peer);
@@ -344,6 +383,10 @@ impl NetManager {
         });
         tracing::info!(%peer, hidden = !flags.contains(DistFlags::PUBLISHED), "connected");
         self.notify(&peer, true);
+        // Last, so that whoever waited in `Node::connect` sees the nodeup already sent.
+        if let Some(done) = waiting {
+            let _ = done.send(Some(Ok(())));
+        }
     }
 
     /// The connection `id` to `peer` ended by itself (closed, tick timeout, bad input).
@@ -364,6 +407,7 @@ impl NetManager {
     /// Everything towards `peer` is gone: `noconnection` to links, monitors and calls, and
     /// `{nodedown, Peer}` to watchers.
     fn node_down(&self, peer: &Atom) {
+        self.pending_spawns.node_down(peer);
         if let Some(node) = self.node() {
             node.deliver_node_down(peer);
         }
@@ -462,6 +506,30 @@ impl NetManager {
         true
     }
 
+    /// The flags negotiated with `node`, when a connection to it is up.
+    pub(crate) fn peer_flags(&self, node: &Atom) -> Option<DistFlags> {
+        match self.read().get(node) {
+            Some(PeerState::Up(link)) => Some(link.flags),
+            _ => None,
+        }
+    }
+
+    /// Queues a control message as is on the live connection to `node` (no connecting).
+    pub(crate) fn queue_control(
+        &self,
+        node: &Atom,
+        control: crate::dist::ControlMessage,
+        payload: Option<Term>,
+    ) -> Result<(), SendError> {
+        match self.read().get(node) {
+            Some(PeerState::Up(link)) => link
+                .sender
+                .queue(control, payload)
+                .map_err(|_| SendError::NotConnected(node.to_string())),
+            _ => Err(SendError::NotConnected(node.to_string())),
+        }
+    }
+
     /// The connected nodes; `hidden` too when asked.
     pub(crate) fn connected(&self, include_hidden: bool) -> Vec<Atom> {
         let mut nodes: Vec<Atom> = self
@@ -533,6 +601,45 @@ impl ConnectionArbiter for NetManager {
 
     // `abandon_pending`: nothing to do; the pending entry (and what it holds) is taken over by
     // the incoming connection when it is installed.
+
+    fn admit(&self, local: &str, node: &str) -> AcceptStatus {
+        let Some(atom) = Atom::try_new(node) else {
+            return decide_incoming(local, node, ExistingConnection::None);
+        };
+        let mut peers = self.write();
+        let existing = match peers.get(&atom) {
+            Some(PeerState::Up(_)) => ExistingConnection::Up,
+            Some(PeerState::Pending { .. }) => ExistingConnection::Pending,
+            None => ExistingConnection::None,
+        };
+        let status = decide_incoming(local, node, existing);
+        if matches!(status, AcceptStatus::Ok | AcceptStatus::OkSimultaneous) {
+            let id = self.mark_incoming(&mut peers, &atom);
+            drop(peers);
+            self.expire_incoming(atom, id);
+        }
+        status
+    }
+
+    fn accepting(&self, node: &str) {
+        let Some(atom) = Atom::try_new(node) else {
+            return;
+        };
+        let id = self.mark_incoming(&mut self.write(), &atom);
+        self.expire_incoming(atom, id);
+    }
+
+    fn replace_on_alive(&self, node: &str) -> bool {
+        let Some(atom) = Atom::try_new(node) else {
+            return true;
+        };
+        // Replace the peer's connection only if nothing of ours is up or being accepted: when
+        // the other direction is winning, tearing it down would lose what it carries.
+        !matches!(
+            self.read().get(&atom),
+            Some(PeerState::Up(_)) | Some(PeerState::Pending { incoming: true, .. })
+        )
+    }
 
     fn replace_existing(&self, node: &str) {
         if let Some(atom) = Atom::try_new(node) {

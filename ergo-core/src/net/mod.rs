@@ -1,7 +1,10 @@
 //! The node on the network: its distribution listener and EPMD registration, the connection
 //! manager (one connection per peer, made on first send or on `Node::connect`), the mapping
 //! between the node's messages and signals and the DIST control messages, the `net_kernel`
-//! process peers expect, and node monitoring (`{nodeup, N}` / `{nodedown, N}`).
+//! process peers expect, and node monitoring (`{nodeup, N}` / `{nodedown, N}`). RPC both ways
+//! (`rpc.rs`: provided functions; `rex.rs`: the `rex` server; `rpc_call.rs`: calling out) and
+//! remote spawn both ways (`spawn_serve.rs`: answering SPAWN_REQUEST; `spawn_request.rs`:
+//! sending it) live here too.
 //!
 //! Owns the wiring between `node/` and `dist/`; the protocol itself is `dist/`'s, EPMD is
 //! `epmd/`'s, and what a message means to a process is the node's.
@@ -28,11 +31,19 @@ mod manager;
 mod net_kernel;
 mod options;
 mod outgoing;
+mod rex;
+mod rpc;
+mod rpc_call;
+mod spawn_request;
+mod spawn_serve;
 
 use std::sync::Arc;
 
 pub use error::NetError;
 pub use options::DistOptions;
+pub use rpc::{Exception, RpcArgs};
+pub use rpc_call::RpcError;
+pub use spawn_request::{RemoteSpawnError, RemoteSpawnOptions, RemoteSpawned};
 
 pub(crate) use listener::{bind, Bound};
 pub(crate) use manager::NetManager;
@@ -81,5 +92,6 @@ pub(crate) async fn attach(
     node.start_server::<net_kernel::NetKernel>((), SpawnOptions::named("net_kernel"))
         .await
         .map_err(|err| NetError::Internal(format!("net_kernel did not start: {err}")))?;
+    rex::start(node).map_err(|err| NetError::Internal(format!("rex did not start: {err}")))?;
     Ok(())
 }

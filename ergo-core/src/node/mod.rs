@@ -27,7 +27,7 @@ pub use timer::TimerHandle;
 
 use crate::error::NodeError;
 use crate::process::ReplySlot;
-pub(crate) use table::{ProcessEntry, ProcessTable};
+pub(crate) use table::{Monitoring, ProcessEntry, ProcessTable};
 
 /// How a node is configured.
 #[derive(Clone, Debug)]

@@ -72,7 +72,8 @@ impl PgScope {
     /// Starts scope `name` (`pg:start_link(Name)`): a process registered as `name` that syncs
     /// with the same scope on every connected node and on every node that connects later.
     pub async fn start(node: &Node, name: &str) -> Result<PgScope, SpawnError> {
-        let name = Atom::try_new(name).ok_or_else(|| SpawnError::InitFailed(Term::atom("badarg")))?;
+        let name =
+            Atom::try_new(name).ok_or_else(|| SpawnError::InitFailed(Term::atom("badarg")))?;
         let view = View::default();
         let pid = node
             .start_server::<Scope>(

@@ -265,7 +265,12 @@ impl Scope {
             unique.dedup();
             self.broadcast(
                 ctx,
-                Term::tuple(vec![Term::atom("leave"), me, Term::Pid(pid), Term::list(unique)]),
+                Term::tuple(vec![
+                    Term::atom("leave"),
+                    me,
+                    Term::Pid(pid),
+                    Term::list(unique),
+                ]),
             );
         } else if matches!(self.remote.get(&pid), Some((r, _)) if r == mref) {
             if let Some((_, groups)) = self.remote.remove(&pid) {

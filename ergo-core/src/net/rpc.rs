@@ -1,0 +1,326 @@
+//! Functions the node provides to other nodes' `rpc` and `erpc` (`provide_rpc`), their typed
+//! arguments, and applying `M:F(A)` the way `erpc:execute_call/4` does: a return, or an
+//! exception whose shape is OTP's (`undef` with `[{M, F, Args, []}]` for an unknown function or
+//! arity, `function_clause` when the arguments do not convert, the function's own error
+//! otherwise). Built-ins: `erlang:node/0`, `erlang:nodes/0`, `erlang:processes/0`.
+//!
+//! Owns the registry and the application of a call; must not touch the wire (the SPAWN_REQUEST
+//! that carries a call is `spawn_serve.rs`'s, the old `rex` protocol is `rex.rs`'s).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::RwLock;
+
+use ergo_etf::{Atom, ConvertError, FromTerm, IntoTerm, Term};
+
+use super::NetError;
+use crate::node::Node;
+use crate::process::{panic_reason, CatchUnwind, Context};
+
+/// How a provided function fails, in Erlang's three classes: the caller sees `error:R`,
+/// `exit:R` or `throw:R` (through `erpc`), or `{badrpc, {'EXIT', ...}}` / the thrown value
+/// (through `rpc`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Exception {
+    /// `erlang:error(Reason)`.
+    Error(Term),
+    /// `erlang:exit(Reason)`.
+    Exit(Term),
+    /// `erlang:throw(Value)`.
+    Throw(Term),
+}
+
+impl Exception {
+    /// `erlang:error(Reason)`.
+    pub fn error(reason: impl IntoTerm) -> Exception {
+        Exception::Error(reason.into_term())
+    }
+
+    /// `erlang:exit(Reason)`.
+    pub fn exit(reason: impl IntoTerm) -> Exception {
+        Exception::Exit(reason.into_term())
+    }
+
+    /// `erlang:throw(Value)`.
+    pub fn throw(value: impl IntoTerm) -> Exception {
+        Exception::Throw(value.into_term())
+    }
+}
+
+/// The argument list of a provided function: `Vec<Term>` takes any arity as is; `()` and tuples
+/// of up to 8 [`FromTerm`] types take exactly that many arguments, each converted (a call with
+/// another arity is `undef`, as for an Erlang function of that arity; arguments that do not
+/// convert are `function_clause`).
+pub trait RpcArgs: Sized + Send + 'static {
+    /// The arity, or `None` for any.
+    const ARITY: Option<usize>;
+    /// Reads the arguments (their count is already checked against [`RpcArgs::ARITY`]).
+    fn from_args(args: Vec<Term>) -> Result<Self, ConvertError>;
+}
+
+impl RpcArgs for Vec<Term> {
+    const ARITY: Option<usize> = None;
+    fn from_args(args: Vec<Term>) -> Result<Self, ConvertError> {
+        Ok(args)
+    }
+}
+
+impl RpcArgs for () {
+    const ARITY: Option<usize> = Some(0);
+    fn from_args(_args: Vec<Term>) -> Result<Self, ConvertError> {
+        Ok(())
+    }
+}
+
+macro_rules! rpc_args_tuple {
+    ($arity:literal: $($name:ident),+) => {
+        impl<$($name: FromTerm + Send + 'static),+> RpcArgs for ($($name,)+) {
+            const ARITY: Option<usize> = Some($arity);
+            fn from_args(args: Vec<Term>) -> Result<Self, ConvertError> {
+                <($($name,)+)>::from_term(Term::Tuple(args))
+            }
+        }
+    };
+}
+
+rpc_args_tuple!(1: A);
+rpc_args_tuple!(2: A, B);
+rpc_args_tuple!(3: A, B, C);
+rpc_args_tuple!(4: A, B, C, D);
+rpc_args_tuple!(5: A, B, C, D, E);
+rpc_args_tuple!(6: A, B, C, D, E, F);
+rpc_args_tuple!(7: A, B, C, D, E, F, G);
+rpc_args_tuple!(8: A, B, C, D, E, F, G, H);
+
+type RpcFuture = Pin<Box<dyn Future<Output = Result<Term, Exception>> + Send>>;
+
+/// A provided function, type-erased: `None` when the arguments do not convert.
+type Handler = std::sync::Arc<dyn Fn(Context, Vec<Term>) -> Option<RpcFuture> + Send + Sync>;
+
+struct Provided {
+    arity: Option<usize>,
+    handler: Handler,
+}
+
+/// The functions this node provides, by module and function (one entry per arity).
+#[derive(Default)]
+pub(crate) struct RpcRegistry {
+    functions: RwLock<HashMap<(Atom, Atom), Vec<Provided>>>,
+}
+
+impl RpcRegistry {
+    fn insert(&self, module: Atom, function: Atom, arity: Option<usize>, handler: Handler) {
+        let mut functions = self.functions.write().unwrap_or_else(|p| p.into_inner());
+        let entries = functions.entry((module, function)).or_default();
+        entries.retain(|p| p.arity != arity);
+        entries.push(Provided { arity, handler });
+    }
+
+    fn remove(&self, module: &Atom, function: &Atom) -> bool {
+        self.functions
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(module.clone(), function.clone()))
+            .is_some()
+    }
+
+    fn find(&self, module: &Atom, function: &Atom, arity: usize) -> Option<Handler> {
+        let functions = self.functions.read().unwrap_or_else(|p| p.into_inner());
+        let entries = functions.get(&(module.clone(), function.clone()))?;
+        entries
+            .iter()
+            .find(|p| p.arity == Some(arity))
+            .or_else(|| entries.iter().find(|p| p.arity.is_none()))
+            .map(|p| std::sync::Arc::clone(&p.handler))
+    }
+}
+
+/// What applying `M:F(A)` came to, as `erpc:execute_call/4` tells it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Outcome {
+    /// The function returned.
+    Return(Term),
+    /// It threw.
+    Throw(Term),
+    /// It exited.
+    Exit(Term),
+    /// It raised an error, with the stack the caller sees.
+    Error {
+        /// The reason.
+        reason: Term,
+        /// `[{M, F, ArgsOrArity, []}]`.
+        stack: Term,
+    },
+}
+
+impl Outcome {
+    /// The exit reason of an `erpc:execute_call/4` process: `{Ref, return, V}`, `{Ref, throw,
+    /// T}`, `{Ref, exit, R}` or `{Ref, error, R, Stack}`.
+    pub(crate) fn into_erpc_reason(self, reference: Term) -> Term {
+        match self {
+            Outcome::Return(value) => Term::tuple(vec![reference, Term::atom("return"), value]),
+            Outcome::Throw(value) => Term::tuple(vec![reference, Term::atom("throw"), value]),
+            Outcome::Exit(reason) => Term::tuple(vec![reference, Term::atom("exit"), reason]),
+            Outcome::Error { reason, stack } => {
+                Term::tuple(vec![reference, Term::atom("error"), reason, stack])
+            }
+        }
+    }
+}
+
+fn frame(module: &Atom, function: &Atom, args_or_arity: Term) -> Term {
+    Term::list(vec![Term::tuple(vec![
+        Term::Atom(module.clone()),
+        Term::Atom(function.clone()),
+        args_or_arity,
+        Term::nil(),
+    ])])
+}
+
+fn builtin(node: &Node, module: &Atom, function: &Atom, arity: usize) -> Option<Term> {
+    if module.as_str() != "erlang" || arity != 0 {
+        return None;
+    }
+    match function.as_str() {
+        "node" => Some(Term::Atom(node.name().clone())),
+        "nodes" => Some(Term::list(
+            node.nodes().into_iter().map(Term::Atom).collect::<Vec<_>>(),
+        )),
+        "processes" => Some(Term::list(
+            node.processes()
+                .into_iter()
+                .map(Term::Pid)
+                .collect::<Vec<_>>(),
+        )),
+        _ => None,
+    }
+}
+
+/// Applies `module:function(args)` in the process `ctx` (which the function may use as its
+/// own), catching panics (`error:{panic, Message}`).
+pub(crate) async fn apply(ctx: Context, module: Atom, function: Atom, args: Vec<Term>) -> Outcome {
+    let node = ctx.node().clone();
+    let arity = args.len();
+    let handler = node
+        .inner
+        .net
+        .get()
+        .and_then(|net| net.rpc.find(&module, &function, arity));
+    let Some(handler) = handler else {
+        return match builtin(&node, &module, &function, arity) {
+            Some(value) => Outcome::Return(value),
+            None => Outcome::Error {
+                reason: Term::atom("undef"),
+                stack: frame(&module, &function, Term::list(args)),
+            },
+        };
+    };
+    let Some(future) = handler(ctx, args.clone()) else {
+        return Outcome::Error {
+            reason: Term::atom("function_clause"),
+            stack: frame(&module, &function, Term::list(args)),
+        };
+    };
+    match CatchUnwind::new(future).await {
+        Ok(Ok(value)) => Outcome::Return(value),
+        Ok(Err(Exception::Throw(value))) => Outcome::Throw(value),
+        Ok(Err(Exception::Exit(reason))) => Outcome::Exit(reason),
+        Ok(Err(Exception::Error(reason))) => Outcome::Error {
+            reason,
+            stack: frame(&module, &function, Term::Int(arity as i64)),
+        },
+        Err(message) => {
+            tracing::warn!(%module, %function, panic = %message, "provided function panicked");
+            Outcome::Error {
+                reason: panic_reason(&message),
+                stack: frame(&module, &function, Term::Int(arity as i64)),
+            }
+        }
+    }
+}
+
+fn names(module: &str, function: &str) -> Result<(Atom, Atom), NetError> {
+    let module = Atom::try_new(module)
+        .ok_or_else(|| NetError::Internal(format!("module name {module:?} is not an atom")))?;
+    let function = Atom::try_new(function)
+        .ok_or_else(|| NetError::Internal(format!("function name {function:?} is not an atom")))?;
+    Ok((module, function))
+}
+
+impl Node {
+    fn rpc_registry(&self) -> Result<&RpcRegistry, NetError> {
+        self.inner
+            .net
+            .get()
+            .map(|net| &net.rpc)
+            .ok_or(NetError::NotDistributed)
+    }
+
+    /// Provides `module:function/N` to other nodes' `rpc:call`, `rpc:cast`, `rpc:multicall`,
+    /// `erpc:call`, `erpc:cast` and `erpc:multicall`. `N` comes from the argument type `A` (a
+    /// tuple of [`FromTerm`] types, `()`, or `Vec<Term>` for any arity). The function runs in a
+    /// fresh process per call, as in Erlang; `Err` raises the [`Exception`] in the caller.
+    /// Providing the same name and arity again replaces the function. A function that needs
+    /// the node should get it from its process ([`Node::provide_rpc_with_context`]) rather than
+    /// capture a `Node` clone, which the node's own registry would then keep alive until
+    /// [`Node::stop`].
+    ///
+    /// ```no_run
+    /// # fn demo(node: &ergo_core::Node) -> Result<(), ergo_core::NetError> {
+    /// use ergo_core::net::Exception;
+    /// // rpc:call(Node, math2, add, [1, 2]) -> 3
+    /// node.provide_rpc("math2", "add", |(a, b): (i64, i64)| async move {
+    ///     a.checked_add(b).ok_or(Exception::error(ergo_etf::Term::atom("badarith")))
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn provide_rpc<A, R, F, Fut>(
+        &self,
+        module: &str,
+        function: &str,
+        f: F,
+    ) -> Result<(), NetError>
+    where
+        A: RpcArgs,
+        R: IntoTerm + 'static,
+        F: Fn(A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R, Exception>> + Send + 'static,
+    {
+        self.provide_rpc_with_context(module, function, move |_ctx: Context, args: A| f(args))
+    }
+
+    /// Like [`Node::provide_rpc`], for a function that also gets the [`Context`] of the process
+    /// running the call (to send, call or link as that process, or to reach the node).
+    pub fn provide_rpc_with_context<A, R, F, Fut>(
+        &self,
+        module: &str,
+        function: &str,
+        f: F,
+    ) -> Result<(), NetError>
+    where
+        A: RpcArgs,
+        R: IntoTerm + 'static,
+        F: Fn(Context, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R, Exception>> + Send + 'static,
+    {
+        let registry = self.rpc_registry()?;
+        let (module, function) = names(module, function)?;
+        let handler: Handler = std::sync::Arc::new(move |ctx: Context, args: Vec<Term>| {
+            let args = A::from_args(args).ok()?;
+            let future = f(ctx, args);
+            Some(Box::pin(async move { future.await.map(IntoTerm::into_term) }) as RpcFuture)
+        });
+        registry.insert(module, function, A::ARITY, handler);
+        Ok(())
+    }
+
+    /// Withdraws every arity of `module:function`: later calls get `undef`. True if something
+    /// was provided under that name.
+    pub fn revoke_rpc(&self, module: &str, function: &str) -> bool {
+        match (self.rpc_registry(), names(module, function)) {
+            (Ok(registry), Ok((module, function))) => registry.remove(&module, &function),
+            _ => false,
+        }
+    }
+}

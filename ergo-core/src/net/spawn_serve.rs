@@ -1,0 +1,350 @@
+//! Answering another node's SPAWN_REQUEST (`spawn_request/5`, and `erpc`/`rpc`, which send their
+//! calls this way): `erpc:execute_call/4` and `erpc:execute_cast/3` run a provided function
+//! (`rpc.rs`) in a fresh process whose exit reason carries the result; any other `{M, F}` starts
+//! the Rust process made spawnable under that name (`Node::make_spawnable`), and an unknown one
+//! starts a process that exits with `{undef, [{M, F, Args, []}]}`, exactly as an Erlang node
+//! does. The `link` and `monitor` options are set up before SPAWN_REPLY leaves, and the process
+//! starts running only after it, so its exit can never overtake the reply.
+//!
+//! Owns the spawnable registry and this answer; must not manage connections.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::RwLock;
+
+use ergo_etf::{Atom, Pid, Reference, Term};
+
+use super::incoming::Peer;
+use super::rpc::{self, Outcome};
+use super::NetError;
+use crate::dist::ControlMessage;
+use crate::node::{MonitorTarget, Node, RemoteSignal, SpawnOptions};
+use crate::process::Context;
+
+/// SPAWN_REPLY flag: the link was set up.
+const FLAG_LINK: u8 = 1;
+/// SPAWN_REPLY flag: the monitor was set up.
+const FLAG_MONITOR: u8 = 2;
+
+type SpawnFuture = Pin<Box<dyn Future<Output = Term> + Send>>;
+type SpawnFn = std::sync::Arc<dyn Fn(Context, Vec<Term>) -> SpawnFuture + Send + Sync>;
+
+/// The Rust processes other nodes may start with `spawn_request(Node, M, F, Args, Opts)`.
+#[derive(Default)]
+pub(crate) struct Spawnables {
+    entries: RwLock<HashMap<(Atom, Atom), SpawnFn>>,
+}
+
+impl Spawnables {
+    fn get(&self, module: &Atom, function: &Atom) -> Option<SpawnFn> {
+        self.entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(module.clone(), function.clone()))
+            .cloned()
+    }
+}
+
+/// One SPAWN_REQUEST, as it arrived.
+pub(crate) struct SpawnRequest {
+    pub req_id: Reference,
+    pub from: Pid,
+    pub module: Atom,
+    pub function: Atom,
+    pub opts: Term,
+    pub args: Option<Term>,
+}
+
+/// What the new process runs.
+enum Job {
+    /// `erpc:execute_call(Ref, M, F, A)`.
+    Call {
+        reference: Term,
+        module: Atom,
+        function: Atom,
+        args: Vec<Term>,
+    },
+    /// `erpc:execute_call` with arguments it cannot apply: `{Ref, error, {erpc, badarg}}`.
+    BadCall { reference: Term },
+    /// `erpc:execute_cast` with arguments it cannot apply: exits with `{erpc, badarg}`.
+    BadCast,
+    /// `erpc:execute_cast(M, F, A)`.
+    Cast {
+        module: Atom,
+        function: Atom,
+        args: Vec<Term>,
+    },
+    /// A spawnable Rust process.
+    Spawnable(SpawnFn, Vec<Term>),
+    /// Nothing by that name: exits with `{undef, [{M, F, Args, []}]}`.
+    Undef {
+        module: Atom,
+        function: Atom,
+        args: Vec<Term>,
+    },
+}
+
+fn proper_list(term: Term) -> Option<Vec<Term>> {
+    match term {
+        Term::List(items) => Some(items),
+        _ => None,
+    }
+}
+
+fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Job {
+    match (module.as_str(), function.as_str(), args.len()) {
+        ("erpc", "execute_call", 4) => {
+            let mut it = args.into_iter();
+            let (Some(reference), Some(m), Some(f), Some(a)) =
+                (it.next(), it.next(), it.next(), it.next())
+            else {
+                return Job::BadCall {
+                    reference: Term::nil(),
+                };
+            };
+            match (m, f, proper_list(a)) {
+                (Term::Atom(module), Term::Atom(function), Some(args)) => Job::Call {
+                    reference,
+                    module,
+                    function,
+                    args,
+                },
+                _ => Job::BadCall { reference },
+            }
+        }
+        ("erpc", "execute_cast", 3) => {
+            let mut it = args.into_iter();
+            match (it.next(), it.next(), it.next().and_then(proper_list)) {
+                (Some(Term::Atom(module)), Some(Term::Atom(function)), Some(args)) => Job::Cast {
+                    module,
+                    function,
+                    args,
+                },
+                (m, f, a) => {
+                    tracing::warn!(?m, ?f, ?a, "erpc cast with bad arguments ignored");
+                    Job::BadCast
+                }
+            }
+        }
+        _ => match node
+            .inner
+            .net
+            .get()
+            .and_then(|net| net.spawnables.get(&module, &function))
+        {
+            Some(f) => Job::Spawnable(f, args),
+            None => Job::Undef {
+                module,
+                function,
+                args,
+            },
+        },
+    }
+}
+
+async fn run(ctx: Context, job: Job) -> Term {
+    match job {
+        Job::Call {
+            reference,
+            module,
+            function,
+            args,
+        } => rpc::apply(ctx, module, function, args)
+            .await
+            .into_erpc_reason(reference),
+        Job::BadCall { reference } => Term::tuple(vec![
+            reference,
+            Term::atom("error"),
+            Term::tuple(vec![Term::atom("erpc"), Term::atom("badarg")]),
+        ]),
+        Job::BadCast => Term::tuple(vec![Term::atom("erpc"), Term::atom("badarg")]),
+        Job::Cast {
+            module,
+            function,
+            args,
+        } => match rpc::apply(ctx, module.clone(), function.clone(), args).await {
+            Outcome::Return(_) => Term::atom("normal"),
+            Outcome::Error { reason, stack } => {
+                tracing::warn!(%module, %function, %reason, "erpc cast failed");
+                Term::tuple(vec![
+                    Term::atom("exception"),
+                    Term::tuple(vec![reason, stack]),
+                ])
+            }
+            Outcome::Exit(reason) => reason,
+            Outcome::Throw(value) => {
+                tracing::warn!(%module, %function, %value, "erpc cast threw");
+                Term::tuple(vec![
+                    Term::tuple(vec![Term::atom("nocatch"), value]),
+                    Term::nil(),
+                ])
+            }
+        },
+        Job::Spawnable(f, args) => f(ctx, args).await,
+        Job::Undef {
+            module,
+            function,
+            args,
+        } => {
+            tracing::debug!(%module, %function, "spawn_request of an unknown function");
+            Term::tuple(vec![
+                Term::atom("undef"),
+                Term::list(vec![Term::tuple(vec![
+                    Term::Atom(module),
+                    Term::Atom(function),
+                    Term::list(args),
+                    Term::nil(),
+                ])]),
+            ])
+        }
+    }
+}
+
+/// The `link` and `monitor` options of a request.
+fn options(opts: &Term) -> (bool, bool) {
+    let mut link = false;
+    let mut monitor = false;
+    if let Term::List(items) = opts {
+        for item in items {
+            match item {
+                Term::Atom(a) if a.as_str() == "link" => link = true,
+                Term::Atom(a) if a.as_str() == "monitor" => monitor = true,
+                Term::Tuple(t) if t.len() == 2 && t[0].is_atom("monitor") => monitor = true,
+                _ => {}
+            }
+        }
+    }
+    (link, monitor)
+}
+
+fn reply(peer: &Peer<'_>, req_id: Reference, to: Pid, flags: u8, result: Term) {
+    let reply = ControlMessage::SpawnReply {
+        req_id,
+        to,
+        flags,
+        result,
+    };
+    if let Err(err) = peer.sender.queue(reply, None) {
+        tracing::debug!(peer = %peer.name, %err, "SPAWN_REPLY not sent");
+    }
+}
+
+/// Answers one SPAWN_REQUEST from `peer`.
+pub(crate) fn serve(node: &Node, peer: &Peer<'_>, request: SpawnRequest) {
+    let SpawnRequest {
+        req_id,
+        from,
+        module,
+        function,
+        opts,
+        args,
+    } = request;
+    let Some(args) = args.and_then(proper_list) else {
+        reply(peer, req_id, from, 0, Term::atom("badarg"));
+        return;
+    };
+    let (link, monitor) = options(&opts);
+    let job = job_of(node, module, function, args);
+    let (go, ready) = tokio::sync::oneshot::channel::<()>();
+    let spawned = node.spawn_behaviour(
+        "spawn_request",
+        SpawnOptions::default(),
+        move |ctx| async move {
+            if ready.await.is_err() {
+                return Term::atom("normal");
+            }
+            run(ctx, job).await
+        },
+    );
+    let pid = match spawned {
+        Ok(pid) => pid,
+        Err(err) => {
+            tracing::warn!(peer = %peer.name, %err, "spawn_request refused");
+            reply(peer, req_id, from, 0, Term::atom("system_limit"));
+            return;
+        }
+    };
+    let mut flags = 0;
+    if link {
+        node.deliver_signal(RemoteSignal::Link {
+            from: from.clone(),
+            to: pid.clone(),
+        });
+        flags |= FLAG_LINK;
+    }
+    if monitor {
+        node.deliver_signal(RemoteSignal::Monitor {
+            from: from.clone(),
+            target: MonitorTarget::Pid(pid.clone()),
+            reference: req_id.clone(),
+        });
+        flags |= FLAG_MONITOR;
+    }
+    reply(peer, req_id, from, flags, Term::Pid(pid));
+    let _ = go.send(());
+}
+
+impl Node {
+    /// Lets other nodes start a Rust process with `spawn_request(ThisNode, Module, Function,
+    /// Args, Opts)` (and `spawn/4`, `spawn_link/4`, `spawn_monitor/4`): `f` gets the new
+    /// process's [`Context`] and `Args`, and its output is the exit reason. The `link` and
+    /// `monitor` options work as in Erlang. Making the same name spawnable again replaces it.
+    pub fn make_spawnable<F, Fut>(&self, module: &str, function: &str, f: F) -> Result<(), NetError>
+    where
+        F: Fn(Context, Vec<Term>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Term> + Send + 'static,
+    {
+        let net = self.inner.net.get().ok_or(NetError::NotDistributed)?;
+        let key = (
+            Atom::try_new(module)
+                .ok_or_else(|| NetError::Internal(format!("{module:?} is not an atom")))?,
+            Atom::try_new(function)
+                .ok_or_else(|| NetError::Internal(format!("{function:?} is not an atom")))?,
+        );
+        let f: SpawnFn =
+            std::sync::Arc::new(move |ctx, args| Box::pin(f(ctx, args)) as SpawnFuture);
+        net.spawnables
+            .entries
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, f);
+        Ok(())
+    }
+
+    /// Withdraws a spawnable name: later requests start a process that exits with `undef`.
+    /// True if the name was spawnable.
+    pub fn revoke_spawnable(&self, module: &str, function: &str) -> bool {
+        let (Some(net), Some(m), Some(f)) = (
+            self.inner.net.get(),
+            Atom::try_new(module),
+            Atom::try_new(function),
+        ) else {
+            return false;
+        };
+        net.spawnables
+            .entries
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(m, f))
+            .is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_and_monitor_options() {
+        let opts = |text: &str| options(&text.parse::<Term>().expect("a term literal"));
+        assert_eq!(opts("[]"), (false, false));
+        assert_eq!(opts("[link]"), (true, false));
+        assert_eq!(opts("[monitor]"), (false, true));
+        assert_eq!(
+            opts("[{monitor,[{tag,t}]},link,{priority,high}]"),
+            (true, true)
+        );
+        assert_eq!(opts("not_a_list"), (false, false));
+    }
+}
