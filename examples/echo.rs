@@ -8,6 +8,10 @@
 //! Killing the server (`exit(rpc:call(...) or a pid from a call, kill)`) brings a new `echo` at
 //! once, from its supervisor.
 //!
+//! For `rpc` / `erpc` it provides `echo:reverse/1` (a list reversed, or a binary's bytes) and
+//! `echo:crash/0` (raises `error:crash`), and `spawn_request(Node, echo, start, [])` starts a
+//! process that answers `{Pid, M}` with `{echo, M}` until it receives `stop`.
+//!
 //! Run: `cargo run --release --example echo -- --name echo@localhost --cookie ergo`
 //! (both flags optional; those are the defaults). It prints `ready` once it accepts
 //! connections, then how to reach it from `erl`.
@@ -57,6 +61,37 @@ impl Echo {
         let (to, message) = message;
         let _ = ctx.send(to, echo_of(message));
         Status::Continue
+    }
+}
+
+/// `echo:reverse/1`: a list reversed, or the bytes of a binary; `badarg` otherwise.
+async fn reverse(arg: Term) -> Result<Term, ergo::Exception> {
+    match arg {
+        Term::List(mut items) => {
+            items.reverse();
+            Ok(Term::List(items))
+        }
+        Term::Binary(bytes) => {
+            let mut bytes = bytes.to_vec();
+            bytes.reverse();
+            Ok(Term::binary(bytes))
+        }
+        _ => Err(ergo::Exception::error(Term::atom("badarg"))),
+    }
+}
+
+/// The process `spawn_request(Node, echo, start, [])` starts: `{Pid, M}` -> `{echo, M}` to
+/// Pid, until `stop`.
+async fn spawned_echo(mut ctx: Context) -> Term {
+    loop {
+        match ctx.recv_as::<(Pid, Term)>().await {
+            Err(reason) => return reason,
+            Ok(Ok((to, message))) => {
+                let _ = ctx.send(to, echo_of(message));
+            }
+            Ok(Err(other)) if other.term.is_atom("stop") => return Term::atom("normal"),
+            Ok(Err(_)) => {}
+        }
     }
 }
 
@@ -127,6 +162,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     node.applications()
         .start_app::<EchoApp>(ergo::StartType::Permanent)
         .await?;
+    node.provide_rpc("echo", "reverse", |(arg,): (Term,)| reverse(arg))?;
+    node.provide_rpc("echo", "crash", |()| async {
+        Err::<Term, _>(ergo::Exception::error(Term::atom("crash")))
+    })?;
+    node.make_spawnable("echo", "start", |ctx, _args| spawned_echo(ctx))?;
     println!("ready");
     let host = args
         .name

@@ -35,6 +35,12 @@ pub use ergo_core::{
     Status, TimerHandle,
 };
 
+/// Remote procedure calls and remote spawn: `node.provide_rpc`, `node.rpc_call`,
+/// `node.make_spawnable`, `node.spawn_request` and their types.
+pub use ergo_core::{
+    Exception, RemoteSpawnError, RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
+};
+
 /// Applications (OTP's application controller): specs, start types, `node.applications()`.
 pub use ergo_core::gen::application;
 pub use ergo_core::{Application, ApplicationError, ApplicationSpec, Applications, StartType};
