@@ -12,6 +12,9 @@
 //! `echo:crash/0` (raises `error:crash`), and `spawn_request(Node, echo, start, [])` starts a
 //! process that answers `{Pid, M}` with `{echo, M}` until it receives `stop`.
 //!
+//! Each `echo` server joins group `echo` in the pg scope `ergo` (`pg:get_members(ergo, echo)` on
+//! an Erlang node with that scope started lists it).
+//!
 //! Run: `cargo run --release --example echo -- --name echo@localhost --cookie ergo`
 //! (both flags optional; those are the defaults). It prints `ready` once it accepts
 //! connections, then how to reach it from `erl`.
@@ -32,9 +35,17 @@ fn echo_of(message: Term) -> Term {
     Term::tuple(vec![Term::atom("echo"), message])
 }
 
+/// The pg scope `ergo`, started before the application.
+static PG: std::sync::OnceLock<ergo::core::pg::PgScope> = std::sync::OnceLock::new();
+
 #[gen_server]
 impl Echo {
-    async fn init(_args: ()) -> Result<Self, Term> {
+    async fn init(ctx: &mut Context, _args: ()) -> Result<Self, Term> {
+        if let Some(pg) = PG.get() {
+            pg.join(Term::atom("echo"), &[ctx.pid().clone()])
+                .await
+                .map_err(|e| Term::binary(e.to_string().into_bytes()))?;
+        }
         Ok(Echo)
     }
 
@@ -159,6 +170,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
+    let _ = PG.set(ergo::core::pg::PgScope::start(&node, "ergo").await?);
     node.applications()
         .start_app::<EchoApp>(ergo::StartType::Permanent)
         .await?;

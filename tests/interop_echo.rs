@@ -132,6 +132,7 @@ erlang_case!(big_binaries);
 erlang_case!(atoms);
 erlang_case!(ordered);
 erlang_case!(restart);
+erlang_case!(pg_member);
 
 #[test]
 fn nodedown() {

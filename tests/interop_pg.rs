@@ -263,3 +263,109 @@ async fn membership_converges_across_a_three_node_cluster() {
     e2.take();
     converge(&node, &scope, &[&e1], "g", &[survivor.clone()]).await;
 }
+
+/// Phoenix.PubSub's view of the cluster is pg scope `Elixir.Phoenix.PubSub`: a Rust process in
+/// the adapter's group receives an Elixir broadcast (`{forward_to_local, Topic, Msg, Dispatcher}`)
+/// and broadcasts back to Elixir subscribers, with no dummy `pg2` process anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phoenix_pubsub_style_broadcasts_both_ways_with_elixir() {
+    if !common::require_elixir("phoenix_pubsub_style_broadcasts_both_ways_with_elixir") {
+        return;
+    }
+    common::ensure_system_epmd();
+    let cookie = common::unique_name("pubsub");
+    let node = Node::start(
+        &format!("{}@localhost", common::unique_name("pubsub_rust")),
+        NodeOptions {
+            cookie: cookie.clone(),
+            distribution: Some(DistOptions::default()),
+            ..NodeOptions::default()
+        },
+    )
+    .await
+    .expect("rust node");
+    let scope = PgScope::start(&node, "Elixir.Phoenix.PubSub")
+        .await
+        .expect("scope");
+    let group = Term::atom("Elixir.MyApp.PubSub.Adapter");
+    // The Rust subscriber: answers every broadcast by broadcasting {echo, Msg} to the other
+    // nodes' members of the group, as a PubSub adapter forwards to remote nodes.
+    let relay = {
+        let scope = scope.clone();
+        let group = group.clone();
+        node.spawn(
+            SpawnOptions::default(),
+            move |mut ctx: Context| async move {
+                loop {
+                    let message = match ctx.recv().await {
+                        Ok(envelope) => envelope.into_term(),
+                        Err(reason) => return reason,
+                    };
+                    if let Some([tag, topic, msg, dispatcher]) = message.as_tuple() {
+                        if tag.is_atom("forward_to_local") {
+                            let echoed = Term::tuple(vec![
+                                tag.clone(),
+                                topic.clone(),
+                                Term::tuple(vec![Term::atom("echo"), msg.clone()]),
+                                dispatcher.clone(),
+                            ]);
+                            for member in scope.get_members(group.clone()) {
+                                if &member.node != ctx.node().name() {
+                                    let _ = ctx.send(member, echoed.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+            },
+        )
+        .expect("spawn")
+    };
+    scope.join(group.clone(), &[relay]).await.expect("join");
+    let script = format!(
+        r#"
+        rust = :"{rust}"
+        {{:ok, _}} = :pg.start(Phoenix.PubSub)
+        true = Node.connect(rust)
+        parent = self()
+        sub = spawn(fn ->
+          receive do
+            {{:forward_to_local, topic, msg, _}} -> send(parent, {{:got, topic, msg}})
+          end
+        end)
+        :ok = :pg.join(Phoenix.PubSub, MyApp.PubSub.Adapter, sub)
+        wait = fn wait, n ->
+          remote = Enum.filter(:pg.get_members(Phoenix.PubSub, MyApp.PubSub.Adapter), &(node(&1) == rust))
+          cond do
+            remote != [] -> remote
+            n == 0 -> raise "no Rust member in the group"
+            true -> Process.sleep(20); wait.(wait, n - 1)
+          end
+        end
+        for pid <- wait.(wait, 250) do
+          send(pid, {{:forward_to_local, "room:1", :hello_rust, Phoenix.PubSub}})
+        end
+        receive do
+          {{:got, "room:1", {{:echo, :hello_rust}}}} -> IO.puts("PASS")
+        after
+          10_000 -> raise "no broadcast back from Rust"
+        end
+        "#,
+        rust = node.name()
+    );
+    let me = common::unique_name("pubsub_ex");
+    let out = tokio::process::Command::new("elixir")
+        .args(["--sname", &me, "--cookie", &cookie, "-e", &script])
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), out)
+        .await
+        .expect("elixir finishes within 60 s")
+        .expect("run elixir");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("PASS"),
+        "elixir failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

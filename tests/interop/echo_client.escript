@@ -87,6 +87,13 @@ run(restart, Echo) ->
     New = wait_new_echo(Echo, Pid, Deadline),
     Echo = node(New),
     ok;
+run(pg_member, Echo) ->
+    %% The echo server is in group `echo` of pg scope `ergo`.
+    {ok, _} = pg:start(ergo),
+    Pid = echo_pid(Echo),
+    Deadline = erlang:monotonic_time(millisecond) + 5000,
+    wait_members(ergo, echo, [Pid], Deadline),
+    ok;
 run(nodedown, Echo) ->
     pong = net_adm:ping(Echo),
     true = monitor_node(Echo, true),
@@ -114,6 +121,16 @@ run(ordered, Echo) ->
     lists:foreach(fun(I) -> Pid ! {Self, I} end, lists:seq(1, N)),
     receive_in_order(1, N),
     ok.
+
+wait_members(Scope, Group, Expected, Deadline) ->
+    case lists:sort(pg:get_members(Scope, Group)) of
+        Expected -> ok;
+        Other ->
+            case erlang:monotonic_time(millisecond) > Deadline of
+                true -> erlang:error({members, Other, expected, Expected});
+                false -> timer:sleep(10), wait_members(Scope, Group, Expected, Deadline)
+            end
+    end.
 
 wait_new_echo(Echo, Old, Deadline) ->
     case catch gen_server:call({echo, Echo}, hello, 500) of
