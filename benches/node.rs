@@ -6,6 +6,9 @@
 //! - `erlang-to-rust [--pairs P] [--secs S]` (needs `erl`): an Erlang node started here runs P
 //!   callers against a Rust gen_server on this process's node, then against the same behaviour
 //!   on a second Erlang node (`benches/erlang/erlang_to_rust.escript`); prints both and the ratio.
+//! - `rpc-erlang-to-rust [--pairs P] [--secs S]` (needs `erl`): the same with
+//!   `erpc:call(Node, bench_echo, echo, [N])` into a function the Rust node provides, then into
+//!   the same function on the second Erlang node.
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //!
 //! Unknown or missing scenario: lists the scenarios and exits non-zero.
@@ -36,6 +39,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "erlang-to-rust",
         "an erl node's P callers against a Rust server, then an Erlang one (--pairs 30 --secs 5)",
         erlang_to_rust,
+    ),
+    (
+        "rpc-erlang-to-rust",
+        "an erl node's P callers doing erpc:call into a Rust function, then an Erlang one",
+        rpc_erlang_to_rust,
     ),
     (
         "spawn",
@@ -251,6 +259,16 @@ fn call_network(args: &[String]) -> Result<(), String> {
 }
 
 fn erlang_to_rust(args: &[String]) -> Result<(), String> {
+    erlang_side(args, "call")
+}
+
+fn rpc_erlang_to_rust(args: &[String]) -> Result<(), String> {
+    erlang_side(args, "erpc")
+}
+
+/// Starts a Rust node serving `bench_echo` (a gen_server, and the function `bench_echo:echo/1`)
+/// and runs benches/erlang/erlang_to_rust.escript against it in `mode` (`call` or `erpc`).
+fn erlang_side(args: &[String], mode: &str) -> Result<(), String> {
     let pairs = flag(args, "--pairs", 30)?;
     let secs = flag(args, "--secs", 5)?;
     let rt = runtime()?;
@@ -261,10 +279,11 @@ fn erlang_to_rust(args: &[String]) -> Result<(), String> {
         node.start_server::<Echo>((), SpawnOptions::named("bench_echo"))
             .await
             .map_err(|e| e.to_string())?;
-        let script = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/benches/erlang/erlang_to_rust.escript"
-        );
+        node.provide_rpc("bench_echo", "echo", |(x,): (Term,)| async move {
+            Ok::<_, ergo::Exception>(x)
+        })
+        .map_err(|e| e.to_string())?;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/erlang/erlang_to_rust.escript");
         let mut command = tokio::process::Command::new("escript");
         command.args([
             script,
@@ -274,6 +293,7 @@ fn erlang_to_rust(args: &[String]) -> Result<(), String> {
             &secs.to_string(),
             &format!("bench_erl_{tag}"),
             &format!("bench_peer_{tag}"),
+            mode,
         ]);
         command.kill_on_drop(true);
         let out = command

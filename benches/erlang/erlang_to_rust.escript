@@ -1,12 +1,13 @@
 #!/usr/bin/env escript
-%% The erlang-to-rust benchmark's Erlang side: P caller processes on this node each doing
-%% synchronous gen_server:call/2 for S seconds, first to `bench_echo` on the Rust node, then to
-%% the same behaviour (bench_echo.erl) on a second Erlang node started here with `peer`.
-%% Usage: erlang_to_rust.escript RustNode Cookie Pairs Secs SelfName PeerName
+%% The Erlang side of the erlang-to-rust benchmarks: P caller processes on this node each doing
+%% synchronous requests for S seconds, first to the Rust node, then to the same thing on a second
+%% Erlang node started here with `peer` (bench_echo.erl). Mode `call`: gen_server:call/2 to
+%% `bench_echo`; mode `erpc`: erpc:call(Node, bench_echo, echo, [N]).
+%% Usage: erlang_to_rust.escript RustNode Cookie Pairs Secs SelfName PeerName Mode
 %% Prints one line in the format of benches/node.rs.
 -mode(compile).
 
-main([RustNodeS, CookieS, PairsS, SecsS, SelfS, PeerS]) ->
+main([RustNodeS, CookieS, PairsS, SecsS, SelfS, PeerS, ModeS]) ->
     {ok, _} = net_kernel:start([list_to_atom(SelfS), shortnames]),
     Cookie = list_to_atom(CookieS),
     erlang:set_cookie(node(), Cookie),
@@ -21,16 +22,21 @@ main([RustNodeS, CookieS, PairsS, SecsS, SelfS, PeerS]) ->
     {module, bench_echo} = rpc:call(PeerNode, code, load_binary,
                                     [bench_echo, "bench_echo.erl", Bin]),
     {ok, _} = rpc:call(PeerNode, gen_server, start, [{local, bench_echo}, bench_echo, [], []]),
-    {RustRate, RustP50, RustP99} = run(Pairs, Secs, {bench_echo, Rust}),
-    {ErlRate, ErlP50, ErlP99} = run(Pairs, Secs, {bench_echo, PeerNode}),
-    io:format("erlang-to-rust pairs=~p rust_calls_per_sec=~p rust_p50_us=~.2f rust_p99_us=~.2f "
+    {Label, Op} = case ModeS of
+        "call" -> {"erlang-to-rust", fun(Node, N) -> gen_server:call({bench_echo, Node}, N) end};
+        "erpc" -> {"rpc-erlang-to-rust", fun(Node, N) -> erpc:call(Node, bench_echo, echo, [N]) end}
+    end,
+    {RustRate, RustP50, RustP99} = run(Pairs, Secs, fun(N) -> Op(Rust, N) end),
+    {ErlRate, ErlP50, ErlP99} = run(Pairs, Secs, fun(N) -> Op(PeerNode, N) end),
+    io:format("~s pairs=~p rust_calls_per_sec=~p rust_p50_us=~.2f rust_p99_us=~.2f "
               "erlang_calls_per_sec=~p erlang_p50_us=~.2f erlang_p99_us=~.2f ratio=~.2f~n",
-              [Pairs, RustRate, RustP50, RustP99, ErlRate, ErlP50, ErlP99, RustRate / max(1, ErlRate)]),
+              [Label, Pairs, RustRate, RustP50, RustP99, ErlRate, ErlP50, ErlP99,
+               RustRate / max(1, ErlRate)]),
     peer:stop(Peer).
 
-run(Pairs, Secs, Server) ->
+run(Pairs, Secs, Op) ->
     Self = self(),
-    Clients = [spawn(fun() -> client(Self, Server, 0, []) end) || _ <- lists:seq(1, Pairs)],
+    Clients = [spawn(fun() -> client(Self, Op, 0, []) end) || _ <- lists:seq(1, Pairs)],
     T0 = erlang:monotonic_time(),
     timer:sleep(Secs * 1000),
     [C ! stop || C <- Clients],
@@ -42,16 +48,16 @@ run(Pairs, Secs, Server) ->
     Pct = fun(F) -> lists:nth(max(1, min(Len, round(Len * F))), Lats) / 1000 end,
     {round(Total / Elapsed), Pct(0.5), Pct(0.99)}.
 
-client(Parent, Server, N, Lat) ->
+client(Parent, Op, N, Lat) ->
     receive stop -> Parent ! {done, N, Lat}
     after 0 ->
         case N rem 8 of
             0 ->
                 T = erlang:monotonic_time(nanosecond),
-                N = gen_server:call(Server, N),
-                client(Parent, Server, N + 1, [erlang:monotonic_time(nanosecond) - T | Lat]);
+                N = Op(N),
+                client(Parent, Op, N + 1, [erlang:monotonic_time(nanosecond) - T | Lat]);
             _ ->
-                N = gen_server:call(Server, N),
-                client(Parent, Server, N + 1, Lat)
+                N = Op(N),
+                client(Parent, Op, N + 1, Lat)
         end
     end.
