@@ -16,7 +16,9 @@
 //! an Erlang node with that scope started lists it).
 //!
 //! Run: `cargo run --release --example echo -- --name echo@localhost --cookie ergo`
-//! (both flags optional; those are the defaults). It prints `ready` once it accepts
+//! (both flags optional; those are the defaults). `--tls` runs distribution over TLS 1.3 with a
+//! self-signed certificate (peers not verified: for `erl -proto_dist inet_tls` with
+//! `verify_none`); `--cert C.pem --key K.pem [--cacert CA.pem]` uses those files instead. It prints `ready` once it accepts
 //! connections, then how to reach it from `erl`.
 
 use ergo::{application, gen_server, supervisor, Context, Node, NodeOptions, Pid, Status, Term};
@@ -123,12 +125,23 @@ struct EchoApp;
 struct Args {
     name: String,
     cookie: String,
+    tls: bool,
+    cert: Option<String>,
+    key: Option<String>,
+    cacert: Option<String>,
 }
+
+const USAGE: &str = "usage: echo [--name NAME@HOST] [--cookie COOKIE] \
+                     [--tls | --cert CERT.pem --key KEY.pem [--cacert CA.pem]]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         name: "echo@localhost".into(),
         cookie: "ergo".into(),
+        tls: false,
+        cert: None,
+        key: None,
+        cacert: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -136,13 +149,39 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--name" => args.name = value("--name")?,
             "--cookie" => args.cookie = value("--cookie")?,
-            "-h" | "--help" => {
-                return Err("usage: echo [--name NAME@HOST] [--cookie COOKIE]".into());
-            }
+            "--tls" => args.tls = true,
+            "--cert" => args.cert = Some(value("--cert")?),
+            "--key" => args.key = Some(value("--key")?),
+            "--cacert" => args.cacert = Some(value("--cacert")?),
+            "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
     }
+    if args.cert.is_some() != args.key.is_some() {
+        return Err(format!("--cert and --key go together\n{USAGE}"));
+    }
     Ok(args)
+}
+
+/// `--tls`: a self-signed certificate, peers not verified; `--cert/--key`: those files, peers
+/// verified against `--cacert` when given.
+fn tls_options(args: &Args) -> Option<ergo::core::net::TlsOptions> {
+    use ergo::core::net::{TlsIdentity, TlsOptions, TlsVerify};
+    let verify = match &args.cacert {
+        Some(ca) => TlsVerify::Ca(ca.into()),
+        None => TlsVerify::InsecureSkipVerify,
+    };
+    match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => Some(TlsOptions {
+            identity: TlsIdentity::Files {
+                cert: cert.into(),
+                key: key.into(),
+            },
+            verify,
+        }),
+        _ if args.tls => Some(TlsOptions::self_signed_insecure()),
+        _ => None,
+    }
 }
 
 #[tokio::main]
@@ -165,7 +204,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &args.name,
         NodeOptions {
             cookie: args.cookie.clone(),
-            distribution: Some(ergo::DistOptions::default()),
+            distribution: Some(ergo::DistOptions {
+                tls: tls_options(&args),
+                ..ergo::DistOptions::default()
+            }),
             ..NodeOptions::default()
         },
     )

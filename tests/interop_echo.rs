@@ -10,50 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::ChildGuard;
-
-/// A running `echo` example with its node name and cookie.
-struct EchoNode {
-    child: Option<ChildGuard>,
-    name: String,
-    cookie: String,
-}
-
-impl EchoNode {
-    fn start() -> EchoNode {
-        common::ensure_system_epmd();
-        let short = common::unique_name("echo");
-        let name = format!("{short}@localhost");
-        let cookie = common::unique_name("cookie");
-        let mut child = Command::new(common::example_binary("echo"))
-            .args(["--name", &name, "--cookie", &cookie])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the echo example");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let guard = ChildGuard(child);
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.trim() == "ready" {
-                    let _ = tx.send(());
-                }
-            }
-        });
-        rx.recv_timeout(Duration::from_secs(30))
-            .expect("echo printed `ready` within 30 s");
-        EchoNode {
-            child: Some(guard),
-            name,
-            cookie,
-        }
-    }
-
-    fn stop(&mut self) {
-        self.child.take();
-    }
-}
+use common::{ChildGuard, EchoNode};
 
 /// Runs one case of the escript against `echo`; `on_armed` runs when the script prints ARMED.
 fn run_case(echo: &mut EchoNode, case: &str, on_armed: impl FnOnce(&mut EchoNode)) {

@@ -7,6 +7,7 @@ pub mod epmd;
 pub mod error;
 pub mod event;
 pub mod gen;
+pub mod global;
 pub mod net;
 pub mod node;
 pub mod pg;
@@ -16,6 +17,7 @@ pub use error::{CallError, NodeError, SendError, SpawnError};
 pub use gen::application::{
     Application, ApplicationError, ApplicationSpec, Applications, StartType,
 };
+pub use global::{Global, GlobalError};
 pub use gen::server::{CallOutcome, From, GenServer, Init, Reply, Status};
 pub use gen::supervisor::{
     AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor,

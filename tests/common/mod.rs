@@ -2,7 +2,10 @@
 //! when they are missing (fail loudly under CI, skip with a clear message elsewhere).
 #![allow(dead_code)]
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 /// Whether a program answers on the PATH.
 fn on_path(program: &str) -> bool {
@@ -98,4 +101,57 @@ pub fn test_file(rel: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join(rel)
+}
+
+/// A running `echo` example with its node name and cookie.
+pub struct EchoNode {
+    child: Option<ChildGuard>,
+    /// Its node name.
+    pub name: String,
+    /// Its cookie.
+    pub cookie: String,
+}
+
+impl EchoNode {
+    /// Starts `echo` with a unique name and cookie.
+    pub fn start() -> EchoNode {
+        EchoNode::start_with(&[])
+    }
+
+    /// Starts `echo` with extra arguments (e.g. `--tls`).
+    pub fn start_with(extra: &[&str]) -> EchoNode {
+        ensure_system_epmd();
+        let short = unique_name("echo");
+        let name = format!("{short}@localhost");
+        let cookie = unique_name("cookie");
+        let mut child = Command::new(example_binary("echo"))
+            .args(["--name", &name, "--cookie", &cookie])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the echo example");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let guard = ChildGuard(child);
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.trim() == "ready" {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("echo printed `ready` within 30 s");
+        EchoNode {
+            child: Some(guard),
+            name,
+            cookie,
+        }
+    }
+
+    /// Kills it.
+    pub fn stop(&mut self) {
+        self.child.take();
+    }
 }

@@ -495,6 +495,10 @@ impl<R: AsyncRead> FrameReader<R> {
             match tokio::time::timeout(self.silence, self.read.read_buf(&mut self.buf)).await {
                 Err(_) => return Err(ConnectionError::TickTimeout(self.silence)),
                 Ok(Ok(0)) => return Err(ConnectionError::Closed),
+                // A TLS peer that goes away without close_notify (as a halting `erl` does).
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Err(ConnectionError::Closed)
+                }
                 Ok(Err(e)) => return Err(ConnectionError::Io(e)),
                 Ok(Ok(_)) => {}
             }

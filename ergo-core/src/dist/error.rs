@@ -43,6 +43,12 @@ pub enum HandshakeError {
     /// The peer refused us: `nok` (it wins a simultaneous connect).
     #[error("peer refused the connection: nok (simultaneous connect lost)")]
     SimultaneousLost,
+    /// The TLS layer under the handshake failed (certificate refused, not a TLS peer...).
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The peer's EPMD entry says it uses another transport (TLS vs plain TCP) than we do.
+    #[error("transport mismatch: {0}")]
+    Transport(String),
     /// The peer has a connection to us up, and so have we (the other direction won).
     #[error("a connection to the peer is already up")]
     AlreadyConnected,

@@ -46,6 +46,19 @@ pub struct HandshakeOptions {
     pub setup_timeout: Duration,
     /// The flags a peer must offer (after MANDATORY_25_DIGEST expansion).
     pub required_flags: DistFlags,
+    /// Bytes of each handshake message's length prefix: 2 over TCP (`dist_util`), 4 under
+    /// Erlang's TLS distribution (`inet_tls_dist` runs the handshake with `{packet, 4}`).
+    pub length_prefix: LengthPrefix,
+}
+
+/// The size of a handshake message's length prefix.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LengthPrefix {
+    /// Two bytes, big-endian (plain TCP distribution).
+    #[default]
+    Two,
+    /// Four bytes, big-endian (TLS distribution).
+    Four,
 }
 
 impl Default for HandshakeOptions {
@@ -53,6 +66,7 @@ impl Default for HandshakeOptions {
         HandshakeOptions {
             setup_timeout: Duration::from_secs(7),
             required_flags: DistFlags::REQUIRED,
+            length_prefix: LengthPrefix::Two,
         }
     }
 }
@@ -189,26 +203,39 @@ pub fn valid_node_name(name: &str) -> bool {
     }
 }
 
-async fn write_msg<S: AsyncWrite + Unpin>(s: &mut S, body: &[u8]) -> Result<(), HandshakeError> {
+async fn write_msg<S: AsyncWrite + Unpin>(
+    s: &mut S,
+    prefix: LengthPrefix,
+    body: &[u8],
+) -> Result<(), HandshakeError> {
     let len =
         u16::try_from(body.len()).map_err(|_| HandshakeError::Malformed("message too long"))?;
-    let mut buf = Vec::with_capacity(body.len() + 2);
+    let mut buf = Vec::with_capacity(body.len() + 4);
+    if prefix == LengthPrefix::Four {
+        buf.extend_from_slice(&[0, 0]);
+    }
     buf.extend_from_slice(&len.to_be_bytes());
     buf.extend_from_slice(body);
     s.write_all(&buf).await?;
     s.flush().await?;
     Ok(())
 }
-
 async fn read_msg<S: AsyncRead + Unpin>(
     s: &mut S,
+    prefix: LengthPrefix,
     stage: &'static str,
 ) -> Result<Vec<u8>, HandshakeError> {
-    let mut len = [0u8; 2];
-    s.read_exact(&mut len)
+    let mut len = [0u8; 4];
+    let len = match prefix {
+        LengthPrefix::Two => &mut len[2..],
+        LengthPrefix::Four => &mut len[..],
+    };
+    s.read_exact(len)
         .await
         .map_err(|e| closed_or_io(e, stage))?;
-    let len = usize::from(u16::from_be_bytes(len));
+    let len = len
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
     if len == 0 || len > MAX_HANDSHAKE_MESSAGE {
         return Err(HandshakeError::Malformed("handshake message length"));
     }
@@ -367,8 +394,8 @@ async fn initiate_inner<S: AsyncRead + AsyncWrite + Unpin>(
     options: &HandshakeOptions,
     arbiter: &dyn ConnectionArbiter,
 ) -> Result<Handshaken<S>, HandshakeError> {
-    write_msg(&mut stream, &encode_send_name(local)).await?;
-    let status = read_msg(&mut stream, "status").await?;
+    write_msg(&mut stream, options.length_prefix, &encode_send_name(local)).await?;
+    let status = read_msg(&mut stream, options.length_prefix, "status").await?;
     let text = match status.split_first() {
         Some((b's', text)) => String::from_utf8_lossy(text).into_owned(),
         Some((tag, _)) => {
@@ -385,15 +412,15 @@ async fn initiate_inner<S: AsyncRead + AsyncWrite + Unpin>(
         "not_allowed" => return Err(HandshakeError::NotAllowed),
         "alive" if arbiter.replace_on_alive(expected_peer) => {
             // Our attempt is still the pending one: the peer's connection is stale.
-            write_msg(&mut stream, b"strue").await?;
+            write_msg(&mut stream, options.length_prefix, b"strue").await?;
         }
         "alive" => {
-            write_msg(&mut stream, b"sfalse").await?;
+            write_msg(&mut stream, options.length_prefix, b"sfalse").await?;
             return Err(HandshakeError::AlreadyConnected);
         }
         other => return Err(HandshakeError::UnknownStatus(other.to_string())),
     }
-    let challenge_msg = read_msg(&mut stream, "challenge").await?;
+    let challenge_msg = read_msg(&mut stream, options.length_prefix, "challenge").await?;
     let mut f = Fields(&challenge_msg);
     let (peer_flags, challenge, peer_creation, peer_name) = match f.take(1)?[0] {
         b'N' => {
@@ -431,8 +458,13 @@ async fn initiate_inner<S: AsyncRead + AsyncWrite + Unpin>(
     let mut reply = vec![b'r'];
     reply.extend_from_slice(&our_challenge.to_be_bytes());
     reply.extend_from_slice(&digest(cookie, challenge));
-    write_msg(&mut stream, &reply).await?;
-    let ack = read_msg(&mut stream, "challenge_ack (wrong cookie?)").await?;
+    write_msg(&mut stream, options.length_prefix, &reply).await?;
+    let ack = read_msg(
+        &mut stream,
+        options.length_prefix,
+        "challenge_ack (wrong cookie?)",
+    )
+    .await?;
     match ack.split_first() {
         Some((b'a', d)) if d.len() >= 16 && d[..16] == digest(cookie, our_challenge) => {}
         Some((b'a', _)) => {
@@ -485,9 +517,9 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
     arbiter: &dyn ConnectionArbiter,
     options: &HandshakeOptions,
 ) -> Result<Handshaken<S>, HandshakeError> {
-    let hello = parse_send_name(&read_msg(&mut stream, "send_name").await?)?;
+    let hello = parse_send_name(&read_msg(&mut stream, options.length_prefix, "send_name").await?)?;
     if !valid_node_name(&hello.name) {
-        write_msg(&mut stream, b"snot_allowed").await?;
+        write_msg(&mut stream, options.length_prefix, b"snot_allowed").await?;
         return Err(HandshakeError::WrongName {
             expected: "name@host".into(),
             got: hello.name,
@@ -500,13 +532,13 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
         .missing(options.required_flags & DistFlags(u64::from(u32::MAX)));
     if missing != DistFlags::EMPTY {
         tracing::warn!(peer = %hello.name, missing = ?missing, "refusing peer: missing mandatory flags");
-        write_msg(&mut stream, b"snot_allowed").await?;
+        write_msg(&mut stream, options.length_prefix, b"snot_allowed").await?;
         return Err(HandshakeError::MissingFlags(missing));
     }
     let status = arbiter.admit(&local.name, &hello.name);
     let mut status_msg = vec![b's'];
     status_msg.extend_from_slice(status.as_str().as_bytes());
-    write_msg(&mut stream, &status_msg).await?;
+    write_msg(&mut stream, options.length_prefix, &status_msg).await?;
     match status {
         AcceptStatus::Ok => {}
         AcceptStatus::OkSimultaneous => arbiter.abandon_pending(&hello.name),
@@ -514,7 +546,7 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
             return Err(HandshakeError::Refused(status.as_str()));
         }
         AcceptStatus::Alive => {
-            let answer = read_msg(&mut stream, "alive answer").await?;
+            let answer = read_msg(&mut stream, options.length_prefix, "alive answer").await?;
             match answer.as_slice() {
                 b"strue" => {
                     arbiter.replace_existing(&hello.name);
@@ -532,18 +564,18 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
     m.extend_from_slice(&local.creation.to_be_bytes());
     m.extend_from_slice(&(local.name.len() as u16).to_be_bytes());
     m.extend_from_slice(local.name.as_bytes());
-    write_msg(&mut stream, &m).await?;
+    write_msg(&mut stream, options.length_prefix, &m).await?;
 
     let mut peer_flags = hello.flags;
     let mut peer_creation = hello.creation;
-    let mut reply = read_msg(&mut stream, "challenge_reply").await?;
+    let mut reply = read_msg(&mut stream, options.length_prefix, "challenge_reply").await?;
     if hello.old_form && reply.first() == Some(&b'c') {
         let mut f = Fields(&reply);
         f.take(1)?;
         let high = f.u32()?;
         peer_creation = f.u32()?;
         peer_flags = DistFlags(peer_flags.0 | (u64::from(high) << 32));
-        reply = read_msg(&mut stream, "challenge_reply").await?;
+        reply = read_msg(&mut stream, options.length_prefix, "challenge_reply").await?;
     }
     let mut f = Fields(&reply);
     match f.take(1)?[0] {
@@ -563,7 +595,7 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
     }
     let mut ack = vec![b'a'];
     ack.extend_from_slice(&digest(cookie, peer_challenge));
-    write_msg(&mut stream, &ack).await?;
+    write_msg(&mut stream, options.length_prefix, &ack).await?;
     let missing = peer_flags.missing(options.required_flags);
     if missing != DistFlags::EMPTY {
         return Err(HandshakeError::MissingFlags(missing));

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
-use super::{EpmdClient, EpmdError};
+use super::{EpmdClient, EpmdError, NodeEntry};
 
 /// Resolves node names; cheap to clone (the route table is shared).
 #[derive(Clone, Debug)]
@@ -52,9 +52,18 @@ impl Resolver {
 
     /// The address of `node`'s distribution listener.
     pub async fn resolve(&self, node: &str) -> Result<SocketAddr, EpmdError> {
+        self.resolve_entry(node).await.map(|(addr, _)| addr)
+    }
+
+    /// The address of `node`'s distribution listener, and its EPMD entry (`None` for a static
+    /// route).
+    pub async fn resolve_entry(
+        &self,
+        node: &str,
+    ) -> Result<(SocketAddr, Option<NodeEntry>), EpmdError> {
         if let Some(addr) = self.routes.read().ok().and_then(|r| r.get(node).copied()) {
             tracing::debug!(%node, %addr, "static route");
-            return Ok(addr);
+            return Ok((addr, None));
         }
         let (name, host) = split_node_name(node)?;
         let entry = EpmdClient::new(host, self.epmd_port)
@@ -64,9 +73,10 @@ impl Resolver {
         let mut addrs = tokio::net::lookup_host((host, entry.port))
             .await
             .map_err(|_| EpmdError::Resolve(host.to_string()))?;
-        addrs
+        let addr = addrs
             .next()
-            .ok_or_else(|| EpmdError::Resolve(host.to_string()))
+            .ok_or_else(|| EpmdError::Resolve(host.to_string()))?;
+        Ok((addr, Some(entry)))
     }
 }
 

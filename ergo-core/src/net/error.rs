@@ -47,6 +47,9 @@ pub enum NetError {
     /// A connection attempt did not finish in time.
     #[error("connecting to {0} timed out")]
     Timeout(String),
+    /// The TLS configuration could not be built (unreadable or invalid certificate or key).
+    #[error("TLS: {0}")]
+    Tls(String),
     /// A part of the distribution could not start.
     #[error("{0}")]
     Internal(String),

@@ -10,6 +10,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use super::manager::NetManager;
+use super::tls::Tls;
+use super::transport;
 use super::{DistOptions, NetError};
 use crate::epmd::routes::split_node_name;
 use crate::epmd::{EpmdError, EpmdKeeper, NodeEntry};
@@ -21,6 +23,8 @@ pub(crate) struct Bound {
     pub keeper: Option<EpmdKeeper>,
     /// The creation EPMD gave, when registered.
     pub creation: Option<u32>,
+    /// The TLS configuration, when the node uses TLS.
+    pub tls: Option<Tls>,
 }
 
 /// How long the first EPMD registration may take (serving EPMD ourselves included).
@@ -28,8 +32,12 @@ const REGISTER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Binds the listener and registers `name` (`short@host`) with EPMD if asked.
 pub(crate) async fn bind(name: &str, options: &DistOptions) -> Result<Bound, NetError> {
-    let (short, _host) =
+    let (short, host) =
         split_node_name(name).map_err(|_| NetError::InvalidNode(name.to_string()))?;
+    let tls = match &options.tls {
+        Some(tls) => Some(Tls::new(tls, host)?),
+        None => None,
+    };
     let address = SocketAddr::new(options.listen_address, options.listen_port);
     let listener = TcpListener::bind(address)
         .await
@@ -39,7 +47,8 @@ pub(crate) async fn bind(name: &str, options: &DistOptions) -> Result<Bound, Net
         .map_err(|source| NetError::Listen { address, source })?
         .port();
     let (keeper, creation) = if options.register_with_epmd {
-        let entry = NodeEntry::new(short, port, options.hidden);
+        let mut entry = NodeEntry::new(short, port, options.hidden);
+        entry.extra = transport::extra(tls.is_some());
         let mut keeper = EpmdKeeper::start(options.epmd_port, entry);
         match keeper.wait_registered(REGISTER_TIMEOUT).await {
             Ok(creation) => (Some(keeper), Some(creation)),
@@ -59,6 +68,7 @@ pub(crate) async fn bind(name: &str, options: &DistOptions) -> Result<Bound, Net
         port,
         keeper,
         creation,
+        tls,
     })
 }
 
@@ -81,16 +91,7 @@ pub(crate) async fn accept_loop(manager: Arc<NetManager>, listener: TcpListener)
         };
         let manager = Arc::clone(&manager);
         tokio::spawn(async move {
-            let result = crate::dist::accept(
-                stream,
-                &manager.local,
-                &manager.cookie,
-                &*manager,
-                &manager.options.handshake,
-                &manager.options.connection,
-            )
-            .await;
-            match result {
+            match transport::accept(&manager.endpoint(), stream).await {
                 Ok(connection) => manager.install(connection),
                 Err(err) => tracing::warn!(%addr, %err, "incoming connection refused"),
             }

@@ -100,6 +100,7 @@ pub(crate) struct NetManager {
     resolver: Resolver,
     pub(crate) options: DistOptions,
     pub(crate) port: u16,
+    tls: Option<super::tls::Tls>,
     runtime: tokio::runtime::Handle,
     peers: RwLock<HashMap<Atom, PeerState>>,
     next_id: AtomicU64,
@@ -127,6 +128,7 @@ pub(crate) struct ManagerParts {
     pub options: DistOptions,
     pub port: u16,
     pub keeper: Option<EpmdKeeper>,
+    pub tls: Option<super::tls::Tls>,
 }
 
 impl NetManager {
@@ -145,6 +147,7 @@ impl NetManager {
             resolver,
             options: parts.options,
             port: parts.port,
+            tls: parts.tls,
             runtime: node.inner.runtime.clone(),
             peers: RwLock::new(HashMap::new()),
             next_id: AtomicU64::new(1),
@@ -174,6 +177,18 @@ impl NetManager {
     /// Keeps a background task (the listener) to stop with the node.
     pub(crate) fn keep_task(&self, handle: AbortHandle) {
         lock(&self.background).push(handle);
+    }
+
+    /// What dialing and accepting need.
+    pub(crate) fn endpoint(&self) -> super::transport::Endpoint<'_> {
+        super::transport::Endpoint {
+            local: &self.local,
+            cookie: &self.cookie,
+            arbiter: self,
+            tls: self.tls.as_ref(),
+            handshake: &self.options.handshake,
+            connection: &self.options.connection,
+        }
     }
 
     /// The static routes and EPMD lookups used to reach nodes.
@@ -280,16 +295,7 @@ impl NetManager {
     }
 
     async fn connect_task(self: Arc<Self>, node: Atom, id: u64) {
-        let result = crate::dist::connect(
-            &self.local,
-            node.as_str(),
-            &self.cookie,
-            &*self,
-            &self.resolver,
-            &self.options.handshake,
-            &self.options.connection,
-        )
-        .await;
+        let result = super::transport::dial(&self.endpoint(), &self.resolver, node.as_str()).await;
         match result {
             Ok(connection) => self.install(connection),
             Err(HandshakeError::SimultaneousLost) => {

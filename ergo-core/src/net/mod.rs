@@ -36,6 +36,8 @@ mod rpc;
 mod rpc_call;
 mod spawn_request;
 mod spawn_serve;
+mod tls;
+mod transport;
 
 use std::sync::Arc;
 
@@ -44,6 +46,7 @@ pub use options::DistOptions;
 pub use rpc::{Exception, RpcArgs};
 pub use rpc_call::RpcError;
 pub use spawn_request::{RemoteSpawnError, RemoteSpawnOptions, RemoteSpawned};
+pub use tls::{TlsIdentity, TlsOptions, TlsVerify};
 
 pub(crate) use listener::{bind, Bound};
 pub(crate) use manager::NetManager;
@@ -74,7 +77,8 @@ pub(crate) async fn attach(
     options: DistOptions,
     cookie: String,
 ) -> Result<(), NetError> {
-    let local = LocalNode::new(node.name().as_str(), node.creation(), options.hidden);
+    let hidden = options.hidden;
+    let local = LocalNode::new(node.name().as_str(), node.creation(), hidden);
     let manager = NetManager::new(
         node,
         ManagerParts {
@@ -83,6 +87,7 @@ pub(crate) async fn attach(
             options,
             port: bound.port,
             keeper: bound.keeper,
+            tls: bound.tls,
         },
     );
     node.set_router(Arc::clone(&manager) as Arc<dyn crate::node::RemoteRouter>);
@@ -93,5 +98,11 @@ pub(crate) async fn attach(
         .await
         .map_err(|err| NetError::Internal(format!("net_kernel did not start: {err}")))?;
     rex::start(node).map_err(|err| NetError::Internal(format!("rex did not start: {err}")))?;
+    // A published node takes part in `global` (a hidden one is not asked to).
+    if !hidden {
+        crate::global::start(node)
+            .await
+            .map_err(|err| NetError::Internal(format!("global did not start: {err}")))?;
+    }
     Ok(())
 }

@@ -27,6 +27,10 @@ pub struct DistOptions {
     pub handshake: HandshakeOptions,
     /// net_ticktime, frame limits and queue sizes of each connection.
     pub connection: ConnectionOptions,
+    /// Distribution over TLS 1.3 (`None`: plain TCP). Both ends must agree: a TLS node and a
+    /// plain one refuse each other with a clear error (ergo-rs nodes tell TLS apart through
+    /// their EPMD entry's extra field; an Erlang `inet_tls` node must be configured as such).
+    pub tls: Option<super::TlsOptions>,
 }
 
 impl Default for DistOptions {
@@ -40,6 +44,7 @@ impl Default for DistOptions {
             static_routes: Vec::new(),
             handshake: HandshakeOptions::default(),
             connection: ConnectionOptions::default(),
+            tls: None,
         }
     }
 }

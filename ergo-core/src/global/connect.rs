@@ -1,0 +1,513 @@
+//! `global`'s connect protocol with one peer, as `global.erl` (version 8) speaks it, this node
+//! playing the passive side of the lockers:
+//!
+//! 1. nodeup: send `{init_connect, {8, MyTag}, Us, {locker, no_longer_a_pid, Known, Us}}`
+//!    (this server stands for the locker); the peer does the same, and we answer its
+//!    `init_connect` with `{init_connect_ack, Us, HisTag, MyTag}`.
+//! 2. The peer's locker takes lock `{global, [Lockers]}` on its nodes and ours (`set_lock`
+//!    calls, `locks.rs`) and casts `{lock_set, Locker, true, Known, MyTag}`; we answer
+//!    `{lock_set, Us, true, Known, HisTag}` and send our names: `{exchange, Us, Names, [],
+//!    HisTag}`.
+//! 3. On its `exchange` we resolve (`names.rs`) and cast `{resolved, Us, Resolved, Known,
+//!    unused, [], HisTag}`; with its `resolved` we apply both sides' operations, learn its known
+//!    nodes (connect to them, tell them `in_sync`), tell our known nodes `new_nodes`, and the
+//!    peer is synced.
+//!
+//! Owns the per-peer connect state; must not touch the name or lock tables except through
+//! their APIs.
+
+use ergo_etf::{Atom, Map, Pid, Term};
+
+use super::names::parse_name_list;
+use super::server::Server;
+use super::SERVER;
+use crate::node::Dest;
+use crate::process::Context;
+
+/// `global`'s protocol version.
+const VSN: i64 = 8;
+
+/// A connect in progress with one peer.
+#[derive(Default)]
+pub(crate) struct Connect {
+    /// Our tag for this connect.
+    my_tag: i64,
+    /// The peer's tag, once its `init_connect` came.
+    his_tag: Option<Term>,
+    /// `{global, LockRequesterId}`, once the peer's locker told us the lock is set.
+    lock_id: Option<Term>,
+    /// The peer's names, when its `exchange` came before its `lock_set`.
+    his_names: Option<Term>,
+    /// Our operations, once we resolved.
+    ops: Option<Vec<Term>>,
+    /// The peer's `resolved` (resolved ops, known list, external names), when it came first.
+    his_resolved: Option<(Term, Term, Term)>,
+}
+
+fn server_on(node: &Atom) -> Dest {
+    Dest::Remote {
+        name: Atom::new(SERVER),
+        node: node.clone(),
+    }
+}
+
+/// Node names of a known list (`[Node | {Node, Vsn}]`), with their versions (0: unknown).
+fn known_entries(list: &Term) -> Vec<(Atom, i64)> {
+    let Term::List(items) = list else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Term::Atom(n) => Some((n.clone(), 0)),
+            Term::Tuple(t) => match t.as_slice() {
+                [Term::Atom(n), Term::Int(v)] => Some((n.clone(), *v)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+fn list_of(items: &Term) -> Vec<Term> {
+    match items {
+        Term::List(items) => items.clone(),
+        _ => Vec::new(),
+    }
+}
+
+impl Server {
+    fn same_tag(&self, node: &Atom, my_tag: &Term) -> bool {
+        self.connects
+            .get(node)
+            .is_some_and(|c| Term::Int(c.my_tag) == *my_tag)
+    }
+
+    /// `mk_known_list`: `[{Node, Vsn}]`.
+    fn known_vsn_list(&self) -> Term {
+        Term::list(
+            self.known
+                .iter()
+                .map(|(n, v)| Term::tuple(vec![Term::Atom(n.clone()), Term::Int(*v)]))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// The known nodes as a plain list (what a locker sends).
+    pub(super) fn known_list(&self) -> Term {
+        Term::list(
+            self.known
+                .keys()
+                .cloned()
+                .map(Term::Atom)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// `handle_nodeup`: starts a connect with `node` unless it is known or one is under way.
+    pub(super) fn node_up(&mut self, ctx: &Context, node: Atom) {
+        if &node == ctx.node().name()
+            || self.known.contains_key(&node)
+            || self.connects.contains_key(&node)
+        {
+            return;
+        }
+        self.last_tag += 1;
+        let my_tag = self.last_tag;
+        let known = Map::from_pairs(
+            self.known
+                .iter()
+                .map(|(n, v)| (Term::Atom(n.clone()), Term::Int(*v))),
+        );
+        let locker = Term::tuple(vec![
+            Term::atom("locker"),
+            Term::atom("no_longer_a_pid"),
+            Term::Map(known),
+            Term::Pid(self.me.clone()),
+        ]);
+        let init = Term::tuple(vec![
+            Term::atom("init_connect"),
+            Term::tuple(vec![Term::Int(VSN), Term::Int(my_tag)]),
+            Term::Atom(ctx.node().name().clone()),
+            locker,
+        ]);
+        tracing::debug!(%node, my_tag, "global: init_connect");
+        let _ = ctx.cast(server_on(&node), init);
+        self.connects.insert(
+            node,
+            Connect {
+                my_tag,
+                ..Connect::default()
+            },
+        );
+    }
+
+    /// The peer's `init_connect`: record its tag and acknowledge.
+    pub(super) fn init_connect(&mut self, ctx: &Context, node: Atom, vsn: &Term, init: &Term) {
+        let his_tag = match vsn.as_tuple() {
+            Some([Term::Int(v), tag, ..]) if *v >= 5 => tag.clone(),
+            _ => {
+                tracing::info!(%node, %vsn, "global: illegal protocol version");
+                return;
+            }
+        };
+        if !matches!(init.as_tuple(), Some([t, _, _, Term::Pid(_)]) if t.is_atom("locker")) {
+            tracing::info!(%node, %init, "global: malformed init_connect");
+            return;
+        }
+        if self.known.contains_key(&node) {
+            // Already synced (or learnt of): `global` keeps it as a pre-connect nobody uses.
+            return;
+        }
+        // An init_connect before our nodeup: start our side first.
+        self.node_up(ctx, node.clone());
+        let Some(connect) = self.connects.get_mut(&node) else {
+            return;
+        };
+        if connect.his_tag.is_some() {
+            // A second attempt from the peer: start over.
+            let old = connect.my_tag;
+            self.restart(ctx, &node, old);
+            return self.init_connect(ctx, node, vsn, init);
+        }
+        connect.his_tag = Some(his_tag.clone());
+        let ack = Term::tuple(vec![
+            Term::atom("init_connect_ack"),
+            Term::Atom(ctx.node().name().clone()),
+            his_tag,
+            Term::Int(connect.my_tag),
+        ]);
+        let _ = ctx.send(server_on(&node), ack);
+    }
+
+    /// `{init_connect_ack, Node, HisMyTag, HisHisTag}`: both tags must be the current ones.
+    pub(super) fn init_connect_ack(
+        &mut self,
+        ctx: &Context,
+        node: Atom,
+        his_my_tag: &Term,
+        his_his_tag: &Term,
+    ) {
+        let Some(connect) = self.connects.get(&node) else {
+            return;
+        };
+        if Term::Int(connect.my_tag) == *his_my_tag
+            && connect.his_tag.as_ref() == Some(his_his_tag)
+        {
+            return;
+        }
+        self.send_cancel_connect(ctx, &node, his_his_tag.clone());
+        let old = connect.my_tag;
+        self.restart(ctx, &node, old);
+    }
+
+    /// `{cancel_connect, Node, MyTag}`: the peer gave this connect up; start again.
+    pub(super) fn cancel_connect(&mut self, ctx: &Context, node: Atom, my_tag: &Term) {
+        if self.same_tag(&node, my_tag) {
+            if let Term::Int(old) = my_tag {
+                self.restart(ctx, &node, *old);
+            }
+        }
+    }
+
+    fn send_cancel_connect(&self, ctx: &Context, node: &Atom, his_tag: Term) {
+        let message = Term::tuple(vec![
+            Term::atom("cancel_connect"),
+            Term::Atom(ctx.node().name().clone()),
+            his_tag,
+        ]);
+        let _ = ctx.send(server_on(node), message);
+    }
+
+    /// `restart_connect`: drop the connect and, if the peer is still there, begin a new one.
+    fn restart(&mut self, ctx: &Context, node: &Atom, my_tag: i64) {
+        if self.connects.get(node).is_some_and(|c| c.my_tag == my_tag) {
+            self.connects.remove(node);
+        }
+        if ctx.node().nodes().contains(node) {
+            self.node_up(ctx, node.clone());
+        }
+    }
+
+    /// The peer's locker says the lock is (or is not) set on its side.
+    pub(super) async fn lock_set(
+        &mut self,
+        ctx: &Context,
+        locker: Pid,
+        set: bool,
+        _his_known: &Term,
+        my_tag: Option<&Term>,
+    ) {
+        let node = locker.node.clone();
+        if !set {
+            return;
+        }
+        let current = match my_tag {
+            Some(tag) => {
+                if !self.same_tag(&node, tag) {
+                    // An old attempt: `global` drops it.
+                    return;
+                }
+                self.connects.get(&node).and_then(|c| c.his_tag.clone())
+            }
+            None => self.connects.get(&node).and_then(|c| c.his_tag.clone()),
+        };
+        let Some(his_tag) = current else {
+            // No connect with that node: the locker is told no (the version 5 shape, direct).
+            let no = Term::tuple(vec![
+                Term::atom("lock_set"),
+                Term::Pid(self.me.clone()),
+                Term::atom("false"),
+                self.known_list(),
+            ]);
+            let _ = ctx.send(locker, no);
+            return;
+        };
+        // The peer's locker set lock {global, sort([Locker, Us])} here before telling us.
+        let lock_id = match self.locks.global_held_by(&locker) {
+            Some(requester) => requester,
+            None => {
+                let mut lockers = vec![Term::Pid(locker.clone()), Term::Pid(self.me.clone())];
+                lockers.sort();
+                Term::list(lockers)
+            }
+        };
+        let yes = Term::tuple(vec![
+            Term::atom("lock_set"),
+            Term::Pid(self.me.clone()),
+            Term::atom("true"),
+            self.known_list(),
+            his_tag.clone(),
+        ]);
+        let _ = ctx.cast(server_on(&node), yes);
+        // `lock_is_set`: our names go to the peer.
+        let exchange = Term::tuple(vec![
+            Term::atom("exchange"),
+            Term::Atom(ctx.node().name().clone()),
+            self.names.name_list(),
+            Term::nil(),
+            his_tag,
+        ]);
+        let _ = ctx.cast(server_on(&node), exchange);
+        let early_names = match self.connects.get_mut(&node) {
+            Some(connect) => {
+                connect.lock_id = Some(Term::tuple(vec![Term::atom("global"), lock_id]));
+                connect.his_names.take()
+            }
+            None => None,
+        };
+        if let Some(names) = early_names {
+            self.resolve(ctx, node, names).await;
+        }
+    }
+
+    /// The peer's names: resolve once the lock is set (or keep them until it is).
+    pub(super) async fn exchange(&mut self, ctx: &Context, node: Atom, names: &Term, tag: &Term) {
+        if !self.same_tag(&node, tag) {
+            return;
+        }
+        let Some(connect) = self.connects.get_mut(&node) else {
+            return;
+        };
+        if connect.lock_id.is_none() {
+            connect.his_names = Some(names.clone());
+            return;
+        }
+        self.resolve(ctx, node, names.clone()).await;
+    }
+
+    async fn resolve(&mut self, ctx: &Context, node: Atom, names: Term) {
+        let (ops, resolved) = self
+            .names
+            .exchange(ctx, parse_name_list(&names), &node)
+            .await;
+        let Some(connect) = self.connects.get_mut(&node) else {
+            return;
+        };
+        let Some(his_tag) = connect.his_tag.clone() else {
+            return;
+        };
+        connect.ops = Some(ops);
+        let his_resolved_came = connect.his_resolved.is_some();
+        let message = Term::tuple(vec![
+            Term::atom("resolved"),
+            Term::Atom(ctx.node().name().clone()),
+            Term::list(resolved),
+            self.known_vsn_list(),
+            Term::atom("unused"),
+            Term::nil(),
+            his_tag,
+        ]);
+        let _ = ctx.cast(server_on(&node), message);
+        if his_resolved_came {
+            self.finish(ctx, node);
+        }
+    }
+
+    /// The peer's `resolved`: finish once we resolved too.
+    pub(super) fn resolved(
+        &mut self,
+        ctx: &Context,
+        node: Atom,
+        his_resolved: &Term,
+        his_known: &Term,
+        ext: &Term,
+        tag: &Term,
+    ) {
+        if !self.same_tag(&node, tag) {
+            return;
+        }
+        let Some(connect) = self.connects.get_mut(&node) else {
+            return;
+        };
+        connect.his_resolved = Some((his_resolved.clone(), his_known.clone(), ext.clone()));
+        if connect.ops.is_some() {
+            self.finish(ctx, node);
+        }
+    }
+
+    /// `resolved/5`: both sides' operations applied, the peer's known nodes learnt, our known
+    /// nodes told, the peer synced.
+    fn finish(&mut self, ctx: &Context, node: Atom) {
+        let Some(connect) = self.connects.remove(&node) else {
+            return;
+        };
+        let (Some(mut ops), Some((his_resolved, his_known, ext))) =
+            (connect.ops, connect.his_resolved)
+        else {
+            return;
+        };
+        ops.extend(list_of(&his_resolved));
+        let lock_id = connect.lock_id.unwrap_or_else(|| Term::atom("undefined"));
+        self.names.apply_ops(ctx, &ops, true);
+        let his_known = known_entries(&his_known);
+        let mut new_nodes = vec![(node.clone(), VSN)];
+        new_nodes.extend(his_known.iter().cloned());
+        // Connects with nodes the peer knows are moot now: it synced them with us.
+        for (other, _) in &his_known {
+            if let Some(c) = self.connects.remove(other) {
+                if let Some(his_tag) = c.his_tag {
+                    self.send_cancel_connect(ctx, other, his_tag);
+                }
+            }
+        }
+        let extra = Term::list(vec![
+            Term::tuple(vec![Term::atom("vsn"), Term::Int(VSN)]),
+            Term::tuple(vec![Term::atom("lock"), lock_id]),
+        ]);
+        let new_nodes_message = Term::tuple(vec![
+            Term::atom("new_nodes"),
+            Term::Atom(ctx.node().name().clone()),
+            Term::list(ops),
+            ext,
+            Term::list(
+                new_nodes
+                    .iter()
+                    .map(|(n, v)| Term::tuple(vec![Term::Atom(n.clone()), Term::Int(*v)]))
+                    .collect::<Vec<_>>(),
+            ),
+            extra,
+        ]);
+        for known in self.known.keys() {
+            let _ = ctx.cast(server_on(known), new_nodes_message.clone());
+        }
+        self.sync_others(ctx, his_known.iter().map(|(n, _)| n.clone()).collect());
+        self.add_to_known(ctx, &new_nodes);
+        self.synced.insert(node.clone());
+        tracing::debug!(%node, "global: synced");
+        self.publish_nodes();
+    }
+
+    /// `add_to_known`: returns the nodes that were not known.
+    fn add_to_known(&mut self, ctx: &Context, nodes: &[(Atom, i64)]) -> Vec<Atom> {
+        let mut added = Vec::new();
+        for (n, v) in nodes {
+            if n == ctx.node().name() {
+                continue;
+            }
+            match self.known.get_mut(n) {
+                None => {
+                    self.known.insert(n.clone(), *v);
+                    added.push(n.clone());
+                }
+                Some(old) if *old < 0 => *old = *v,
+                Some(_) => {}
+            }
+        }
+        added
+    }
+
+    /// `sync_other` for each node: connect (passively allowed) and cast `in_sync`; a node that
+    /// cannot be reached comes back as `extra_nodedown`.
+    fn sync_others(&self, ctx: &Context, nodes: Vec<Atom>) {
+        let me = ctx.node().name().clone();
+        for other in nodes.into_iter().filter(|n| n != &me) {
+            let node = ctx.node().clone();
+            let server = self.me.clone();
+            let me = me.clone();
+            tokio::spawn(async move {
+                match node.connect(other.as_str()).await {
+                    Ok(()) => {
+                        let in_sync = Term::tuple(vec![
+                            Term::atom("in_sync"),
+                            Term::Atom(me),
+                            Term::atom("true"),
+                        ]);
+                        let _ = node.cast(server_on(&other), in_sync);
+                    }
+                    Err(err) => {
+                        tracing::warn!(%other, %err, "global: failed to connect");
+                        let down = Term::tuple(vec![Term::atom("extra_nodedown"), Term::Atom(other)]);
+                        let _ = node.send(server, down);
+                    }
+                }
+            });
+        }
+    }
+
+    /// `{new_nodes, Node, Ops, NamesExt, Nodes, ExtraInfo}`: a synced peer met new nodes.
+    pub(super) fn new_nodes(
+        &mut self,
+        ctx: &Context,
+        _from: Atom,
+        ops: &Term,
+        _ext: &Term,
+        nodes: &Term,
+        extra: &Term,
+    ) {
+        let added = self.add_to_known(ctx, &known_entries(nodes));
+        self.sync_others(ctx, added);
+        // `lock_still_set`: while a `global` lock is held here, only that connect's names stand.
+        let global = Term::atom("global");
+        let keep = match self.locks.requester(&global) {
+            None => true,
+            Some(requester) => list_of(extra).iter().any(|item| {
+                matches!(item.as_tuple(), Some([tag, lock]) if tag.is_atom("lock")
+                    && matches!(lock.as_tuple(), Some([_, id]) if id == requester))
+            }),
+        };
+        self.names.apply_ops(ctx, &list_of(ops), keep);
+        self.publish_nodes();
+    }
+
+    /// `{in_sync, Node, true}`: the peer synced with us through a third node.
+    pub(super) fn in_sync(&mut self, ctx: &Context, node: Atom) {
+        if let Some(c) = self.connects.remove(&node) {
+            if let Some(his_tag) = c.his_tag {
+                self.send_cancel_connect(ctx, &node, his_tag);
+            }
+        }
+        self.known.entry(node.clone()).or_insert(VSN);
+        self.synced.insert(node);
+        self.publish_nodes();
+    }
+
+    /// `handle_nodedown`: everything about `node` goes.
+    pub(super) fn node_down(&mut self, ctx: &Context, node: &Atom) {
+        self.connects.remove(node);
+        self.known.remove(node);
+        self.synced.remove(node);
+        self.names.node_down(ctx, node);
+        self.publish_nodes();
+    }
+}

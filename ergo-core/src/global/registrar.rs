@@ -1,0 +1,215 @@
+//! Registering and unregistering names from Rust, as `global`'s registrar does
+//! (`trans_all_known`): a short-lived process takes lock `{global, Itself}` on the boss node (the
+//! greatest node name) and then on every known node, retrying after a random back-off while
+//! another registrar holds it; checks the name; calls `{register, Name, Pid, Method}` (or
+//! `{unregister, Name}`) on every node; releases the lock. The lock holder and the caller of
+//! the registration calls must be the same live process: the other nodes monitor it and keep a
+//! registration only while its caller holds the lock. Must not touch the tables directly (it
+//! goes through the server like any peer).
+
+use std::time::Duration;
+
+use ergo_etf::{Atom, Pid, Term};
+
+use super::names::default_method;
+use super::server::Request;
+use super::{Global, GlobalError, SERVER};
+use crate::node::{Dest, SpawnOptions};
+use crate::process::Context;
+
+/// How long a registration keeps trying to take the lock.
+const LOCK_DEADLINE: Duration = Duration::from_secs(30);
+
+/// How long one node may take to answer a lock or registration call.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What to do under the lock.
+pub(crate) enum Op {
+    /// `register_name`: only if the name is free and the pid has no other name.
+    Register(Term, Pid),
+    /// `re_register_name`: whatever the name meant.
+    ReRegister(Term, Pid),
+    /// `unregister_name`.
+    Unregister(Term),
+}
+
+/// Runs `op` in a registrar process and waits for it.
+pub(crate) async fn run(global: &Global, op: Op) -> Result<(), GlobalError> {
+    if let Op::Unregister(name) = &op {
+        if global.shared.lookup(name).is_none() {
+            return Ok(());
+        }
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let g = global.clone();
+    global
+        .node
+        .spawn(SpawnOptions::default(), move |ctx: Context| async move {
+            let result = registrar(&ctx, &g, op).await;
+            let _ = tx.send(result);
+            Term::atom("normal")
+        })?;
+    rx.await
+        .unwrap_or(Err(GlobalError::Server(crate::error::CallError::NoReply)))
+}
+
+/// One node's answer to a call made by the registrar: `None` when the node has no `global`
+/// (or is gone), which `gen_server:multi_call` counts as a bad node and skips.
+async fn call_node(ctx: &Context, g: &Global, node: &Atom, request: Term) -> Option<Term> {
+    if node == ctx.node().name() {
+        return None;
+    }
+    let to = Dest::Remote {
+        name: Atom::new(SERVER),
+        node: node.clone(),
+    };
+    match ctx.call_timeout::<Term>(to, request, CALL_TIMEOUT).await {
+        Ok(reply) => Some(reply),
+        Err(err) => {
+            tracing::debug!(%node, %err, server = ?g, "global: a node did not answer the registrar");
+            None
+        }
+    }
+}
+
+/// `set_lock_on_nodes`: all or nothing (nodes that said yes are released on a no).
+async fn set_lock_on(ctx: &Context, g: &Global, id: &Term, nodes: &[Atom]) -> bool {
+    let mut locked = Vec::new();
+    for node in nodes {
+        let yes = if node == ctx.node().name() {
+            g.node
+                .direct::<Request, bool>(
+                    g.server.clone(),
+                    Request::SetLock(id.clone(), ctx.pid().clone()),
+                )
+                .await
+                .unwrap_or(false)
+        } else {
+            let request = Term::tuple(vec![Term::atom("set_lock"), id.clone()]);
+            // A node without `global` (or gone) does not count, as in multi_call.
+            call_node(ctx, g, node, request)
+                .await
+                .is_none_or(|reply| reply.is_atom("true"))
+        };
+        if !yes {
+            del_lock_on(ctx, g, id, &locked).await;
+            return false;
+        }
+        locked.push(node.clone());
+    }
+    true
+}
+
+async fn del_lock_on(ctx: &Context, g: &Global, id: &Term, nodes: &[Atom]) {
+    for node in nodes {
+        if node == ctx.node().name() {
+            let _ = g
+                .node
+                .direct::<Request, bool>(
+                    g.server.clone(),
+                    Request::DelLock(id.clone(), ctx.pid().clone()),
+                )
+                .await;
+        } else {
+            let request = Term::tuple(vec![Term::atom("del_lock"), id.clone()]);
+            let _ = call_node(ctx, g, node, request).await;
+        }
+    }
+}
+
+/// A back-off of up to `2^times / 8` s (8 s at most), as `global`'s `random_sleep`.
+async fn random_sleep(times: u32) {
+    let max_ms: u64 = if times > 5 { 8000 } else { (1u64 << times) * 1000 / 8 };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or(0);
+    let ms = 1 + nanos % max_ms.max(1);
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+/// `set_lock_known`: the lock on the boss, then on every known node (and this one); the nodes
+/// locked, or `None` at the deadline.
+async fn lock_known(ctx: &Context, g: &Global, id: &Term) -> Option<Vec<Atom>> {
+    let deadline = tokio::time::Instant::now() + LOCK_DEADLINE;
+    let mut times = 0;
+    loop {
+        let known = g.shared.known();
+        let mut nodes: Vec<Atom> = known.iter().cloned().collect();
+        nodes.push(ctx.node().name().clone());
+        nodes.sort();
+        let boss = nodes.last().cloned().unwrap_or_else(|| ctx.node().name().clone());
+        if set_lock_on(ctx, g, id, std::slice::from_ref(&boss)).await {
+            if set_lock_on(ctx, g, id, &nodes).await && g.shared.known().is_subset(&known) {
+                return Some(nodes);
+            }
+            del_lock_on(ctx, g, id, &nodes).await;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        random_sleep(times).await;
+        times += 1;
+    }
+}
+
+/// `delete_global_lock`: every node but the boss, then the boss.
+async fn unlock(ctx: &Context, g: &Global, id: &Term, nodes: &[Atom]) {
+    if let Some((boss, rest)) = nodes.split_last() {
+        del_lock_on(ctx, g, id, rest).await;
+        del_lock_on(ctx, g, id, std::slice::from_ref(boss)).await;
+    }
+}
+
+async fn registrar(ctx: &Context, g: &Global, op: Op) -> Result<(), GlobalError> {
+    let id = Term::tuple(vec![Term::atom("global"), Term::Pid(ctx.pid().clone())]);
+    let nodes = lock_known(ctx, g, &id)
+        .await
+        .ok_or(GlobalError::LockTimeout(LOCK_DEADLINE))?;
+    let result = under_lock(ctx, g, op, &nodes).await;
+    unlock(ctx, g, &id, &nodes).await;
+    result
+}
+
+async fn under_lock(ctx: &Context, g: &Global, op: Op, nodes: &[Atom]) -> Result<(), GlobalError> {
+    let (request, local) = match op {
+        Op::Register(name, pid) => {
+            if g.shared.lookup(&name).is_some() || g.shared.has_pid(&pid) {
+                return Err(GlobalError::Taken);
+            }
+            register_request(ctx, name, pid)
+        }
+        Op::ReRegister(name, pid) => register_request(ctx, name, pid),
+        Op::Unregister(name) => (
+            Term::tuple(vec![Term::atom("unregister"), name.clone()]),
+            Request::Unregister(name),
+        ),
+    };
+    for node in nodes {
+        if node != ctx.node().name() {
+            let _ = call_node(ctx, g, node, request.clone()).await;
+        }
+    }
+    g.node
+        .direct::<Request, bool>(g.server.clone(), local)
+        .await?;
+    Ok(())
+}
+
+fn register_request(ctx: &Context, name: Term, pid: Pid) -> (Term, Request) {
+    let method = default_method();
+    (
+        Term::tuple(vec![
+            Term::atom("register"),
+            name.clone(),
+            Term::Pid(pid.clone()),
+            method.clone(),
+        ]),
+        Request::Register {
+            name,
+            pid,
+            method,
+            from: ctx.pid().clone(),
+        },
+    )
+}

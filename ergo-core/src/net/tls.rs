@@ -1,0 +1,238 @@
+//! TLS 1.3 under the distribution protocol (rustls, ring provider): the node's identity (PEM
+//! certificate and key files, or a self-signed certificate made at start-up with rcgen), how
+//! peers are verified (against a CA, which then also requires client certificates, or an
+//! explicit opt-out for self-signed clusters), and the wrapping of dialed and accepted sockets.
+//! Interoperates with Erlang's `-proto_dist inet_tls`.
+//!
+//! Owns the rustls configuration; must not read or write distribution frames (the handshake and
+//! the connection run unchanged over the TLS stream).
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
+use tokio::net::TcpStream;
+use tokio_rustls::{client, server, TlsAcceptor, TlsConnector};
+
+use super::NetError;
+
+/// The node's certificate.
+#[derive(Clone, Debug)]
+pub enum TlsIdentity {
+    /// A self-signed certificate for the node's host (and `localhost`), made at start-up.
+    SelfSigned,
+    /// PEM files: the certificate chain (leaf first) and its private key.
+    Files {
+        /// The certificate chain.
+        cert: PathBuf,
+        /// The private key (PKCS#8, PKCS#1 or SEC1).
+        key: PathBuf,
+    },
+}
+
+/// How peers' certificates are checked.
+#[derive(Clone, Debug)]
+pub enum TlsVerify {
+    /// Against the CA certificates in this PEM file, both ways: servers must present a
+    /// certificate for their host, and clients must present one too (mutual TLS).
+    Ca(PathBuf),
+    /// Not at all: encryption without authentication, for clusters of self-signed nodes. The
+    /// cookie still authenticates the peer; the certificate does not. An explicit opt-out.
+    InsecureSkipVerify,
+}
+
+/// TLS settings of a node ([`super::DistOptions::tls`]).
+#[derive(Clone, Debug)]
+pub struct TlsOptions {
+    /// The node's certificate.
+    pub identity: TlsIdentity,
+    /// How peers are verified.
+    pub verify: TlsVerify,
+}
+
+impl TlsOptions {
+    /// A self-signed certificate and no verification of peers (the `echo --tls` setting).
+    pub fn self_signed_insecure() -> TlsOptions {
+        TlsOptions {
+            identity: TlsIdentity::SelfSigned,
+            verify: TlsVerify::InsecureSkipVerify,
+        }
+    }
+}
+
+/// The rustls client and server sides built from [`TlsOptions`].
+pub(crate) struct Tls {
+    connector: TlsConnector,
+    acceptor: TlsAcceptor,
+}
+
+fn bad(what: impl std::fmt::Display) -> NetError {
+    NetError::Tls(what.to_string())
+}
+
+fn read_pem(path: &Path) -> Result<Vec<u8>, NetError> {
+    std::fs::read(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))
+}
+
+fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, NetError> {
+    let pem = read_pem(path)?;
+    let certs = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(bad(format!("{}: no certificate in it", path.display())));
+    }
+    Ok(certs)
+}
+
+fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, NetError> {
+    let pem = read_pem(path)?;
+    rustls_pemfile::private_key(&mut pem.as_slice())
+        .map_err(|e| bad(format!("{}: {e}", path.display())))?
+        .ok_or_else(|| bad(format!("{}: no private key in it", path.display())))
+}
+
+fn identity(
+    options: &TlsOptions,
+    host: &str,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), NetError> {
+    match &options.identity {
+        TlsIdentity::Files { cert, key } => Ok((load_certs(cert)?, load_key(key)?)),
+        TlsIdentity::SelfSigned => {
+            let mut names = vec![host.to_string()];
+            if host != "localhost" {
+                names.push("localhost".into());
+            }
+            let made = rcgen::generate_simple_self_signed(names).map_err(bad)?;
+            let key = PrivateKeyDer::Pkcs8(made.key_pair.serialize_der().into());
+            Ok((vec![made.cert.der().clone()], key))
+        }
+    }
+}
+
+/// Accepts any server certificate, but still checks the handshake signatures (so the peer
+/// holds the key of the certificate it showed).
+#[derive(Debug)]
+struct SkipServerVerification(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for SkipServerVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+impl Tls {
+    /// Builds both sides for a node on `host`.
+    pub(crate) fn new(options: &TlsOptions, host: &str) -> Result<Tls, NetError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let (certs, key) = identity(options, host)?;
+        let tls13 = &[&rustls::version::TLS13];
+        let client = ClientConfig::builder_with_provider(Arc::clone(&provider))
+            .with_protocol_versions(tls13)
+            .map_err(bad)?;
+        let server = ServerConfig::builder_with_provider(Arc::clone(&provider))
+            .with_protocol_versions(tls13)
+            .map_err(bad)?;
+        let (client, server) = match &options.verify {
+            TlsVerify::InsecureSkipVerify => (
+                client
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(SkipServerVerification(Arc::clone(
+                        &provider,
+                    ))))
+                    .with_client_auth_cert(certs.clone(), key.clone_key())
+                    .map_err(bad)?,
+                server
+                    .with_no_client_auth()
+                    .with_single_cert(certs, key)
+                    .map_err(bad)?,
+            ),
+            TlsVerify::Ca(path) => {
+                let mut roots = RootCertStore::empty();
+                for ca in load_certs(path)? {
+                    roots.add(ca).map_err(bad)?;
+                }
+                let roots = Arc::new(roots);
+                let clients = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                    Arc::clone(&roots),
+                    Arc::clone(&provider),
+                )
+                .build()
+                .map_err(bad)?;
+                (
+                    client
+                        .with_root_certificates(roots)
+                        .with_client_auth_cert(certs.clone(), key.clone_key())
+                        .map_err(bad)?,
+                    server
+                        .with_client_cert_verifier(clients)
+                        .with_single_cert(certs, key)
+                        .map_err(bad)?,
+                )
+            }
+        };
+        Ok(Tls {
+            connector: TlsConnector::from(Arc::new(client)),
+            acceptor: TlsAcceptor::from(Arc::new(server)),
+        })
+    }
+
+    /// TLS over a dialed socket to a node on `host`.
+    pub(crate) async fn connect(
+        &self,
+        host: &str,
+        tcp: TcpStream,
+    ) -> io::Result<client::TlsStream<TcpStream>> {
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        self.connector.connect(name, tcp).await
+    }
+
+    /// TLS over an accepted socket.
+    pub(crate) async fn accept(&self, tcp: TcpStream) -> io::Result<server::TlsStream<TcpStream>> {
+        self.acceptor.accept(tcp).await
+    }
+}
