@@ -82,13 +82,8 @@ fn stand_alone(
 
 /// Decodes one term starting at `start` that must end exactly at the end of `bytes`.
 fn whole(bytes: &[u8], start: usize, owner: Option<&Bytes>) -> Result<Term, DecodeError> {
-    let mut d = Decoder {
-        input: bytes,
-        pos: start,
-        owner,
-        atoms: &NoAtomCache,
-    };
-    let term = d.term(0)?;
+    let mut d = Decoder::new(bytes, start, owner, &NoAtomCache);
+    let term = d.top()?;
     if d.pos != bytes.len() {
         return Err(DecodeError::new(
             d.pos,
@@ -100,29 +95,25 @@ fn whole(bytes: &[u8], start: usize, owner: Option<&Bytes>) -> Result<Term, Deco
 
 /// Decodes one term (no 131 prefix) from the start of `input`, resolving tag 82 through
 /// `atoms`. Returns the term and how many bytes it took; bytes after it are left alone.
-pub fn decode_term(input: &[u8], atoms: &dyn AtomDecoder) -> Result<(Term, usize), DecodeError> {
-    let mut d = Decoder {
-        input,
-        pos: 0,
-        owner: None,
-        atoms,
-    };
-    let term = d.term(0)?;
+///
+/// Generic over the atom decoder so that a concrete one is inlined; `&dyn AtomDecoder` works
+/// as before.
+pub fn decode_term<A: AtomDecoder + ?Sized>(
+    input: &[u8],
+    atoms: &A,
+) -> Result<(Term, usize), DecodeError> {
+    let mut d = Decoder::new(input, 0, None, atoms);
+    let term = d.top()?;
     Ok((term, d.pos))
 }
 
 /// [`decode_term`] over shared bytes: binaries in the result are zero-copy slices of `input`.
-pub fn decode_term_bytes(
+pub fn decode_term_bytes<A: AtomDecoder + ?Sized>(
     input: &Bytes,
-    atoms: &dyn AtomDecoder,
+    atoms: &A,
 ) -> Result<(Term, usize), DecodeError> {
-    let mut d = Decoder {
-        input,
-        pos: 0,
-        owner: Some(input),
-        atoms,
-    };
-    let term = d.term(0)?;
+    let mut d = Decoder::new(input, 0, Some(input), atoms);
+    let term = d.top()?;
     Ok((term, d.pos))
 }
 
@@ -132,14 +123,49 @@ struct Decoder<'a, A: AtomDecoder + ?Sized> {
     /// When set, `input` is this buffer's contents and binaries are sliced out of it.
     owner: Option<&'a Bytes>,
     atoms: &'a A,
+    /// The error behind the last [`Fail`], kept here so that results stay as small as terms.
+    error: Option<DecodeError>,
 }
 
-type Res<T> = Result<T, DecodeError>;
+/// Decoding failed; the error is in [`Decoder::error`]. A zero-sized error keeps `Res<Term>` the
+/// size of a `Term`, which matters in the hot loops.
+struct Fail;
+
+type Res<T> = Result<T, Fail>;
+
+/// What a slot holds before the decoder fills it (cheap to write, nothing to drop).
+#[inline]
+fn placeholder() -> Term {
+    Term::Int(0)
+}
 
 impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
+    fn new(input: &'a [u8], pos: usize, owner: Option<&'a Bytes>, atoms: &'a A) -> Self {
+        Decoder {
+            input,
+            pos,
+            owner,
+            atoms,
+            error: None,
+        }
+    }
+
+    /// One term from the current position, with the error taken out of the decoder.
+    fn top(&mut self) -> Result<Term, DecodeError> {
+        let mut term = placeholder();
+        match self.term_into(&mut term, 0) {
+            Ok(()) => Ok(term),
+            Err(Fail) => Err(self.error.take().unwrap_or_else(|| {
+                DecodeError::new(self.pos, DecodeErrorKind::UnexpectedEnd { needed: 0 })
+            })),
+        }
+    }
+
     #[cold]
-    fn err<T>(&self, at: usize, kind: DecodeErrorKind) -> Res<T> {
-        Err(DecodeError::new(at, kind))
+    #[inline(never)]
+    fn err<T>(&mut self, at: usize, kind: DecodeErrorKind) -> Res<T> {
+        self.error = Some(DecodeError::new(at, kind));
+        Err(Fail)
     }
 
     #[inline]
@@ -224,7 +250,17 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         })
     }
 
+    /// One term, by value (for the few places outside the hot loops).
     fn term(&mut self, depth: usize) -> Res<Term> {
+        let mut term = placeholder();
+        self.term_into(&mut term, depth)?;
+        Ok(term)
+    }
+
+    /// One term, written straight into `slot` (a tuple's, list's or map's element): building
+    /// it in place saves copying each term through the stack, which the CPU pays for dearly
+    /// when the copy reads what was written a few instructions before.
+    fn term_into(&mut self, slot: &mut Term, depth: usize) -> Res<()> {
         if depth >= MAX_NESTING_DEPTH {
             return self.err(
                 self.pos,
@@ -235,25 +271,34 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         }
         let at = self.pos;
         let tag = self.u8()?;
-        Ok(match tag {
+        *slot = match tag {
             97 => Term::Int(i64::from(self.u8()?)),
             98 => Term::Int(i64::from(i32::from_be_bytes(self.array()?))),
-            82 | 100 | 115 | 118 | 119 => Term::Atom(self.atom_body(tag, at)?),
-            104 | 105 => self.tuple(tag, depth)?,
+            119 => {
+                // Each path writes the slot itself: joining them into one `Atom` first would
+                // go through the stack.
+                if let Some(a) = self.fast_atom_text() {
+                    *slot = Term::Atom(a);
+                    return Ok(());
+                }
+                Term::Atom(self.atom_body_slow(tag, at)?)
+            }
+            82 | 100 | 115 | 118 => Term::Atom(self.atom_body_slow(tag, at)?),
+            104 | 105 => return self.tuple_into(slot, tag, depth),
             106 => Term::nil(),
             107 => Term::List(self.string()?),
             108 => self.list(depth)?,
             109 => self.binary_term()?,
             116 => self.map(depth, at)?,
             70 => self.new_float(at)?,
-            88 => Term::Pid(self.pid(true)?),
+            88 => return self.pid_into(slot),
             110 | 111 => self.big(tag)?,
-            90 | 114 => Term::Reference(self.new_reference(tag == 90)?),
+            90 | 114 => return self.reference_into(slot, tag == 90),
             89 | 102 | 120 => Term::Port(self.port(tag)?),
             77 => self.bit_binary()?,
             112 => self.fun(depth, at)?,
             113 => self.export()?,
-            103 => Term::Pid(self.pid(false)?),
+            103 => Term::Pid(self.old_pid()?),
             101 => Term::Reference(self.old_reference()?),
             99 => self.old_float(at)?,
             80 => {
@@ -284,21 +329,50 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                 )
             }
             _ => return self.err(at, DecodeErrorKind::UnknownTag(tag)),
-        })
+        };
+        Ok(())
     }
 
     /// An atom in a place that must hold one (a node, module or function name).
+    #[inline(never)]
     fn atom(&mut self) -> Res<Atom> {
         let at = self.pos;
         let tag = self.u8()?;
         match tag {
-            82 | 100 | 115 | 118 | 119 => self.atom_body(tag, at),
+            82 | 100 | 115 | 118 | 119 => self.atom_body_slow(tag, at),
             _ => self.err(at, DecodeErrorKind::ExpectedAtom(tag)),
         }
     }
 
-    #[inline]
-    fn atom_body(&mut self, tag: u8, at: usize) -> Res<Atom> {
+    /// The common case of an atom, tag included: a SMALL_ATOM_UTF8 that this thread has seen.
+    /// Consumes it only on success; `None` leaves the position alone for [`Self::atom`].
+    #[inline(always)]
+    fn fast_atom(&mut self) -> Option<Atom> {
+        match self.input.get(self.pos) {
+            Some(119) => {
+                self.pos += 1;
+                let a = self.fast_atom_text();
+                if a.is_none() {
+                    self.pos -= 1;
+                }
+                a
+            }
+            _ => None,
+        }
+    }
+
+    /// A SMALL_ATOM_UTF8 after its tag, if this thread has seen it: consumed only on success.
+    #[inline(always)]
+    fn fast_atom_text(&mut self) -> Option<Atom> {
+        let (&n, rest) = self.input.get(self.pos..)?.split_first()?;
+        let text = rest.get(..usize::from(n))?;
+        let a = Atom::cached_from_utf8(text)?;
+        self.pos += 1 + usize::from(n);
+        Some(a)
+    }
+
+    #[inline(never)]
+    fn atom_body_slow(&mut self, tag: u8, at: usize) -> Res<Atom> {
         match tag {
             119 => {
                 let n = usize::from(self.u8()?);
@@ -373,17 +447,49 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         Ok(Term::Binary(self.binary(n)?))
     }
 
-    fn tuple(&mut self, tag: u8, depth: usize) -> Res<Term> {
+    /// Decodes `n` terms into new slots at the end of `elems`; the caller has checked that `n`
+    /// bytes remain (every term takes one at least), which bounds the allocation.
+    #[inline]
+    fn elems_into(&mut self, elems: &mut Vec<Term>, n: usize, depth: usize) -> Res<()> {
+        let start = elems.len();
+        elems.extend((0..n).map(|_| placeholder()));
+        for slot in elems.iter_mut().skip(start) {
+            self.term_into(slot, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// [`Self::elems_into`] for a SMALL_TUPLE whose elements cannot all be there: one at a
+    /// time, so nothing is allocated beyond what the input holds and the error comes where the
+    /// input ends.
+    #[cold]
+    #[inline(never)]
+    fn elems_one_by_one(&mut self, elems: &mut Vec<Term>, n: usize, depth: usize) -> Res<()> {
+        for _ in 0..n {
+            let mut term = placeholder();
+            self.term_into(&mut term, depth + 1)?;
+            elems.push(term);
+        }
+        Ok(())
+    }
+
+    fn tuple_into(&mut self, slot: &mut Term, tag: u8, depth: usize) -> Res<()> {
         let n = if tag == 104 {
-            usize::from(self.u8()?)
+            let n = usize::from(self.u8()?);
+            if n > self.remaining() {
+                let mut elems = Vec::new();
+                self.elems_one_by_one(&mut elems, n, depth)?;
+                *slot = Term::Tuple(elems);
+                return Ok(());
+            }
+            n
         } else {
             self.len_u32(1)?
         };
-        let mut elems = Vec::with_capacity(n.min(self.remaining()));
-        for _ in 0..n {
-            elems.push(self.term(depth + 1)?);
-        }
-        Ok(Term::Tuple(elems))
+        let mut elems = Vec::with_capacity(n);
+        self.elems_into(&mut elems, n, depth)?;
+        *slot = Term::Tuple(elems);
+        Ok(())
     }
 
     fn string(&mut self) -> Res<Vec<Term>> {
@@ -397,11 +503,9 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     /// `[1, 2, 3]`, and an empty LIST_EXT with tail `T` is just `T`.
     fn list(&mut self, depth: usize) -> Res<Term> {
         let mut n = self.len_u32(1)?;
-        let mut elems: Vec<Term> = Vec::with_capacity(n.min(self.remaining()));
+        let mut elems: Vec<Term> = Vec::with_capacity(n);
         loop {
-            for _ in 0..n {
-                elems.push(self.term(depth + 1)?);
-            }
+            self.elems_into(&mut elems, n, depth)?;
             match self.input.get(self.pos) {
                 Some(106) => {
                     self.pos += 1;
@@ -416,7 +520,6 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                 Some(108) => {
                     self.pos += 1;
                     n = self.len_u32(1)?;
-                    elems.reserve(n.min(self.remaining()));
                 }
                 _ => {
                     let tail = self.term(depth + 1)?;
@@ -429,10 +532,10 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     fn map(&mut self, depth: usize, at: usize) -> Res<Term> {
         let n = self.len_u32(2)?;
         let mut pairs = Vec::with_capacity(n);
-        for _ in 0..n {
-            let k = self.term(depth + 1)?;
-            let v = self.term(depth + 1)?;
-            pairs.push((k, v));
+        pairs.resize_with(n, || (placeholder(), placeholder()));
+        for (k, v) in pairs.iter_mut() {
+            self.term_into(k, depth + 1)?;
+            self.term_into(v, depth + 1)?;
         }
         match Map::try_from_pairs(pairs) {
             Ok(m) => Ok(Term::Map(m)),
@@ -498,26 +601,39 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         )))
     }
 
-    fn pid(&mut self, new: bool) -> Res<Pid> {
-        let node = self.atom()?;
-        if new {
-            // The common case in one bounds check: ID, Serial, Creation.
-            let b: [u8; 12] = self.array()?;
-            let word = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-            return Ok(Pid {
-                node,
-                id: word(0),
-                serial: word(4),
-                creation: word(8),
-            });
+    /// NEW_PID after its tag, written into `slot`.
+    #[inline(always)]
+    fn pid_into(&mut self, slot: &mut Term) -> Res<()> {
+        match self.fast_atom() {
+            Some(node) => self.pid_rest_into(slot, node),
+            None => {
+                let node = self.atom()?;
+                self.pid_rest_into(slot, node)
+            }
         }
+    }
+
+    /// NEW_PID's ID, Serial and Creation after its node, in one bounds check.
+    #[inline(always)]
+    fn pid_rest_into(&mut self, slot: &mut Term, node: Atom) -> Res<()> {
+        let b: [u8; 12] = self.array()?;
+        let word = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        *slot = Term::Pid(Pid {
+            node,
+            id: word(0),
+            serial: word(4),
+            creation: word(8),
+        });
+        Ok(())
+    }
+
+    /// The legacy PID (103): one byte of creation.
+    #[inline(never)]
+    fn old_pid(&mut self) -> Res<Pid> {
+        let node = self.atom()?;
         let id = self.u32()?;
         let serial = self.u32()?;
-        let creation = if new {
-            self.u32()?
-        } else {
-            u32::from(self.u8()?)
-        };
+        let creation = u32::from(self.u8()?);
         Ok(Pid {
             node,
             id,
@@ -541,13 +657,25 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         Ok(Port { node, id, creation })
     }
 
-    fn new_reference(&mut self, newer: bool) -> Res<Reference> {
+    /// NEWER_REFERENCE (or NEW_REFERENCE) after its tag, written into `slot`.
+    #[inline(always)]
+    fn reference_into(&mut self, slot: &mut Term, newer: bool) -> Res<()> {
         let len_at = self.pos;
         let len = self.u16()?;
         if len == 0 || len > 5 {
             return self.err(len_at, DecodeErrorKind::InvalidReferenceLength(len));
         }
-        let node = self.atom()?;
+        let node = match self.fast_atom() {
+            Some(node) => node,
+            None => self.atom()?,
+        };
+        *slot = Term::Reference(self.reference_rest(newer, len, node)?);
+        Ok(())
+    }
+
+    /// A reference's creation and `len` ids, after its node.
+    #[inline(always)]
+    fn reference_rest(&mut self, newer: bool, len: u16, node: Atom) -> Res<Reference> {
         let creation = if newer {
             self.u32()?
         } else {
@@ -869,6 +997,65 @@ mod tests {
                 assert!(e.is_some(), "{t:?} cut at {cut} decoded");
             }
         }
+    }
+
+    #[test]
+    fn short_input_with_big_small_tuples_fails_where_it_ends() {
+        // Nested SMALL_TUPLEs claiming 255 elements each: no slots beyond the input, and the
+        // error at its end.
+        let mut nested = vec![131];
+        for _ in 0..500 {
+            nested.extend_from_slice(&[104, 255]);
+        }
+        assert_eq!(
+            from_bytes(&nested).err(),
+            Some(DecodeError::new(
+                nested.len(),
+                DecodeErrorKind::UnexpectedEnd { needed: 1 }
+            ))
+        );
+    }
+
+    #[test]
+    fn fast_paths_fall_back_with_the_same_errors() {
+        // A pid or reference whose node is cut short: the fast atom path must give the
+        // position back so that the general path reports the usual offset.
+        assert_eq!(
+            from_bytes(&[131, 88, 119, 3, b'a']).err(),
+            Some(DecodeError::new(
+                4,
+                DecodeErrorKind::UnexpectedEnd { needed: 2 }
+            ))
+        );
+        assert_eq!(
+            from_bytes(&[131, 90, 0, 1, 119, 9, b'a']).err(),
+            Some(DecodeError::new(
+                6,
+                DecodeErrorKind::UnexpectedEnd { needed: 8 }
+            ))
+        );
+        assert_eq!(
+            from_bytes(&[131, 88, 97, 1]).err(),
+            Some(DecodeError::new(2, DecodeErrorKind::ExpectedAtom(97)))
+        );
+        // Nodes seen before (cached) and never seen (first decode) read the same.
+        for node in ["fast_path_node@host", "fast_path_other@host"] {
+            for _ in 0..2 {
+                let pid = Term::Pid(Pid {
+                    node: Atom::new(node),
+                    id: 7,
+                    serial: 8,
+                    creation: 9,
+                });
+                let bytes = to_bytes(&pid).unwrap_or_default();
+                assert_eq!(from_bytes(&bytes), Ok(pid));
+            }
+        }
+        // Latin-1 and long-form atoms with the same text as a cached one.
+        assert_eq!(
+            from_bytes(&[131, 104, 2, 119, 2, b'o', b'k', 100, 0, 2, b'o', b'k']),
+            Ok(Term::tuple(vec![Term::atom("ok"), Term::atom("ok")]))
+        );
     }
 
     #[test]

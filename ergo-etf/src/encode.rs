@@ -35,6 +35,12 @@ pub trait AtomEncoder {
     /// Writes a cache reference for `atom` into `out` (e.g. `82, index`) and returns true, or
     /// returns false (writing nothing) so that the encoder writes the atom itself.
     fn encode_atom(&mut self, atom: &Atom, out: &mut Vec<u8>) -> bool;
+
+    /// Whether [`AtomEncoder::encode_atom`] always returns false, so the encoder may write
+    /// atoms without asking (the default, false, always asks).
+    fn is_passive(&self) -> bool {
+        false
+    }
 }
 
 /// An atom cache that holds nothing: every atom is written in full, and every ATOM_CACHE_REF
@@ -47,30 +53,42 @@ impl AtomEncoder for NoAtomCache {
     fn encode_atom(&mut self, _atom: &Atom, _out: &mut Vec<u8>) -> bool {
         false
     }
+
+    #[inline]
+    fn is_passive(&self) -> bool {
+        true
+    }
 }
 
 /// Encodes a term as a stand-alone external term: `131` then the term.
+#[inline]
 pub fn to_bytes(term: &Term) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(size_hint(term) + 1);
     out.push(VERSION);
-    Encoder {
-        out: &mut out,
-        atoms: &mut NoAtomCache,
-    }
-    .term(term, 0)?;
-    Ok(out)
+    let (out, result) = Encoder::new(out, &mut NoAtomCache).run(term);
+    result.map(|()| out)
 }
 
 /// Appends the encoding of `term` (no 131 prefix) to `out`, asking `atoms` about every atom.
 ///
 /// On error `out` may hold a partial encoding after its original contents.
-pub fn encode_term_into(
+///
+/// Generic over the atom encoder so that a concrete one is inlined; `&mut dyn AtomEncoder`
+/// works as before.
+#[inline]
+pub fn encode_term_into<A: AtomEncoder + ?Sized>(
     term: &Term,
     out: &mut Vec<u8>,
-    atoms: &mut dyn AtomEncoder,
+    atoms: &mut A,
 ) -> Result<(), EncodeError> {
-    out.reserve(size_hint(term));
-    Encoder { out, atoms }.term(term, 0)
+    // A reused buffer usually has room already; the guess is only worth making when it has
+    // little (a binary reserves its own length anyway).
+    if out.capacity() - out.len() < 64 {
+        out.reserve(size_hint(term));
+    }
+    let (buf, result) = Encoder::new(std::mem::take(out), atoms).run(term);
+    *out = buf;
+    result
 }
 
 /// A cheap guess of the encoded size, so the output buffer is usually allocated once: it looks
@@ -121,10 +139,6 @@ pub(crate) fn write_atom_text(out: &mut Vec<u8>, atom: &Atom) -> Result<(), Enco
     }
     out.extend_from_slice(text.as_bytes());
     Ok(())
-}
-
-fn len_u32(what: &'static str, len: usize) -> Result<u32, EncodeError> {
-    u32::try_from(len).map_err(|_| EncodeError::TooLong { what, len })
 }
 
 /// Whether a proper list is sent as STRING_EXT (see the module doc).
@@ -221,26 +235,134 @@ fn seq_cmp(x: &[Term], y: &[Term]) -> std::cmp::Ordering {
         .unwrap_or(std::cmp::Ordering::Equal)
 }
 
-struct Encoder<'o, A: AtomEncoder + ?Sized> {
-    out: &'o mut Vec<u8>,
-    atoms: &'o mut A,
+/// Copies `src` (at most 32 bytes) into `dst` of the same length with two overlapping
+/// fixed-size moves instead of a call to `memcpy`.
+#[inline(always)]
+fn copy_small(dst: &mut [u8], src: &[u8]) {
+    fn two<const N: usize>(dst: &mut [u8], src: &[u8]) -> bool {
+        match (
+            src.first_chunk::<N>(),
+            src.last_chunk::<N>(),
+            dst.len() == src.len(),
+        ) {
+            (Some(head), Some(tail), true) => {
+                let n = src.len();
+                if let Some(d) = dst.first_chunk_mut::<N>() {
+                    *d = *head;
+                }
+                if let Some(d) = dst.get_mut(n - N..).and_then(|d| d.first_chunk_mut::<N>()) {
+                    *d = *tail;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+    let done = match src.len() {
+        16..=32 => two::<16>(dst, src),
+        8..=15 => two::<8>(dst, src),
+        4..=7 => two::<4>(dst, src),
+        2..=3 => two::<2>(dst, src),
+        _ => false,
+    };
+    if !done {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+    }
 }
 
-impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
+struct Encoder<'o, A: AtomEncoder + ?Sized> {
+    /// Owned while encoding (moved in and out by the callers), so the optimiser may keep its
+    /// length in a register between writes.
+    out: Vec<u8>,
+    atoms: &'o mut A,
+    /// The error behind the last [`Fail`].
+    error: Option<EncodeError>,
+}
+
+/// Encoding failed; the error is in [`Encoder::error`]. Zero-sized, so every result of the
+/// recursive encoder fits a register instead of going through memory.
+struct Fail;
+
+type Res = Result<(), Fail>;
+
+impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
+    fn new(out: Vec<u8>, atoms: &'o mut A) -> Self {
+        Encoder {
+            out,
+            atoms,
+            error: None,
+        }
+    }
+
+    /// Encodes `term`, giving back the buffer and the result (the error taken out of the
+    /// encoder). Inlined into the public entry points, so that the large `Result` they return
+    /// is built in their caller rather than copied through memory.
+    #[inline(always)]
+    fn run(mut self, term: &Term) -> (Vec<u8>, Result<(), EncodeError>) {
+        let result = match self.term(term, 0) {
+            Ok(()) => Ok(()),
+            // Every `Fail` comes with its error; the fallback is never expected.
+            Err(Fail) => Err(self.error.take().unwrap_or(EncodeError::InvalidFun(
+                "internal: failure without an error",
+            ))),
+        };
+        (self.out, result)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, e: EncodeError) -> Res {
+        self.error = Some(e);
+        Err(Fail)
+    }
+
     #[inline]
-    fn atom(&mut self, atom: &Atom) -> Result<(), EncodeError> {
-        if self.atoms.encode_atom(atom, self.out) {
+    fn len_u32(&mut self, what: &'static str, len: usize) -> Result<u32, Fail> {
+        match u32::try_from(len) {
+            Ok(v) => Ok(v),
+            Err(_) => {
+                self.error = Some(EncodeError::TooLong { what, len });
+                Err(Fail)
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn atom(&mut self, atom: &Atom) -> Res {
+        if self.atoms.encode_atom(atom, &mut self.out) {
             return Ok(());
         }
+        if let Some((chunk, n)) = atom.interned_ext32() {
+            // Interned atoms carry their SMALL_ATOM_UTF8 bytes, zero-padded to 32: one
+            // fixed-size copy (no call to memcpy), then drop the padding.
+            self.out.extend_from_slice(chunk);
+            self.out.truncate(self.out.len() - (32 - n));
+            return Ok(());
+        }
+        self.atom_slow(atom)
+    }
+
+    #[inline(never)]
+    fn atom_slow(&mut self, atom: &Atom) -> Res {
+        if let Some(ext) = atom.interned_ext() {
+            self.out.extend_from_slice(ext);
+            return Ok(());
+        }
+        // Owned atoms (made after the intern table filled up).
         let text = atom.as_str().as_bytes();
         if text.len() <= 255 {
-            // The common case, inline: 255 bytes are at most 255 characters.
+            // 255 bytes are at most 255 characters.
             self.out.reserve(text.len() + 2);
             self.out.extend_from_slice(&[119, text.len() as u8]);
             self.out.extend_from_slice(text);
             return Ok(());
         }
-        write_atom_text(self.out, atom)
+        match write_atom_text(&mut self.out, atom) {
+            Ok(()) => Ok(()),
+            Err(e) => self.fail(e),
+        }
     }
 
     #[inline]
@@ -248,9 +370,31 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         self.out.extend_from_slice(&v.to_be_bytes());
     }
 
-    fn term(&mut self, term: &Term, depth: usize) -> Result<(), EncodeError> {
+    /// An element of a tuple, list or map at `depth`: the common leaves (atoms, integers, pids,
+    /// references, small binaries) written here, in the caller's loop, and tuples called
+    /// directly, without the jump table of [`Self::term`]; everything else goes there.
+    #[inline(always)]
+    fn elem(&mut self, e: &Term, depth: usize) -> Res {
+        match e {
+            Term::Atom(a) => self.atom(a),
+            Term::Int(i) => {
+                self.int(*i);
+                Ok(())
+            }
+            Term::Pid(p) => self.pid(p),
+            Term::Binary(b) if b.len() <= 32 => {
+                self.small_binary(b);
+                Ok(())
+            }
+            Term::Tuple(t) => self.nested_tuple(t, depth),
+            Term::Reference(r) => self.reference(r),
+            _ => self.term(e, depth),
+        }
+    }
+
+    fn term(&mut self, term: &Term, depth: usize) -> Res {
         if depth >= MAX_NESTING_DEPTH {
-            return Err(EncodeError::TooDeep {
+            return self.fail(EncodeError::TooDeep {
                 limit: MAX_NESTING_DEPTH,
             });
         }
@@ -280,17 +424,17 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         }
     }
 
-    fn float(&mut self, f: f64) -> Result<(), EncodeError> {
+    fn float(&mut self, f: f64) -> Res {
         if !f.is_finite() {
-            return Err(EncodeError::NonFiniteFloat(f.to_string()));
+            return self.fail(EncodeError::NonFiniteFloat(f.to_string()));
         }
         self.out.push(70);
         self.out.extend_from_slice(&f.to_bits().to_be_bytes());
         Ok(())
     }
 
-    fn binary(&mut self, b: &[u8]) -> Result<(), EncodeError> {
-        let len = len_u32("binary", b.len())?;
+    fn binary(&mut self, b: &[u8]) -> Res {
+        let len = self.len_u32("binary", b.len())?;
         self.out.reserve(b.len() + 5);
         self.out.push(109);
         self.u32(len);
@@ -298,22 +442,33 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         Ok(())
     }
 
-    fn tuple(&mut self, elems: &[Term], depth: usize) -> Result<(), EncodeError> {
+    /// A tuple inside another term, straight from [`Self::elem`] (its own depth check).
+    #[inline(never)]
+    fn nested_tuple(&mut self, elems: &[Term], depth: usize) -> Res {
+        if depth >= MAX_NESTING_DEPTH {
+            return self.fail(EncodeError::TooDeep {
+                limit: MAX_NESTING_DEPTH,
+            });
+        }
+        self.tuple(elems, depth)
+    }
+
+    #[inline]
+    fn tuple(&mut self, elems: &[Term], depth: usize) -> Res {
         if elems.len() <= 255 {
-            self.out.push(104);
-            self.out.push(elems.len() as u8);
+            self.out.extend_from_slice(&[104, elems.len() as u8]);
         } else {
-            let len = len_u32("tuple", elems.len())?;
+            let len = self.len_u32("tuple", elems.len())?;
             self.out.push(105);
             self.u32(len);
         }
         for e in elems {
-            self.term(e, depth + 1)?;
+            self.elem(e, depth + 1)?;
         }
         Ok(())
     }
 
-    fn list(&mut self, elems: &[Term], depth: usize) -> Result<(), EncodeError> {
+    fn list(&mut self, elems: &[Term], depth: usize) -> Res {
         if elems.is_empty() {
             self.out.push(106);
         } else if is_byte_string(elems) {
@@ -333,7 +488,7 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         Ok(())
     }
 
-    fn export(&mut self, e: &crate::Export) -> Result<(), EncodeError> {
+    fn export(&mut self, e: &crate::Export) -> Res {
         self.out.push(113);
         self.atom(&e.module)?;
         self.atom(&e.function)?;
@@ -342,12 +497,12 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         Ok(())
     }
 
-    fn list_elems(&mut self, elems: &[Term], depth: usize) -> Result<(), EncodeError> {
-        let len = len_u32("list", elems.len())?;
+    fn list_elems(&mut self, elems: &[Term], depth: usize) -> Res {
+        let len = self.len_u32("list", elems.len())?;
         self.out.push(108);
         self.u32(len);
         for e in elems {
-            self.term(e, depth + 1)?;
+            self.elem(e, depth + 1)?;
         }
         Ok(())
     }
@@ -355,8 +510,7 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
     #[inline]
     fn int(&mut self, i: i64) {
         if (0..=255).contains(&i) {
-            self.out.push(97);
-            self.out.push(i as u8);
+            self.out.extend_from_slice(&[97, i as u8]);
         } else if let Ok(v) = i32::try_from(i) {
             self.out.push(98);
             self.out.extend_from_slice(&v.to_be_bytes());
@@ -370,7 +524,7 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         }
     }
 
-    fn bigint(&mut self, b: &num_bigint::BigInt) -> Result<(), EncodeError> {
+    fn bigint(&mut self, b: &num_bigint::BigInt) -> Res {
         // Term keeps i64-sized values in Term::Int, but a hand-built BigInt may be small.
         if let Ok(i) = i64::try_from(b) {
             self.int(i);
@@ -381,7 +535,7 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
             self.out.push(110);
             self.out.push(mag.len() as u8);
         } else {
-            let len = len_u32("integer", mag.len())?;
+            let len = self.len_u32("integer", mag.len())?;
             self.out.push(111);
             self.u32(len);
         }
@@ -390,14 +544,14 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         Ok(())
     }
 
-    fn bit_binary(&mut self, b: &BitBinary) -> Result<(), EncodeError> {
+    fn bit_binary(&mut self, b: &BitBinary) -> Res {
         if b.bits_in_last == 0 || b.bits_in_last > 8 || b.bytes.is_empty() {
-            return Err(EncodeError::InvalidBitBinary {
+            return self.fail(EncodeError::InvalidBitBinary {
                 bits: b.bits_in_last,
                 len: b.bytes.len(),
             });
         }
-        let len = len_u32("binary", b.bytes.len())?;
+        let len = self.len_u32("binary", b.bytes.len())?;
         if b.bits_in_last == 8 {
             self.out.push(109);
             self.u32(len);
@@ -415,14 +569,14 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         Ok(())
     }
 
-    fn map(&mut self, m: &Map, depth: usize) -> Result<(), EncodeError> {
-        let len = len_u32("map", m.len())?;
+    fn map(&mut self, m: &Map, depth: usize) -> Res {
+        let len = self.len_u32("map", m.len())?;
         self.out.push(116);
         self.u32(len);
         if m.iter().all(|(k, _)| plain_key(k)) {
             for (k, v) in m.iter() {
-                self.term(k, depth + 1)?;
-                self.term(v, depth + 1)?;
+                self.elem(k, depth + 1)?;
+                self.elem(v, depth + 1)?;
             }
         } else {
             for (k, v) in map_key_sorted(m) {
@@ -433,19 +587,78 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         Ok(())
     }
 
-    fn pid(&mut self, p: &Pid) -> Result<(), EncodeError> {
-        self.out.reserve(p.node.as_str().len() + 16);
+    #[inline(always)]
+    fn pid(&mut self, p: &Pid) -> Res {
+        if let Some((chunk, n)) = p.node.interned_ext32() {
+            if self.atoms.is_passive() {
+                self.pid_interned(p, chunk, n);
+                return Ok(());
+            }
+        }
+        self.pid_general(p)
+    }
+
+    /// A pid whose node is an interned atom written in full: the whole NEW_PID (at most 45
+    /// bytes) written into zeroed room at the end of the buffer, then the room trimmed. One
+    /// capacity check instead of four, and no reload of the buffer's length between writes.
+    #[inline(always)]
+    fn pid_interned(&mut self, p: &Pid, chunk: &[u8; 32], n: usize) {
+        const ROOM: usize = 1 + 32 + 12;
+        let start = self.out.len();
+        self.out.extend_from_slice(&[0u8; ROOM]);
+        let used = 1 + n + 12;
+        if let Some(buf) = self
+            .out
+            .get_mut(start..)
+            .and_then(|s| s.first_chunk_mut::<ROOM>())
+        {
+            buf[0] = 88;
+            if let Some(atom) = buf.get_mut(1..33) {
+                atom.copy_from_slice(chunk);
+            }
+            if let Some(tail) = buf.get_mut(1 + n..used) {
+                let id_serial = (u64::from(p.id) << 32) | u64::from(p.serial);
+                tail[..8].copy_from_slice(&id_serial.to_be_bytes());
+                tail[8..].copy_from_slice(&p.creation.to_be_bytes());
+            }
+        }
+        self.out.truncate(start + used);
+    }
+
+    /// A binary of at most 32 bytes, written into zeroed room like
+    /// [`Self::pid_interned`], its bytes copied by fixed-size moves.
+    #[inline(always)]
+    fn small_binary(&mut self, b: &[u8]) {
+        const ROOM: usize = 5 + 32;
+        let start = self.out.len();
+        self.out.extend_from_slice(&[0u8; ROOM]);
+        if let Some(buf) = self
+            .out
+            .get_mut(start..)
+            .and_then(|s| s.first_chunk_mut::<ROOM>())
+        {
+            buf[0] = 109;
+            buf[1..5].copy_from_slice(&(b.len() as u32).to_be_bytes());
+            if let Some(dst) = buf.get_mut(5..5 + b.len()) {
+                copy_small(dst, b);
+            }
+        }
+        self.out.truncate(start + 5 + b.len());
+    }
+
+    #[inline(never)]
+    fn pid_general(&mut self, p: &Pid) -> Res {
         self.out.push(88);
         self.atom(&p.node)?;
-        let mut tail = [0u8; 12];
-        tail[..4].copy_from_slice(&p.id.to_be_bytes());
-        tail[4..8].copy_from_slice(&p.serial.to_be_bytes());
-        tail[8..].copy_from_slice(&p.creation.to_be_bytes());
-        self.out.extend_from_slice(&tail);
+        // Straight from registers: assembling the 12 bytes in a stack array first would make
+        // the copy wait on the array's stores.
+        let id_serial = (u64::from(p.id) << 32) | u64::from(p.serial);
+        self.out.extend_from_slice(&id_serial.to_be_bytes());
+        self.out.extend_from_slice(&p.creation.to_be_bytes());
         Ok(())
     }
 
-    fn port(&mut self, p: &Port) -> Result<(), EncodeError> {
+    fn port(&mut self, p: &Port) -> Res {
         if p.id < (1 << 28) {
             self.out.push(89);
             self.atom(&p.node)?;
@@ -459,9 +672,15 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         Ok(())
     }
 
-    fn reference(&mut self, r: &Reference) -> Result<(), EncodeError> {
+    fn reference(&mut self, r: &Reference) -> Res {
         if r.ids.is_empty() || r.ids.len() > 5 {
-            return Err(EncodeError::InvalidReference(r.ids.len()));
+            return self.fail(EncodeError::InvalidReference(r.ids.len()));
+        }
+        if let Some((chunk, n)) = r.node.interned_ext32() {
+            if self.atoms.is_passive() {
+                self.reference_interned(r, chunk, n);
+                return Ok(());
+            }
         }
         self.out.push(90);
         self.out
@@ -474,18 +693,47 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         Ok(())
     }
 
-    fn fun(&mut self, f: &Fun, depth: usize) -> Result<(), EncodeError> {
+    /// A NEWER_REFERENCE whose node is an interned atom written in full (1 to 5 ids, checked
+    /// by the caller), written into zeroed room like [`Self::pid_interned`].
+    #[inline]
+    fn reference_interned(&mut self, r: &Reference, chunk: &[u8; 32], n: usize) {
+        const ROOM: usize = 3 + 32 + 4 + 4 * 5;
+        let start = self.out.len();
+        self.out.extend_from_slice(&[0u8; ROOM]);
+        let used = 3 + n + 4 + 4 * r.ids.len();
+        if let Some(buf) = self
+            .out
+            .get_mut(start..)
+            .and_then(|s| s.first_chunk_mut::<ROOM>())
+        {
+            buf[..3].copy_from_slice(&[90, 0, r.ids.len() as u8]);
+            if let Some(atom) = buf.get_mut(3..35) {
+                atom.copy_from_slice(chunk);
+            }
+            if let Some(tail) = buf.get_mut(3 + n..used) {
+                let (creation, ids) = tail.split_at_mut(4);
+                creation.copy_from_slice(&r.creation.to_be_bytes());
+                for (word, id) in ids.chunks_exact_mut(4).zip(&r.ids) {
+                    word.copy_from_slice(&id.to_be_bytes());
+                }
+            }
+        }
+        self.out.truncate(start + used);
+    }
+
+    fn fun(&mut self, f: &Fun, depth: usize) -> Res {
         let small = |t: &Term| matches!(t, Term::Int(i) if i32::try_from(*i).is_ok());
         if !small(&f.old_index) || !small(&f.old_uniq) {
-            return Err(EncodeError::InvalidFun(
+            return self.fail(EncodeError::InvalidFun(
                 "old_index and old_uniq must be integers in the i32 range",
             ));
         }
         if !matches!(f.pid, Term::Pid(_)) {
-            return Err(EncodeError::InvalidFun("pid must be a pid"));
+            return self.fail(EncodeError::InvalidFun("pid must be a pid"));
         }
-        let num_free = u32::try_from(f.free_vars.len())
-            .map_err(|_| EncodeError::InvalidFun("too many free variables"))?;
+        let Ok(num_free) = u32::try_from(f.free_vars.len()) else {
+            return self.fail(EncodeError::InvalidFun("too many free variables"));
+        };
         self.out.push(112);
         let size_at = self.out.len();
         self.u32(0); // patched below: the size counts itself
@@ -500,7 +748,7 @@ impl<A: AtomEncoder + ?Sized> Encoder<'_, A> {
         for v in &f.free_vars {
             self.term(v, depth + 1)?;
         }
-        let size = len_u32("fun", self.out.len() - size_at)?;
+        let size = self.len_u32("fun", self.out.len() - size_at)?;
         if let Some(slot) = self.out.get_mut(size_at..size_at + 4) {
             slot.copy_from_slice(&size.to_be_bytes());
         }
@@ -621,5 +869,82 @@ mod tests {
         let t = Term::tuple(vec![Term::atom("a"), Term::Int(1)]);
         assert!(encode_term_into(&t, &mut out, &mut EveryAtomIsZero).is_ok());
         assert_eq!(out, [104, 2, 82, 0, 97, 1]);
+    }
+
+    /// What the fast paths must write, spelled out the slow way.
+    fn pid_bytes(node: &str, id: u32, serial: u32, creation: u32) -> Vec<u8> {
+        let mut b = vec![88, 119, node.len() as u8];
+        b.extend_from_slice(node.as_bytes());
+        for w in [id, serial, creation] {
+            b.extend_from_slice(&w.to_be_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn references_write_the_same_through_both_paths() {
+        struct Asks;
+        impl AtomEncoder for Asks {
+            fn encode_atom(&mut self, _atom: &Atom, _out: &mut Vec<u8>) -> bool {
+                false
+            }
+        }
+        for node in ["a@b", &"n".repeat(30), &"x".repeat(31)] {
+            for ids in [vec![1], vec![1, 2, 3], vec![1, 2, 3, 4, 5]] {
+                let r = Term::Reference(Reference {
+                    node: Atom::new(node),
+                    creation: 0x0a0b_0c0d,
+                    ids: ids.clone(),
+                });
+                let mut expected = vec![90, 0, ids.len() as u8, 119, node.len() as u8];
+                expected.extend_from_slice(node.as_bytes());
+                for w in std::iter::once(0x0a0b_0c0d).chain(ids) {
+                    expected.extend_from_slice(&w.to_be_bytes());
+                }
+                assert_eq!(enc(&r)[1..], expected[..]);
+                let mut out = Vec::new();
+                assert!(encode_term_into(&r, &mut out, &mut Asks).is_ok());
+                assert_eq!(out, expected);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_paths_write_what_the_general_ones_do() {
+        // Binaries of every length around the 32-byte fast path, inside a list (elements take
+        // the fast path) and alone (the general one).
+        for len in 0..=40usize {
+            let data: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(37) ^ 0x5a).collect();
+            let mut expected = vec![131, 108, 0, 0, 0, 2, 109];
+            expected.extend_from_slice(&(len as u32).to_be_bytes());
+            expected.extend_from_slice(&data);
+            expected.extend_from_slice(&[97, 7, 106]);
+            let t = Term::list(vec![Term::binary(data.clone()), Term::Int(7)]);
+            assert_eq!(enc(&t), expected, "binary of {len} bytes");
+            assert_eq!(enc(&Term::binary(data))[1..], expected[6..11 + len]);
+        }
+        // Pids whose node fits the 32-byte atom chunk or not, through the passive encoder and
+        // through one that is asked about every atom.
+        struct Asks;
+        impl AtomEncoder for Asks {
+            fn encode_atom(&mut self, _atom: &Atom, _out: &mut Vec<u8>) -> bool {
+                false
+            }
+        }
+        for node in ["a@b", &"n".repeat(29), &"n".repeat(30), &"x".repeat(200)] {
+            let pid = Term::Pid(Pid {
+                node: Atom::new(node),
+                id: 0x0102_0304,
+                serial: 0x0506_0708,
+                creation: 0x090a_0b0c,
+            });
+            let expected = pid_bytes(node, 0x0102_0304, 0x0506_0708, 0x090a_0b0c);
+            assert_eq!(enc(&pid)[1..], expected[..], "node of {} bytes", node.len());
+            let mut out = Vec::new();
+            assert!(encode_term_into(&pid, &mut out, &mut Asks).is_ok());
+            assert_eq!(out, expected);
+            let list = enc(&Term::list(vec![pid.clone(), pid]));
+            assert_eq!(list[6..6 + expected.len()], expected[..]);
+        }
     }
 }
