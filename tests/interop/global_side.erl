@@ -5,6 +5,7 @@
 %%   {whereis, Name}       -> global:whereis_name(Name)
 %%   {send, Name, Msg}     -> global:send(Name, Msg)'s pid, or {badarg, ...} caught
 %%   {kill, Pid}           -> ok, after exit(Pid, kill)
+%%   {alive, Pid}          -> is_process_alive(Pid)
 %%   {connect, Node}       -> net_kernel:connect_node(Node)
 %%   nodes                 -> lists:sort(nodes())
 %%   synced                -> lists:sort of global's synced list
@@ -46,6 +47,8 @@ handle_call({send, Name, Msg}, _From, S) ->
 handle_call({kill, Pid}, _From, S) ->
     exit(Pid, kill),
     {reply, ok, S};
+handle_call({alive, Pid}, _From, S) ->
+    {reply, is_process_alive(Pid), S};
 handle_call({connect, Node}, _From, S) ->
     {reply, net_kernel:connect_node(Node), S};
 handle_call(nodes, _From, S) ->

@@ -1,23 +1,26 @@
-//! `global`'s connect protocol with one peer, as `global.erl` (version 8) speaks it, this node
-//! playing the passive side of the lockers:
+//! `global`'s connect protocol with one peer, as `global.erl` (version 8) speaks it:
 //!
-//! 1. nodeup: send `{init_connect, {8, MyTag}, Us, {locker, no_longer_a_pid, Known, Us}}`
-//!    (this server stands for the locker); the peer does the same, and we answer its
-//!    `init_connect` with `{init_connect_ack, Us, HisTag, MyTag}`.
-//! 2. The peer's locker takes lock `{global, [Lockers]}` on its nodes and ours (`set_lock`
-//!    calls, `locks.rs`) and casts `{lock_set, Locker, true, Known, MyTag}`; we answer
-//!    `{lock_set, Us, true, Known, HisTag}` and send our names: `{exchange, Us, Names, [],
-//!    HisTag}`.
-//! 3. On its `exchange` we resolve (`names.rs`) and cast `{resolved, Us, Resolved, Known,
+//! 1. nodeup: send `{init_connect, {8, MyTag}, Us, {locker, no_longer_a_pid, Known,
+//!    OurLocker}}`; the peer does the same, and we answer its `init_connect` with
+//!    `{init_connect_ack, Us, HisTag, MyTag}`.
+//! 2. Either locker starts the lock `{global, sort([Lockers])}` (ours after `global`'s locker
+//!    delay, through `locker.rs`) and casts `{lock_set, Locker, true, Known, Tag}` to the other
+//!    server; the other side locks its nodes too and answers the same way (both may start at
+//!    once: the lock id is the same, so both succeed). With both yeses, each side sends its
+//!    names: `{exchange, Us, Names, [], HisTag}`.
+//! 3. On the peer's `exchange` we resolve (`names.rs`) and cast `{resolved, Us, Resolved, Known,
 //!    unused, [], HisTag}`; with its `resolved` we apply both sides' operations, learn its known
-//!    nodes (connect to them, tell them `in_sync`), tell our known nodes `new_nodes`, and the
-//!    peer is synced.
+//!    nodes (connect to them, tell them `in_sync`), tell our known nodes `new_nodes`, release our
+//!    locks, and the peer is synced.
 //!
 //! Owns the per-peer connect state; must not touch the name or lock tables except through
 //! their APIs.
 
+use std::time::Duration;
+
 use ergo_etf::{Atom, Map, Pid, Term};
 
+use super::locker::Job;
 use super::names::parse_name_list;
 use super::server::Server;
 use super::SERVER;
@@ -34,7 +37,17 @@ pub(crate) struct Connect {
     my_tag: i64,
     /// The peer's tag, once its `init_connect` came.
     his_tag: Option<Term>,
-    /// `{global, LockRequesterId}`, once the peer's locker told us the lock is set.
+    /// The peer's locker, from its `init_connect`.
+    his_locker: Option<Pid>,
+    /// Our locker is taking the lock for this connect.
+    locking: bool,
+    /// We told the peer our side is locked.
+    sent_lock_set: bool,
+    /// The peer told us its side is locked.
+    he_said_yes: bool,
+    /// The lock our locker holds for this connect.
+    we_hold: Option<Term>,
+    /// `{global, LockRequesterId}`, once both sides hold the lock (names may be exchanged).
     lock_id: Option<Term>,
     /// The peer's names, when its `exchange` came before its `lock_set`.
     his_names: Option<Term>,
@@ -123,7 +136,7 @@ impl Server {
             Term::atom("locker"),
             Term::atom("no_longer_a_pid"),
             Term::Map(known),
-            Term::Pid(self.me.clone()),
+            Term::Pid(self.locker.pid.clone()),
         ]);
         let init = Term::tuple(vec![
             Term::atom("init_connect"),
@@ -151,10 +164,13 @@ impl Server {
                 return;
             }
         };
-        if !matches!(init.as_tuple(), Some([t, _, _, Term::Pid(_)]) if t.is_atom("locker")) {
-            tracing::info!(%node, %init, "global: malformed init_connect");
-            return;
-        }
+        let his_locker = match init.as_tuple() {
+            Some([t, _, _, Term::Pid(locker)]) if t.is_atom("locker") => locker.clone(),
+            _ => {
+                tracing::info!(%node, %init, "global: malformed init_connect");
+                return;
+            }
+        };
         if self.known.contains_key(&node) {
             // Already synced (or learnt of): `global` keeps it as a pre-connect nobody uses.
             return;
@@ -171,13 +187,16 @@ impl Server {
             return self.init_connect(ctx, node, vsn, init);
         }
         connect.his_tag = Some(his_tag.clone());
+        connect.his_locker = Some(his_locker);
+        let my_tag = connect.my_tag;
         let ack = Term::tuple(vec![
             Term::atom("init_connect_ack"),
             Term::Atom(ctx.node().name().clone()),
             his_tag,
-            Term::Int(connect.my_tag),
+            Term::Int(my_tag),
         ]);
         let _ = ctx.send(server_on(&node), ack);
+        self.schedule_try(ctx, &node, my_tag);
     }
 
     /// `{init_connect_ack, Node, HisMyTag, HisHisTag}`: both tags must be the current ones.
@@ -191,8 +210,7 @@ impl Server {
         let Some(connect) = self.connects.get(&node) else {
             return;
         };
-        if Term::Int(connect.my_tag) == *his_my_tag
-            && connect.his_tag.as_ref() == Some(his_his_tag)
+        if Term::Int(connect.my_tag) == *his_my_tag && connect.his_tag.as_ref() == Some(his_his_tag)
         {
             return;
         }
@@ -222,80 +240,235 @@ impl Server {
     /// `restart_connect`: drop the connect and, if the peer is still there, begin a new one.
     fn restart(&mut self, ctx: &Context, node: &Atom, my_tag: i64) {
         if self.connects.get(node).is_some_and(|c| c.my_tag == my_tag) {
-            self.connects.remove(node);
+            self.drop_connect(node);
         }
         if ctx.node().nodes().contains(node) {
             self.node_up(ctx, node.clone());
         }
     }
 
-    /// The peer's locker says the lock is (or is not) set on its side.
+    /// `{global, sort([OurLocker, HisLocker])}`: the lock both lockers of a connect take. The
+    /// requester id the peer's locker already holds here wins (it is the peer's own sort).
+    fn lock_id_for(&self, his_locker: &Pid) -> Term {
+        let requester = match self.locks.global_held_by(his_locker) {
+            Some(requester) => requester,
+            None => {
+                let mut lockers = vec![
+                    Term::Pid(his_locker.clone()),
+                    Term::Pid(self.locker.pid.clone()),
+                ];
+                lockers.sort();
+                Term::list(lockers)
+            }
+        };
+        Term::tuple(vec![Term::atom("global"), requester])
+    }
+
+    /// The locker's next attempt, after `global`'s locker delay (200 ms alone, then 1 to 3 s).
+    fn schedule_try(&self, ctx: &Context, node: &Atom, my_tag: i64) {
+        let ms = if self.known.is_empty() {
+            200
+        } else {
+            (1000 + 100 * self.known.len() as u64).min(3000)
+        };
+        let message = Term::tuple(vec![
+            Term::atom("ergo_global_try"),
+            Term::Atom(node.clone()),
+            Term::Int(my_tag),
+        ]);
+        let _ = ctx.send_self_after(message, Duration::from_millis(ms));
+    }
+
+    /// `{lock_set, OurLocker, IsSet, Known, HisTag}` to the peer's server.
+    fn send_lock_set(&self, ctx: &Context, node: &Atom, set: bool, his_tag: Term) {
+        let message = Term::tuple(vec![
+            Term::atom("lock_set"),
+            Term::Pid(self.locker.pid.clone()),
+            Term::atom(if set { "true" } else { "false" }),
+            self.known_list(),
+            his_tag,
+        ]);
+        let _ = ctx.cast(server_on(node), message);
+    }
+
+    /// Removes the connect with `node`; the locker lets go of what it held for it.
+    fn drop_connect(&mut self, node: &Atom) -> Option<Connect> {
+        let mut connect = self.connects.remove(node)?;
+        if let Some(lock_id) = connect.we_hold.take() {
+            self.locker.run(Job::Unlock(lock_id));
+        }
+        Some(connect)
+    }
+
+    /// `select_node`: our locker's turn to start the lock for a connect (unless one is under
+    /// way, or some `global` lock is held here: then later).
+    pub(super) fn try_lock(&mut self, ctx: &Context, node: Atom, tag: &Term) {
+        if !self.same_tag(&node, tag) {
+            return;
+        }
+        let Some(connect) = self.connects.get(&node) else {
+            return;
+        };
+        if connect.lock_id.is_some() || connect.locking || connect.sent_lock_set {
+            return;
+        }
+        let Some(his_locker) = connect.his_locker.clone() else {
+            return;
+        };
+        let my_tag = connect.my_tag;
+        if self.locks.requester(&Term::atom("global")).is_some() {
+            self.schedule_try(ctx, &node, my_tag);
+            return;
+        }
+        let lock_id = self.lock_id_for(&his_locker);
+        let known: Vec<Atom> = self.known.keys().cloned().collect();
+        if let Some(connect) = self.connects.get_mut(&node) {
+            connect.locking = true;
+        }
+        self.locker.run(Job::Lock {
+            node: node.clone(),
+            my_tag,
+            lock_id,
+            extra: vec![node],
+            known,
+        });
+    }
+
+    /// The locker's answer: the lock is set on every node it had to lock, or on none.
+    pub(super) async fn locked(
+        &mut self,
+        ctx: &Context,
+        node: Atom,
+        tag: &Term,
+        lock_id: Term,
+        ok: bool,
+    ) {
+        if !self.same_tag(&node, tag) {
+            if ok {
+                self.locker.run(Job::Unlock(lock_id));
+            }
+            return;
+        }
+        let Some(connect) = self.connects.get_mut(&node) else {
+            return;
+        };
+        connect.locking = false;
+        let (Some(his_tag), my_tag) = (connect.his_tag.clone(), connect.my_tag) else {
+            return;
+        };
+        if ok {
+            connect.we_hold = Some(lock_id.clone());
+            let send = !connect.sent_lock_set;
+            connect.sent_lock_set = true;
+            let he_said_yes = connect.he_said_yes;
+            if send {
+                self.send_lock_set(ctx, &node, true, his_tag);
+            }
+            if he_said_yes {
+                self.go_exchange(ctx, node, lock_id).await;
+            }
+        } else {
+            if connect.he_said_yes {
+                connect.he_said_yes = false;
+                self.send_lock_set(ctx, &node, false, his_tag);
+            }
+            self.schedule_try(ctx, &node, my_tag);
+        }
+    }
+
+    /// The peer's locker says the lock is (or is not) set on its side: either its answer to
+    /// ours, or its own start (then our locker locks our side, `lock_nodes_safely`, first).
     pub(super) async fn lock_set(
         &mut self,
         ctx: &Context,
         locker: Pid,
         set: bool,
-        _his_known: &Term,
         my_tag: Option<&Term>,
     ) {
         let node = locker.node.clone();
-        if !set {
+        if let Some(tag) = my_tag {
+            if !self.same_tag(&node, tag) {
+                // An old attempt: `global` drops it.
+                return;
+            }
+        }
+        let ready = self
+            .connects
+            .get(&node)
+            .is_some_and(|c| c.his_tag.is_some());
+        if !ready {
+            if set {
+                // No connect with that node: its locker is told no (version 5 shape, direct).
+                let no = Term::tuple(vec![
+                    Term::atom("lock_set"),
+                    Term::Pid(self.locker.pid.clone()),
+                    Term::atom("false"),
+                    self.known_list(),
+                ]);
+                let _ = ctx.send(locker, no);
+            }
             return;
         }
-        let current = match my_tag {
-            Some(tag) => {
-                if !self.same_tag(&node, tag) {
-                    // An old attempt: `global` drops it.
-                    return;
-                }
-                self.connects.get(&node).and_then(|c| c.his_tag.clone())
-            }
-            None => self.connects.get(&node).and_then(|c| c.his_tag.clone()),
-        };
-        let Some(his_tag) = current else {
-            // No connect with that node: the locker is told no (the version 5 shape, direct).
-            let no = Term::tuple(vec![
-                Term::atom("lock_set"),
-                Term::Pid(self.me.clone()),
-                Term::atom("false"),
-                self.known_list(),
-            ]);
-            let _ = ctx.send(locker, no);
+        let lock_id = self.lock_id_for(&locker);
+        let Some(connect) = self.connects.get_mut(&node) else {
             return;
         };
-        // The peer's locker set lock {global, sort([Locker, Us])} here before telling us.
-        let lock_id = match self.locks.global_held_by(&locker) {
-            Some(requester) => requester,
-            None => {
-                let mut lockers = vec![Term::Pid(locker.clone()), Term::Pid(self.me.clone())];
-                lockers.sort();
-                Term::list(lockers)
+        if connect.his_locker.is_none() {
+            connect.his_locker = Some(locker);
+        }
+        if set {
+            connect.he_said_yes = true;
+            if connect.sent_lock_set {
+                let id = connect.we_hold.clone().unwrap_or(lock_id);
+                self.go_exchange(ctx, node, id).await;
+            } else if !connect.locking {
+                connect.locking = true;
+                let my_tag = connect.my_tag;
+                let known: Vec<Atom> = self.known.keys().cloned().collect();
+                self.locker.run(Job::Lock {
+                    node,
+                    my_tag,
+                    lock_id,
+                    extra: Vec::new(),
+                    known,
+                });
             }
+        } else {
+            connect.he_said_yes = false;
+            if connect.sent_lock_set && connect.lock_id.is_none() {
+                connect.sent_lock_set = false;
+                let my_tag = connect.my_tag;
+                if let Some(id) = connect.we_hold.take() {
+                    self.locker.run(Job::Unlock(id));
+                }
+                self.schedule_try(ctx, &node, my_tag);
+            }
+        }
+    }
+
+    /// `lock_is_set`: both lockers hold the lock; our names go to the peer, and its names (if
+    /// they came first) are resolved.
+    async fn go_exchange(&mut self, ctx: &Context, node: Atom, lock_id: Term) {
+        let names = self.names.name_list();
+        let Some(connect) = self.connects.get_mut(&node) else {
+            return;
         };
-        let yes = Term::tuple(vec![
-            Term::atom("lock_set"),
-            Term::Pid(self.me.clone()),
-            Term::atom("true"),
-            self.known_list(),
-            his_tag.clone(),
-        ]);
-        let _ = ctx.cast(server_on(&node), yes);
-        // `lock_is_set`: our names go to the peer.
+        if connect.lock_id.is_some() {
+            return;
+        }
+        let Some(his_tag) = connect.his_tag.clone() else {
+            return;
+        };
+        connect.lock_id = Some(lock_id);
+        let early_names = connect.his_names.take();
         let exchange = Term::tuple(vec![
             Term::atom("exchange"),
             Term::Atom(ctx.node().name().clone()),
-            self.names.name_list(),
+            names,
             Term::nil(),
             his_tag,
         ]);
         let _ = ctx.cast(server_on(&node), exchange);
-        let early_names = match self.connects.get_mut(&node) {
-            Some(connect) => {
-                connect.lock_id = Some(Term::tuple(vec![Term::atom("global"), lock_id]));
-                connect.his_names.take()
-            }
-            None => None,
-        };
         if let Some(names) = early_names {
             self.resolve(ctx, node, names).await;
         }
@@ -369,9 +542,11 @@ impl Server {
     /// `resolved/5`: both sides' operations applied, the peer's known nodes learnt, our known
     /// nodes told, the peer synced.
     fn finish(&mut self, ctx: &Context, node: Atom) {
-        let Some(connect) = self.connects.remove(&node) else {
+        let Some(mut connect) = self.connects.remove(&node) else {
             return;
         };
+        // Released once the new nodes are told, as `global`'s locker does.
+        let held = connect.we_hold.take();
         let (Some(mut ops), Some((his_resolved, his_known, ext))) =
             (connect.ops, connect.his_resolved)
         else {
@@ -385,7 +560,7 @@ impl Server {
         new_nodes.extend(his_known.iter().cloned());
         // Connects with nodes the peer knows are moot now: it synced them with us.
         for (other, _) in &his_known {
-            if let Some(c) = self.connects.remove(other) {
+            if let Some(c) = self.drop_connect(other) {
                 if let Some(his_tag) = c.his_tag {
                     self.send_cancel_connect(ctx, other, his_tag);
                 }
@@ -414,6 +589,9 @@ impl Server {
         self.sync_others(ctx, his_known.iter().map(|(n, _)| n.clone()).collect());
         self.add_to_known(ctx, &new_nodes);
         self.synced.insert(node.clone());
+        if let Some(lock_id) = held {
+            self.locker.run(Job::Unlock(lock_id));
+        }
         tracing::debug!(%node, "global: synced");
         self.publish_nodes();
     }
@@ -429,6 +607,10 @@ impl Server {
                 None => {
                     self.known.insert(n.clone(), *v);
                     added.push(n.clone());
+                    // A connect the peer never answered (it knew us already) cannot progress.
+                    if self.connects.get(n).is_some_and(|c| c.his_tag.is_none()) {
+                        self.drop_connect(n);
+                    }
                 }
                 Some(old) if *old < 0 => *old = *v,
                 Some(_) => {}
@@ -457,7 +639,8 @@ impl Server {
                     }
                     Err(err) => {
                         tracing::warn!(%other, %err, "global: failed to connect");
-                        let down = Term::tuple(vec![Term::atom("extra_nodedown"), Term::Atom(other)]);
+                        let down =
+                            Term::tuple(vec![Term::atom("extra_nodedown"), Term::Atom(other)]);
                         let _ = node.send(server, down);
                     }
                 }
@@ -492,19 +675,20 @@ impl Server {
 
     /// `{in_sync, Node, true}`: the peer synced with us through a third node.
     pub(super) fn in_sync(&mut self, ctx: &Context, node: Atom) {
-        if let Some(c) = self.connects.remove(&node) {
+        if let Some(c) = self.drop_connect(&node) {
             if let Some(his_tag) = c.his_tag {
                 self.send_cancel_connect(ctx, &node, his_tag);
             }
         }
-        self.known.entry(node.clone()).or_insert(VSN);
+        // Not known yet: that comes with `new_nodes` or a peer's known list, and then we tell
+        // it `in_sync` in turn (as `global` does; adding it here would skip that).
         self.synced.insert(node);
         self.publish_nodes();
     }
 
     /// `handle_nodedown`: everything about `node` goes.
     pub(super) fn node_down(&mut self, ctx: &Context, node: &Atom) {
-        self.connects.remove(node);
+        self.drop_connect(node);
         self.known.remove(node);
         self.synced.remove(node);
         self.names.node_down(ctx, node);

@@ -5,21 +5,24 @@
 //!
 //! Owns the [`Global`] handle (read views and the registration API) and the shared view; the
 //! protocol is `server.rs` (dispatch), `connect.rs` (init_connect / lock_set / exchange /
-//! resolved / new_nodes / in_sync), `names.rs` (the name table and name-clash resolution),
-//! `locks.rs` (the lock table) and `registrar.rs` (registering from Rust under the `global`
-//! lock). Must not touch connections: it sends messages, calls and monitors like any process.
+//! resolved / new_nodes / in_sync), `locker.rs` (the process that takes locks on other nodes),
+//! `names.rs` (the name table and name-clash resolution), `locks.rs` (the lock table) and
+//! `registrar.rs` (registering from Rust under the `global` lock). Must not touch connections:
+//! it sends messages, calls and monitors like any process.
 //!
 //! # What is covered
 //!
 //! - **Connect protocol.** On every nodeup (and on an `init_connect` that comes first) the node
-//!   sends `init_connect` with its own tag and answers `init_connect_ack`, `cancel_connect`,
-//!   the peer locker's `lock_set`, `exchange`, `resolved`, `new_nodes` and `in_sync` as
-//!   `global.erl` does. The node is *passive* in locking: it never starts a lock of its own for
-//!   a connection; the Erlang side's locker takes the `global` lock on both nodes and this node
-//!   accepts it. So the Erlang node puts this node in its `synced` list and `global:sync()`
-//!   returns. Nodes learnt from a peer (its known list, `new_nodes`) are connected to and told
-//!   `in_sync`, and this node forwards `new_nodes` to the nodes it knew, so Erlang nodes that
-//!   only meet through this node still sync with each other.
+//!   sends `init_connect` naming its locker and answers `init_connect_ack`, `cancel_connect`,
+//!   `lock_set`, `exchange`, `resolved`, `new_nodes` and `in_sync` as `global.erl` does. Its
+//!   locker takes part in locking both ways: it starts the lock `{global, [Lockers]}` for a
+//!   pending connect after `global`'s locker delay (on the boss node, this node and the peer,
+//!   then every known node), and when the peer's locker starts first it locks this side
+//!   (`lock_nodes_safely`) before saying yes. So Erlang nodes put this node in their `synced`
+//!   list and `global:sync()` returns, and two Rust nodes sync with each other too. Nodes
+//!   learnt from a peer (its known list, `new_nodes`) are connected to and told `in_sync`, and
+//!   this node forwards `new_nodes` to the nodes it knew, so Erlang nodes that only meet
+//!   through this node still sync with each other. [`Global::sync`] is `global:sync()`.
 //! - **Names.** `global:register_name/2,3`, `re_register_name`, `unregister_name` made on an
 //!   Erlang node reach this node (`{register, ...}` / `{unregister, ...}` calls under the
 //!   registrar's lock) and are visible through [`Global::whereis_name`]. [`Global::register_name`]
@@ -39,20 +42,20 @@
 //!   whose pid is on an Erlang node is resolved by calling `global:resolve_it/4` there (its own
 //!   method), and a name registered from Rust uses `random_exit_name`'s rule (the pid on the
 //!   smaller node keeps the name, the other process gets an exit signal `kill`). Names
-//!   registered from Rust carry `fun global:random_exit_name/3` as their method.
+//!   registered from Rust carry `fun global:random_exit_name/3` as their method; a Rust
+//!   process that loses a clash is killed, as an Erlang one would be.
 //!
 //! # What is not covered
 //!
-//! - This node never initiates a connection lock, so two Rust nodes alone never sync with each
-//!   other through `global` (each waits for the other); an Erlang node is needed in between.
-//! - When a peer locks this node for a connection, this node does not extend the lock to the
-//!   other nodes it knows (an Erlang node would); a registration racing the connection on one
-//!   of those nodes may be dropped there (`global`'s own consistency check).
 //! - `lost_connection` (prevent_overlapping_partitions) is logged and ignored: this node never
-//!   disconnects another to prevent overlapping partitions; `remove_connection` is honoured.
-//! - `register_name_external` names are kept as plain names; global groups are not supported.
+//!   disconnects another to prevent overlapping partitions; `remove_connection` (a peer asking
+//!   us to drop it) is honoured.
+//! - No Rust API for `set_lock` / `trans`, custom resolve methods, `register_name_external`
+//!   (such names are kept as plain names) or global groups.
+//! - The Erlang locker's `{do_trace, ...}` / `get_state` debugging messages are not answered.
 
 mod connect;
+mod locker;
 mod locks;
 mod names;
 mod registrar;
@@ -168,9 +171,7 @@ impl Global {
     /// The `global` of `node`; `NotRunning` on a local-only or hidden node.
     pub async fn of(node: &Node) -> Result<Global, GlobalError> {
         let server = node.whereis(SERVER).ok_or(GlobalError::NotRunning)?;
-        let shared: Arc<Shared> = node
-            .direct(server.clone(), server::Request::Shared)
-            .await?;
+        let shared: Arc<Shared> = node.direct(server.clone(), server::Request::Shared).await?;
         Ok(Global {
             node: node.clone(),
             server,
@@ -218,7 +219,11 @@ impl Global {
         name: impl IntoTerm,
         pid: &Pid,
     ) -> Result<(), GlobalError> {
-        registrar::run(self, registrar::Op::ReRegister(name.into_term(), pid.clone())).await
+        registrar::run(
+            self,
+            registrar::Op::ReRegister(name.into_term(), pid.clone()),
+        )
+        .await
     }
 
     /// `global:unregister_name(Name)`, on every known node.

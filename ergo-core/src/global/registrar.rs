@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use ergo_etf::{Atom, Pid, Term};
 
+use super::locker::{del_lock_on, delete_global_lock, set_lock_on};
 use super::names::default_method;
 use super::server::Request;
 use super::{Global, GlobalError, SERVER};
@@ -72,54 +73,13 @@ async fn call_node(ctx: &Context, g: &Global, node: &Atom, request: Term) -> Opt
     }
 }
 
-/// `set_lock_on_nodes`: all or nothing (nodes that said yes are released on a no).
-async fn set_lock_on(ctx: &Context, g: &Global, id: &Term, nodes: &[Atom]) -> bool {
-    let mut locked = Vec::new();
-    for node in nodes {
-        let yes = if node == ctx.node().name() {
-            g.node
-                .direct::<Request, bool>(
-                    g.server.clone(),
-                    Request::SetLock(id.clone(), ctx.pid().clone()),
-                )
-                .await
-                .unwrap_or(false)
-        } else {
-            let request = Term::tuple(vec![Term::atom("set_lock"), id.clone()]);
-            // A node without `global` (or gone) does not count, as in multi_call.
-            call_node(ctx, g, node, request)
-                .await
-                .is_none_or(|reply| reply.is_atom("true"))
-        };
-        if !yes {
-            del_lock_on(ctx, g, id, &locked).await;
-            return false;
-        }
-        locked.push(node.clone());
-    }
-    true
-}
-
-async fn del_lock_on(ctx: &Context, g: &Global, id: &Term, nodes: &[Atom]) {
-    for node in nodes {
-        if node == ctx.node().name() {
-            let _ = g
-                .node
-                .direct::<Request, bool>(
-                    g.server.clone(),
-                    Request::DelLock(id.clone(), ctx.pid().clone()),
-                )
-                .await;
-        } else {
-            let request = Term::tuple(vec![Term::atom("del_lock"), id.clone()]);
-            let _ = call_node(ctx, g, node, request).await;
-        }
-    }
-}
-
 /// A back-off of up to `2^times / 8` s (8 s at most), as `global`'s `random_sleep`.
 async fn random_sleep(times: u32) {
-    let max_ms: u64 = if times > 5 { 8000 } else { (1u64 << times) * 1000 / 8 };
+    let max_ms: u64 = if times > 5 {
+        8000
+    } else {
+        (1u64 << times) * 1000 / 8
+    };
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u64::from(d.subsec_nanos()))
@@ -138,12 +98,15 @@ async fn lock_known(ctx: &Context, g: &Global, id: &Term) -> Option<Vec<Atom>> {
         let mut nodes: Vec<Atom> = known.iter().cloned().collect();
         nodes.push(ctx.node().name().clone());
         nodes.sort();
-        let boss = nodes.last().cloned().unwrap_or_else(|| ctx.node().name().clone());
-        if set_lock_on(ctx, g, id, std::slice::from_ref(&boss)).await {
-            if set_lock_on(ctx, g, id, &nodes).await && g.shared.known().is_subset(&known) {
+        let boss = nodes
+            .last()
+            .cloned()
+            .unwrap_or_else(|| ctx.node().name().clone());
+        if set_lock_on(ctx, &g.server, id, std::slice::from_ref(&boss)).await {
+            if set_lock_on(ctx, &g.server, id, &nodes).await && g.shared.known().is_subset(&known) {
                 return Some(nodes);
             }
-            del_lock_on(ctx, g, id, &nodes).await;
+            del_lock_on(ctx, &g.server, id, &nodes).await;
         }
         if tokio::time::Instant::now() >= deadline {
             return None;
@@ -153,21 +116,13 @@ async fn lock_known(ctx: &Context, g: &Global, id: &Term) -> Option<Vec<Atom>> {
     }
 }
 
-/// `delete_global_lock`: every node but the boss, then the boss.
-async fn unlock(ctx: &Context, g: &Global, id: &Term, nodes: &[Atom]) {
-    if let Some((boss, rest)) = nodes.split_last() {
-        del_lock_on(ctx, g, id, rest).await;
-        del_lock_on(ctx, g, id, std::slice::from_ref(boss)).await;
-    }
-}
-
 async fn registrar(ctx: &Context, g: &Global, op: Op) -> Result<(), GlobalError> {
     let id = Term::tuple(vec![Term::atom("global"), Term::Pid(ctx.pid().clone())]);
     let nodes = lock_known(ctx, g, &id)
         .await
         .ok_or(GlobalError::LockTimeout(LOCK_DEADLINE))?;
     let result = under_lock(ctx, g, op, &nodes).await;
-    unlock(ctx, g, &id, &nodes).await;
+    delete_global_lock(ctx, &g.server, &id, &nodes).await;
     result
 }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use ergo_etf::{Atom, Pid, Term};
 
 use super::connect::Connect;
+use super::locker::{self, Locker};
 use super::locks::Locks;
 use super::names::Names;
 use super::Shared;
@@ -52,6 +53,8 @@ pub(crate) struct Server {
     pub(super) connects: HashMap<Atom, Connect>,
     pub(super) names: Names,
     pub(super) locks: Locks,
+    /// The process that takes locks on other nodes for us.
+    pub(super) locker: Locker,
     /// The last tag made for a connect (`erlang:unique_integer([monotonic])`).
     pub(super) last_tag: i64,
 }
@@ -89,9 +92,7 @@ impl Server {
                 self.register(ctx, name.clone(), pid.clone(), method.clone(), from);
                 Some(Term::atom("yes"))
             }
-            Some([tag, name, Term::Pid(pid), method, _reg_node])
-                if tag.is_atom("register_ext") =>
-            {
+            Some([tag, name, Term::Pid(pid), method, _reg_node]) if tag.is_atom("register_ext") => {
                 self.register(ctx, name.clone(), pid.clone(), method.clone(), from);
                 Some(Term::atom("yes"))
             }
@@ -121,7 +122,12 @@ impl GenServer for Server {
         let me = ctx.pid().clone();
         let node = ctx.node().clone();
         let _ = node.monitor_nodes(&me, true);
+        let locker = match locker::start(ctx) {
+            Ok(locker) => locker,
+            Err(err) => return Init::Stop(Term::atom(&format!("locker: {err}"))),
+        };
         let mut server = Server {
+            locker,
             me,
             names: Names::new(Arc::clone(&shared)),
             shared,
@@ -139,7 +145,12 @@ impl GenServer for Server {
         Init::Ok(server)
     }
 
-    async fn handle_call(&mut self, ctx: &mut Context, request: Payload, from: From) -> CallOutcome {
+    async fn handle_call(
+        &mut self,
+        ctx: &mut Context,
+        request: Payload,
+        from: From,
+    ) -> CallOutcome {
         let request = request.into_term();
         let Some(caller) = from.pid().cloned() else {
             return CallOutcome::NoReply;
@@ -190,11 +201,13 @@ impl GenServer for Server {
             Some([tag, vsn, Term::Atom(node), init]) if tag.is_atom("init_connect") => {
                 self.init_connect(ctx, node.clone(), vsn, init)
             }
-            Some([tag, Term::Pid(locker), set, his_known, my_tag]) if tag.is_atom("lock_set") => {
-                self.lock_set(ctx, locker.clone(), set.is_atom("true"), his_known, Some(my_tag)).await
+            Some([tag, Term::Pid(locker), set, _known, my_tag]) if tag.is_atom("lock_set") => {
+                self.lock_set(ctx, locker.clone(), set.is_atom("true"), Some(my_tag))
+                    .await
             }
-            Some([tag, Term::Pid(locker), set, his_known]) if tag.is_atom("lock_set") => {
-                self.lock_set(ctx, locker.clone(), set.is_atom("true"), his_known, None).await
+            Some([tag, Term::Pid(locker), set, _known]) if tag.is_atom("lock_set") => {
+                self.lock_set(ctx, locker.clone(), set.is_atom("true"), None)
+                    .await
             }
             Some([tag, Term::Atom(node), names, _ext, my_tag]) if tag.is_atom("exchange") => {
                 self.exchange(ctx, node.clone(), names, my_tag).await
@@ -239,6 +252,30 @@ impl GenServer for Server {
                 tracing::warn!(%node, "global: peer asked to disconnect (overlapping partitions)");
                 ctx.node().disconnect(node.as_str());
                 self.node_down(ctx, node);
+            }
+            Some([tag, Term::Atom(node), my_tag]) if tag.is_atom("ergo_global_try") => {
+                self.try_lock(ctx, node.clone(), my_tag)
+            }
+            Some([tag, Term::Atom(node), my_tag, lock_id, ok])
+                if tag.is_atom("ergo_global_locked") =>
+            {
+                self.locked(
+                    ctx,
+                    node.clone(),
+                    my_tag,
+                    lock_id.clone(),
+                    ok.is_atom("true"),
+                )
+                .await
+            }
+            // A peer's locker answering ours directly (older shapes), forwarded by the locker.
+            Some([tag, Term::Pid(locker), set, _known, my_tag]) if tag.is_atom("lock_set") => {
+                self.lock_set(ctx, locker.clone(), set.is_atom("true"), Some(my_tag))
+                    .await
+            }
+            Some([tag, Term::Pid(locker), set, _known]) if tag.is_atom("lock_set") => {
+                self.lock_set(ctx, locker.clone(), set.is_atom("true"), None)
+                    .await
             }
             Some([tag, ..]) if tag.is_atom("lost_connection") => {
                 tracing::debug!(%message, "global: lost_connection ignored");
