@@ -89,10 +89,17 @@ fn flag(args: &[String], name: &str, default: u64) -> Result<u64, String> {
 
 /// The tokio runtime: 2 worker threads (this machine's cores) unless `ERGO_BENCH_WORKERS` says.
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    let workers = std::env::var("ERGO_BENCH_WORKERS")
+    runtime_with(runtime_workers())
+}
+
+fn runtime_workers() -> usize {
+    std::env::var("ERGO_BENCH_WORKERS")
         .ok()
         .and_then(|w| w.parse().ok())
-        .unwrap_or(2);
+        .unwrap_or(2)
+}
+
+fn runtime_with(workers: usize) -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()
@@ -235,27 +242,49 @@ async fn dist_node(name: &str, cookie: &str, epmd: bool) -> Result<Node, String>
 fn call_network(args: &[String]) -> Result<(), String> {
     let pairs = flag(args, "--pairs", 30)?;
     let secs = flag(args, "--secs", 5)?;
-    let rt = runtime()?;
-    rt.block_on(async move {
-        let tag = std::process::id();
+    let tag = std::process::id();
+    // Each node gets its own one-worker runtime, as two node processes would each get a core;
+    // they meet only through the loopback connection. (ERGO_BENCH_SHARED=1: one shared runtime.)
+    let shared = std::env::var_os("ERGO_BENCH_SHARED").is_some();
+    let rt_a = runtime_with(if shared { runtime_workers() } else { 1 })?;
+    let rt_b = if shared { None } else { Some(runtime_with(1)?) };
+    let on_b =
+        |f: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Node, String>>>>| match &rt_b
+        {
+            Some(rt) => rt.block_on(f),
+            None => rt_a.block_on(f),
+        };
+    let b = on_b(Box::pin(dist_node(
+        &format!("bench_b_{tag}@localhost"),
+        "bench",
+        false,
+    )))?;
+    let servers = {
+        let b = b.clone();
+        let run = async move { start_echo_servers(&b, pairs).await };
+        match &rt_b {
+            Some(rt) => rt.block_on(run)?,
+            None => rt_a.block_on(run)?,
+        }
+    };
+    let result = rt_a.block_on(async {
         let a = dist_node(&format!("bench_a_{tag}@localhost"), "bench", false).await?;
-        let b = dist_node(&format!("bench_b_{tag}@localhost"), "bench", false).await?;
         let port = b.dist_port().ok_or("node B has no port")?;
         a.add_static_route(b.name().as_str(), ([127, 0, 0, 1], port).into())
             .map_err(|e| e.to_string())?;
         a.connect(b.name().as_str())
             .await
             .map_err(|e| e.to_string())?;
-        let servers = start_echo_servers(&b, pairs).await?;
         let f = drive_calls(&a, servers.into_iter().map(Dest::Pid).collect(), secs).await?;
         println!(
             "call-network pairs={pairs} calls_per_sec={:.0} p50_us={:.2} p99_us={:.2}",
             f.calls_per_sec, f.p50_us, f.p99_us
         );
         a.stop();
-        b.stop();
-        Ok(())
-    })
+        Ok::<(), String>(())
+    });
+    b.stop();
+    result
 }
 
 fn erlang_to_rust(args: &[String]) -> Result<(), String> {
@@ -271,7 +300,13 @@ fn rpc_erlang_to_rust(args: &[String]) -> Result<(), String> {
 fn erlang_side(args: &[String], mode: &str) -> Result<(), String> {
     let pairs = flag(args, "--pairs", 30)?;
     let secs = flag(args, "--secs", 5)?;
-    let rt = runtime()?;
+    // One worker, as the Erlang server node gets one scheduler (`+S 1:1`): each server has one
+    // thread and the caller node the other core. ERGO_BENCH_WORKERS overrides.
+    let workers = std::env::var("ERGO_BENCH_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(1);
+    let rt = runtime_with(workers)?;
     rt.block_on(async move {
         let tag = std::process::id();
         let cookie = format!("bench_cookie_{tag}");
@@ -283,7 +318,10 @@ fn erlang_side(args: &[String], mode: &str) -> Result<(), String> {
             Ok::<_, ergo::Exception>(x)
         })
         .map_err(|e| e.to_string())?;
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/erlang/erlang_to_rust.escript");
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/erlang/erlang_to_rust.escript"
+        );
         let mut command = tokio::process::Command::new("escript");
         command.args([
             script,

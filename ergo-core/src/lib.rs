@@ -6,6 +6,7 @@ pub mod epmd;
 
 pub mod error;
 pub mod event;
+pub(crate) mod fast_hash;
 pub mod gen;
 pub mod global;
 pub mod net;
@@ -17,12 +18,12 @@ pub use error::{CallError, NodeError, SendError, SpawnError};
 pub use gen::application::{
     Application, ApplicationError, ApplicationSpec, Applications, StartType,
 };
-pub use global::{Global, GlobalError};
 pub use gen::server::{CallOutcome, From, GenServer, Init, Reply, Status};
 pub use gen::supervisor::{
     AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor,
     SupervisorError, SupervisorRef, SupervisorSpec,
 };
+pub use global::{Global, GlobalError};
 pub use net::{
     DistOptions, Exception, NetError, RemoteSpawnError, RemoteSpawnOptions, RemoteSpawned, RpcArgs,
     RpcError,

@@ -43,8 +43,8 @@ impl Default for OutgoingAtomCache {
 }
 
 fn slot_of(atom: &Atom) -> u16 {
-    // A fixed hash (not randomly keyed) is enough: the peer never sees how we pick slots.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // A fixed, fast hash is enough: the peer never sees how we pick slots.
+    let mut h = crate::fast_hash::FxHasher::default();
     atom.as_str().hash(&mut h);
     (h.finish() % CACHE_SLOTS as u64) as u16
 }

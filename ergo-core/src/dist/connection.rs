@@ -53,7 +53,7 @@ impl Default for ConnectionOptions {
 type Outgoing = (ControlMessage, Option<Term>);
 
 /// A batch smaller than this may be worth one yield to the scheduler before writing it.
-const SMALL_BATCH: usize = 16 << 10;
+const SMALL_BATCH: usize = 8 << 10;
 
 /// Whether yielding before a write gathers more messages: yields go on until several in a row
 /// gained nothing, then are retried every `RETRY_EVERY` writes.

@@ -7,7 +7,6 @@
 //! Owns the peer table and the tasks per connection; must not encode frames (dist/) nor decide
 //! what a message means to a process (the node does).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
@@ -28,6 +27,7 @@ use crate::dist::{
 use crate::epmd::routes::split_node_name;
 use crate::epmd::{EpmdKeeper, Resolver};
 use crate::error::SendError;
+use crate::fast_hash::FxHashMap;
 use crate::node::{Dest, Node, NodeInner, RemoteRouter, RemoteSignal};
 
 /// The outcome of a connection attempt, for those waiting on it.
@@ -102,7 +102,7 @@ pub(crate) struct NetManager {
     pub(crate) port: u16,
     tls: Option<super::tls::Tls>,
     runtime: tokio::runtime::Handle,
-    peers: RwLock<HashMap<Atom, PeerState>>,
+    peers: RwLock<FxHashMap<Atom, PeerState>>,
     next_id: AtomicU64,
     next_unlink_id: AtomicU64,
     watchers: Mutex<Vec<NodeWatch>>,
@@ -149,7 +149,7 @@ impl NetManager {
             port: parts.port,
             tls: parts.tls,
             runtime: node.inner.runtime.clone(),
-            peers: RwLock::new(HashMap::new()),
+            peers: RwLock::new(FxHashMap::default()),
             next_id: AtomicU64::new(1),
             next_unlink_id: AtomicU64::new(1),
             watchers: Mutex::new(Vec::new()),
@@ -166,11 +166,11 @@ impl NetManager {
         self.node.upgrade().map(|inner| Node { inner })
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<Atom, PeerState>> {
+    fn read(&self) -> RwLockReadGuard<'_, FxHashMap<Atom, PeerState>> {
         self.peers.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<Atom, PeerState>> {
+    fn write(&self) -> RwLockWriteGuard<'_, FxHashMap<Atom, PeerState>> {
         self.peers.write().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -233,7 +233,7 @@ impl NetManager {
         }
     }
 
-    fn start_pending(&self, peers: &mut HashMap<Atom, PeerState>, node: &Atom) -> u64 {
+    fn start_pending(&self, peers: &mut FxHashMap<Atom, PeerState>, node: &Atom) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (done, _) = watch::channel(None);
         peers.insert(
@@ -250,7 +250,7 @@ impl NetManager {
 
     /// Records that an incoming connection from `node` is finishing its handshake (on top of our
     /// own pending attempt, if any); returns the pending entry's id.
-    fn mark_incoming(&self, peers: &mut HashMap<Atom, PeerState>, node: &Atom) -> u64 {
+    fn mark_incoming(&self, peers: &mut FxHashMap<Atom, PeerState>, node: &Atom) -> u64 {
         if !matches!(peers.get(node), Some(PeerState::Pending { .. })) {
             self.start_pending(peers, node);
         }
