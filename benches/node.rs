@@ -100,7 +100,12 @@ fn runtime_workers() -> usize {
 }
 
 fn runtime_with(workers: usize) -> Result<tokio::runtime::Runtime, String> {
+    let interval: u32 = std::env::var("ERGO_BENCH_EVENT_INTERVAL")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(11);
     tokio::runtime::Builder::new_multi_thread()
+        .event_interval(interval)
         .worker_threads(workers)
         .enable_all()
         .build()

@@ -50,7 +50,33 @@ impl Default for ConnectionOptions {
     }
 }
 
-type Outgoing = (ControlMessage, Option<Term>);
+/// What senders have encoded and the writer has not written yet. Senders encode on their own
+/// thread, straight into the buffer, under this lock (so the atom cache and the order of a
+/// pair's messages are the connection's); the writer swaps the buffer out and writes it.
+struct OutboxState {
+    buf: Vec<u8>,
+    encoder: FrameEncoder,
+    /// Messages in `buf` (for the batching heuristic).
+    messages: usize,
+    closed: bool,
+    peer: String,
+}
+
+struct Outbox {
+    state: std::sync::Mutex<OutboxState>,
+    ready: tokio::sync::Notify,
+}
+
+impl Outbox {
+    fn lock(&self) -> std::sync::MutexGuard<'_, OutboxState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.ready.notify_one();
+    }
+}
 
 /// A batch smaller than this may be worth one yield to the scheduler before writing it.
 const SMALL_BATCH: usize = 8 << 10;
@@ -103,20 +129,37 @@ impl Drop for Tasks {
 /// Sends messages to the peer; cheap to clone, all clones feed the one writer in order.
 #[derive(Clone)]
 pub struct DistSender {
-    queue: mpsc::UnboundedSender<Outgoing>,
+    outbox: Arc<Outbox>,
     tasks: Arc<Tasks>,
 }
 
 impl DistSender {
-    /// Queues one message for the writer; never waits.
+    /// Encodes one message into the connection's outgoing buffer; never waits.
     pub fn queue(
         &self,
         control: ControlMessage,
         payload: Option<Term>,
     ) -> Result<(), ConnectionError> {
-        self.queue
-            .send((control, payload))
-            .map_err(|_| ConnectionError::WriterGone)
+        let wake = {
+            let mut state = self.outbox.lock();
+            if state.closed {
+                return Err(ConnectionError::WriterGone);
+            }
+            let OutboxState {
+                buf,
+                encoder,
+                messages,
+                peer,
+                ..
+            } = &mut *state;
+            encode_logged(encoder, &control, payload.as_ref(), buf, peer);
+            *messages += 1;
+            *messages == 1
+        };
+        if wake {
+            self.outbox.ready.notify_one();
+        }
+        Ok(())
     }
 
     /// Queues one message (kept async for callers that treat sending as a suspension point).
@@ -130,13 +173,14 @@ impl DistSender {
 
     /// Stops the connection now: the writer and reader end (the receiver then yields `None`).
     pub fn close(&self) {
+        self.outbox.close();
         self.tasks.reader.abort();
         self.tasks.writer.abort();
     }
 
     /// Whether the writer has stopped (the connection is down).
     pub fn is_closed(&self) -> bool {
-        self.queue.is_closed()
+        self.outbox.lock().closed
     }
 }
 
@@ -203,18 +247,25 @@ impl DistConnection {
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
         let (read_half, write_half) = tokio::io::split(done.stream);
-        let (out_tx, out_rx) = mpsc::unbounded_channel();
+        let outbox = Arc::new(Outbox {
+            state: std::sync::Mutex::new(OutboxState {
+                buf: Vec::with_capacity(64 << 10),
+                encoder: FrameEncoder::new(done.flags, &options.frames),
+                messages: 0,
+                closed: false,
+                peer: done.peer_name.clone(),
+            }),
+            ready: tokio::sync::Notify::new(),
+        });
         let (in_tx, in_rx) = mpsc::channel(options.queue_len.max(1));
         let (sink_tx, sink_rx) = oneshot::channel();
         let (stop_tx, stop_rx) = oneshot::channel();
-        let encoder = FrameEncoder::new(done.flags, &options.frames);
         let decoder = FrameDecoder::new(done.flags, &options.frames);
         let peer = done.peer_name.clone();
         let writer = tokio::spawn(write_loop(
             write_half,
-            out_rx,
+            Arc::clone(&outbox),
             stop_rx,
-            encoder,
             options.clone(),
             peer.clone(),
         ));
@@ -232,7 +283,7 @@ impl DistConnection {
             peer_creation: done.peer_creation,
             flags: done.flags,
             sender: DistSender {
-                queue: out_tx,
+                outbox,
                 tasks: tasks.clone(),
             },
             receiver: DistReceiver {
@@ -321,9 +372,8 @@ pub async fn accept(
 
 async fn write_loop<W: AsyncWrite>(
     write_half: W,
-    mut queue: mpsc::UnboundedReceiver<Outgoing>,
+    outbox: Arc<Outbox>,
     mut stop: oneshot::Receiver<()>,
-    mut encoder: FrameEncoder,
     options: ConnectionOptions,
     peer: String,
 ) {
@@ -333,45 +383,43 @@ async fn write_loop<W: AsyncWrite>(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut wrote_since_tick = false;
     let mut batching = Batching::default();
-    let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
+    let mut spare: Vec<u8> = Vec::with_capacity(64 << 10);
     loop {
         tokio::select! {
             biased;
             _ = &mut stop => break,
-            next = queue.recv() => {
-                let Some((ctl, payload)) = next else { break };
-                buf.clear();
-                encode_logged(&mut encoder, &ctl, payload.as_ref(), &mut buf, &peer);
-                let mut yielded = false;
-                while buf.len() < options.max_batch_bytes {
-                    match queue.try_recv() {
-                        Ok((ctl, payload)) => {
-                            encode_logged(&mut encoder, &ctl, payload.as_ref(), &mut buf, &peer);
-                            if yielded {
-                                batching.yielded(true);
-                            }
-                        }
-                        // Under load, the tasks that feed this queue are runnable right now: one
-                        // yield lets them queue more, turning many small writes into one. Idle,
-                        // a yield only adds latency, so it is tried again only now and then.
-                        Err(_) if !yielded && buf.len() < SMALL_BATCH && batching.worth_a_yield() => {
-                            yielded = true;
-                            tokio::task::yield_now().await;
-                        }
-                        Err(_) => {
-                            batching.yielded(false);
-                            break;
-                        }
-                    }
+            _ = outbox.ready.notified() => {
+                let (pending, closed) = {
+                    let state = outbox.lock();
+                    (state.buf.len(), state.closed)
+                };
+                if closed {
+                    break;
                 }
-                if let Err(err) = write_half.write_all(&buf).await {
+                if pending == 0 {
+                    continue;
+                }
+                // Under load, the tasks that feed this connection are runnable right now: one
+                // yield lets them add more, turning many small writes into one. Idle, a yield
+                // only adds latency, so it is tried again only now and then.
+                if pending < SMALL_BATCH && batching.worth_a_yield() {
+                    tokio::task::yield_now().await;
+                    batching.yielded(outbox.lock().buf.len() > pending);
+                }
+                {
+                    let mut state = outbox.lock();
+                    std::mem::swap(&mut state.buf, &mut spare);
+                    state.messages = 0;
+                }
+                if let Err(err) = write_half.write_all(&spare).await {
                     tracing::warn!(%peer, %err, "distribution write failed; closing");
                     break;
                 }
-                wrote_since_tick = true;
-                if buf.capacity() > (4 << 20) {
-                    buf = Vec::with_capacity(64 << 10);
+                spare.clear();
+                if spare.capacity() > (4 << 20) {
+                    spare = Vec::with_capacity(64 << 10);
                 }
+                wrote_since_tick = true;
             }
             _ = ticker.tick() => {
                 if !wrote_since_tick {
@@ -385,6 +433,7 @@ async fn write_loop<W: AsyncWrite>(
             }
         }
     }
+    outbox.close();
     let _ = write_half.shutdown().await;
 }
 
