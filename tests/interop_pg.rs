@@ -158,7 +158,7 @@ async fn membership_converges_across_a_three_node_cluster() {
     // Joins from all three nodes.
     let p = idle(&node);
     scope
-        .join(Term::atom("g"), &[p.clone()])
+        .join(Term::atom("g"), std::slice::from_ref(&p))
         .await
         .expect("join");
     let Term::Pid(a1) = erl_call(
@@ -193,11 +193,11 @@ async fn membership_converges_across_a_three_node_cluster() {
 
     // A Rust leave, then a Rust member that exits.
     scope
-        .leave(Term::atom("g"), &[p.clone()])
+        .leave(Term::atom("g"), std::slice::from_ref(&p))
         .await
         .expect("leave");
     assert!(matches!(
-        scope.leave(Term::atom("g"), &[p.clone()]).await,
+        scope.leave(Term::atom("g"), std::slice::from_ref(&p)).await,
         Err(ergo::core::pg::PgError::NotJoined)
     ));
     converge(
@@ -210,7 +210,7 @@ async fn membership_converges_across_a_three_node_cluster() {
     .await;
     let short_lived = idle(&node);
     scope
-        .join(Term::atom("g"), &[short_lived.clone()])
+        .join(Term::atom("g"), std::slice::from_ref(&short_lived))
         .await
         .expect("join");
     converge(
@@ -238,18 +238,25 @@ async fn membership_converges_across_a_three_node_cluster() {
         Term::tuple(vec![Term::atom("kill"), Term::Pid(a1.clone())]),
     )
     .await;
-    converge(&node, &scope, &[&e1, e2_ref], "g", &[a2.clone()]).await;
+    converge(
+        &node,
+        &scope,
+        &[&e1, e2_ref],
+        "g",
+        std::slice::from_ref(&a2),
+    )
+    .await;
 
     // Only local processes can join.
     assert!(matches!(
-        scope.join(Term::atom("g"), &[a2.clone()]).await,
+        scope.join(Term::atom("g"), std::slice::from_ref(&a2)).await,
         Err(ergo::core::pg::PgError::NotLocal(_))
     ));
 
     // A node going down takes its members with it.
     let survivor = idle(&node);
     scope
-        .join(Term::atom("g"), &[survivor.clone()])
+        .join(Term::atom("g"), std::slice::from_ref(&survivor))
         .await
         .expect("join");
     converge(
@@ -261,7 +268,7 @@ async fn membership_converges_across_a_three_node_cluster() {
     )
     .await;
     e2.take();
-    converge(&node, &scope, &[&e1], "g", &[survivor.clone()]).await;
+    converge(&node, &scope, &[&e1], "g", std::slice::from_ref(&survivor)).await;
 }
 
 /// Phoenix.PubSub's view of the cluster is pg scope `Elixir.Phoenix.PubSub`: a Rust process in
