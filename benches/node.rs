@@ -87,9 +87,10 @@ fn flag(args: &[String], name: &str, default: u64) -> Result<u64, String> {
     }
 }
 
-/// The tokio runtime: 2 worker threads (this machine's cores) unless `ERGO_BENCH_WORKERS` says.
+/// The tokio runtime for local scenarios: 2 worker threads (this machine's cores) unless
+/// `ERGO_BENCH_WORKERS` says, tokio's default I/O polling.
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    runtime_with(runtime_workers())
+    runtime_with(runtime_workers(), 61)
 }
 
 fn runtime_workers() -> usize {
@@ -99,13 +100,20 @@ fn runtime_workers() -> usize {
         .unwrap_or(2)
 }
 
-fn runtime_with(workers: usize) -> Result<tokio::runtime::Runtime, String> {
+/// A runtime for the network scenarios: the I/O driver is polled every 11 scheduler ticks
+/// instead of 61 (`ERGO_BENCH_EVENT_INTERVAL` overrides), so busy nodes read what arrived before
+/// running everything that is ready; with the default, two nodes fall into lockstep.
+fn net_runtime(workers: usize) -> Result<tokio::runtime::Runtime, String> {
     let interval: u32 = std::env::var("ERGO_BENCH_EVENT_INTERVAL")
         .ok()
         .and_then(|w| w.parse().ok())
         .unwrap_or(11);
+    runtime_with(workers, interval)
+}
+
+fn runtime_with(workers: usize, event_interval: u32) -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
-        .event_interval(interval)
+        .event_interval(event_interval)
         .worker_threads(workers)
         .enable_all()
         .build()
@@ -251,8 +259,8 @@ fn call_network(args: &[String]) -> Result<(), String> {
     // Each node gets its own one-worker runtime, as two node processes would each get a core;
     // they meet only through the loopback connection. (ERGO_BENCH_SHARED=1: one shared runtime.)
     let shared = std::env::var_os("ERGO_BENCH_SHARED").is_some();
-    let rt_a = runtime_with(if shared { runtime_workers() } else { 1 })?;
-    let rt_b = if shared { None } else { Some(runtime_with(1)?) };
+    let rt_a = net_runtime(if shared { runtime_workers() } else { 1 })?;
+    let rt_b = if shared { None } else { Some(net_runtime(1)?) };
     let on_b =
         |f: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Node, String>>>>| match &rt_b
         {
@@ -311,7 +319,7 @@ fn erlang_side(args: &[String], mode: &str) -> Result<(), String> {
         .ok()
         .and_then(|w| w.parse().ok())
         .unwrap_or(1);
-    let rt = runtime_with(workers)?;
+    let rt = net_runtime(workers)?;
     rt.block_on(async move {
         let tag = std::process::id();
         let cookie = format!("bench_cookie_{tag}");
