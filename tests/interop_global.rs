@@ -7,53 +7,17 @@
 mod common;
 
 use std::future::Future;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::ChildGuard;
 use ergo::core::global::{Global, GlobalError};
 use ergo::{Atom, Context, Dest, DistOptions, Node, NodeOptions, Pid, SpawnOptions, Term};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
-/// A real `erl` running tests/interop/global_side.erl.
-struct ErlNode {
-    _guard: ChildGuard,
-    name: String,
-}
+type ErlNode = common::ErlModuleNode;
 
 fn start_erl(cookie: &str) -> ErlNode {
-    let name = format!("{}@localhost", common::unique_name("gl_erl"));
-    let eval = "[P | _] = init:get_plain_arguments(), \
-                {ok, M, B} = compile:file(P, [binary, report]), \
-                {module, M} = code:load_binary(M, P, B), \
-                M:main().";
-    let mut child = Command::new("erl")
-        .args(["-sname", &name, "-setcookie", cookie, "-noshell"])
-        .args(["-eval", eval, "-extra"])
-        .arg(common::test_file("interop/global_side.erl"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start erl");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let guard = ChildGuard(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.trim() == "READY" {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(30))
-        .expect("erl printed READY within 30 s");
-    ErlNode {
-        _guard: guard,
-        name,
-    }
+    common::ErlModuleNode::start("gl_erl", "interop/global_side.erl", cookie)
 }
 
 async fn rust_node(cookie: &str) -> Node {

@@ -155,3 +155,48 @@ impl EchoNode {
         self.child.take();
     }
 }
+
+/// A real `erl` node running a module from `tests/`, compiled and loaded on the fly, whose
+/// `main/0` prints `READY` once it serves. Killed when dropped.
+pub struct ErlModuleNode {
+    _guard: ChildGuard,
+    /// Its node name (`<prefix>_<unique>@localhost`).
+    pub name: String,
+}
+
+impl ErlModuleNode {
+    /// Starts `erl -sname <unique>@localhost -setcookie cookie` running `module_file`'s
+    /// `main/0` and waits (30 s at most) for it to print `READY`.
+    pub fn start(prefix: &str, module_file: &str, cookie: &str) -> ErlModuleNode {
+        let name = format!("{}@localhost", unique_name(prefix));
+        let eval = "[P | _] = init:get_plain_arguments(), \
+                    {ok, M, B} = compile:file(P, [binary, report]), \
+                    {module, M} = code:load_binary(M, P, B), \
+                    M:main().";
+        let mut child = Command::new("erl")
+            .args(["-sname", &name, "-setcookie", cookie, "-noshell"])
+            .args(["-eval", eval, "-extra"])
+            .arg(test_file(module_file))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start erl");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let guard = ChildGuard(child);
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.trim() == "READY" {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("erl printed READY within 30 s");
+        ErlModuleNode {
+            _guard: guard,
+            name,
+        }
+    }
+}
