@@ -313,13 +313,9 @@ fn rpc_erlang_to_rust(args: &[String]) -> Result<(), String> {
 fn erlang_side(args: &[String], mode: &str) -> Result<(), String> {
     let pairs = flag(args, "--pairs", 30)?;
     let secs = flag(args, "--secs", 5)?;
-    // One worker, as the Erlang server node gets one scheduler (`+S 1:1`): each server has one
-    // thread and the caller node the other core. ERGO_BENCH_WORKERS overrides.
-    let workers = std::env::var("ERGO_BENCH_WORKERS")
-        .ok()
-        .and_then(|w| w.parse().ok())
-        .unwrap_or(1);
-    let rt = net_runtime(workers)?;
+    // Both server nodes run with their defaults: the Rust node on a runtime with a worker per
+    // core (ERGO_BENCH_WORKERS overrides), the Erlang node with its default schedulers.
+    let rt = net_runtime(runtime_workers())?;
     rt.block_on(async move {
         let tag = std::process::id();
         let cookie = format!("bench_cookie_{tag}");

@@ -17,10 +17,11 @@ main([RustNodeS, CookieS, PairsS, SecsS, SelfS, PeerS, ModeS]) ->
     pong = net_adm:ping(Rust),
     Dir = filename:dirname(escript:script_name()),
     {ok, bench_echo, Bin} = compile:file(filename:join(Dir, "bench_echo.erl"), [binary]),
-    %% The Erlang server node runs one scheduler, as the Rust server node runs one worker: both
-    %% servers get one thread and leave the other core to the caller node.
+    %% The Erlang server node runs with its defaults, as the Rust one does (ERGO_BENCH_ERL_ARGS,
+    %% passed as extra arguments, can change that, e.g. "+S 1:1").
+    ExtraArgs = string:lexemes(os:getenv("ERGO_BENCH_ERL_ARGS", ""), " "),
     {ok, Peer, PeerNode} = peer:start_link(#{name => list_to_atom(PeerS),
-                                             args => ["-setcookie", CookieS, "+S", "1:1"]}),
+                                             args => ["-setcookie", CookieS | ExtraArgs]}),
     {module, bench_echo} = rpc:call(PeerNode, code, load_binary,
                                     [bench_echo, "bench_echo.erl", Bin]),
     {ok, _} = rpc:call(PeerNode, gen_server, start, [{local, bench_echo}, bench_echo, [], []]),
