@@ -17,6 +17,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::compression::Compression;
 use super::control::ControlMessage;
 use super::error::{ConnectionError, FrameError, HandshakeError};
 use super::frame::{DistMessage, FrameDecoder, FrameEncoder, FrameSettings};
@@ -140,6 +141,17 @@ impl DistSender {
         control: ControlMessage,
         payload: Option<Term>,
     ) -> Result<(), ConnectionError> {
+        self.queue_with(control, payload, None)
+    }
+
+    /// Like [`DistSender::queue`], compressing the payload per `compression` when the peer is an
+    /// ergo-rs node that negotiated it (and the payload is large and compressible enough).
+    pub fn queue_with(
+        &self,
+        control: ControlMessage,
+        payload: Option<Term>,
+        compression: Option<&Compression>,
+    ) -> Result<(), ConnectionError> {
         let wake = {
             let mut state = self.outbox.lock();
             if state.closed {
@@ -152,7 +164,7 @@ impl DistSender {
                 peer,
                 ..
             } = &mut *state;
-            encode_logged(encoder, &control, payload.as_ref(), buf, peer);
+            encode_logged(encoder, &control, payload.as_ref(), compression, buf, peer);
             *messages += 1;
             *messages == 1
         };
@@ -441,11 +453,12 @@ fn encode_logged(
     encoder: &mut FrameEncoder,
     ctl: &ControlMessage,
     payload: Option<&Term>,
+    compression: Option<&Compression>,
     buf: &mut Vec<u8>,
     peer: &str,
 ) {
     let before = buf.len();
-    if let Err(err) = encoder.encode(ctl, payload, buf) {
+    if let Err(err) = encoder.encode_with(ctl, payload, compression, buf) {
         buf.truncate(before);
         tracing::error!(%peer, %err, op = ctl.op(), "dropping a message that cannot be encoded");
     }

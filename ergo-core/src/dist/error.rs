@@ -131,6 +131,9 @@ pub enum FrameError {
     /// Bytes were left over after the control message and payload.
     #[error("{0} trailing bytes after the message")]
     Trailing(usize),
+    /// A compressed payload that is corrupt or would inflate past the limit.
+    #[error("{0}")]
+    Compressed(String),
 }
 
 /// Why a connection ended.

@@ -133,12 +133,19 @@ impl DistFlags {
             | Self::UNICODE_IO.0,
     );
 
-    /// The offer for a node: [`Self::IMPLEMENTED`] plus PUBLISHED unless `hidden`.
+    /// Private to ergo-rs, not an OTP flag: the node decodes compressed payloads (see
+    /// `dist::compression`). A high bit OTP does not use; Erlang ignores bits it does not know,
+    /// so with an Erlang peer it is simply not negotiated and messages go plain.
+    pub const ERGO_COMPRESSION: DistFlags = DistFlags(1 << 60);
+
+    /// The offer for a node: [`Self::IMPLEMENTED`], our private [`Self::ERGO_COMPRESSION`], and
+    /// PUBLISHED unless `hidden`.
     pub fn offer(hidden: bool) -> DistFlags {
+        let all = Self::IMPLEMENTED | Self::ERGO_COMPRESSION;
         if hidden {
-            Self::IMPLEMENTED
+            all
         } else {
-            Self::IMPLEMENTED | Self::PUBLISHED
+            all | Self::PUBLISHED
         }
     }
 

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use ergo_etf::Term;
 
 use super::atom_cache::{write_header_refs, IncomingAtomCache, OutgoingAtomCache};
+use super::compression::{self, Compression};
 use super::control::ControlMessage;
 use super::error::{ConnectionError, FrameError};
 use super::fragments::Reassembly;
@@ -37,6 +38,8 @@ pub struct FrameSettings {
     pub reassembly_cap: usize,
     /// The most concurrent fragment sequences per connection.
     pub max_sequences: usize,
+    /// The largest size a compressed payload may inflate to (ergo-rs peers only).
+    pub max_inflated_size: usize,
 }
 
 impl Default for FrameSettings {
@@ -45,6 +48,7 @@ impl Default for FrameSettings {
             max_frame_size: 128 << 20,
             fragment_size: 64 << 10,
             reassembly_cap: 64 << 20,
+            max_inflated_size: 64 << 20,
             max_sequences: 64,
         }
     }
@@ -83,6 +87,18 @@ impl FrameEncoder {
         payload: Option<&Term>,
         out: &mut Vec<u8>,
     ) -> Result<(), ConnectionError> {
+        self.encode_with(control, payload, None, out)
+    }
+
+    /// Like [`FrameEncoder::encode`], compressing the payload per `compression` when the peer
+    /// negotiated [`DistFlags::ERGO_COMPRESSION`] and it is worth it.
+    pub fn encode_with(
+        &mut self,
+        control: &ControlMessage,
+        payload: Option<&Term>,
+        compression: Option<&Compression>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ConnectionError> {
         let enc = |e: codec::EncodeError| ConnectionError::Encode(e.to_string());
         let ctl = control.to_term();
         if !header_mode(self.flags) {
@@ -97,13 +113,21 @@ impl FrameEncoder {
         }
         self.scratch.clear();
         let mut header = Vec::new();
-        if self.flags.contains(DistFlags::DIST_HDR_ATOM_CACHE) {
+        let ctl_len = if self.flags.contains(DistFlags::DIST_HDR_ATOM_CACHE) {
             let mut atoms = self.cache.message();
-            encode_pair(&ctl, payload, &mut self.scratch, &mut atoms).map_err(enc)?;
+            let ctl_len = encode_pair(&ctl, payload, &mut self.scratch, &mut atoms).map_err(enc)?;
             atoms.write_header_refs(&mut header);
+            ctl_len
         } else {
-            encode_pair(&ctl, payload, &mut self.scratch, &mut NoAtomCache).map_err(enc)?;
+            let ctl_len =
+                encode_pair(&ctl, payload, &mut self.scratch, &mut NoAtomCache).map_err(enc)?;
             write_header_refs(&[], &mut header);
+            ctl_len
+        };
+        if let Some(settings) = compression {
+            if payload.is_some() && self.flags.contains(DistFlags::ERGO_COMPRESSION) {
+                self.compress_payload(ctl_len, settings);
+            }
         }
         let body = &self.scratch;
         if !self.flags.contains(DistFlags::FRAGMENTS) || body.len() <= self.fragment_size {
@@ -133,17 +157,35 @@ impl FrameEncoder {
     }
 }
 
+impl FrameEncoder {
+    /// Replaces the payload bytes (after `ctl_len` in the scratch body) by their compressed
+    /// form when that is worth it.
+    fn compress_payload(&mut self, ctl_len: usize, settings: &Compression) {
+        let Some(payload) = self.scratch.get(ctl_len..) else {
+            return;
+        };
+        let mut packed = Vec::with_capacity(payload.len() / 4);
+        if compression::compress_payload(payload, settings, &mut packed) {
+            self.scratch.truncate(ctl_len);
+            self.scratch.extend_from_slice(&packed);
+        }
+    }
+}
+
+/// Encodes the control message and the payload; returns the control message's length.
 fn encode_pair(
     ctl: &Term,
     payload: Option<&Term>,
     out: &mut Vec<u8>,
     atoms: &mut dyn AtomEncoder,
-) -> Result<(), codec::EncodeError> {
+) -> Result<usize, codec::EncodeError> {
+    let start = out.len();
     codec::encode_term_into(ctl, out, atoms)?;
+    let ctl_len = out.len() - start;
     if let Some(p) = payload {
         codec::encode_term_into(p, out, atoms)?;
     }
-    Ok(())
+    Ok(ctl_len)
 }
 
 fn patch_length(out: &mut [u8], start: usize) -> Result<(), ConnectionError> {
@@ -160,6 +202,8 @@ pub struct FrameDecoder {
     flags: DistFlags,
     cache: IncomingAtomCache,
     reassembly: Reassembly,
+    /// How far a compressed payload may inflate; `None` when compression is not negotiated.
+    inflate_limit: Option<usize>,
 }
 
 fn u64_at(frame: &[u8], at: usize) -> Result<u64, FrameError> {
@@ -178,6 +222,9 @@ impl FrameDecoder {
             flags,
             cache: IncomingAtomCache::default(),
             reassembly: Reassembly::new(settings.reassembly_cap, settings.max_sequences),
+            inflate_limit: flags
+                .contains(DistFlags::ERGO_COMPRESSION)
+                .then_some(settings.max_inflated_size),
         }
     }
 
@@ -198,7 +245,7 @@ impl FrameDecoder {
                         let (table, used) = self
                             .cache
                             .read_header_refs(frame.get(2..).unwrap_or_default())?;
-                        decode_body(&frame.slice(2 + used..), &table).map(Some)
+                        decode_body(&frame.slice(2 + used..), &table, self.inflate_limit).map(Some)
                     }
                     69 | 70 if !self.flags.contains(DistFlags::FRAGMENTS) => {
                         Err(FrameError::NotNegotiated("fragment"))
@@ -212,10 +259,17 @@ impl FrameDecoder {
                         let (table, used) = self.cache.read_header_refs(rest)?;
                         let data = rest.get(used..).unwrap_or_default();
                         if fragment == 1 {
-                            return decode_body(&frame.slice(18 + used..), &table).map(Some);
+                            return decode_body(
+                                &frame.slice(18 + used..),
+                                &table,
+                                self.inflate_limit,
+                            )
+                            .map(Some);
                         }
                         match self.reassembly.first(seq, fragment, table, data)? {
-                            Some((table, bytes)) => decode_body(&bytes, &table).map(Some),
+                            Some((table, bytes)) => {
+                                decode_body(&bytes, &table, self.inflate_limit).map(Some)
+                            }
                             None => Ok(None),
                         }
                     }
@@ -224,7 +278,9 @@ impl FrameDecoder {
                         let fragment = u64_at(&frame, 10)?;
                         let data = frame.get(18..).unwrap_or_default();
                         match self.reassembly.next(seq, fragment, data)? {
-                            Some((table, bytes)) => decode_body(&bytes, &table).map(Some),
+                            Some((table, bytes)) => {
+                                decode_body(&bytes, &table, self.inflate_limit).map(Some)
+                            }
                             None => Ok(None),
                         }
                     }
@@ -246,11 +302,21 @@ fn term_err(what: &'static str) -> impl Fn(codec::DecodeError) -> FrameError {
 
 /// Decodes control + optional payload from `body`, checking the payload rule and that nothing
 /// is left over.
-fn decode_body(body: &Bytes, atoms: &dyn AtomDecoder) -> Result<DistMessage, FrameError> {
+fn decode_body(
+    body: &Bytes,
+    atoms: &dyn AtomDecoder,
+    inflate_limit: Option<usize>,
+) -> Result<DistMessage, FrameError> {
     let (ctl, used) = codec::decode_term_bytes(body, atoms).map_err(term_err("control message"))?;
     let control = ControlMessage::from_term(&ctl)?;
     let rest = body.slice(used..);
-    finish(control, &rest, atoms)
+    match (inflate_limit, rest.first()) {
+        (Some(limit), Some(&compression::COMPRESSED)) if control.has_payload() => {
+            let inflated = Bytes::from(compression::inflate_payload(&rest[1..], limit)?);
+            finish(control, &inflated, atoms)
+        }
+        _ => finish(control, &rest, atoms),
+    }
 }
 
 fn finish(

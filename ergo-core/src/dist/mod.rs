@@ -19,6 +19,7 @@
 //! [`FrameEncoder`] / [`FrameDecoder`]) are public for tests and other transports.
 
 pub mod atom_cache;
+pub mod compression;
 pub mod connection;
 pub mod control;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod fragments;
 pub mod frame;
 pub mod handshake;
 
+pub use compression::Compression;
 pub use connection::{
     accept, connect, ConnectionOptions, DistConnection, DistReceiver, DistSender, IncomingHandler,
 };

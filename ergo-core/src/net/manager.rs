@@ -275,10 +275,17 @@ impl NetManager {
 
     fn send_on(&self, link: &Link, node: &Atom, item: Outbound) -> Result<(), SendError> {
         let unlink_id = || self.next_unlink_id.fetch_add(1, Ordering::Relaxed);
+        let compression = match &item {
+            Outbound::Message { from, .. } if link.flags.contains(DistFlags::ERGO_COMPRESSION) => {
+                self.node()
+                    .and_then(|n| n.compression_for(from.as_ref(), self.options.compression))
+            }
+            _ => None,
+        };
         match translate(item, link.flags, &self.outside, unlink_id) {
             Ok((control, payload)) => link
                 .sender
-                .queue(control, payload)
+                .queue_with(control, payload, compression.as_ref())
                 .map_err(|_| SendError::NotConnected(node.to_string())),
             Err(Untranslatable::NoAliases) => Err(SendError::Unsupported {
                 node: node.to_string(),

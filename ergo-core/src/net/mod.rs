@@ -24,6 +24,7 @@
 //! ```
 
 mod api;
+mod compression;
 mod error;
 mod incoming;
 mod listener;
@@ -41,6 +42,7 @@ mod transport;
 
 use std::sync::Arc;
 
+pub use compression::ProcessCompression;
 pub use error::NetError;
 pub use options::DistOptions;
 pub use rpc::{Exception, RpcArgs};

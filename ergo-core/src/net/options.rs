@@ -31,6 +31,10 @@ pub struct DistOptions {
     /// plain one refuse each other with a clear error (ergo-rs nodes tell TLS apart through
     /// their EPMD entry's extra field; an Erlang `inet_tls` node must be configured as such).
     pub tls: Option<super::TlsOptions>,
+    /// Compression of large messages to other ergo-rs nodes (`None`, the default: off). Erlang
+    /// peers never get compressed messages. Processes can choose otherwise
+    /// ([`crate::Node::set_process_compression`]).
+    pub compression: Option<crate::dist::Compression>,
 }
 
 impl Default for DistOptions {
@@ -45,6 +49,7 @@ impl Default for DistOptions {
             handshake: HandshakeOptions::default(),
             connection: ConnectionOptions::default(),
             tls: None,
+            compression: None,
         }
     }
 }

@@ -110,6 +110,7 @@ impl Node {
             behaviour,
             trap_exit: AtomicBool::new(options.trap_exit),
             killed: AtomicBool::new(false),
+            compression: std::sync::atomic::AtomicU64::new(0),
             state: Mutex::new(ProcState {
                 alive: true,
                 ..ProcState::default()

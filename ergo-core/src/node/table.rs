@@ -83,6 +83,9 @@ pub(crate) struct ProcessEntry {
     pub trap_exit: AtomicBool,
     /// Set by an untrappable `kill`: the process task drops its code at its next poll.
     pub killed: AtomicBool,
+    /// The process's compression setting, packed (see `net::compression_setting`); 0 inherits
+    /// the node's.
+    pub compression: std::sync::atomic::AtomicU64,
     pub state: Mutex<ProcState>,
 }
 
