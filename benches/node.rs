@@ -9,9 +9,16 @@
 //! - `rpc-erlang-to-rust [--pairs P] [--secs S]` (needs `erl`): the same with
 //!   `erpc:call(Node, bench_echo, echo, [N])` into a function the Rust node provides, then into
 //!   the same function on the second Erlang node.
+//! - `compression-1mb [--secs S] [--mbps M]`: 1 MB messages from node A to node B through a
+//!   relay that limits the link to M Mbit/s (default 1000, loopback being far faster than a
+//!   network), each acknowledged before the next; plain vs compressed, for compressible text and
+//!   for random bytes; prints messages/s and the ratio.
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //!
 //! Unknown or missing scenario: lists the scenarios and exits non-zero.
+
+#[path = "support/relay.rs"]
+mod relay;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -44,6 +51,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "rpc-erlang-to-rust",
         "an erl node's P callers doing erpc:call into a Rust function, then an Erlang one",
         rpc_erlang_to_rust,
+    ),
+    (
+        "compression-1mb",
+        "1 MB messages over a 1 Gbit/s-like link, plain vs compressed (--secs 3 --mbps 1000)",
+        compression_1mb,
     ),
     (
         "spawn",
@@ -356,6 +368,102 @@ fn erlang_side(args: &[String], mode: &str) -> Result<(), String> {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
+        Ok(())
+    })
+}
+
+fn compression_1mb(args: &[String]) -> Result<(), String> {
+    use ergo::core::dist::Compression;
+    use ergo::core::net::ProcessCompression;
+    let secs = flag(args, "--secs", 3)?;
+    let mbps = flag(args, "--mbps", 1000)?;
+    let rt = net_runtime(runtime_workers())?;
+    rt.block_on(async move {
+        let tag = std::process::id();
+        let a = dist_node(&format!("bench_ca_{tag}@localhost"), "bench", false).await?;
+        let b = dist_node(&format!("bench_cb_{tag}@localhost"), "bench", false).await?;
+        let link = relay::Relay::start(
+            ([127, 0, 0, 1], b.dist_port().ok_or("no port")?).into(),
+            Some(mbps * 1_000_000 / 8),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        a.add_static_route(b.name().as_str(), link.addr)
+            .map_err(|e| e.to_string())?;
+        a.connect(b.name().as_str())
+            .await
+            .map_err(|e| e.to_string())?;
+        // B acknowledges every message with `ok`.
+        let acker = b
+            .spawn(SpawnOptions::default(), |mut ctx: Context| async move {
+                loop {
+                    match ctx.recv_term().await {
+                        Ok(Term::Tuple(t)) => {
+                            if let Some(Term::Pid(from)) = t.first() {
+                                let _ = ctx.send(from.clone(), Term::atom("ok"));
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(reason) => return reason,
+                    }
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        let text: Vec<u8> = b"The quick brown fox jumps over the lazy dog. "
+            .iter()
+            .copied()
+            .cycle()
+            .take(1 << 20)
+            .collect();
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let noise: Vec<u8> = (0..1 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        for (label, data) in [("compressible", text), ("random", noise)] {
+            let mut rates = Vec::new();
+            for setting in [
+                ProcessCompression::Off,
+                ProcessCompression::On(Compression::default()),
+            ] {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let (acker, data) = (acker.clone(), Term::binary(data.clone()));
+                a.spawn(
+                    SpawnOptions::default(),
+                    move |mut ctx: Context| async move {
+                        ctx.set_compression(setting);
+                        let me = Term::Pid(ctx.pid().clone());
+                        let started = Instant::now();
+                        let mut n = 0u64;
+                        while started.elapsed() < Duration::from_secs(secs) {
+                            let _ = ctx
+                                .send(acker.clone(), Term::tuple(vec![me.clone(), data.clone()]));
+                            match ctx.recv_timeout(Duration::from_secs(10)).await {
+                                Ok(Some(_)) => n += 1,
+                                _ => break,
+                            }
+                        }
+                        let _ = tx.send(n as f64 / started.elapsed().as_secs_f64());
+                        Term::atom("normal")
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+                rates.push(rx.await.map_err(|e| e.to_string())?);
+            }
+            println!(
+                "compression-1mb data={label} link_mbps={mbps} plain_msgs_per_sec={:.1} \
+                 compressed_msgs_per_sec={:.1} ratio={:.2}",
+                rates[0],
+                rates[1],
+                rates[1] / rates[0].max(1e-9)
+            );
+        }
+        a.stop();
+        b.stop();
         Ok(())
     })
 }

@@ -35,24 +35,25 @@ async fn pump(
     bytes_per_sec: Option<u64>,
 ) {
     let mut buf = vec![0u8; 64 << 10];
-    let started = Instant::now();
-    let mut sent: u64 = 0;
+    // When the link is free again: a chunk leaves no earlier than the previous one finished,
+    // plus its own transfer time (no credit builds up while the link is idle).
+    let mut free_at = Instant::now();
     loop {
         let n = match from.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
         if let Some(rate) = bytes_per_sec {
-            // Do not get ahead of the link: the bytes so far may leave only at `rate`.
-            let due = Duration::from_secs_f64((sent + n as u64) as f64 / rate as f64);
-            if let Some(wait) = due.checked_sub(started.elapsed()) {
-                tokio::time::sleep(wait).await;
+            let now = Instant::now();
+            free_at = free_at.max(now) + Duration::from_secs_f64(n as f64 / rate as f64);
+            // The timer's resolution is a millisecond: sleep only when that far ahead.
+            if free_at > now + Duration::from_millis(2) {
+                tokio::time::sleep_until(free_at.into()).await;
             }
         }
         if to.write_all(&buf[..n]).await.is_err() {
             break;
         }
-        sent += n as u64;
         count.fetch_add(n as u64, Ordering::Relaxed);
     }
     let _ = to.shutdown().await;
