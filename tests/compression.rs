@@ -41,27 +41,6 @@ async fn node(prefix: &str, compression: Option<Compression>) -> Node {
     .expect("node")
 }
 
-/// A process on `node` that forwards what it receives to the test.
-fn sink(node: &Node) -> (ergo::Pid, tokio::sync::mpsc::UnboundedReceiver<Term>) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let pid = node
-        .spawn(
-            SpawnOptions::default(),
-            move |mut ctx: Context| async move {
-                loop {
-                    match ctx.recv().await {
-                        Ok(e) => {
-                            let _ = tx.send(e.into_term());
-                        }
-                        Err(reason) => return reason,
-                    }
-                }
-            },
-        )
-        .expect("spawn");
-    (pid, rx)
-}
-
 fn compressible(len: usize) -> Vec<u8> {
     b"The quick brown fox jumps over the lazy dog. "
         .iter()
@@ -106,7 +85,7 @@ async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compressible_messages_cross_compressed_and_arrive_intact() {
     let (a, b, relay) = linked(Some(Compression::default())).await;
-    let (pid, mut rx) = sink(&b);
+    let (pid, mut rx) = common::forwarder(&b, false);
     let data = compressible(1 << 20);
     let before = relay.forward.load(Ordering::Relaxed);
     a.send(pid.clone(), Term::binary(data.clone()))
@@ -133,7 +112,7 @@ async fn compressible_messages_cross_compressed_and_arrive_intact() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_process_can_opt_out_and_another_opt_in() {
     let (a, b, relay) = linked(None).await;
-    let (target, mut rx) = sink(&b);
+    let (target, mut rx) = common::forwarder(&b, false);
     let data = compressible(512 << 10);
     let sender = |setting: ProcessCompression| {
         let (target, data) = (target.clone(), data.clone());
@@ -204,13 +183,13 @@ fn send_frame(to: &ergo::Pid, payload: &[u8]) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrupt_and_bomb_compressed_frames_close_only_that_connection() {
     let (a, b, _relay) = linked(Some(Compression::default())).await;
-    let (pid, mut rx) = sink(&a);
+    let (pid, mut rx) = common::forwarder(&a, false);
     // Garbage where zlib data should be.
     rogue_sends(&a, &send_frame(&pid, &[80, 0, 0, 0, 100, 1, 2, 3, 4, 5])).await;
     // A payload claiming to inflate to 4 GiB - 1.
     rogue_sends(&a, &send_frame(&pid, &[80, 255, 255, 255, 255, 120, 156])).await;
     // The other connection still works.
-    let (pb, mut rxb) = sink(&b);
+    let (pb, mut rxb) = common::forwarder(&b, false);
     a.send(pb, Term::atom("still_here")).expect("send");
     assert_eq!(next(&mut rxb).await, Term::atom("still_here"));
     assert!(rx.try_recv().is_err(), "nothing reached the target");

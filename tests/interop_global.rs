@@ -10,7 +10,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use ergo::core::global::{Global, GlobalError};
-use ergo::{Atom, Context, Dest, DistOptions, Node, NodeOptions, Pid, SpawnOptions, Term};
+use ergo::{Atom, Dest, DistOptions, Node, NodeOptions, Term};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -86,27 +86,6 @@ fn atoms(names: &[&str]) -> Term {
     let mut v: Vec<Term> = names.iter().map(|n| Term::atom(n)).collect();
     v.sort();
     Term::list(v)
-}
-
-/// A Rust process that forwards every message it gets to the test.
-fn receiver(node: &Node) -> (Pid, tokio::sync::mpsc::UnboundedReceiver<Term>) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let pid = node
-        .spawn(
-            SpawnOptions::default(),
-            move |mut ctx: Context| async move {
-                loop {
-                    match ctx.recv().await {
-                        Ok(envelope) => {
-                            let _ = tx.send(envelope.into_term());
-                        }
-                        Err(reason) => return reason,
-                    }
-                }
-            },
-        )
-        .expect("spawn");
-    (pid, rx)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,7 +188,7 @@ async fn global_names_are_shared_both_ways() {
     };
     assert!(yes.is_atom("yes"));
     let early_erl = early_erl.clone();
-    let (early_rust, _early_rx) = receiver(&node);
+    let (early_rust, _early_rx) = common::forwarder(&node, false);
     global
         .register_name(Term::atom("early_rust"), &early_rust)
         .await
@@ -259,7 +238,7 @@ async fn global_names_are_shared_both_ways() {
     .await;
 
     // Registered from Rust, seen in Erlang, and global:send reaches it.
-    let (from_rust, mut inbox) = receiver(&node);
+    let (from_rust, mut inbox) = common::forwarder(&node, false);
     global
         .register_name(Term::atom("from_rust"), &from_rust)
         .await
@@ -304,7 +283,7 @@ async fn global_names_are_shared_both_ways() {
             .await,
         Err(GlobalError::Taken)
     ));
-    let (other, _other_rx) = receiver(&node);
+    let (other, _other_rx) = common::forwarder(&node, false);
     assert!(matches!(
         global.register_name(Term::atom("from_erl"), &other).await,
         Err(GlobalError::Taken)
@@ -384,7 +363,7 @@ async fn clash(prefix: &str, rust_wins: bool) {
     let global = node.global().await.expect("global");
     let erl = start_erl(&cookie);
     assert_eq!(node.name() < &Atom::new(&erl.name), rust_wins);
-    let (ours, _rx) = receiver(&node);
+    let (ours, _rx) = common::forwarder(&node, false);
     global
         .register_name(Term::atom("clash"), &ours)
         .await
@@ -457,7 +436,7 @@ async fn two_rust_nodes_sync_and_an_erlang_node_joins() {
     let b = rust_node(&cookie).await;
     let ga = a.global().await.expect("global a");
     let gb = b.global().await.expect("global b");
-    let (on_a, _rx_a) = receiver(&a);
+    let (on_a, _rx_a) = common::forwarder(&a, false);
     ga.register_name(Term::atom("on_a"), &on_a)
         .await
         .expect("register on a");
@@ -465,7 +444,7 @@ async fn two_rust_nodes_sync_and_an_erlang_node_joins() {
     assert!(ga.sync(Duration::from_secs(5)).await, "a synced with b");
     assert!(gb.sync(Duration::from_secs(5)).await, "b synced with a");
     assert_eq!(gb.whereis_name(Term::atom("on_a")), Some(on_a.clone()));
-    let (on_b, _rx_b) = receiver(&b);
+    let (on_b, _rx_b) = common::forwarder(&b, false);
     gb.register_name(Term::atom("on_b"), &on_b)
         .await
         .expect("register on b");

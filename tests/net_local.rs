@@ -3,6 +3,8 @@
 //! and `nodedown`, hidden nodes, connection failures, and a peer sending garbage losing only its
 //! own connection. Every wait has a deadline.
 
+mod common;
+
 use std::time::Duration;
 
 use ergo::core::dist::handshake::{self, HandshakeOptions, LocalNode};
@@ -74,28 +76,6 @@ impl GenServer for Echo {
     }
 }
 
-/// A process that forwards everything it receives (as terms) to a test channel.
-fn forwarder(node: &Node, trap: bool) -> (ergo::Pid, tokio::sync::mpsc::UnboundedReceiver<Term>) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let pid = node
-        .spawn(
-            SpawnOptions::default(),
-            move |mut ctx: Context| async move {
-                ctx.trap_exit(trap);
-                loop {
-                    match ctx.recv().await {
-                        Ok(envelope) => {
-                            let _ = tx.send(envelope.into_term());
-                        }
-                        Err(reason) => return reason,
-                    }
-                }
-            },
-        )
-        .expect("spawn");
-    (pid, rx)
-}
-
 async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
     tokio::time::timeout(DEADLINE, rx.recv())
         .await
@@ -109,7 +89,7 @@ async fn first_send_connects_and_calls_cross_nodes() {
     b.start_server::<Echo>((), SpawnOptions::named("echo"))
         .await
         .expect("echo");
-    let (pid, mut rx) = forwarder(&b, false);
+    let (pid, mut rx) = common::forwarder(&b, false);
     b.register("sink", &pid).expect("register");
     // No connect call: the first send dials.
     a.send(
@@ -150,9 +130,9 @@ async fn first_send_connects_and_calls_cross_nodes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
     let (a, b) = pair("links").await;
-    let (watcher, mut events) = forwarder(&a, true);
-    let (victim, _victim_rx) = forwarder(&b, false);
-    let (victim2, _victim2_rx) = forwarder(&b, false);
+    let (watcher, mut events) = common::forwarder(&a, true);
+    let (victim, _victim_rx) = common::forwarder(&b, false);
+    let (victim2, _victim2_rx) = common::forwarder(&b, false);
     a.link(&watcher, &victim);
     let mref = a.monitor(&watcher, &Dest::Pid(victim.clone()));
     // Make sure the link and monitor reached B before killing.
@@ -191,7 +171,7 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
     // A second link and monitor, then the connection goes: both fire with noconnection.
     a.link(&watcher, &victim2);
     let mref2 = a.monitor(&watcher, &Dest::Pid(victim2.clone()));
-    let (node_watch, mut node_events) = forwarder(&a, false);
+    let (node_watch, mut node_events) = common::forwarder(&a, false);
     a.monitor_node(&node_watch, b.name().as_str(), true)
         .expect("monitor_node");
     assert!(a.disconnect(b.name().as_str()));
@@ -244,7 +224,7 @@ async fn a_stopped_node_is_nodedown_and_calls_in_flight_fail() {
         )
         .expect("spawn");
     a.connect(b.name().as_str()).await.expect("connect");
-    let (watch, mut events) = forwarder(&a, false);
+    let (watch, mut events) = common::forwarder(&a, false);
     a.monitor_nodes(&watch, true).expect("monitor_nodes");
     let call = {
         let a = a.clone();
@@ -323,7 +303,7 @@ async fn failures_are_typed_errors() {
     let err = a.connect(b.name().as_str()).await.expect_err("cookie");
     assert!(matches!(err, NetError::Connect { .. }), "{err}");
     // A linked process towards an unreachable node hears noconnection.
-    let (watcher, mut events) = forwarder(&a, true);
+    let (watcher, mut events) = common::forwarder(&a, true);
     let ghost = ergo::Pid {
         node: ergo::Atom::new("ghost@localhost"),
         id: 1,
@@ -386,7 +366,7 @@ async fn garbage_from_one_peer_closes_only_its_connection() {
     }
     // The other connection is untouched.
     assert_eq!(a.nodes(), vec![b.name().clone()]);
-    let (pid, mut rx) = forwarder(&b, false);
+    let (pid, mut rx) = common::forwarder(&b, false);
     a.send(pid, Term::atom("still_here")).expect("send");
     assert_eq!(next(&mut rx).await, Term::atom("still_here"));
 }
@@ -400,8 +380,8 @@ async fn simultaneous_connects_settle_on_one_connection() {
     }
     for _ in 0..5 {
         let (a, b) = pair("simul").await;
-        let (pa, mut rxa) = forwarder(&a, false);
-        let (pb, mut rxb) = forwarder(&b, false);
+        let (pa, mut rxa) = common::forwarder(&a, false);
+        let (pb, mut rxb) = common::forwarder(&b, false);
         // Both sides dial at once (a first send dials), each with a message waiting on its own
         // attempt: whichever connection wins carries both.
         a.send(pb.clone(), Term::atom("from_a")).expect("send");

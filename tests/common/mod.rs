@@ -200,3 +200,29 @@ impl ErlModuleNode {
         }
     }
 }
+
+/// A process on `node` that forwards everything it receives (as terms) to the returned
+/// receiver; with `trap_exit`, exit signals arrive as `{'EXIT', From, Reason}` messages.
+pub fn forwarder(
+    node: &ergo::Node,
+    trap_exit: bool,
+) -> (ergo::Pid, tokio::sync::mpsc::UnboundedReceiver<ergo::Term>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let pid = node
+        .spawn(
+            ergo::SpawnOptions::default(),
+            move |mut ctx: ergo::Context| async move {
+                ctx.trap_exit(trap_exit);
+                loop {
+                    match ctx.recv().await {
+                        Ok(envelope) => {
+                            let _ = tx.send(envelope.into_term());
+                        }
+                        Err(reason) => return reason,
+                    }
+                }
+            },
+        )
+        .expect("spawn a forwarder");
+    (pid, rx)
+}
