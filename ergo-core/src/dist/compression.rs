@@ -70,24 +70,18 @@ pub fn compress_payload(payload: &[u8], settings: &Compression, out: &mut Vec<u8
     if !worth(payload, settings) {
         return false;
     }
-    let start = out.len();
-    out.push(COMPRESSED);
-    out.extend_from_slice(&size.to_be_bytes());
-    let body = std::mem::take(out);
-    match deflate(payload, settings.level, body) {
-        Some(done) if done.len() - start < payload.len() => {
-            *out = done;
+    match deflate(
+        payload,
+        settings.level,
+        Vec::with_capacity(payload.len() / 4),
+    ) {
+        Some(z) if z.len() + 5 < payload.len() => {
+            out.push(COMPRESSED);
+            out.extend_from_slice(&size.to_be_bytes());
+            out.extend_from_slice(&z);
             true
         }
-        Some(mut done) => {
-            done.truncate(start);
-            *out = done;
-            false
-        }
-        None => {
-            // Encoding into a Vec cannot fail; keep `out` as it was regardless.
-            false
-        }
+        _ => false,
     }
 }
 

@@ -57,8 +57,6 @@ impl Default for ConnectionOptions {
 struct OutboxState {
     buf: Vec<u8>,
     encoder: FrameEncoder,
-    /// Messages in `buf` (for the batching heuristic).
-    messages: usize,
     closed: bool,
     peer: String,
 }
@@ -158,15 +156,12 @@ impl DistSender {
                 return Err(ConnectionError::WriterGone);
             }
             let OutboxState {
-                buf,
-                encoder,
-                messages,
-                peer,
-                ..
+                buf, encoder, peer, ..
             } = &mut *state;
+            // The writer needs waking only when the buffer it last emptied gets its first bytes.
+            let was_empty = buf.is_empty();
             encode_logged(encoder, &control, payload.as_ref(), compression, buf, peer);
-            *messages += 1;
-            *messages == 1
+            was_empty && !buf.is_empty()
         };
         if wake {
             self.outbox.ready.notify_one();
@@ -263,7 +258,6 @@ impl DistConnection {
             state: std::sync::Mutex::new(OutboxState {
                 buf: Vec::with_capacity(64 << 10),
                 encoder: FrameEncoder::new(done.flags, &options.frames),
-                messages: 0,
                 closed: false,
                 peer: done.peer_name.clone(),
             }),
@@ -421,7 +415,6 @@ async fn write_loop<W: AsyncWrite>(
                 {
                     let mut state = outbox.lock();
                     std::mem::swap(&mut state.buf, &mut spare);
-                    state.messages = 0;
                 }
                 if let Err(err) = write_half.write_all(&spare).await {
                     tracing::warn!(%peer, %err, "distribution write failed; closing");

@@ -126,7 +126,12 @@ impl FrameEncoder {
         };
         if let Some(settings) = compression {
             if payload.is_some() && self.flags.contains(DistFlags::ERGO_COMPRESSION) {
-                self.compress_payload(ctl_len, settings);
+                // The payload's bytes are replaced by their compressed form when that shrinks.
+                let mut packed = Vec::new();
+                if compression::compress_payload(&self.scratch[ctl_len..], settings, &mut packed) {
+                    self.scratch.truncate(ctl_len);
+                    self.scratch.extend_from_slice(&packed);
+                }
             }
         }
         let body = &self.scratch;
@@ -154,21 +159,6 @@ impl FrameEncoder {
             fragment_id -= 1;
         }
         Ok(())
-    }
-}
-
-impl FrameEncoder {
-    /// Replaces the payload bytes (after `ctl_len` in the scratch body) by their compressed
-    /// form when that is worth it.
-    fn compress_payload(&mut self, ctl_len: usize, settings: &Compression) {
-        let Some(payload) = self.scratch.get(ctl_len..) else {
-            return;
-        };
-        let mut packed = Vec::with_capacity(payload.len() / 4);
-        if compression::compress_payload(payload, settings, &mut packed) {
-            self.scratch.truncate(ctl_len);
-            self.scratch.extend_from_slice(&packed);
-        }
     }
 }
 

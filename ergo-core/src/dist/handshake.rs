@@ -132,7 +132,8 @@ pub trait ConnectionArbiter: Send + Sync {
     fn admit(&self, local: &str, node: &str) -> AcceptStatus {
         decide_incoming(local, node, self.existing(node))
     }
-    /// We answered `ok_simultaneous`: abandon our own pending connect to `node`.
+    /// We answered `ok_simultaneous`: abandon our own pending connect to `node` (the node's
+    /// connection manager lets the incoming connection take its pending entry over instead).
     fn abandon_pending(&self, _node: &str) {}
     /// `node` answered `true` to our `alive` and the old connection is gone: until the new one
     /// is installed, it is the node's pending connection (messages wait for it).

@@ -20,6 +20,7 @@ use super::DistOptions;
 use crate::dist::handshake::{
     decide_incoming, AcceptStatus, ConnectionArbiter, ExistingConnection,
 };
+use crate::dist::Compression;
 use crate::dist::{
     ConnectionError, DistConnection, DistFlags, DistMessage, DistSender, HandshakeError,
     IncomingHandler, LocalNode,
@@ -95,8 +96,8 @@ pub(crate) struct NetManager {
     node: Weak<NodeInner>,
     node_name: Atom,
     outside: Pid,
-    pub(crate) local: LocalNode,
-    pub(crate) cookie: String,
+    local: LocalNode,
+    cookie: String,
     resolver: Resolver,
     pub(crate) options: DistOptions,
     pub(crate) port: u16,
@@ -109,6 +110,8 @@ pub(crate) struct NetManager {
     background: Mutex<Vec<AbortHandle>>,
     keeper: Mutex<Option<EpmdKeeper>>,
     stopped: AtomicBool,
+    /// The node's flag: set once any process has its own compression setting.
+    process_compression_used: Arc<AtomicBool>,
     /// Functions provided to other nodes' rpc/erpc.
     pub(crate) rpc: super::rpc::RpcRegistry,
     /// Rust processes other nodes may spawn.
@@ -156,6 +159,7 @@ impl NetManager {
             background: Mutex::new(Vec::new()),
             keeper: Mutex::new(parts.keeper),
             stopped: AtomicBool::new(false),
+            process_compression_used: Arc::clone(&node.inner.process_compression_used),
             rpc: Default::default(),
             spawnables: Default::default(),
             pending_spawns: Default::default(),
@@ -277,8 +281,7 @@ impl NetManager {
         let unlink_id = || self.next_unlink_id.fetch_add(1, Ordering::Relaxed);
         let compression = match &item {
             Outbound::Message { from, .. } if link.flags.contains(DistFlags::ERGO_COMPRESSION) => {
-                self.node()
-                    .and_then(|n| n.compression_for(from.as_ref(), self.options.compression))
+                self.compression_for(from.as_ref())
             }
             _ => None,
         };
@@ -293,6 +296,16 @@ impl NetManager {
             }),
             Err(Untranslatable::NotRemote) => Err(SendError::NoRoute(node.to_string())),
         }
+    }
+
+    /// The compression of a message from `from`: the node's setting unless some process chose
+    /// its own (checked without touching the node while none has, as on the hot path).
+    fn compression_for(&self, from: Option<&Pid>) -> Option<Compression> {
+        if !self.process_compression_used.load(Ordering::Relaxed) {
+            return self.options.compression;
+        }
+        self.node()
+            .and_then(|n| n.compression_for(from, self.options.compression))
     }
 
     fn spawn_connect(&self, node: Atom, id: u64) {
@@ -611,9 +624,6 @@ impl ConnectionArbiter for NetManager {
             None => ExistingConnection::None,
         }
     }
-
-    // `abandon_pending`: nothing to do; the pending entry (and what it holds) is taken over by
-    // the incoming connection when it is installed.
 
     fn admit(&self, local: &str, node: &str) -> AcceptStatus {
         let Some(atom) = Atom::try_new(node) else {

@@ -5,6 +5,7 @@
 //! Owns dialing, accepting and the marker; the handshake and the connection are `dist/`'s and
 //! run unchanged over either stream.
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::tls::Tls;
@@ -60,6 +61,34 @@ fn tls_error(err: std::io::Error) -> HandshakeError {
     HandshakeError::Tls(err.to_string())
 }
 
+/// Handshakes as the dialing side over `stream` and starts the connection.
+async fn initiate<S>(
+    at: &Endpoint<'_>,
+    stream: S,
+    node: &str,
+    options: &HandshakeOptions,
+) -> Result<DistConnection, HandshakeError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let done =
+        handshake::initiate_with(stream, at.local, node, at.cookie, options, at.arbiter).await?;
+    Ok(DistConnection::start(done, at.connection))
+}
+
+/// Handshakes as the accepting side over `stream` and starts the connection.
+async fn answer<S>(
+    at: &Endpoint<'_>,
+    stream: S,
+    options: &HandshakeOptions,
+) -> Result<DistConnection, HandshakeError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let done = handshake::accept(stream, at.local, at.cookie, at.arbiter, options).await?;
+    Ok(DistConnection::start(done, at.connection))
+}
+
 /// Resolves `node`, dials it, wraps the socket in TLS if configured, handshakes and starts the
 /// connection.
 pub(crate) async fn dial(
@@ -74,31 +103,15 @@ pub(crate) async fn dial(
         .await
         .map_err(|_| HandshakeError::Timeout)??;
     let _ = tcp.set_nodelay(true);
-    let done = match at.tls {
-        None => {
-            handshake::initiate_with(tcp, at.local, node, at.cookie, at.handshake, at.arbiter)
-                .await?
-        }
-        Some(tls) => {
-            let tls_handshake = under_tls(at.handshake);
-            let (_, host) = split_node_name(node)?;
-            let stream = tokio::time::timeout(setup, tls.connect(host, tcp))
-                .await
-                .map_err(|_| HandshakeError::Timeout)?
-                .map_err(tls_error)?;
-            let done = handshake::initiate_with(
-                stream,
-                at.local,
-                node,
-                at.cookie,
-                &tls_handshake,
-                at.arbiter,
-            )
-            .await?;
-            return Ok(DistConnection::start(done, at.connection));
-        }
+    let Some(tls) = at.tls else {
+        return initiate(at, tcp, node, at.handshake).await;
     };
-    Ok(DistConnection::start(done, at.connection))
+    let (_, host) = split_node_name(node)?;
+    let stream = tokio::time::timeout(setup, tls.connect(host, tcp))
+        .await
+        .map_err(|_| HandshakeError::Timeout)?
+        .map_err(tls_error)?;
+    initiate(at, stream, node, &under_tls(at.handshake)).await
 }
 
 /// Handshakes an accepted socket (under TLS if configured) and starts the connection.
@@ -107,26 +120,12 @@ pub(crate) async fn accept(
     tcp: TcpStream,
 ) -> Result<DistConnection, HandshakeError> {
     let _ = tcp.set_nodelay(true);
-    match at.tls {
-        None => {
-            let done =
-                handshake::accept(tcp, at.local, at.cookie, at.arbiter, at.handshake).await?;
-            Ok(DistConnection::start(done, at.connection))
-        }
-        Some(tls) => {
-            let stream = tokio::time::timeout(at.handshake.setup_timeout, tls.accept(tcp))
-                .await
-                .map_err(|_| HandshakeError::Timeout)?
-                .map_err(tls_error)?;
-            let done = handshake::accept(
-                stream,
-                at.local,
-                at.cookie,
-                at.arbiter,
-                &under_tls(at.handshake),
-            )
-            .await?;
-            Ok(DistConnection::start(done, at.connection))
-        }
-    }
+    let Some(tls) = at.tls else {
+        return answer(at, tcp, at.handshake).await;
+    };
+    let stream = tokio::time::timeout(at.handshake.setup_timeout, tls.accept(tcp))
+        .await
+        .map_err(|_| HandshakeError::Timeout)?
+        .map_err(tls_error)?;
+    answer(at, stream, &under_tls(at.handshake)).await
 }

@@ -13,7 +13,20 @@ use ergo_etf::{FromTerm, IntoTerm, Pid, Reference, Term};
 use super::{lock, AliasTarget, Dest, MonitorTarget, Node, RemoteSignal};
 use crate::error::{CallError, SendError};
 use crate::gen::server::From as ReplyTo;
-use crate::process::{CallFailure, Envelope, Payload, ReplySlot};
+use crate::process::{CallFailure, Envelope, Payload, ReplyResult, ReplySlot};
+
+/// What a call's wait on its reply slot (under its timeout) means to the caller.
+fn call_result(
+    outcome: Result<Option<ReplyResult>, tokio::time::error::Elapsed>,
+) -> Result<Payload, CallError> {
+    match outcome {
+        Ok(Some(Ok(payload))) => Ok(payload),
+        Ok(Some(Err(CallFailure::Refused(reason)))) => Err(CallError::BadRequest(reason)),
+        Ok(Some(Err(CallFailure::Down(reason)))) => Err(CallError::Down(reason)),
+        Ok(None) => Err(CallError::NoReply),
+        Err(_) => Err(CallError::Timeout),
+    }
+}
 
 impl Node {
     /// Calls a gen_server from outside any process, with the node's default timeout.
@@ -77,19 +90,14 @@ impl Node {
         } else {
             return self.call_remote(caller, to, envelope, slot, timeout).await;
         }
-        match tokio::time::timeout(timeout, slot.wait()).await {
-            Ok(Some(Ok(payload))) => Ok(payload),
-            Ok(Some(Err(CallFailure::Refused(reason)))) => Err(CallError::BadRequest(reason)),
-            Ok(Some(Err(CallFailure::Down(reason)))) => Err(CallError::Down(reason)),
-            Ok(None) => Err(CallError::NoReply),
-            Err(_) => {
-                // Close the slot and deactivate an alias a term rendering may have made: a late
-                // reply is discarded.
-                slot.close();
-                lock(&self.inner.aliases).remove(&slot.tag());
-                Err(CallError::Timeout)
-            }
+        let outcome = tokio::time::timeout(timeout, slot.wait()).await;
+        if outcome.is_err() {
+            // Close the slot and deactivate an alias a term rendering may have made: a late
+            // reply is discarded.
+            slot.close();
+            lock(&self.inner.aliases).remove(&slot.tag());
         }
+        call_result(outcome)
     }
 
     /// A call to another node, as `gen:call` makes it: monitor the server (the monitor
@@ -150,13 +158,7 @@ impl Node {
                 reference,
             });
         }
-        match outcome {
-            Ok(Some(Ok(payload))) => Ok(payload),
-            Ok(Some(Err(CallFailure::Refused(reason)))) => Err(CallError::BadRequest(reason)),
-            Ok(Some(Err(CallFailure::Down(reason)))) => Err(CallError::Down(reason)),
-            Ok(None) => Err(CallError::NoReply),
-            Err(_) => Err(CallError::Timeout),
-        }
+        call_result(outcome)
     }
 
     /// Casts a request to a gen_server (`{'$gen_cast', Req}`); never waits.

@@ -91,7 +91,7 @@ pub(crate) struct NodeInner {
     /// The distribution, when the node is on the network.
     pub net: std::sync::OnceLock<Arc<crate::net::NetManager>>,
     /// Set once any process has its own compression setting (until then none is looked up).
-    pub process_compression_used: AtomicBool,
+    pub process_compression_used: Arc<AtomicBool>,
 }
 
 impl Drop for NodeInner {
@@ -192,7 +192,7 @@ impl Node {
             runtime,
             outside_pid,
             net: std::sync::OnceLock::new(),
-            process_compression_used: AtomicBool::new(false),
+            process_compression_used: Arc::new(AtomicBool::new(false)),
         };
         tracing::debug!(node = %inner.name, creation, "node started");
         Ok(Node {

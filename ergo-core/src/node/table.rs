@@ -2,7 +2,6 @@
 //! and each entry's shared state (name, links, monitors). Must not implement signal semantics
 //! (those live in `signals.rs`).
 
-use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -13,26 +12,9 @@ use crate::process::Mailbox;
 
 const SHARDS: usize = 64;
 
-/// Pid ids are sequential numbers: a multiplicative hash spreads them well and costs one
-/// multiplication (SipHash showed up in call-local profiles).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type IdMap = HashMap<u32, Arc<ProcessEntry>, std::hash::BuildHasherDefault<IdHasher>>;
+/// Pid ids are sequential numbers: the Fx hash spreads them with one multiplication (SipHash
+/// showed up in call-local profiles).
+type IdMap = crate::fast_hash::FxHashMap<u32, Arc<ProcessEntry>>;
 
 /// A monitor this process holds on someone else.
 #[derive(Clone, Debug)]
