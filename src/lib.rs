@@ -31,8 +31,8 @@ pub use ergo_core as core;
 /// here so it does not shadow `std::convert::From`).
 pub use ergo_core::{
     CallError, CallOutcome, Context, Dest, DistOptions, Envelope, GenServer, Init, NetError, Node,
-    NodeError, NodeOptions, Payload, ProcessInfo, Reply, SendError, SpawnError, SpawnOptions,
-    Status, TimerHandle,
+    NodeError, NodeOptions, Payload, ProcessInfo, ProxyOptions, ProxyRoute, Reply, SendError,
+    SpawnError, SpawnOptions, Status, TimerHandle,
 };
 
 /// Remote procedure calls and remote spawn: `node.provide_rpc`, `node.rpc_call`,

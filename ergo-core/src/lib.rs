@@ -25,8 +25,8 @@ pub use gen::supervisor::{
 };
 pub use global::{Global, GlobalError};
 pub use net::{
-    DistOptions, Exception, NetError, RemoteSpawnError, RemoteSpawnOptions, RemoteSpawned, RpcArgs,
-    RpcError,
+    DistOptions, Exception, NetError, ProxyOptions, ProxyRoute, RemoteSpawnError,
+    RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
 pub use node::{
     Dest, Node, NodeOptions, ProcessInfo, RemoteRouter, RemoteSignal, SpawnOptions, TimerHandle,

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use ergo_etf::Term;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -22,6 +22,7 @@ use super::control::ControlMessage;
 use super::error::{ConnectionError, FrameError, HandshakeError};
 use super::frame::{DistMessage, FrameDecoder, FrameEncoder, FrameSettings};
 use super::handshake::{self, ConnectionArbiter, HandshakeOptions, Handshaken, LocalNode};
+use super::proxy_frame::PROXY_TAG;
 use super::DistFlags;
 use crate::epmd::Resolver;
 
@@ -169,6 +170,29 @@ impl DistSender {
         Ok(())
     }
 
+    /// Queues one frame whose body (everything after the 4-byte length) `body` appends to the
+    /// buffer it is given: how proxy frames are sent, between the messages.
+    pub fn queue_frame(&self, body: impl FnOnce(&mut Vec<u8>)) -> Result<(), ConnectionError> {
+        let wake = {
+            let mut state = self.outbox.lock();
+            if state.closed {
+                return Err(ConnectionError::WriterGone);
+            }
+            let buf = &mut state.buf;
+            let was_empty = buf.is_empty();
+            let start = buf.len();
+            buf.extend_from_slice(&[0; 4]);
+            body(buf);
+            let len = (buf.len() - start - 4) as u32;
+            buf[start..start + 4].copy_from_slice(&len.to_be_bytes());
+            was_empty
+        };
+        if wake {
+            self.outbox.ready.notify_one();
+        }
+        Ok(())
+    }
+
     /// Queues one message (kept async for callers that treat sending as a suspension point).
     pub async fn send(
         &self,
@@ -212,6 +236,14 @@ pub trait IncomingHandler: Send + 'static {
     fn message(&mut self, message: DistMessage);
     /// The connection ended with `reason`; called once, last.
     fn ended(&mut self, reason: ConnectionError);
+    /// One proxy frame (only on connections that negotiated [`DistFlags::ERGO_PROXY`]); an
+    /// error closes the connection. By default proxy frames are refused.
+    fn proxy(&mut self, frame: Bytes) -> Result<(), ConnectionError> {
+        let _ = frame;
+        Err(ConnectionError::Proxy(
+            "this end does not take proxy frames".into(),
+        ))
+    }
 }
 
 type Incoming = mpsc::Sender<Result<DistMessage, ConnectionError>>;
@@ -470,9 +502,16 @@ async fn read_loop<R: AsyncRead>(
         return;
     };
     let mut frames = FrameReader::new(read_half, &options);
+    let proxy = decoder.flags().contains(DistFlags::ERGO_PROXY);
     let reason = loop {
         let decoded = match frames.next().await {
             Ok(frame) if frame.is_empty() => continue,
+            Ok(frame) if frame[0] == PROXY_TAG && proxy => match &mut sink {
+                Sink::Handler(handler) => handler.proxy(frame).map(|()| None),
+                Sink::Channel(_) => Err(ConnectionError::Proxy(
+                    "a proxy frame on a connection read as a channel".into(),
+                )),
+            },
             Ok(frame) => decoder.decode(frame).map_err(ConnectionError::from),
             Err(err) => Err(err),
         };
@@ -550,11 +589,7 @@ impl<R: AsyncRead> FrameReader<R> {
             match tokio::time::timeout(self.silence, self.read.read_buf(&mut self.buf)).await {
                 Err(_) => return Err(ConnectionError::TickTimeout(self.silence)),
                 Ok(Ok(0)) => return Err(ConnectionError::Closed),
-                // A TLS peer that goes away without close_notify (as a halting `erl` does).
-                Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    return Err(ConnectionError::Closed)
-                }
-                Ok(Err(e)) => return Err(ConnectionError::Io(e)),
+                Ok(Err(e)) => return Err(ConnectionError::from_read(e)),
                 Ok(Ok(_)) => {}
             }
         }

@@ -49,6 +49,9 @@ pub enum HandshakeError {
     /// The peer's EPMD entry says it uses another transport (TLS vs plain TCP) than we do.
     #[error("transport mismatch: {0}")]
     Transport(String),
+    /// A proxy tunnel could not be opened (refused or failed at a hop, named in the reason).
+    #[error("proxy: {0}")]
+    Proxy(String),
     /// The peer has a connection to us up, and so have we (the other direction won).
     #[error("a connection to the peer is already up")]
     AlreadyConnected,
@@ -157,4 +160,30 @@ pub enum ConnectionError {
     /// The writer task is gone.
     #[error("connection writer stopped")]
     WriterGone,
+    /// The peer sent a malformed proxy frame, or one this end cannot take.
+    #[error("proxy: {0}")]
+    Proxy(String),
+    /// The connection ran through a proxy tunnel, and a hop of it failed or refused it.
+    #[error("proxy down: {0}")]
+    ProxyDown(String),
+}
+
+/// The error a tunnelled stream's read fails with when a hop of the tunnel went down or refused
+/// it; the connection reports it as [`ConnectionError::ProxyDown`] rather than as I/O.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct TunnelDown(pub String);
+
+impl ConnectionError {
+    /// Classifies a read error of the connection's stream.
+    pub(crate) fn from_read(err: std::io::Error) -> ConnectionError {
+        if let Some(down) = err.get_ref().and_then(|e| e.downcast_ref::<TunnelDown>()) {
+            return ConnectionError::ProxyDown(down.0.clone());
+        }
+        match err.kind() {
+            // A TLS peer that goes away without close_notify (as a halting `erl` does).
+            std::io::ErrorKind::UnexpectedEof => ConnectionError::Closed,
+            _ => ConnectionError::Io(err),
+        }
+    }
 }

@@ -138,10 +138,14 @@ impl DistFlags {
     /// so with an Erlang peer it is simply not negotiated and messages go plain.
     pub const ERGO_COMPRESSION: DistFlags = DistFlags(1 << 60);
 
-    /// The offer for a node: [`Self::IMPLEMENTED`], our private [`Self::ERGO_COMPRESSION`], and
-    /// PUBLISHED unless `hidden`.
+    /// Private to ergo-rs, like [`Self::ERGO_COMPRESSION`]: the node understands proxy frames
+    /// (see `dist::proxy_frame`), so tunnels to other nodes may pass through this connection.
+    pub const ERGO_PROXY: DistFlags = DistFlags(1 << 61);
+
+    /// The offer for a node: [`Self::IMPLEMENTED`], our private [`Self::ERGO_COMPRESSION`] and
+    /// [`Self::ERGO_PROXY`], and PUBLISHED unless `hidden`.
     pub fn offer(hidden: bool) -> DistFlags {
-        let all = Self::IMPLEMENTED | Self::ERGO_COMPRESSION;
+        let all = Self::IMPLEMENTED | Self::ERGO_COMPRESSION | Self::ERGO_PROXY;
         if hidden {
             all
         } else {

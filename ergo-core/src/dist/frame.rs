@@ -218,6 +218,11 @@ impl FrameDecoder {
         }
     }
 
+    /// The negotiated flags it decodes for.
+    pub fn flags(&self) -> DistFlags {
+        self.flags
+    }
+
     /// Bytes held for reassembly now.
     pub fn reassembly_buffered(&self) -> usize {
         self.reassembly.buffered()

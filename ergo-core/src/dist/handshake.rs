@@ -138,6 +138,10 @@ pub trait ConnectionArbiter: Send + Sync {
     /// `node` answered `true` to our `alive` and the old connection is gone: until the new one
     /// is installed, it is the node's pending connection (messages wait for it).
     fn accepting(&self, _node: &str) {}
+    /// An incoming handshake from `node` that was admitted (`ok`, `ok_simultaneous`, or `alive`
+    /// answered `true`) failed before finishing: what `admit` recorded for it must go, so that
+    /// the next attempt is not refused as simultaneous.
+    fn incoming_failed(&self, _node: &str) {}
     /// The peer answered `true` to `alive`: the old connection to `node` must go.
     fn replace_existing(&self, _node: &str) {}
     /// We dialed `node` and it says a connection to us is up (`alive`): true (the default) if
@@ -146,6 +150,26 @@ pub trait ConnectionArbiter: Send + Sync {
     /// so this attempt is dropped instead of tearing the live one down.
     fn replace_on_alive(&self, _node: &str) -> bool {
         true
+    }
+    /// The cookie to use with `node` when it is not the node's default
+    /// (`erlang:set_cookie(Node, Cookie)`); asked once the accepting side knows the peer's name.
+    fn cookie_for(&self, _node: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Tells the arbiter, when dropped armed, that an admitted incoming handshake failed.
+struct Admitted<'a> {
+    arbiter: &'a dyn ConnectionArbiter,
+    /// The admitted peer, while the handshake is not finished.
+    node: Option<String>,
+}
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        if let Some(node) = self.node.take() {
+            self.arbiter.incoming_failed(&node);
+        }
     }
 }
 
@@ -537,6 +561,13 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
         return Err(HandshakeError::MissingFlags(missing));
     }
     let status = arbiter.admit(&local.name, &hello.name);
+    // From an admitted status on, a failure (or a timeout dropping this future) must free the
+    // place the arbiter recorded for this connection.
+    let mut admitted = Admitted {
+        arbiter,
+        node: matches!(status, AcceptStatus::Ok | AcceptStatus::OkSimultaneous)
+            .then(|| hello.name.clone()),
+    };
     let mut status_msg = vec![b's'];
     status_msg.extend_from_slice(status.as_str().as_bytes());
     write_msg(&mut stream, options.length_prefix, &status_msg).await?;
@@ -552,6 +583,7 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
                 b"strue" => {
                     arbiter.replace_existing(&hello.name);
                     arbiter.accepting(&hello.name);
+                    admitted.node = Some(hello.name.clone());
                 }
                 b"sfalse" => return Err(HandshakeError::Refused("alive: peer kept the old one")),
                 _ => return Err(HandshakeError::Malformed("alive answer")),
@@ -590,6 +622,8 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
     }
     let peer_challenge = f.u32()?;
     let their_digest = f.take(16)?;
+    let own_cookie = arbiter.cookie_for(&hello.name);
+    let cookie = own_cookie.as_deref().unwrap_or(cookie);
     if their_digest != digest(cookie, challenge) {
         tracing::error!(peer = %hello.name, "invalid challenge reply: wrong cookie; closing");
         return Err(HandshakeError::BadDigest(hello.name));
@@ -602,6 +636,7 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
         return Err(HandshakeError::MissingFlags(missing));
     }
     let flags = local.flags.expand_digest() & peer_flags.expand_digest();
+    admitted.node = None;
     tracing::info!(peer = %hello.name, flags = ?flags, "connected (incoming)");
     Ok(Handshaken {
         stream,

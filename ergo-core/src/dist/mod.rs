@@ -27,13 +27,15 @@ pub mod flags;
 pub mod fragments;
 pub mod frame;
 pub mod handshake;
+pub mod proxy_frame;
 
 pub use compression::Compression;
 pub use connection::{
     accept, connect, ConnectionOptions, DistConnection, DistReceiver, DistSender, IncomingHandler,
 };
 pub use control::{ControlMessage, ProcessRef};
-pub use error::{ConnectionError, FrameError, HandshakeError};
+pub use error::{ConnectionError, FrameError, HandshakeError, TunnelDown};
 pub use flags::DistFlags;
 pub use frame::{DistMessage, FrameDecoder, FrameEncoder, FrameSettings};
 pub use handshake::{HandshakeOptions, Handshaken, LocalNode};
+pub use proxy_frame::{ProxyFrame, ProxyFrameError};

@@ -9,7 +9,7 @@ use super::{NetError, NetManager};
 use crate::node::Node;
 
 impl Node {
-    fn net(&self) -> Result<&Arc<NetManager>, NetError> {
+    pub(crate) fn net(&self) -> Result<&Arc<NetManager>, NetError> {
         self.inner.net.get().ok_or(NetError::NotDistributed)
     }
 
@@ -32,23 +32,7 @@ impl Node {
         if atom == *self.name() {
             return Ok(());
         }
-        let mut outcome = net
-            .start_connect(&atom)
-            .ok_or_else(|| NetError::InvalidNode(node.to_string()))?;
-        let limit = net.options.handshake.setup_timeout * 2;
-        let done = tokio::time::timeout(limit, outcome.wait_for(|o| o.is_some())).await;
-        match done {
-            Err(_) => Err(NetError::Timeout(node.to_string())),
-            Ok(Err(_)) => Err(NetError::Stopped),
-            Ok(Ok(result)) => match &*result {
-                Some(Ok(())) => Ok(()),
-                Some(Err(reason)) => Err(NetError::Connect {
-                    node: node.to_string(),
-                    reason: reason.clone(),
-                }),
-                None => Err(NetError::Stopped),
-            },
-        }
+        net.wait_connected(&atom).await
     }
 
     /// Closes the connection to `node` (`erlang:disconnect_node/1`): links and monitors across
@@ -92,6 +76,15 @@ impl Node {
     /// `{nodeup, N}` and `{nodedown, N}` for every node until turned off.
     pub fn monitor_nodes(&self, pid: &Pid, on: bool) -> Result<(), NetError> {
         self.net()?.watch(pid, None, on);
+        Ok(())
+    }
+
+    /// `erlang:set_cookie(Node, Cookie)`: use `cookie` with `node` instead of this node's own
+    /// cookie, for connections made from now on, both ways (and for proxy tunnels to it).
+    pub fn set_cookie(&self, node: &str, cookie: &str) -> Result<(), NetError> {
+        let net = self.net()?;
+        let atom = Atom::try_new(node).ok_or_else(|| NetError::InvalidNode(node.to_string()))?;
+        net.set_cookie(atom, Some(cookie.to_string()));
         Ok(())
     }
 

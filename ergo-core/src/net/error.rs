@@ -50,6 +50,9 @@ pub enum NetError {
     /// The TLS configuration could not be built (unreadable or invalid certificate or key).
     #[error("TLS: {0}")]
     Tls(String),
+    /// A proxy route that cannot be used.
+    #[error("invalid proxy route: {0}")]
+    InvalidRoute(String),
     /// A part of the distribution could not start.
     #[error("{0}")]
     Internal(String),

@@ -10,13 +10,15 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
+use bytes::Bytes;
 use ergo_etf::{Atom, Pid, Term};
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 use super::incoming::{self, Peer};
 use super::outgoing::{destination, translate, Outbound, Untranslatable};
-use super::DistOptions;
+use super::proxy::{self, FromLink, Hop, Proxy};
+use super::{DistOptions, NetError};
 use crate::dist::handshake::{
     decide_incoming, AcceptStatus, ConnectionArbiter, ExistingConnection,
 };
@@ -80,6 +82,23 @@ impl IncomingHandler for Dispatcher {
     fn ended(&mut self, reason: ConnectionError) {
         self.manager.connection_ended(&self.peer, self.id, &reason);
     }
+
+    fn proxy(&mut self, frame: Bytes) -> Result<(), ConnectionError> {
+        let from = FromLink {
+            peer: &self.peer,
+            link: self.id,
+            sender: &self.sender,
+        };
+        proxy::on_frame(&self.manager, &from, frame)
+    }
+}
+
+impl Drop for Dispatcher {
+    /// However the connection ended (by itself, closed, replaced, the node stopping), the proxy
+    /// tunnels over it end with it.
+    fn drop(&mut self) {
+        self.manager.proxy.sessions.link_down(&self.peer, self.id);
+    }
 }
 
 /// A process told about nodes going up and down.
@@ -98,6 +117,8 @@ pub(crate) struct NetManager {
     outside: Pid,
     local: LocalNode,
     cookie: String,
+    /// Cookies for particular nodes (`erlang:set_cookie/2`).
+    cookies: RwLock<FxHashMap<Atom, String>>,
     resolver: Resolver,
     pub(crate) options: DistOptions,
     pub(crate) port: u16,
@@ -118,6 +139,8 @@ pub(crate) struct NetManager {
     pub(crate) spawnables: super::spawn_serve::Spawnables,
     /// Our spawn requests waiting for their SPAWN_REPLY.
     pub(crate) pending_spawns: super::spawn_request::PendingSpawns,
+    /// Proxy routes and the tunnels through or ending at this node.
+    pub(crate) proxy: Proxy,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -140,6 +163,7 @@ impl NetManager {
         for (name, addr) in &parts.options.static_routes {
             resolver.add_static_route(name, *addr);
         }
+        let proxy = Proxy::new(node.name().clone(), &parts.options.proxy);
         Arc::new_cyclic(|me| NetManager {
             me: me.clone(),
             node: Arc::downgrade(&node.inner),
@@ -147,6 +171,7 @@ impl NetManager {
             outside: node.outside_pid().clone(),
             local: parts.local,
             cookie: parts.cookie,
+            cookies: RwLock::new(FxHashMap::default()),
             resolver,
             options: parts.options,
             port: parts.port,
@@ -163,6 +188,7 @@ impl NetManager {
             rpc: Default::default(),
             spawnables: Default::default(),
             pending_spawns: Default::default(),
+            proxy,
         })
     }
 
@@ -198,6 +224,71 @@ impl NetManager {
     /// The static routes and EPMD lookups used to reach nodes.
     pub(crate) fn resolver(&self) -> &Resolver {
         &self.resolver
+    }
+
+    /// This node's name.
+    pub(crate) fn name(&self) -> &Atom {
+        &self.node_name
+    }
+
+    /// The cookie used with `node`: its own (`set_cookie`) or the node's.
+    pub(crate) fn cookie_with(&self, node: &str) -> String {
+        self.cookie_for(node).unwrap_or_else(|| self.cookie.clone())
+    }
+
+    /// Sets (`Some`) or removes the cookie used with `node` instead of the node's.
+    pub(crate) fn set_cookie(&self, node: Atom, cookie: Option<String>) {
+        let mut cookies = self.cookies.write().unwrap_or_else(|p| p.into_inner());
+        match cookie {
+            Some(cookie) => cookies.insert(node, cookie),
+            None => cookies.remove(&node),
+        };
+    }
+
+    /// Runs `task` on the node's runtime.
+    pub(crate) fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.runtime.spawn(task);
+    }
+
+    /// Connects to `node` unless connected, and waits until the connection is up or has failed
+    /// (within the handshake's setup timeout twice: resolution, then the handshake).
+    pub(crate) async fn wait_connected(&self, node: &Atom) -> Result<(), NetError> {
+        if *node == self.node_name {
+            return Ok(());
+        }
+        let mut outcome = self
+            .start_connect(node)
+            .ok_or_else(|| NetError::InvalidNode(node.to_string()))?;
+        let limit = self.options.handshake.setup_timeout * 2;
+        let done = tokio::time::timeout(limit, outcome.wait_for(|o| o.is_some())).await;
+        match done {
+            Err(_) => Err(NetError::Timeout(node.to_string())),
+            Ok(Err(_)) => Err(NetError::Stopped),
+            Ok(Ok(result)) => match &*result {
+                Some(Ok(())) => Ok(()),
+                Some(Err(reason)) => Err(NetError::Connect {
+                    node: node.to_string(),
+                    reason: reason.clone(),
+                }),
+                None => Err(NetError::Stopped),
+            },
+        }
+    }
+
+    /// The live connection to `node` (connecting first if needed), as a tunnel's hop.
+    pub(crate) async fn link_to(&self, node: &Atom) -> Result<(Hop, DistFlags), String> {
+        self.wait_connected(node).await.map_err(|e| e.to_string())?;
+        match self.read().get(node) {
+            Some(PeerState::Up(link)) => Ok((
+                Hop {
+                    peer: node.clone(),
+                    link: link.id,
+                    sender: link.sender.clone(),
+                },
+                link.flags,
+            )),
+            _ => Err(format!("the connection to {node} went down")),
+        }
     }
 
     /// Queues `item` for its node: on the live connection, behind a pending connect, or
@@ -315,7 +406,10 @@ impl NetManager {
     }
 
     async fn connect_task(self: Arc<Self>, node: Atom, id: u64) {
-        let result = super::transport::dial(&self.endpoint(), &self.resolver, node.as_str()).await;
+        let result = match self.proxy.route(&node) {
+            Some(route) => proxy::open(&self, &node, &route).await,
+            None => super::transport::dial(&self.endpoint(), &self.resolver, node.as_str()).await,
+        };
         match result {
             Ok(connection) => self.install(connection),
             Err(HandshakeError::SimultaneousLost) => {
@@ -662,6 +756,27 @@ impl ConnectionArbiter for NetManager {
             self.read().get(&atom),
             Some(PeerState::Up(_)) | Some(PeerState::Pending { incoming: true, .. })
         )
+    }
+
+    fn incoming_failed(&self, node: &str) {
+        let Some(atom) = Atom::try_new(node) else {
+            return;
+        };
+        let id = match self.read().get(&atom) {
+            Some(PeerState::Pending {
+                id, incoming: true, ..
+            }) => *id,
+            _ => return,
+        };
+        self.fail_pending(&atom, id, "the incoming handshake failed");
+    }
+
+    fn cookie_for(&self, node: &str) -> Option<String> {
+        let cookies = self.cookies.read().unwrap_or_else(|p| p.into_inner());
+        if cookies.is_empty() {
+            return None;
+        }
+        cookies.get(&Atom::try_new(node)?).cloned()
     }
 
     fn replace_existing(&self, node: &str) {

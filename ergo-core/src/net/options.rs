@@ -35,6 +35,9 @@ pub struct DistOptions {
     /// peers never get compressed messages. Processes can choose otherwise
     /// ([`crate::Node::set_process_compression`]).
     pub compression: Option<crate::dist::Compression>,
+    /// Proxy routes to other nodes, and whether this node relays tunnels for others (see
+    /// [`crate::net::ProxyOptions`]).
+    pub proxy: super::ProxyOptions,
 }
 
 impl Default for DistOptions {
@@ -50,6 +53,7 @@ impl Default for DistOptions {
             connection: ConnectionOptions::default(),
             tls: None,
             compression: None,
+            proxy: super::ProxyOptions::default(),
         }
     }
 }

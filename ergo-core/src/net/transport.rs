@@ -62,7 +62,7 @@ fn tls_error(err: std::io::Error) -> HandshakeError {
 }
 
 /// Handshakes as the dialing side over `stream` and starts the connection.
-async fn initiate<S>(
+pub(crate) async fn initiate<S>(
     at: &Endpoint<'_>,
     stream: S,
     node: &str,
@@ -71,13 +71,15 @@ async fn initiate<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let cookie = at.arbiter.cookie_for(node);
+    let cookie = cookie.as_deref().unwrap_or(at.cookie);
     let done =
-        handshake::initiate_with(stream, at.local, node, at.cookie, options, at.arbiter).await?;
+        handshake::initiate_with(stream, at.local, node, cookie, options, at.arbiter).await?;
     Ok(DistConnection::start(done, at.connection))
 }
 
 /// Handshakes as the accepting side over `stream` and starts the connection.
-async fn answer<S>(
+pub(crate) async fn answer<S>(
     at: &Endpoint<'_>,
     stream: S,
     options: &HandshakeOptions,

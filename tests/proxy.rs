@@ -1,0 +1,611 @@
+//! Proxy routes: Rust nodes A and C that cannot reach each other (no EPMD, no route between
+//! them) talk through transit node B (and through B and D), plain and encrypted end to end;
+//! messages, calls, links, monitors and node monitoring work through the tunnel; a failing hop
+//! gives `noconnection` and `nodedown` at once; transit must be allowed, the hop limit holds,
+//! cookies are checked end to end, an Erlang node cannot be a transit node, and a malformed
+//! proxy frame closes only the connection that sent it. Every wait has a deadline.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use ergo::core::dist::handshake::{self, HandshakeOptions, LocalNode};
+use ergo::core::dist::DistFlags;
+use ergo::{
+    Atom, CallError, CallOutcome, Context, Dest, DistOptions, GenServer, Init, NetError, Node,
+    NodeOptions, Payload, ProxyOptions, ProxyRoute, SpawnOptions, Term,
+};
+use tokio::io::AsyncWriteExt;
+
+const DEADLINE: Duration = Duration::from_secs(10);
+
+fn unique(prefix: &str) -> String {
+    format!("{}@localhost", common::unique_name(prefix))
+}
+
+async fn node_with(prefix: &str, cookie: &str, proxy: ProxyOptions) -> Node {
+    Node::start(
+        &unique(prefix),
+        NodeOptions {
+            cookie: cookie.into(),
+            distribution: Some(DistOptions {
+                listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
+                register_with_epmd: false,
+                proxy,
+                ..DistOptions::default()
+            }),
+            ..NodeOptions::default()
+        },
+    )
+    .await
+    .expect("node starts")
+}
+
+fn transit() -> ProxyOptions {
+    ProxyOptions {
+        transit: true,
+        ..ProxyOptions::default()
+    }
+}
+
+/// Lets `from` reach `to` directly (a static route; nothing else can be found: no EPMD).
+fn route(from: &Node, to: &Node) {
+    let port = to.dist_port().expect("distributed");
+    from.add_static_route(to.name().as_str(), ([127, 0, 0, 1], port).into())
+        .expect("route");
+}
+
+/// A - B - C, where only neighbours can reach each other, and A routes to C via B.
+async fn line(prefix: &str, encrypted: bool) -> (Node, Node, Node) {
+    let a = node_with(prefix, "proxy", ProxyOptions::default()).await;
+    let b = node_with(prefix, "proxy", transit()).await;
+    let c = node_with(prefix, "proxy", ProxyOptions::default()).await;
+    for (x, y) in [(&a, &b), (&b, &a), (&b, &c), (&c, &b)] {
+        route(x, y);
+    }
+    let mut via = ProxyRoute::via(b.name().as_str());
+    if encrypted {
+        via = via.encrypted();
+    }
+    assert_eq!(
+        a.add_proxy_route(c.name().as_str(), via).expect("route"),
+        None
+    );
+    (a, b, c)
+}
+
+struct Echo;
+
+impl GenServer for Echo {
+    type Args = ();
+    async fn init(_ctx: &mut Context, _args: ()) -> Init<Self> {
+        Init::Ok(Echo)
+    }
+    async fn handle_call(
+        &mut self,
+        _ctx: &mut Context,
+        request: Payload,
+        _from: ergo::core::From,
+    ) -> CallOutcome {
+        let request = request.into_term();
+        if request.is_atom("hang") {
+            return CallOutcome::NoReply;
+        }
+        CallOutcome::Reply(Payload::new(request))
+    }
+}
+
+async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
+    tokio::time::timeout(DEADLINE, rx.recv())
+        .await
+        .expect("a message within the deadline")
+        .expect("forwarder alive")
+}
+
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + DEADLINE;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within the deadline");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn remote(name: &str, node: &Node) -> Dest {
+    Dest::Remote {
+        name: Atom::new(name),
+        node: node.name().clone(),
+    }
+}
+
+fn sorted(nodes: &[&Node]) -> Vec<Atom> {
+    let mut all: Vec<Atom> = nodes.iter().map(|n| n.name().clone()).collect();
+    all.sort();
+    all
+}
+
+async fn everything_goes_through(encrypted: bool) {
+    let (a, b, c) = line(if encrypted { "px_enc" } else { "px_plain" }, encrypted).await;
+    c.start_server::<Echo>((), SpawnOptions::named("echo"))
+        .await
+        .expect("echo");
+    let (sink_c, mut at_c) = common::forwarder(&c, false);
+    c.register("sink", &sink_c).expect("register");
+    let (sink_a, mut at_a) = common::forwarder(&a, false);
+    a.register("sink", &sink_a).expect("register");
+
+    // The first send opens the tunnel.
+    a.send(remote("sink", &c), Term::atom("hello"))
+        .expect("queued");
+    assert_eq!(next(&mut at_c).await, Term::atom("hello"));
+    assert_eq!(a.connected_nodes(), sorted(&[&b, &c]));
+    assert_eq!(c.connected_nodes(), sorted(&[&a, &b]));
+    assert_eq!(
+        b.connected_nodes(),
+        sorted(&[&a, &c]),
+        "B relays, it is not connected to the tunnel"
+    );
+    assert_eq!(
+        (a.proxy_tunnels(), b.proxy_tunnels(), c.proxy_tunnels()),
+        (1, 1, 1)
+    );
+
+    // Calls, small and large (the tunnel carries a 2 MB message in many frames).
+    let reply: Term = a
+        .call(remote("echo", &c), Term::Int(42))
+        .await
+        .expect("call");
+    assert_eq!(reply, Term::Int(42));
+    let big = Term::binary(
+        (0..2_000_000u32)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>(),
+    );
+    let reply: Term = a
+        .call(remote("echo", &c), big.clone())
+        .await
+        .expect("big call");
+    assert_eq!(reply, big);
+    let missing = a.call::<Term>(remote("nobody", &c), Term::Int(1)).await;
+    assert!(
+        matches!(&missing, Err(CallError::Down(r)) if r.is_atom("noproc")),
+        "{missing:?}"
+    );
+
+    // The other direction uses the same tunnel, and order holds both ways.
+    for i in 0..1000 {
+        c.send(remote("sink", &a), Term::Int(i)).expect("queued");
+    }
+    for i in 0..1000 {
+        assert_eq!(next(&mut at_a).await, Term::Int(i));
+    }
+
+    // Links and monitors through the tunnel.
+    let (watcher, mut events) = common::forwarder(&a, true);
+    let (victim, _victim_rx) = common::forwarder(&c, false);
+    a.link(&watcher, &victim);
+    let mref = a.monitor(&watcher, &Dest::Pid(victim.clone()));
+    wait_until("link and monitor reach C", || {
+        c.process_info(&victim)
+            .map(|i| !i.links.is_empty() && !i.monitored_by.is_empty())
+            .unwrap_or(false)
+    })
+    .await;
+    c.exit(c.outside_pid(), &victim, Term::atom("boom"));
+    let mut seen = vec![next(&mut events).await, next(&mut events).await];
+    seen.sort_by_key(|t| t.to_string());
+    assert_eq!(
+        seen,
+        vec![
+            Term::tuple(vec![
+                Term::atom("DOWN"),
+                Term::Reference(mref),
+                Term::atom("process"),
+                Term::Pid(victim.clone()),
+                Term::atom("boom"),
+            ]),
+            Term::tuple(vec![
+                Term::atom("EXIT"),
+                Term::Pid(victim),
+                Term::atom("boom")
+            ]),
+        ]
+    );
+    for n in [&a, &b, &c] {
+        n.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_calls_links_and_monitors_go_through_a_transit_node() {
+    everything_goes_through(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_through_an_encrypted_tunnel() {
+    everything_goes_through(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
+    let (a, b, c) = line("px_down", true).await;
+    c.start_server::<Echo>((), SpawnOptions::named("echo"))
+        .await
+        .expect("echo");
+    a.connect(c.name().as_str())
+        .await
+        .expect("connect through B");
+    let (watcher, mut events) = common::forwarder(&a, true);
+    let (victim, _victim_rx) = common::forwarder(&c, false);
+    a.link(&watcher, &victim);
+    let mref = a.monitor(&watcher, &Dest::Pid(victim.clone()));
+    a.monitor_node(&watcher, c.name().as_str(), true)
+        .expect("monitor_node");
+    let (c_watch, mut c_events) = common::forwarder(&c, false);
+    c.monitor_nodes(&c_watch, true).expect("monitor_nodes");
+    wait_until("link and monitor reach C", || {
+        c.process_info(&victim)
+            .map(|i| !i.links.is_empty() && !i.monitored_by.is_empty())
+            .unwrap_or(false)
+    })
+    .await;
+    // A call in flight when the hop fails.
+    let caller = {
+        let a = a.clone();
+        let to = remote("echo", &c);
+        tokio::spawn(async move { a.call::<Term>(to, Term::atom("hang")).await })
+    };
+    wait_until("the hanging call reaches C", || {
+        c.whereis("echo")
+            .and_then(|p| c.process_info(&p))
+            .map(|i| !i.monitored_by.is_empty())
+            .unwrap_or(false)
+    })
+    .await;
+
+    // The hop B - C goes down.
+    let started = Instant::now();
+    assert!(b.disconnect(c.name().as_str()));
+    let mut seen = vec![
+        next(&mut events).await,
+        next(&mut events).await,
+        next(&mut events).await,
+    ];
+    seen.sort_by_key(|t| t.to_string());
+    assert_eq!(
+        seen,
+        vec![
+            Term::tuple(vec![
+                Term::atom("DOWN"),
+                Term::Reference(mref),
+                Term::atom("process"),
+                Term::Pid(victim.clone()),
+                Term::atom("noconnection"),
+            ]),
+            Term::tuple(vec![
+                Term::atom("EXIT"),
+                Term::Pid(victim),
+                Term::atom("noconnection"),
+            ]),
+            Term::tuple(vec![Term::atom("nodedown"), Term::Atom(c.name().clone())]),
+        ]
+    );
+    let call = tokio::time::timeout(DEADLINE, caller)
+        .await
+        .expect("the call ends")
+        .expect("caller task");
+    assert!(
+        matches!(&call, Err(CallError::Down(r)) if r.is_atom("noconnection")),
+        "{call:?}"
+    );
+    // C sees both go: B, whose connection was dropped, and A, whose tunnel ran over it.
+    let mut downs = Vec::new();
+    while downs.len() < 2 {
+        let event = next(&mut c_events).await;
+        if event.as_tuple().is_some_and(|t| t[0].is_atom("nodedown")) {
+            downs.push(event);
+        }
+    }
+    downs.sort_by_key(|t| t.to_string());
+    let mut expected = vec![
+        Term::tuple(vec![Term::atom("nodedown"), Term::Atom(a.name().clone())]),
+        Term::tuple(vec![Term::atom("nodedown"), Term::Atom(b.name().clone())]),
+    ];
+    expected.sort_by_key(|t| t.to_string());
+    assert_eq!(downs, expected);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    wait_until("tunnels forgotten", || {
+        a.proxy_tunnels() == 0 && b.proxy_tunnels() == 0 && c.proxy_tunnels() == 0
+    })
+    .await;
+    assert!(!a.connected_nodes().contains(c.name()));
+
+    // The route still works: the next send opens a new tunnel.
+    let reply: Term = a
+        .call(remote("echo", &c), Term::Int(7))
+        .await
+        .expect("call again");
+    assert_eq!(reply, Term::Int(7));
+    for n in [&a, &b, &c] {
+        n.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_tunnel_at_one_end_frees_it_everywhere() {
+    let (a, b, c) = line("px_close", false).await;
+    a.connect(c.name().as_str()).await.expect("connect");
+    assert_eq!(b.proxy_tunnels(), 1);
+    assert!(c.disconnect(a.name().as_str()));
+    wait_until("tunnels forgotten", || {
+        a.proxy_tunnels() == 0 && b.proxy_tunnels() == 0 && c.proxy_tunnels() == 0
+    })
+    .await;
+    wait_until("A sees C gone", || !a.connected_nodes().contains(c.name())).await;
+    // B's own connections are untouched.
+    assert_eq!(b.connected_nodes(), sorted(&[&a, &c]));
+    for n in [&a, &b, &c] {
+        n.stop();
+    }
+}
+
+fn connect_error(result: Result<(), NetError>) -> String {
+    match result {
+        Err(NetError::Connect { reason, .. }) => reason,
+        other => panic!("expected a connect error, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transit_must_be_allowed() {
+    let a = node_with("px_deny", "proxy", ProxyOptions::default()).await;
+    let b = node_with("px_deny", "proxy", ProxyOptions::default()).await;
+    let c = node_with("px_deny", "proxy", ProxyOptions::default()).await;
+    for (x, y) in [(&a, &b), (&b, &a), (&b, &c), (&c, &b)] {
+        route(x, y);
+    }
+    a.add_proxy_route(c.name().as_str(), ProxyRoute::via(b.name().as_str()))
+        .expect("route");
+    let started = Instant::now();
+    let reason = connect_error(a.connect(c.name().as_str()).await);
+    assert!(reason.contains("does not allow proxy transit"), "{reason}");
+    assert!(reason.contains(b.name().as_str()), "{reason}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(
+        b.connected_nodes(),
+        vec![a.name().clone()],
+        "B did not even dial C"
+    );
+    for n in [&a, &b, &c] {
+        n.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_over_two_transit_nodes_and_the_hop_limit() {
+    let a = node_with("px_hops", "proxy", ProxyOptions::default()).await;
+    let b = node_with("px_hops", "proxy", transit()).await;
+    let d = node_with("px_hops", "proxy", transit()).await;
+    let c = node_with("px_hops", "proxy", ProxyOptions::default()).await;
+    for (x, y) in [(&a, &b), (&b, &a), (&b, &d), (&d, &b), (&d, &c), (&c, &d)] {
+        route(x, y);
+    }
+    a.add_proxy_route(
+        c.name().as_str(),
+        ProxyRoute::via(b.name().as_str()).encrypted(),
+    )
+    .expect("route");
+    b.add_proxy_route(c.name().as_str(), ProxyRoute::via(d.name().as_str()))
+        .expect("route");
+    c.start_server::<Echo>((), SpawnOptions::named("echo"))
+        .await
+        .expect("echo");
+    let reply: Term = a
+        .call(remote("echo", &c), Term::atom("far"))
+        .await
+        .expect("call");
+    assert_eq!(reply, Term::atom("far"));
+    assert_eq!(b.proxy_tunnels() + d.proxy_tunnels(), 2);
+
+    // A fifth node E with a limit of one transit node refuses the second hop.
+    let e = node_with(
+        "px_hops",
+        "proxy",
+        ProxyOptions {
+            transit: true,
+            max_hops: 1,
+            ..ProxyOptions::default()
+        },
+    )
+    .await;
+    let f = node_with("px_hops", "proxy", ProxyOptions::default()).await;
+    for (x, y) in [(&b, &e), (&e, &b), (&e, &f), (&f, &e)] {
+        route(x, y);
+    }
+    a.add_proxy_route(f.name().as_str(), ProxyRoute::via(b.name().as_str()))
+        .expect("route");
+    b.add_proxy_route(f.name().as_str(), ProxyRoute::via(e.name().as_str()))
+        .expect("route");
+    let reason = connect_error(a.connect(f.name().as_str()).await);
+    assert!(reason.contains("more than 1 transit"), "{reason}");
+    for n in [&a, &b, &c, &d, &e, &f] {
+        n.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_are_checked_end_to_end() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    // A and B share one cookie, B and C another: only a correct cookie for C at A works.
+    let a = node_with("px_cookie", "ab", ProxyOptions::default()).await;
+    let b = node_with("px_cookie", "ab", transit()).await;
+    let c = node_with("px_cookie", "bc", ProxyOptions::default()).await;
+    for (x, y) in [(&a, &b), (&b, &a), (&b, &c), (&c, &b)] {
+        route(x, y);
+    }
+    b.set_cookie(c.name().as_str(), "bc").expect("cookie");
+    for encrypted in [false, true] {
+        let mut via = ProxyRoute::via(b.name().as_str());
+        if encrypted {
+            via = via.encrypted();
+        }
+        a.add_proxy_route(c.name().as_str(), via).expect("route");
+        // A presents its own cookie ("ab") to C.
+        let reason = connect_error(a.connect(c.name().as_str()).await);
+        if encrypted {
+            assert!(reason.contains("did not open"), "{reason}");
+            assert!(reason.contains("cookie"), "{reason}");
+        } else {
+            assert!(reason.contains("cookie"), "{reason}");
+        }
+        wait_until("the refused tunnel is forgotten", || {
+            a.proxy_tunnels() == 0 && b.proxy_tunnels() == 0 && c.proxy_tunnels() == 0
+        })
+        .await;
+    }
+    // C expects "ab" from A only if told so; A uses "bc" for C: it works, encrypted too.
+    a.set_cookie(c.name().as_str(), "bc").expect("cookie");
+    a.connect(c.name().as_str())
+        .await
+        .expect("connect with the right cookie");
+    assert!(c.connected_nodes().contains(a.name()));
+    for n in [&a, &b, &c] {
+        n.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn route_api_checks_its_input() {
+    let a = node_with("px_api", "proxy", ProxyOptions::default()).await;
+    let me = a.name().to_string();
+    assert!(matches!(
+        a.add_proxy_route("c@localhost", ProxyRoute::via("c@localhost")),
+        Err(NetError::InvalidRoute(_))
+    ));
+    assert!(matches!(
+        a.add_proxy_route("c@localhost", ProxyRoute::via(me.as_str())),
+        Err(NetError::InvalidRoute(_))
+    ));
+    assert!(matches!(
+        a.add_proxy_route("not a node", ProxyRoute::via("b@localhost")),
+        Err(NetError::InvalidNode(_))
+    ));
+    let route = ProxyRoute::via("b@localhost");
+    assert_eq!(
+        a.add_proxy_route("c@localhost", route.clone())
+            .expect("add"),
+        None
+    );
+    assert_eq!(
+        a.proxy_routes(),
+        vec![(Atom::new("c@localhost"), route.clone())]
+    );
+    assert_eq!(
+        a.remove_proxy_route("c@localhost").expect("remove"),
+        Some(route)
+    );
+    assert!(a.proxy_routes().is_empty());
+    let local = Node::start("px_api_local@localhost", NodeOptions::default())
+        .await
+        .expect("local node");
+    assert!(matches!(
+        local.add_proxy_route("c@localhost", ProxyRoute::via("b@localhost")),
+        Err(NetError::NotDistributed)
+    ));
+    a.stop();
+    local.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_proxy_frame_closes_only_its_connection() {
+    let (a, b, c) = line("px_garbage", false).await;
+    a.connect(c.name().as_str()).await.expect("connect");
+    // A raw peer of B that handshakes properly (offering the proxy flag), then sends a proxy
+    // frame of an unknown kind.
+    let rogue_name = unique("px_rogue");
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", b.dist_port().expect("port")))
+        .await
+        .expect("dial");
+    let local = LocalNode::new(rogue_name.as_str(), 7, false);
+    let mut done = handshake::initiate(
+        stream,
+        &local,
+        b.name().as_str(),
+        "proxy",
+        &HandshakeOptions::default(),
+    )
+    .await
+    .expect("handshake");
+    assert!(done.flags.contains(DistFlags::ERGO_PROXY));
+    wait_until("rogue listed", || {
+        b.connected_nodes().iter().any(|n| n.as_str() == rogue_name)
+    })
+    .await;
+    let mut frame = vec![0, 0, 0, 18, 0xE5, 99];
+    frame.extend_from_slice(&[0; 16]);
+    done.stream.write_all(&frame).await.expect("write garbage");
+    wait_until("rogue dropped", || {
+        !b.connected_nodes().iter().any(|n| n.as_str() == rogue_name)
+    })
+    .await;
+    // The tunnel through B is untouched.
+    let (sink, mut rx) = common::forwarder(&c, false);
+    c.register("sink", &sink).expect("register");
+    a.send(remote("sink", &c), Term::atom("still"))
+        .expect("queued");
+    assert_eq!(next(&mut rx).await, Term::atom("still"));
+    assert_eq!(b.proxy_tunnels(), 1);
+    for n in [&a, &b, &c] {
+        n.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erlang_node_cannot_be_a_transit_node_and_per_node_cookies_work_with_it() {
+    if !common::require_erl(
+        "an_erlang_node_cannot_be_a_transit_node_and_per_node_cookies_work_with_it",
+    ) {
+        return;
+    }
+    // The erl node has its own cookie; the Rust node is told it with set_cookie/2.
+    let erl = common::ErlModuleNode::start("px_erl", "interop/pg_side.erl", "erl_only");
+    let node = Node::start(
+        &unique("px_rust"),
+        NodeOptions {
+            cookie: "rust_only".into(),
+            distribution: Some(DistOptions::default()),
+            ..NodeOptions::default()
+        },
+    )
+    .await
+    .expect("node");
+    let refused = node.connect(&erl.name).await;
+    assert!(refused.is_err(), "the wrong cookie is refused: {refused:?}");
+    node.set_cookie(&erl.name, "erl_only").expect("cookie");
+    node.connect(&erl.name)
+        .await
+        .expect("connect with the erl node's cookie");
+    let size: i64 = node
+        .rpc_call(
+            &erl.name,
+            "erlang",
+            "byte_size",
+            vec![Term::binary(vec![1, 2, 3])],
+            DEADLINE,
+        )
+        .await
+        .expect("rpc");
+    assert_eq!(size, 3);
+    // The erl node did not take our private proxy flag: routing through it fails clearly.
+    node.add_proxy_route("nowhere@localhost", ProxyRoute::via(erl.name.as_str()))
+        .expect("route");
+    let reason = connect_error(node.connect("nowhere@localhost").await);
+    assert!(reason.contains("not an ergo-rs node"), "{reason}");
+    node.stop();
+}
