@@ -13,6 +13,10 @@
 //!   relay that limits the link to M Mbit/s (default 1000, loopback being far faster than a
 //!   network), each acknowledged before the next; plain vs compressed, for compressible text and
 //!   for random bytes; prints messages/s and the ratio.
+//! - `proxy-1kb [--pairs P] [--secs S]`: P callers on node A calling P servers on node C with
+//!   1 KB requests (echoed back): directly, through transit node B, and through B encrypted end
+//!   to end; each node on its own one-worker runtime. Prints each and the slowdowns (`--mode M`:
+//!   only mode M of direct, via, encrypted).
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //!
 //! Unknown or missing scenario: lists the scenarios and exits non-zero.
@@ -56,6 +60,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "compression-1mb",
         "1 MB messages over a 1 Gbit/s-like link, plain vs compressed (--secs 3 --mbps 1000)",
         compression_1mb,
+    ),
+    (
+        "proxy-1kb",
+        "calls with 1 KB requests: direct, via a transit node, via it encrypted (--pairs 30 --secs 3)",
+        proxy_1kb,
     ),
     (
         "spawn",
@@ -158,6 +167,16 @@ struct CallFigures {
 
 /// Runs one client process per target on `node`, each doing synchronous calls for `secs`.
 async fn drive_calls(node: &Node, targets: Vec<Dest>, secs: u64) -> Result<CallFigures, String> {
+    drive_calls_with(node, targets, secs, None).await
+}
+
+/// [`drive_calls`] with each call's request: the call counter, or `request` when given.
+async fn drive_calls_with(
+    node: &Node,
+    targets: Vec<Dest>,
+    secs: u64,
+    request: Option<Term>,
+) -> Result<CallFigures, String> {
     let stop = Arc::new(AtomicBool::new(false));
     let total = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
@@ -165,13 +184,18 @@ async fn drive_calls(node: &Node, targets: Vec<Dest>, secs: u64) -> Result<CallF
     for server in targets {
         let (stop, total, failed, lat_tx) =
             (stop.clone(), total.clone(), failed.clone(), lat_tx.clone());
+        let request = request.clone();
         node.spawn(SpawnOptions::default(), move |ctx: Context| async move {
             let mut samples = Vec::with_capacity(1 << 16);
             let mut n: u64 = 0;
             while !stop.load(Ordering::Relaxed) {
                 // Every 8th call is timed (timing each one would add two clock reads per call).
                 let t0 = (n % 8 == 0).then(Instant::now);
-                if ctx.call::<i64>(server.clone(), n as i64).await.is_err() {
+                let answered = match &request {
+                    None => ctx.call::<i64>(server.clone(), n as i64).await.is_ok(),
+                    Some(r) => ctx.call::<Term>(server.clone(), r.clone()).await.is_ok(),
+                };
+                if !answered {
                     failed.fetch_add(1, Ordering::Relaxed);
                     break;
                 }
@@ -248,20 +272,120 @@ fn call_local(args: &[String]) -> Result<(), String> {
 
 /// A distributed node for the benchmarks: loopback only, no EPMD (peers get static routes).
 async fn dist_node(name: &str, cookie: &str, epmd: bool) -> Result<Node, String> {
+    dist_node_with(
+        name,
+        cookie,
+        DistOptions {
+            register_with_epmd: epmd,
+            ..DistOptions::default()
+        },
+    )
+    .await
+}
+
+/// [`dist_node`] with more distribution options (the listener is on loopback whatever they say).
+async fn dist_node_with(name: &str, cookie: &str, options: DistOptions) -> Result<Node, String> {
     Node::start(
         name,
         NodeOptions {
             cookie: cookie.into(),
             distribution: Some(DistOptions {
                 listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
-                register_with_epmd: epmd,
-                ..DistOptions::default()
+                ..options
             }),
             ..NodeOptions::default()
         },
     )
     .await
     .map_err(|e| e.to_string())
+}
+
+/// Lets `from` reach `to` on loopback without EPMD.
+fn static_route(from: &Node, to: &Node) -> Result<(), String> {
+    let port = to.dist_port().ok_or("no port")?;
+    from.add_static_route(to.name().as_str(), ([127, 0, 0, 1], port).into())
+        .map_err(|e| e.to_string())
+}
+
+fn proxy_1kb(args: &[String]) -> Result<(), String> {
+    let pairs = flag(args, "--pairs", 30)?;
+    let secs = flag(args, "--secs", 3)?;
+    let tag = std::process::id();
+    // Each node on its own one-worker runtime, as separate node processes would be.
+    let (rt_a, rt_b, rt_c) = (net_runtime(1)?, net_runtime(1)?, net_runtime(1)?);
+    let no_epmd = || DistOptions {
+        register_with_epmd: false,
+        ..DistOptions::default()
+    };
+    let c = rt_c.block_on(dist_node_with(
+        &format!("bench_pc_{tag}@localhost"),
+        "bench",
+        no_epmd(),
+    ))?;
+    let servers = rt_c.block_on(start_echo_servers(&c, pairs))?;
+    let b = rt_b.block_on(dist_node_with(
+        &format!("bench_pb_{tag}@localhost"),
+        "bench",
+        DistOptions {
+            proxy: ergo::ProxyOptions {
+                transit: true,
+                ..ergo::ProxyOptions::default()
+            },
+            ..no_epmd()
+        },
+    ))?;
+    static_route(&b, &c)?;
+    let request = Term::binary(vec![7u8; 1024]);
+    // `--mode M` runs one mode only (for profiling).
+    let only = args
+        .iter()
+        .position(|a| a == "--mode")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let modes: Vec<&str> = ["direct", "via", "encrypted"]
+        .into_iter()
+        .filter(|m| only.as_deref().is_none_or(|o| o == *m))
+        .collect();
+    let result = rt_a.block_on(async {
+        let mut rates = Vec::new();
+        for &mode in &modes {
+            let a = dist_node_with(&format!("bench_pa_{mode}_{tag}@localhost"), "bench", no_epmd())
+                .await?;
+            match mode {
+                "direct" => static_route(&a, &c)?,
+                _ => {
+                    static_route(&a, &b)?;
+                    let mut route = ergo::ProxyRoute::via(b.name().as_str());
+                    route.encrypted = mode == "encrypted";
+                    a.add_proxy_route(c.name().as_str(), route)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            a.connect(c.name().as_str())
+                .await
+                .map_err(|e| e.to_string())?;
+            let targets = servers.iter().cloned().map(Dest::Pid).collect();
+            let f = drive_calls_with(&a, targets, secs, Some(request.clone())).await?;
+            println!(
+                "proxy-1kb mode={mode} pairs={pairs} calls_per_sec={:.0} p50_us={:.2} p99_us={:.2}",
+                f.calls_per_sec, f.p50_us, f.p99_us
+            );
+            rates.push(f.calls_per_sec);
+            a.stop();
+        }
+        if rates.len() < 3 {
+            return Ok(());
+        }
+        println!(
+            "proxy-1kb pairs={pairs} via_vs_direct={:.2}x encrypted_vs_direct={:.2}x (time per call; targets 1.3x and 1.6x)",
+            rates[0] / rates[1].max(1e-9),
+            rates[0] / rates[2].max(1e-9)
+        );
+        Ok::<(), String>(())
+    });
+    b.stop();
+    c.stop();
+    result
 }
 
 fn call_network(args: &[String]) -> Result<(), String> {
