@@ -32,6 +32,20 @@ impl Node {
                 route.via
             )));
         }
+        // A chain of routes that leads back to the target would wait on itself.
+        let mut hop = via;
+        for _ in 0..=u8::MAX {
+            match net.proxy.route(&hop) {
+                Some(next) if next.via == node => {
+                    return Err(NetError::InvalidRoute(format!(
+                        "{node} via {}: the route to {hop} goes through {node}",
+                        route.via
+                    )))
+                }
+                Some(next) => hop = node_atom(&next.via)?,
+                None => break,
+            }
+        }
         Ok(net.proxy.set_route(target, Some(route)))
     }
 
