@@ -344,7 +344,7 @@ fn proxy_1kb(args: &[String]) -> Result<(), String> {
         .cloned();
     let modes: Vec<&str> = ["direct", "via", "encrypted"]
         .into_iter()
-        .filter(|m| only.as_deref().is_none_or(|o| o == *m))
+        .filter(|m| only.as_deref().map_or(true, |o| o == *m))
         .collect();
     let result = rt_a.block_on(async {
         let mut rates = Vec::new();

@@ -128,7 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // The link reaches `c` through the tunnel before the hop fails.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while c.process_info(&victim).is_none_or(|i| i.links.is_empty()) {
+    while c.process_info(&victim).map_or(true, |i| i.links.is_empty()) {
         if tokio::time::Instant::now() > deadline {
             return Err("the link never reached c".into());
         }

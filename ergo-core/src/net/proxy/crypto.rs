@@ -105,11 +105,10 @@ impl KeyExchange {
         transcript: &Transcript<'_>,
     ) -> Result<TunnelKeys, CryptoError> {
         let peer = UnparsedPublicKey::new(&X25519, peer_public);
-        let keys = agreement::agree_ephemeral(self.private, &peer, |shared| {
+        agreement::agree_ephemeral(self.private, &peer, |shared| {
             derive(shared, end, transcript)
         })
-        .map_err(|_| CryptoError::BadPeerKey)?;
-        keys
+        .map_err(|_| CryptoError::BadPeerKey)?
     }
 }
 
