@@ -23,7 +23,14 @@ fn unique(prefix: &str) -> String {
     format!("{}@localhost", common::unique_name(prefix))
 }
 
+/// A hidden node: without `global`, nothing connects on its own (a published node's `global`
+/// connects to every node its peers know, as OTP's does, which would reopen closed tunnels
+/// behind a test's back).
 async fn node_with(prefix: &str, cookie: &str, proxy: ProxyOptions) -> Node {
+    start(prefix, cookie, proxy, true).await
+}
+
+async fn start(prefix: &str, cookie: &str, proxy: ProxyOptions, hidden: bool) -> Node {
     Node::start(
         &unique(prefix),
         NodeOptions {
@@ -31,6 +38,7 @@ async fn node_with(prefix: &str, cookie: &str, proxy: ProxyOptions) -> Node {
             distribution: Some(DistOptions {
                 listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
                 register_with_epmd: false,
+                hidden,
                 proxy,
                 ..DistOptions::default()
             }),
@@ -55,11 +63,13 @@ fn route(from: &Node, to: &Node) {
         .expect("route");
 }
 
-/// A - B - C, where only neighbours can reach each other, and A routes to C via B.
-async fn line(prefix: &str, encrypted: bool) -> (Node, Node, Node) {
-    let a = node_with(prefix, "proxy", ProxyOptions::default()).await;
-    let b = node_with(prefix, "proxy", transit()).await;
-    let c = node_with(prefix, "proxy", ProxyOptions::default()).await;
+/// A - B - C, where only neighbours can reach each other, and A routes to C via B; hidden
+/// nodes unless `published`.
+async fn line(prefix: &str, encrypted: bool, published: bool) -> (Node, Node, Node) {
+    let hidden = !published;
+    let a = start(prefix, "proxy", ProxyOptions::default(), hidden).await;
+    let b = start(prefix, "proxy", transit(), hidden).await;
+    let c = start(prefix, "proxy", ProxyOptions::default(), hidden).await;
     for (x, y) in [(&a, &b), (&b, &a), (&b, &c), (&c, &b)] {
         route(x, y);
     }
@@ -124,7 +134,13 @@ fn sorted(nodes: &[&Node]) -> Vec<Atom> {
 }
 
 async fn everything_goes_through(encrypted: bool) {
-    let (a, b, c) = line(if encrypted { "px_enc" } else { "px_plain" }, encrypted).await;
+    // Published nodes: `global` runs over the tunnel too.
+    let (a, b, c) = line(
+        if encrypted { "px_enc" } else { "px_plain" },
+        encrypted,
+        true,
+    )
+    .await;
     c.start_server::<Echo>((), SpawnOptions::named("echo"))
         .await
         .expect("echo");
@@ -227,7 +243,7 @@ async fn the_same_through_an_encrypted_tunnel() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
-    let (a, b, c) = line("px_down", true).await;
+    let (a, b, c) = line("px_down", true, false).await;
     c.start_server::<Echo>((), SpawnOptions::named("echo"))
         .await
         .expect("echo");
@@ -336,9 +352,10 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_the_tunnel_at_one_end_frees_it_everywhere() {
-    let (a, b, c) = line("px_close", false).await;
+    let (a, b, c) = line("px_close", false, false).await;
     a.connect(c.name().as_str()).await.expect("connect");
     assert_eq!(b.proxy_tunnels(), 1);
+    wait_until("C lists A", || c.connected_nodes().contains(a.name())).await;
     assert!(c.disconnect(a.name().as_str()));
     wait_until("tunnels forgotten", || {
         a.proxy_tunnels() == 0 && b.proxy_tunnels() == 0 && c.proxy_tunnels() == 0
@@ -438,10 +455,6 @@ async fn a_route_over_two_transit_nodes_and_the_hop_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cookies_are_checked_end_to_end() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
     // A and B share one cookie, B and C another: only a correct cookie for C at A works.
     let a = node_with("px_cookie", "ab", ProxyOptions::default()).await;
     let b = node_with("px_cookie", "ab", transit()).await;
@@ -474,7 +487,8 @@ async fn cookies_are_checked_end_to_end() {
     a.connect(c.name().as_str())
         .await
         .expect("connect with the right cookie");
-    assert!(c.connected_nodes().contains(a.name()));
+    // C installs its side once it has sent the last handshake message: a moment later.
+    wait_until("C lists A", || c.connected_nodes().contains(a.name())).await;
     for n in [&a, &b, &c] {
         n.stop();
     }
@@ -524,7 +538,7 @@ async fn route_api_checks_its_input() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_proxy_frame_closes_only_its_connection() {
-    let (a, b, c) = line("px_garbage", false).await;
+    let (a, b, c) = line("px_garbage", false, false).await;
     a.connect(c.name().as_str()).await.expect("connect");
     // A raw peer of B that handshakes properly (offering the proxy flag), then sends a proxy
     // frame of an unknown kind.
