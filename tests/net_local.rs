@@ -7,7 +7,6 @@ mod common;
 
 use std::time::Duration;
 
-use ergo::core::dist::handshake::{self, HandshakeOptions, LocalNode};
 use ergo::{
     CallError, CallOutcome, Context, Dest, DistOptions, GenServer, Init, NetError, Node,
     NodeOptions, Payload, SpawnOptions, Term,
@@ -335,24 +334,8 @@ async fn garbage_from_one_peer_closes_only_its_connection() {
     a.connect(b.name().as_str()).await.expect("connect");
     // A raw peer that handshakes properly, then sends a frame that is not a distribution message.
     let rogue_name = unique("rogue");
-    let stream = tokio::net::TcpStream::connect(("127.0.0.1", a.dist_port().expect("port")))
-        .await
-        .expect("dial");
-    let local = LocalNode::new(rogue_name.as_str(), 7, false);
-    let mut done = handshake::initiate(
-        stream,
-        &local,
-        a.name().as_str(),
-        "net_local",
-        &HandshakeOptions::default(),
-    )
-    .await
-    .expect("handshake");
+    let mut done = common::raw_peer(&a, &rogue_name, "net_local").await;
     let deadline = std::time::Instant::now() + DEADLINE;
-    while !a.connected_nodes().iter().any(|n| n.as_str() == rogue_name) {
-        assert!(std::time::Instant::now() < deadline, "rogue never listed");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
     done.stream
         .write_all(&[0, 0, 0, 5, 112, 131, 200, 1, 2])
         .await

@@ -3,33 +3,10 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 #[test]
 fn the_example_shows_each_strategy_and_ends_by_itself() {
-    let child = Command::new(common::example_binary("supervisor"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("example starts");
-    let mut guard = common::ChildGuard(child);
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = guard.0.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "example did not end by itself"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let (status, out) = common::run_example("supervisor");
     assert!(status.success(), "example failed: {status}");
-    let mut out = String::new();
-    if let Some(mut stdout) = guard.0.stdout.take() {
-        std::io::Read::read_to_string(&mut stdout, &mut out).expect("read output");
-    }
     // Split the output per crash and check who restarted each time.
     let rounds: Vec<&str> = out.split("\ncrashing ").skip(1).collect();
     assert_eq!(rounds.len(), 6, "six crashes:\n{out}");

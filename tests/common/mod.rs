@@ -96,6 +96,59 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
     path
 }
 
+/// Runs example `name` to its end (30 s at most) and returns whether it succeeded and what it
+/// printed on stdout.
+pub fn run_example(name: &str) -> (std::process::ExitStatus, String) {
+    let child = Command::new(example_binary(name))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("example starts");
+    let mut guard = ChildGuard(child);
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = guard.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "example {name} did not end by itself"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    if let Some(mut stdout) = guard.0.stdout.take() {
+        std::io::Read::read_to_string(&mut stdout, &mut out).expect("read output");
+    }
+    (status, out)
+}
+
+/// A raw peer of `node` named `name` (a full node name) that handshakes properly with `cookie`
+/// and then is just a socket: for tests that send what no real node would. Returns once `node`
+/// lists it as connected (10 s at most).
+pub async fn raw_peer(
+    node: &ergo::Node,
+    name: &str,
+    cookie: &str,
+) -> ergo::core::dist::Handshaken<tokio::net::TcpStream> {
+    use ergo::core::dist::handshake::{self, HandshakeOptions, LocalNode};
+    let port = node.dist_port().expect("a distributed node");
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("dial");
+    let local = LocalNode::new(name, 7, false);
+    let options = HandshakeOptions::default();
+    let done = handshake::initiate(stream, &local, node.name().as_str(), cookie, &options)
+        .await
+        .expect("handshake");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !node.connected_nodes().iter().any(|n| n.as_str() == name) {
+        assert!(std::time::Instant::now() < deadline, "{name} never listed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    done
+}
+
 /// The path of a file under tests/.
 pub fn test_file(rel: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
