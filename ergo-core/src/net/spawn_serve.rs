@@ -3,8 +3,8 @@
 //! (`rpc.rs`) in a fresh process whose exit reason carries the result; any other `{M, F}` starts
 //! the Rust process made spawnable under that name (`Node::make_spawnable`), and an unknown one
 //! starts a process that exits with `{undef, [{M, F, Args, []}]}`, exactly as an Erlang node
-//! does. The `link` and `monitor` options are set up before SPAWN_REPLY leaves, and the process
-//! starts running only after it, so its exit can never overtake the reply.
+//! does. The new process itself sets up the `link` and `monitor` options and sends SPAWN_REPLY
+//! before it runs anything, so its exit can never overtake the reply.
 //!
 //! Owns the spawnable registry and this answer; must not manage connections.
 
@@ -246,43 +246,50 @@ pub(crate) fn serve(node: &Node, peer: &Peer<'_>, request: SpawnRequest) {
     };
     let (link, monitor) = options(&opts);
     let job = job_of(node, module, function, args);
-    let (go, ready) = tokio::sync::oneshot::channel::<()>();
+    // The new process answers the request itself before it runs the job, so its exit can never
+    // overtake the reply, and the reader wakes one task, not two (which on a multi-threaded
+    // runtime would pull in another worker for every request).
+    let (sender, requester) = (peer.sender.clone(), peer.name.clone());
+    let (reply_req_id, reply_to) = (req_id.clone(), from.clone());
     let spawned = node.spawn_behaviour(
         "spawn_request",
         SpawnOptions::default(),
         move |ctx| async move {
-            if ready.await.is_err() {
-                return Term::atom("normal");
+            let me = ctx.pid().clone();
+            let node = ctx.node();
+            let mut flags = 0;
+            if link {
+                node.deliver_signal(RemoteSignal::Link {
+                    from: from.clone(),
+                    to: me.clone(),
+                });
+                flags |= FLAG_LINK;
+            }
+            if monitor {
+                node.deliver_signal(RemoteSignal::Monitor {
+                    from: from.clone(),
+                    target: MonitorTarget::Pid(me.clone()),
+                    reference: req_id.clone(),
+                });
+                flags |= FLAG_MONITOR;
+            }
+            let reply = ControlMessage::SpawnReply {
+                req_id,
+                to: from,
+                flags,
+                result: Term::Pid(me),
+            };
+            if let Err(err) = sender.queue(reply, None) {
+                tracing::debug!(peer = %requester, %err, "SPAWN_REPLY not sent");
+                return Term::atom("noconnection");
             }
             run(ctx, job).await
         },
     );
-    let pid = match spawned {
-        Ok(pid) => pid,
-        Err(err) => {
-            tracing::warn!(peer = %peer.name, %err, "spawn_request refused");
-            reply(peer, req_id, from, 0, Term::atom("system_limit"));
-            return;
-        }
-    };
-    let mut flags = 0;
-    if link {
-        node.deliver_signal(RemoteSignal::Link {
-            from: from.clone(),
-            to: pid.clone(),
-        });
-        flags |= FLAG_LINK;
+    if let Err(err) = spawned {
+        tracing::warn!(peer = %peer.name, %err, "spawn_request refused");
+        reply(peer, reply_req_id, reply_to, 0, Term::atom("system_limit"));
     }
-    if monitor {
-        node.deliver_signal(RemoteSignal::Monitor {
-            from: from.clone(),
-            target: MonitorTarget::Pid(pid.clone()),
-            reference: req_id.clone(),
-        });
-        flags |= FLAG_MONITOR;
-    }
-    reply(peer, req_id, from, flags, Term::Pid(pid));
-    let _ = go.send(());
 }
 
 impl Node {
