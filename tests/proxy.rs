@@ -30,6 +30,20 @@ async fn node_with(prefix: &str, cookie: &str, proxy: ProxyOptions) -> Node {
 }
 
 async fn start(prefix: &str, cookie: &str, proxy: ProxyOptions, hidden: bool) -> Node {
+    start_with(
+        prefix,
+        cookie,
+        DistOptions {
+            hidden,
+            proxy,
+            ..DistOptions::default()
+        },
+    )
+    .await
+}
+
+/// A node on loopback without EPMD, with these distribution options otherwise.
+async fn start_with(prefix: &str, cookie: &str, options: DistOptions) -> Node {
     Node::start(
         &unique(prefix),
         NodeOptions {
@@ -37,9 +51,7 @@ async fn start(prefix: &str, cookie: &str, proxy: ProxyOptions, hidden: bool) ->
             distribution: Some(DistOptions {
                 listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
                 register_with_epmd: false,
-                hidden,
-                proxy,
-                ..DistOptions::default()
+                ..options
             }),
             ..NodeOptions::default()
         },
@@ -482,6 +494,43 @@ async fn cookies_are_checked_end_to_end() {
         .expect("connect with the right cookie");
     // C installs its side once it has sent the last handshake message: a moment later.
     wait_until("C lists A", || c.connected_nodes().contains(a.name())).await;
+    for n in [&a, &b, &c] {
+        n.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tunnel_runs_over_tls_connections_and_with_compression() {
+    // Every hop is TLS 1.3, and the ends compress large messages: the tunnel is one more
+    // stream to both.
+    let options = |proxy: ProxyOptions| DistOptions {
+        hidden: true,
+        tls: Some(ergo::core::net::TlsOptions::self_signed_insecure()),
+        compression: Some(ergo::core::dist::Compression::default()),
+        proxy,
+        ..DistOptions::default()
+    };
+    let a = start_with("px_tls", "proxy", options(ProxyOptions::default())).await;
+    let b = start_with("px_tls", "proxy", options(transit())).await;
+    let c = start_with("px_tls", "proxy", options(ProxyOptions::default())).await;
+    for (x, y) in [(&a, &b), (&b, &a), (&b, &c), (&c, &b)] {
+        route(x, y);
+    }
+    a.add_proxy_route(
+        c.name().as_str(),
+        ProxyRoute::via(b.name().as_str()).encrypted(),
+    )
+    .expect("route");
+    c.start_server::<Echo>((), SpawnOptions::named("echo"))
+        .await
+        .expect("echo");
+    let text = Term::binary(b"all work and no play. ".repeat(20_000));
+    let reply: Term = a
+        .call(remote("echo", &c), text.clone())
+        .await
+        .expect("call through TLS hops");
+    assert_eq!(reply, text);
+    assert_eq!(b.proxy_tunnels(), 1);
     for n in [&a, &b, &c] {
         n.stop();
     }
