@@ -84,7 +84,7 @@ impl Node {
     pub fn set_cookie(&self, node: &str, cookie: &str) -> Result<(), NetError> {
         let net = self.net()?;
         let atom = Atom::try_new(node).ok_or_else(|| NetError::InvalidNode(node.to_string()))?;
-        net.set_cookie(atom, Some(cookie.to_string()));
+        net.set_cookie(atom, cookie.to_string());
         Ok(())
     }
 

@@ -236,13 +236,10 @@ impl NetManager {
         self.cookie_for(node).unwrap_or_else(|| self.cookie.clone())
     }
 
-    /// Sets (`Some`) or removes the cookie used with `node` instead of the node's.
-    pub(crate) fn set_cookie(&self, node: Atom, cookie: Option<String>) {
+    /// Sets the cookie used with `node` instead of the node's.
+    pub(crate) fn set_cookie(&self, node: Atom, cookie: String) {
         let mut cookies = self.cookies.write().unwrap_or_else(|p| p.into_inner());
-        match cookie {
-            Some(cookie) => cookies.insert(node, cookie),
-            None => cookies.remove(&node),
-        };
+        cookies.insert(node, cookie);
     }
 
     /// Runs `task` on the node's runtime.

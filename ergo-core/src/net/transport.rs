@@ -79,7 +79,7 @@ where
 }
 
 /// Handshakes as the accepting side over `stream` and starts the connection.
-pub(crate) async fn answer<S>(
+async fn answer<S>(
     at: &Endpoint<'_>,
     stream: S,
     options: &HandshakeOptions,
