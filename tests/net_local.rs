@@ -173,7 +173,33 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
     let (node_watch, mut node_events) = common::forwarder(&a, false);
     a.monitor_node(&node_watch, b.name().as_str(), true)
         .expect("monitor_node");
+    let (reason_watch, mut reason_events) = common::forwarder(&a, false);
+    a.monitor_nodes_with_reason(&reason_watch, true)
+        .expect("monitor_nodes");
+    let (b_watch, mut b_events) = common::forwarder(&b, false);
+    b.monitor_nodes_with_reason(&b_watch, true)
+        .expect("monitor_nodes");
     assert!(a.disconnect(b.name().as_str()));
+    // With reasons, as net_kernel:monitor_nodes(true, [nodedown_reason]) gives them: the side
+    // that disconnected says `disconnect`, the other `connection_closed`.
+    let with_reason = |node: &Node, reason: &str| {
+        Term::tuple(vec![
+            Term::atom("nodedown"),
+            Term::Atom(node.name().clone()),
+            Term::list(vec![Term::tuple(vec![
+                Term::atom("nodedown_reason"),
+                Term::atom(reason),
+            ])]),
+        ])
+    };
+    assert_eq!(
+        next(&mut reason_events).await,
+        with_reason(&b, "disconnect")
+    );
+    assert_eq!(
+        next(&mut b_events).await,
+        with_reason(&a, "connection_closed")
+    );
     let mut seen = vec![next(&mut events).await, next(&mut events).await];
     seen.sort_by_key(|t| t.to_string());
     assert_eq!(

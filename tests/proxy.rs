@@ -275,7 +275,11 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
     a.monitor_node(&watcher, c.name().as_str(), true)
         .expect("monitor_node");
     let (c_watch, mut c_events) = common::forwarder(&c, false);
-    c.monitor_nodes(&c_watch, true).expect("monitor_nodes");
+    c.monitor_nodes_with_reason(&c_watch, true)
+        .expect("monitor_nodes");
+    let (a_watch, mut a_events) = common::forwarder(&a, false);
+    a.monitor_nodes_with_reason(&a_watch, true)
+        .expect("monitor_nodes");
     wait_until("link and monitor reach C", || {
         c.process_info(&victim)
             .map(|i| !i.links.is_empty() && !i.monitored_by.is_empty())
@@ -318,7 +322,23 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
         matches!(&call, Err(CallError::Down(r)) if r.is_atom("noconnection")),
         "{call:?}"
     );
-    // C sees both go: B, whose connection was dropped, and A, whose tunnel ran over it.
+    // Both ends see a proxy-down naming the hop; C also sees B go.
+    let down = |who: &Node, reason: Term| {
+        Term::tuple(vec![
+            Term::atom("nodedown"),
+            Term::Atom(who.name().clone()),
+            Term::list(vec![Term::tuple(vec![
+                Term::atom("nodedown_reason"),
+                reason,
+            ])]),
+        ])
+    };
+    let proxy_down = |why: String| {
+        Term::tuple(vec![
+            Term::atom("proxy_down"),
+            Term::binary(why.into_bytes()),
+        ])
+    };
     let mut downs = Vec::new();
     while downs.len() < 2 {
         let event = next(&mut c_events).await;
@@ -326,13 +346,37 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
             downs.push(event);
         }
     }
-    downs.sort_by_key(|t| t.to_string());
-    let mut expected = vec![
-        Term::tuple(vec![Term::atom("nodedown"), Term::Atom(a.name().clone())]),
-        Term::tuple(vec![Term::atom("nodedown"), Term::Atom(b.name().clone())]),
-    ];
-    expected.sort_by_key(|t| t.to_string());
-    assert_eq!(downs, expected);
+    assert_eq!(
+        sorted_terms(downs),
+        sorted_terms(vec![
+            down(
+                &a,
+                proxy_down(format!(
+                    "{}: the connection to {} was lost",
+                    c.name(),
+                    b.name()
+                ))
+            ),
+            down(&b, Term::atom("connection_closed")),
+        ])
+    );
+    let event = loop {
+        let event = next(&mut a_events).await;
+        if event.as_tuple().is_some_and(|t| t[0].is_atom("nodedown")) {
+            break event;
+        }
+    };
+    assert_eq!(
+        event,
+        down(
+            &c,
+            proxy_down(format!(
+                "{}: the connection to {} was lost",
+                b.name(),
+                c.name()
+            ))
+        )
+    );
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",

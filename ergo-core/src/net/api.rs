@@ -68,14 +68,24 @@ impl Node {
     pub fn monitor_node(&self, pid: &Pid, node: &str, on: bool) -> Result<(), NetError> {
         let net = self.net()?;
         let atom = Atom::try_new(node).ok_or_else(|| NetError::InvalidNode(node.to_string()))?;
-        net.watch(pid, Some(&atom), on);
+        net.watch(pid, Some(&atom), on, false);
         Ok(())
     }
 
     /// `net_kernel:monitor_nodes(Flag)` for local process `pid`: with `on`, it receives
     /// `{nodeup, N}` and `{nodedown, N}` for every node until turned off.
     pub fn monitor_nodes(&self, pid: &Pid, on: bool) -> Result<(), NetError> {
-        self.net()?.watch(pid, None, on);
+        self.net()?.watch(pid, None, on, false);
+        Ok(())
+    }
+
+    /// `net_kernel:monitor_nodes(Flag, [nodedown_reason])` for local process `pid`: with `on`,
+    /// it receives `{nodeup, N, []}` and `{nodedown, N, [{nodedown_reason, Reason}]}`, Reason
+    /// being one of OTP's (`connection_closed`, `disconnect`, `net_tick_timeout`,
+    /// `connection_setup_failed`, `send_net_tick_failed`) or `{proxy_down, Why}` when a hop of
+    /// a proxy tunnel failed (`Why` a binary naming the hop).
+    pub fn monitor_nodes_with_reason(&self, pid: &Pid, on: bool) -> Result<(), NetError> {
+        self.net()?.watch(pid, None, on, true);
         Ok(())
     }
 

@@ -107,6 +107,23 @@ struct NodeWatch {
     /// `Some(node)`: `monitor_node/2` (one `{nodedown, Node}`, then gone); `None`: every
     /// `{nodeup, N}` and `{nodedown, N}` until removed (`net_kernel:monitor_nodes/1`).
     node: Option<Atom>,
+    /// `net_kernel:monitor_nodes(true, [nodedown_reason])`: `{nodeup, N, []}` and
+    /// `{nodedown, N, [{nodedown_reason, Reason}]}` instead.
+    with_reason: bool,
+}
+
+/// Why a connection went, as `net_kernel`'s `nodedown_reason` says it (plus ergo-rs's
+/// `{proxy_down, Why}` for a tunnel whose hop failed).
+fn nodedown_reason(err: &ConnectionError) -> Term {
+    match err {
+        ConnectionError::TickTimeout(_) => Term::atom("net_tick_timeout"),
+        ConnectionError::ProxyDown(why) => Term::tuple(vec![
+            Term::atom("proxy_down"),
+            Term::binary(why.as_bytes().to_vec()),
+        ]),
+        ConnectionError::WriterGone => Term::atom("send_net_tick_failed"),
+        _ => Term::atom("connection_closed"),
+    }
 }
 
 /// The node's distribution: listener, EPMD registration and connections.
@@ -444,7 +461,7 @@ impl NetManager {
             tracing::warn!(peer = %node, reason, dropped = queue.len(), "cannot connect; dropping what was sent to it");
         }
         let _ = done.send(Some(Err(reason.to_string())));
-        self.node_down(node);
+        self.node_down(node, Term::atom("connection_setup_failed"));
     }
 
     /// Makes a handshaken connection the peer's live one.
@@ -499,7 +516,7 @@ impl NetManager {
             sender,
         });
         tracing::info!(%peer, hidden = !flags.contains(DistFlags::PUBLISHED), "connected");
-        self.notify(&peer, true);
+        self.notify(&peer, None);
         // Last, so that whoever waited in `Node::connect` sees the nodeup already sent.
         if let Some(done) = waiting {
             let _ = done.send(Some(Ok(())));
@@ -517,25 +534,35 @@ impl NetManager {
         };
         if removed.is_some() {
             tracing::info!(%peer, %reason, "connection down");
-            self.node_down(peer);
+            self.node_down(peer, nodedown_reason(reason));
         }
     }
 
-    /// Everything towards `peer` is gone: `noconnection` to links, monitors and calls, and
-    /// `{nodedown, Peer}` to watchers.
-    fn node_down(&self, peer: &Atom) {
+    /// Everything towards `peer` is gone (for `reason`, a `nodedown_reason`): `noconnection` to
+    /// links, monitors and calls, and `{nodedown, Peer}` to watchers.
+    fn node_down(&self, peer: &Atom, reason: Term) {
         self.pending_spawns.node_down(peer);
         if let Some(node) = self.node() {
             node.deliver_node_down(peer);
         }
-        self.notify(peer, false);
+        self.notify(peer, Some(reason));
     }
 
-    fn notify(&self, peer: &Atom, up: bool) {
+    /// Tells the watchers `peer` came up (`down` is `None`) or went down for that reason.
+    fn notify(&self, peer: &Atom, down: Option<Term>) {
         let Some(node) = self.node() else { return };
-        let tag = if up { "nodeup" } else { "nodedown" };
-        let message = Term::tuple(vec![Term::atom(tag), Term::Atom(peer.clone())]);
-        let targets: Vec<Pid> = {
+        let up = down.is_none();
+        let tag = Term::atom(if up { "nodeup" } else { "nodedown" });
+        let plain = Term::tuple(vec![tag.clone(), Term::Atom(peer.clone())]);
+        let info = match down {
+            None => Term::nil(),
+            Some(reason) => Term::list(vec![Term::tuple(vec![
+                Term::atom("nodedown_reason"),
+                reason,
+            ])]),
+        };
+        let with_reason = Term::tuple(vec![tag, Term::Atom(peer.clone()), info]);
+        let targets: Vec<(Pid, bool)> = {
             let mut watchers = lock(&self.watchers);
             let targets = watchers
                 .iter()
@@ -543,27 +570,27 @@ impl NetManager {
                     None => true,
                     Some(n) => !up && n == peer,
                 })
-                .map(|w| w.pid.clone())
+                .map(|w| (w.pid.clone(), w.with_reason))
                 .collect();
             if !up {
                 watchers.retain(|w| w.node.as_ref() != Some(peer));
             }
             targets
         };
-        for pid in targets {
+        for (pid, reason) in targets {
+            let message = if reason { &with_reason } else { &plain };
             let _ = node.send(Dest::Pid(pid), message.clone());
         }
     }
 
     /// Adds or removes a node watcher (see [`NodeWatch`]); a watch on a node with no
     /// connection starts connecting, and the watcher hears `nodedown` if that fails.
-    pub(crate) fn watch(&self, pid: &Pid, node: Option<&Atom>, on: bool) {
+    pub(crate) fn watch(&self, pid: &Pid, node: Option<&Atom>, on: bool, with_reason: bool) {
         let mut watchers = lock(&self.watchers);
         if !on {
-            if let Some(i) = watchers
-                .iter()
-                .position(|w| &w.pid == pid && w.node.as_ref() == node)
-            {
+            if let Some(i) = watchers.iter().position(|w| {
+                &w.pid == pid && w.node.as_ref() == node && w.with_reason == with_reason
+            }) {
                 watchers.remove(i);
             }
             return;
@@ -571,11 +598,12 @@ impl NetManager {
         watchers.push(NodeWatch {
             pid: pid.clone(),
             node: node.cloned(),
+            with_reason,
         });
         drop(watchers);
         if let Some(node) = node {
             if self.start_connect(node).is_none() {
-                self.notify(node, false);
+                self.notify(node, Some(Term::atom("connection_setup_failed")));
             }
         }
     }
@@ -619,7 +647,7 @@ impl NetManager {
         };
         link.close();
         tracing::info!(peer = %node, reason = why, "disconnected");
-        self.node_down(node);
+        self.node_down(node, Term::atom("disconnect"));
         true
     }
 
