@@ -611,6 +611,27 @@ async fn route_api_checks_its_input() {
         Some(route)
     );
     assert!(a.proxy_routes().is_empty());
+    // Routes given at start are there from the start.
+    let configured = node_with(
+        "px_api",
+        "proxy",
+        ProxyOptions {
+            routes: vec![(
+                "c@localhost".into(),
+                ProxyRoute::via("b@localhost").encrypted(),
+            )],
+            ..ProxyOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        configured.proxy_routes(),
+        vec![(
+            Atom::new("c@localhost"),
+            ProxyRoute::via("b@localhost").encrypted()
+        )]
+    );
+    configured.stop();
     let local = Node::start("px_api_local@localhost", NodeOptions::default())
         .await
         .expect("local node");
