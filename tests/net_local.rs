@@ -8,8 +8,7 @@ mod common;
 use std::time::Duration;
 
 use ergo::{
-    CallError, CallOutcome, Context, Dest, DistOptions, GenServer, Init, NetError, Node,
-    NodeOptions, Payload, SpawnOptions, Term,
+    CallError, Context, Dest, DistOptions, NetError, Node, NodeOptions, SpawnOptions, Term,
 };
 use tokio::io::AsyncWriteExt;
 
@@ -58,22 +57,7 @@ async fn pair(prefix: &str) -> (Node, Node) {
     (a, b)
 }
 
-struct Echo;
-
-impl GenServer for Echo {
-    type Args = ();
-    async fn init(_ctx: &mut Context, _args: ()) -> Init<Self> {
-        Init::Ok(Echo)
-    }
-    async fn handle_call(
-        &mut self,
-        _ctx: &mut Context,
-        request: Payload,
-        _from: ergo::core::From,
-    ) -> CallOutcome {
-        CallOutcome::Reply(request)
-    }
-}
+use common::Echo;
 
 async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
     tokio::time::timeout(DEADLINE, rx.recv())

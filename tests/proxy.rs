@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use ergo::core::dist::DistFlags;
 use ergo::{
-    Atom, CallError, CallOutcome, Context, Dest, DistOptions, GenServer, Init, NetError, Node,
-    NodeOptions, Payload, ProxyOptions, ProxyRoute, SpawnOptions, Term,
+    Atom, CallError, Dest, DistOptions, NetError, Node, NodeOptions, ProxyOptions, ProxyRoute,
+    SpawnOptions, Term,
 };
 use tokio::io::AsyncWriteExt;
 
@@ -95,26 +95,7 @@ async fn line(prefix: &str, encrypted: bool, published: bool) -> (Node, Node, No
     (a, b, c)
 }
 
-struct Echo;
-
-impl GenServer for Echo {
-    type Args = ();
-    async fn init(_ctx: &mut Context, _args: ()) -> Init<Self> {
-        Init::Ok(Echo)
-    }
-    async fn handle_call(
-        &mut self,
-        _ctx: &mut Context,
-        request: Payload,
-        _from: ergo::core::From,
-    ) -> CallOutcome {
-        let request = request.into_term();
-        if request.is_atom("hang") {
-            return CallOutcome::NoReply;
-        }
-        CallOutcome::Reply(Payload::new(request))
-    }
-}
+use common::Echo;
 
 async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
     tokio::time::timeout(DEADLINE, rx.recv())

@@ -254,6 +254,28 @@ impl ErlModuleNode {
     }
 }
 
+/// A gen_server that answers every call with its request, except `hang`, which it never answers.
+pub struct Echo;
+
+impl ergo::GenServer for Echo {
+    type Args = ();
+    async fn init(_ctx: &mut ergo::Context, _args: ()) -> ergo::Init<Self> {
+        ergo::Init::Ok(Echo)
+    }
+    async fn handle_call(
+        &mut self,
+        _ctx: &mut ergo::Context,
+        request: ergo::Payload,
+        _from: ergo::core::From,
+    ) -> ergo::CallOutcome {
+        let request = request.into_term();
+        if request.is_atom("hang") {
+            return ergo::CallOutcome::NoReply;
+        }
+        ergo::CallOutcome::Reply(ergo::Payload::new(request))
+    }
+}
+
 /// A process on `node` that forwards everything it receives (as terms) to the returned
 /// receiver; with `trap_exit`, exit signals arrive as `{'EXIT', From, Reason}` messages.
 pub fn forwarder(
