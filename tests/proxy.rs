@@ -399,6 +399,32 @@ async fn closing_the_tunnel_at_one_end_frees_it_everywhere() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transit_node_that_stops_ends_the_tunnel_at_both_ends() {
+    let (a, b, c) = line("px_stop", true, false).await;
+    a.connect(c.name().as_str()).await.expect("connect");
+    let (a_watch, mut a_events) = common::forwarder(&a, false);
+    a.monitor_node(&a_watch, c.name().as_str(), true)
+        .expect("monitor_node");
+    wait_until("C lists A", || c.connected_nodes().contains(a.name())).await;
+    let (c_watch, mut c_events) = common::forwarder(&c, false);
+    c.monitor_node(&c_watch, a.name().as_str(), true)
+        .expect("monitor_node");
+    b.stop();
+    let nodedown =
+        |n: &Node| Term::tuple(vec![Term::atom("nodedown"), Term::Atom(n.name().clone())]);
+    assert_eq!(next(&mut a_events).await, nodedown(&c));
+    assert_eq!(next(&mut c_events).await, nodedown(&a));
+    wait_until("tunnels forgotten", || {
+        a.proxy_tunnels() == 0 && c.proxy_tunnels() == 0
+    })
+    .await;
+    assert!(a.connected_nodes().is_empty());
+    assert!(c.connected_nodes().is_empty());
+    a.stop();
+    c.stop();
+}
+
 fn connect_error(result: Result<(), NetError>) -> String {
     match result {
         Err(NetError::Connect { reason, .. }) => reason,
