@@ -221,6 +221,8 @@ impl ErlModuleNode {
     /// Starts `erl -sname <unique>@localhost -setcookie cookie` running `module_file`'s
     /// `main/0` and waits (30 s at most) for it to print `READY`.
     pub fn start(prefix: &str, module_file: &str, cookie: &str) -> ErlModuleNode {
+        // A system EPMD, so the node's registration outlives any Rust node's embedded one.
+        ensure_system_epmd();
         let name = format!("{}@localhost", unique_name(prefix));
         let eval = "[P | _] = init:get_plain_arguments(), \
                     {ok, M, B} = compile:file(P, [binary, report]), \
