@@ -459,12 +459,23 @@ impl Ord for Term {
                 .cmp(&b.node)
                 .then_with(|| a.ids.iter().rev().cmp(b.ids.iter().rev()))
                 .then_with(|| a.creation.cmp(&b.creation)),
+            // As OTP 25 orders them (checked live): module, index as a signed 32-bit number,
+            // old uniq, number of free variables, then the free variables. OTP subtracts the
+            // indices, which is not a total order once two are 2^31 apart (real indices are
+            // small); comparing them signed agrees with it everywhere else. Funs that OTP
+            // holds equal from there on (one fun-table entry) are told apart by the remaining
+            // fields, so that the order stays consistent with exact equality.
             (Fun(a), Fun(b)) => a
                 .module
                 .cmp(&b.module)
-                .then_with(|| a.index.cmp(&b.index))
+                .then_with(|| (a.index as i32).cmp(&(b.index as i32)))
+                .then_with(|| a.old_uniq.cmp(&b.old_uniq))
+                .then_with(|| a.free_vars.len().cmp(&b.free_vars.len()))
+                .then_with(|| a.free_vars.cmp(&b.free_vars))
                 .then_with(|| a.uniq.cmp(&b.uniq))
-                .then_with(|| a.free_vars.cmp(&b.free_vars)),
+                .then_with(|| a.old_index.cmp(&b.old_index))
+                .then_with(|| a.pid.cmp(&b.pid))
+                .then_with(|| a.arity.cmp(&b.arity)),
             (Export(a), Export(b)) => {
                 (&a.module, &a.function, a.arity).cmp(&(&b.module, &b.function, b.arity))
             }
@@ -616,5 +627,47 @@ mod tests {
             (Term::Int(1), Term::nil())
         ])
         .is_err());
+    }
+
+    fn fun(module: &str, index: u32, old_uniq: i64, free_vars: Vec<Term>) -> Term {
+        Term::Fun(Box::new(Fun {
+            arity: 1,
+            uniq: [0; 16],
+            index,
+            module: Atom::new(module),
+            old_index: Term::Int(0),
+            old_uniq: Term::Int(old_uniq),
+            pid: Term::Pid(Pid {
+                node: Atom::new("n@h"),
+                id: 1,
+                serial: 0,
+                creation: 1,
+            }),
+            free_vars,
+        }))
+    }
+
+    #[test]
+    fn funs_order_as_otp_25_orders_them() {
+        // Each pair is smaller-first, as `<` said on a live OTP 25 node.
+        let pairs = [
+            (fun("m", 0x91EC_097C, 1, vec![]), fun("m", 0, 1, vec![])),
+            (fun("m", 1, 1, vec![]), fun("m", 2, 1, vec![])),
+            (fun("a", 9, 1, vec![]), fun("b", 1, 1, vec![])),
+            (fun("m", 1, 2, vec![]), fun("m", 2, 1, vec![])),
+            (fun("m", 5, 1, vec![Term::Int(1)]), fun("m", 5, 2, vec![])),
+            (
+                fun("m", 5, 1, vec![Term::Int(2)]),
+                fun("m", 5, 1, vec![Term::Int(1), Term::Int(1)]),
+            ),
+            (
+                fun("m", 5, 1, vec![Term::Int(1)]),
+                fun("m", 5, 1, vec![Term::Int(2)]),
+            ),
+        ];
+        for (small, big) in pairs {
+            assert_eq!(small.cmp(&big), Ordering::Less, "{small:?} < {big:?}");
+            assert_eq!(big.cmp(&small), Ordering::Greater);
+        }
     }
 }
