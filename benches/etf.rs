@@ -8,7 +8,9 @@
 //! where MB/s counts the bytes of the encoding (10^6 bytes per MB) and ratio = ours / eetf.
 //! `encode` returns a fresh `Vec<u8>` per term on both sides (ours `to_bytes`, eetf into a new
 //! `Vec`); `encode_reuse` encodes into one buffer per codec, cleared before each term, so that
-//! allocation is out of the picture; `decode` reads a `&[u8]` and copies binaries on both sides
+//! allocation is out of the picture; `encode_iovec` is ours in pieces (`to_iovec`, OTP's
+//! `term_to_iovec`: binaries of 2 KiB or more shared, not copied), against eetf's `encode`;
+//! `decode` reads a `&[u8]` and copies binaries on both sides
 //! (`binary_1mb_zero_copy` is ours over shared `Bytes`, against the same eetf figure).
 //! Run with `cargo bench --bench etf` (`ETF_BENCH_SECS=2` to measure longer).
 
@@ -210,6 +212,23 @@ fn main() {
             "etf encode {name} ours_terms_per_sec={ours_enc:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf_enc:.0} ratio={:.2}",
             ours_enc * mb,
             ours_enc / eetf_enc
+        );
+
+        // In pieces (OTP's term_to_iovec): what the distribution layer writes, large binaries
+        // shared with the term; compared with eetf's fresh-`Vec` encode above.
+        let pieces = ergo_etf::to_iovec(&ours).unwrap_or_default();
+        assert_eq!(
+            pieces.to_vec(),
+            ours_bytes,
+            "{name}: to_iovec differs from to_bytes"
+        );
+        let ours_iovec = best_rate(budget, || {
+            black_box(ergo_etf::to_iovec(black_box(&ours)).ok());
+        });
+        println!(
+            "etf encode_iovec {name} ours_terms_per_sec={ours_iovec:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf_enc:.0} ratio={:.2}",
+            ours_iovec * mb,
+            ours_iovec / eetf_enc
         );
 
         let mut ours_buf: Vec<u8> = Vec::new();

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ergo_etf::{
-    decode_term, decode_term_bytes, encode_term_into, from_bytes, to_bytes, Atom, AtomDecoder,
-    AtomEncoder, BitBinary, Export, Fun, Map, Pid, Port, Reference, Term,
+    decode_term, decode_term_bytes, encode_term_into, from_bytes, to_bytes, to_iovec, Atom,
+    AtomDecoder, AtomEncoder, BitBinary, Export, Fun, Map, Pid, Port, Reference, Term,
 };
 use num_bigint::BigInt;
 use proptest::prelude::*;
@@ -57,6 +57,8 @@ fn leaf() -> impl Strategy<Value = Term> {
             .prop_map(Term::Float),
         Just(Term::Float(-0.0)),
         proptest::collection::vec(any::<u8>(), 0..64).prop_map(Term::binary),
+        // Large enough to be spliced by `to_iovec`.
+        (2048usize..5000, any::<u8>()).prop_map(|(n, b)| Term::binary(vec![b; n])),
         (proptest::collection::vec(any::<u8>(), 1..16), 1u8..8).prop_map(|(mut b, bits)| {
             if let Some(last) = b.last_mut() {
                 *last &= 0xFFu8 << (8 - bits);
@@ -216,6 +218,9 @@ fn round_trip_through_our_codec() {
             decode_term_bytes(&shared, &cache).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&t3, &t);
         prop_assert_eq!(used, shared.len());
+        // In pieces, large binaries shared: the same bytes.
+        let pieces = to_iovec(&t).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(pieces.to_vec(), bytes);
         Ok(())
     });
     if let Err(e) = result {

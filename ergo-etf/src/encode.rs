@@ -20,10 +20,12 @@
 //! - An `ImproperList` is written as given; one that breaks its invariant (no elements, or a list
 //!   tail) decodes back to the normalised term (`Term::cons`).
 
+use bytes::Bytes;
 use num_bigint::Sign;
 
 use crate::codec_error::EncodeError;
 use crate::decode::MAX_NESTING_DEPTH;
+use crate::iovec::{Splice, SPLICE_MIN_BYTES};
 use crate::term::{BitBinary, Fun, Pid, Port, Reference};
 use crate::{Atom, Map, Term, MAX_ATOM_CHARS};
 
@@ -65,7 +67,7 @@ impl AtomEncoder for NoAtomCache {
 pub fn to_bytes(term: &Term) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(size_hint(term) + 1);
     out.push(VERSION);
-    let (out, result) = Encoder::new(out, &mut NoAtomCache).run(term);
+    let (out, result) = Encoder::new(out, &mut NoAtomCache, None).run(term);
     result.map(|()| out)
 }
 
@@ -86,7 +88,28 @@ pub fn encode_term_into<A: AtomEncoder + ?Sized>(
     if out.capacity() - out.len() < 64 {
         out.reserve(size_hint(term));
     }
-    let (buf, result) = Encoder::new(std::mem::take(out), atoms).run(term);
+    let (buf, result) = Encoder::new(std::mem::take(out), atoms, None).run(term);
+    *out = buf;
+    result
+}
+
+/// Like [`encode_term_into`], but binaries of [`SPLICE_MIN_BYTES`] or more are not copied:
+/// their header goes into `out` and their bytes are recorded in `splices` (a reference-counted
+/// slice, positioned at the offset in `out` where they belong). The encoding is `out` with every
+/// splice inserted at its offset; [`crate::iovec::pieces`] walks it in order.
+///
+/// On error `out` may hold a partial encoding and `splices` entries for it.
+#[inline]
+pub fn encode_term_spliced<A: AtomEncoder + ?Sized>(
+    term: &Term,
+    out: &mut Vec<u8>,
+    splices: &mut Vec<Splice>,
+    atoms: &mut A,
+) -> Result<(), EncodeError> {
+    if out.capacity() - out.len() < 64 {
+        out.reserve(size_hint(term).min(4096));
+    }
+    let (buf, result) = Encoder::new(std::mem::take(out), atoms, Some(splices)).run(term);
     *out = buf;
     result
 }
@@ -277,6 +300,8 @@ struct Encoder<'o, A: AtomEncoder + ?Sized> {
     /// length in a register between writes.
     out: Vec<u8>,
     atoms: &'o mut A,
+    /// Where large binaries go instead of `out`, when the caller takes them by reference.
+    splices: Option<&'o mut Vec<Splice>>,
     /// The error behind the last [`Fail`].
     error: Option<EncodeError>,
 }
@@ -288,10 +313,11 @@ struct Fail;
 type Res = Result<(), Fail>;
 
 impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
-    fn new(out: Vec<u8>, atoms: &'o mut A) -> Self {
+    fn new(out: Vec<u8>, atoms: &'o mut A, splices: Option<&'o mut Vec<Splice>>) -> Self {
         Encoder {
             out,
             atoms,
+            splices,
             error: None,
         }
     }
@@ -433,13 +459,29 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         Ok(())
     }
 
-    fn binary(&mut self, b: &[u8]) -> Res {
+    fn binary(&mut self, b: &Bytes) -> Res {
         let len = self.len_u32("binary", b.len())?;
-        self.out.reserve(b.len() + 5);
         self.out.push(109);
         self.u32(len);
-        self.out.extend_from_slice(b);
+        self.bytes(b, b.len());
         Ok(())
+    }
+
+    /// The first `len` bytes of a binary: recorded as a splice when the caller takes large
+    /// binaries by reference, copied otherwise.
+    #[inline]
+    fn bytes(&mut self, b: &Bytes, len: usize) {
+        match &mut self.splices {
+            Some(splices) if len >= SPLICE_MIN_BYTES => splices.push(Splice {
+                at: self.out.len(),
+                bytes: if len == b.len() {
+                    b.clone()
+                } else {
+                    b.slice(..len)
+                },
+            }),
+            _ => self.out.extend_from_slice(b.get(..len).unwrap_or_default()),
+        }
     }
 
     /// A tuple inside another term, straight from [`Self::elem`] (its own depth check).
@@ -555,17 +597,17 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         if b.bits_in_last == 8 {
             self.out.push(109);
             self.u32(len);
-            self.out.extend_from_slice(&b.bytes);
+            self.bytes(&b.bytes, b.bytes.len());
             return Ok(());
         }
         self.out.push(77);
         self.u32(len);
         self.out.push(b.bits_in_last);
-        let (body, last) = b.bytes.split_at(b.bytes.len() - 1);
-        self.out.extend_from_slice(body);
+        let last = b.bytes.last().copied();
+        self.bytes(&b.bytes, b.bytes.len() - 1);
         // Unused low bits are sent as zero.
         let mask = 0xFFu8 << (8 - b.bits_in_last);
-        self.out.push(last.first().copied().unwrap_or(0) & mask);
+        self.out.push(last.unwrap_or(0) & mask);
         Ok(())
     }
 
@@ -736,6 +778,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         };
         self.out.push(112);
         let size_at = self.out.len();
+        let splices_before = self.splices.as_ref().map_or(0, |s| s.len());
         self.u32(0); // patched below: the size counts itself
         self.out.push(f.arity);
         self.out.extend_from_slice(&f.uniq);
@@ -748,7 +791,15 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         for v in &f.free_vars {
             self.term(v, depth + 1)?;
         }
-        let size = self.len_u32("fun", self.out.len() - size_at)?;
+        // Free variables may hold spliced binaries: the size counts their bytes too.
+        let spliced: usize = self.splices.as_ref().map_or(0, |s| {
+            s.get(splices_before..)
+                .unwrap_or_default()
+                .iter()
+                .map(|x| x.bytes.len())
+                .sum()
+        });
+        let size = self.len_u32("fun", self.out.len() - size_at + spliced)?;
         if let Some(slot) = self.out.get_mut(size_at..size_at + 4) {
             slot.copy_from_slice(&size.to_be_bytes());
         }

@@ -14,6 +14,7 @@ mod convert;
 mod convert_std;
 mod decode;
 mod encode;
+pub mod iovec;
 mod proplist;
 pub mod registry;
 mod term;
@@ -28,7 +29,8 @@ pub use decode::{
     decode_term, decode_term_bytes, from_bytes, from_bytes_shared, from_bytes_with_limit,
     AtomDecoder, DEFAULT_MAX_DECOMPRESSED_SIZE, MAX_NESTING_DEPTH,
 };
-pub use encode::{encode_term_into, to_bytes, AtomEncoder, NoAtomCache};
+pub use encode::{encode_term_into, encode_term_spliced, to_bytes, AtomEncoder, NoAtomCache};
+pub use iovec::{to_iovec, IoVec, Splice};
 pub use proplist::{from_proplist, missing_field, proplist_to_fields, take_field, FromFields};
 pub use term::{BitBinary, Export, Fun, Map, Pid, Port, Reference, Term};
 pub use wrappers::{AtomText, Binary, Charlist};
