@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use ergo_etf::Term;
+use ergo_etf::{Splice, Term};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -57,6 +57,8 @@ impl Default for ConnectionOptions {
 /// pair's messages are the connection's); the writer swaps the buffer out and writes it.
 struct OutboxState {
     buf: Vec<u8>,
+    /// Large binaries that go into `buf` at their offsets, written without being copied.
+    splices: Vec<Splice>,
     encoder: FrameEncoder,
     closed: bool,
     peer: String,
@@ -157,11 +159,23 @@ impl DistSender {
                 return Err(ConnectionError::WriterGone);
             }
             let OutboxState {
-                buf, encoder, peer, ..
+                buf,
+                splices,
+                encoder,
+                peer,
+                ..
             } = &mut *state;
             // The writer needs waking only when the buffer it last emptied gets its first bytes.
             let was_empty = buf.is_empty();
-            encode_logged(encoder, &control, payload.as_ref(), compression, buf, peer);
+            encode_logged(
+                encoder,
+                &control,
+                payload.as_ref(),
+                compression,
+                buf,
+                splices,
+                peer,
+            );
             was_empty && !buf.is_empty()
         };
         if wake {
@@ -289,6 +303,7 @@ impl DistConnection {
         let outbox = Arc::new(Outbox {
             state: std::sync::Mutex::new(OutboxState {
                 buf: Vec::with_capacity(64 << 10),
+                splices: Vec::new(),
                 encoder: FrameEncoder::new(done.flags, &options.frames),
                 closed: false,
                 peer: done.peer_name.clone(),
@@ -422,6 +437,7 @@ async fn write_loop<W: AsyncWrite>(
     let mut wrote_since_tick = false;
     let mut batching = Batching::default();
     let mut spare: Vec<u8> = Vec::with_capacity(64 << 10);
+    let mut spare_splices: Vec<Splice> = Vec::new();
     loop {
         tokio::select! {
             biased;
@@ -429,7 +445,9 @@ async fn write_loop<W: AsyncWrite>(
             _ = outbox.ready.notified() => {
                 let (pending, closed) = {
                     let state = outbox.lock();
-                    (state.buf.len(), state.closed)
+                    // A spliced binary is at least 2 KiB: such a batch is not worth a yield.
+                    let spliced = if state.splices.is_empty() { 0 } else { SMALL_BATCH };
+                    (state.buf.len() + spliced, state.closed)
                 };
                 if closed {
                     break;
@@ -447,12 +465,19 @@ async fn write_loop<W: AsyncWrite>(
                 {
                     let mut state = outbox.lock();
                     std::mem::swap(&mut state.buf, &mut spare);
+                    std::mem::swap(&mut state.splices, &mut spare_splices);
                 }
-                if let Err(err) = write_half.write_all(&spare).await {
+                let written = if spare_splices.is_empty() {
+                    write_half.write_all(&spare).await
+                } else {
+                    write_pieces(&mut write_half, &spare, &spare_splices).await
+                };
+                if let Err(err) = written {
                     tracing::warn!(%peer, %err, "distribution write failed; closing");
                     break;
                 }
                 spare.clear();
+                spare_splices.clear();
                 if spare.capacity() > (4 << 20) {
                     spare = Vec::with_capacity(64 << 10);
                 }
@@ -474,17 +499,57 @@ async fn write_loop<W: AsyncWrite>(
     let _ = write_half.shutdown().await;
 }
 
+/// Writes `buf` with `splices` inserted, with vectored writes (a stream that cannot write
+/// vectored takes one piece per call).
+async fn write_pieces<W: AsyncWrite + ?Sized>(
+    w: &mut std::pin::Pin<Box<W>>,
+    buf: &[u8],
+    splices: &[Splice],
+) -> std::io::Result<()> {
+    /// Pieces handed to one `writev` (Linux allows 1,024).
+    const MAX_SLICES: usize = 64;
+    let mut pieces: Vec<&[u8]> = ergo_etf::iovec::pieces(buf, splices).collect();
+    let mut first = 0;
+    while first < pieces.len() {
+        let slices: Vec<std::io::IoSlice<'_>> = pieces[first..]
+            .iter()
+            .take(MAX_SLICES)
+            .map(|p| std::io::IoSlice::new(p))
+            .collect();
+        let mut n = w.write_vectored(&slices).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        while n > 0 {
+            let Some(p) = pieces.get_mut(first) else {
+                break;
+            };
+            if n >= p.len() {
+                n -= p.len();
+                first += 1;
+            } else {
+                *p = &p[n..];
+                n = 0;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn encode_logged(
     encoder: &mut FrameEncoder,
     ctl: &ControlMessage,
     payload: Option<&Term>,
     compression: Option<&Compression>,
     buf: &mut Vec<u8>,
+    splices: &mut Vec<Splice>,
     peer: &str,
 ) {
     let before = buf.len();
-    if let Err(err) = encoder.encode_with(ctl, payload, compression, buf) {
+    let spliced_before = splices.len();
+    if let Err(err) = encoder.encode_with(ctl, payload, compression, buf, Some(splices)) {
         buf.truncate(before);
+        splices.truncate(spliced_before);
         tracing::error!(%peer, %err, op = ctl.op(), "dropping a message that cannot be encoded");
     }
 }

@@ -16,7 +16,8 @@ use super::error::{ConnectionError, FrameError};
 use super::fragments::Reassembly;
 use super::DistFlags;
 use ergo_etf as codec;
-use ergo_etf::{AtomDecoder, AtomEncoder, NoAtomCache};
+use ergo_etf::iovec::spliced_len;
+use ergo_etf::{AtomDecoder, AtomEncoder, NoAtomCache, Splice};
 
 /// A decoded message: its control message and the payload term if one followed.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,6 +67,7 @@ pub struct FrameEncoder {
     fragment_size: usize,
     next_sequence: u64,
     scratch: Vec<u8>,
+    scratch_splices: Vec<Splice>,
 }
 
 impl FrameEncoder {
@@ -77,6 +79,7 @@ impl FrameEncoder {
             fragment_size: settings.fragment_size.max(64),
             next_sequence: 1,
             scratch: Vec::new(),
+            scratch_splices: Vec::new(),
         }
     }
 
@@ -87,78 +90,199 @@ impl FrameEncoder {
         payload: Option<&Term>,
         out: &mut Vec<u8>,
     ) -> Result<(), ConnectionError> {
-        self.encode_with(control, payload, None, out)
+        self.encode_with(control, payload, None, out, None)
     }
 
     /// Like [`FrameEncoder::encode`], compressing the payload per `compression` when the peer
-    /// negotiated [`DistFlags::ERGO_COMPRESSION`] and it is worth it.
+    /// negotiated [`DistFlags::ERGO_COMPRESSION`] and it is worth it. With `splices`, binaries of
+    /// [`ergo_etf::iovec::SPLICE_MIN_BYTES`] or more are not copied into `out` but recorded there
+    /// at their offsets in `out` (the frames are `out` with the splices inserted), except in a
+    /// payload that is compressed.
     pub fn encode_with(
         &mut self,
         control: &ControlMessage,
         payload: Option<&Term>,
         compression: Option<&Compression>,
         out: &mut Vec<u8>,
+        mut splices: Option<&mut Vec<Splice>>,
     ) -> Result<(), ConnectionError> {
         let enc = |e: codec::EncodeError| ConnectionError::Encode(e.to_string());
         let ctl = control.to_term();
         if !header_mode(self.flags) {
             let start = out.len();
+            let spliced_before = splices.as_ref().map_or(0, |s| s.len());
             out.extend_from_slice(&[0, 0, 0, 0, 112, 131]);
             codec::encode_term_into(&ctl, out, &mut NoAtomCache).map_err(enc)?;
             if let Some(p) = payload {
                 out.push(131);
-                codec::encode_term_into(p, out, &mut NoAtomCache).map_err(enc)?;
+                match splices.as_deref_mut() {
+                    Some(s) => codec::encode_term_spliced(p, out, s, &mut NoAtomCache),
+                    None => codec::encode_term_into(p, out, &mut NoAtomCache),
+                }
+                .map_err(enc)?;
             }
-            return patch_length(out, start);
+            let spliced = splices.as_ref().map_or(0, |s| {
+                spliced_len(&[], s.get(spliced_before..).unwrap_or_default())
+            });
+            return patch_length(out, start, spliced);
         }
+        let compress = compression
+            .filter(|_| payload.is_some() && self.flags.contains(DistFlags::ERGO_COMPRESSION));
+        // A payload that may be compressed is encoded flat: deflate reads it all anyway.
+        let splice = splices.is_some() && compress.is_none();
         self.scratch.clear();
+        self.scratch_splices.clear();
         let mut header = Vec::new();
+        let body_splices = splice.then_some(&mut self.scratch_splices);
         let ctl_len = if self.flags.contains(DistFlags::DIST_HDR_ATOM_CACHE) {
             let mut atoms = self.cache.message();
-            let ctl_len = encode_pair(&ctl, payload, &mut self.scratch, &mut atoms).map_err(enc)?;
+            let ctl_len = encode_pair(&ctl, payload, &mut self.scratch, body_splices, &mut atoms)
+                .map_err(enc)?;
             atoms.write_header_refs(&mut header);
             ctl_len
         } else {
-            let ctl_len =
-                encode_pair(&ctl, payload, &mut self.scratch, &mut NoAtomCache).map_err(enc)?;
+            let ctl_len = encode_pair(
+                &ctl,
+                payload,
+                &mut self.scratch,
+                body_splices,
+                &mut NoAtomCache,
+            )
+            .map_err(enc)?;
             write_header_refs(&[], &mut header);
             ctl_len
         };
-        if let Some(settings) = compression {
-            if payload.is_some() && self.flags.contains(DistFlags::ERGO_COMPRESSION) {
-                // The payload's bytes are replaced by their compressed form when that shrinks.
-                let mut packed = Vec::new();
-                if compression::compress_payload(&self.scratch[ctl_len..], settings, &mut packed) {
-                    self.scratch.truncate(ctl_len);
-                    self.scratch.extend_from_slice(&packed);
-                }
+        if let Some(settings) = compress {
+            // The payload's bytes are replaced by their compressed form when that shrinks.
+            let mut packed = Vec::new();
+            if compression::compress_payload(&self.scratch[ctl_len..], settings, &mut packed) {
+                self.scratch.truncate(ctl_len);
+                self.scratch.extend_from_slice(&packed);
             }
         }
-        let body = &self.scratch;
-        if !self.flags.contains(DistFlags::FRAGMENTS) || body.len() <= self.fragment_size {
-            let start = out.len();
-            out.extend_from_slice(&[0, 0, 0, 0, 131, 68]);
-            out.extend_from_slice(&header);
-            out.extend_from_slice(body);
-            return patch_length(out, start);
+        let body = BodyCursor::new(&self.scratch, &self.scratch_splices);
+        let total = body.remaining();
+        let mut sink = FrameSink { out, splices };
+        if !self.flags.contains(DistFlags::FRAGMENTS) || total <= self.fragment_size {
+            let start = sink.out.len();
+            let spliced_before = sink.spliced_count();
+            sink.out.extend_from_slice(&[0, 0, 0, 0, 131, 68]);
+            sink.out.extend_from_slice(&header);
+            let mut body = body;
+            body.take_into(total, &mut sink);
+            let spliced = sink.spliced_since(spliced_before);
+            return patch_length(sink.out, start, spliced);
         }
         let seq = self.next_sequence;
         self.next_sequence = self.next_sequence.wrapping_add(1);
-        let chunks: Vec<&[u8]> = body.chunks(self.fragment_size).collect();
-        let mut fragment_id = chunks.len() as u64;
-        for (i, chunk) in chunks.iter().enumerate() {
-            let start = out.len();
-            out.extend_from_slice(&[0, 0, 0, 0, 131, if i == 0 { 69 } else { 70 }]);
-            out.extend_from_slice(&seq.to_be_bytes());
-            out.extend_from_slice(&fragment_id.to_be_bytes());
-            if i == 0 {
-                out.extend_from_slice(&header);
+        let mut fragment_id = total.div_ceil(self.fragment_size) as u64;
+        let mut body = body;
+        let mut first = true;
+        while body.remaining() > 0 {
+            let start = sink.out.len();
+            let spliced_before = sink.spliced_count();
+            sink.out
+                .extend_from_slice(&[0, 0, 0, 0, 131, if first { 69 } else { 70 }]);
+            sink.out.extend_from_slice(&seq.to_be_bytes());
+            sink.out.extend_from_slice(&fragment_id.to_be_bytes());
+            if first {
+                sink.out.extend_from_slice(&header);
             }
-            out.extend_from_slice(chunk);
-            patch_length(out, start)?;
+            body.take_into(self.fragment_size, &mut sink);
+            let spliced = sink.spliced_since(spliced_before);
+            patch_length(sink.out, start, spliced)?;
             fragment_id -= 1;
+            first = false;
         }
         Ok(())
+    }
+}
+
+/// Where frames go: the buffer, and the splices into it when the caller takes them.
+struct FrameSink<'a> {
+    out: &'a mut Vec<u8>,
+    splices: Option<&'a mut Vec<Splice>>,
+}
+
+impl FrameSink<'_> {
+    fn spliced_count(&self) -> usize {
+        self.splices.as_ref().map_or(0, |s| s.len())
+    }
+
+    fn spliced_since(&self, count: usize) -> usize {
+        self.splices
+            .as_ref()
+            .map_or(0, |s| spliced_len(&[], s.get(count..).unwrap_or_default()))
+    }
+}
+
+/// Reads a message body held as a buffer plus splices, in order, a given number of bytes at a
+/// time (one fragment's worth), without copying the spliced parts.
+struct BodyCursor<'a> {
+    buf: &'a [u8],
+    splices: &'a [Splice],
+    /// Position in `buf`.
+    pos: usize,
+    /// Bytes of `splices[0]` already taken.
+    in_splice: usize,
+    remaining: usize,
+}
+
+impl<'a> BodyCursor<'a> {
+    fn new(buf: &'a [u8], splices: &'a [Splice]) -> BodyCursor<'a> {
+        BodyCursor {
+            buf,
+            splices,
+            pos: 0,
+            in_splice: 0,
+            remaining: spliced_len(buf, splices),
+        }
+    }
+
+    fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    /// Moves up to `n` bytes to `sink`: buffer bytes copied, spliced bytes as slices (copied
+    /// when the sink takes no splices).
+    fn take_into(&mut self, n: usize, sink: &mut FrameSink<'_>) {
+        let mut want = n.min(self.remaining);
+        self.remaining -= want;
+        while want > 0 {
+            match self.splices.split_first() {
+                Some((s, rest)) if s.at.min(self.buf.len()) <= self.pos => {
+                    let k = want.min(s.bytes.len() - self.in_splice);
+                    let part = self.in_splice..self.in_splice + k;
+                    match sink.splices.as_deref_mut() {
+                        Some(out) => out.push(Splice {
+                            at: sink.out.len(),
+                            bytes: s.bytes.slice(part),
+                        }),
+                        None => sink
+                            .out
+                            .extend_from_slice(s.bytes.get(part).unwrap_or_default()),
+                    }
+                    self.in_splice += k;
+                    want -= k;
+                    if self.in_splice == s.bytes.len() {
+                        self.splices = rest;
+                        self.in_splice = 0;
+                    }
+                }
+                next => {
+                    let end = next.map_or(self.buf.len(), |(s, _)| s.at.min(self.buf.len()));
+                    let k = want.min(end - self.pos);
+                    if k == 0 {
+                        break; // only if `remaining` and the splices disagree
+                    }
+                    sink.out.extend_from_slice(
+                        self.buf.get(self.pos..self.pos + k).unwrap_or_default(),
+                    );
+                    self.pos += k;
+                    want -= k;
+                }
+            }
+        }
     }
 }
 
@@ -167,19 +291,25 @@ fn encode_pair(
     ctl: &Term,
     payload: Option<&Term>,
     out: &mut Vec<u8>,
+    splices: Option<&mut Vec<Splice>>,
     atoms: &mut dyn AtomEncoder,
 ) -> Result<usize, codec::EncodeError> {
     let start = out.len();
     codec::encode_term_into(ctl, out, atoms)?;
     let ctl_len = out.len() - start;
     if let Some(p) = payload {
-        codec::encode_term_into(p, out, atoms)?;
+        match splices {
+            Some(s) => codec::encode_term_spliced(p, out, s, atoms)?,
+            None => codec::encode_term_into(p, out, atoms)?,
+        }
     }
     Ok(ctl_len)
 }
 
-fn patch_length(out: &mut [u8], start: usize) -> Result<(), ConnectionError> {
-    let len = out.len() - start - 4;
+/// Writes the length of the frame that starts at `start` of `out`, counting `spliced` bytes
+/// that go into it besides `out`'s.
+fn patch_length(out: &mut [u8], start: usize, spliced: usize) -> Result<(), ConnectionError> {
+    let len = out.len() - start - 4 + spliced;
     let len = u32::try_from(len).map_err(|_| ConnectionError::Encode("frame over 4 GiB".into()))?;
     if let Some(slot) = out.get_mut(start..start + 4) {
         slot.copy_from_slice(&len.to_be_bytes());
@@ -427,6 +557,68 @@ mod tests {
         ] {
             round_trip(flags, small.clone());
             round_trip(flags, big.clone());
+        }
+    }
+
+    #[test]
+    fn spliced_frames_are_the_flat_frames_without_copying_large_binaries() {
+        let settings = FrameSettings {
+            fragment_size: 3000,
+            ..FrameSettings::default()
+        };
+        let big = bytes::Bytes::from((0..10_000u32).map(|i| i as u8).collect::<Vec<u8>>());
+        // Each payload with the bytes of it that are spliced.
+        let payloads = [
+            (Term::tuple(vec![Term::atom("small"), Term::Int(1)]), 0),
+            (
+                Term::tuple(vec![
+                    Term::atom("big"),
+                    Term::Binary(big.clone()),
+                    Term::atom("between"),
+                    Term::Binary(big.slice(..2500)),
+                ]),
+                12_500,
+            ),
+        ];
+        for flags in [
+            DistFlags::MANDATORY_25,
+            DistFlags::MANDATORY_25 | DistFlags::DIST_HDR_ATOM_CACHE,
+            DistFlags::MANDATORY_25 | DistFlags::FRAGMENTS,
+            DistFlags::IMPLEMENTED,
+        ] {
+            let mut flat_enc = FrameEncoder::new(flags, &settings);
+            let mut spliced_enc = FrameEncoder::new(flags, &settings);
+            let mut dec = FrameDecoder::new(flags, &settings);
+            for (payload, expected) in &payloads {
+                let ctl = ControlMessage::RegSend {
+                    from: pid(1),
+                    to_name: Atom::new("echo"),
+                };
+                let mut flat = Vec::new();
+                flat_enc.encode(&ctl, Some(payload), &mut flat).unwrap();
+                let (mut buf, mut splices) = (vec![9u8], Vec::new());
+                spliced_enc
+                    .encode_with(&ctl, Some(payload), None, &mut buf, Some(&mut splices))
+                    .unwrap();
+                let joined: Vec<u8> = ergo_etf::iovec::pieces(&buf, &splices)
+                    .flat_map(|p| p.iter().copied())
+                    .collect();
+                assert_eq!(joined[0], 9, "{flags:?}");
+                assert_eq!(&joined[1..], &flat[..], "{flags:?}");
+                // Every spliced piece is memory of `big`, and only they are.
+                for s in &splices {
+                    let offset = s.bytes.as_ptr() as usize - big.as_ptr() as usize;
+                    assert!(offset + s.bytes.len() <= big.len(), "{flags:?}");
+                }
+                let spliced_bytes: usize = splices.iter().map(|s| s.bytes.len()).sum();
+                assert_eq!(spliced_bytes, *expected, "{flags:?}");
+                let frames = split_frames(&joined[1..]);
+                let mut got = None;
+                for f in frames {
+                    got = dec.decode(f).unwrap();
+                }
+                assert_eq!(got.and_then(|m| m.payload).as_ref(), Some(payload));
+            }
         }
     }
 
