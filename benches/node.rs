@@ -12,7 +12,8 @@
 //! - `compression-1mb [--secs S] [--mbps M]`: 1 MB messages from node A to node B through a
 //!   relay that limits the link to M Mbit/s (default 1000, loopback being far faster than a
 //!   network), each acknowledged before the next; plain vs compressed, for compressible text and
-//!   for random bytes; prints messages/s and the ratio.
+//!   for random bytes; prints messages/s and the ratio. `--mbps 0`: no relay, A connects to B
+//!   directly over loopback (what large messages cost the nodes themselves).
 //! - `proxy-1kb [--pairs P] [--secs S]`: P callers on node A calling P servers on node C with
 //!   1 KB requests (echoed back): directly, through a plain TCP byte relay (the floor for any
 //!   transit), through transit node B, and through B encrypted end to end; each node on its own
@@ -528,13 +529,18 @@ fn compression_1mb(args: &[String]) -> Result<(), String> {
         let tag = std::process::id();
         let a = dist_node(&format!("bench_ca_{tag}@localhost"), "bench", false).await?;
         let b = dist_node(&format!("bench_cb_{tag}@localhost"), "bench", false).await?;
-        let link = relay::Relay::start(
-            ([127, 0, 0, 1], b.dist_port().ok_or("no port")?).into(),
-            Some(mbps * 1_000_000 / 8),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        a.add_static_route(b.name().as_str(), link.addr)
+        let b_addr: std::net::SocketAddr = ([127, 0, 0, 1], b.dist_port().ok_or("no port")?).into();
+        let link = if mbps == 0 {
+            None
+        } else {
+            Some(
+                relay::Relay::start(b_addr, Some(mbps * 1_000_000 / 8))
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        let route = link.as_ref().map_or(b_addr, |l| l.addr);
+        a.add_static_route(b.name().as_str(), route)
             .map_err(|e| e.to_string())?;
         a.connect(b.name().as_str())
             .await
