@@ -117,7 +117,7 @@ pub fn encode_term_spliced<A: AtomEncoder + ?Sized>(
 /// A cheap guess of the encoded size, so the output buffer is usually allocated once: it looks
 /// only at the top level (binaries count in full, anything else as 32 bytes). Walking the whole
 /// term for an exact size costs more than the occasional buffer growth it would save.
-fn size_hint(term: &Term) -> usize {
+pub(crate) fn size_hint(term: &Term) -> usize {
     fn shallow(t: &Term) -> usize {
         match t {
             Term::Binary(b) => b.len() + 5,

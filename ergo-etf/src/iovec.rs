@@ -9,7 +9,7 @@
 use bytes::Bytes;
 
 use crate::codec_error::EncodeError;
-use crate::encode::{encode_term_spliced, VERSION};
+use crate::encode::{encode_term_spliced, size_hint, VERSION};
 use crate::{NoAtomCache, Term};
 
 /// Binaries at least this long are spliced rather than copied: below it, copying costs less
@@ -63,9 +63,11 @@ impl IoVec {
 /// Encodes a stand-alone external term (`131` then the term) in pieces whose concatenation is
 /// exactly [`crate::to_bytes`]'s output; binaries of [`SPLICE_MIN_BYTES`] or more are shared
 /// with `term` rather than copied.
+#[inline]
 pub fn to_iovec(term: &Term) -> Result<IoVec, EncodeError> {
     let mut iov = IoVec {
-        buf: Vec::with_capacity(128),
+        // Spliced binaries need no room: the guess is capped.
+        buf: Vec::with_capacity(size_hint(term).min(4096) + 1),
         splices: Vec::new(),
     };
     iov.buf.push(VERSION);
