@@ -95,7 +95,7 @@ fn cases() -> Vec<(&'static str, Term, eetf::Term)> {
     let ours_ref = Term::Reference(Reference {
         node: node(),
         creation: 1_700_000_000,
-        ids: vec![1, 2, 3],
+        ids: ergo_etf::RefIds::from([1, 2, 3]),
     });
     let eetf_ref = eetf::Term::from(eetf::Reference {
         node: eetf::Atom::from("bench@localhost"),

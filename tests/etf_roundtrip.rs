@@ -90,7 +90,7 @@ fn leaf() -> impl Strategy<Value = Term> {
             .prop_map(|(node, creation, ids)| Term::Reference(Reference {
                 node,
                 creation,
-                ids
+                ids: ergo_etf::RefIds::new(&ids).expect("3 to 5 words"),
             })),
         (atom(), atom(), any::<u8>()).prop_map(|(module, function, arity)| Term::Export(Box::new(
             Export {

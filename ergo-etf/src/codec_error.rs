@@ -149,9 +149,6 @@ pub enum EncodeError {
         /// The byte length.
         len: usize,
     },
-    /// A reference without 1..=5 id words.
-    #[error("reference with {0} id words cannot be encoded (must be 1..=5)")]
-    InvalidReference(usize),
     /// A length that does not fit the 32-bit field ETF has for it.
     #[error("{what} of length {len} does not fit in 32 bits")]
     TooLong {

@@ -16,6 +16,7 @@ use num_bigint::{BigInt, Sign};
 
 use crate::codec_error::{DecodeError, DecodeErrorKind};
 use crate::encode::{NoAtomCache, VERSION};
+use crate::ref_ids::{RefIds, MAX_REF_IDS};
 use crate::term::{BitBinary, Export, Fun, Pid, Port, Reference};
 use crate::{compress, Atom, Map, Term, MAX_ATOM_CHARS};
 
@@ -681,10 +682,12 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         } else {
             u32::from(self.u8()?)
         };
-        let mut ids = Vec::with_capacity(usize::from(len));
-        for _ in 0..len {
-            ids.push(self.u32()?);
+        let mut words = [0u32; MAX_REF_IDS];
+        for word in words.iter_mut().take(usize::from(len)) {
+            *word = self.u32()?;
         }
+        // The caller checked 1 <= len <= 5; the words past `len` are still zero.
+        let ids = RefIds::from_parts(words, len as u8);
         Ok(Reference {
             node,
             creation,
@@ -700,7 +703,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         Ok(Reference {
             node,
             creation,
-            ids: vec![id],
+            ids: RefIds::from([id]),
         })
     }
 
@@ -986,7 +989,7 @@ mod tests {
             Term::Reference(Reference {
                 node: Atom::new("a@b"),
                 creation: 3,
-                ids: vec![1, 2, 3],
+                ids: RefIds::from([1, 2, 3]),
             }),
         ];
         for t in &samples {

@@ -715,9 +715,6 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
     }
 
     fn reference(&mut self, r: &Reference) -> Res {
-        if r.ids.is_empty() || r.ids.len() > 5 {
-            return self.fail(EncodeError::InvalidReference(r.ids.len()));
-        }
         if let Some((chunk, n)) = r.node.interned_ext32() {
             if self.atoms.is_passive() {
                 self.reference_interned(r, chunk, n);
@@ -729,14 +726,14 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
             .extend_from_slice(&(r.ids.len() as u16).to_be_bytes());
         self.atom(&r.node)?;
         self.u32(r.creation);
-        for id in &r.ids {
+        for id in r.ids.iter() {
             self.u32(*id);
         }
         Ok(())
     }
 
-    /// A NEWER_REFERENCE whose node is an interned atom written in full (1 to 5 ids, checked
-    /// by the caller), written into zeroed room like [`Self::pid_interned`].
+    /// A NEWER_REFERENCE whose node is an interned atom written in full (1 to 5 ids, as
+    /// `RefIds` holds), written into zeroed room like [`Self::pid_interned`].
     #[inline]
     fn reference_interned(&mut self, r: &Reference, chunk: &[u8; 32], n: usize) {
         const ROOM: usize = 3 + 32 + 4 + 4 * 5;
@@ -755,7 +752,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
             if let Some(tail) = buf.get_mut(3 + n..used) {
                 let (creation, ids) = tail.split_at_mut(4);
                 creation.copy_from_slice(&r.creation.to_be_bytes());
-                for (word, id) in ids.chunks_exact_mut(4).zip(&r.ids) {
+                for (word, id) in ids.chunks_exact_mut(4).zip(r.ids.iter()) {
                     word.copy_from_slice(&id.to_be_bytes());
                 }
             }
@@ -810,6 +807,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RefIds;
     use num_bigint::BigInt;
 
     fn enc(t: &Term) -> Vec<u8> {
@@ -877,12 +875,6 @@ mod tests {
             to_bytes(&bad_bits),
             Err(EncodeError::InvalidBitBinary { .. })
         ));
-        let bad_ref = Term::Reference(Reference {
-            node: Atom::new("a@b"),
-            creation: 1,
-            ids: vec![],
-        });
-        assert_eq!(to_bytes(&bad_ref), Err(EncodeError::InvalidReference(0)));
         let mut deep = Term::nil();
         for _ in 0..(MAX_NESTING_DEPTH + 1) {
             deep = Term::tuple(vec![deep]);
@@ -945,7 +937,7 @@ mod tests {
                 let r = Term::Reference(Reference {
                     node: Atom::new(node),
                     creation: 0x0a0b_0c0d,
-                    ids: ids.clone(),
+                    ids: RefIds::new(&ids).expect("1 to 5 words"),
                 });
                 let mut expected = vec![90, 0, ids.len() as u8, 119, node.len() as u8];
                 expected.extend_from_slice(node.as_bytes());

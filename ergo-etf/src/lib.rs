@@ -16,6 +16,7 @@ mod decode;
 mod encode;
 pub mod iovec;
 mod proplist;
+mod ref_ids;
 pub mod registry;
 mod term;
 pub mod text;
@@ -32,5 +33,6 @@ pub use decode::{
 pub use encode::{encode_term_into, encode_term_spliced, to_bytes, AtomEncoder, NoAtomCache};
 pub use iovec::{to_iovec, IoVec, Splice};
 pub use proplist::{from_proplist, missing_field, proplist_to_fields, take_field, FromFields};
+pub use ref_ids::{RefIds, MAX_REF_IDS};
 pub use term::{BitBinary, Export, Fun, Map, Pid, Port, Reference, Term};
 pub use wrappers::{AtomText, Binary, Charlist};

@@ -12,6 +12,8 @@ use std::hash::{Hash, Hasher};
 use bytes::Bytes;
 use num_bigint::BigInt;
 
+use crate::RefIds;
+
 use crate::Atom;
 
 /// Any Erlang term.
@@ -93,8 +95,8 @@ pub struct Reference {
     pub node: Atom,
     /// The node incarnation.
     pub creation: u32,
-    /// The id words, least significant first, as on the wire. Length 1..=5.
-    pub ids: Vec<u32>,
+    /// The id words (1 to 5), least significant first, as on the wire.
+    pub ids: RefIds,
 }
 
 /// A local fun (NEW_FUN_EXT), kept as its parts so it re-encodes byte-exact.

@@ -731,7 +731,7 @@ mod tests {
         Reference {
             node: Atom::new("n@h"),
             creation: 1,
-            ids: vec![1, 2, 3],
+            ids: ergo_etf::RefIds::from([1, 2, 3]),
         }
     }
 

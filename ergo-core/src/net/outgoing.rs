@@ -210,7 +210,7 @@ mod tests {
         let alias = Reference {
             node: Atom::new("b@h"),
             creation: 1,
-            ids: vec![1, 2, 3],
+            ids: ergo_etf::RefIds::from([1, 2, 3]),
         };
         let item = || Outbound::Message {
             from: None,
@@ -242,7 +242,7 @@ mod tests {
             reference: Reference {
                 node: Atom::new("b@h"),
                 creation: 1,
-                ids: vec![9, 0, 0],
+                ids: ergo_etf::RefIds::from([9, 0, 0]),
             },
             reason: Term::atom("noproc"),
         });

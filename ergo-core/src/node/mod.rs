@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
-use ergo_etf::{Atom, Pid, Reference};
+use ergo_etf::{Atom, Pid, RefIds, Reference};
 
 pub use dest::Dest;
 pub use info::ProcessInfo;
@@ -261,7 +261,7 @@ impl Node {
         Reference {
             node: self.inner.name.clone(),
             creation: self.inner.creation,
-            ids: vec![n as u32 & 0x3_FFFF, (n >> 18) as u32, (n >> 50) as u32],
+            ids: RefIds::from([n as u32 & 0x3_FFFF, (n >> 18) as u32, (n >> 50) as u32]),
         }
     }
 
