@@ -1,9 +1,12 @@
 //! Fuzz target `decode`: arbitrary bytes through `from_bytes` and through `decode_term` with a
 //! small atom cache. Whatever decodes must re-encode, and the re-encoding must decode to the
-//! same term and re-encode to the same bytes (decode -> encode -> decode is stable).
+//! same term and re-encode to the same bytes (decode -> encode -> decode is stable), and the
+//! encoding in pieces (`to_iovec`) must be those bytes too.
 #![no_main]
 
-use ergo_etf::{decode_term, decode_term_bytes, from_bytes, to_bytes, Atom, AtomDecoder, Term};
+use ergo_etf::{
+    decode_term, decode_term_bytes, from_bytes, to_bytes, to_iovec, Atom, AtomDecoder, Term,
+};
 use libfuzzer_sys::fuzz_target;
 
 /// An atom cache holding indexes 0..4.
@@ -24,6 +27,8 @@ fn check_stable(term: &Term) {
         Err(e) => panic!("our own encoding does not decode: {e}: {term:?}"),
     };
     assert_eq!(&again, term, "decode -> encode -> decode changed the term");
+    let pieces = to_iovec(term).unwrap_or_else(|e| panic!("to_iovec failed where to_bytes did not: {e}"));
+    assert_eq!(pieces.to_vec(), bytes, "encoding in pieces differs from to_bytes");
     assert_eq!(
         to_bytes(&again).ok().as_deref(),
         Some(bytes.as_slice()),

@@ -2,7 +2,8 @@
 //! paths. The first byte picks the path:
 //! - even: the bytes are a stream of u32-length frames fed to a `FrameDecoder` (header atom
 //!   cache + fragments negotiated, small reassembly caps); every message that decodes must
-//!   re-encode and decode to the same message through a fresh encoder/decoder pair;
+//!   re-encode and decode to the same message through a fresh encoder/decoder pair, and its
+//!   spliced encoding (large binaries by reference) must be the same bytes as the flat one;
 //! - odd: the bytes are what a peer sends our handshake acceptor (in memory); it must end with
 //!   an error or a handshake, never a panic or a hang.
 #![no_main]
@@ -14,7 +15,13 @@ use libfuzzer_sys::fuzz_target;
 use tokio::io::AsyncWriteExt;
 
 fn settings() -> FrameSettings {
-    FrameSettings { max_frame_size: 1 << 16, fragment_size: 256, reassembly_cap: 1 << 16, max_sequences: 4 }
+    FrameSettings {
+        max_frame_size: 1 << 16,
+        fragment_size: 256,
+        reassembly_cap: 1 << 16,
+        max_sequences: 4,
+        ..FrameSettings::default()
+    }
 }
 
 fn frames(data: &[u8]) {
@@ -43,6 +50,15 @@ fn frames(data: &[u8]) {
                     bytes = &bytes[4 + n..];
                 }
                 assert_eq!(again.as_ref(), Some(&msg), "frame round trip changed the message");
+                // Spliced (large binaries by reference, as the connection writer sends them):
+                // the same bytes as the flat encoding.
+                let (mut buf, mut splices) = (Vec::new(), Vec::new());
+                FrameEncoder::new(flags, &settings())
+                    .encode_with(&msg.control, msg.payload.as_ref(), None, &mut buf, Some(&mut splices))
+                    .expect("re-encode spliced");
+                let joined: Vec<u8> =
+                    ergo_etf::iovec::pieces(&buf, &splices).flat_map(|p| p.iter().copied()).collect();
+                assert_eq!(joined, out, "spliced frames differ from flat frames");
             }
             Ok(None) => {}
             Err(_) => return, // the connection would close here
