@@ -104,27 +104,23 @@ impl FrameEncoder {
         payload: Option<&Term>,
         compression: Option<&Compression>,
         out: &mut Vec<u8>,
-        mut splices: Option<&mut Vec<Splice>>,
+        splices: Option<&mut Vec<Splice>>,
     ) -> Result<(), ConnectionError> {
         let enc = |e: codec::EncodeError| ConnectionError::Encode(e.to_string());
         let ctl = control.to_term();
         if !header_mode(self.flags) {
-            let start = out.len();
-            let spliced_before = splices.as_ref().map_or(0, |s| s.len());
-            out.extend_from_slice(&[0, 0, 0, 0, 112, 131]);
-            codec::encode_term_into(&ctl, out, &mut NoAtomCache).map_err(enc)?;
+            let mut sink = FrameSink { out, splices };
+            let start = sink.out.len();
+            let spliced_before = sink.spliced_count();
+            sink.out.extend_from_slice(&[0, 0, 0, 0, 112, 131]);
+            codec::encode_term_into(&ctl, sink.out, &mut NoAtomCache).map_err(enc)?;
             if let Some(p) = payload {
-                out.push(131);
-                match splices.as_deref_mut() {
-                    Some(s) => codec::encode_term_spliced(p, out, s, &mut NoAtomCache),
-                    None => codec::encode_term_into(p, out, &mut NoAtomCache),
-                }
-                .map_err(enc)?;
+                sink.out.push(131);
+                encode_payload(p, sink.out, sink.splices.as_deref_mut(), &mut NoAtomCache)
+                    .map_err(enc)?;
             }
-            let spliced = splices.as_ref().map_or(0, |s| {
-                spliced_len(&[], s.get(spliced_before..).unwrap_or_default())
-            });
-            return patch_length(out, start, spliced);
+            let spliced = sink.spliced_since(spliced_before);
+            return patch_length(sink.out, start, spliced);
         }
         let compress = compression
             .filter(|_| payload.is_some() && self.flags.contains(DistFlags::ERGO_COMPRESSION));
@@ -298,12 +294,22 @@ fn encode_pair(
     codec::encode_term_into(ctl, out, atoms)?;
     let ctl_len = out.len() - start;
     if let Some(p) = payload {
-        match splices {
-            Some(s) => codec::encode_term_spliced(p, out, s, atoms)?,
-            None => codec::encode_term_into(p, out, atoms)?,
-        }
+        encode_payload(p, out, splices, atoms)?;
     }
     Ok(ctl_len)
+}
+
+/// Encodes a payload, large binaries as splices when `splices` is given.
+fn encode_payload(
+    payload: &Term,
+    out: &mut Vec<u8>,
+    splices: Option<&mut Vec<Splice>>,
+    atoms: &mut dyn AtomEncoder,
+) -> Result<(), codec::EncodeError> {
+    match splices {
+        Some(s) => codec::encode_term_spliced(payload, out, s, atoms),
+        None => codec::encode_term_into(payload, out, atoms),
+    }
 }
 
 /// Writes the length of the frame that starts at `start` of `out`, counting `spliced` bytes
