@@ -18,7 +18,7 @@
 //! `{nodedown, C}`), as for any lost connection. The tunnelled connection's own ticks also
 //! catch a silent path.
 //!
-//! Encrypted tunnels ([`ProxyRoute::encrypted`]): X25519 ephemeral keys and ChaCha20-Poly1305
+//! Encrypted tunnels ([`ProxyRoute::encrypted`]): X25519 ephemeral keys and AES-256-GCM
 //! with keys derived from the key agreement and the cookie (see `crypto.rs` for the
 //! construction), so a transit node can neither read nor alter what it relays.
 //!
