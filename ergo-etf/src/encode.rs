@@ -25,7 +25,7 @@ use num_bigint::Sign;
 
 use crate::codec_error::EncodeError;
 use crate::decode::MAX_NESTING_DEPTH;
-use crate::iovec::{Splice, SPLICE_MIN_BYTES};
+use crate::iovec::{splices_len, Splice, SPLICE_MIN_BYTES};
 use crate::term::{BitBinary, Fun, Pid, Port, Reference};
 use crate::{Atom, Map, Term, MAX_ATOM_CHARS};
 
@@ -789,12 +789,8 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
             self.term(v, depth + 1)?;
         }
         // Free variables may hold spliced binaries: the size counts their bytes too.
-        let spliced: usize = self.splices.as_ref().map_or(0, |s| {
-            s.get(splices_before..)
-                .unwrap_or_default()
-                .iter()
-                .map(|x| x.bytes.len())
-                .sum()
+        let spliced = self.splices.as_ref().map_or(0, |s| {
+            splices_len(s.get(splices_before..).unwrap_or_default())
         });
         let size = self.len_u32("fun", self.out.len() - size_at + spliced)?;
         if let Some(slot) = self.out.get_mut(size_at..size_at + 4) {

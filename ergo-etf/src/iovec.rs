@@ -78,42 +78,28 @@ pub fn to_iovec(term: &Term) -> Result<IoVec, EncodeError> {
 /// The pieces of `buf` with `splices` inserted, in order, skipping empty ones: what a vectored
 /// write sends. Offsets past the end of `buf` are treated as its end.
 pub fn pieces<'a>(buf: &'a [u8], splices: &'a [Splice]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let clamp = |from: usize, s: &Splice| s.at.clamp(from, buf.len());
     let mut from = 0;
-    let mut rest = splices.iter();
-    let mut pending: Option<&'a [u8]> = None;
-    let mut done = false;
-    std::iter::from_fn(move || loop {
-        if let Some(p) = pending.take() {
-            return Some(p);
-        }
-        if done {
-            return None;
-        }
-        match rest.next() {
-            Some(s) => {
-                let at = s.at.clamp(from, buf.len());
-                let head = buf.get(from..at).unwrap_or_default();
-                from = at;
-                pending = Some(&s.bytes[..]);
-                if !head.is_empty() {
-                    return Some(head);
-                }
-            }
-            None => {
-                done = true;
-                let tail = buf.get(from..).unwrap_or_default();
-                if !tail.is_empty() {
-                    return Some(tail);
-                }
-            }
-        }
-    })
-    .filter(|p| !p.is_empty())
+    let heads_and_splices = splices.iter().flat_map(move |s| {
+        let at = clamp(from, s);
+        let head = buf.get(from..at).unwrap_or_default();
+        from = at;
+        [head, &s.bytes[..]]
+    });
+    let tail = buf.get(splices.iter().fold(0, clamp)..).unwrap_or_default();
+    heads_and_splices
+        .chain(std::iter::once(tail))
+        .filter(|p| !p.is_empty())
 }
 
 /// The total length of an encoding held as `buf` plus `splices`.
 pub fn spliced_len(buf: &[u8], splices: &[Splice]) -> usize {
-    buf.len() + splices.iter().map(|s| s.bytes.len()).sum::<usize>()
+    buf.len() + splices_len(splices)
+}
+
+/// The bytes `splices` hold together.
+pub fn splices_len(splices: &[Splice]) -> usize {
+    splices.iter().map(|s| s.bytes.len()).sum()
 }
 
 #[cfg(test)]

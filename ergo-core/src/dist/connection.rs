@@ -64,6 +64,13 @@ struct OutboxState {
     peer: String,
 }
 
+impl OutboxState {
+    /// The bytes waiting to be written, spliced binaries included.
+    fn pending(&self) -> usize {
+        ergo_etf::iovec::spliced_len(&self.buf, &self.splices)
+    }
+}
+
 struct Outbox {
     state: std::sync::Mutex<OutboxState>,
     ready: tokio::sync::Notify,
@@ -445,9 +452,7 @@ async fn write_loop<W: AsyncWrite>(
             _ = outbox.ready.notified() => {
                 let (pending, closed) = {
                     let state = outbox.lock();
-                    // A spliced binary is at least 2 KiB: such a batch is not worth a yield.
-                    let spliced = if state.splices.is_empty() { 0 } else { SMALL_BATCH };
-                    (state.buf.len() + spliced, state.closed)
+                    (state.pending(), state.closed)
                 };
                 if closed {
                     break;
@@ -460,7 +465,7 @@ async fn write_loop<W: AsyncWrite>(
                 // only adds latency, so it is tried again only now and then.
                 if pending < SMALL_BATCH && batching.worth_a_yield() {
                     tokio::task::yield_now().await;
-                    batching.yielded(outbox.lock().buf.len() > pending);
+                    batching.yielded(outbox.lock().pending() > pending);
                 }
                 {
                     let mut state = outbox.lock();

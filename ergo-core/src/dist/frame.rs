@@ -16,7 +16,7 @@ use super::error::{ConnectionError, FrameError};
 use super::fragments::Reassembly;
 use super::DistFlags;
 use ergo_etf as codec;
-use ergo_etf::iovec::spliced_len;
+use ergo_etf::iovec::{spliced_len, splices_len};
 use ergo_etf::{AtomDecoder, AtomEncoder, NoAtomCache, Splice};
 
 /// A decoded message: its control message and the payload term if one followed.
@@ -106,39 +106,53 @@ impl FrameEncoder {
         out: &mut Vec<u8>,
         splices: Option<&mut Vec<Splice>>,
     ) -> Result<(), ConnectionError> {
-        let enc = |e: codec::EncodeError| ConnectionError::Encode(e.to_string());
         let ctl = control.to_term();
+        let mut sink = FrameSink { out, splices };
         if !header_mode(self.flags) {
-            let mut sink = FrameSink { out, splices };
-            let start = sink.out.len();
-            let spliced_before = sink.spliced_count();
-            sink.out.extend_from_slice(&[0, 0, 0, 0, 112, 131]);
-            codec::encode_term_into(&ctl, sink.out, &mut NoAtomCache).map_err(enc)?;
-            if let Some(p) = payload {
-                sink.out.push(131);
-                encode_payload(p, sink.out, sink.splices.as_deref_mut(), &mut NoAtomCache)
-                    .map_err(enc)?;
-            }
-            let spliced = sink.spliced_since(spliced_before);
-            return patch_length(sink.out, start, spliced);
+            return sink.frame(|sink| {
+                sink.out.extend_from_slice(&[112, 131]);
+                codec::encode_term_into(&ctl, sink.out, &mut NoAtomCache).map_err(enc)?;
+                if let Some(p) = payload {
+                    sink.out.push(131);
+                    encode_payload(p, sink.out, sink.splices.as_deref_mut(), &mut NoAtomCache)
+                        .map_err(enc)?;
+                }
+                Ok(())
+            });
         }
+        let result = self.encode_normal(&ctl, payload, compression, &mut sink);
+        // The spliced binaries are the sink's now; holding them here would keep them alive
+        // until the next message.
+        self.scratch_splices.clear();
+        result
+    }
+
+    /// Normal-header frames (`131,68`), fragmented (`131,69` / `131,70`) when negotiated and
+    /// the message is larger than a fragment.
+    fn encode_normal(
+        &mut self,
+        ctl: &Term,
+        payload: Option<&Term>,
+        compression: Option<&Compression>,
+        sink: &mut FrameSink<'_>,
+    ) -> Result<(), ConnectionError> {
         let compress = compression
             .filter(|_| payload.is_some() && self.flags.contains(DistFlags::ERGO_COMPRESSION));
         // A payload that may be compressed is encoded flat: deflate reads it all anyway.
-        let splice = splices.is_some() && compress.is_none();
+        let splice = sink.splices.is_some() && compress.is_none();
         self.scratch.clear();
         self.scratch_splices.clear();
         let mut header = Vec::new();
         let body_splices = splice.then_some(&mut self.scratch_splices);
         let ctl_len = if self.flags.contains(DistFlags::DIST_HDR_ATOM_CACHE) {
             let mut atoms = self.cache.message();
-            let ctl_len = encode_pair(&ctl, payload, &mut self.scratch, body_splices, &mut atoms)
+            let ctl_len = encode_pair(ctl, payload, &mut self.scratch, body_splices, &mut atoms)
                 .map_err(enc)?;
             atoms.write_header_refs(&mut header);
             ctl_len
         } else {
             let ctl_len = encode_pair(
-                &ctl,
+                ctl,
                 payload,
                 &mut self.scratch,
                 body_splices,
@@ -156,42 +170,42 @@ impl FrameEncoder {
                 self.scratch.extend_from_slice(&packed);
             }
         }
-        let body = BodyCursor::new(&self.scratch, &self.scratch_splices);
+        let mut body = BodyCursor::new(&self.scratch, &self.scratch_splices);
         let total = body.remaining();
-        let mut sink = FrameSink { out, splices };
         if !self.flags.contains(DistFlags::FRAGMENTS) || total <= self.fragment_size {
-            let start = sink.out.len();
-            let spliced_before = sink.spliced_count();
-            sink.out.extend_from_slice(&[0, 0, 0, 0, 131, 68]);
-            sink.out.extend_from_slice(&header);
-            let mut body = body;
-            body.take_into(total, &mut sink);
-            let spliced = sink.spliced_since(spliced_before);
-            return patch_length(sink.out, start, spliced);
+            return sink.frame(|sink| {
+                sink.out.extend_from_slice(&[131, 68]);
+                sink.out.extend_from_slice(&header);
+                body.take_into(total, sink);
+                Ok(())
+            });
         }
         let seq = self.next_sequence;
         self.next_sequence = self.next_sequence.wrapping_add(1);
         let mut fragment_id = total.div_ceil(self.fragment_size) as u64;
-        let mut body = body;
         let mut first = true;
         while body.remaining() > 0 {
-            let start = sink.out.len();
-            let spliced_before = sink.spliced_count();
-            sink.out
-                .extend_from_slice(&[0, 0, 0, 0, 131, if first { 69 } else { 70 }]);
-            sink.out.extend_from_slice(&seq.to_be_bytes());
-            sink.out.extend_from_slice(&fragment_id.to_be_bytes());
-            if first {
-                sink.out.extend_from_slice(&header);
-            }
-            body.take_into(self.fragment_size, &mut sink);
-            let spliced = sink.spliced_since(spliced_before);
-            patch_length(sink.out, start, spliced)?;
+            sink.frame(|sink| {
+                sink.out
+                    .extend_from_slice(&[131, if first { 69 } else { 70 }]);
+                sink.out.extend_from_slice(&seq.to_be_bytes());
+                sink.out.extend_from_slice(&fragment_id.to_be_bytes());
+                if first {
+                    sink.out.extend_from_slice(&header);
+                }
+                body.take_into(self.fragment_size, sink);
+                Ok(())
+            })?;
             fragment_id -= 1;
             first = false;
         }
         Ok(())
     }
+}
+
+/// An encoding failure as the connection reports it.
+fn enc(e: codec::EncodeError) -> ConnectionError {
+    ConnectionError::Encode(e.to_string())
 }
 
 /// Where frames go: the buffer, and the splices into it when the caller takes them.
@@ -201,14 +215,26 @@ struct FrameSink<'a> {
 }
 
 impl FrameSink<'_> {
-    fn spliced_count(&self) -> usize {
-        self.splices.as_ref().map_or(0, |s| s.len())
-    }
-
-    fn spliced_since(&self, count: usize) -> usize {
-        self.splices
-            .as_ref()
-            .map_or(0, |s| spliced_len(&[], s.get(count..).unwrap_or_default()))
+    /// Writes one frame: what `body` writes, after the u32 length that counts it (spliced
+    /// bytes included).
+    fn frame(
+        &mut self,
+        body: impl FnOnce(&mut Self) -> Result<(), ConnectionError>,
+    ) -> Result<(), ConnectionError> {
+        let start = self.out.len();
+        let spliced_before = self.splices.as_ref().map_or(0, |s| s.len());
+        self.out.extend_from_slice(&[0; 4]);
+        body(self)?;
+        let spliced = self.splices.as_ref().map_or(0, |s| {
+            splices_len(s.get(spliced_before..).unwrap_or_default())
+        });
+        let len = self.out.len() - start - 4 + spliced;
+        let len =
+            u32::try_from(len).map_err(|_| ConnectionError::Encode("frame over 4 GiB".into()))?;
+        if let Some(slot) = self.out.get_mut(start..start + 4) {
+            slot.copy_from_slice(&len.to_be_bytes());
+        }
+        Ok(())
     }
 }
 
@@ -310,17 +336,6 @@ fn encode_payload(
         Some(s) => codec::encode_term_spliced(payload, out, s, atoms),
         None => codec::encode_term_into(payload, out, atoms),
     }
-}
-
-/// Writes the length of the frame that starts at `start` of `out`, counting `spliced` bytes
-/// that go into it besides `out`'s.
-fn patch_length(out: &mut [u8], start: usize, spliced: usize) -> Result<(), ConnectionError> {
-    let len = out.len() - start - 4 + spliced;
-    let len = u32::try_from(len).map_err(|_| ConnectionError::Encode("frame over 4 GiB".into()))?;
-    if let Some(slot) = out.get_mut(start..start + 4) {
-        slot.copy_from_slice(&len.to_be_bytes());
-    }
-    Ok(())
 }
 
 /// Decodes incoming frames for one connection.
