@@ -3,10 +3,11 @@
 //!   gen_server calls to its own server; prints calls/s and latency percentiles.
 //! - `call-network [--pairs P] [--secs S]`: the same over distribution: two nodes in this
 //!   process connected over loopback, clients on node A, servers on node B.
-//! - `erlang-to-rust [--pairs P] [--secs S]` (needs `erl`): an Erlang node started here runs P
-//!   callers against a Rust gen_server on this process's node, then against the same behaviour
-//!   on a second Erlang node (`benches/erlang/erlang_to_rust.escript`); prints both and the ratio.
-//! - `rpc-erlang-to-rust [--pairs P] [--secs S]` (needs `erl`): the same with
+//! - `erlang-to-rust [--pairs P] [--secs S] [--rounds R]` (needs `erl`): an Erlang node started
+//!   here runs P callers against a Rust gen_server on this process's node, then against the same
+//!   behaviour on a second Erlang node (`benches/erlang/erlang_to_rust.escript`), S seconds each,
+//!   taking turns R times; prints the medians and the ratio.
+//! - `rpc-erlang-to-rust [--pairs P] [--secs S] [--rounds R]` (needs `erl`): the same with
 //!   `erpc:call(Node, bench_echo, echo, [N])` into a function the Rust node provides, then into
 //!   the same function on the second Erlang node.
 //! - `compression-1mb [--secs S] [--mbps M]`: 1 MB messages from node A to node B through a
@@ -14,11 +15,11 @@
 //!   network), each acknowledged before the next; plain vs compressed, for compressible text and
 //!   for random bytes; prints messages/s and the ratio. `--mbps 0`: no relay, A connects to B
 //!   directly over loopback (what large messages cost the nodes themselves).
-//! - `proxy-1kb [--pairs P] [--secs S]`: P callers on node A calling P servers on node C with
-//!   1 KB requests (echoed back): directly, through a plain TCP byte relay (the floor for any
-//!   transit), through transit node B, and through B encrypted end to end; each node on its own
-//!   one-worker runtime. Prints each and the slowdowns (`--mode M`: only mode M of direct,
-//!   tcp-relay, via, encrypted).
+//! - `proxy-1kb [--pairs P] [--secs S] [--rounds R]`: P callers on node A calling P servers on
+//!   node C with 1 KB requests (echoed back): directly, through a plain TCP byte relay (the floor
+//!   for any transit), through transit node B, and through B encrypted end to end; each node on
+//!   its own one-worker runtime. The four take turns for S seconds each, R rounds; prints each
+//!   and the median slowdowns (`--mode M`: only mode M of direct, tcp-relay, via, encrypted).
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //!
 //! Unknown or missing scenario: lists the scenarios and exits non-zero.
@@ -50,12 +51,12 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
     ),
     (
         "erlang-to-rust",
-        "an erl node's P callers against a Rust server, then an Erlang one (--pairs 30 --secs 5)",
+        "an erl node's P callers against a Rust server, then an Erlang one, in turns (--pairs 30 --secs 3 --rounds 3)",
         erlang_to_rust,
     ),
     (
         "rpc-erlang-to-rust",
-        "an erl node's P callers doing erpc:call into a Rust function, then an Erlang one",
+        "an erl node's P callers doing erpc:call into a Rust function, then an Erlang one, in turns",
         rpc_erlang_to_rust,
     ),
     (
@@ -65,7 +66,7 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
     ),
     (
         "proxy-1kb",
-        "calls with 1 KB requests: direct, via a transit node, via it encrypted (--pairs 30 --secs 3)",
+        "calls with 1 KB requests: direct, via a transit node, via it encrypted (--pairs 30 --secs 2 --rounds 3)",
         proxy_1kb,
     ),
     (
@@ -303,6 +304,17 @@ async fn dist_node_with(name: &str, cookie: &str, options: DistOptions) -> Resul
 }
 
 /// Lets `from` reach `to` on loopback without EPMD.
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
 fn static_route(from: &Node, to: &Node) -> Result<(), String> {
     let port = to.dist_port().ok_or("no port")?;
     from.add_static_route(to.name().as_str(), ([127, 0, 0, 1], port).into())
@@ -311,7 +323,8 @@ fn static_route(from: &Node, to: &Node) -> Result<(), String> {
 
 fn proxy_1kb(args: &[String]) -> Result<(), String> {
     let pairs = flag(args, "--pairs", 30)?;
-    let secs = flag(args, "--secs", 3)?;
+    let secs = flag(args, "--secs", 2)?;
+    let rounds = flag(args, "--rounds", 3)?.max(1);
     let tag = std::process::id();
     // Each node on its own one-worker runtime, as separate node processes would be.
     let (rt_a, rt_b, rt_c) = (net_runtime(1)?, net_runtime(1)?, net_runtime(1)?);
@@ -350,7 +363,9 @@ fn proxy_1kb(args: &[String]) -> Result<(), String> {
         .collect();
     let c_addr: std::net::SocketAddr = ([127, 0, 0, 1], c.dist_port().ok_or("no port")?).into();
     let result = rt_a.block_on(async {
-        let mut rates = std::collections::HashMap::new();
+        // One A node per mode, all connected first; then the modes take turns, round after
+        // round, so a change in the host's load during the run falls on all of them alike.
+        let mut ends = Vec::new();
         for &mode in &modes {
             let a = dist_node_with(
                 &format!("bench_pa_{mode}_{tag}@localhost"),
@@ -359,19 +374,19 @@ fn proxy_1kb(args: &[String]) -> Result<(), String> {
             )
             .await?;
             // The floor for any transit: a plain TCP byte relay on B's runtime (kept until the
-            // mode is done).
-            let mut _relay = None;
+            // run is done).
+            let mut relay = None;
             match mode {
                 "direct" => static_route(&a, &c)?,
                 "tcp-relay" => {
-                    let relay = rt_b
+                    let r = rt_b
                         .spawn(relay::Relay::start(c_addr, None))
                         .await
                         .map_err(|e| e.to_string())?
                         .map_err(|e| e.to_string())?;
-                    a.add_static_route(c.name().as_str(), relay.addr)
+                    a.add_static_route(c.name().as_str(), r.addr)
                         .map_err(|e| e.to_string())?;
-                    _relay = Some(relay);
+                    relay = Some(r);
                 }
                 _ => {
                     static_route(&a, &b)?;
@@ -384,24 +399,44 @@ fn proxy_1kb(args: &[String]) -> Result<(), String> {
             a.connect(c.name().as_str())
                 .await
                 .map_err(|e| e.to_string())?;
-            let targets = servers.iter().cloned().map(Dest::Pid).collect();
-            let f = drive_calls_with(&a, targets, secs, Some(request.clone())).await?;
-            println!(
-                "proxy-1kb mode={mode} pairs={pairs} calls_per_sec={:.0} p50_us={:.2} p99_us={:.2}",
-                f.calls_per_sec, f.p50_us, f.p99_us
-            );
-            rates.insert(mode, f.calls_per_sec);
+            ends.push((mode, a, relay));
+        }
+        let mut ratios: [Vec<f64>; 3] = Default::default();
+        for round in 1..=rounds {
+            let mut rates = std::collections::HashMap::new();
+            for (mode, a, _relay) in &ends {
+                let targets = servers.iter().cloned().map(Dest::Pid).collect();
+                let f = drive_calls_with(a, targets, secs, Some(request.clone())).await?;
+                println!(
+                    "proxy-1kb round={round} mode={mode} pairs={pairs} calls_per_sec={:.0} \
+                     p50_us={:.2} p99_us={:.2}",
+                    f.calls_per_sec, f.p50_us, f.p99_us
+                );
+                rates.insert(*mode, f.calls_per_sec);
+            }
+            if let [Some(direct), Some(tcp), Some(via), Some(enc)] =
+                ["direct", "tcp-relay", "via", "encrypted"].map(|m| rates.get(m).copied())
+            {
+                for (list, rate) in ratios.iter_mut().zip([tcp, via, enc]) {
+                    list.push(direct / rate.max(1e-9));
+                }
+            }
+        }
+        for (_, a, _) in &ends {
             a.stop();
         }
-        if let [Some(direct), Some(tcp), Some(via), Some(enc)] =
-            ["direct", "tcp-relay", "via", "encrypted"].map(|m| rates.get(m).copied())
-        {
+        if ratios[0].len() == rounds as usize {
+            let shown = |list: &[f64]| {
+                let each: Vec<String> = list.iter().map(|r| format!("{r:.2}")).collect();
+                format!("{:.2}x ({})", median(list), each.join(" "))
+            };
             println!(
-                "proxy-1kb pairs={pairs} tcp_relay_vs_direct={:.2}x via_vs_direct={:.2}x \
-                 encrypted_vs_direct={:.2}x (time per call; targets: via 1.3x, encrypted 1.6x)",
-                direct / tcp.max(1e-9),
-                direct / via.max(1e-9),
-                direct / enc.max(1e-9)
+                "proxy-1kb pairs={pairs} rounds={rounds} tcp_relay_vs_direct={} via_vs_direct={} \
+                 encrypted_vs_direct={} (time per call, median of the rounds; targets: via 1.3x, \
+                 encrypted 1.6x)",
+                shown(&ratios[0]),
+                shown(&ratios[1]),
+                shown(&ratios[2])
             );
         }
         Ok::<(), String>(())
@@ -471,7 +506,8 @@ fn rpc_erlang_to_rust(args: &[String]) -> Result<(), String> {
 /// and runs benches/erlang/erlang_to_rust.escript against it in `mode` (`call` or `erpc`).
 fn erlang_side(args: &[String], mode: &str) -> Result<(), String> {
     let pairs = flag(args, "--pairs", 30)?;
-    let secs = flag(args, "--secs", 5)?;
+    let secs = flag(args, "--secs", 3)?;
+    let rounds = flag(args, "--rounds", 3)?.max(1);
     // Both server nodes run with their defaults: the Rust node on a runtime with a worker per
     // core (ERGO_BENCH_WORKERS overrides), the Erlang node with its default schedulers.
     let rt = net_runtime(runtime_workers())?;
@@ -500,19 +536,25 @@ fn erlang_side(args: &[String], mode: &str) -> Result<(), String> {
             &format!("bench_erl_{tag}"),
             &format!("bench_peer_{tag}"),
             mode,
+            &rounds.to_string(),
         ]);
+        // Each round's figures go to standard error as they come.
+        command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit());
         command.kill_on_drop(true);
         let out = command
-            .output()
+            .spawn()
+            .map_err(|e| format!("cannot run escript (is erl installed?): {e}"))?
+            .wait_with_output()
             .await
-            .map_err(|e| format!("cannot run escript (is erl installed?): {e}"))?;
+            .map_err(|e| format!("the escript failed to run: {e}"))?;
         print!("{}", String::from_utf8_lossy(&out.stdout));
         node.stop();
         if !out.status.success() {
             return Err(format!(
-                "the Erlang side failed ({}): {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
+                "the Erlang side failed ({}); its output is above",
+                out.status
             ));
         }
         Ok(())

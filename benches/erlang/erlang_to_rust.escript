@@ -3,11 +3,13 @@
 %% synchronous requests for S seconds, first to the Rust node, then to the same thing on a second
 %% Erlang node started here with `peer` (bench_echo.erl). Mode `call`: gen_server:call/2 to
 %% `bench_echo`; mode `erpc`: erpc:call(Node, bench_echo, echo, [N]).
-%% Usage: erlang_to_rust.escript RustNode Cookie Pairs Secs SelfName PeerName Mode
-%% Prints one line in the format of benches/node.rs.
+%% Usage: erlang_to_rust.escript RustNode Cookie Pairs Secs SelfName PeerName Mode Rounds
+%% The two servers take turns for Secs seconds each, Rounds times; each
+%% round goes to standard error, and one line in the format of benches/node.rs with the medians
+%% to standard output.
 -mode(compile).
 
-main([RustNodeS, CookieS, PairsS, SecsS, SelfS, PeerS, ModeS]) ->
+main([RustNodeS, CookieS, PairsS, SecsS, SelfS, PeerS, ModeS, RoundsS]) ->
     {ok, _} = net_kernel:start([list_to_atom(SelfS), shortnames]),
     Cookie = list_to_atom(CookieS),
     erlang:set_cookie(node(), Cookie),
@@ -29,12 +31,27 @@ main([RustNodeS, CookieS, PairsS, SecsS, SelfS, PeerS, ModeS]) ->
         "call" -> {"erlang-to-rust", fun(Node, N) -> gen_server:call({bench_echo, Node}, N) end};
         "erpc" -> {"rpc-erlang-to-rust", fun(Node, N) -> erpc:call(Node, bench_echo, echo, [N]) end}
     end,
-    {RustRate, RustP50, RustP99} = run(Pairs, Secs, fun(N) -> Op(Rust, N) end),
-    {ErlRate, ErlP50, ErlP99} = run(Pairs, Secs, fun(N) -> Op(PeerNode, N) end),
-    io:format("~s pairs=~p rust_calls_per_sec=~p rust_p50_us=~.2f rust_p99_us=~.2f "
-              "erlang_calls_per_sec=~p erlang_p50_us=~.2f erlang_p99_us=~.2f ratio=~.2f~n",
-              [Label, Pairs, RustRate, RustP50, RustP99, ErlRate, ErlP50, ErlP99,
-               RustRate / max(1, ErlRate)]),
+    %% The two servers take turns, Rounds times, so a change in the host's load during the run
+    %% falls on both alike; the figures printed are the medians of the rounds.
+    Rounds = list_to_integer(RoundsS),
+    Results = [begin
+                   R = run(Pairs, Secs, fun(N) -> Op(Rust, N) end),
+                   E = run(Pairs, Secs, fun(N) -> Op(PeerNode, N) end),
+                   io:format(standard_error, "~s round=~p rust_calls_per_sec=~p "
+                             "erlang_calls_per_sec=~p ratio=~.2f~n",
+                             [Label, Round, element(1, R), element(1, E),
+                              element(1, R) / max(1, element(1, E))]),
+                   {R, E}
+               end || Round <- lists:seq(1, Rounds)],
+    Median = fun(L) -> lists:nth((length(L) + 1) div 2, lists:sort(L)) end,
+    Field = fun(Side, I) -> Median([element(I, element(Side, X)) || X <- Results]) end,
+    Ratios = [element(1, R) / max(1, element(1, E)) || {R, E} <- Results],
+    io:format("~s pairs=~p rounds=~p rust_calls_per_sec=~p rust_p50_us=~.2f rust_p99_us=~.2f "
+              "erlang_calls_per_sec=~p erlang_p50_us=~.2f erlang_p99_us=~.2f ratio=~.2f "
+              "round_ratios=~s~n",
+              [Label, Pairs, Rounds, Field(1, 1), Field(1, 2), Field(1, 3),
+               Field(2, 1), Field(2, 2), Field(2, 3), Median(Ratios),
+               string:join([io_lib:format("~.2f", [X]) || X <- Ratios], ",")]),
     peer:stop(Peer).
 
 run(Pairs, Secs, Op) ->
