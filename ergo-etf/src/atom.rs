@@ -121,14 +121,19 @@ impl Key {
         other.key == *self && (self.len <= 16 || other.text.as_bytes() == b)
     }
 
-    /// The first slot of this key's set in the front cache: a multiply-mix (cheap; a collision
-    /// only costs a slow-path lookup).
+    /// A multiply-mix of the key (cheap; equal texts mix alike, and texts longer than 16 bytes
+    /// that differ only in the middle collide, which only costs the tables that use it a miss).
+    #[inline(always)]
+    fn mix(&self) -> u64 {
+        let h = (self.head ^ (self.len as u64).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h ^ self.tail).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// The first slot of this key's set in the front cache (a collision only costs a slow-path
+    /// lookup).
     #[inline(always)]
     fn front_slot(&self) -> usize {
-        let mut h =
-            (self.head ^ (self.len as u64).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        h = (h ^ self.tail).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        ((h >> 40) as usize % FRONT_SLOTS) & !1
+        ((self.mix() >> 40) as usize % FRONT_SLOTS) & !1
     }
 }
 
@@ -240,6 +245,19 @@ impl Atom {
         match &self.0 {
             Repr::Interned(i) => i.text,
             Repr::Owned(a) => a,
+        }
+    }
+
+    /// A cheap 64-bit hash of the text, for tables that pick a slot per atom (such as the
+    /// distribution atom cache): equal atoms hash alike; an interned atom's hash comes from its
+    /// table entry without reading the text. It mixes the length and the first and last 8 bytes
+    /// only, so it is no defence against chosen collisions and is not the [`Hash`] impl (which
+    /// hashes as `str` does).
+    #[inline]
+    pub fn quick_hash(&self) -> u64 {
+        match &self.0 {
+            Repr::Interned(i) => i.key.mix(),
+            Repr::Owned(a) => Key::of(a.as_bytes()).mix(),
         }
     }
 
@@ -366,6 +384,8 @@ mod tests {
         // Owned and interned atoms with the same text are equal, hash and order alike.
         let owned = Atom(Repr::Owned(Arc::from("hello")));
         assert_eq!(owned, a);
+        assert_eq!(owned.quick_hash(), a.quick_hash());
+        assert_ne!(a.quick_hash(), Atom::new("world").quick_hash());
         assert_eq!(owned.cmp(&a), std::cmp::Ordering::Equal);
         assert!(owned.interned_ext().is_none());
         let h = |x: &Atom| {

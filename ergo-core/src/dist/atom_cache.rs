@@ -6,8 +6,6 @@
 //! Owns the cache tables and the header's ref section (`N`, flags, refs); it must not know about
 //! frame kinds, fragments or sockets.
 
-use std::hash::{Hash, Hasher};
-
 use ergo_etf::Atom;
 
 use super::error::FrameError;
@@ -32,30 +30,29 @@ pub struct HeaderRef {
 /// The sending side's cache.
 pub struct OutgoingAtomCache {
     slots: Vec<Option<Atom>>,
+    /// The last message's ref list, emptied, so the next one needs no allocation.
+    spare_refs: Vec<HeaderRef>,
 }
 
 impl Default for OutgoingAtomCache {
     fn default() -> Self {
         OutgoingAtomCache {
             slots: vec![None; CACHE_SLOTS],
+            spare_refs: Vec::new(),
         }
     }
 }
 
 fn slot_of(atom: &Atom) -> u16 {
     // A fixed, fast hash is enough: the peer never sees how we pick slots.
-    let mut h = crate::fast_hash::FxHasher::default();
-    atom.as_str().hash(&mut h);
-    (h.finish() % CACHE_SLOTS as u64) as u16
+    ((atom.quick_hash() >> 32) % CACHE_SLOTS as u64) as u16
 }
 
 impl OutgoingAtomCache {
     /// Starts encoding one message: refs are collected in the returned encoder.
     pub fn message(&mut self) -> MessageAtoms<'_> {
-        MessageAtoms {
-            cache: self,
-            refs: Vec::new(),
-        }
+        let refs = std::mem::take(&mut self.spare_refs);
+        MessageAtoms { cache: self, refs }
     }
 }
 
@@ -74,6 +71,14 @@ impl MessageAtoms<'_> {
     /// Writes the header's ref section: `N`, then (if N > 0) the flag nibbles and the refs.
     pub fn write_header_refs(&self, out: &mut Vec<u8>) {
         write_header_refs(&self.refs, out);
+    }
+}
+
+impl Drop for MessageAtoms<'_> {
+    /// Gives the ref list back to the cache for the next message.
+    fn drop(&mut self) {
+        self.refs.clear();
+        self.cache.spare_refs = std::mem::take(&mut self.refs);
     }
 }
 
@@ -114,7 +119,10 @@ pub fn write_header_refs(refs: &[HeaderRef], out: &mut Vec<u8>) {
     let long_atoms = refs
         .iter()
         .any(|r| r.new_entry && r.atom.as_str().len() > 255);
-    let mut flags = vec![0u8; n / 2 + 1];
+    // The flag nibbles, two to a byte, written in place.
+    let flags_at = out.len();
+    out.resize(flags_at + n / 2 + 1, 0);
+    let flags = &mut out[flags_at..];
     for (i, r) in refs.iter().take(n).enumerate() {
         let nibble = (u8::from(r.new_entry) << 3) | ((r.slot >> 8) as u8 & 7);
         flags[i / 2] |= if i % 2 == 0 { nibble } else { nibble << 4 };
@@ -122,7 +130,6 @@ pub fn write_header_refs(refs: &[HeaderRef], out: &mut Vec<u8>) {
     if long_atoms {
         flags[n / 2] |= if n % 2 == 0 { 1 } else { 1 << 4 };
     }
-    out.extend_from_slice(&flags);
     for r in refs.iter().take(n) {
         out.push((r.slot & 0xff) as u8);
         if r.new_entry {

@@ -68,6 +68,8 @@ pub struct FrameEncoder {
     next_sequence: u64,
     scratch: Vec<u8>,
     scratch_splices: Vec<Splice>,
+    /// The header of the message being encoded (kept between messages for its capacity).
+    header: Vec<u8>,
 }
 
 impl FrameEncoder {
@@ -80,6 +82,7 @@ impl FrameEncoder {
             next_sequence: 1,
             scratch: Vec::new(),
             scratch_splices: Vec::new(),
+            header: Vec::new(),
         }
     }
 
@@ -142,7 +145,8 @@ impl FrameEncoder {
         let splice = sink.splices.is_some() && compress.is_none();
         self.scratch.clear();
         self.scratch_splices.clear();
-        let mut header = Vec::new();
+        let mut header = std::mem::take(&mut self.header);
+        header.clear();
         let body_splices = splice.then_some(&mut self.scratch_splices);
         let ctl_len = if self.flags.contains(DistFlags::DIST_HDR_ATOM_CACHE) {
             let mut atoms = self.cache.message();
@@ -172,35 +176,50 @@ impl FrameEncoder {
         }
         let mut body = BodyCursor::new(&self.scratch, &self.scratch_splices);
         let total = body.remaining();
-        if !self.flags.contains(DistFlags::FRAGMENTS) || total <= self.fragment_size {
-            return sink.frame(|sink| {
+        let written = if !self.flags.contains(DistFlags::FRAGMENTS) || total <= self.fragment_size {
+            sink.frame(|sink| {
                 sink.out.extend_from_slice(&[131, 68]);
                 sink.out.extend_from_slice(&header);
                 body.take_into(total, sink);
                 Ok(())
-            });
-        }
-        let seq = self.next_sequence;
-        self.next_sequence = self.next_sequence.wrapping_add(1);
-        let mut fragment_id = total.div_ceil(self.fragment_size) as u64;
-        let mut first = true;
-        while body.remaining() > 0 {
-            sink.frame(|sink| {
-                sink.out
-                    .extend_from_slice(&[131, if first { 69 } else { 70 }]);
-                sink.out.extend_from_slice(&seq.to_be_bytes());
-                sink.out.extend_from_slice(&fragment_id.to_be_bytes());
-                if first {
-                    sink.out.extend_from_slice(&header);
-                }
-                body.take_into(self.fragment_size, sink);
-                Ok(())
-            })?;
-            fragment_id -= 1;
-            first = false;
-        }
-        Ok(())
+            })
+        } else {
+            let seq = self.next_sequence;
+            self.next_sequence = self.next_sequence.wrapping_add(1);
+            write_fragments(&mut body, &header, seq, self.fragment_size, sink)
+        };
+        self.header = header;
+        written
     }
+}
+
+/// Writes a message too large for one frame as fragments of at most `fragment_size` body bytes:
+/// the first (69) carries the header, the rest (70) only the body; ids count down to 1.
+fn write_fragments(
+    body: &mut BodyCursor<'_>,
+    header: &[u8],
+    seq: u64,
+    fragment_size: usize,
+    sink: &mut FrameSink<'_>,
+) -> Result<(), ConnectionError> {
+    let mut fragment_id = body.remaining().div_ceil(fragment_size) as u64;
+    let mut first = true;
+    while body.remaining() > 0 {
+        sink.frame(|sink| {
+            sink.out
+                .extend_from_slice(&[131, if first { 69 } else { 70 }]);
+            sink.out.extend_from_slice(&seq.to_be_bytes());
+            sink.out.extend_from_slice(&fragment_id.to_be_bytes());
+            if first {
+                sink.out.extend_from_slice(header);
+            }
+            body.take_into(fragment_size, sink);
+            Ok(())
+        })?;
+        fragment_id -= 1;
+        first = false;
+    }
+    Ok(())
 }
 
 /// An encoding failure as the connection reports it.
@@ -578,6 +597,58 @@ mod tests {
         ] {
             round_trip(flags, small.clone());
             round_trip(flags, big.clone());
+        }
+    }
+
+    /// One encoder and one decoder over a run of different messages, as on a connection: the
+    /// header and ref list the encoder keeps between messages carry nothing over, whether an atom
+    /// is new to the cache, already cached, or sent in a fragmented message.
+    #[test]
+    fn different_messages_in_a_row_round_trip() {
+        let settings = FrameSettings {
+            fragment_size: 1000,
+            ..FrameSettings::default()
+        };
+        let atoms =
+            |names: &[&str]| Term::list(names.iter().map(|n| Term::atom(n)).collect::<Vec<_>>());
+        let payloads = [
+            atoms(&["alpha", "beta", "gamma"]),
+            atoms(&["delta"]),
+            Term::tuple(vec![
+                atoms(&["beta", "epsilon"]),
+                Term::binary(vec![1u8; 4000]),
+            ]),
+            Term::Int(5),
+            atoms(&["alpha", "zeta", "delta", "alpha"]),
+            Term::tuple(vec![Term::atom("eta"), Term::binary(vec![2u8; 2500])]),
+            atoms(&["gamma"]),
+        ];
+        for flags in [
+            DistFlags::MANDATORY_25,
+            DistFlags::MANDATORY_25 | DistFlags::DIST_HDR_ATOM_CACHE,
+            DistFlags::MANDATORY_25 | DistFlags::FRAGMENTS,
+            DistFlags::IMPLEMENTED,
+        ] {
+            let mut enc = FrameEncoder::new(flags, &settings);
+            let mut dec = FrameDecoder::new(flags, &settings);
+            for (i, payload) in payloads.iter().enumerate() {
+                let ctl = ControlMessage::RegSend {
+                    from: pid(i as u32),
+                    to_name: Atom::new(if i % 2 == 0 { "even" } else { "odd" }),
+                };
+                let mut out = Vec::new();
+                enc.encode(&ctl, Some(payload), &mut out).unwrap();
+                let mut got = None;
+                for frame in split_frames(&out) {
+                    assert!(got.is_none(), "a message decoded before its last fragment");
+                    got = dec.decode(frame).unwrap();
+                }
+                let want = DistMessage {
+                    control: ctl,
+                    payload: Some(payload.clone()),
+                };
+                assert_eq!(got, Some(want), "message {i} with flags {flags:?}");
+            }
         }
     }
 
