@@ -543,6 +543,14 @@ mod tests {
         }
     }
 
+    /// The four ways frames are laid out: plain, with the atom cache, with fragments, with both.
+    const FRAME_MODES: [DistFlags; 4] = [
+        DistFlags::MANDATORY_25,
+        DistFlags(DistFlags::MANDATORY_25.0 | DistFlags::DIST_HDR_ATOM_CACHE.0),
+        DistFlags(DistFlags::MANDATORY_25.0 | DistFlags::FRAGMENTS.0),
+        DistFlags::IMPLEMENTED,
+    ];
+
     fn split_frames(mut bytes: &[u8]) -> Vec<Bytes> {
         let mut frames = Vec::new();
         while bytes.len() >= 4 {
@@ -589,12 +597,7 @@ mod tests {
     fn all_modes_round_trip() {
         let big = Term::tuple(vec![Term::atom("big"), Term::binary(vec![7u8; 5000])]);
         let small = Term::tuple(vec![Term::atom("hello"), Term::Int(1)]);
-        for flags in [
-            DistFlags::MANDATORY_25,
-            DistFlags::MANDATORY_25 | DistFlags::DIST_HDR_ATOM_CACHE,
-            DistFlags::MANDATORY_25 | DistFlags::FRAGMENTS,
-            DistFlags::IMPLEMENTED,
-        ] {
+        for flags in FRAME_MODES {
             round_trip(flags, small.clone());
             round_trip(flags, big.clone());
         }
@@ -623,12 +626,7 @@ mod tests {
             Term::tuple(vec![Term::atom("eta"), Term::binary(vec![2u8; 2500])]),
             atoms(&["gamma"]),
         ];
-        for flags in [
-            DistFlags::MANDATORY_25,
-            DistFlags::MANDATORY_25 | DistFlags::DIST_HDR_ATOM_CACHE,
-            DistFlags::MANDATORY_25 | DistFlags::FRAGMENTS,
-            DistFlags::IMPLEMENTED,
-        ] {
+        for flags in FRAME_MODES {
             let mut enc = FrameEncoder::new(flags, &settings);
             let mut dec = FrameDecoder::new(flags, &settings);
             for (i, payload) in payloads.iter().enumerate() {
@@ -672,12 +670,7 @@ mod tests {
                 12_500,
             ),
         ];
-        for flags in [
-            DistFlags::MANDATORY_25,
-            DistFlags::MANDATORY_25 | DistFlags::DIST_HDR_ATOM_CACHE,
-            DistFlags::MANDATORY_25 | DistFlags::FRAGMENTS,
-            DistFlags::IMPLEMENTED,
-        ] {
+        for flags in FRAME_MODES {
             let mut flat_enc = FrameEncoder::new(flags, &settings);
             let mut spliced_enc = FrameEncoder::new(flags, &settings);
             let mut dec = FrameDecoder::new(flags, &settings);
