@@ -6,7 +6,8 @@
 //! - `erlang-to-rust [--pairs P] [--secs S] [--rounds R]` (needs `erl`): an Erlang node started
 //!   here runs P callers against a Rust gen_server on this process's node, then against the same
 //!   behaviour on a second Erlang node (`benches/erlang/erlang_to_rust.escript`), S seconds each,
-//!   taking turns R times; prints the medians and the ratio.
+//!   taking turns R times; prints the medians, the ratio, and the CPU time per call of each
+//!   server and of the caller node.
 //! - `rpc-erlang-to-rust [--pairs P] [--secs S] [--rounds R]` (needs `erl`): the same with
 //!   `erpc:call(Node, bench_echo, echo, [N])` into a function the Rust node provides, then into
 //!   the same function on the second Erlang node.
@@ -522,6 +523,11 @@ fn erlang_side(args: &[String], mode: &str) -> Result<(), String> {
             Ok::<_, ergo::Exception>(x)
         })
         .map_err(|e| e.to_string())?;
+        // The caller reads this process's CPU time before and after each Rust phase.
+        node.provide_rpc("bench_echo", "cpu_us", |()| async move {
+            process_cpu_us().map_err(|e| ergo::Exception::error(Term::binary(e.into_bytes())))
+        })
+        .map_err(|e| e.to_string())?;
         let script = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/benches/erlang/erlang_to_rust.escript"
@@ -559,6 +565,26 @@ fn erlang_side(args: &[String], mode: &str) -> Result<(), String> {
         }
         Ok(())
     })
+}
+
+/// This process's CPU time (all threads, user and system) in microseconds, from
+/// `/proc/self/stat` (clock ticks of 10 ms: Linux's `USER_HZ` is 100).
+fn process_cpu_us() -> Result<i64, String> {
+    let stat = std::fs::read_to_string("/proc/self/stat").map_err(|e| e.to_string())?;
+    // The fields after the command name, which is in parentheses and may hold spaces: state is
+    // the first, utime the 12th, stime the 13th.
+    let after = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    let field = |i: usize| -> Result<i64, String> {
+        after
+            .split_whitespace()
+            .nth(i)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("/proc/self/stat has no field {i}"))
+    };
+    Ok((field(11)? + field(12)?) * 10_000)
 }
 
 fn compression_1mb(args: &[String]) -> Result<(), String> {
