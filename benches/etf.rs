@@ -66,6 +66,15 @@ fn best_rate(budget: Duration, mut f: impl FnMut()) -> f64 {
         .fold(0f64, f64::max)
 }
 
+/// Prints one figure: our rate (terms/s, and MB/s for a term of `mb` megabytes) against eetf's.
+fn report(op: &str, name: &str, ours: f64, eetf: f64, mb: f64) {
+    println!(
+        "etf {op} {name} ours_terms_per_sec={ours:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf:.0} ratio={:.2}",
+        ours * mb,
+        ours / eetf
+    );
+}
+
 fn node() -> Atom {
     Atom::new("bench@localhost")
 }
@@ -208,11 +217,7 @@ fn main() {
                 black_box(out);
             },
         );
-        println!(
-            "etf encode {name} ours_terms_per_sec={ours_enc:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf_enc:.0} ratio={:.2}",
-            ours_enc * mb,
-            ours_enc / eetf_enc
-        );
+        report("encode", name, ours_enc, eetf_enc, mb);
 
         // In pieces (OTP's term_to_iovec): what the distribution layer writes, large binaries
         // shared with the term; compared with eetf's fresh-`Vec` encode above.
@@ -225,11 +230,7 @@ fn main() {
         let ours_iovec = best_rate(budget, || {
             black_box(ergo_etf::to_iovec(black_box(&ours)).ok());
         });
-        println!(
-            "etf encode_iovec {name} ours_terms_per_sec={ours_iovec:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf_enc:.0} ratio={:.2}",
-            ours_iovec * mb,
-            ours_iovec / eetf_enc
-        );
+        report("encode_iovec", name, ours_iovec, eetf_enc, mb);
 
         let mut ours_buf: Vec<u8> = Vec::new();
         let mut eetf_buf: Vec<u8> = Vec::new();
@@ -252,11 +253,7 @@ fn main() {
             ours_buf, ours_bytes,
             "{name}: encode_term_into differs from to_bytes"
         );
-        println!(
-            "etf encode_reuse {name} ours_terms_per_sec={ours_reuse:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf_reuse:.0} ratio={:.2}",
-            ours_reuse * mb,
-            ours_reuse / eetf_reuse
-        );
+        report("encode_reuse", name, ours_reuse, eetf_reuse, mb);
 
         let (ours_dec, eetf_dec) = compare(
             budget,
@@ -267,21 +264,19 @@ fn main() {
                 black_box(eetf::Term::decode(black_box(&eetf_bytes[..])).ok());
             },
         );
-        println!(
-            "etf decode {name} ours_terms_per_sec={ours_dec:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf_dec:.0} ratio={:.2}",
-            ours_dec * mb,
-            ours_dec / eetf_dec
-        );
+        report("decode", name, ours_dec, eetf_dec, mb);
         if name == "binary_1mb" {
             // The distribution layer decodes from shared `Bytes`: binaries are slices, not copies.
             let shared = bytes::Bytes::from(ours_bytes.clone());
             let ours_shared = best_rate(budget, || {
                 black_box(ergo_etf::from_bytes_shared(black_box(&shared)).ok());
             });
-            println!(
-                "etf decode {name}_zero_copy ours_terms_per_sec={ours_shared:.0} ours_mb_per_sec={:.1} eetf_terms_per_sec={eetf_dec:.0} ratio={:.2}",
-                ours_shared * mb,
-                ours_shared / eetf_dec
+            report(
+                "decode",
+                &format!("{name}_zero_copy"),
+                ours_shared,
+                eetf_dec,
+                mb,
             );
         }
     }

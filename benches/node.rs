@@ -304,7 +304,6 @@ async fn dist_node_with(name: &str, cookie: &str, options: DistOptions) -> Resul
     .map_err(|e| e.to_string())
 }
 
-/// Lets `from` reach `to` on loopback without EPMD.
 /// The median of `values` (the mean of the middle two for an even count).
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
@@ -316,6 +315,7 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// Lets `from` reach `to` on loopback without EPMD.
 fn static_route(from: &Node, to: &Node) -> Result<(), String> {
     let port = to.dist_port().ok_or("no port")?;
     from.add_static_route(to.name().as_str(), ([127, 0, 0, 1], port).into())

@@ -49,15 +49,15 @@ main([RustNodeS, CookieS, PairsS, SecsS, SelfS, PeerS, ModeS, RoundsS]) ->
                               element(5, R), element(5, E), element(4, R), element(4, E)]),
                    {R, E}
                end || Round <- lists:seq(1, Rounds)],
-    Median = fun(L) -> lists:nth((length(L) + 1) div 2, lists:sort(L)) end,
+    Median = fun(L) -> median(lists:sort(L)) end,
     Field = fun(Side, I) -> Median([element(I, element(Side, X)) || X <- Results]) end,
     Ratios = [element(1, R) / max(1, element(1, E)) || {R, E} <- Results],
     io:format("~s pairs=~p rounds=~p rust_calls_per_sec=~p rust_p50_us=~.2f rust_p99_us=~.2f "
               "erlang_calls_per_sec=~p erlang_p50_us=~.2f erlang_p99_us=~.2f ratio=~.2f "
               "round_ratios=~s rust_server_cpu_us_per_call=~.1f "
               "erlang_server_cpu_us_per_call=~.1f caller_cpu_us_per_call=~.1f/~.1f~n",
-              [Label, Pairs, Rounds, Field(1, 1), Field(1, 2), Field(1, 3),
-               Field(2, 1), Field(2, 2), Field(2, 3), Median(Ratios),
+              [Label, Pairs, Rounds, round(Field(1, 1)), Field(1, 2), Field(1, 3),
+               round(Field(2, 1)), Field(2, 2), Field(2, 3), Median(Ratios),
                string:join([io_lib:format("~.2f", [X]) || X <- Ratios], ","),
                Field(1, 5), Field(2, 5), Field(1, 4), Field(2, 4)]),
     peer:stop(Peer).
@@ -83,6 +83,15 @@ run(Pairs, Secs, Op, ServerCpu) ->
     Pct = fun(F) -> lists:nth(max(1, min(Len, round(Len * F))), Lats) / 1000 end,
     {round(Total / Elapsed), Pct(0.5), Pct(0.99), PerCall(CallerUs),
      PerCall(ServerUs)}.
+
+%% The median of a sorted list (the mean of the middle two for an even count), as benches/node.rs
+%% takes it.
+median(Sorted) ->
+    N = length(Sorted),
+    case N rem 2 of
+        1 -> lists:nth(N div 2 + 1, Sorted);
+        0 -> (lists:nth(N div 2, Sorted) + lists:nth(N div 2 + 1, Sorted)) / 2
+    end.
 
 %% This node's CPU time (all threads, user and system) in microseconds.
 own_cpu_us() -> proc_cpu_us(file:read_file("/proc/self/stat")).

@@ -22,15 +22,19 @@ pub struct RefIds {
 impl RefIds {
     /// The ids `words`, or `None` when there are none or more than [`MAX_REF_IDS`].
     pub fn new(words: &[u32]) -> Option<RefIds> {
-        if words.is_empty() || words.len() > MAX_REF_IDS {
-            return None;
-        }
+        (1..=MAX_REF_IDS)
+            .contains(&words.len())
+            .then(|| RefIds::filled(words))
+    }
+
+    /// `words` (1 to 5, checked by the caller) with the unused words zero.
+    fn filled(words: &[u32]) -> RefIds {
         let mut ids = RefIds {
             words: [0; MAX_REF_IDS],
             len: words.len() as u8,
         };
         ids.words[..words.len()].copy_from_slice(words);
-        Some(ids)
+        ids
     }
 
     /// From words whose first `len` (1..=5) are used and the rest zero, as the decoder has
@@ -66,12 +70,7 @@ impl<const N: usize> From<[u32; N]> for RefIds {
                 "a reference has 1 to 5 id words"
             )
         };
-        let mut ids = RefIds {
-            words: [0; MAX_REF_IDS],
-            len: N as u8,
-        };
-        ids.words[..N].copy_from_slice(&words);
-        ids
+        RefIds::filled(&words)
     }
 }
 

@@ -12,9 +12,7 @@ use std::hash::{Hash, Hasher};
 use bytes::Bytes;
 use num_bigint::BigInt;
 
-use crate::RefIds;
-
-use crate::Atom;
+use crate::{Atom, RefIds};
 
 /// Any Erlang term.
 ///
