@@ -41,6 +41,8 @@ enum Repr {
 struct Interned {
     text: &'static str,
     key: Key,
+    /// [`Atom::quick_hash`], computed once.
+    hash: u64,
     /// `119, len, text`; empty above 255 bytes (the encoder then checks the character limit).
     ext: &'static [u8],
     /// `ext` followed by zeros when `ext` is at most 32 bytes long (`ext32_len` is then its
@@ -121,12 +123,13 @@ impl Key {
         other.key == *self && (self.len <= 16 || other.text.as_bytes() == b)
     }
 
-    /// A multiply-mix of the key (cheap; equal texts mix alike, and texts longer than 16 bytes
-    /// that differ only in the middle collide, which only costs the tables that use it a miss).
+    /// A multiply-mix of the key in which every output bit depends on every input bit (cheap;
+    /// equal texts mix alike, and texts longer than 16 bytes that differ only in the middle
+    /// collide, which only costs the front cache a miss).
     #[inline(always)]
     fn mix(&self) -> u64 {
-        let h = (self.head ^ (self.len as u64).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h ^ self.tail).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        let h = fold(self.head ^ (self.len as u64).rotate_left(32));
+        fold(fold(h ^ self.tail))
     }
 
     /// The first slot of this key's set in the front cache (a collision only costs a slow-path
@@ -135,6 +138,30 @@ impl Key {
     fn front_slot(&self) -> usize {
         ((self.mix() >> 40) as usize % FRONT_SLOTS) & !1
     }
+}
+
+/// One round of the hashes here: a multiply, then the high half folded down. A product's bit k
+/// depends only on its factors' bits 0..=k, so without the fold two texts that differ only in
+/// a word's high bytes (`bench_a_1@h` and `bench_b_1@h`) would agree in every low bit.
+#[inline(always)]
+fn fold(x: u64) -> u64 {
+    let x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^ (x >> 32)
+}
+
+/// A hash of the whole text: the key's mix, then the bytes the key leaves out (those between
+/// the first and the last 8), a word at a time.
+fn text_hash(b: &[u8]) -> u64 {
+    let mut h = Key::of(b).mix();
+    if let Some(middle) = b.get(8..b.len().saturating_sub(8)) {
+        for chunk in middle.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            h = fold(h ^ u64::from_le_bytes(word));
+        }
+        h = fold(h);
+    }
+    h
 }
 
 /// Leaks one atom's text and encoding for the intern table (bounded by `INTERN_CAPACITY`).
@@ -159,6 +186,7 @@ fn leak_interned(text: &str) -> Option<&'static Interned> {
     Some(Box::leak(Box::new(Interned {
         text,
         key: Key::of(text.as_bytes()),
+        hash: text_hash(text.as_bytes()),
         ext,
         ext32,
         ext32_len,
@@ -248,16 +276,16 @@ impl Atom {
         }
     }
 
-    /// A cheap 64-bit hash of the text, for tables that pick a slot per atom (such as the
-    /// distribution atom cache): equal atoms hash alike; an interned atom's hash comes from its
-    /// table entry without reading the text. It mixes the length and the first and last 8 bytes
-    /// only, so it is no defence against chosen collisions and is not the [`Hash`] impl (which
-    /// hashes as `str` does).
+    /// A 64-bit hash of the whole text, for tables that pick a slot per atom (such as the
+    /// distribution atom cache): equal atoms hash alike, and every bit of it depends on every
+    /// byte. An interned atom's hash was computed when it was interned, so this reads neither
+    /// the text nor a lock. It is no defence against chosen collisions and is not the [`Hash`]
+    /// impl (which hashes as `str` does).
     #[inline]
     pub fn quick_hash(&self) -> u64 {
         match &self.0 {
-            Repr::Interned(i) => i.key.mix(),
-            Repr::Owned(a) => Key::of(a.as_bytes()).mix(),
+            Repr::Interned(i) => i.hash,
+            Repr::Owned(a) => text_hash(a.as_bytes()),
         }
     }
 
@@ -394,6 +422,44 @@ mod tests {
             s.finish()
         };
         assert_eq!(h(&owned), h(&a));
+    }
+
+    /// Texts that differ in one byte, wherever it is, differ in the low, middle and high bits of
+    /// their hash: tables take any of them. (Regression: node names that differed in their 7th
+    /// byte, such as `bench_a_1@localhost` and `bench_b_1@localhost`, agreed in every bit below
+    /// 48, and names longer than 16 bytes that differed only in the middle agreed in every bit;
+    /// either way they shared one distribution atom cache slot and each message re-sent both
+    /// texts.) Interned and owned atoms hash alike.
+    #[test]
+    fn one_byte_apart_hashes_apart() {
+        let bits = |h: u64, shift: u32| (h >> shift) & 0xffff;
+        for len in 1..=40usize {
+            let base: String = (0..len)
+                .map(|i| char::from(b'a' + (i % 26) as u8))
+                .collect();
+            let h0 = Atom::new(&base).quick_hash();
+            for pos in 0..len {
+                let mut other = base.clone().into_bytes();
+                other[pos] = if other[pos] == b'z' {
+                    b'y'
+                } else {
+                    other[pos] + 1
+                };
+                let other = String::from_utf8(other).unwrap_or_default();
+                let h1 = Atom::new(&other).quick_hash();
+                assert_eq!(
+                    h1,
+                    Atom(Repr::Owned(Arc::from(other.as_str()))).quick_hash()
+                );
+                for shift in [0, 16, 32, 48] {
+                    assert_ne!(
+                        bits(h0, shift),
+                        bits(h1, shift),
+                        "{base} / {other}, bits {shift}.."
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -241,20 +241,37 @@ mod tests {
     fn refs_round_trip_and_reuse() {
         let mut out_cache = OutgoingAtomCache::default();
         let mut in_cache = IncomingAtomCache::default();
+        // Node names that differ in one byte, near the start or in the middle: they must not
+        // share a slot (each message would then re-send both texts).
+        let names = [
+            "bench_a_1@localhost",
+            "bench_b_1@localhost",
+            "bench_a_1@localhost",
+            "worker_01@host.example.com",
+            "worker_02@host.example.com",
+        ];
         for round in 0..2 {
             let mut msg = out_cache.message();
             let mut body = Vec::new();
-            for name in ["a", "b", "a", "c"] {
+            for name in names {
                 assert!(msg.encode_atom(&Atom::new(name), &mut body));
             }
-            assert_eq!(body, vec![82, 0, 82, 1, 82, 0, 82, 2]);
-            assert_eq!(msg.refs().iter().all(|r| r.new_entry), round == 0);
+            assert_eq!(body, vec![82, 0, 82, 1, 82, 0, 82, 2, 82, 3]);
+            assert!(msg.refs().iter().all(|r| r.new_entry == (round == 0)));
             let mut header = Vec::new();
             msg.write_header_refs(&mut header);
             let (table, used) = in_cache.read_header_refs(&header).unwrap();
             assert_eq!(used, header.len());
-            let names: Vec<&str> = table.0.iter().map(|a| a.as_str()).collect();
-            assert_eq!(names, vec!["a", "b", "c"]);
+            let texts: Vec<&str> = table.0.iter().map(|a| a.as_str()).collect();
+            assert_eq!(
+                texts,
+                vec![
+                    "bench_a_1@localhost",
+                    "bench_b_1@localhost",
+                    "worker_01@host.example.com",
+                    "worker_02@host.example.com"
+                ]
+            );
         }
     }
 
