@@ -169,27 +169,28 @@ impl AtomDecoder for MessageAtomTable {
 
 impl IncomingAtomCache {
     /// Parses a header's ref section at the start of `input` (starting at `N`), applies its new
-    /// entries, and returns the message's table and the bytes used.
+    /// entries, fills `table` with the message's atoms (replacing what it held, so one table
+    /// can serve message after message without allocating), and returns the bytes used.
     pub fn read_header_refs(
         &mut self,
         input: &[u8],
-    ) -> Result<(MessageAtomTable, usize), FrameError> {
-        let mut pos = 0usize;
-        let take = |pos: &mut usize, n: usize| -> Result<&[u8], FrameError> {
-            let end = pos
+        table: &mut MessageAtomTable,
+    ) -> Result<usize, FrameError> {
+        fn take<'a>(input: &'a [u8], pos: &mut usize, n: usize) -> Result<&'a [u8], FrameError> {
+            let s = pos
                 .checked_add(n)
+                .and_then(|end| input.get(*pos..end))
                 .ok_or(FrameError::Truncated("atom cache header"))?;
-            let s = input
-                .get(*pos..end)
-                .ok_or(FrameError::Truncated("atom cache header"))?;
-            *pos = end;
+            *pos += n;
             Ok(s)
-        };
-        let n = usize::from(take(&mut pos, 1)?[0]);
-        if n == 0 {
-            return Ok((MessageAtomTable::default(), pos));
         }
-        let flags = take(&mut pos, n / 2 + 1)?.to_vec();
+        table.0.clear();
+        let mut pos = 0usize;
+        let n = usize::from(take(input, &mut pos, 1)?[0]);
+        if n == 0 {
+            return Ok(pos);
+        }
+        let flags = take(input, &mut pos, n / 2 + 1)?;
         let nibble = |i: usize| -> u8 {
             let b = flags.get(i / 2).copied().unwrap_or(0);
             if i % 2 == 0 {
@@ -199,26 +200,26 @@ impl IncomingAtomCache {
             }
         };
         let long_atoms = nibble(n) & 1 == 1;
-        let mut table = Vec::with_capacity(n);
+        table.0.reserve(n);
         for i in 0..n {
             let f = nibble(i);
             let segment = f & 7;
-            let index = take(&mut pos, 1)?[0];
+            let index = take(input, &mut pos, 1)?[0];
             let slot = usize::from(segment) * 256 + usize::from(index);
             if f & 8 != 0 {
                 let len = if long_atoms {
-                    let b = take(&mut pos, 2)?;
+                    let b = take(input, &mut pos, 2)?;
                     usize::from(u16::from_be_bytes([b[0], b[1]]))
                 } else {
-                    usize::from(take(&mut pos, 1)?[0])
+                    usize::from(take(input, &mut pos, 1)?[0])
                 };
-                let text =
-                    std::str::from_utf8(take(&mut pos, len)?).map_err(|_| FrameError::BadAtom)?;
+                let text = std::str::from_utf8(take(input, &mut pos, len)?)
+                    .map_err(|_| FrameError::BadAtom)?;
                 let atom = Atom::try_new(text).ok_or(FrameError::BadAtom)?;
                 if let Some(s) = self.slots.get_mut(slot) {
                     *s = Some(atom.clone());
                 }
-                table.push(atom);
+                table.0.push(atom);
             } else {
                 let atom = self
                     .slots
@@ -226,10 +227,10 @@ impl IncomingAtomCache {
                     .cloned()
                     .flatten()
                     .ok_or(FrameError::EmptyCacheSlot { segment, index })?;
-                table.push(atom);
+                table.0.push(atom);
             }
         }
-        Ok((MessageAtomTable(table), pos))
+        Ok(pos)
     }
 }
 
@@ -241,6 +242,8 @@ mod tests {
     fn refs_round_trip_and_reuse() {
         let mut out_cache = OutgoingAtomCache::default();
         let mut in_cache = IncomingAtomCache::default();
+        // One table for both messages, as the frame decoder keeps it.
+        let mut table = MessageAtomTable::default();
         // Node names that differ in one byte, near the start or in the middle: they must not
         // share a slot (each message would then re-send both texts).
         let names = [
@@ -260,7 +263,7 @@ mod tests {
             assert!(msg.refs().iter().all(|r| r.new_entry == (round == 0)));
             let mut header = Vec::new();
             msg.write_header_refs(&mut header);
-            let (table, used) = in_cache.read_header_refs(&header).unwrap();
+            let used = in_cache.read_header_refs(&header, &mut table).unwrap();
             assert_eq!(used, header.len());
             let texts: Vec<&str> = table.0.iter().map(|a| a.as_str()).collect();
             assert_eq!(
@@ -283,8 +286,9 @@ mod tests {
         assert!(msg.encode_atom(&Atom::new(&long), &mut Vec::new()));
         let mut header = Vec::new();
         msg.write_header_refs(&mut header);
-        let (table, _) = IncomingAtomCache::default()
-            .read_header_refs(&header)
+        let mut table = MessageAtomTable::default();
+        IncomingAtomCache::default()
+            .read_header_refs(&header, &mut table)
             .unwrap();
         assert_eq!(table.0[0].as_str(), long);
     }
@@ -292,22 +296,20 @@ mod tests {
     #[test]
     fn hostile_headers() {
         let mut c = IncomingAtomCache::default();
+        let mut read = |input: &[u8]| c.read_header_refs(input, &mut MessageAtomTable::default());
         // A ref to an empty slot.
         assert_eq!(
-            c.read_header_refs(&[1, 0x03, 7]),
+            read(&[1, 0x03, 7]),
             Err(FrameError::EmptyCacheSlot {
                 segment: 3,
                 index: 7
             })
         );
         // Truncated: claims 3 refs, gives one.
-        assert!(c.read_header_refs(&[3, 0x88, 0x08, 1, 1, b'a']).is_err());
+        assert!(read(&[3, 0x88, 0x08, 1, 1, b'a']).is_err());
         // Length longer than the input.
-        assert!(c.read_header_refs(&[1, 0x08, 0, 200, b'a']).is_err());
+        assert!(read(&[1, 0x08, 0, 200, b'a']).is_err());
         // Invalid UTF-8 text.
-        assert_eq!(
-            c.read_header_refs(&[1, 0x08, 0, 1, 0xff]),
-            Err(FrameError::BadAtom)
-        );
+        assert_eq!(read(&[1, 0x08, 0, 1, 0xff]), Err(FrameError::BadAtom));
     }
 }

@@ -9,7 +9,9 @@
 use bytes::Bytes;
 use ergo_etf::Term;
 
-use super::atom_cache::{write_header_refs, IncomingAtomCache, OutgoingAtomCache};
+use super::atom_cache::{
+    write_header_refs, IncomingAtomCache, MessageAtomTable, OutgoingAtomCache,
+};
 use super::compression::{self, Compression};
 use super::control::ControlMessage;
 use super::error::{ConnectionError, FrameError};
@@ -361,6 +363,9 @@ fn encode_payload(
 pub struct FrameDecoder {
     flags: DistFlags,
     cache: IncomingAtomCache,
+    /// The current message's atoms, kept between messages so that reading a header allocates
+    /// nothing (a first fragment takes it over, whole, for reassembly).
+    table: MessageAtomTable,
     reassembly: Reassembly,
     /// How far a compressed payload may inflate; `None` when compression is not negotiated.
     inflate_limit: Option<usize>,
@@ -381,6 +386,7 @@ impl FrameDecoder {
         FrameDecoder {
             flags,
             cache: IncomingAtomCache::default(),
+            table: MessageAtomTable::default(),
             reassembly: Reassembly::new(settings.reassembly_cap, settings.max_sequences),
             inflate_limit: flags
                 .contains(DistFlags::ERGO_COMPRESSION)
@@ -407,10 +413,12 @@ impl FrameDecoder {
                 let kind = *frame.get(1).ok_or(FrameError::Truncated("header kind"))?;
                 match kind {
                     68 => {
-                        let (table, used) = self
-                            .cache
-                            .read_header_refs(frame.get(2..).unwrap_or_default())?;
-                        decode_body(&frame.slice(2 + used..), &table, self.inflate_limit).map(Some)
+                        let used = self.cache.read_header_refs(
+                            frame.get(2..).unwrap_or_default(),
+                            &mut self.table,
+                        )?;
+                        decode_body(&frame.slice(2 + used..), &self.table, self.inflate_limit)
+                            .map(Some)
                     }
                     69 | 70 if !self.flags.contains(DistFlags::FRAGMENTS) => {
                         Err(FrameError::NotNegotiated("fragment"))
@@ -421,16 +429,17 @@ impl FrameDecoder {
                         let rest = frame
                             .get(18..)
                             .ok_or(FrameError::Truncated("fragment header"))?;
-                        let (table, used) = self.cache.read_header_refs(rest)?;
+                        let used = self.cache.read_header_refs(rest, &mut self.table)?;
                         let data = rest.get(used..).unwrap_or_default();
                         if fragment == 1 {
                             return decode_body(
                                 &frame.slice(18 + used..),
-                                &table,
+                                &self.table,
                                 self.inflate_limit,
                             )
                             .map(Some);
                         }
+                        let table = std::mem::take(&mut self.table);
                         match self.reassembly.first(seq, fragment, table, data)? {
                             Some((table, bytes)) => {
                                 decode_body(&bytes, &table, self.inflate_limit).map(Some)
