@@ -66,6 +66,9 @@ pub enum DecodeErrorKind {
     /// A place that needs a small integer (an export's arity, a fun's old index) held something else.
     #[error("expected {0}")]
     ExpectedInteger(&'static str),
+    /// A term of another kind where a reader of a term's parts expected this one.
+    #[error("expected {0}")]
+    Expected(&'static str),
     /// A fun's pid field held something other than a pid.
     #[error("fun pid field is not a pid")]
     ExpectedPid,

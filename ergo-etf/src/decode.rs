@@ -118,7 +118,7 @@ pub fn decode_term_bytes<A: AtomDecoder + ?Sized>(
     Ok((term, d.pos))
 }
 
-struct Decoder<'a, A: AtomDecoder + ?Sized> {
+pub(crate) struct Decoder<'a, A: AtomDecoder + ?Sized> {
     input: &'a [u8],
     pos: usize,
     /// When set, `input` is this buffer's contents and binaries are sliced out of it.
@@ -130,9 +130,9 @@ struct Decoder<'a, A: AtomDecoder + ?Sized> {
 
 /// Decoding failed; the error is in [`Decoder::error`]. A zero-sized error keeps `Res<Term>` the
 /// size of a `Term`, which matters in the hot loops.
-struct Fail;
+pub(crate) struct Fail;
 
-type Res<T> = Result<T, Fail>;
+pub(crate) type Res<T> = Result<T, Fail>;
 
 /// What a slot holds before the decoder fills it (cheap to write, nothing to drop).
 #[inline]
@@ -141,7 +141,7 @@ fn placeholder() -> Term {
 }
 
 impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
-    fn new(input: &'a [u8], pos: usize, owner: Option<&'a Bytes>, atoms: &'a A) -> Self {
+    pub(crate) fn new(input: &'a [u8], pos: usize, owner: Option<&'a Bytes>, atoms: &'a A) -> Self {
         Decoder {
             input,
             pos,
@@ -154,11 +154,33 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     /// One term from the current position, with the error taken out of the decoder.
     fn top(&mut self) -> Result<Term, DecodeError> {
         let mut term = placeholder();
-        match self.term_into(&mut term, 0) {
-            Ok(()) => Ok(term),
-            Err(Fail) => Err(self.error.take().unwrap_or_else(|| {
+        let r = self.term_into(&mut term, 0);
+        self.result(r).map(|()| term)
+    }
+
+    /// `r` with a failure's error taken out of the decoder.
+    #[inline]
+    pub(crate) fn result<T>(&mut self, r: Res<T>) -> Result<T, DecodeError> {
+        r.map_err(|Fail| {
+            self.error.take().unwrap_or_else(|| {
                 DecodeError::new(self.pos, DecodeErrorKind::UnexpectedEnd { needed: 0 })
-            })),
+            })
+        })
+    }
+
+    /// How many bytes of the input have been read.
+    #[inline]
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// A tuple's header (SMALL_TUPLE or LARGE_TUPLE): its arity.
+    pub(crate) fn tuple_header(&mut self) -> Res<usize> {
+        let at = self.pos;
+        match self.u8()? {
+            104 => Ok(usize::from(self.u8()?)),
+            105 => self.len_u32(1),
+            _ => self.err(at, DecodeErrorKind::Expected("a tuple")),
         }
     }
 
@@ -261,7 +283,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     /// One term, written straight into `slot` (a tuple's, list's or map's element): building
     /// it in place saves copying each term through the stack, which the CPU pays for dearly
     /// when the copy reads what was written a few instructions before.
-    fn term_into(&mut self, slot: &mut Term, depth: usize) -> Res<()> {
+    pub(crate) fn term_into(&mut self, slot: &mut Term, depth: usize) -> Res<()> {
         if depth >= MAX_NESTING_DEPTH {
             return self.err(
                 self.pos,
@@ -605,27 +627,44 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     /// NEW_PID after its tag, written into `slot`.
     #[inline(always)]
     fn pid_into(&mut self, slot: &mut Term) -> Res<()> {
-        match self.fast_atom() {
-            Some(node) => self.pid_rest_into(slot, node),
-            None => {
-                let node = self.atom()?;
-                self.pid_rest_into(slot, node)
-            }
-        }
+        *slot = Term::Pid(self.new_pid()?);
+        Ok(())
     }
 
-    /// NEW_PID's ID, Serial and Creation after its node, in one bounds check.
+    /// NEW_PID after its tag.
     #[inline(always)]
-    fn pid_rest_into(&mut self, slot: &mut Term, node: Atom) -> Res<()> {
+    pub(crate) fn new_pid(&mut self) -> Res<Pid> {
+        let node = match self.fast_atom() {
+            Some(node) => node,
+            None => self.atom()?,
+        };
+        // ID, Serial and Creation in one bounds check.
         let b: [u8; 12] = self.array()?;
         let word = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        *slot = Term::Pid(Pid {
+        Ok(Pid {
             node,
             id: word(0),
             serial: word(4),
             creation: word(8),
-        });
-        Ok(())
+        })
+    }
+
+    /// The next byte (a tag, where a term starts), not consumed.
+    #[inline(always)]
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.input.get(self.pos).copied()
+    }
+
+    /// Consumes the byte [`Self::peek`] returned.
+    #[inline(always)]
+    pub(crate) fn skip_peeked(&mut self) {
+        self.pos += 1;
+    }
+
+    /// SMALL_INTEGER after its tag.
+    #[inline(always)]
+    pub(crate) fn small_integer(&mut self) -> Res<u8> {
+        self.u8()
     }
 
     /// The legacy PID (103): one byte of creation.
@@ -661,6 +700,13 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     /// NEWER_REFERENCE (or NEW_REFERENCE) after its tag, written into `slot`.
     #[inline(always)]
     fn reference_into(&mut self, slot: &mut Term, newer: bool) -> Res<()> {
+        *slot = Term::Reference(self.new_reference(newer)?);
+        Ok(())
+    }
+
+    /// NEWER_REFERENCE (or NEW_REFERENCE) after its tag.
+    #[inline(always)]
+    pub(crate) fn new_reference(&mut self, newer: bool) -> Res<Reference> {
         let len_at = self.pos;
         let len = self.u16()?;
         if len == 0 || len > 5 {
@@ -670,8 +716,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
             Some(node) => node,
             None => self.atom()?,
         };
-        *slot = Term::Reference(self.reference_rest(newer, len, node)?);
-        Ok(())
+        self.reference_rest(newer, len, node)
     }
 
     /// A reference's creation and `len` ids, after its node.

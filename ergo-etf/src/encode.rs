@@ -295,7 +295,7 @@ fn copy_small(dst: &mut [u8], src: &[u8]) {
     }
 }
 
-struct Encoder<'o, A: AtomEncoder + ?Sized> {
+pub(crate) struct Encoder<'o, A: AtomEncoder + ?Sized> {
     /// Owned while encoding (moved in and out by the callers), so the optimiser may keep its
     /// length in a register between writes.
     out: Vec<u8>,
@@ -308,12 +308,16 @@ struct Encoder<'o, A: AtomEncoder + ?Sized> {
 
 /// Encoding failed; the error is in [`Encoder::error`]. Zero-sized, so every result of the
 /// recursive encoder fits a register instead of going through memory.
-struct Fail;
+pub(crate) struct Fail;
 
-type Res = Result<(), Fail>;
+pub(crate) type Res = Result<(), Fail>;
 
 impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
-    fn new(out: Vec<u8>, atoms: &'o mut A, splices: Option<&'o mut Vec<Splice>>) -> Self {
+    pub(crate) fn new(
+        out: Vec<u8>,
+        atoms: &'o mut A,
+        splices: Option<&'o mut Vec<Splice>>,
+    ) -> Self {
         Encoder {
             out,
             atoms,
@@ -327,14 +331,24 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
     /// is built in their caller rather than copied through memory.
     #[inline(always)]
     fn run(mut self, term: &Term) -> (Vec<u8>, Result<(), EncodeError>) {
-        let result = match self.term(term, 0) {
-            Ok(()) => Ok(()),
-            // Every `Fail` comes with its error; the fallback is never expected.
-            Err(Fail) => Err(self.error.take().unwrap_or(EncodeError::InvalidFun(
-                "internal: failure without an error",
-            ))),
-        };
+        let r = self.term(term, 0);
+        let result = self.result(r);
         (self.out, result)
+    }
+
+    /// The buffer, given back.
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        self.out
+    }
+
+    /// `r` with a failure's error taken out of the encoder.
+    #[inline]
+    pub(crate) fn result(&mut self, r: Res) -> Result<(), EncodeError> {
+        r.map_err(|Fail| {
+            self.error.take().unwrap_or(EncodeError::InvalidFun(
+                "internal: failure without an error",
+            ))
+        })
     }
 
     #[cold]
@@ -356,7 +370,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
     }
 
     #[inline(always)]
-    fn atom(&mut self, atom: &Atom) -> Res {
+    pub(crate) fn atom(&mut self, atom: &Atom) -> Res {
         if self.atoms.encode_atom(atom, &mut self.out) {
             return Ok(());
         }
@@ -418,7 +432,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         }
     }
 
-    fn term(&mut self, term: &Term, depth: usize) -> Res {
+    pub(crate) fn term(&mut self, term: &Term, depth: usize) -> Res {
         if depth >= MAX_NESTING_DEPTH {
             return self.fail(EncodeError::TooDeep {
                 limit: MAX_NESTING_DEPTH,
@@ -497,13 +511,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
 
     #[inline]
     fn tuple(&mut self, elems: &[Term], depth: usize) -> Res {
-        if elems.len() <= 255 {
-            self.out.extend_from_slice(&[104, elems.len() as u8]);
-        } else {
-            let len = self.len_u32("tuple", elems.len())?;
-            self.out.push(105);
-            self.u32(len);
-        }
+        self.tuple_header(elems.len())?;
         for e in elems {
             self.elem(e, depth + 1)?;
         }
@@ -549,8 +557,21 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         Ok(())
     }
 
+    /// A tuple's header (SMALL_TUPLE or LARGE_TUPLE).
     #[inline]
-    fn int(&mut self, i: i64) {
+    pub(crate) fn tuple_header(&mut self, arity: usize) -> Res {
+        if arity <= 255 {
+            self.out.extend_from_slice(&[104, arity as u8]);
+        } else {
+            let len = self.len_u32("tuple", arity)?;
+            self.out.push(105);
+            self.u32(len);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn int(&mut self, i: i64) {
         if (0..=255).contains(&i) {
             self.out.extend_from_slice(&[97, i as u8]);
         } else if let Ok(v) = i32::try_from(i) {
@@ -630,7 +651,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
     }
 
     #[inline(always)]
-    fn pid(&mut self, p: &Pid) -> Res {
+    pub(crate) fn pid(&mut self, p: &Pid) -> Res {
         if let Some((chunk, n)) = p.node.interned_ext32() {
             if self.atoms.is_passive() {
                 self.pid_interned(p, chunk, n);
@@ -714,7 +735,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         Ok(())
     }
 
-    fn reference(&mut self, r: &Reference) -> Res {
+    pub(crate) fn reference(&mut self, r: &Reference) -> Res {
         if let Some((chunk, n)) = r.node.interned_ext32() {
             if self.atoms.is_passive() {
                 self.reference_interned(r, chunk, n);

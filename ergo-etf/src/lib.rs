@@ -16,11 +16,13 @@ mod decode;
 mod encode;
 pub mod iovec;
 mod proplist;
+mod reader;
 mod ref_ids;
 pub mod registry;
 mod term;
 pub mod text;
 mod wrappers;
+mod writer;
 
 pub use atom::{Atom, MAX_ATOM_CHARS};
 pub use codec_error::{DecodeError, DecodeErrorKind, EncodeError};
@@ -33,6 +35,8 @@ pub use decode::{
 pub use encode::{encode_term_into, encode_term_spliced, to_bytes, AtomEncoder, NoAtomCache};
 pub use iovec::{to_iovec, IoVec, Splice};
 pub use proplist::{from_proplist, missing_field, proplist_to_fields, take_field, FromFields};
+pub use reader::TermReader;
 pub use ref_ids::{RefIds, MAX_REF_IDS};
 pub use term::{BitBinary, Export, Fun, Map, Pid, Port, Reference, Term};
 pub use wrappers::{AtomText, Binary, Charlist};
+pub use writer::{write_term, TermWriter};

@@ -1,10 +1,14 @@
-//! Every distribution control message as a typed enum, with conversion to and from the control
-//! tuple, and whether a payload term follows it.
+//! Every distribution control message as a typed enum, its control tuple's encoding and
+//! decoding (written and read field by field, never through a [`Term`] tuple), and whether a
+//! payload term follows it.
 //!
 //! Owns the control tuples only; it must not touch framing, the atom cache or sockets. Trace
 //! tokens of the `*_TT` forms are kept as terms and otherwise ignored.
 
-use ergo_etf::{Atom, Pid, Reference, Term};
+use bytes::Bytes;
+use ergo_etf::{
+    Atom, AtomDecoder, AtomEncoder, EncodeError, Pid, Reference, Term, TermReader, TermWriter,
+};
 use num_bigint::BigInt;
 
 use super::error::FrameError;
@@ -16,15 +20,6 @@ pub enum ProcessRef {
     Pid(Pid),
     /// A registered name.
     Name(Atom),
-}
-
-impl ProcessRef {
-    fn to_term(&self) -> Term {
-        match self {
-            ProcessRef::Pid(p) => Term::Pid(p.clone()),
-            ProcessRef::Name(a) => Term::Atom(a.clone()),
-        }
-    }
 }
 
 /// A distribution control message. Variants marked "+ payload" are followed by a payload term.
@@ -186,85 +181,6 @@ fn bad(what: &str, t: &Term) -> FrameError {
     FrameError::BadControl(out.text)
 }
 
-struct Fields<'a> {
-    elems: &'a [Term],
-    whole: &'a Term,
-}
-
-impl<'a> Fields<'a> {
-    fn get(&self, i: usize) -> Result<&'a Term, FrameError> {
-        self.elems
-            .get(i)
-            .ok_or_else(|| bad("too few elements", self.whole))
-    }
-    fn pid(&self, i: usize) -> Result<Pid, FrameError> {
-        match self.get(i)? {
-            Term::Pid(p) => Ok(p.clone()),
-            _ => Err(bad("pid expected", self.whole)),
-        }
-    }
-    fn atom(&self, i: usize) -> Result<Atom, FrameError> {
-        match self.get(i)? {
-            Term::Atom(a) => Ok(a.clone()),
-            _ => Err(bad("atom expected", self.whole)),
-        }
-    }
-    fn reference(&self, i: usize) -> Result<Reference, FrameError> {
-        match self.get(i)? {
-            Term::Reference(r) => Ok(r.clone()),
-            _ => Err(bad("reference expected", self.whole)),
-        }
-    }
-    fn process(&self, i: usize) -> Result<ProcessRef, FrameError> {
-        match self.get(i)? {
-            Term::Pid(p) => Ok(ProcessRef::Pid(p.clone())),
-            Term::Atom(a) => Ok(ProcessRef::Name(a.clone())),
-            _ => Err(bad("pid or name expected", self.whole)),
-        }
-    }
-    fn term(&self, i: usize) -> Result<Term, FrameError> {
-        self.get(i).cloned()
-    }
-    fn small(&self, i: usize) -> Result<u8, FrameError> {
-        match self.get(i)? {
-            Term::Int(v) => u8::try_from(*v).map_err(|_| bad("small integer expected", self.whole)),
-            _ => Err(bad("integer expected", self.whole)),
-        }
-    }
-    fn u64(&self, i: usize) -> Result<u64, FrameError> {
-        match self.get(i)? {
-            Term::Int(v) => u64::try_from(*v).map_err(|_| bad("unsigned id expected", self.whole)),
-            Term::BigInt(b) => {
-                u64::try_from(&**b).map_err(|_| bad("64-bit id expected", self.whole))
-            }
-            _ => Err(bad("integer expected", self.whole)),
-        }
-    }
-    fn mfa(&self, i: usize) -> Result<(Atom, Atom, u8), FrameError> {
-        match self.get(i)? {
-            Term::Tuple(t) if t.len() == 3 => {
-                let f = Fields {
-                    elems: t,
-                    whole: self.whole,
-                };
-                Ok((f.atom(0)?, f.atom(1)?, f.small(2)?))
-            }
-            _ => Err(bad("{M, F, A} expected", self.whole)),
-        }
-    }
-}
-
-fn id_term(id: u64) -> Term {
-    match i64::try_from(id) {
-        Ok(v) => Term::Int(v),
-        Err(_) => Term::bigint(BigInt::from(id)),
-    }
-}
-
-fn empty() -> Term {
-    Term::atom("")
-}
-
 impl ControlMessage {
     /// The operation number.
     pub fn op(&self) -> u8 {
@@ -308,27 +224,57 @@ impl ControlMessage {
         matches!(self.op(), 2 | 6 | 12 | 16 | 22..=30 | 33 | 34)
     }
 
-    /// The control tuple.
-    pub fn to_term(&self) -> Term {
+    /// Writes the control tuple (no 131 prefix), part by part: no [`Term`] is built.
+    pub fn encode<A: AtomEncoder + ?Sized>(
+        &self,
+        w: &mut TermWriter<'_, A>,
+    ) -> Result<(), EncodeError> {
         use ControlMessage::*;
-        let op = Term::Int(i64::from(self.op()));
-        let p = |p: &Pid| Term::Pid(p.clone());
-        let r = |r: &Reference| Term::Reference(r.clone());
-        let a = |a: &Atom| Term::Atom(a.clone());
-        let elems = match self {
+        let empty = Atom::new("");
+        let process = |w: &mut TermWriter<'_, A>, target: &ProcessRef| match target {
+            ProcessRef::Pid(p) => w.pid(p),
+            ProcessRef::Name(a) => w.atom(a),
+        };
+        let head = |w: &mut TermWriter<'_, A>, arity: usize| {
+            w.tuple(arity)?;
+            w.int(i64::from(self.op()));
+            Ok::<(), EncodeError>(())
+        };
+        match self {
             Link { from, to }
             | Unlink { from, to }
             | GroupLeader { from, to }
             | SendSender { from, to }
             | PayloadExit { from, to }
-            | PayloadExit2 { from, to } => vec![op, p(from), p(to)],
-            Send { to } => vec![op, empty(), p(to)],
-            Exit { from, to, reason } | Exit2 { from, to, reason } => {
-                vec![op, p(from), p(to), reason.clone()]
+            | PayloadExit2 { from, to } => {
+                head(w, 3)?;
+                w.pid(from)?;
+                w.pid(to)
             }
-            NodeLink => vec![op],
-            RegSend { from, to_name } => vec![op, p(from), empty(), a(to_name)],
-            SendTt { to, token } => vec![op, empty(), p(to), token.clone()],
+            Send { to } => {
+                head(w, 3)?;
+                w.atom(&empty)?;
+                w.pid(to)
+            }
+            Exit { from, to, reason } | Exit2 { from, to, reason } => {
+                head(w, 4)?;
+                w.pid(from)?;
+                w.pid(to)?;
+                w.term(reason)
+            }
+            NodeLink => head(w, 1),
+            RegSend { from, to_name } => {
+                head(w, 4)?;
+                w.pid(from)?;
+                w.atom(&empty)?;
+                w.atom(to_name)
+            }
+            SendTt { to, token } => {
+                head(w, 4)?;
+                w.atom(&empty)?;
+                w.pid(to)?;
+                w.term(token)
+            }
             ExitTt {
                 from,
                 to,
@@ -341,13 +287,23 @@ impl ControlMessage {
                 token,
                 reason,
             } => {
-                vec![op, p(from), p(to), token.clone(), reason.clone()]
+                head(w, 5)?;
+                w.pid(from)?;
+                w.pid(to)?;
+                w.term(token)?;
+                w.term(reason)
             }
             RegSendTt {
                 from,
                 to_name,
                 token,
-            } => vec![op, p(from), empty(), a(to_name), token.clone()],
+            } => {
+                head(w, 5)?;
+                w.pid(from)?;
+                w.atom(&empty)?;
+                w.atom(to_name)?;
+                w.term(token)
+            }
             MonitorP {
                 from,
                 target,
@@ -358,7 +314,10 @@ impl ControlMessage {
                 target,
                 reference,
             } => {
-                vec![op, p(from), target.to_term(), r(reference)]
+                head(w, 4)?;
+                w.pid(from)?;
+                process(w, target)?;
+                w.reference(reference)
             }
             MonitorPExit {
                 target,
@@ -366,18 +325,30 @@ impl ControlMessage {
                 reference,
                 reason,
             } => {
-                vec![op, target.to_term(), p(to), r(reference), reason.clone()]
+                head(w, 5)?;
+                process(w, target)?;
+                w.pid(to)?;
+                w.reference(reference)?;
+                w.term(reason)
             }
             SendSenderTt { from, to, token }
             | PayloadExitTt { from, to, token }
             | PayloadExit2Tt { from, to, token } => {
-                vec![op, p(from), p(to), token.clone()]
+                head(w, 4)?;
+                w.pid(from)?;
+                w.pid(to)?;
+                w.term(token)
             }
             PayloadMonitorPExit {
                 target,
                 to,
                 reference,
-            } => vec![op, target.to_term(), p(to), r(reference)],
+            } => {
+                head(w, 4)?;
+                process(w, target)?;
+                w.pid(to)?;
+                w.reference(reference)
+            }
             SpawnRequest {
                 req_id,
                 from,
@@ -386,15 +357,8 @@ impl ControlMessage {
                 function,
                 arity,
                 opts,
-            } => vec![
-                op,
-                r(req_id),
-                p(from),
-                p(group_leader),
-                Term::tuple(vec![a(module), a(function), Term::Int(i64::from(*arity))]),
-                opts.clone(),
-            ],
-            SpawnRequestTt {
+            }
+            | SpawnRequestTt {
                 req_id,
                 from,
                 group_leader,
@@ -402,322 +366,437 @@ impl ControlMessage {
                 function,
                 arity,
                 opts,
-                token,
-            } => vec![
-                op,
-                r(req_id),
-                p(from),
-                p(group_leader),
-                Term::tuple(vec![a(module), a(function), Term::Int(i64::from(*arity))]),
-                opts.clone(),
-                token.clone(),
-            ],
+                ..
+            } => {
+                let token = match self {
+                    SpawnRequestTt { token, .. } => Some(token),
+                    _ => None,
+                };
+                head(w, if token.is_some() { 7 } else { 6 })?;
+                w.reference(req_id)?;
+                w.pid(from)?;
+                w.pid(group_leader)?;
+                w.tuple(3)?;
+                w.atom(module)?;
+                w.atom(function)?;
+                w.int(i64::from(*arity));
+                w.term(opts)?;
+                token.map_or(Ok(()), |t| w.term(t))
+            }
             SpawnReply {
                 req_id,
                 to,
                 flags,
                 result,
-            } => {
-                vec![
-                    op,
-                    r(req_id),
-                    p(to),
-                    Term::Int(i64::from(*flags)),
-                    result.clone(),
-                ]
             }
-            SpawnReplyTt {
+            | SpawnReplyTt {
                 req_id,
                 to,
                 flags,
                 result,
-                token,
+                ..
             } => {
-                vec![
-                    op,
-                    r(req_id),
-                    p(to),
-                    Term::Int(i64::from(*flags)),
-                    result.clone(),
-                    token.clone(),
-                ]
+                let token = match self {
+                    SpawnReplyTt { token, .. } => Some(token),
+                    _ => None,
+                };
+                head(w, if token.is_some() { 6 } else { 5 })?;
+                w.reference(req_id)?;
+                w.pid(to)?;
+                w.int(i64::from(*flags));
+                w.term(result)?;
+                token.map_or(Ok(()), |t| w.term(t))
             }
-            AliasSend { from, alias } => vec![op, p(from), r(alias)],
-            AliasSendTt { from, alias, token } => vec![op, p(from), r(alias), token.clone()],
+            AliasSend { from, alias } => {
+                head(w, 3)?;
+                w.pid(from)?;
+                w.reference(alias)
+            }
+            AliasSendTt { from, alias, token } => {
+                head(w, 4)?;
+                w.pid(from)?;
+                w.reference(alias)?;
+                w.term(token)
+            }
             UnlinkId { id, from, to } | UnlinkIdAck { id, from, to } => {
-                vec![op, id_term(*id), p(from), p(to)]
+                head(w, 4)?;
+                match i64::try_from(*id) {
+                    Ok(v) => w.int(v),
+                    Err(_) => w.term(&Term::bigint(BigInt::from(*id)))?,
+                }
+                w.pid(from)?;
+                w.pid(to)
             }
-        };
-        Term::Tuple(elems)
+        }
     }
 
-    /// Parses a control tuple.
-    pub fn from_term(term: &Term) -> Result<ControlMessage, FrameError> {
-        use ControlMessage::*;
-        let Term::Tuple(elems) = term else {
-            return Err(bad("not a tuple", term));
-        };
-        let f = Fields { elems, whole: term };
-        let op = f.small(0).map_err(|_| bad("no operation", term))?;
-        let arity = elems.len();
-        let want = |n: usize| -> Result<(), FrameError> {
-            if arity == n {
-                Ok(())
-            } else {
-                Err(bad("wrong arity", term))
-            }
-        };
-        let msg = match op {
-            1 => {
-                want(3)?;
-                Link {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                }
-            }
-            2 => {
-                want(3)?;
-                Send { to: f.pid(2)? }
-            }
-            3 => {
-                want(4)?;
-                Exit {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                    reason: f.term(3)?,
-                }
-            }
-            4 => {
-                want(3)?;
-                Unlink {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                }
-            }
-            5 => {
-                want(1)?;
-                NodeLink
-            }
-            6 => {
-                want(4)?;
-                RegSend {
-                    from: f.pid(1)?,
-                    to_name: f.atom(3)?,
-                }
-            }
-            7 => {
-                want(3)?;
-                GroupLeader {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                }
-            }
-            8 => {
-                want(4)?;
-                Exit2 {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                    reason: f.term(3)?,
-                }
-            }
-            12 => {
-                want(4)?;
-                SendTt {
-                    to: f.pid(2)?,
-                    token: f.term(3)?,
-                }
-            }
-            13 => {
-                want(5)?;
-                ExitTt {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                    token: f.term(3)?,
-                    reason: f.term(4)?,
-                }
-            }
-            16 => {
-                want(5)?;
-                RegSendTt {
-                    from: f.pid(1)?,
-                    to_name: f.atom(3)?,
-                    token: f.term(4)?,
-                }
-            }
-            18 => {
-                want(5)?;
-                Exit2Tt {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                    token: f.term(3)?,
-                    reason: f.term(4)?,
-                }
-            }
-            19 => {
-                want(4)?;
-                MonitorP {
-                    from: f.pid(1)?,
-                    target: f.process(2)?,
-                    reference: f.reference(3)?,
-                }
-            }
-            20 => {
-                want(4)?;
-                DemonitorP {
-                    from: f.pid(1)?,
-                    target: f.process(2)?,
-                    reference: f.reference(3)?,
-                }
-            }
-            21 => {
-                want(5)?;
-                MonitorPExit {
-                    target: f.process(1)?,
-                    to: f.pid(2)?,
-                    reference: f.reference(3)?,
-                    reason: f.term(4)?,
-                }
-            }
-            22 => {
-                want(3)?;
-                SendSender {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                }
-            }
-            23 => {
-                want(4)?;
-                SendSenderTt {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                    token: f.term(3)?,
-                }
-            }
-            24 => {
-                want(3)?;
-                PayloadExit {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                }
-            }
-            25 => {
-                want(4)?;
-                PayloadExitTt {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                    token: f.term(3)?,
-                }
-            }
-            26 => {
-                want(3)?;
-                PayloadExit2 {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                }
-            }
-            27 => {
-                want(4)?;
-                PayloadExit2Tt {
-                    from: f.pid(1)?,
-                    to: f.pid(2)?,
-                    token: f.term(3)?,
-                }
-            }
-            28 => {
-                want(4)?;
-                PayloadMonitorPExit {
-                    target: f.process(1)?,
-                    to: f.pid(2)?,
-                    reference: f.reference(3)?,
-                }
-            }
-            29 => {
-                want(6)?;
-                let (module, function, arity) = f.mfa(4)?;
-                SpawnRequest {
-                    req_id: f.reference(1)?,
-                    from: f.pid(2)?,
-                    group_leader: f.pid(3)?,
-                    module,
-                    function,
-                    arity,
-                    opts: f.term(5)?,
-                }
-            }
-            30 => {
-                want(7)?;
-                let (module, function, arity) = f.mfa(4)?;
-                SpawnRequestTt {
-                    req_id: f.reference(1)?,
-                    from: f.pid(2)?,
-                    group_leader: f.pid(3)?,
-                    module,
-                    function,
-                    arity,
-                    opts: f.term(5)?,
-                    token: f.term(6)?,
-                }
-            }
-            31 => {
-                want(5)?;
-                SpawnReply {
-                    req_id: f.reference(1)?,
-                    to: f.pid(2)?,
-                    flags: f.small(3)?,
-                    result: f.term(4)?,
-                }
-            }
-            32 => {
-                want(6)?;
-                SpawnReplyTt {
-                    req_id: f.reference(1)?,
-                    to: f.pid(2)?,
-                    flags: f.small(3)?,
-                    result: f.term(4)?,
-                    token: f.term(5)?,
-                }
-            }
-            33 => {
-                want(3)?;
-                AliasSend {
-                    from: f.pid(1)?,
-                    alias: f.reference(2)?,
-                }
-            }
-            34 => {
-                want(4)?;
-                AliasSendTt {
-                    from: f.pid(1)?,
-                    alias: f.reference(2)?,
-                    token: f.term(3)?,
-                }
-            }
-            35 => {
-                want(4)?;
-                UnlinkId {
-                    id: f.u64(1)?,
-                    from: f.pid(2)?,
-                    to: f.pid(3)?,
-                }
-            }
-            36 => {
-                want(4)?;
-                UnlinkIdAck {
-                    id: f.u64(1)?,
-                    from: f.pid(2)?,
-                    to: f.pid(3)?,
-                }
-            }
-            _ => return Err(bad("unknown operation", term)),
-        };
-        Ok(msg)
+    /// Reads a control tuple part by part (no [`Term`] is built for it) from the start of
+    /// `input`; returns the message and the bytes it took. A well-formed term of the wrong
+    /// shape is refused with a description of the whole term.
+    pub fn decode<A: AtomDecoder + ?Sized>(
+        input: &Bytes,
+        atoms: &A,
+    ) -> Result<(ControlMessage, usize), FrameError> {
+        let mut r = TermReader::new(input, atoms);
+        match read_control(&mut r) {
+            Ok(msg) => Ok((msg, r.position())),
+            Err(what) => Err(describe_bad(input, atoms, what)),
+        }
     }
+}
+
+/// Why a control tuple was refused: the first field that was wrong.
+type Shape<T> = Result<T, &'static str>;
+
+/// The error for a refused control tuple: the term described, when the bytes are a term at
+/// all (cold: only bad input gets here).
+#[cold]
+#[inline(never)]
+fn describe_bad<A: AtomDecoder + ?Sized>(input: &Bytes, atoms: &A, what: &str) -> FrameError {
+    match ergo_etf::decode_term_bytes(input, atoms) {
+        Ok((t, _)) => bad(what, &t),
+        Err(e) => FrameError::BadTerm {
+            what: "control message",
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// The control tuple's fields, read in order.
+struct Fields<'r, 'a, A: AtomDecoder + ?Sized>(&'r mut TermReader<'a, A>);
+
+impl<A: AtomDecoder + ?Sized> Fields<'_, '_, A> {
+    fn pid(&mut self) -> Shape<Pid> {
+        self.0.pid().map_err(|_| "pid expected")
+    }
+    fn atom(&mut self) -> Shape<Atom> {
+        self.0.atom().map_err(|_| "atom expected")
+    }
+    fn reference(&mut self) -> Shape<Reference> {
+        self.0.reference().map_err(|_| "reference expected")
+    }
+    fn term(&mut self) -> Shape<Term> {
+        self.0.term().map_err(|_| "term expected")
+    }
+    /// A field the protocol fills with `''` and the receiver ignores.
+    fn unused(&mut self) -> Shape<()> {
+        self.term().map(drop)
+    }
+    fn process(&mut self) -> Shape<ProcessRef> {
+        match self.term()? {
+            Term::Pid(p) => Ok(ProcessRef::Pid(p)),
+            Term::Atom(a) => Ok(ProcessRef::Name(a)),
+            _ => Err("pid or name expected"),
+        }
+    }
+    fn small(&mut self) -> Shape<u8> {
+        let i = self.0.int().map_err(|_| "integer expected")?;
+        u8::try_from(i).map_err(|_| "small integer expected")
+    }
+    fn u64(&mut self) -> Shape<u64> {
+        match self.term()? {
+            Term::Int(v) => u64::try_from(v).map_err(|_| "unsigned id expected"),
+            Term::BigInt(b) => u64::try_from(&*b).map_err(|_| "64-bit id expected"),
+            _ => Err("integer expected"),
+        }
+    }
+    fn mfa(&mut self) -> Shape<(Atom, Atom, u8)> {
+        if self.0.tuple() != Ok(3) {
+            return Err("{M, F, A} expected");
+        }
+        Ok((self.atom()?, self.atom()?, self.small()?))
+    }
+}
+
+/// Reads the fields of a control tuple in wire order (a struct expression evaluates its fields
+/// in the order written, so each variant below lists them as they arrive).
+fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<ControlMessage> {
+    use ControlMessage::*;
+    let arity = r.tuple().map_err(|_| "not a tuple")?;
+    if arity == 0 {
+        return Err("no operation");
+    }
+    let mut f = Fields(r);
+    let op = f.small().map_err(|_| "no operation")?;
+    let want = |n: usize| {
+        if arity == n {
+            Ok(())
+        } else {
+            Err("wrong arity")
+        }
+    };
+    let msg = match op {
+        1 => {
+            want(3)?;
+            Link {
+                from: f.pid()?,
+                to: f.pid()?,
+            }
+        }
+        2 => {
+            want(3)?;
+            f.unused()?;
+            Send { to: f.pid()? }
+        }
+        3 => {
+            want(4)?;
+            Exit {
+                from: f.pid()?,
+                to: f.pid()?,
+                reason: f.term()?,
+            }
+        }
+        4 => {
+            want(3)?;
+            Unlink {
+                from: f.pid()?,
+                to: f.pid()?,
+            }
+        }
+        5 => {
+            want(1)?;
+            NodeLink
+        }
+        6 => {
+            want(4)?;
+            let from = f.pid()?;
+            f.unused()?;
+            RegSend {
+                from,
+                to_name: f.atom()?,
+            }
+        }
+        7 => {
+            want(3)?;
+            GroupLeader {
+                from: f.pid()?,
+                to: f.pid()?,
+            }
+        }
+        8 => {
+            want(4)?;
+            Exit2 {
+                from: f.pid()?,
+                to: f.pid()?,
+                reason: f.term()?,
+            }
+        }
+        12 => {
+            want(4)?;
+            f.unused()?;
+            SendTt {
+                to: f.pid()?,
+                token: f.term()?,
+            }
+        }
+        13 => {
+            want(5)?;
+            ExitTt {
+                from: f.pid()?,
+                to: f.pid()?,
+                token: f.term()?,
+                reason: f.term()?,
+            }
+        }
+        16 => {
+            want(5)?;
+            let from = f.pid()?;
+            f.unused()?;
+            RegSendTt {
+                from,
+                to_name: f.atom()?,
+                token: f.term()?,
+            }
+        }
+        18 => {
+            want(5)?;
+            Exit2Tt {
+                from: f.pid()?,
+                to: f.pid()?,
+                token: f.term()?,
+                reason: f.term()?,
+            }
+        }
+        19 => {
+            want(4)?;
+            MonitorP {
+                from: f.pid()?,
+                target: f.process()?,
+                reference: f.reference()?,
+            }
+        }
+        20 => {
+            want(4)?;
+            DemonitorP {
+                from: f.pid()?,
+                target: f.process()?,
+                reference: f.reference()?,
+            }
+        }
+        21 => {
+            want(5)?;
+            MonitorPExit {
+                target: f.process()?,
+                to: f.pid()?,
+                reference: f.reference()?,
+                reason: f.term()?,
+            }
+        }
+        22 => {
+            want(3)?;
+            SendSender {
+                from: f.pid()?,
+                to: f.pid()?,
+            }
+        }
+        23 => {
+            want(4)?;
+            SendSenderTt {
+                from: f.pid()?,
+                to: f.pid()?,
+                token: f.term()?,
+            }
+        }
+        24 => {
+            want(3)?;
+            PayloadExit {
+                from: f.pid()?,
+                to: f.pid()?,
+            }
+        }
+        25 => {
+            want(4)?;
+            PayloadExitTt {
+                from: f.pid()?,
+                to: f.pid()?,
+                token: f.term()?,
+            }
+        }
+        26 => {
+            want(3)?;
+            PayloadExit2 {
+                from: f.pid()?,
+                to: f.pid()?,
+            }
+        }
+        27 => {
+            want(4)?;
+            PayloadExit2Tt {
+                from: f.pid()?,
+                to: f.pid()?,
+                token: f.term()?,
+            }
+        }
+        28 => {
+            want(4)?;
+            PayloadMonitorPExit {
+                target: f.process()?,
+                to: f.pid()?,
+                reference: f.reference()?,
+            }
+        }
+        29 | 30 => {
+            want(if op == 29 { 6 } else { 7 })?;
+            let req_id = f.reference()?;
+            let from = f.pid()?;
+            let group_leader = f.pid()?;
+            let (module, function, arity) = f.mfa()?;
+            let opts = f.term()?;
+            if op == 29 {
+                SpawnRequest {
+                    req_id,
+                    from,
+                    group_leader,
+                    module,
+                    function,
+                    arity,
+                    opts,
+                }
+            } else {
+                SpawnRequestTt {
+                    req_id,
+                    from,
+                    group_leader,
+                    module,
+                    function,
+                    arity,
+                    opts,
+                    token: f.term()?,
+                }
+            }
+        }
+        31 => {
+            want(5)?;
+            SpawnReply {
+                req_id: f.reference()?,
+                to: f.pid()?,
+                flags: f.small()?,
+                result: f.term()?,
+            }
+        }
+        32 => {
+            want(6)?;
+            SpawnReplyTt {
+                req_id: f.reference()?,
+                to: f.pid()?,
+                flags: f.small()?,
+                result: f.term()?,
+                token: f.term()?,
+            }
+        }
+        33 => {
+            want(3)?;
+            AliasSend {
+                from: f.pid()?,
+                alias: f.reference()?,
+            }
+        }
+        34 => {
+            want(4)?;
+            AliasSendTt {
+                from: f.pid()?,
+                alias: f.reference()?,
+                token: f.term()?,
+            }
+        }
+        35 => {
+            want(4)?;
+            UnlinkId {
+                id: f.u64()?,
+                from: f.pid()?,
+                to: f.pid()?,
+            }
+        }
+        36 => {
+            want(4)?;
+            UnlinkIdAck {
+                id: f.u64()?,
+                from: f.pid()?,
+                to: f.pid()?,
+            }
+        }
+        _ => return Err("unknown operation"),
+    };
+    Ok(msg)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::dist::DistFlags;
+    use ergo_etf::NoAtomCache;
+
+    fn encoded(m: &ControlMessage) -> Bytes {
+        let mut out = Vec::new();
+        ergo_etf::write_term(&mut out, &mut NoAtomCache, |w| m.encode(w)).unwrap();
+        Bytes::from(out)
+    }
+
+    /// A control tuple given as a term, decoded from its bytes.
+    fn decode_term(t: &Term) -> Result<ControlMessage, FrameError> {
+        let bytes = Bytes::from(ergo_etf::to_bytes(t).unwrap()).slice(1..);
+        ControlMessage::decode(&bytes, &NoAtomCache).map(|(m, _)| m)
+    }
 
     fn pid(n: u32) -> Pid {
         Pid {
@@ -891,8 +970,14 @@ mod tests {
         ];
         assert_eq!(all.len(), 30);
         for m in all {
-            let t = m.to_term();
-            assert_eq!(ControlMessage::from_term(&t).unwrap(), m);
+            let mut bytes = encoded(&m).to_vec();
+            bytes.extend_from_slice(b"payload");
+            let bytes = Bytes::from(bytes);
+            let (back, used) = ControlMessage::decode(&bytes, &NoAtomCache).unwrap();
+            assert_eq!(back, m);
+            assert_eq!(&bytes[used..], b"payload");
+            // The bytes are a tuple led by the operation number.
+            let (t, _) = ergo_etf::decode_term_bytes(&bytes, &NoAtomCache).unwrap();
             assert_eq!(
                 t.as_tuple().map(|e| e[0].clone()),
                 Some(Term::Int(i64::from(m.op())))
@@ -924,7 +1009,7 @@ mod tests {
                 Term::Int(99),
                 Term::atom(&format!("{}{}", "x".repeat(pad), "é".repeat(150))),
             ]);
-            match ControlMessage::from_term(&t) {
+            match decode_term(&t) {
                 Err(FrameError::BadControl(text)) => assert!(text.len() <= 230, "{}", text.len()),
                 other => panic!("{other:?}"),
             }
@@ -933,21 +1018,41 @@ mod tests {
 
     #[test]
     fn malformed_control_refused() {
-        assert!(ControlMessage::from_term(&Term::atom("x")).is_err());
-        assert!(ControlMessage::from_term(&Term::tuple(vec![Term::Int(99)])).is_err());
-        assert!(ControlMessage::from_term(&Term::tuple(vec![Term::Int(1), Term::Int(2)])).is_err());
-        assert!(ControlMessage::from_term(&Term::tuple(vec![
-            Term::Int(2),
-            Term::atom(""),
-            Term::Int(1)
-        ]))
-        .is_err());
-        assert!(ControlMessage::from_term(&Term::tuple(vec![
-            Term::Int(35),
-            Term::Int(-1),
-            Term::Pid(pid(1)),
-            Term::Pid(pid(2))
-        ]))
-        .is_err());
+        let refused = [
+            Term::atom("x"),
+            Term::tuple(vec![]),
+            Term::tuple(vec![Term::Int(99)]),
+            Term::tuple(vec![Term::Int(1), Term::Int(2)]),
+            Term::tuple(vec![Term::Int(2), Term::atom(""), Term::Int(1)]),
+            Term::tuple(vec![
+                Term::Int(35),
+                Term::Int(-1),
+                Term::Pid(pid(1)),
+                Term::Pid(pid(2)),
+            ]),
+            // MONITOR_P with a binary where the pid or name goes.
+            Term::tuple(vec![
+                Term::Int(19),
+                Term::Pid(pid(1)),
+                Term::binary(&b"x"[..]),
+                Term::Reference(reference()),
+            ]),
+        ];
+        for t in refused {
+            match decode_term(&t) {
+                Err(FrameError::BadControl(text)) => assert!(text.contains(&format!("{t:?}"))),
+                other => panic!("{t:?}: {other:?}"),
+            }
+        }
+        // Bytes that are no term at all: the decoder's error.
+        let cut = encoded(&ControlMessage::SendSender {
+            from: pid(1),
+            to: pid(2),
+        });
+        let cut = cut.slice(..cut.len() - 1);
+        assert!(matches!(
+            ControlMessage::decode(&cut, &NoAtomCache),
+            Err(FrameError::BadTerm { .. })
+        ));
     }
 }

@@ -111,12 +111,12 @@ impl FrameEncoder {
         out: &mut Vec<u8>,
         splices: Option<&mut Vec<Splice>>,
     ) -> Result<(), ConnectionError> {
-        let ctl = control.to_term();
         let mut sink = FrameSink { out, splices };
         if !header_mode(self.flags) {
             return sink.frame(|sink| {
                 sink.out.extend_from_slice(&[112, 131]);
-                codec::encode_term_into(&ctl, sink.out, &mut NoAtomCache).map_err(enc)?;
+                codec::write_term(sink.out, &mut NoAtomCache, |w| control.encode(w))
+                    .map_err(enc)?;
                 if let Some(p) = payload {
                     sink.out.push(131);
                     encode_payload(p, sink.out, sink.splices.as_deref_mut(), &mut NoAtomCache)
@@ -125,7 +125,7 @@ impl FrameEncoder {
                 Ok(())
             });
         }
-        let result = self.encode_normal(&ctl, payload, compression, &mut sink);
+        let result = self.encode_normal(control, payload, compression, &mut sink);
         // The spliced binaries are the sink's now; holding them here would keep them alive
         // until the next message.
         self.scratch_splices.clear();
@@ -136,7 +136,7 @@ impl FrameEncoder {
     /// the message is larger than a fragment.
     fn encode_normal(
         &mut self,
-        ctl: &Term,
+        ctl: &ControlMessage,
         payload: Option<&Term>,
         compression: Option<&Compression>,
         sink: &mut FrameSink<'_>,
@@ -331,14 +331,14 @@ impl<'a> BodyCursor<'a> {
 
 /// Encodes the control message and the payload; returns the control message's length.
 fn encode_pair(
-    ctl: &Term,
+    ctl: &ControlMessage,
     payload: Option<&Term>,
     out: &mut Vec<u8>,
     splices: Option<&mut Vec<Splice>>,
     atoms: &mut dyn AtomEncoder,
 ) -> Result<usize, codec::EncodeError> {
     let start = out.len();
-    codec::encode_term_into(ctl, out, atoms)?;
+    codec::write_term(out, atoms, |w| ctl.encode(w))?;
     let ctl_len = out.len() - start;
     if let Some(p) = payload {
         encode_payload(p, out, splices, atoms)?;
@@ -481,8 +481,7 @@ fn decode_body(
     atoms: &dyn AtomDecoder,
     inflate_limit: Option<usize>,
 ) -> Result<DistMessage, FrameError> {
-    let (ctl, used) = codec::decode_term_bytes(body, atoms).map_err(term_err("control message"))?;
-    let control = ControlMessage::from_term(&ctl)?;
+    let (control, used) = ControlMessage::decode(body, atoms)?;
     let rest = body.slice(used..);
     match (inflate_limit, rest.first()) {
         (Some(limit), Some(&compression::COMPRESSED)) if control.has_payload() => {
@@ -525,9 +524,7 @@ fn decode_pass_through(frame: &Bytes) -> Result<DistMessage, FrameError> {
         return Err(FrameError::Truncated("pass-through version byte"));
     }
     let body = frame.slice(2..);
-    let (ctl, used) =
-        codec::decode_term_bytes(&body, &NoAtomCache).map_err(term_err("control message"))?;
-    let control = ControlMessage::from_term(&ctl)?;
+    let (control, used) = ControlMessage::decode(&body, &NoAtomCache)?;
     let rest = body.slice(used..);
     if rest.is_empty() {
         return finish(control, &rest, &NoAtomCache);
