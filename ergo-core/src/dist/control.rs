@@ -22,7 +22,30 @@ pub enum ProcessRef {
     Name(Atom),
 }
 
+/// SPAWN_REQUEST's fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpawnRequestFields {
+    /// The request's id; the reply carries it.
+    pub req_id: Reference,
+    /// The requesting process.
+    pub from: Pid,
+    /// The group leader the new process is to have.
+    pub group_leader: Pid,
+    /// The module of the function to run.
+    pub module: Atom,
+    /// The function.
+    pub function: Atom,
+    /// Its arity (the payload is the argument list).
+    pub arity: u8,
+    /// The spawn options.
+    pub opts: Term,
+}
+
 /// A distribution control message. Variants marked "+ payload" are followed by a payload term.
+///
+/// Rare, large parts (trace tokens, exit reasons beside a token or a reference, spawn requests
+/// and replies) are boxed, so the enum stays at 128 bytes: every message is moved several times
+/// between the socket and its process.
 #[allow(missing_docs)] // fields are named as in the OTP protocol documentation
 #[derive(Clone, Debug, PartialEq)]
 pub enum ControlMessage {
@@ -43,26 +66,26 @@ pub enum ControlMessage {
     /// `{8, From, To, Reason}`.
     Exit2 { from: Pid, to: Pid, reason: Term },
     /// `{12, '', To, Token}` + payload.
-    SendTt { to: Pid, token: Term },
+    SendTt { to: Pid, token: Box<Term> },
     /// `{13, From, To, Token, Reason}`.
     ExitTt {
         from: Pid,
         to: Pid,
-        token: Term,
-        reason: Term,
+        token: Box<Term>,
+        reason: Box<Term>,
     },
     /// `{16, From, '', ToName, Token}` + payload.
     RegSendTt {
         from: Pid,
         to_name: Atom,
-        token: Term,
+        token: Box<Term>,
     },
     /// `{18, From, To, Token, Reason}`.
     Exit2Tt {
         from: Pid,
         to: Pid,
-        token: Term,
-        reason: Term,
+        token: Box<Term>,
+        reason: Box<Term>,
     },
     /// `{19, From, PidOrName, Ref}`.
     MonitorP {
@@ -81,20 +104,32 @@ pub enum ControlMessage {
         target: ProcessRef,
         to: Pid,
         reference: Reference,
-        reason: Term,
+        reason: Box<Term>,
     },
     /// `{22, From, To}` + payload.
     SendSender { from: Pid, to: Pid },
     /// `{23, From, To, Token}` + payload.
-    SendSenderTt { from: Pid, to: Pid, token: Term },
+    SendSenderTt {
+        from: Pid,
+        to: Pid,
+        token: Box<Term>,
+    },
     /// `{24, From, To}` + reason payload.
     PayloadExit { from: Pid, to: Pid },
     /// `{25, From, To, Token}` + reason payload.
-    PayloadExitTt { from: Pid, to: Pid, token: Term },
+    PayloadExitTt {
+        from: Pid,
+        to: Pid,
+        token: Box<Term>,
+    },
     /// `{26, From, To}` + reason payload.
     PayloadExit2 { from: Pid, to: Pid },
     /// `{27, From, To, Token}` + reason payload.
-    PayloadExit2Tt { from: Pid, to: Pid, token: Term },
+    PayloadExit2Tt {
+        from: Pid,
+        to: Pid,
+        token: Box<Term>,
+    },
     /// `{28, PidOrName, To, Ref}` + reason payload.
     PayloadMonitorPExit {
         target: ProcessRef,
@@ -102,40 +137,23 @@ pub enum ControlMessage {
         reference: Reference,
     },
     /// `{29, ReqId, From, GroupLeader, {M, F, Arity}, Opts}` + argument list payload.
-    SpawnRequest {
-        req_id: Reference,
-        from: Pid,
-        group_leader: Pid,
-        module: Atom,
-        function: Atom,
-        arity: u8,
-        opts: Term,
-    },
+    SpawnRequest(Box<SpawnRequestFields>),
     /// `{30, ReqId, From, GroupLeader, {M, F, Arity}, Opts, Token}` + argument list payload.
-    SpawnRequestTt {
-        req_id: Reference,
-        from: Pid,
-        group_leader: Pid,
-        module: Atom,
-        function: Atom,
-        arity: u8,
-        opts: Term,
-        token: Term,
-    },
+    SpawnRequestTt(Box<SpawnRequestFields>, Box<Term>),
     /// `{31, ReqId, To, Flags, Result}`: Result is the new pid or an error atom.
     SpawnReply {
         req_id: Reference,
         to: Pid,
         flags: u8,
-        result: Term,
+        result: Box<Term>,
     },
     /// `{32, ReqId, To, Flags, Result, Token}`.
     SpawnReplyTt {
         req_id: Reference,
         to: Pid,
         flags: u8,
-        result: Term,
-        token: Term,
+        result: Box<Term>,
+        token: Box<Term>,
     },
     /// `{33, From, Alias}` + payload.
     AliasSend { from: Pid, alias: Reference },
@@ -143,7 +161,7 @@ pub enum ControlMessage {
     AliasSendTt {
         from: Pid,
         alias: Reference,
-        token: Term,
+        token: Box<Term>,
     },
     /// `{35, Id, From, To}`.
     UnlinkId { id: u64, from: Pid, to: Pid },
@@ -208,8 +226,8 @@ impl ControlMessage {
             PayloadExit2 { .. } => 26,
             PayloadExit2Tt { .. } => 27,
             PayloadMonitorPExit { .. } => 28,
-            SpawnRequest { .. } => 29,
-            SpawnRequestTt { .. } => 30,
+            SpawnRequest(_) => 29,
+            SpawnRequestTt(..) => 30,
             SpawnReply { .. } => 31,
             SpawnReplyTt { .. } => 32,
             AliasSend { .. } => 33,
@@ -230,7 +248,8 @@ impl ControlMessage {
         w: &mut TermWriter<'_, A>,
     ) -> Result<(), EncodeError> {
         use ControlMessage::*;
-        let empty = Atom::new("");
+        // The '' atom the protocol puts where no sender or name is given.
+        let empty = || Atom::new("");
         let process = |w: &mut TermWriter<'_, A>, target: &ProcessRef| match target {
             ProcessRef::Pid(p) => w.pid(p),
             ProcessRef::Name(a) => w.atom(a),
@@ -253,7 +272,7 @@ impl ControlMessage {
             }
             Send { to } => {
                 head(w, 3)?;
-                w.atom(&empty)?;
+                w.atom(&empty())?;
                 w.pid(to)
             }
             Exit { from, to, reason } | Exit2 { from, to, reason } => {
@@ -266,12 +285,12 @@ impl ControlMessage {
             RegSend { from, to_name } => {
                 head(w, 4)?;
                 w.pid(from)?;
-                w.atom(&empty)?;
+                w.atom(&empty())?;
                 w.atom(to_name)
             }
             SendTt { to, token } => {
                 head(w, 4)?;
-                w.atom(&empty)?;
+                w.atom(&empty())?;
                 w.pid(to)?;
                 w.term(token)
             }
@@ -300,7 +319,7 @@ impl ControlMessage {
             } => {
                 head(w, 5)?;
                 w.pid(from)?;
-                w.atom(&empty)?;
+                w.atom(&empty())?;
                 w.atom(to_name)?;
                 w.term(token)
             }
@@ -349,38 +368,20 @@ impl ControlMessage {
                 w.pid(to)?;
                 w.reference(reference)
             }
-            SpawnRequest {
-                req_id,
-                from,
-                group_leader,
-                module,
-                function,
-                arity,
-                opts,
-            }
-            | SpawnRequestTt {
-                req_id,
-                from,
-                group_leader,
-                module,
-                function,
-                arity,
-                opts,
-                ..
-            } => {
+            SpawnRequest(spawn) | SpawnRequestTt(spawn, _) => {
                 let token = match self {
-                    SpawnRequestTt { token, .. } => Some(token),
+                    SpawnRequestTt(_, token) => Some(token),
                     _ => None,
                 };
                 head(w, if token.is_some() { 7 } else { 6 })?;
-                w.reference(req_id)?;
-                w.pid(from)?;
-                w.pid(group_leader)?;
+                w.reference(&spawn.req_id)?;
+                w.pid(&spawn.from)?;
+                w.pid(&spawn.group_leader)?;
                 w.tuple(3)?;
-                w.atom(module)?;
-                w.atom(function)?;
-                w.int(i64::from(*arity));
-                w.term(opts)?;
+                w.atom(&spawn.module)?;
+                w.atom(&spawn.function)?;
+                w.int(i64::from(spawn.arity));
+                w.term(&spawn.opts)?;
                 token.map_or(Ok(()), |t| w.term(t))
             }
             SpawnReply {
@@ -477,6 +478,9 @@ impl<A: AtomDecoder + ?Sized> Fields<'_, '_, A> {
     }
     fn term(&mut self) -> Shape<Term> {
         self.0.term().map_err(|_| "term expected")
+    }
+    fn boxed(&mut self) -> Shape<Box<Term>> {
+        self.term().map(Box::new)
     }
     /// A field the protocol fills with `''` and the receiver ignores.
     fn unused(&mut self) -> Shape<()> {
@@ -586,7 +590,7 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
             f.unused()?;
             SendTt {
                 to: f.pid()?,
-                token: f.term()?,
+                token: f.boxed()?,
             }
         }
         13 => {
@@ -594,8 +598,8 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
             ExitTt {
                 from: f.pid()?,
                 to: f.pid()?,
-                token: f.term()?,
-                reason: f.term()?,
+                token: f.boxed()?,
+                reason: f.boxed()?,
             }
         }
         16 => {
@@ -605,7 +609,7 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
             RegSendTt {
                 from,
                 to_name: f.atom()?,
-                token: f.term()?,
+                token: f.boxed()?,
             }
         }
         18 => {
@@ -613,8 +617,8 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
             Exit2Tt {
                 from: f.pid()?,
                 to: f.pid()?,
-                token: f.term()?,
-                reason: f.term()?,
+                token: f.boxed()?,
+                reason: f.boxed()?,
             }
         }
         19 => {
@@ -639,7 +643,7 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
                 target: f.process()?,
                 to: f.pid()?,
                 reference: f.reference()?,
-                reason: f.term()?,
+                reason: f.boxed()?,
             }
         }
         22 => {
@@ -654,7 +658,7 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
             SendSenderTt {
                 from: f.pid()?,
                 to: f.pid()?,
-                token: f.term()?,
+                token: f.boxed()?,
             }
         }
         24 => {
@@ -669,7 +673,7 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
             PayloadExitTt {
                 from: f.pid()?,
                 to: f.pid()?,
-                token: f.term()?,
+                token: f.boxed()?,
             }
         }
         26 => {
@@ -684,7 +688,7 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
             PayloadExit2Tt {
                 from: f.pid()?,
                 to: f.pid()?,
-                token: f.term()?,
+                token: f.boxed()?,
             }
         }
         28 => {
@@ -701,28 +705,19 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
             let from = f.pid()?;
             let group_leader = f.pid()?;
             let (module, function, arity) = f.mfa()?;
-            let opts = f.term()?;
+            let spawn = Box::new(SpawnRequestFields {
+                req_id,
+                from,
+                group_leader,
+                module,
+                function,
+                arity,
+                opts: f.term()?,
+            });
             if op == 29 {
-                SpawnRequest {
-                    req_id,
-                    from,
-                    group_leader,
-                    module,
-                    function,
-                    arity,
-                    opts,
-                }
+                SpawnRequest(spawn)
             } else {
-                SpawnRequestTt {
-                    req_id,
-                    from,
-                    group_leader,
-                    module,
-                    function,
-                    arity,
-                    opts,
-                    token: f.term()?,
-                }
+                SpawnRequestTt(spawn, f.boxed()?)
             }
         }
         31 => {
@@ -731,7 +726,7 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
                 req_id: f.reference()?,
                 to: f.pid()?,
                 flags: f.small()?,
-                result: f.term()?,
+                result: f.boxed()?,
             }
         }
         32 => {
@@ -740,8 +735,8 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
                 req_id: f.reference()?,
                 to: f.pid()?,
                 flags: f.small()?,
-                result: f.term()?,
-                token: f.term()?,
+                result: f.boxed()?,
+                token: f.boxed()?,
             }
         }
         33 => {
@@ -756,7 +751,7 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
             AliasSendTt {
                 from: f.pid()?,
                 alias: f.reference()?,
-                token: f.term()?,
+                token: f.boxed()?,
             }
         }
         35 => {
@@ -817,7 +812,7 @@ mod tests {
     #[test]
     fn every_message_round_trips() {
         use ControlMessage::*;
-        let tok = Term::atom("tok");
+        let tok = Box::new(Term::atom("tok"));
         let all = vec![
             Link {
                 from: pid(1),
@@ -855,7 +850,7 @@ mod tests {
                 from: pid(1),
                 to: pid(2),
                 token: tok.clone(),
-                reason: Term::Int(1),
+                reason: Box::new(Term::Int(1)),
             },
             RegSendTt {
                 from: pid(1),
@@ -866,7 +861,7 @@ mod tests {
                 from: pid(1),
                 to: pid(2),
                 token: tok.clone(),
-                reason: Term::Int(1),
+                reason: Box::new(Term::Int(1)),
             },
             MonitorP {
                 from: pid(1),
@@ -882,7 +877,7 @@ mod tests {
                 target: ProcessRef::Pid(pid(3)),
                 to: pid(1),
                 reference: reference(),
-                reason: Term::atom("noproc"),
+                reason: Box::new(Term::atom("noproc")),
             },
             SendSender {
                 from: pid(1),
@@ -916,7 +911,7 @@ mod tests {
                 to: pid(1),
                 reference: reference(),
             },
-            SpawnRequest {
+            SpawnRequest(Box::new(SpawnRequestFields {
                 req_id: reference(),
                 from: pid(1),
                 group_leader: pid(2),
@@ -924,28 +919,30 @@ mod tests {
                 function: Atom::new("execute_call"),
                 arity: 4,
                 opts: Term::nil(),
-            },
-            SpawnRequestTt {
-                req_id: reference(),
-                from: pid(1),
-                group_leader: pid(2),
-                module: Atom::new("m"),
-                function: Atom::new("f"),
-                arity: 0,
-                opts: Term::nil(),
-                token: tok.clone(),
-            },
+            })),
+            SpawnRequestTt(
+                Box::new(SpawnRequestFields {
+                    req_id: reference(),
+                    from: pid(1),
+                    group_leader: pid(2),
+                    module: Atom::new("m"),
+                    function: Atom::new("f"),
+                    arity: 0,
+                    opts: Term::nil(),
+                }),
+                tok.clone(),
+            ),
             SpawnReply {
                 req_id: reference(),
                 to: pid(1),
                 flags: 2,
-                result: Term::Pid(pid(9)),
+                result: Box::new(Term::Pid(pid(9))),
             },
             SpawnReplyTt {
                 req_id: reference(),
                 to: pid(1),
                 flags: 0,
-                result: Term::atom("notsup"),
+                result: Box::new(Term::atom("notsup")),
                 token: tok.clone(),
             },
             AliasSend {
@@ -1014,6 +1011,13 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    /// Messages are moved several times between the socket and their process: the enum stays
+    /// small by boxing its rare, large parts.
+    #[test]
+    fn control_messages_stay_small() {
+        assert!(std::mem::size_of::<ControlMessage>() <= 128);
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub use compression::Compression;
 pub use connection::{
     accept, connect, ConnectionOptions, DistConnection, DistReceiver, DistSender, IncomingHandler,
 };
-pub use control::{ControlMessage, ProcessRef};
+pub use control::{ControlMessage, ProcessRef, SpawnRequestFields};
 pub use error::{ConnectionError, FrameError, HandshakeError, TunnelDown};
 pub use flags::DistFlags;
 pub use frame::{DistMessage, FrameDecoder, FrameEncoder, FrameSettings};

@@ -5,7 +5,7 @@
 
 use ergo_etf::{Atom, Term};
 
-use crate::dist::{ControlMessage, DistMessage, DistSender, ProcessRef};
+use crate::dist::{ControlMessage, DistMessage, DistSender, ProcessRef, SpawnRequestFields};
 use crate::error::SendError;
 use crate::node::{Dest, MonitorTarget, Node, RemoteSignal};
 
@@ -92,14 +92,14 @@ pub(crate) fn apply(node: &Node, peer: &Peer<'_>, message: DistMessage) {
             }
         }
         ControlMessage::UnlinkIdAck { .. } => {}
-        ControlMessage::Exit { from, to, reason }
-        | ControlMessage::ExitTt {
+        ControlMessage::Exit { from, to, reason } => exit(node, from, to, reason, true),
+        ControlMessage::ExitTt {
             from, to, reason, ..
-        } => exit(node, from, to, reason, true),
-        ControlMessage::Exit2 { from, to, reason }
-        | ControlMessage::Exit2Tt {
+        } => exit(node, from, to, *reason, true),
+        ControlMessage::Exit2 { from, to, reason } => exit(node, from, to, reason, false),
+        ControlMessage::Exit2Tt {
             from, to, reason, ..
-        } => exit(node, from, to, reason, false),
+        } => exit(node, from, to, *reason, false),
         ControlMessage::PayloadExit { from, to }
         | ControlMessage::PayloadExitTt { from, to, .. } => {
             exit(node, from, to, payload.unwrap_or_else(Term::nil), true)
@@ -135,7 +135,7 @@ pub(crate) fn apply(node: &Node, peer: &Peer<'_>, message: DistMessage) {
             who: who(target, peer.name),
             to,
             reference,
-            reason,
+            reason: *reason,
         }),
         ControlMessage::PayloadMonitorPExit {
             target,
@@ -147,33 +147,28 @@ pub(crate) fn apply(node: &Node, peer: &Peer<'_>, message: DistMessage) {
             reference,
             reason: payload.unwrap_or_else(Term::nil),
         }),
-        ControlMessage::SpawnRequest {
-            req_id,
-            from,
-            module,
-            function,
-            opts,
-            ..
-        }
-        | ControlMessage::SpawnRequestTt {
-            req_id,
-            from,
-            module,
-            function,
-            opts,
-            ..
-        } => super::spawn_serve::serve(
-            node,
-            peer,
-            super::spawn_serve::SpawnRequest {
+        ControlMessage::SpawnRequest(spawn) | ControlMessage::SpawnRequestTt(spawn, _) => {
+            let SpawnRequestFields {
                 req_id,
                 from,
                 module,
                 function,
                 opts,
-                args: payload,
-            },
-        ),
+                ..
+            } = *spawn;
+            super::spawn_serve::serve(
+                node,
+                peer,
+                super::spawn_serve::SpawnRequest {
+                    req_id,
+                    from,
+                    module,
+                    function,
+                    opts,
+                    args: payload,
+                },
+            )
+        }
         ControlMessage::SpawnReply {
             req_id,
             flags,
@@ -185,7 +180,7 @@ pub(crate) fn apply(node: &Node, peer: &Peer<'_>, message: DistMessage) {
             flags,
             result,
             ..
-        } => super::spawn_request::reply(node, peer.name, req_id, flags, result),
+        } => super::spawn_request::reply(node, peer.name, req_id, flags, *result),
         ControlMessage::NodeLink | ControlMessage::GroupLeader { .. } => {
             tracing::debug!(peer = %peer.name, op = control.op(), "control message ignored");
         }

@@ -165,7 +165,7 @@ pub(crate) fn translate(
                         target,
                         to,
                         reference,
-                        reason,
+                        reason: Box::new(reason),
                     },
                     None,
                 )

@@ -309,15 +309,16 @@ impl Node {
                 .cast(to, request)
                 .map_err(|_| RpcError::NoConnection(node.to_string()));
         }
-        let request = crate::dist::ControlMessage::SpawnRequest {
-            req_id: self.make_ref(),
-            from: self.outside_pid().clone(),
-            group_leader: self.outside_pid().clone(),
-            module: Atom::new("erpc"),
-            function: Atom::new("execute_cast"),
-            arity: 3,
-            opts: Term::nil(),
-        };
+        let request =
+            crate::dist::ControlMessage::SpawnRequest(Box::new(crate::dist::SpawnRequestFields {
+                req_id: self.make_ref(),
+                from: self.outside_pid().clone(),
+                group_leader: self.outside_pid().clone(),
+                module: Atom::new("erpc"),
+                function: Atom::new("execute_cast"),
+                arity: 3,
+                opts: Term::nil(),
+            }));
         let payload = Term::list(vec![
             Term::Atom(module),
             Term::Atom(function),

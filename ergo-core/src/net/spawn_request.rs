@@ -15,7 +15,7 @@ use ergo_etf::{Atom, Pid, Reference, Term};
 use tokio::sync::oneshot;
 
 use super::{NetError, NetManager};
-use crate::dist::{ControlMessage, DistFlags};
+use crate::dist::{ControlMessage, DistFlags, SpawnRequestFields};
 use crate::node::{MonitorTarget, Node, RemoteSignal};
 use crate::process::Context;
 
@@ -248,7 +248,7 @@ impl Node {
                 done: Some(done),
             },
         );
-        let request = ControlMessage::SpawnRequest {
+        let request = ControlMessage::SpawnRequest(Box::new(SpawnRequestFields {
             req_id: req_id.clone(),
             from: from.clone(),
             group_leader: from.clone(),
@@ -256,7 +256,7 @@ impl Node {
             function,
             arity,
             opts: Term::list(opts),
-        };
+        }));
         if net
             .queue_control(&peer, request, Some(Term::list(args)))
             .is_err()

@@ -223,7 +223,7 @@ fn reply(peer: &Peer<'_>, req_id: Reference, to: Pid, flags: u8, result: Term) {
         req_id,
         to,
         flags,
-        result,
+        result: Box::new(result),
     };
     if let Err(err) = peer.sender.queue(reply, None) {
         tracing::debug!(peer = %peer.name, %err, "SPAWN_REPLY not sent");
@@ -277,7 +277,7 @@ pub(crate) fn serve(node: &Node, peer: &Peer<'_>, request: SpawnRequest) {
                 req_id,
                 to: from,
                 flags,
-                result: Term::Pid(me),
+                result: Box::new(Term::Pid(me)),
             };
             if let Err(err) = sender.queue(reply, None) {
                 tracing::debug!(peer = %requester, %err, "SPAWN_REPLY not sent");
