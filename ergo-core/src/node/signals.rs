@@ -378,11 +378,7 @@ impl Node {
         let Some(w) = self.entry(watcher) else {
             return false;
         };
-        let found = {
-            let mut st = w.state();
-            let pos = st.monitoring.iter().position(|m| &m.reference == reference);
-            pos.map(|i| st.monitoring.remove(i))
-        };
+        let found = w.state().remove_monitoring(reference);
         let _ = w
             .mailbox
             .take_first(|e| matches!(e, Envelope::Down { reference: r, .. } if r == reference));
@@ -530,7 +526,7 @@ impl Node {
                     MonitorTarget::Name { name, .. } => self.whereis(name.as_str()),
                 };
                 if let Some(t) = pid.and_then(|p| self.entry(&p)) {
-                    t.state().monitored_by.retain(|m| m.reference != reference);
+                    t.state().remove_monitored_by(&reference);
                 }
             }
             RemoteSignal::Down {
@@ -552,9 +548,7 @@ impl Node {
             MonitorTarget::Name { .. } => None,
         };
         if let Some(t) = local {
-            t.state()
-                .monitored_by
-                .retain(|x| x.reference != m.reference);
+            t.state().remove_monitored_by(&m.reference);
         } else if !self.is_this_node(m.target_node()) {
             let node = m.target_node().clone();
             let _ = self.remote_signal(

@@ -226,20 +226,23 @@ impl Node {
         let link_reason = if reason.is_atom("kill") {
             Term::atom("killed")
         } else {
-            reason.clone()
+            reason
         };
         let me = &entry.pid;
-        for peer in state.links {
-            self.exit_signal(me, &peer, link_reason.clone(), true);
+        let for_events = state.owns_events.then(|| link_reason.clone());
+        // Every link and monitor gets the reason: a clone each, the last one the reason itself.
+        let mut reasons = shares(link_reason, state.links.len() + state.monitored_by.len());
+        for (peer, reason) in state.links.into_iter().zip(&mut reasons) {
+            self.exit_signal(me, &peer, reason, true);
         }
-        for m in state.monitored_by {
-            self.down(m.who, &m.watcher, m.reference, link_reason.clone());
+        for (m, reason) in state.monitored_by.into_iter().zip(&mut reasons) {
+            self.down(m.who, &m.watcher, m.reference, reason);
         }
         for m in state.monitoring {
             self.drop_monitor_at_target(me, m);
         }
-        if state.owns_events {
-            self.producer_down(me, &link_reason);
+        if let Some(reason) = for_events {
+            self.producer_down(me, &reason);
         }
     }
 
@@ -255,12 +258,7 @@ impl Node {
             return;
         }
         if let Some(w) = self.entry(watcher) {
-            let removed = {
-                let mut st = w.state();
-                let before = st.monitoring.len();
-                st.monitoring.retain(|m| m.reference != reference);
-                before != st.monitoring.len()
-            };
+            let removed = w.state().remove_monitoring(&reference).is_some();
             if removed {
                 let _ = w.mailbox.push(
                     Envelope::Down {
@@ -281,5 +279,31 @@ impl Node {
                 });
             }
         }
+    }
+}
+
+/// `value` handed out `n` times: a clone each time but the last, which gets `value` itself (an
+/// exit reason can be a large term, and most processes have one link or monitor at most).
+fn shares(value: Term, n: usize) -> impl Iterator<Item = Term> {
+    let mut value = Some(value);
+    (1..=n).filter_map(move |i| if i == n { value.take() } else { value.clone() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_hand_out_the_value_n_times() {
+        let reason = Term::tuple(vec![Term::atom("shutdown"), Term::Int(1)]);
+        assert_eq!(shares(reason.clone(), 0).count(), 0);
+        assert_eq!(
+            shares(reason.clone(), 1).collect::<Vec<_>>(),
+            vec![reason.clone()]
+        );
+        assert_eq!(
+            shares(reason.clone(), 3).collect::<Vec<_>>(),
+            vec![reason.clone(), reason.clone(), reason]
+        );
     }
 }

@@ -57,6 +57,29 @@ pub(crate) struct ProcState {
     pub aliases: Vec<Reference>,
 }
 
+impl ProcState {
+    /// Takes out the monitor `reference` held on this process. The list is not kept in order
+    /// (the order of DOWNs among watchers is not defined), so a removal moves one entry instead
+    /// of shifting the rest: a busy server holds a monitor per call in flight.
+    pub fn remove_monitored_by(&mut self, reference: &Reference) -> Option<MonitoredBy> {
+        let i = self
+            .monitored_by
+            .iter()
+            .position(|m| &m.reference == reference)?;
+        Some(self.monitored_by.swap_remove(i))
+    }
+
+    /// Takes out the monitor `reference` this process holds (as
+    /// [`ProcState::remove_monitored_by`]).
+    pub fn remove_monitoring(&mut self, reference: &Reference) -> Option<Monitoring> {
+        let i = self
+            .monitoring
+            .iter()
+            .position(|m| &m.reference == reference)?;
+        Some(self.monitoring.swap_remove(i))
+    }
+}
+
 /// One live process.
 pub(crate) struct ProcessEntry {
     pub pid: Pid,
@@ -128,5 +151,51 @@ impl ProcessTable {
 
     pub fn len(&self) -> usize {
         (0..SHARDS).map(|i| self.shard(i as u32).len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ergo_etf::RefIds;
+
+    fn reference(n: u32) -> Reference {
+        Reference {
+            node: Atom::new("a@h"),
+            creation: 1,
+            ids: RefIds::from([n, 0, 0]),
+        }
+    }
+
+    #[test]
+    fn monitors_come_out_by_reference() {
+        let watcher = Pid {
+            node: Atom::new("a@h"),
+            id: 1,
+            serial: 0,
+            creation: 1,
+        };
+        let mut st = ProcState::default();
+        for n in 1..=4 {
+            st.monitored_by.push(MonitoredBy {
+                reference: reference(n),
+                watcher: watcher.clone(),
+                who: Term::Int(i64::from(n)),
+            });
+            st.monitoring.push(Monitoring {
+                reference: reference(n),
+                target: MonitorTarget::Pid(watcher.clone()),
+                who: Term::Int(i64::from(n)),
+            });
+        }
+        let taken = st.remove_monitored_by(&reference(2)).map(|m| m.who);
+        assert_eq!(taken, Some(Term::Int(2)));
+        assert!(st.remove_monitored_by(&reference(2)).is_none());
+        let mut left: Vec<Term> = st.monitored_by.iter().map(|m| m.who.clone()).collect();
+        left.sort();
+        assert_eq!(left, vec![Term::Int(1), Term::Int(3), Term::Int(4)]);
+        assert_eq!(st.remove_monitoring(&reference(4)).map(|m| m.who), Some(Term::Int(4)));
+        assert!(st.remove_monitoring(&reference(9)).is_none());
+        assert_eq!(st.monitoring.len(), 3);
     }
 }
