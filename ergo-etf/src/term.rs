@@ -87,7 +87,7 @@ pub struct Port {
 }
 
 /// A reference: node, creation and 1 to 5 id words (OTP emits 3; aliases and pid-refs use more).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Eq)]
 pub struct Reference {
     /// The node that made the reference.
     pub node: Atom,
@@ -95,6 +95,23 @@ pub struct Reference {
     pub creation: u32,
     /// The id words (1 to 5), least significant first, as on the wire.
     pub ids: RefIds,
+}
+
+impl PartialEq for Reference {
+    /// Equal when all three parts are; the ids are compared first, as they are what tells two
+    /// references of one node apart (tables of monitors and calls are searched by reference).
+    fn eq(&self, other: &Reference) -> bool {
+        self.ids == other.ids && self.creation == other.creation && self.node == other.node
+    }
+}
+
+impl std::hash::Hash for Reference {
+    /// The parts [`PartialEq`] compares, so equal references hash alike.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.node.hash(state);
+        self.creation.hash(state);
+        self.ids.hash(state);
+    }
 }
 
 /// A local fun (NEW_FUN_EXT), kept as its parts so it re-encodes byte-exact.
