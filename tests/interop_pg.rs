@@ -280,10 +280,23 @@ async fn phoenix_pubsub_style_broadcasts_both_ways_with_elixir() {
                                 Term::tuple(vec![Term::atom("echo"), msg.clone()]),
                                 dispatcher.clone(),
                             ]);
-                            for member in scope.get_members(group.clone()) {
-                                if &member.node != ctx.node().name() {
-                                    let _ = ctx.send(member, echoed.clone());
+                            // The sender's node joined its subscriber just before sending,
+                            // but that join reaches our scope process on its own, concurrently
+                            // with this message: wait (with a deadline) until it has landed.
+                            let deadline = Instant::now() + Duration::from_secs(5);
+                            let remote = loop {
+                                let remote: Vec<_> = scope
+                                    .get_members(group.clone())
+                                    .into_iter()
+                                    .filter(|m| &m.node != ctx.node().name())
+                                    .collect();
+                                if !remote.is_empty() || Instant::now() > deadline {
+                                    break remote;
                                 }
+                                tokio::time::sleep(Duration::from_millis(10)).await;
+                            };
+                            for member in remote {
+                                let _ = ctx.send(member, echoed.clone());
                             }
                         }
                     }

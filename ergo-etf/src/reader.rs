@@ -104,7 +104,7 @@ impl<'a, A: AtomDecoder + ?Sized> TermReader<'a, A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{to_bytes, NoAtomCache, RefIds};
+    use crate::{to_bytes, NoAtomCache};
 
     fn body(t: &Term) -> Bytes {
         // Without the version byte, as in a distribution frame.
@@ -113,17 +113,7 @@ mod tests {
 
     #[test]
     fn parts_read_as_written() {
-        let pid = Pid {
-            node: Atom::new("a@h"),
-            id: 7,
-            serial: 0,
-            creation: 3,
-        };
-        let reference = Reference {
-            node: Atom::new("a@h"),
-            creation: 3,
-            ids: RefIds::from([1, 2, 3]),
-        };
+        let (pid, reference) = crate::writer::tests::sample_pid_and_reference();
         let payload = Term::tuple(vec![Term::atom("x"), Term::binary(&b"bin"[..])]);
         let whole = Term::tuple(vec![
             Term::Int(-5),

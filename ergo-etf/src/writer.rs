@@ -68,14 +68,12 @@ impl<A: AtomEncoder + ?Sized> TermWriter<'_, A> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{encode_term_into, NoAtomCache, RefIds};
 
-    /// The parts written one by one are byte for byte the equivalent term's encoding, with
-    /// atoms going through the atom encoder in both.
-    #[test]
-    fn parts_encode_as_the_whole_term() {
+    /// A pid and a reference for the part-by-part tests (here and in `reader.rs`).
+    pub(crate) fn sample_pid_and_reference() -> (Pid, Reference) {
         let pid = Pid {
             node: Atom::new("a@h"),
             id: 7,
@@ -87,6 +85,14 @@ mod tests {
             creation: 3,
             ids: RefIds::from([1, 2, 3]),
         };
+        (pid, reference)
+    }
+
+    /// The parts written one by one are byte for byte the equivalent term's encoding, with
+    /// atoms going through the atom encoder in both.
+    #[test]
+    fn parts_encode_as_the_whole_term() {
+        let (pid, reference) = sample_pid_and_reference();
         let payload = Term::tuple(vec![Term::atom("x"), Term::Int(-70_000)]);
         let whole = Term::tuple(vec![
             Term::Int(19),

@@ -62,22 +62,20 @@ impl ProcState {
     /// (the order of DOWNs among watchers is not defined), so a removal moves one entry instead
     /// of shifting the rest: a busy server holds a monitor per call in flight.
     pub fn remove_monitored_by(&mut self, reference: &Reference) -> Option<MonitoredBy> {
-        let i = self
-            .monitored_by
-            .iter()
-            .position(|m| &m.reference == reference)?;
-        Some(self.monitored_by.swap_remove(i))
+        take_first(&mut self.monitored_by, |m| &m.reference == reference)
     }
 
     /// Takes out the monitor `reference` this process holds (as
     /// [`ProcState::remove_monitored_by`]).
     pub fn remove_monitoring(&mut self, reference: &Reference) -> Option<Monitoring> {
-        let i = self
-            .monitoring
-            .iter()
-            .position(|m| &m.reference == reference)?;
-        Some(self.monitoring.swap_remove(i))
+        take_first(&mut self.monitoring, |m| &m.reference == reference)
     }
+}
+
+/// Takes out the first entry that matches, moving the last entry into its place.
+fn take_first<T>(list: &mut Vec<T>, matches: impl Fn(&T) -> bool) -> Option<T> {
+    let i = list.iter().position(matches)?;
+    Some(list.swap_remove(i))
 }
 
 /// One live process.
@@ -194,7 +192,10 @@ mod tests {
         let mut left: Vec<Term> = st.monitored_by.iter().map(|m| m.who.clone()).collect();
         left.sort();
         assert_eq!(left, vec![Term::Int(1), Term::Int(3), Term::Int(4)]);
-        assert_eq!(st.remove_monitoring(&reference(4)).map(|m| m.who), Some(Term::Int(4)));
+        assert_eq!(
+            st.remove_monitoring(&reference(4)).map(|m| m.who),
+            Some(Term::Int(4))
+        );
         assert!(st.remove_monitoring(&reference(9)).is_none());
         assert_eq!(st.monitoring.len(), 3);
     }
