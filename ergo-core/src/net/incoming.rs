@@ -5,7 +5,7 @@
 
 use ergo_etf::{Atom, Term};
 
-use crate::dist::{ControlMessage, DistMessage, DistSender, ProcessRef, SpawnRequestFields};
+use crate::dist::{ControlMessage, DistMessage, DistSender, ProcessRef};
 use crate::error::SendError;
 use crate::node::{Dest, MonitorTarget, Node, RemoteSignal};
 
@@ -148,26 +148,7 @@ pub(crate) fn apply(node: &Node, peer: &Peer<'_>, message: DistMessage) {
             reason: payload.unwrap_or_else(Term::nil),
         }),
         ControlMessage::SpawnRequest(spawn) | ControlMessage::SpawnRequestTt(spawn, _) => {
-            let SpawnRequestFields {
-                req_id,
-                from,
-                module,
-                function,
-                opts,
-                ..
-            } = *spawn;
-            super::spawn_serve::serve(
-                node,
-                peer,
-                super::spawn_serve::SpawnRequest {
-                    req_id,
-                    from,
-                    module,
-                    function,
-                    opts,
-                    args: payload,
-                },
-            )
+            super::spawn_serve::serve(node, peer, *spawn, payload)
         }
         ControlMessage::SpawnReply {
             req_id,

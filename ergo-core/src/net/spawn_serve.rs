@@ -18,7 +18,7 @@ use ergo_etf::{Atom, Pid, Reference, Term};
 use super::incoming::Peer;
 use super::rpc::{self, Outcome};
 use super::NetError;
-use crate::dist::ControlMessage;
+use crate::dist::{ControlMessage, SpawnRequestFields};
 use crate::node::{MonitorTarget, Node, RemoteSignal, SpawnOptions};
 use crate::process::Context;
 
@@ -44,16 +44,6 @@ impl Spawnables {
             .get(&(module.clone(), function.clone()))
             .cloned()
     }
-}
-
-/// One SPAWN_REQUEST, as it arrived.
-pub(crate) struct SpawnRequest {
-    pub req_id: Reference,
-    pub from: Pid,
-    pub module: Atom,
-    pub function: Atom,
-    pub opts: Term,
-    pub args: Option<Term>,
 }
 
 /// What the new process runs.
@@ -230,15 +220,15 @@ fn reply(peer: &Peer<'_>, req_id: Reference, to: Pid, flags: u8, result: Term) {
     }
 }
 
-/// Answers one SPAWN_REQUEST from `peer`.
-pub(crate) fn serve(node: &Node, peer: &Peer<'_>, request: SpawnRequest) {
-    let SpawnRequest {
+/// Answers one SPAWN_REQUEST from `peer`; `args` is its payload.
+pub(crate) fn serve(node: &Node, peer: &Peer<'_>, request: SpawnRequestFields, args: Option<Term>) {
+    let SpawnRequestFields {
         req_id,
         from,
         module,
         function,
         opts,
-        args,
+        ..
     } = request;
     let Some(args) = args.and_then(proper_list) else {
         reply(peer, req_id, from, 0, Term::atom("badarg"));
