@@ -225,7 +225,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     }
 
     #[inline]
-    fn u8(&mut self) -> Res<u8> {
+    pub(crate) fn u8(&mut self) -> Res<u8> {
         match self.input.get(self.pos) {
             Some(&b) => {
                 self.pos += 1;
@@ -649,22 +649,12 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         })
     }
 
-    /// The next byte (a tag, where a term starts), not consumed.
+    /// Consumes the next byte if it is `tag` (where a term starts); whether it did.
     #[inline(always)]
-    pub(crate) fn peek(&self) -> Option<u8> {
-        self.input.get(self.pos).copied()
-    }
-
-    /// Consumes the byte [`Self::peek`] returned.
-    #[inline(always)]
-    pub(crate) fn skip_peeked(&mut self) {
-        self.pos += 1;
-    }
-
-    /// SMALL_INTEGER after its tag.
-    #[inline(always)]
-    pub(crate) fn small_integer(&mut self) -> Res<u8> {
-        self.u8()
+    pub(crate) fn take_tag(&mut self, tag: u8) -> bool {
+        let found = self.input.get(self.pos) == Some(&tag);
+        self.pos += usize::from(found);
+        found
     }
 
     /// The legacy PID (103): one byte of creation.

@@ -44,9 +44,8 @@ impl<'a, A: AtomDecoder + ?Sized> TermReader<'a, A> {
     /// An integer that fits an `i64`.
     pub fn int(&mut self) -> Result<i64, DecodeError> {
         // The common forms read directly; the others through the general decoder.
-        if self.d.peek() == Some(97) {
-            self.d.skip_peeked();
-            let r = self.d.small_integer();
+        if self.d.take_tag(97) {
+            let r = self.d.u8();
             return self.d.result(r).map(i64::from);
         }
         self.expect("an integer", |t| match t {
@@ -65,8 +64,7 @@ impl<'a, A: AtomDecoder + ?Sized> TermReader<'a, A> {
 
     /// A pid.
     pub fn pid(&mut self) -> Result<Pid, DecodeError> {
-        if self.d.peek() == Some(88) {
-            self.d.skip_peeked();
+        if self.d.take_tag(88) {
             let r = self.d.new_pid();
             return self.d.result(r);
         }
@@ -78,8 +76,7 @@ impl<'a, A: AtomDecoder + ?Sized> TermReader<'a, A> {
 
     /// A reference.
     pub fn reference(&mut self) -> Result<Reference, DecodeError> {
-        if self.d.peek() == Some(90) {
-            self.d.skip_peeked();
+        if self.d.take_tag(90) {
             let r = self.d.new_reference(true);
             return self.d.result(r);
         }

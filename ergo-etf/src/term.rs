@@ -105,9 +105,9 @@ impl PartialEq for Reference {
     }
 }
 
-impl std::hash::Hash for Reference {
+impl Hash for Reference {
     /// The parts [`PartialEq`] compares, so equal references hash alike.
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+    fn hash<H: Hasher>(&self, state: &mut H) {
         self.node.hash(state);
         self.creation.hash(state);
         self.ids.hash(state);
