@@ -164,6 +164,7 @@ impl GenServer for Echo {
 
 /// Calls/s and latency percentiles of clients each calling one server in a loop.
 struct CallFigures {
+    calls: u64,
     calls_per_sec: f64,
     p50_us: f64,
     p99_us: f64,
@@ -236,8 +237,10 @@ async fn drive_calls_with(
             .unwrap_or(0) as f64
             / 1000.0
     };
+    let calls = total.load(Ordering::Relaxed);
     Ok(CallFigures {
-        calls_per_sec: total.load(Ordering::Relaxed) as f64 / elapsed,
+        calls,
+        calls_per_sec: calls as f64 / elapsed,
         p50_us: pct(0.50),
         p99_us: pct(0.99),
     })
@@ -327,8 +330,18 @@ fn proxy_1kb(args: &[String]) -> Result<(), String> {
     let secs = flag(args, "--secs", 2)?;
     let rounds = flag(args, "--rounds", 3)?.max(1);
     let tag = std::process::id();
-    // Each node on its own one-worker runtime, as separate node processes would be.
-    let (rt_a, rt_b, rt_c) = (net_runtime(1)?, net_runtime(1)?, net_runtime(1)?);
+    // Each node on its own one-worker runtime, as separate node processes would be
+    // (ERGO_BENCH_SHARED=1: one shared runtime, as nodes in one process would share it).
+    let runtimes = if std::env::var_os("ERGO_BENCH_SHARED").is_some() {
+        vec![net_runtime(runtime_workers())?]
+    } else {
+        vec![net_runtime(1)?, net_runtime(1)?, net_runtime(1)?]
+    };
+    let (rt_a, rt_b, rt_c) = (
+        &runtimes[0],
+        &runtimes[1 % runtimes.len()],
+        &runtimes[2 % runtimes.len()],
+    );
     let no_epmd = || DistOptions {
         register_with_epmd: false,
         ..DistOptions::default()
@@ -402,24 +415,30 @@ fn proxy_1kb(args: &[String]) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             ends.push((mode, a, relay));
         }
+        // Per mode and round: the time per call relative to direct, and the CPU time per call
+        // (all three nodes and the relay: this whole process) relative to direct.
         let mut ratios: [Vec<f64>; 3] = Default::default();
+        let mut cpu_ratios: [Vec<f64>; 3] = Default::default();
         for round in 1..=rounds {
             let mut rates = std::collections::HashMap::new();
             for (mode, a, _relay) in &ends {
                 let targets = servers.iter().cloned().map(Dest::Pid).collect();
+                let cpu_before = process_cpu_us()?;
                 let f = drive_calls_with(a, targets, secs, Some(request.clone())).await?;
+                let cpu_per_call = (process_cpu_us()? - cpu_before) as f64 / f.calls.max(1) as f64;
                 println!(
                     "proxy-1kb round={round} mode={mode} pairs={pairs} calls_per_sec={:.0} \
-                     p50_us={:.2} p99_us={:.2}",
+                     p50_us={:.2} p99_us={:.2} cpu_us_per_call={cpu_per_call:.1}",
                     f.calls_per_sec, f.p50_us, f.p99_us
                 );
-                rates.insert(*mode, f.calls_per_sec);
+                rates.insert(*mode, (f.calls_per_sec, cpu_per_call));
             }
             if let [Some(direct), Some(tcp), Some(via), Some(enc)] =
                 ["direct", "tcp-relay", "via", "encrypted"].map(|m| rates.get(m).copied())
             {
-                for (list, rate) in ratios.iter_mut().zip([tcp, via, enc]) {
-                    list.push(direct / rate.max(1e-9));
+                for (i, (rate, cpu)) in [tcp, via, enc].into_iter().enumerate() {
+                    ratios[i].push(direct.0 / rate.max(1e-9));
+                    cpu_ratios[i].push(cpu / direct.1.max(1e-9));
                 }
             }
         }
@@ -434,10 +453,13 @@ fn proxy_1kb(args: &[String]) -> Result<(), String> {
             println!(
                 "proxy-1kb pairs={pairs} rounds={rounds} tcp_relay_vs_direct={} via_vs_direct={} \
                  encrypted_vs_direct={} (time per call, median of the rounds; targets: via 1.3x, \
-                 encrypted 1.6x)",
+                 encrypted 1.6x) cpu_per_call_vs_direct: tcp_relay={} via={} encrypted={}",
                 shown(&ratios[0]),
                 shown(&ratios[1]),
-                shown(&ratios[2])
+                shown(&ratios[2]),
+                shown(&cpu_ratios[0]),
+                shown(&cpu_ratios[1]),
+                shown(&cpu_ratios[2])
             );
         }
         Ok::<(), String>(())
