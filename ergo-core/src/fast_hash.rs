@@ -1,6 +1,7 @@
 //! A fast, non-cryptographic hasher for tables whose keys a peer cannot flood: aliases by
-//! reference and names by atom (made by this node), connected peers by node name, and the
-//! outgoing atom cache's slot choice. SipHash's flood resistance buys nothing there and showed up
+//! reference and names by atom (made by this node), connected peers by node name, the functions
+//! and spawnable processes this node provides by module and function, and the outgoing atom
+//! cache's slot choice. SipHash's flood resistance buys nothing there and showed up
 //! in remote-call profiles.
 //! The mixing is FxHash's (rotate, xor, multiply per word). Must not be used for maps whose keys
 //! a peer controls in number.

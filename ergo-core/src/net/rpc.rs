@@ -7,7 +7,6 @@
 //! Owns the registry and the application of a call; must not touch the wire (the SPAWN_REQUEST
 //! that carries a call is `spawn_serve.rs`'s, the old `rex` protocol is `rex.rs`'s).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::RwLock;
@@ -15,6 +14,7 @@ use std::sync::RwLock;
 use ergo_etf::{Atom, ConvertError, FromTerm, IntoTerm, Term};
 
 use super::NetError;
+use crate::fast_hash::FxHashMap;
 use crate::node::Node;
 use crate::process::{panic_reason, CatchUnwind, Context};
 
@@ -106,7 +106,7 @@ struct Provided {
 /// The functions this node provides, by module and function (one entry per arity).
 #[derive(Default)]
 pub(crate) struct RpcRegistry {
-    functions: RwLock<HashMap<(Atom, Atom), Vec<Provided>>>,
+    functions: RwLock<FxHashMap<(Atom, Atom), Vec<Provided>>>,
 }
 
 impl RpcRegistry {

@@ -8,7 +8,6 @@
 //!
 //! Owns the spawnable registry and this answer; must not manage connections.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::RwLock;
@@ -19,6 +18,7 @@ use super::incoming::Peer;
 use super::rpc::{self, Outcome};
 use super::NetError;
 use crate::dist::{ControlMessage, SpawnRequestFields};
+use crate::fast_hash::FxHashMap;
 use crate::node::{MonitorTarget, Node, RemoteSignal, SpawnOptions};
 use crate::process::Context;
 
@@ -33,7 +33,7 @@ type SpawnFn = std::sync::Arc<dyn Fn(Context, Vec<Term>) -> SpawnFuture + Send +
 /// The Rust processes other nodes may start with `spawn_request(Node, M, F, Args, Opts)`.
 #[derive(Default)]
 pub(crate) struct Spawnables {
-    entries: RwLock<HashMap<(Atom, Atom), SpawnFn>>,
+    entries: RwLock<FxHashMap<(Atom, Atom), SpawnFn>>,
 }
 
 impl Spawnables {
