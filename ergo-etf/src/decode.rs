@@ -306,7 +306,8 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                 }
                 Term::Atom(self.atom_body_slow(tag, at)?)
             }
-            82 | 100 | 115 | 118 => Term::Atom(self.atom_body_slow(tag, at)?),
+            82 => Term::Atom(self.cache_ref(at)?),
+            100 | 115 | 118 => Term::Atom(self.atom_body_slow(tag, at)?),
             104 | 105 => return self.tuple_into(slot, tag, depth),
             106 => Term::nil(),
             107 => Term::List(self.string()?),
@@ -362,8 +363,20 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         let at = self.pos;
         let tag = self.u8()?;
         match tag {
-            82 | 100 | 115 | 118 | 119 => self.atom_body_slow(tag, at),
+            82 => self.cache_ref(at),
+            100 | 115 | 118 | 119 => self.atom_body_slow(tag, at),
             _ => self.err(at, DecodeErrorKind::ExpectedAtom(tag)),
+        }
+    }
+
+    /// An ATOM_CACHE_REF after its tag: how most atoms arrive from a peer that uses the
+    /// distribution atom cache.
+    #[inline(always)]
+    fn cache_ref(&mut self, at: usize) -> Res<Atom> {
+        let index = self.u8()?;
+        match self.atoms.cached_atom(index) {
+            Some(a) => Ok(a),
+            None => self.err(at, DecodeErrorKind::AtomCacheMiss(index)),
         }
     }
 
@@ -394,6 +407,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         Some(a)
     }
 
+    /// An atom given as text (tags 100, 115, 118 and 119) after its tag: looked up, or interned.
     #[inline(never)]
     fn atom_body_slow(&mut self, tag: u8, at: usize) -> Res<Atom> {
         match tag {
@@ -454,14 +468,8 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                     Ok(Atom::new(&s))
                 }
             }
-            _ => {
-                // 82: ATOM_CACHE_REF
-                let index = self.u8()?;
-                match self.atoms.cached_atom(index) {
-                    Some(a) => Ok(a),
-                    None => self.err(at, DecodeErrorKind::AtomCacheMiss(index)),
-                }
-            }
+            // 82, ATOM_CACHE_REF: the callers take it through `cache_ref` directly.
+            _ => self.cache_ref(at),
         }
     }
 
@@ -847,6 +855,48 @@ mod tests {
 
     fn kind(bytes: &[u8]) -> Option<DecodeErrorKind> {
         from_bytes(bytes).err().map(|e| e.kind)
+    }
+
+    /// Two cache entries, as a message's atom cache header would give them.
+    struct TwoCached;
+
+    impl AtomDecoder for TwoCached {
+        fn cached_atom(&self, index: u8) -> Option<Atom> {
+            match index {
+                0 => Some(Atom::new("alias")),
+                1 => Some(Atom::new("a@host")),
+                _ => None,
+            }
+        }
+    }
+
+    #[test]
+    fn atom_cache_refs_resolve_or_fail_with_the_index() {
+        // {alias, <pid on node ref 1>}: a ref in a term's place and in a pid's node.
+        let pid = [88, 82, 1, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 3];
+        let mut input = vec![104, 2, 82, 0];
+        input.extend_from_slice(&pid);
+        let (term, used) = decode_term(&input, &TwoCached).expect("both refs are cached");
+        assert_eq!(used, input.len());
+        let Term::Tuple(items) = term else {
+            panic!("not a tuple: {term:?}")
+        };
+        assert_eq!(items[0], Term::atom("alias"));
+        let Term::Pid(p) = &items[1] else {
+            panic!("not a pid: {:?}", items[1])
+        };
+        assert_eq!((p.node.as_str(), p.id, p.creation), ("a@host", 7, 3));
+        // An index the header did not give: in a term's place, and where an atom must be.
+        let miss = |bytes: &[u8]| decode_term(bytes, &TwoCached).err().map(|e| e.kind);
+        assert_eq!(miss(&[82, 5]), Some(DecodeErrorKind::AtomCacheMiss(5)));
+        let mut bad_pid = pid;
+        bad_pid[2] = 9;
+        assert_eq!(miss(&bad_pid), Some(DecodeErrorKind::AtomCacheMiss(9)));
+        // Without a cache every ref misses.
+        assert_eq!(
+            decode_term(&[82, 0], &NoAtomCache).err().map(|e| e.kind),
+            Some(DecodeErrorKind::AtomCacheMiss(0))
+        );
     }
 
     #[test]
