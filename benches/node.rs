@@ -6,8 +6,8 @@
 //! - `erlang-to-rust [--pairs P] [--secs S] [--rounds R]` (needs `erl`): an Erlang node started
 //!   here runs P callers against a Rust gen_server on this process's node, then against the same
 //!   behaviour on a second Erlang node (`benches/erlang/erlang_to_rust.escript`), S seconds each,
-//!   taking turns R times; prints the medians, the ratio, and the CPU time per call of each
-//!   server and of the caller node.
+//!   taking turns R times; prints the medians, the ratio, the CPU time per call of each server
+//!   and of the caller node, and the servers' CPU ratio (Erlang's time per call over ours).
 //! - `rpc-erlang-to-rust [--pairs P] [--secs S] [--rounds R]` (needs `erl`): the same with
 //!   `erpc:call(Node, bench_echo, echo, [N])` into a function the Rust node provides, then into
 //!   the same function on the second Erlang node.
