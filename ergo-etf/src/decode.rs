@@ -364,8 +364,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         let tag = self.u8()?;
         match tag {
             82 => self.cache_ref(at),
-            100 | 115 | 118 | 119 => self.atom_body_slow(tag, at),
-            _ => self.err(at, DecodeErrorKind::ExpectedAtom(tag)),
+            _ => self.atom_body_slow(tag, at),
         }
     }
 
@@ -407,7 +406,8 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         Some(a)
     }
 
-    /// An atom given as text (tags 100, 115, 118 and 119) after its tag: looked up, or interned.
+    /// An atom given as text (tags 100, 115, 118 and 119) after its tag: looked up, or interned;
+    /// any other tag is not an atom.
     #[inline(never)]
     fn atom_body_slow(&mut self, tag: u8, at: usize) -> Res<Atom> {
         match tag {
@@ -468,8 +468,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                     Ok(Atom::new(&s))
                 }
             }
-            // 82, ATOM_CACHE_REF: the callers take it through `cache_ref` directly.
-            _ => self.cache_ref(at),
+            _ => self.err(at, DecodeErrorKind::ExpectedAtom(tag)),
         }
     }
 
