@@ -6,8 +6,9 @@
 //! Erlang, `tests/interop/rpc_driver.erl` makes every call of its list with `rpc:call`,
 //! `erpc:call`, `erpc:multicall`, `rpc:multicall`, `erpc:send_request` and the old `rex`
 //! protocol against both nodes and requires the same answers (stack locations aside); then
-//! Rust-only checks (built-ins, casts, spawn with link and monitor, revoking). From Rust,
-//! `rpc_call`, `rpc_cast` and `spawn_request` against the Erlang twin, errors included.
+//! Rust-only checks (built-ins, casts, a panicking function, spawn with link and monitor,
+//! revoking). From Rust, `rpc_call`, `rpc_cast` and `spawn_request` against the Erlang twin,
+//! errors included.
 //!
 //! Every test starts its own nodes with unique names and cookies; every wait has a deadline.
 
@@ -178,6 +179,7 @@ fn provide_demo(node: &Node) -> Result<(), ergo::NetError> {
     node.provide_rpc("rpc_demo", "echo", |(x,): (Term,)| async move {
         Ok::<_, Exception>(x)
     })?;
+    node.provide_rpc("rpc_demo", "panic_it", |()| async { panics("boom") })?;
     node.provide_rpc("rpc_demo", "sleep", |(ms,): (u64,)| async move {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         Ok::<_, Exception>(atom("ok"))
@@ -282,7 +284,7 @@ async fn erlang_calls_into_rust_as_into_erlang() {
     let node = rust_node(&cookie).await;
     let checks = drive(&cookie, &node, &twin, "compare", |_, _| {}).await;
     // 9 calls x 6 ways, plus timeouts, bad arguments, spawn of an unknown function, features.
-    assert_eq!(checks.len(), 9 * 6 + 5, "checks: {checks:#?}");
+    assert_eq!(checks.len(), 10 * 6 + 5, "checks: {checks:#?}");
     for (label, expected) in [
         ("rpc:call add ", "{value,3}"),
         (
@@ -316,7 +318,7 @@ async fn erlang_uses_rust_builtins_casts_and_spawn() {
     let twin = ErlNode::twin(&cookie).await;
     let node = rust_node(&cookie).await;
     let checks = drive(&cookie, &node, &twin, "rust", |_, _| {}).await;
-    assert_eq!(checks.len(), 22, "checks: {checks:#?}");
+    assert_eq!(checks.len(), 23, "checks: {checks:#?}");
     node.stop();
 }
 
@@ -343,6 +345,11 @@ async fn revoked_function_is_undef() {
     .await;
     assert_eq!(checks.len(), 3, "checks: {checks:#?}");
     node.stop();
+}
+
+/// A provided function's body that panics with `message` (Erlang sees `error:{panic, Message}`).
+fn panics(message: &str) -> Result<Term, Exception> {
+    panic!("{message}")
 }
 
 /// Asserts that `result` is the error `matches` accepts, showing it otherwise.
@@ -392,6 +399,69 @@ async fn rust_calls_into_rust() {
         |e| matches!(e, RpcError::Error { reason, .. } if reason.is_atom("undef")),
     );
     node.stop();
+}
+
+/// Where a provided function's first poll runs: calls that finish at once are run by the task
+/// that reads their connection (so two calls over one connection report the same task), a
+/// function whose first poll takes long moves into a process per call, and comes back once its
+/// polls are short again. Each function reports the tokio task it runs in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_first_polls_move_into_a_process() {
+    common::ensure_system_epmd();
+    let cookie = common::unique_name("cookie");
+    let node = rust_node(&cookie).await;
+    let other = rust_node(&cookie).await;
+    let task = || tokio::task::try_id().map(|id| id.to_string());
+    other
+        .provide_rpc("probe", "quick", move |()| async move {
+            Ok::<_, Exception>(task())
+        })
+        .expect("provide probe:quick");
+    other
+        .provide_rpc("probe", "heavy", move |(ms,): (u64,)| async move {
+            // Computes without yielding for `ms`.
+            let deadline = Instant::now() + Duration::from_millis(ms);
+            while Instant::now() < deadline {
+                std::hint::spin_loop();
+            }
+            Ok::<_, Exception>(task())
+        })
+        .expect("provide probe:heavy");
+    let to = other.name().to_string();
+    let call = |function: &'static str, args: Vec<Term>| {
+        let (node, to) = (node.clone(), to.clone());
+        async move {
+            node.rpc_call::<Option<String>>(&to, "probe", function, args, T)
+                .await
+                .unwrap_or_else(|e| panic!("probe:{function}: {e}"))
+                .expect("a tokio task")
+        }
+    };
+    let reader = call("quick", vec![]).await;
+    assert_eq!(
+        call("quick", vec![]).await,
+        reader,
+        "quick calls share the reader"
+    );
+    // 2 ms on the reader: more than 100 us on average from now on.
+    assert_eq!(call("heavy", vec![Term::Int(2)]).await, reader);
+    let first = call("heavy", vec![Term::Int(0)]).await;
+    let second = call("heavy", vec![Term::Int(0)]).await;
+    assert!(
+        first != reader && second != reader && first != second,
+        "heavy calls run in processes of their own: reader {reader}, then {first}, {second}"
+    );
+    assert_eq!(call("quick", vec![]).await, reader, "other functions stay");
+    let mut back = false;
+    for _ in 0..100 {
+        if call("heavy", vec![Term::Int(0)]).await == reader {
+            back = true;
+            break;
+        }
+    }
+    assert!(back, "short polls bring the function back to the reader");
+    node.stop();
+    other.stop();
 }
 
 /// `rpc_call` and `rpc_cast` from `node` to `erl` (a node running `rpc_demo`'s functions, in

@@ -91,7 +91,8 @@ calls() ->
      {"error", rpc_demo, crash, []},
      {"throw", rpc_demo, throw_it, [t]},
      {"exit", rpc_demo, exit_it, [bye]},
-     {"echo_term", rpc_demo, echo, [Term]}].
+     {"echo_term", rpc_demo, echo, [Term]},
+     {"waits", rpc_demo, sleep, [20]}].
 
 run("compare", Rust, Erl) ->
     GL = group_leader(),
@@ -139,6 +140,11 @@ run("rust", Rust, Erl) ->
     check("rex cast", gen_server:cast({rex, Rust}, {cast, rpc_demo, notify, [self(), by_rex], group_leader()}),
           fun(X) -> X =:= ok end),
     got("rex cast arrives", ?GOT({notified, Rust, by_rex})),
+    check("erpc:call a panicking function",
+          try erpc:call(Rust, rpc_demo, panic_it, [])
+          catch error:{exception, {panic, Msg}, [{rpc_demo, panic_it, 0, []}]} -> {panic, Msg}
+          end,
+          fun(X) -> X =:= {panic, <<"boom">>} end),
     process_flag(trap_exit, true),
     ReqId = spawn_request(Rust, rpc_demo, echo_loop, [], [link, monitor]),
     Pid = receive {spawn_reply, ReqId, ok, P} -> P after 10000 -> timeout end,

@@ -1,10 +1,15 @@
 //! Answering another node's SPAWN_REQUEST (`spawn_request/5`, and `erpc`/`rpc`, which send their
 //! calls this way): `erpc:execute_call/4` and `erpc:execute_cast/3` run a provided function
-//! (`rpc.rs`) in a fresh process whose exit reason carries the result; any other `{M, F}` starts
-//! the Rust process made spawnable under that name (`Node::make_spawnable`), and an unknown one
-//! starts a process that exits with `{undef, [{M, F, Args, []}]}`, exactly as an Erlang node
-//! does. The new process itself sets up the `link` and `monitor` options and sends SPAWN_REPLY
-//! before it runs anything, so its exit can never overtake the reply.
+//! (`rpc.rs`) as a process whose exit reason carries the result; any other `{M, F}` starts the
+//! Rust process made spawnable under that name (`Node::make_spawnable`), and an unknown one is
+//! a process that exits with `{undef, [{M, F, Args, []}]}`, exactly as on an Erlang node.
+//!
+//! A request whose exit reason is known before any process would run (an unknown name, bad
+//! `erpc` arguments, a provided function that finished on its first poll here) is answered at
+//! once, as for a process that exited straight away: SPAWN_REPLY with a fresh pid, then the
+//! `link` and `monitor` options' EXIT and DOWN. Otherwise the new process itself sets up those
+//! options and sends SPAWN_REPLY before it runs anything, so its exit can never overtake the
+//! reply.
 //!
 //! Owns the spawnable registry and this answer; must not manage connections.
 
@@ -15,7 +20,7 @@ use std::sync::RwLock;
 use ergo_etf::{Atom, Pid, Reference, Term};
 
 use super::incoming::Peer;
-use super::rpc::{self, Outcome};
+use super::rpc::{self, Lookup, Outcome, PendingCall};
 use super::NetError;
 use crate::dist::{ControlMessage, SpawnRequestFields};
 use crate::fast_hash::FxHashMap;
@@ -46,39 +51,45 @@ impl Spawnables {
     }
 }
 
-/// What the new process runs.
+/// What a request comes to: an exit reason known before any process runs, or the work of the
+/// new process.
 enum Job {
-    /// `erpc:execute_call(Ref, M, F, A)`.
-    Call {
-        reference: Term,
-        module: Atom,
-        function: Atom,
-        args: Vec<Term>,
-    },
-    /// `erpc:execute_call` with arguments it cannot apply: `{Ref, error, {erpc, badarg}}`.
-    BadCall { reference: Term },
-    /// `erpc:execute_cast` with arguments it cannot apply: exits with `{erpc, badarg}`.
-    BadCast,
-    /// `erpc:execute_cast(M, F, A)`.
+    /// Nothing is left to run: an unknown function, bad `erpc` arguments, or a provided
+    /// function that finished on its first poll, which needs no process of its own.
+    Ended(Term),
+    /// `erpc:execute_call(Ref, M, F, A)` under way; the reason will be `{Ref, Class, ...}`.
+    Call { reference: Term, call: PendingCall },
+    /// `erpc:execute_cast(M, F, A)` under way.
     Cast {
         module: Atom,
         function: Atom,
-        args: Vec<Term>,
+        call: PendingCall,
     },
     /// A spawnable Rust process.
     Spawnable(SpawnFn, Vec<Term>),
-    /// Nothing by that name: exits with `{undef, [{M, F, Args, []}]}`.
-    Undef {
-        module: Atom,
-        function: Atom,
-        args: Vec<Term>,
-    },
 }
 
 fn proper_list(term: Term) -> Option<Vec<Term>> {
     match term {
         Term::List(items) => Some(items),
         _ => None,
+    }
+}
+
+/// Looks the call up and gives it its first poll here: most provided functions return without
+/// waiting, and then the request is answered without starting a process.
+fn start(
+    node: &Node,
+    module: Atom,
+    function: Atom,
+    args: Vec<Term>,
+) -> Result<PendingCall, Outcome> {
+    match rpc::lookup(node, module, function, args) {
+        Lookup::Done(outcome) => Err(outcome),
+        Lookup::Pending(mut call) => match call.poll_now() {
+            Some(outcome) => Err(outcome),
+            None => Ok(call),
+        },
     }
 }
 
@@ -89,31 +100,34 @@ fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Job {
             let (Some(reference), Some(m), Some(f), Some(a)) =
                 (it.next(), it.next(), it.next(), it.next())
             else {
-                return Job::BadCall {
-                    reference: Term::nil(),
-                };
+                return Job::Ended(bad_call(Term::nil()));
             };
             match (m, f, proper_list(a)) {
-                (Term::Atom(module), Term::Atom(function), Some(args)) => Job::Call {
-                    reference,
-                    module,
-                    function,
-                    args,
-                },
-                _ => Job::BadCall { reference },
+                (Term::Atom(module), Term::Atom(function), Some(args)) => {
+                    match start(node, module, function, args) {
+                        Ok(call) => Job::Call { reference, call },
+                        Err(outcome) => Job::Ended(outcome.into_erpc_reason(reference)),
+                    }
+                }
+                _ => Job::Ended(bad_call(reference)),
             }
         }
         ("erpc", "execute_cast", 3) => {
             let mut it = args.into_iter();
             match (it.next(), it.next(), it.next().and_then(proper_list)) {
-                (Some(Term::Atom(module)), Some(Term::Atom(function)), Some(args)) => Job::Cast {
-                    module,
-                    function,
-                    args,
-                },
+                (Some(Term::Atom(module)), Some(Term::Atom(function)), Some(args)) => {
+                    match start(node, module.clone(), function.clone(), args) {
+                        Ok(call) => Job::Cast {
+                            module,
+                            function,
+                            call,
+                        },
+                        Err(outcome) => Job::Ended(cast_reason(&module, &function, outcome)),
+                    }
+                }
                 (m, f, a) => {
                     tracing::warn!(?m, ?f, ?a, "erpc cast with bad arguments ignored");
-                    Job::BadCast
+                    Job::Ended(Term::tuple(vec![Term::atom("erpc"), Term::atom("badarg")]))
                 }
             }
         }
@@ -124,70 +138,63 @@ fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Job {
             .and_then(|net| net.spawnables.get(&module, &function))
         {
             Some(f) => Job::Spawnable(f, args),
-            None => Job::Undef {
-                module,
-                function,
-                args,
-            },
+            None => {
+                tracing::debug!(%module, %function, "spawn_request of an unknown function");
+                Job::Ended(Term::tuple(vec![
+                    Term::atom("undef"),
+                    Term::list(vec![Term::tuple(vec![
+                        Term::Atom(module),
+                        Term::Atom(function),
+                        Term::list(args),
+                        Term::nil(),
+                    ])]),
+                ]))
+            }
         },
+    }
+}
+
+/// `erpc:execute_call` with arguments it cannot apply: `{Ref, error, {erpc, badarg}}`.
+fn bad_call(reference: Term) -> Term {
+    Term::tuple(vec![
+        reference,
+        Term::atom("error"),
+        Term::tuple(vec![Term::atom("erpc"), Term::atom("badarg")]),
+    ])
+}
+
+/// The exit reason of an `erpc:execute_cast` process.
+fn cast_reason(module: &Atom, function: &Atom, outcome: Outcome) -> Term {
+    match outcome {
+        Outcome::Return(_) => Term::atom("normal"),
+        Outcome::Error { reason, stack } => {
+            tracing::warn!(%module, %function, %reason, "erpc cast failed");
+            Term::tuple(vec![
+                Term::atom("exception"),
+                Term::tuple(vec![reason, stack]),
+            ])
+        }
+        Outcome::Exit(reason) => reason,
+        Outcome::Throw(value) => {
+            tracing::warn!(%module, %function, %value, "erpc cast threw");
+            Term::tuple(vec![
+                Term::tuple(vec![Term::atom("nocatch"), value]),
+                Term::nil(),
+            ])
+        }
     }
 }
 
 async fn run(ctx: Context, job: Job) -> Term {
     match job {
-        Job::Call {
-            reference,
-            module,
-            function,
-            args,
-        } => rpc::apply(ctx, module, function, args)
-            .await
-            .into_erpc_reason(reference),
-        Job::BadCall { reference } => Term::tuple(vec![
-            reference,
-            Term::atom("error"),
-            Term::tuple(vec![Term::atom("erpc"), Term::atom("badarg")]),
-        ]),
-        Job::BadCast => Term::tuple(vec![Term::atom("erpc"), Term::atom("badarg")]),
+        Job::Ended(reason) => reason,
+        Job::Call { reference, call } => call.run(ctx).await.into_erpc_reason(reference),
         Job::Cast {
             module,
             function,
-            args,
-        } => match rpc::apply(ctx, module.clone(), function.clone(), args).await {
-            Outcome::Return(_) => Term::atom("normal"),
-            Outcome::Error { reason, stack } => {
-                tracing::warn!(%module, %function, %reason, "erpc cast failed");
-                Term::tuple(vec![
-                    Term::atom("exception"),
-                    Term::tuple(vec![reason, stack]),
-                ])
-            }
-            Outcome::Exit(reason) => reason,
-            Outcome::Throw(value) => {
-                tracing::warn!(%module, %function, %value, "erpc cast threw");
-                Term::tuple(vec![
-                    Term::tuple(vec![Term::atom("nocatch"), value]),
-                    Term::nil(),
-                ])
-            }
-        },
+            call,
+        } => cast_reason(&module, &function, call.run(ctx).await),
         Job::Spawnable(f, args) => f(ctx, args).await,
-        Job::Undef {
-            module,
-            function,
-            args,
-        } => {
-            tracing::debug!(%module, %function, "spawn_request of an unknown function");
-            Term::tuple(vec![
-                Term::atom("undef"),
-                Term::list(vec![Term::tuple(vec![
-                    Term::Atom(module),
-                    Term::Atom(function),
-                    Term::list(args),
-                    Term::nil(),
-                ])]),
-            ])
-        }
     }
 }
 
@@ -220,6 +227,38 @@ fn reply(peer: &Peer<'_>, req_id: Reference, to: Pid, flags: u8, result: Term) {
     }
 }
 
+/// Answers a request whose process has nothing to run: it is given a pid that no process
+/// will ever have, as if it had started and exited at once, and the `link` and `monitor`
+/// options fire with `reason` straight after SPAWN_REPLY, just as the exit of a process that
+/// ran would fire them. A message sent to that pid is dropped, as one to any exited process.
+fn answer_ended(
+    node: &Node,
+    peer: &Peer<'_>,
+    req_id: Reference,
+    from: Pid,
+    (link, monitor): (bool, bool),
+    reason: Term,
+) {
+    let me = node.make_pid();
+    let flags = if link { FLAG_LINK } else { 0 } | if monitor { FLAG_MONITOR } else { 0 };
+    reply(
+        peer,
+        req_id.clone(),
+        from.clone(),
+        flags,
+        Term::Pid(me.clone()),
+    );
+    match (link, monitor) {
+        (true, true) => {
+            node.exit_signal(&me, &from, reason.clone(), true);
+            node.down(Term::Pid(me), &from, req_id, reason);
+        }
+        (true, false) => node.exit_signal(&me, &from, reason, true),
+        (false, true) => node.down(Term::Pid(me), &from, req_id, reason),
+        (false, false) => {}
+    }
+}
+
 /// Answers one SPAWN_REQUEST from `peer`; `args` is its payload.
 pub(crate) fn serve(node: &Node, peer: &Peer<'_>, request: SpawnRequestFields, args: Option<Term>) {
     let SpawnRequestFields {
@@ -235,7 +274,12 @@ pub(crate) fn serve(node: &Node, peer: &Peer<'_>, request: SpawnRequestFields, a
         return;
     };
     let (link, monitor) = options(&opts);
-    let job = job_of(node, module, function, args);
+    let job = match job_of(node, module, function, args) {
+        Job::Ended(reason) => {
+            return answer_ended(node, peer, req_id, from, (link, monitor), reason)
+        }
+        job => job,
+    };
     // The new process answers the request itself before it runs the job, so its exit can never
     // overtake the reply, and the reader wakes one task, not two (which on a multi-threaded
     // runtime would pull in another worker for every request).
