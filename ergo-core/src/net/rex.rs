@@ -2,8 +2,9 @@
 //! `{Pid, features_request}` on connect gets `{features_reply, ThisNode, [erpc]}` so nothing
 //! waits on it, and the old rex protocol still works: `gen_server:call(rex, {call, M, F, A,
 //! GL})` replies what `catch apply(M, F, A)` gives (`{badrpc, {'EXIT', ...}}` on failure) and
-//! `gen_server:cast(rex, {cast, M, F, A, GL})` runs the function. Each call runs in its own
-//! process. Owns this server only; what a function is and does is `rpc.rs`'s.
+//! `gen_server:cast(rex, {cast, M, F, A, GL})` runs the function. A call that finishes on its
+//! first poll is answered by rex at once; one that waits goes on in a process of its own
+//! (`rpc::start`). Owns this server only; what a function is and does is `rpc.rs`'s.
 
 use ergo_etf::{Atom, Pid, Term};
 
@@ -50,9 +51,15 @@ fn run_call(node: &Node, from: From, request: Term) {
         ]));
         return;
     };
+    let call = match rpc::start(node, m, f, a) {
+        Ok(call) => call,
+        Err(outcome) => {
+            from.reply(catch_result(outcome));
+            return;
+        }
+    };
     let spawned = node.spawn_behaviour("rpc", SpawnOptions::default(), move |ctx| async move {
-        let outcome = rpc::apply(ctx, m, f, a).await;
-        from.reply(catch_result(outcome));
+        from.reply(catch_result(call.run(ctx).await));
         Term::atom("normal")
     });
     if let Err(err) = spawned {
@@ -65,14 +72,23 @@ fn run_cast(node: &Node, request: Term) {
         tracing::debug!("rex cast not understood");
         return;
     };
+    let call = match rpc::start(node, m, f, a) {
+        Ok(call) => call,
+        Err(outcome) => return cast_failed(outcome),
+    };
     let spawned = node.spawn_behaviour("rpc", SpawnOptions::default(), move |ctx| async move {
-        if let Outcome::Error { reason, .. } = rpc::apply(ctx, m, f, a).await {
-            tracing::warn!(%reason, "rex cast failed");
-        }
+        cast_failed(call.run(ctx).await);
         Term::atom("normal")
     });
     if let Err(err) = spawned {
         tracing::debug!(%err, "rex cast not run");
+    }
+}
+
+/// Logs a cast's error; nobody waits for its outcome.
+fn cast_failed(outcome: Outcome) {
+    if let Outcome::Error { reason, .. } = outcome {
+        tracing::warn!(%reason, "rex cast failed");
     }
 }
 

@@ -402,6 +402,23 @@ pub(crate) fn lookup(node: &Node, module: Atom, function: Atom, args: Vec<Term>)
     }
 }
 
+/// Looks the call up and gives it its first poll here ([`PendingCall::poll_now`]): its outcome
+/// when it needs nothing more (most calls), or the call, for a process to run.
+pub(crate) fn start(
+    node: &Node,
+    module: Atom,
+    function: Atom,
+    args: Vec<Term>,
+) -> Result<PendingCall, Outcome> {
+    match lookup(node, module, function, args) {
+        Lookup::Done(outcome) => Err(outcome),
+        Lookup::Pending(mut call) => match call.poll_now() {
+            Some(outcome) => Err(outcome),
+            None => Ok(call),
+        },
+    }
+}
+
 /// Applies `module:function(args)` in the process `ctx` (which the function may use as its
 /// own), catching panics (`error:{panic, Message}`).
 pub(crate) async fn apply(ctx: Context, module: Atom, function: Atom, args: Vec<Term>) -> Outcome {

@@ -20,7 +20,7 @@ use std::sync::RwLock;
 use ergo_etf::{Atom, Pid, Reference, Term};
 
 use super::incoming::Peer;
-use super::rpc::{self, Lookup, Outcome, PendingCall};
+use super::rpc::{self, Outcome, PendingCall};
 use super::NetError;
 use crate::dist::{ControlMessage, SpawnRequestFields};
 use crate::fast_hash::FxHashMap;
@@ -76,23 +76,6 @@ fn proper_list(term: Term) -> Option<Vec<Term>> {
     }
 }
 
-/// Looks the call up and gives it its first poll here: most provided functions return without
-/// waiting, and then the request is answered without starting a process.
-fn start(
-    node: &Node,
-    module: Atom,
-    function: Atom,
-    args: Vec<Term>,
-) -> Result<PendingCall, Outcome> {
-    match rpc::lookup(node, module, function, args) {
-        Lookup::Done(outcome) => Err(outcome),
-        Lookup::Pending(mut call) => match call.poll_now() {
-            Some(outcome) => Err(outcome),
-            None => Ok(call),
-        },
-    }
-}
-
 fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Job {
     match (module.as_str(), function.as_str(), args.len()) {
         ("erpc", "execute_call", 4) => {
@@ -104,7 +87,7 @@ fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Job {
             };
             match (m, f, proper_list(a)) {
                 (Term::Atom(module), Term::Atom(function), Some(args)) => {
-                    match start(node, module, function, args) {
+                    match rpc::start(node, module, function, args) {
                         Ok(call) => Job::Call { reference, call },
                         Err(outcome) => Job::Ended(outcome.into_erpc_reason(reference)),
                     }
@@ -116,7 +99,7 @@ fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Job {
             let mut it = args.into_iter();
             match (it.next(), it.next(), it.next().and_then(proper_list)) {
                 (Some(Term::Atom(module)), Some(Term::Atom(function)), Some(args)) => {
-                    match start(node, module.clone(), function.clone(), args) {
+                    match rpc::start(node, module.clone(), function.clone(), args) {
                         Ok(call) => Job::Cast {
                             module,
                             function,
