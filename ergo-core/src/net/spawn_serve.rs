@@ -22,7 +22,7 @@ use ergo_etf::{Atom, Pid, Reference, Term};
 use super::incoming::Peer;
 use super::rpc::{self, Outcome, PendingCall};
 use super::NetError;
-use crate::dist::{ControlMessage, SpawnRequestFields};
+use crate::dist::{ControlMessage, ProcessRef, SpawnRequestFields};
 use crate::fast_hash::FxHashMap;
 use crate::node::{MonitorTarget, Node, RemoteSignal, SpawnOptions};
 use crate::process::Context;
@@ -199,21 +199,29 @@ fn options(opts: &Term) -> (bool, bool) {
 }
 
 fn reply(peer: &Peer<'_>, req_id: Reference, to: Pid, flags: u8, result: Term) {
-    let reply = ControlMessage::SpawnReply {
-        req_id,
-        to,
-        flags,
-        result: Box::new(result),
-    };
-    if let Err(err) = peer.sender.queue(reply, None) {
-        tracing::debug!(peer = %peer.name, %err, "SPAWN_REPLY not sent");
+    answer(
+        peer,
+        ControlMessage::SpawnReply {
+            req_id,
+            to,
+            flags,
+            result: Box::new(result),
+        },
+    );
+}
+
+/// Queues an answer on the connection the request came in on.
+fn answer(peer: &Peer<'_>, message: ControlMessage) {
+    if let Err(err) = peer.sender.queue(message, None) {
+        tracing::debug!(peer = %peer.name, %err, "answer to a spawn request not sent");
     }
 }
 
 /// Answers a request whose process has nothing to run: it is given a pid that no process
 /// will ever have, as if it had started and exited at once, and the `link` and `monitor`
-/// options fire with `reason` straight after SPAWN_REPLY, just as the exit of a process that
-/// ran would fire them. A message sent to that pid is dropped, as one to any exited process.
+/// options fire with `reason` straight after SPAWN_REPLY (EXIT, then DOWN), on the connection
+/// the request came in on, just as the exit of a process that ran would fire them. A message
+/// sent to that pid is dropped, as one to any exited process.
 fn answer_ended(
     node: &Node,
     peer: &Peer<'_>,
@@ -231,14 +239,26 @@ fn answer_ended(
         flags,
         Term::Pid(me.clone()),
     );
-    match (link, monitor) {
-        (true, true) => {
-            node.exit_signal(&me, &from, reason.clone(), true);
-            node.down(Term::Pid(me), &from, req_id, reason);
-        }
-        (true, false) => node.exit_signal(&me, &from, reason, true),
-        (false, true) => node.down(Term::Pid(me), &from, req_id, reason),
-        (false, false) => {}
+    if link {
+        answer(
+            peer,
+            ControlMessage::Exit {
+                from: me.clone(),
+                to: from.clone(),
+                reason: reason.clone(),
+            },
+        );
+    }
+    if monitor {
+        answer(
+            peer,
+            ControlMessage::MonitorPExit {
+                target: ProcessRef::Pid(me),
+                to: from,
+                reference: req_id,
+                reason: Box::new(reason),
+            },
+        );
     }
 }
 
