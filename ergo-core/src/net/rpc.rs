@@ -246,7 +246,7 @@ fn builtin(node: &Node, module: &Atom, function: &Atom, arity: usize) -> Option<
 
 /// A call looked up: its outcome when that is known without running anything (an unknown
 /// function, arguments that do not convert, a built-in), or the call to run.
-pub(crate) enum Lookup {
+enum Lookup {
     /// Nothing to run.
     Done(Outcome),
     /// The function to run.
@@ -297,7 +297,12 @@ impl Future for RunningCall {
             },
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
-                tracing::warn!(module = %self.module, function = %self.function, panic = %message, "provided function panicked");
+                tracing::warn!(
+                    module = %self.module,
+                    function = %self.function,
+                    panic = %message,
+                    "provided function panicked"
+                );
                 Outcome::Error {
                     reason: panic_reason(&message),
                     stack: stack(),
@@ -371,7 +376,7 @@ fn started(
 }
 
 /// Looks up `module:function/N` for `args`, and starts it if it needs no process of its own.
-pub(crate) fn lookup(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Lookup {
+fn lookup(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Lookup {
     let arity = args.len();
     let handler = node
         .inner
@@ -451,13 +456,14 @@ impl Node {
     /// [`Exception`] in the caller, and a panic is `error:{panic, Message}`.
     ///
     /// Each call behaves as a fresh process per call does in Erlang, and needs one only if it
-    /// waits: `erpc` and `spawn_request` calls get their first poll where the request is read,
-    /// and a call that finishes there is answered at once (its pid, in SPAWN_REPLY, is one no
-    /// process ever has, as of a process that ended straight away); a call that waits goes on
-    /// in a process of its own. A function whose first poll takes 100 us or more on average
-    /// gets it in the process too, so that heavy work does not hold up the connection (long
-    /// computation still belongs in `tokio::task::spawn_blocking`, as in any async code). This
-    /// is about two-fifths of a call's CPU time saved (`docs/benchmarks-node.md`).
+    /// waits: `erpc`, `spawn_request` and `rex` calls get their first poll where the request is
+    /// read, and a call that finishes there is answered at once (for `erpc`, its pid in
+    /// SPAWN_REPLY is one no process ever has, as of a process that ended straight away); a
+    /// call that waits goes on in a process of its own. A function whose first poll takes
+    /// 100 us or more on average gets it in the process too, so that heavy work does not hold
+    /// up the connection (long computation still belongs in `tokio::task::spawn_blocking`, as
+    /// in any async code). On the `rpc-erlang-to-rust` benchmark this cut the node's CPU time
+    /// per call by about two-fifths (`docs/benchmarks-node.md`).
     ///
     /// Providing the same name and arity again replaces the function. A function that needs
     /// the node should get it from its process ([`Node::provide_rpc_with_context`]) rather than

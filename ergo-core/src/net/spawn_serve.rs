@@ -51,12 +51,8 @@ impl Spawnables {
     }
 }
 
-/// What a request comes to: an exit reason known before any process runs, or the work of the
-/// new process.
+/// The work of a requested process.
 enum Job {
-    /// Nothing is left to run: an unknown function, bad `erpc` arguments, or a provided
-    /// function that finished on its first poll, which needs no process of its own.
-    Ended(Term),
     /// `erpc:execute_call(Ref, M, F, A)` under way; the reason will be `{Ref, Class, ...}`.
     Call { reference: Term, call: PendingCall },
     /// `erpc:execute_cast(M, F, A)` under way.
@@ -76,23 +72,26 @@ fn proper_list(term: Term) -> Option<Vec<Term>> {
     }
 }
 
-fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Job {
+/// What a request comes to: the new process's work, or `Err` with its exit reason when that is
+/// known before any process would run (an unknown name, bad `erpc` arguments, or a provided
+/// function that finished on its first poll).
+fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Result<Job, Term> {
     match (module.as_str(), function.as_str(), args.len()) {
         ("erpc", "execute_call", 4) => {
             let mut it = args.into_iter();
             let (Some(reference), Some(m), Some(f), Some(a)) =
                 (it.next(), it.next(), it.next(), it.next())
             else {
-                return Job::Ended(bad_call(Term::nil()));
+                return Err(bad_call(Term::nil()));
             };
             match (m, f, proper_list(a)) {
                 (Term::Atom(module), Term::Atom(function), Some(args)) => {
                     match rpc::start(node, module, function, args) {
-                        Ok(call) => Job::Call { reference, call },
-                        Err(outcome) => Job::Ended(outcome.into_erpc_reason(reference)),
+                        Ok(call) => Ok(Job::Call { reference, call }),
+                        Err(outcome) => Err(outcome.into_erpc_reason(reference)),
                     }
                 }
-                _ => Job::Ended(bad_call(reference)),
+                _ => Err(bad_call(reference)),
             }
         }
         ("erpc", "execute_cast", 3) => {
@@ -100,17 +99,17 @@ fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Job {
             match (it.next(), it.next(), it.next().and_then(proper_list)) {
                 (Some(Term::Atom(module)), Some(Term::Atom(function)), Some(args)) => {
                     match rpc::start(node, module.clone(), function.clone(), args) {
-                        Ok(call) => Job::Cast {
+                        Ok(call) => Ok(Job::Cast {
                             module,
                             function,
                             call,
-                        },
-                        Err(outcome) => Job::Ended(cast_reason(&module, &function, outcome)),
+                        }),
+                        Err(outcome) => Err(cast_reason(&module, &function, outcome)),
                     }
                 }
                 (m, f, a) => {
                     tracing::warn!(?m, ?f, ?a, "erpc cast with bad arguments ignored");
-                    Job::Ended(Term::tuple(vec![Term::atom("erpc"), Term::atom("badarg")]))
+                    Err(Term::tuple(vec![Term::atom("erpc"), Term::atom("badarg")]))
                 }
             }
         }
@@ -120,10 +119,10 @@ fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Job {
             .get()
             .and_then(|net| net.spawnables.get(&module, &function))
         {
-            Some(f) => Job::Spawnable(f, args),
+            Some(f) => Ok(Job::Spawnable(f, args)),
             None => {
                 tracing::debug!(%module, %function, "spawn_request of an unknown function");
-                Job::Ended(Term::tuple(vec![
+                Err(Term::tuple(vec![
                     Term::atom("undef"),
                     Term::list(vec![Term::tuple(vec![
                         Term::Atom(module),
@@ -170,7 +169,6 @@ fn cast_reason(module: &Atom, function: &Atom, outcome: Outcome) -> Term {
 
 async fn run(ctx: Context, job: Job) -> Term {
     match job {
-        Job::Ended(reason) => reason,
         Job::Call { reference, call } => call.run(ctx).await.into_erpc_reason(reference),
         Job::Cast {
             module,
@@ -278,10 +276,8 @@ pub(crate) fn serve(node: &Node, peer: &Peer<'_>, request: SpawnRequestFields, a
     };
     let (link, monitor) = options(&opts);
     let job = match job_of(node, module, function, args) {
-        Job::Ended(reason) => {
-            return answer_ended(node, peer, req_id, from, (link, monitor), reason)
-        }
-        job => job,
+        Ok(job) => job,
+        Err(reason) => return answer_ended(node, peer, req_id, from, (link, monitor), reason),
     };
     // The new process answers the request itself before it runs the job, so its exit can never
     // overtake the reply, and the reader wakes one task, not two (which on a multi-threaded
