@@ -210,7 +210,8 @@ async fn call_local(
 
 impl Node {
     /// Calls `module:function(args)` on `node` (`erpc:call/5`) and converts the result to `R`
-    /// (`Term` keeps it as is). The call runs in a fresh process on the peer; its exceptions
+    /// (`Term` keeps it as is). The call runs as `erpc:call` runs it on the peer (in a fresh
+    /// process on an Erlang node; see [`Node::provide_rpc`] for an ergo-rs node); its exceptions
     /// come back as [`RpcError::Error`], [`RpcError::Exit`] and [`RpcError::Throw`], an unknown
     /// function as `RpcError::Error { reason: undef, .. }`. Connects to `node` if needed;
     /// everything, connecting included, is bounded by `timeout`. A call to this node itself
