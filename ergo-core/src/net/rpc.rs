@@ -244,15 +244,6 @@ fn builtin(node: &Node, module: &Atom, function: &Atom, arity: usize) -> Option<
     }
 }
 
-/// A call looked up: its outcome when that is known without running anything (an unknown
-/// function, arguments that do not convert, a built-in), or the call to run.
-enum Lookup {
-    /// Nothing to run.
-    Done(Outcome),
-    /// The function to run.
-    Pending(PendingCall),
-}
-
 /// A provided function about to run, or running.
 pub(crate) enum PendingCall {
     /// Started: its future, which needs no process of its own.
@@ -375,8 +366,15 @@ fn started(
     }
 }
 
-/// Looks up `module:function/N` for `args`, and starts it if it needs no process of its own.
-fn lookup(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Lookup {
+/// Looks up `module:function/N` for `args`, and starts it if it needs no process of its own:
+/// `Err` with the outcome when that is known without running anything (an unknown function,
+/// arguments that do not convert, a built-in).
+fn lookup(
+    node: &Node,
+    module: Atom,
+    function: Atom,
+    args: Vec<Term>,
+) -> Result<PendingCall, Outcome> {
     let arity = args.len();
     let handler = node
         .inner
@@ -384,7 +382,7 @@ fn lookup(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Lookup 
         .get()
         .and_then(|net| net.rpc.find(&module, &function, arity));
     match handler {
-        None => Lookup::Done(match builtin(node, &module, &function, arity) {
+        None => Err(match builtin(node, &module, &function, arity) {
             Some(value) => Outcome::Return(value),
             None => Outcome::Error {
                 reason: Term::atom("undef"),
@@ -393,12 +391,9 @@ fn lookup(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Lookup 
         }),
         Some(Handler::Plain(handler)) => {
             let future = (handler.call)(args.clone());
-            match started(future, Some(handler), module, function, args) {
-                Ok(call) => Lookup::Pending(PendingCall::Running(call)),
-                Err(outcome) => Lookup::Done(outcome),
-            }
+            started(future, Some(handler), module, function, args).map(PendingCall::Running)
         }
-        Some(Handler::WithContext(handler)) => Lookup::Pending(PendingCall::NeedsProcess {
+        Some(Handler::WithContext(handler)) => Ok(PendingCall::NeedsProcess {
             handler,
             module,
             function,
@@ -415,12 +410,10 @@ pub(crate) fn start(
     function: Atom,
     args: Vec<Term>,
 ) -> Result<PendingCall, Outcome> {
-    match lookup(node, module, function, args) {
-        Lookup::Done(outcome) => Err(outcome),
-        Lookup::Pending(mut call) => match call.poll_now() {
-            Some(outcome) => Err(outcome),
-            None => Ok(call),
-        },
+    let mut call = lookup(node, module, function, args)?;
+    match call.poll_now() {
+        Some(outcome) => Err(outcome),
+        None => Ok(call),
     }
 }
 
@@ -428,8 +421,8 @@ pub(crate) fn start(
 /// own), catching panics (`error:{panic, Message}`).
 pub(crate) async fn apply(ctx: Context, module: Atom, function: Atom, args: Vec<Term>) -> Outcome {
     match lookup(ctx.node(), module, function, args) {
-        Lookup::Done(outcome) => outcome,
-        Lookup::Pending(call) => call.run(ctx).await,
+        Ok(call) => call.run(ctx).await,
+        Err(outcome) => outcome,
     }
 }
 

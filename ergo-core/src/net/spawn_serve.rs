@@ -218,8 +218,9 @@ fn answer(peer: &Peer<'_>, message: ControlMessage) {
 /// Answers a request whose process has nothing to run: it is given a pid that no process
 /// will ever have, as if it had started and exited at once, and the `link` and `monitor`
 /// options fire with `reason` straight after SPAWN_REPLY (EXIT, then DOWN), on the connection
-/// the request came in on, just as the exit of a process that ran would fire them. A message
-/// sent to that pid is dropped, as one to any exited process.
+/// the request came in on, just as the exit of a process that ran would fire them (in the
+/// forms `outgoing::translate` gives a link's exit and a DOWN). A message sent to that pid is
+/// dropped, as one to any exited process.
 fn answer_ended(
     node: &Node,
     peer: &Peer<'_>,
