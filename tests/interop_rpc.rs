@@ -283,7 +283,7 @@ async fn erlang_calls_into_rust_as_into_erlang() {
     let twin = ErlNode::twin(&cookie).await;
     let node = rust_node(&cookie).await;
     let checks = drive(&cookie, &node, &twin, "compare", |_, _| {}).await;
-    // 9 calls x 6 ways, plus timeouts, bad arguments, spawn of an unknown function, features.
+    // 10 calls x 6 ways, plus timeouts, bad arguments, spawn of an unknown function, features.
     assert_eq!(checks.len(), 10 * 6 + 5, "checks: {checks:#?}");
     for (label, expected) in [
         ("rpc:call add ", "{value,3}"),
