@@ -156,7 +156,7 @@ impl GenServer for Echo {
         &mut self,
         _ctx: &mut Context,
         request: Payload,
-        _from: ergo::core::From,
+        _from: ergo::ReplyTo,
     ) -> CallOutcome {
         CallOutcome::Reply(request)
     }
@@ -292,15 +292,15 @@ async fn dist_node(name: &str, cookie: &str, epmd: bool) -> Result<Node, String>
 
 /// [`dist_node`] with more distribution options (the listener is on loopback whatever they say).
 async fn dist_node_with(name: &str, cookie: &str, options: DistOptions) -> Result<Node, String> {
-    Node::start(
+    Node::start_distributed(
         name,
         NodeOptions {
             cookie: cookie.into(),
-            distribution: Some(DistOptions {
-                listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
-                ..options
-            }),
             ..NodeOptions::default()
+        },
+        DistOptions {
+            listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
+            ..options
         },
     )
     .await
@@ -610,8 +610,8 @@ fn process_cpu_us() -> Result<i64, String> {
 }
 
 fn compression_1mb(args: &[String]) -> Result<(), String> {
-    use ergo::core::dist::Compression;
-    use ergo::core::net::ProcessCompression;
+    use ergo::runtime::dist::Compression;
+    use ergo::runtime::net::ProcessCompression;
     let secs = flag(args, "--secs", 3)?;
     let mbps = flag(args, "--mbps", 1000)?;
     let rt = net_runtime(runtime_workers())?;

@@ -38,7 +38,7 @@ fn echo_of(message: Term) -> Term {
 }
 
 /// The pg scope `ergo`, started before the application.
-static PG: std::sync::OnceLock<ergo::core::pg::PgScope> = std::sync::OnceLock::new();
+static PG: std::sync::OnceLock<ergo::runtime::pg::PgScope> = std::sync::OnceLock::new();
 
 #[gen_server]
 impl Echo {
@@ -55,7 +55,7 @@ impl Echo {
         &mut self,
         ctx: &mut Context,
         request: Term,
-        _from: ergo::core::From,
+        _from: ergo::ReplyTo,
     ) -> ergo::Reply<Term> {
         ergo::Reply::Reply(Term::tuple(vec![
             Term::atom("echo"),
@@ -165,8 +165,8 @@ fn parse_args() -> Result<Args, String> {
 
 /// `--tls`: a self-signed certificate, peers not verified; `--cert/--key`: those files, peers
 /// verified against `--cacert` when given.
-fn tls_options(args: &Args) -> Option<ergo::core::net::TlsOptions> {
-    use ergo::core::net::{TlsIdentity, TlsOptions, TlsVerify};
+fn tls_options(args: &Args) -> Option<ergo::runtime::net::TlsOptions> {
+    use ergo::runtime::net::{TlsIdentity, TlsOptions, TlsVerify};
     let verify = match &args.cacert {
         Some(ca) => TlsVerify::Ca(ca.into()),
         None => TlsVerify::InsecureSkipVerify,
@@ -200,19 +200,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::process::exit(2);
         }
     };
-    let node = Node::start(
+    let node = Node::start_distributed(
         &args.name,
         NodeOptions {
             cookie: args.cookie.clone(),
-            distribution: Some(ergo::DistOptions {
-                tls: tls_options(&args),
-                ..ergo::DistOptions::default()
-            }),
             ..NodeOptions::default()
+        },
+        ergo::DistOptions {
+            tls: tls_options(&args),
+            ..ergo::DistOptions::default()
         },
     )
     .await?;
-    let _ = PG.set(ergo::core::pg::PgScope::start(&node, "ergo").await?);
+    let _ = PG.set(ergo::runtime::pg::PgScope::start(&node, "ergo").await?);
     node.applications()
         .start_app::<EchoApp>(ergo::StartType::Permanent)
         .await?;

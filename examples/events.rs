@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use ergo::core::event::EventMessage;
+use ergo::runtime::event::EventMessage;
 use ergo::{Context, Node, NodeOptions, SpawnOptions, Term};
 
 fn subscriber(

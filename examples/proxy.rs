@@ -25,7 +25,7 @@ impl Greeter {
         &mut self,
         ctx: &mut Context,
         request: Term,
-        _from: ergo::core::From,
+        _from: ergo::ReplyTo,
     ) -> ergo::Reply<Term> {
         let node = Term::Atom(ctx.node().name().clone());
         ergo::Reply::Reply(Term::tuple(vec![Term::atom("hello_from"), node, request]))
@@ -35,15 +35,16 @@ impl Greeter {
 async fn start(name: &str, proxy: ProxyOptions) -> Result<Node, Box<dyn std::error::Error>> {
     let options = NodeOptions {
         cookie: "proxy_example".into(),
-        distribution: Some(DistOptions {
-            listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
-            register_with_epmd: false,
-            proxy,
-            ..DistOptions::default()
-        }),
         ..NodeOptions::default()
     };
-    Ok(Node::start(&format!("{name}_{}@localhost", std::process::id()), options).await?)
+    let dist = DistOptions {
+        listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
+        register_with_epmd: false,
+        proxy,
+        ..DistOptions::default()
+    };
+    let name = format!("{name}_{}@localhost", std::process::id());
+    Ok(Node::start_distributed(&name, options, dist).await?)
 }
 
 /// Lets `from` reach `to` directly.
@@ -102,7 +103,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     })?;
-    let c_name = c.name().to_string();
+    let c_name = c.name().clone();
     let remote = victim.clone();
     let watcher = a.spawn(
         SpawnOptions::default(),

@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ergo::core::gen::supervisor::ChildInfo;
+use ergo::runtime::gen::supervisor::ChildInfo;
 use ergo::{gen_server, supervisor, Node, NodeOptions, Pid, SpawnOptions, Term};
 
 /// A worker that answers `ping` and crashes (panics) on `crash`.
@@ -31,7 +31,7 @@ impl Worker {
         Ok(Worker { name })
     }
 
-    async fn handle_call(&mut self, msg: Term, _from: ergo::core::From) -> ergo::Reply<Term> {
+    async fn handle_call(&mut self, msg: Term, _from: ergo::ReplyTo) -> ergo::Reply<Term> {
         if msg.is_atom("crash") {
             panic!("{} crashed on purpose", self.name);
         }

@@ -1,13 +1,19 @@
 //! ergo: Erlang/OTP's design patterns and its distribution protocol, in Rust.
 //!
-//! This facade re-exports the term layer ([`ergo_etf`]), the runtime ([`ergo_core`]) and the
-//! macros ([`ergo_macros`]); user code and macro-generated code name everything through `ergo::`.
+//! The root holds what an application names every day: the term types and conversions, the
+//! macros, the node and what a process sees of it, gen_server, supervisor and application, and
+//! the services (`Global`, `PgScope`, events). Each layer is also reachable whole under its own
+//! name: [`etf`] (the term layer, `ergo-etf`) and [`runtime`] (`ergo-core`: the node, the
+//! behaviours, and with the `dist` feature the distribution protocol, EPMD and the network).
+//!
+//! Cargo features: `dist` (default: Erlang distribution, EPMD, RPC, remote spawn), `tls`
+//! (default: distribution over TLS 1.3 and end-to-end encrypted proxy routes), `compression`
+//! (default: compressed terms and compressed distribution messages). Without default features
+//! ergo is a local-only runtime that compiles none of the network or crypto crates.
 #![deny(missing_docs)]
 
 // Lets `#[derive(Term)]`'s `::ergo::` paths resolve inside this crate too.
 extern crate self as ergo;
-
-pub use ergo_etf::*;
 
 /// `#[derive(Term)]`: `IntoTerm`/`FromTerm` for user structs and enums (see `ergo_macros`).
 pub use ergo_macros::Term;
@@ -21,25 +27,36 @@ pub use ergo_macros::supervisor;
 /// `#[application]`: implements `Application` from name, version, env, dependencies and root.
 pub use ergo_macros::application;
 
-/// The term layer, by its own name.
+/// The term layer, whole: codec entry points, text (Erlang syntax), the type registry.
 pub use ergo_etf as etf;
 
-/// The runtime, by its own name.
-pub use ergo_core as core;
+/// The runtime, whole: node, processes, behaviours, services and (feature `dist`) the network.
+pub use ergo_core as runtime;
 
-/// The runtime's main items (the gen_server reply handle is `ergo::core::From`, not re-exported
-/// here so it does not shadow `std::convert::From`).
-pub use ergo_core::{
-    CallError, CallOutcome, Context, Dest, DistOptions, Envelope, GenServer, Init, NetError, Node,
-    NodeError, NodeOptions, Payload, ProcessInfo, ProxyOptions, ProxyRoute, Reply, SendError,
-    SpawnError, SpawnOptions, Status, TimerHandle,
+// Terms: the model, the conversions and the codec's two entry points.
+pub use ergo_etf::{
+    from_bytes, from_proplist, to_bytes, Atom, AtomText, Binary, BitBinary, Charlist, ConvertError,
+    DecodeError, EncodeError, Export, FromFields, FromTerm, Fun, IntoTerm, Map, Pid, Port,
+    Reference, Term,
 };
 
-/// Remote procedure calls and remote spawn: `node.provide_rpc`, `node.rpc_call`,
-/// `node.make_spawnable`, `node.spawn_request` and their types.
+// Used by `#[derive(Term)]`'s generated code through `::ergo::`.
+#[doc(hidden)]
+pub use ergo_etf::{missing_field, registry, take_field};
+
+// The node and what a process sees of it.
 pub use ergo_core::{
-    Exception, RemoteSpawnError, RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
+    CallError, Context, Dest, Envelope, Node, NodeError, NodeOptions, Payload, ProcessInfo,
+    SendError, SpawnError, SpawnOptions, TimerHandle,
 };
+
+/// gen_server (OTP's gen_server behaviour): the callback trait, what callbacks return, and the
+/// handle to answer a call later.
+pub use ergo_core::{CallOutcome, GenServer, Init, Reply, ReplyTo, Status};
+
+/// The reply handle's former name (it shadowed `std::convert::From` under a glob import).
+#[deprecated(since = "0.2.0", note = "renamed `ergo::ReplyTo`")]
+pub type From = ReplyTo;
 
 /// Applications (OTP's application controller): specs, start types, `node.applications()`.
 pub use ergo_core::gen::application;
@@ -50,6 +67,21 @@ pub use ergo_core::gen::supervisor;
 pub use ergo_core::{
     AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor,
     SupervisorError, SupervisorRef, SupervisorSpec,
+};
+
+/// Services: global names (Erlang's `global`), process groups (Erlang's `pg`) and events.
+pub use ergo_core::event::{EventError, EventMessage, EventToken};
+#[cfg(feature = "dist")]
+pub use ergo_core::global::{Global, GlobalError};
+pub use ergo_core::pg::PgScope;
+
+/// The network (feature `dist`): distribution options, proxy routes, RPC and remote spawn:
+/// `Node::start_distributed`, `node.provide_rpc`, `node.rpc_call`, `node.make_spawnable`,
+/// `node.spawn_request` and their types.
+#[cfg(feature = "dist")]
+pub use ergo_core::net::{
+    DistOptions, Exception, NetError, ProxyOptions, ProxyRoute, RemoteSpawnError,
+    RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
 
 /// Items the macros' generated code needs; not part of the public API.

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use ergo::core::process::Envelope as Env;
+use ergo::runtime::process::Envelope as Env;
 use ergo::{
     application, supervisor, ApplicationError, ApplicationSpec, ChildSpec, ChildStart, Context,
     GenServer, Init, Node, NodeOptions, Shutdown, SpawnOptions, StartType, Strategy,

@@ -10,32 +10,35 @@ mod relay;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use ergo::core::dist::handshake::{self, HandshakeOptions, LocalNode};
-use ergo::core::dist::{Compression, DistFlags};
-use ergo::core::net::ProcessCompression;
+use ergo::runtime::dist::handshake::{self, HandshakeOptions, LocalNode};
+use ergo::runtime::dist::{Compression, DistFlags};
+use ergo::runtime::net::ProcessCompression;
 use ergo::{Context, DistOptions, Node, NodeOptions, SpawnOptions, Term};
 use relay::Relay;
 use tokio::io::AsyncWriteExt;
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
-fn options(compression: Option<Compression>) -> NodeOptions {
-    NodeOptions {
+fn options(compression: Option<Compression>) -> (NodeOptions, DistOptions) {
+    let node = NodeOptions {
         cookie: "compression".into(),
-        distribution: Some(DistOptions {
-            listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
-            register_with_epmd: false,
-            compression,
-            ..DistOptions::default()
-        }),
         ..NodeOptions::default()
-    }
+    };
+    let dist = DistOptions {
+        listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
+        register_with_epmd: false,
+        compression,
+        ..DistOptions::default()
+    };
+    (node, dist)
 }
 
 async fn node(prefix: &str, compression: Option<Compression>) -> Node {
-    Node::start(
+    let (options, dist) = options(compression);
+    Node::start_distributed(
         &format!("{}@localhost", common::unique_name(prefix)),
-        options(compression),
+        options,
+        dist,
     )
     .await
     .expect("node")
@@ -201,15 +204,15 @@ async fn erlang_peers_get_plain_messages_from_a_compressing_node() {
         return;
     }
     let erl = common::ErlModuleNode::start("cmp_erl", "interop/pg_side.erl", "compression");
-    let node = Node::start(
+    let node = Node::start_distributed(
         &format!("{}@localhost", common::unique_name("cmp_rust")),
         NodeOptions {
             cookie: "compression".into(),
-            distribution: Some(DistOptions {
-                compression: Some(Compression::default()),
-                ..DistOptions::default()
-            }),
             ..NodeOptions::default()
+        },
+        DistOptions {
+            compression: Some(Compression::default()),
+            ..DistOptions::default()
         },
     )
     .await

@@ -8,11 +8,11 @@ mod support;
 
 use std::time::Duration;
 
-use ergo::core::dist::{
+use ergo::runtime::dist::{
     self, ConnectionError, ConnectionOptions, ControlMessage, DistConnection, DistFlags,
     HandshakeError, HandshakeOptions, LocalNode,
 };
-use ergo::core::epmd::{EpmdClient, NodeEntry, Resolver};
+use ergo::runtime::epmd::{EpmdClient, NodeEntry, Resolver};
 use ergo::{Atom, Pid, Term};
 use support::{answer_is_auth, our_pid, ErlPeer};
 
@@ -40,7 +40,7 @@ async fn connect_to(
         me,
         &peer.name,
         cookie,
-        &ergo::core::dist::handshake::NoOtherConnections,
+        &ergo::runtime::dist::handshake::NoOtherConnections,
         &Resolver::new(4369),
         &HandshakeOptions::default(),
         &options,
@@ -104,7 +104,7 @@ async fn we_connect_echo_big_binaries_and_atoms() {
         &me,
         &peer.name,
         &cookie,
-        &ergo::core::dist::handshake::NoOtherConnections,
+        &ergo::runtime::dist::handshake::NoOtherConnections,
         &Resolver::new(4369),
         &HandshakeOptions::default(),
         &options,
@@ -383,7 +383,7 @@ async fn a_silent_peer_is_dropped() {
         &me,
         "silent@localhost",
         "c",
-        &ergo::core::dist::handshake::NoOtherConnections,
+        &ergo::runtime::dist::handshake::NoOtherConnections,
         &resolver,
         &HandshakeOptions::default(),
         &options,

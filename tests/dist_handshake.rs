@@ -5,10 +5,10 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ergo::core::dist::handshake::{
+use ergo::runtime::dist::handshake::{
     self, ConnectionArbiter, ExistingConnection, HandshakeOptions, LocalNode, NoOtherConnections,
 };
-use ergo::core::dist::{
+use ergo::runtime::dist::{
     self, ConnectionError, ConnectionOptions, DistFlags, FrameError, HandshakeError,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -9,8 +9,8 @@ mod support;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use ergo::core::dist::{self, ConnectionOptions, ControlMessage, HandshakeOptions, LocalNode};
-use ergo::core::epmd::{EpmdClient, EpmdKeeper, EpmdServer, KeeperState, NodeEntry, Resolver};
+use ergo::runtime::dist::{self, ConnectionOptions, ControlMessage, HandshakeOptions, LocalNode};
+use ergo::runtime::epmd::{EpmdClient, EpmdKeeper, EpmdServer, KeeperState, NodeEntry, Resolver};
 use ergo::{Atom, Term};
 use support::{our_pid, ErlPeer};
 
@@ -126,7 +126,7 @@ async fn embedded_epmd_serves_a_real_erl() {
         &me,
         &peer.name,
         &cookie,
-        &ergo::core::dist::handshake::NoOtherConnections,
+        &ergo::runtime::dist::handshake::NoOtherConnections,
         &Resolver::new(port),
         &HandshakeOptions::default(),
         &ConnectionOptions::default(),

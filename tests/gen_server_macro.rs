@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ergo::core::From;
+use ergo::ReplyTo as From;
 use ergo::{gen_server, CallError, Context, Node, NodeOptions, Reply, SpawnOptions, Status, Term};
 
 #[derive(ergo::Term, Debug, Clone, PartialEq)]

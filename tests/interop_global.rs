@@ -9,7 +9,7 @@ mod common;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use ergo::core::global::{Global, GlobalError};
+use ergo::runtime::global::{Global, GlobalError};
 use ergo::{Atom, Dest, DistOptions, Node, NodeOptions, Term};
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -26,13 +26,13 @@ async fn rust_node(cookie: &str) -> Node {
 
 /// A Rust node whose name starts with `prefix` (node names order who resolves name clashes).
 async fn rust_node_named(cookie: &str, prefix: &str) -> Node {
-    Node::start(
+    Node::start_distributed(
         &format!("{}@localhost", common::unique_name(prefix)),
         NodeOptions {
             cookie: cookie.to_string(),
-            distribution: Some(DistOptions::default()),
             ..NodeOptions::default()
         },
+        DistOptions::default(),
     )
     .await
     .expect("rust node")
@@ -521,15 +521,15 @@ async fn hidden_nodes_run_no_global() {
         return;
     }
     common::ensure_system_epmd();
-    let node = Node::start(
+    let node = Node::start_distributed(
         &format!("{}@localhost", common::unique_name("gl_hidden")),
         NodeOptions {
             cookie: "hidden".into(),
-            distribution: Some(DistOptions {
-                hidden: true,
-                ..DistOptions::default()
-            }),
             ..NodeOptions::default()
+        },
+        DistOptions {
+            hidden: true,
+            ..DistOptions::default()
         },
     )
     .await

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use ergo::core::pg::PgScope;
+use ergo::runtime::pg::PgScope;
 use ergo::{Context, Dest, DistOptions, Node, NodeOptions, Pid, SpawnOptions, Term};
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -93,13 +93,13 @@ async fn membership_converges_across_a_three_node_cluster() {
     }
     common::ensure_system_epmd();
     let cookie = common::unique_name("pgcookie");
-    let node = Node::start(
+    let node = Node::start_distributed(
         &format!("{}@localhost", common::unique_name("pg_rust")),
         NodeOptions {
             cookie: cookie.clone(),
-            distribution: Some(DistOptions::default()),
             ..NodeOptions::default()
         },
+        DistOptions::default(),
     )
     .await
     .expect("rust node");
@@ -162,7 +162,7 @@ async fn membership_converges_across_a_three_node_cluster() {
         .expect("leave");
     assert!(matches!(
         scope.leave(Term::atom("g"), std::slice::from_ref(&p)).await,
-        Err(ergo::core::pg::PgError::NotJoined)
+        Err(ergo::runtime::pg::PgError::NotJoined)
     ));
     converge(
         &node,
@@ -214,7 +214,7 @@ async fn membership_converges_across_a_three_node_cluster() {
     // Only local processes can join.
     assert!(matches!(
         scope.join(Term::atom("g"), std::slice::from_ref(&a2)).await,
-        Err(ergo::core::pg::PgError::NotLocal(_))
+        Err(ergo::runtime::pg::PgError::NotLocal(_))
     ));
 
     // A node going down takes its members with it.
@@ -245,13 +245,13 @@ async fn phoenix_pubsub_style_broadcasts_both_ways_with_elixir() {
     }
     common::ensure_system_epmd();
     let cookie = common::unique_name("pubsub");
-    let node = Node::start(
+    let node = Node::start_distributed(
         &format!("{}@localhost", common::unique_name("pubsub_rust")),
         NodeOptions {
             cookie: cookie.clone(),
-            distribution: Some(DistOptions::default()),
             ..NodeOptions::default()
         },
+        DistOptions::default(),
     )
     .await
     .expect("rust node");

@@ -148,13 +148,13 @@ async fn rust_node(cookie: &str) -> Node {
         .with_test_writer()
         .try_init();
     let name = format!("{}@localhost", common::unique_name("rs"));
-    let node = Node::start(
+    let node = Node::start_distributed(
         &name,
         NodeOptions {
             cookie: cookie.to_string(),
-            distribution: Some(DistOptions::default()),
             ..NodeOptions::default()
         },
+        DistOptions::default(),
     )
     .await
     .expect("start the Rust node");

@@ -148,13 +148,13 @@ async fn rust_node(cookie: &str) -> Node {
         .with_test_writer()
         .try_init();
     let name = format!("{}@localhost", common::unique_name("rs"));
-    Node::start(
+    Node::start_distributed(
         &name,
         NodeOptions {
             cookie: cookie.to_string(),
-            distribution: Some(DistOptions::default()),
             ..NodeOptions::default()
         },
+        DistOptions::default(),
     )
     .await
     .expect("start the Rust node")
@@ -814,7 +814,7 @@ async fn killing_the_erlang_node_gives_noconnection() {
     let monitored = victim(&node, &erl).await;
     let reference = probe.monitor(Term::Pid(monitored.clone())).await;
     probe.confirm_reached(&monitored).await;
-    node.monitor_node(&probe.pid, &erl.name, true)
+    node.monitor_node(&probe.pid, &Atom::new(&erl.name), true)
         .expect("monitor_node");
     // A Rust process that does not trap, linked to an Erlang process: it dies with noconnection.
     let doomed_victim = victim(&node, &erl).await;

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{ChildGuard, EchoNode};
-use ergo::core::net::{TlsIdentity, TlsOptions, TlsVerify};
+use ergo::runtime::net::{TlsIdentity, TlsOptions, TlsVerify};
 use ergo::{DistOptions, NetError, Node, NodeOptions, Term};
 
 /// A fresh directory for this test's certificates.
@@ -99,15 +99,16 @@ fn wait_line(rx: &std::sync::mpsc::Receiver<String>, want: &str) {
     }
 }
 
-fn tls_node_options(cookie: &str, tls: Option<TlsOptions>) -> NodeOptions {
-    NodeOptions {
+async fn start_node(name: &str, cookie: &str, tls: Option<TlsOptions>) -> Result<Node, NetError> {
+    let node = NodeOptions {
         cookie: cookie.into(),
-        distribution: Some(DistOptions {
-            tls,
-            ..DistOptions::default()
-        }),
         ..NodeOptions::default()
-    }
+    };
+    let dist = DistOptions {
+        tls,
+        ..DistOptions::default()
+    };
+    Node::start_distributed(name, node, dist).await
 }
 
 #[test]
@@ -148,9 +149,10 @@ async fn rust_over_tls_calls_an_erlang_tls_node() {
     let eval = "spawn(fun() -> io:get_line(\"\"), halt() end), io:format(\"READY~n\").";
     let (_guard, rx) = start_tls_erl(&conf, &erl_name, &cookie, eval);
     wait_line(&rx, "READY");
-    let node = Node::start(
+    let node = start_node(
         &format!("{}@localhost", common::unique_name("tls_rust")),
-        tls_node_options(&cookie, Some(TlsOptions::self_signed_insecure())),
+        &cookie,
+        Some(TlsOptions::self_signed_insecure()),
     )
     .await
     .expect("rust tls node");
@@ -178,15 +180,17 @@ async fn rust_over_tls_calls_an_erlang_tls_node() {
 async fn tls_and_plain_nodes_refuse_each_other_at_once() {
     common::ensure_system_epmd();
     let cookie = common::unique_name("mix");
-    let tls = Node::start(
+    let tls = start_node(
         &format!("{}@localhost", common::unique_name("mix_tls")),
-        tls_node_options(&cookie, Some(TlsOptions::self_signed_insecure())),
+        &cookie,
+        Some(TlsOptions::self_signed_insecure()),
     )
     .await
     .expect("tls node");
-    let plain = Node::start(
+    let plain = start_node(
         &format!("{}@localhost", common::unique_name("mix_plain")),
-        tls_node_options(&cookie, None),
+        &cookie,
+        None,
     )
     .await
     .expect("plain node");
@@ -248,9 +252,10 @@ async fn nodes_verified_against_a_ca_connect_and_strangers_are_refused() {
     let start = |tls: TlsOptions, tag: &'static str| {
         let cookie = cookie.clone();
         async move {
-            Node::start(
+            start_node(
                 &format!("{}@localhost", common::unique_name(tag)),
-                tls_node_options(&cookie, Some(tls)),
+                &cookie,
+                Some(tls),
             )
             .await
             .expect("node")

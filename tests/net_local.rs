@@ -24,21 +24,24 @@ fn unique(prefix: &str) -> String {
     )
 }
 
-fn options(hidden: bool) -> NodeOptions {
+fn options() -> NodeOptions {
     NodeOptions {
         cookie: "net_local".into(),
-        distribution: Some(DistOptions {
-            listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
-            register_with_epmd: false,
-            hidden,
-            ..DistOptions::default()
-        }),
         ..NodeOptions::default()
     }
 }
 
+fn dist(hidden: bool) -> DistOptions {
+    DistOptions {
+        listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
+        register_with_epmd: false,
+        hidden,
+        ..DistOptions::default()
+    }
+}
+
 async fn node(prefix: &str) -> Node {
-    Node::start(&unique(prefix), options(false))
+    Node::start_distributed(&unique(prefix), options(), dist(false))
         .await
         .expect("node starts")
 }
@@ -155,7 +158,7 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
     a.link(&watcher, &victim2);
     let mref2 = a.monitor(&watcher, &Dest::Pid(victim2.clone()));
     let (node_watch, mut node_events) = common::forwarder(&a, false);
-    a.monitor_node(&node_watch, b.name().as_str(), true)
+    a.monitor_node(&node_watch, b.name(), true)
         .expect("monitor_node");
     let (reason_watch, mut reason_events) = common::forwarder(&a, false);
     a.monitor_nodes_with_reason(&reason_watch, true)
@@ -263,7 +266,7 @@ async fn a_stopped_node_is_nodedown_and_calls_in_flight_fail() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hidden_nodes_are_connected_but_not_listed() {
     let a = node("visible").await;
-    let h = Node::start(&unique("hidden"), options(true))
+    let h = Node::start_distributed(&unique("hidden"), options(), dist(true))
         .await
         .expect("hidden node");
     route(&h, &a);
@@ -299,12 +302,13 @@ async fn failures_are_typed_errors() {
         Err(NetError::InvalidNode(_))
     ));
     // Wrong cookie: refused, typed.
-    let b = Node::start(
+    let b = Node::start_distributed(
         &unique("other_cookie"),
         NodeOptions {
             cookie: "different".into(),
-            ..options(false)
+            ..options()
         },
+        dist(false),
     )
     .await
     .expect("b");

@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use ergo::core::dist::DistFlags;
+use ergo::runtime::dist::DistFlags;
 use ergo::{
     Atom, CallError, Dest, DistOptions, NetError, Node, NodeOptions, ProxyOptions, ProxyRoute,
     SpawnOptions, Term,
@@ -44,16 +44,16 @@ async fn start(prefix: &str, cookie: &str, proxy: ProxyOptions, hidden: bool) ->
 
 /// A node on loopback without EPMD, with these distribution options otherwise.
 async fn start_with(prefix: &str, cookie: &str, options: DistOptions) -> Node {
-    Node::start(
+    Node::start_distributed(
         &unique(prefix),
         NodeOptions {
             cookie: cookie.into(),
-            distribution: Some(DistOptions {
-                listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
-                register_with_epmd: false,
-                ..options
-            }),
             ..NodeOptions::default()
+        },
+        DistOptions {
+            listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
+            register_with_epmd: false,
+            ..options
         },
     )
     .await
@@ -253,7 +253,7 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
     let (victim, _victim_rx) = common::forwarder(&c, false);
     a.link(&watcher, &victim);
     let mref = a.monitor(&watcher, &Dest::Pid(victim.clone()));
-    a.monitor_node(&watcher, c.name().as_str(), true)
+    a.monitor_node(&watcher, c.name(), true)
         .expect("monitor_node");
     let (c_watch, mut c_events) = common::forwarder(&c, false);
     c.monitor_nodes_with_reason(&c_watch, true)
@@ -404,11 +404,11 @@ async fn a_transit_node_that_stops_ends_the_tunnel_at_both_ends() {
     let (a, b, c) = line("px_stop", true, false).await;
     a.connect(c.name().as_str()).await.expect("connect");
     let (a_watch, mut a_events) = common::forwarder(&a, false);
-    a.monitor_node(&a_watch, c.name().as_str(), true)
+    a.monitor_node(&a_watch, c.name(), true)
         .expect("monitor_node");
     wait_until("C lists A", || c.connected_nodes().contains(a.name())).await;
     let (c_watch, mut c_events) = common::forwarder(&c, false);
-    c.monitor_node(&c_watch, a.name().as_str(), true)
+    c.monitor_node(&c_watch, a.name(), true)
         .expect("monitor_node");
     b.stop();
     let nodedown =
@@ -560,8 +560,8 @@ async fn a_tunnel_runs_over_tls_connections_and_with_compression() {
     // stream to both.
     let options = |proxy: ProxyOptions| DistOptions {
         hidden: true,
-        tls: Some(ergo::core::net::TlsOptions::self_signed_insecure()),
-        compression: Some(ergo::core::dist::Compression::default()),
+        tls: Some(ergo::runtime::net::TlsOptions::self_signed_insecure()),
+        compression: Some(ergo::runtime::dist::Compression::default()),
         proxy,
         ..DistOptions::default()
     };
@@ -691,13 +691,13 @@ async fn an_erlang_node_cannot_be_a_transit_node_and_per_node_cookies_work_with_
     }
     // The erl node has its own cookie; the Rust node is told it with set_cookie/2.
     let erl = common::ErlModuleNode::start("px_erl", "interop/pg_side.erl", "erl_only");
-    let node = Node::start(
+    let node = Node::start_distributed(
         &unique("px_rust"),
         NodeOptions {
             cookie: "rust_only".into(),
-            distribution: Some(DistOptions::default()),
             ..NodeOptions::default()
         },
+        DistOptions::default(),
     )
     .await
     .expect("node");

@@ -4,8 +4,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ergo::core::event::EventMessage;
-use ergo::core::{From, RemoteSignal};
+use ergo::runtime::event::EventMessage;
+use ergo::runtime::RemoteSignal;
+use ergo::ReplyTo;
 use ergo::{
     Atom, CallError, CallOutcome, Context, Dest, Envelope, GenServer, Init, Node, NodeOptions,
     Payload, Pid, SendError, SpawnOptions, Status, Term,
@@ -85,7 +86,7 @@ impl GenServer for Counter {
         &mut self,
         _ctx: &mut Context,
         request: Payload,
-        from: From,
+        from: ReplyTo,
     ) -> CallOutcome {
         match request.into_term() {
             Term::Atom(a) if a == "get" => CallOutcome::Reply(Payload::new(self.value)),
@@ -483,7 +484,7 @@ struct RecordingRouter {
     signals: Mutex<Vec<RemoteSignal>>,
 }
 
-impl ergo::core::RemoteRouter for RecordingRouter {
+impl ergo::runtime::Distribution for RecordingRouter {
     fn send(&self, _from: Option<&Pid>, to: &Dest, message: Term) -> Result<(), SendError> {
         self.sent
             .lock()
@@ -498,6 +499,18 @@ impl ergo::core::RemoteRouter for RecordingRouter {
             .push(signal);
         Ok(())
     }
+    fn connect(&self, node: Atom) -> ergo::runtime::ConnectFuture {
+        Box::pin(
+            async move { Err(format!("{node}: this recording router connects nowhere").into()) },
+        )
+    }
+    fn nodes(&self, _include_hidden: bool) -> Vec<Atom> {
+        Vec::new()
+    }
+    fn disconnect(&self, _node: &Atom) -> bool {
+        false
+    }
+    fn watch_nodes(&self, _watcher: &Pid, _node: Option<&Atom>, _on: bool, _with_reason: bool) {}
 }
 
 #[tokio::test]
@@ -514,7 +527,7 @@ async fn remote_destinations_go_through_the_router_seam() {
         Err(SendError::NoRoute(_))
     ));
     let router = Arc::new(RecordingRouter::default());
-    node.set_router(router.clone());
+    assert!(node.set_distribution(router.clone()));
     node.send(&remote, 1i64).unwrap_or_else(|e| panic!("{e}"));
     node.send(("srv", "other@host"), Term::atom("x"))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -738,7 +751,7 @@ async fn introspection_and_stop() {
 async fn lost_connection_fires_noconnection_to_links_and_monitors() {
     let node = start("rb_nodedown").await;
     let router = Arc::new(RecordingRouter::default());
-    node.set_router(router.clone());
+    assert!(node.set_distribution(router.clone()));
     let remote = Pid {
         node: Atom::new("gone@host"),
         id: 5,

@@ -9,9 +9,10 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ergo::core::{From, RemoteRouter, RemoteSignal};
+use ergo::runtime::{Distribution, RemoteSignal};
+use ergo::ReplyTo;
 use ergo::{
-    gen_server, Context, Dest, Node, NodeOptions, Pid, Reply, SendError, SpawnOptions, Term,
+    gen_server, Atom, Context, Dest, Node, NodeOptions, Pid, Reply, SendError, SpawnOptions, Term,
 };
 
 const ESCRIPT: &str = r#"
@@ -81,7 +82,7 @@ impl Counter {
     async fn init(start: i64) -> Result<Self, Term> {
         Ok(Counter(start))
     }
-    async fn handle_call(&mut self, msg: Req, _from: From) -> Reply<i64> {
+    async fn handle_call(&mut self, msg: Req, _from: ReplyTo) -> Reply<i64> {
         let Req::Incr(n) = msg;
         self.0 += n;
         Reply::Reply(self.0)
@@ -93,7 +94,7 @@ struct Recorder {
     sent: Mutex<Vec<(Dest, Term)>>,
 }
 
-impl RemoteRouter for Recorder {
+impl Distribution for Recorder {
     fn send(&self, _from: Option<&Pid>, to: &Dest, message: Term) -> Result<(), SendError> {
         self.sent
             .lock()
@@ -104,6 +105,18 @@ impl RemoteRouter for Recorder {
     fn signal(&self, _signal: RemoteSignal) -> Result<(), SendError> {
         Ok(())
     }
+    fn connect(&self, node: Atom) -> ergo::runtime::ConnectFuture {
+        Box::pin(
+            async move { Err(format!("{node}: this recording router connects nowhere").into()) },
+        )
+    }
+    fn nodes(&self, _include_hidden: bool) -> Vec<Atom> {
+        Vec::new()
+    }
+    fn disconnect(&self, _node: &Atom) -> bool {
+        false
+    }
+    fn watch_nodes(&self, _watcher: &Pid, _node: Option<&Atom>, _on: bool, _with_reason: bool) {}
 }
 
 #[tokio::test]
@@ -123,7 +136,7 @@ async fn erlang_gen_call_is_served_and_answered_on_its_alias() {
     .await
     .unwrap_or_else(|e| panic!("{e}"));
     let router = Arc::new(Recorder::default());
-    node.set_router(router.clone());
+    assert!(node.set_distribution(router.clone()));
     let server = node
         .start_server::<Counter>(1, SpawnOptions::default())
         .await

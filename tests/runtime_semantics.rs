@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use ergo::core::From;
+use ergo::ReplyTo;
 use ergo::{
     CallError, CallOutcome, Context, Envelope, GenServer, Init, Node, NodeOptions, Payload,
     SendError, SpawnOptions, Term,
@@ -252,7 +252,7 @@ impl GenServer for Slow {
         &mut self,
         _ctx: &mut Context,
         request: Payload,
-        from: From,
+        from: ReplyTo,
     ) -> CallOutcome {
         let ms = request.take::<i64>().unwrap_or(0);
         if ms < 0 {

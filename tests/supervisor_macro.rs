@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ergo::core::gen::supervisor::ChildPid;
+use ergo::runtime::gen::supervisor::ChildPid;
 use ergo::{
     supervisor, AutoShutdown, CallOutcome, ChildKind, ChildStart, Context, GenServer, Init, Node,
     NodeOptions, Payload, Restart, Shutdown, SpawnOptions, Strategy, Supervisor, Term,
@@ -22,7 +22,7 @@ impl GenServer for Cell {
         &mut self,
         _ctx: &mut Context,
         request: Payload,
-        _from: ergo::core::From,
+        _from: ergo::ReplyTo,
     ) -> CallOutcome {
         if request.into_term().is_atom("crash") {
             panic!("cell told to crash");

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ergo::core::gen::supervisor::{ChildCounts, ChildPid};
-use ergo::core::process::Envelope as Env;
+use ergo::runtime::gen::supervisor::{ChildCounts, ChildPid};
+use ergo::runtime::process::Envelope as Env;
 use ergo::{
     AutoShutdown, ChildSpec, ChildStart, Context, GenServer, Init, Node, NodeOptions, Pid, Restart,
     Shutdown, SpawnOptions, Strategy, SupervisorError, SupervisorSpec, Term,
@@ -181,7 +181,7 @@ async fn exit_reason(rx: tokio::sync::oneshot::Receiver<Term>) -> Term {
         .expect("watcher reports")
 }
 
-fn pid_of(children: &[ergo::core::gen::supervisor::ChildInfo], id: &str) -> Option<Pid> {
+fn pid_of(children: &[ergo::runtime::gen::supervisor::ChildInfo], id: &str) -> Option<Pid> {
     children
         .iter()
         .find(|c| c.id.as_ref().is_some_and(|a| a.as_str() == id))
@@ -918,7 +918,7 @@ impl GenServer for Echo {
         &mut self,
         _ctx: &mut Context,
         request: ergo::Payload,
-        _from: ergo::core::From,
+        _from: ergo::ReplyTo,
     ) -> ergo::CallOutcome {
         let request = request.into_term();
         if request.is_atom("crash") {
@@ -1133,7 +1133,10 @@ async fn a_panicking_start_function_is_a_failed_start_not_a_supervisor_crash() {
     );
     match sref.start_child(bad).await {
         Err(SupervisorError::StartFailed(reason)) => {
-            assert_eq!(reason, ergo::core::process::panic_reason("start blew up"))
+            assert_eq!(
+                reason,
+                ergo::runtime::process::panic_reason("start blew up")
+            )
         }
         other => panic!("expected a failed start, got {other:?}"),
     }

@@ -1,39 +1,46 @@
 //! The ergo runtime: nodes, processes, behaviours and the Erlang distribution.
 #![deny(missing_docs)]
 
+#[cfg(feature = "dist")]
 pub mod dist;
+#[cfg(feature = "dist")]
 pub mod epmd;
 
-pub mod error;
 pub mod event;
 pub(crate) mod fast_hash;
 pub mod gen;
+#[cfg(feature = "dist")]
 pub mod global;
+#[cfg(feature = "dist")]
 pub mod net;
 pub mod node;
 pub mod pg;
 pub mod process;
 
-pub use error::{CallError, NodeError, SendError, SpawnError};
 pub use gen::application::{
     Application, ApplicationError, ApplicationSpec, Applications, StartType,
 };
-pub use gen::server::{CallOutcome, From, GenServer, Init, Reply, Status};
+#[allow(deprecated)]
+pub use gen::server::From;
+pub use gen::server::{CallOutcome, GenServer, Init, Reply, Status};
 pub use gen::supervisor::{
     AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor,
     SupervisorError, SupervisorRef, SupervisorSpec,
 };
+#[cfg(feature = "dist")]
 pub use global::{Global, GlobalError};
+#[cfg(feature = "dist")]
 pub use net::{
     DistOptions, Exception, NetError, ProxyOptions, ProxyRoute, RemoteSpawnError,
     RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
 pub use node::{
-    Dest, Node, NodeOptions, ProcessInfo, RemoteRouter, RemoteSignal, SpawnOptions, TimerHandle,
+    CallError, ConnectFailure, ConnectFuture, Context, Dest, Distribution, MonitorTarget, Node,
+    NodeError, NodeOptions, NotDistributed, ProcessInfo, RemoteSignal, SendError, SpawnError,
+    SpawnOptions, TimerHandle,
 };
-pub use process::{Context, Envelope, Payload};
-
-pub use ergo_etf as etf;
+pub use pg::PgScope;
+pub use process::{Envelope, Payload, ReplyTo};
 
 /// Used by `#[gen_server]`'s generated code: logs an info message the typed `handle_info` could
 /// not decode (OTP's default for unexpected messages). Not part of the public API.

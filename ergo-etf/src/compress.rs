@@ -4,22 +4,34 @@
 //! declared uncompressed size bounds the output (a zip bomb stops there), the caller's cap bounds
 //! the declared size, and the first allocation is bounded by what the compressed input could
 //! inflate to. It must not know the layout of terms (it calls `encode`/`decode` for that).
+//!
+//! Without the `compression` feature (flate2), a compressed term is refused with
+//! `UnsupportedTag` and [`to_bytes_compressed`] does not exist.
 
+#[cfg(feature = "compression")]
 use std::io::{Read, Write};
 
+#[cfg(feature = "compression")]
 use flate2::write::ZlibEncoder;
+#[cfg(feature = "compression")]
 use flate2::Compression;
 
-use crate::codec_error::{DecodeError, DecodeErrorKind, EncodeError};
+#[cfg(feature = "compression")]
+use crate::codec_error::EncodeError;
+use crate::codec_error::{DecodeError, DecodeErrorKind};
+#[cfg(feature = "compression")]
 use crate::encode::{encode_term_into, NoAtomCache, VERSION};
+#[cfg(feature = "compression")]
 use crate::Term;
 
 /// The most zlib can inflate one input byte to (deflate's maximum ratio is about 1032:1).
+#[cfg(feature = "compression")]
 const MAX_ZLIB_RATIO: usize = 1032;
 
 /// Encodes a term in the compressed form (tag 80) at zlib `level` (0..=9; higher is clamped
 /// to 9). Unlike OTP, which falls back to the plain form when compression does not help, this
 /// always emits tag 80.
+#[cfg(feature = "compression")]
 pub fn to_bytes_compressed(term: &Term, level: u32) -> Result<Vec<u8>, EncodeError> {
     let mut plain = Vec::new();
     encode_term_into(term, &mut plain, &mut NoAtomCache)?;
@@ -39,6 +51,24 @@ pub fn to_bytes_compressed(term: &Term, level: u32) -> Result<Vec<u8>, EncodeErr
 
 /// Inflates the compressed term whose size field starts at `bytes[at]` (just after tag 80),
 /// returning exactly the declared number of bytes. The zlib stream must end the input.
+#[cfg(not(feature = "compression"))]
+pub(crate) fn inflate(
+    _bytes: &[u8],
+    at: usize,
+    _max_decompressed: usize,
+) -> Result<Vec<u8>, DecodeError> {
+    Err(DecodeError::new(
+        at.saturating_sub(1),
+        DecodeErrorKind::UnsupportedTag {
+            tag: 80,
+            name: "COMPRESSED (ergo-etf built without its compression feature)",
+        },
+    ))
+}
+
+/// Inflates the compressed term whose size field starts at `bytes[at]` (just after tag 80),
+/// returning exactly the declared number of bytes. The zlib stream must end the input.
+#[cfg(feature = "compression")]
 pub(crate) fn inflate(
     bytes: &[u8],
     at: usize,
@@ -92,7 +122,7 @@ pub(crate) fn inflate(
     Ok(out)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "compression"))]
 mod tests {
     use super::*;
     use crate::from_bytes_with_limit;

@@ -26,6 +26,7 @@ mod writer;
 
 pub use atom::{Atom, MAX_ATOM_CHARS};
 pub use codec_error::{DecodeError, DecodeErrorKind, EncodeError};
+#[cfg(feature = "compression")]
 pub use compress::to_bytes_compressed;
 pub use convert::{ConvertError, FromTerm, IntoTerm};
 pub use decode::{

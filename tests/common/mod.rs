@@ -130,8 +130,8 @@ pub async fn raw_peer(
     node: &ergo::Node,
     name: &str,
     cookie: &str,
-) -> ergo::core::dist::Handshaken<tokio::net::TcpStream> {
-    use ergo::core::dist::handshake::{self, HandshakeOptions, LocalNode};
+) -> ergo::runtime::dist::Handshaken<tokio::net::TcpStream> {
+    use ergo::runtime::dist::handshake::{self, HandshakeOptions, LocalNode};
     let port = node.dist_port().expect("a distributed node");
     let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
@@ -268,7 +268,7 @@ impl ergo::GenServer for Echo {
         &mut self,
         _ctx: &mut ergo::Context,
         request: ergo::Payload,
-        _from: ergo::core::From,
+        _from: ergo::ReplyTo,
     ) -> ergo::CallOutcome {
         let request = request.into_term();
         if request.is_atom("hang") {

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use ergo::core::dist::{ControlMessage, DistMessage, DistSender};
+use ergo::runtime::dist::{ControlMessage, DistMessage, DistSender};
 use ergo::{Atom, Pid, Term};
 
 use crate::common::{self, ChildGuard};

@@ -6,9 +6,14 @@
 //!
 //! Owns the settings, the decision to compress (with a cheap sample first, so incompressible
 //! data costs almost nothing), and inflating with a size limit (no zip bombs). Must not frame.
+//!
+//! Without the `compression` feature the node does not offer the flag, never compresses, and
+//! refuses a compressed payload as not negotiated.
 
+#[cfg(feature = "compression")]
 use std::io::{Read, Write};
 
+#[cfg(feature = "compression")]
 use flate2::write::ZlibEncoder;
 
 use super::error::FrameError;
@@ -35,10 +40,13 @@ impl Default for Compression {
 }
 
 /// Payloads at least this large are sampled before being compressed whole.
+#[cfg(feature = "compression")]
 const SAMPLE_FROM: usize = 64 << 10;
 /// The sample: this many leading bytes, at the fastest level.
+#[cfg(feature = "compression")]
 const SAMPLE: usize = 16 << 10;
 
+#[cfg(feature = "compression")]
 fn deflate(data: &[u8], level: u32, out: Vec<u8>) -> Option<Vec<u8>> {
     let mut z = ZlibEncoder::new(out, flate2::Compression::new(level.min(9)));
     z.write_all(data).ok()?;
@@ -47,6 +55,7 @@ fn deflate(data: &[u8], level: u32, out: Vec<u8>) -> Option<Vec<u8>> {
 
 /// Whether compressing `payload` is worth it: big enough, and (for large payloads) a quick
 /// sample shrinks by a tenth at least.
+#[cfg(feature = "compression")]
 fn worth(payload: &[u8], settings: &Compression) -> bool {
     if payload.len() < settings.threshold.max(16) {
         return false;
@@ -63,6 +72,14 @@ fn worth(payload: &[u8], settings: &Compression) -> bool {
 
 /// Appends `payload` compressed (`80, Size:32, Zlib`) to `out` and returns true, or leaves `out`
 /// alone and returns false when it would not shrink (the caller then appends it plain).
+#[cfg(not(feature = "compression"))]
+pub fn compress_payload(_payload: &[u8], _settings: &Compression, _out: &mut Vec<u8>) -> bool {
+    false
+}
+
+/// Appends `payload` compressed (`80, Size:32, Zlib`) to `out` and returns true, or leaves `out`
+/// alone and returns false when it would not shrink (the caller then appends it plain).
+#[cfg(feature = "compression")]
 pub fn compress_payload(payload: &[u8], settings: &Compression, out: &mut Vec<u8>) -> bool {
     let Ok(size) = u32::try_from(payload.len()) else {
         return false;
@@ -87,6 +104,14 @@ pub fn compress_payload(payload: &[u8], settings: &Compression, out: &mut Vec<u8
 
 /// Inflates a compressed payload (the bytes after the marker); refuses one that claims or
 /// reaches more than `limit` bytes, or whose data is not zlib, or has the wrong size.
+#[cfg(not(feature = "compression"))]
+pub fn inflate_payload(_body: &[u8], _limit: usize) -> Result<Vec<u8>, FrameError> {
+    Err(FrameError::NotNegotiated("compressed payload"))
+}
+
+/// Inflates a compressed payload (the bytes after the marker); refuses one that claims or
+/// reaches more than `limit` bytes, or whose data is not zlib, or has the wrong size.
+#[cfg(feature = "compression")]
 pub fn inflate_payload(body: &[u8], limit: usize) -> Result<Vec<u8>, FrameError> {
     let size = body
         .get(..4)
@@ -111,7 +136,7 @@ pub fn inflate_payload(body: &[u8], limit: usize) -> Result<Vec<u8>, FrameError>
     Ok(out)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "compression"))]
 mod tests {
     use super::*;
 

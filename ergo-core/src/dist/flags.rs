@@ -142,10 +142,14 @@ impl DistFlags {
     /// (see `dist::proxy_frame`), so tunnels to other nodes may pass through this connection.
     pub const ERGO_PROXY: DistFlags = DistFlags(1 << 61);
 
-    /// The offer for a node: [`Self::IMPLEMENTED`], our private [`Self::ERGO_COMPRESSION`] and
-    /// [`Self::ERGO_PROXY`], and PUBLISHED unless `hidden`.
+    /// The offer for a node: [`Self::IMPLEMENTED`], our private [`Self::ERGO_COMPRESSION`] (when
+    /// built with the `compression` feature) and [`Self::ERGO_PROXY`], and PUBLISHED unless
+    /// `hidden`.
     pub fn offer(hidden: bool) -> DistFlags {
-        let all = Self::IMPLEMENTED | Self::ERGO_COMPRESSION | Self::ERGO_PROXY;
+        let mut all = Self::IMPLEMENTED | Self::ERGO_PROXY;
+        if cfg!(feature = "compression") {
+            all = all | Self::ERGO_COMPRESSION;
+        }
         if hidden {
             all
         } else {

@@ -5,7 +5,7 @@
 
 use ergo_etf::{Atom, ConvertError, FromTerm, IntoTerm, Pid, Reference, Term};
 
-use crate::node::{Node, ProcessEntry};
+use crate::node::{ExitHook, Node, ProcessEntry};
 use crate::process::{Envelope, Payload};
 
 /// Why an event operation failed.
@@ -22,8 +22,14 @@ pub enum EventError {
     NotOwner(String),
 }
 
+/// The node's event registry (an extension of the node, made on first use).
+#[derive(Default)]
+struct Events {
+    entries: std::sync::Mutex<std::collections::HashMap<Atom, EventEntry>>,
+}
+
 /// A registered event.
-pub(crate) struct EventEntry {
+struct EventEntry {
     owner: Pid,
     subscribers: Vec<(Reference, Pid)>,
 }
@@ -88,6 +94,10 @@ fn event_down(reference: Reference, name: &Atom, reason: Term) -> Envelope {
 }
 
 impl Node {
+    fn events(&self) -> std::sync::Arc<Events> {
+        self.extensions().get_or_insert_with(Events::default)
+    }
+
     fn live_entry(&self, pid: &Pid) -> Option<std::sync::Arc<ProcessEntry>> {
         self.entry_arc(pid).filter(|e| e.state().alive)
     }
@@ -98,7 +108,8 @@ impl Node {
             .live_entry(owner)
             .ok_or_else(|| EventError::NotOwner(name.to_string()))?;
         let name = Atom::new(name);
-        let mut events = crate::node::lock(&self.inner.events);
+        let table = self.events();
+        let mut events = crate::node::lock(&table.entries);
         if events.contains_key(&name) {
             return Err(EventError::Taken(name.to_string()));
         }
@@ -109,7 +120,17 @@ impl Node {
                 subscribers: Vec::new(),
             },
         );
-        entry.state().owns_events = true;
+        drop(events);
+        let hook = ExitHook {
+            key: "event",
+            run: |node, pid, reason| node.producer_down(pid, reason),
+        };
+        if !self.add_exit_hook(&entry, hook) && !entry.state().alive {
+            // The owner ended meanwhile: its exit hooks have run (or never will for this event).
+            let table = self.events();
+            crate::node::lock(&table.entries).remove(&name);
+            return Err(EventError::NotOwner(name.to_string()));
+        }
         Ok(EventToken {
             name,
             owner: owner.clone(),
@@ -119,7 +140,8 @@ impl Node {
     /// Removes an event; its subscribers get a DOWN with reason `unregistered`.
     pub fn unregister_event(&self, token: &EventToken) -> Result<(), EventError> {
         let removed = {
-            let mut events = crate::node::lock(&self.inner.events);
+            let table = self.events();
+            let mut events = crate::node::lock(&table.entries);
             match events.get(&token.name) {
                 Some(e) if e.owner == token.owner => events.remove(&token.name),
                 Some(_) => return Err(EventError::NotOwner(token.name.to_string())),
@@ -135,7 +157,8 @@ impl Node {
     /// Subscribes `subscriber` to event `name`; returns the reference its DOWN will carry.
     pub fn subscribe_event(&self, subscriber: &Pid, name: &str) -> Result<Reference, EventError> {
         let reference = self.make_ref();
-        let mut events = crate::node::lock(&self.inner.events);
+        let table = self.events();
+        let mut events = crate::node::lock(&table.entries);
         let e = events
             .get_mut(name)
             .ok_or_else(|| EventError::Unknown(name.to_string()))?;
@@ -145,7 +168,8 @@ impl Node {
 
     /// Unsubscribes; true if `subscriber` was subscribed.
     pub fn unsubscribe_event(&self, subscriber: &Pid, name: &str) -> bool {
-        let mut events = crate::node::lock(&self.inner.events);
+        let table = self.events();
+        let mut events = crate::node::lock(&table.entries);
         match events.get_mut(name) {
             Some(e) => {
                 let before = e.subscribers.len();
@@ -163,7 +187,8 @@ impl Node {
         message: T,
     ) -> Result<usize, EventError> {
         let subscribers: Vec<Pid> = {
-            let events = crate::node::lock(&self.inner.events);
+            let table = self.events();
+            let events = crate::node::lock(&table.entries);
             let e = events
                 .get(&token.name)
                 .ok_or_else(|| EventError::Unknown(token.name.to_string()))?;
@@ -201,9 +226,10 @@ impl Node {
     }
 
     /// The producer `owner` exited: drop its events and tell their subscribers.
-    pub(crate) fn producer_down(&self, owner: &Pid, reason: &Term) {
+    fn producer_down(&self, owner: &Pid, reason: &Term) {
         let gone: Vec<(Atom, EventEntry)> = {
-            let mut events = crate::node::lock(&self.inner.events);
+            let table = self.events();
+            let mut events = crate::node::lock(&table.entries);
             let names: Vec<Atom> = events
                 .iter()
                 .filter(|(_, e)| &e.owner == owner)

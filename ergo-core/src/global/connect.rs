@@ -24,8 +24,8 @@ use super::locker::Job;
 use super::names::parse_name_list;
 use super::server::Server;
 use super::SERVER;
+use crate::node::Context;
 use crate::node::Dest;
-use crate::process::Context;
 
 /// `global`'s protocol version.
 const VSN: i64 = 8;
@@ -628,7 +628,7 @@ impl Server {
             let server = self.me.clone();
             let me = me.clone();
             tokio::spawn(async move {
-                match node.connect(other.as_str()).await {
+                match node.connect_node(&other).await {
                     Ok(()) => {
                         let in_sync = Term::tuple(vec![
                             Term::atom("in_sync"),

@@ -14,9 +14,9 @@ use tokio::sync::mpsc;
 
 use super::server::Request;
 use super::SERVER;
-use crate::error::SpawnError;
+use crate::node::Context;
+use crate::node::SpawnError;
 use crate::node::{Dest, SpawnOptions};
-use crate::process::Context;
 
 /// How long one node may take to answer a lock call.
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use ergo_etf::{Pid, Reference, Term};
 
-use crate::process::Context;
+use crate::node::Context;
 
 /// One held lock.
 struct Lock {

@@ -67,7 +67,7 @@ use std::time::Duration;
 
 use ergo_etf::{Atom, IntoTerm, Pid, Term};
 
-use crate::error::{CallError, SpawnError};
+use crate::node::{CallError, SpawnError};
 use crate::node::{Node, SpawnOptions};
 
 /// The name `global`'s server is registered under on every node.

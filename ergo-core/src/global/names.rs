@@ -11,7 +11,7 @@ use std::time::Duration;
 use ergo_etf::{Atom, Export, Pid, Reference, Term};
 
 use super::Shared;
-use crate::process::Context;
+use crate::node::{Context, Dest};
 
 /// One registered name.
 struct Entry {
@@ -237,15 +237,32 @@ async fn resolve(ctx: &Context, name: &Term, pid: &Pid, pid2: &Pid, method2: &Te
         Term::Pid(pid.clone()),
         Term::Pid(pid2.clone()),
     ];
-    let answer = node
-        .rpc_call::<Term>(
-            pid2.node.as_str(),
-            "global",
-            "resolve_it",
-            args,
-            Duration::from_secs(5),
-        )
-        .await;
+    // rpc:call(Node, global, resolve_it, Args) is a call to that node's `rex` server.
+    let rex = Dest::Remote {
+        name: Atom::new("rex"),
+        node: pid2.node.clone(),
+    };
+    let request = Term::tuple(vec![
+        Term::atom("call"),
+        Term::atom("global"),
+        Term::atom("resolve_it"),
+        Term::list(args),
+        Term::atom("user"),
+    ]);
+    let answer = match node
+        .call_timeout::<Term>(rex, request, Duration::from_secs(5))
+        .await
+    {
+        Ok(reply)
+            if reply
+                .as_tuple()
+                .is_some_and(|t| t.first().is_some_and(|tag| tag.is_atom("badrpc"))) =>
+        {
+            Err(reply.to_string())
+        }
+        Ok(reply) => Ok(reply),
+        Err(err) => Err(err.to_string()),
+    };
     match answer {
         Ok(Term::Pid(p)) if &p == pid || &p == pid2 => Resolution::Keep(p),
         Ok(other) => {

@@ -15,8 +15,8 @@ use super::locker::{del_lock_on, delete_global_lock, set_lock_on};
 use super::names::default_method;
 use super::server::Request;
 use super::{Global, GlobalError, SERVER};
+use crate::node::Context;
 use crate::node::{Dest, SpawnOptions};
-use crate::process::Context;
 
 /// How long a registration keeps trying to take the lock.
 const LOCK_DEADLINE: Duration = Duration::from_secs(30);
@@ -51,7 +51,7 @@ pub(crate) async fn run(global: &Global, op: Op) -> Result<(), GlobalError> {
             Term::atom("normal")
         })?;
     rx.await
-        .unwrap_or(Err(GlobalError::Server(crate::error::CallError::NoReply)))
+        .unwrap_or(Err(GlobalError::Server(crate::node::CallError::NoReply)))
 }
 
 /// One node's answer to a call made by the registrar: `None` when the node has no `global`

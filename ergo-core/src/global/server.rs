@@ -15,8 +15,10 @@ use super::locker::{self, Locker};
 use super::locks::Locks;
 use super::names::Names;
 use super::Shared;
-use crate::gen::server::{CallOutcome, From, GenServer, Init, Status};
-use crate::process::{Context, Payload};
+use crate::gen::server::{CallOutcome, GenServer, Init, Status};
+use crate::node::Context;
+use crate::process::Payload;
+use crate::process::ReplyTo;
 
 /// What the Rust side asks of the server.
 pub(crate) enum Request {
@@ -149,7 +151,7 @@ impl GenServer for Server {
         &mut self,
         ctx: &mut Context,
         request: Payload,
-        from: From,
+        from: ReplyTo,
     ) -> CallOutcome {
         let request = request.into_term();
         let Some(caller) = from.pid().cloned() else {

@@ -10,8 +10,8 @@ use std::sync::atomic::Ordering;
 use ergo_etf::Pid;
 
 use crate::dist::Compression;
+use crate::node::Context;
 use crate::node::Node;
-use crate::process::Context;
 
 /// A process's compression setting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -35,8 +35,11 @@ pub enum NetError {
     /// The name is not a node name (`name@host`).
     #[error("invalid node name {0:?}")]
     InvalidNode(String),
+    /// The node itself could not be made (an invalid name, no tokio runtime).
+    #[error("node could not start: {0}")]
+    Node(#[from] crate::node::NodeError),
     /// The node was started without distribution.
-    #[error("this node is not distributed (NodeOptions::distribution is None)")]
+    #[error("this node is not distributed (it was started with Node::start, not Node::start_distributed)")]
     NotDistributed,
     /// The node has been stopped.
     #[error("node is stopped")]
@@ -53,6 +56,14 @@ pub enum NetError {
     /// A proxy route that cannot be used.
     #[error("invalid proxy route: {0}")]
     InvalidRoute(String),
+    /// The option needs a cargo feature this build of ergo does not have.
+    #[error("{what} needs ergo's `{feature}` feature, which this build does not have")]
+    FeatureDisabled {
+        /// The cargo feature.
+        feature: &'static str,
+        /// What was asked for.
+        what: &'static str,
+    },
     /// A part of the distribution could not start.
     #[error("{0}")]
     Internal(String),

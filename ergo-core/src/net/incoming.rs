@@ -6,7 +6,7 @@
 use ergo_etf::{Atom, Term};
 
 use crate::dist::{ControlMessage, DistMessage, DistSender, ProcessRef};
-use crate::error::SendError;
+use crate::node::SendError;
 use crate::node::{Dest, MonitorTarget, Node, RemoteSignal};
 
 /// The connection a message came in on.

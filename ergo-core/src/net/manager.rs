@@ -29,9 +29,9 @@ use crate::dist::{
 };
 use crate::epmd::routes::split_node_name;
 use crate::epmd::{EpmdKeeper, Resolver};
-use crate::error::SendError;
 use crate::fast_hash::FxHashMap;
-use crate::node::{Dest, Node, NodeInner, RemoteRouter, RemoteSignal};
+use crate::node::SendError;
+use crate::node::{ConnectFuture, Dest, Distribution, Node, NodeInner, RemoteSignal};
 
 /// The outcome of a connection attempt, for those waiting on it.
 type Outcome = Option<Result<(), String>>;
@@ -718,7 +718,7 @@ impl NetManager {
     }
 }
 
-impl RemoteRouter for NetManager {
+impl Distribution for NetManager {
     fn send(&self, from: Option<&Pid>, to: &Dest, message: Term) -> Result<(), SendError> {
         self.enqueue(Outbound::Message {
             from: from.cloned(),
@@ -729,6 +729,31 @@ impl RemoteRouter for NetManager {
 
     fn signal(&self, signal: RemoteSignal) -> Result<(), SendError> {
         self.enqueue(Outbound::Signal(signal))
+    }
+
+    fn connect(&self, node: Atom) -> ConnectFuture {
+        let manager = self.me.upgrade();
+        Box::pin(async move {
+            let manager = manager.ok_or(NetError::Stopped)?;
+            manager.wait_connected(&node).await?;
+            Ok(())
+        })
+    }
+
+    fn nodes(&self, include_hidden: bool) -> Vec<Atom> {
+        self.connected(include_hidden)
+    }
+
+    fn disconnect(&self, node: &Atom) -> bool {
+        NetManager::disconnect(self, node, "disconnect requested")
+    }
+
+    fn watch_nodes(&self, watcher: &Pid, node: Option<&Atom>, on: bool, with_reason: bool) {
+        self.watch(watcher, node, on, with_reason);
+    }
+
+    fn shutdown(&self) {
+        NetManager::shutdown(self);
     }
 }
 

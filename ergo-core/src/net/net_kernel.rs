@@ -4,8 +4,10 @@
 
 use ergo_etf::Term;
 
-use crate::gen::server::{CallOutcome, From, GenServer, Init};
-use crate::process::{Context, Payload};
+use crate::gen::server::{CallOutcome, GenServer, Init};
+use crate::node::Context;
+use crate::process::Payload;
+use crate::process::ReplyTo;
 
 /// The registered `net_kernel` server.
 pub(crate) struct NetKernel;
@@ -21,7 +23,7 @@ impl GenServer for NetKernel {
         &mut self,
         _ctx: &mut Context,
         request: Payload,
-        _from: From,
+        _from: ReplyTo,
     ) -> CallOutcome {
         let request = request.into_term();
         let reply = match &request {

@@ -9,10 +9,11 @@
 use ergo_etf::{Atom, Pid, Term};
 
 use super::rpc::{self, Outcome};
-use crate::error::SpawnError;
-use crate::gen::server::From;
+use crate::node::Context;
+use crate::node::SpawnError;
 use crate::node::{Node, SpawnOptions};
-use crate::process::{Context, Envelope};
+use crate::process::Envelope;
+use crate::process::ReplyTo;
 
 /// `{call|cast, M, F, A, GL}` as module, function and arguments.
 fn mfa(request: Term, tag: &str) -> Option<(Atom, Atom, Vec<Term>)> {
@@ -43,7 +44,7 @@ fn catch_result(outcome: Outcome) -> Term {
     }
 }
 
-fn run_call(node: &Node, from: From, request: Term) {
+fn run_call(node: &Node, from: ReplyTo, request: Term) {
     let Some((m, f, a)) = mfa(request, "call") else {
         from.reply(Term::tuple(vec![
             Term::atom("badrpc"),

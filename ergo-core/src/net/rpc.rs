@@ -21,8 +21,9 @@ use ergo_etf::{Atom, ConvertError, FromTerm, IntoTerm, Term};
 
 use super::NetError;
 use crate::fast_hash::FxHashMap;
+use crate::node::Context;
 use crate::node::Node;
-use crate::process::{panic_message, panic_reason, Context};
+use crate::process::{panic_message, panic_reason};
 
 /// How a provided function fails, in Erlang's three classes: the caller sees `error:R`,
 /// `exit:R` or `throw:R` (through `erpc`), or `{badrpc, {'EXIT', ...}}` / the thrown value
@@ -377,9 +378,7 @@ fn lookup(
 ) -> Result<PendingCall, Outcome> {
     let arity = args.len();
     let handler = node
-        .inner
-        .net
-        .get()
+        .net_manager()
         .and_then(|net| net.rpc.find(&module, &function, arity));
     match handler {
         None => Err(match builtin(node, &module, &function, arity) {
@@ -435,14 +434,6 @@ fn names(module: &str, function: &str) -> Result<(Atom, Atom), NetError> {
 }
 
 impl Node {
-    fn rpc_registry(&self) -> Result<&RpcRegistry, NetError> {
-        self.inner
-            .net
-            .get()
-            .map(|net| &net.rpc)
-            .ok_or(NetError::NotDistributed)
-    }
-
     /// Provides `module:function/N` to other nodes' `rpc:call`, `rpc:cast`, `rpc:multicall`,
     /// `erpc:call`, `erpc:cast` and `erpc:multicall`. `N` comes from the argument type `A` (a
     /// tuple of [`FromTerm`] types, `()`, or `Vec<Term>` for any arity). `Err` raises the
@@ -484,7 +475,8 @@ impl Node {
         F: Fn(A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<R, Exception>> + Send + 'static,
     {
-        let registry = self.rpc_registry()?;
+        let net = self.net()?;
+        let registry = &net.rpc;
         let (module, function) = names(module, function)?;
         let handler = PlainFn {
             call: Box::new(move |args: Vec<Term>| {
@@ -517,7 +509,8 @@ impl Node {
         F: Fn(Context, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<R, Exception>> + Send + 'static,
     {
-        let registry = self.rpc_registry()?;
+        let net = self.net()?;
+        let registry = &net.rpc;
         let (module, function) = names(module, function)?;
         let handler = Arc::new(move |ctx: Context, args: Vec<Term>| {
             let future = f(ctx, A::from_args(args).ok()?);
@@ -530,8 +523,8 @@ impl Node {
     /// Withdraws every arity of `module:function`: later calls get `undef`. True if something
     /// was provided under that name.
     pub fn revoke_rpc(&self, module: &str, function: &str) -> bool {
-        match (self.rpc_registry(), names(module, function)) {
-            (Ok(registry), Ok((module, function))) => registry.remove(&module, &function),
+        match (self.net_manager(), names(module, function)) {
+            (Some(net), Ok((module, function))) => net.rpc.remove(&module, &function),
             _ => false,
         }
     }

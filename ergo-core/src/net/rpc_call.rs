@@ -14,8 +14,9 @@ use super::rpc::Outcome;
 use super::spawn_request::{RemoteSpawnError, RemoteSpawnOptions};
 use super::NetError;
 use crate::dist::DistFlags;
+use crate::node::Context;
 use crate::node::{Dest, Node, SpawnOptions};
-use crate::process::{Context, Envelope};
+use crate::process::Envelope;
 
 /// Why a call to another node's function did not return a value.
 #[derive(Debug, thiserror::Error)]
@@ -179,7 +180,7 @@ async fn call_rex(
             Err(RpcError::Erpc(e.pop().unwrap_or_else(Term::nil)))
         }
         Ok(value) => Ok(value),
-        Err(crate::error::CallError::Timeout) => Err(RpcError::Timeout(peer.to_string())),
+        Err(crate::node::CallError::Timeout) => Err(RpcError::Timeout(peer.to_string())),
         Err(err) => Err(RpcError::Signal(Term::binary(err.to_string().into_bytes()))),
     }
 }
@@ -227,7 +228,7 @@ impl Node {
         let bad = || RpcError::Erpc(Term::atom("badarg"));
         let module = Atom::try_new(module).ok_or_else(bad)?;
         let function = Atom::try_new(function).ok_or_else(bad)?;
-        let net = self.inner.net.get().ok_or(NetError::NotDistributed)?;
+        let net = self.net()?;
         let peer = Atom::try_new(node).ok_or_else(|| NetError::InvalidNode(node.to_string()))?;
         if peer == *self.name() {
             let value = call_local(self, module, function, args, timeout).await?;
@@ -280,7 +281,7 @@ impl Node {
         let bad = || RpcError::Erpc(Term::atom("badarg"));
         let module = Atom::try_new(module).ok_or_else(bad)?;
         let function = Atom::try_new(function).ok_or_else(bad)?;
-        let net = self.inner.net.get().ok_or(NetError::NotDistributed)?;
+        let net = self.net()?;
         let peer = Atom::try_new(node).ok_or_else(|| NetError::InvalidNode(node.to_string()))?;
         let timeout = self.options().default_call_timeout;
         match tokio::time::timeout(timeout, self.connect(node)).await {

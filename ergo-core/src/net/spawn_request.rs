@@ -16,8 +16,8 @@ use tokio::sync::oneshot;
 
 use super::{NetError, NetManager};
 use crate::dist::{ControlMessage, DistFlags, SpawnRequestFields};
+use crate::node::Context;
 use crate::node::{MonitorTarget, Node, RemoteSignal};
-use crate::process::Context;
 
 const FLAG_LINK: u8 = 1;
 const FLAG_MONITOR: u8 = 2;
@@ -108,9 +108,7 @@ impl PendingSpawns {
 /// process (or undoes them on the peer when that process is gone), and wakes the request.
 pub(crate) fn reply(node: &Node, peer: &Atom, req_id: Reference, flags: u8, result: Term) {
     let pending = node
-        .inner
-        .net
-        .get()
+        .net_manager()
         .and_then(|net| net.pending_spawns.lock().remove(&req_id));
     let pid = match result {
         Term::Pid(pid) => pid,
@@ -179,16 +177,15 @@ pub(crate) fn reply(node: &Node, peer: &Atom, req_id: Reference, flags: u8, resu
     }
 }
 
-fn route(node: &Node, signal: RemoteSignal) -> Result<(), crate::error::SendError> {
-    use crate::node::RemoteRouter;
-    match node.inner.net.get() {
-        Some(net) => net.signal(signal),
+fn route(node: &Node, signal: RemoteSignal) -> Result<(), crate::node::SendError> {
+    match node.distribution() {
+        Some(distribution) => distribution.signal(signal),
         None => Ok(()),
     }
 }
 
-fn net_of(node: &Node) -> Result<&std::sync::Arc<NetManager>, NetError> {
-    node.inner.net.get().ok_or(NetError::NotDistributed)
+fn net_of(node: &Node) -> Result<std::sync::Arc<NetManager>, NetError> {
+    node.net()
 }
 
 impl Node {

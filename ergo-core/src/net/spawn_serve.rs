@@ -24,8 +24,8 @@ use super::rpc::{self, Outcome, PendingCall};
 use super::NetError;
 use crate::dist::{ControlMessage, ProcessRef, SpawnRequestFields};
 use crate::fast_hash::FxHashMap;
+use crate::node::Context;
 use crate::node::{MonitorTarget, Node, RemoteSignal, SpawnOptions};
-use crate::process::Context;
 
 /// SPAWN_REPLY flag: the link was set up.
 const FLAG_LINK: u8 = 1;
@@ -114,9 +114,7 @@ fn job_of(node: &Node, module: Atom, function: Atom, args: Vec<Term>) -> Result<
             }
         }
         _ => match node
-            .inner
-            .net
-            .get()
+            .net_manager()
             .and_then(|net| net.spawnables.get(&module, &function))
         {
             Some(f) => Ok(Job::Spawnable(f, args)),
@@ -336,7 +334,7 @@ impl Node {
         F: Fn(Context, Vec<Term>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Term> + Send + 'static,
     {
-        let net = self.inner.net.get().ok_or(NetError::NotDistributed)?;
+        let net = self.net()?;
         let key = (
             Atom::try_new(module)
                 .ok_or_else(|| NetError::Internal(format!("{module:?} is not an atom")))?,
@@ -357,18 +355,19 @@ impl Node {
     /// True if the name was spawnable.
     pub fn revoke_spawnable(&self, module: &str, function: &str) -> bool {
         let (Some(net), Some(m), Some(f)) = (
-            self.inner.net.get(),
+            self.net_manager(),
             Atom::try_new(module),
             Atom::try_new(function),
         ) else {
             return false;
         };
-        net.spawnables
+        let removed = net
+            .spawnables
             .entries
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(&(m, f))
-            .is_some()
+            .remove(&(m, f));
+        removed.is_some()
     }
 }
 

@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use ergo_etf::{FromTerm, IntoTerm, Pid, Reference, Term};
 
+use super::error::{CallError, SendError};
 use super::{lock, AliasTarget, Dest, MonitorTarget, Node, RemoteSignal};
-use crate::error::{CallError, SendError};
-use crate::gen::server::From as ReplyTo;
-use crate::process::{CallFailure, Envelope, Payload, ReplyResult, ReplySlot};
+use crate::process::{CallFailure, Envelope, Payload, ReplyResult, ReplySlot, ReplyTo};
 
 /// What a call's wait on its reply slot (under its timeout) means to the caller.
 fn call_result(
@@ -64,7 +63,7 @@ impl Node {
         timeout: Duration,
     ) -> Result<Payload, CallError> {
         let slot = Arc::new(ReplySlot::new(
-            self.clone(),
+            self.reply_route(),
             caller.clone(),
             self.next_ref_number(),
         ));
@@ -133,7 +132,7 @@ impl Node {
             },
         );
         let monitor = |signal: fn(Pid, MonitorTarget, Reference) -> RemoteSignal| {
-            if let (Some(router), Some(target)) = (self.router(), target.clone()) {
+            if let (Some(router), Some(target)) = (self.distribution(), target.clone()) {
                 let _ = router.signal(signal(caller.clone(), target, tag.clone()));
             }
         };
@@ -192,15 +191,5 @@ impl Node {
             Ok(Err(_)) => Err(CallError::NoReply),
             Err(_) => Err(CallError::Timeout),
         }
-    }
-}
-
-impl Node {
-    /// Registers `alias` as the reply address of a call whose request was rendered as a term.
-    pub(crate) fn register_reply_alias(&self, alias: ergo_etf::Reference, slot: Arc<ReplySlot>) {
-        // A remote call registered the alias already, with the server's node: keep that entry.
-        lock(&self.inner.aliases)
-            .entry(alias)
-            .or_insert(AliasTarget::Reply { slot, node: None });
     }
 }

@@ -1,33 +1,58 @@
-//! A node: the process table, registered names, aliases, pid and reference making, spawning,
-//! sending, and the seam to the distribution layer. Links, monitors and exits live in
-//! `signals.rs`, calls in `call.rs`, timers in `timer.rs`, introspection in `info.rs`. Must not
-//! touch sockets or the DIST protocol (`dist/`, `epmd/` own those).
+//! A node, the local runtime: the process table, registered names, aliases, pid and reference
+//! making, spawning, sending, what a process's code sees of it (`context.rs`), the per-node
+//! state of the layers above (`extensions.rs`, exit hooks in `table.rs`), and the seam to the
+//! distribution layer (`distribution.rs`, a trait object the network layer installs). Links,
+//! monitors and exits live in `signals.rs`, calls in `call.rs`, timers in `timer.rs`,
+//! introspection in `info.rs`, the runtime's errors in `error.rs`. Must not touch sockets, the
+//! DIST protocol or EPMD, and must not name any layer above it (`gen/`, the services, `net/`).
+
+/// A node method that acts on behalf of any pid (forging links, exits, monitors and incoming
+/// distribution traffic): `pub(crate)`, for the runtime itself, and `pub` only with the
+/// `testing` feature, for tests that play a remote node. Applications act through `Context`.
+macro_rules! testing_pub {
+    ($(#[$meta:meta])* fn $($rest:tt)*) => {
+        #[cfg(feature = "testing")]
+        $(#[$meta])*
+        pub fn $($rest)*
+        #[cfg(not(feature = "testing"))]
+        $(#[$meta])*
+        #[allow(dead_code)]
+        pub(crate) fn $($rest)*
+    };
+}
 
 mod call;
+mod cluster;
+mod context;
 mod dest;
+mod distribution;
+pub(crate) mod error;
+mod extensions;
 mod info;
-mod router;
 mod signals;
 mod spawn;
 mod table;
 mod timer;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
-use ergo_etf::{Atom, Pid, RefIds, Reference};
+use ergo_etf::{Atom, Pid, RefIds, Reference, Term};
 
+pub use context::{Context, Recv};
 pub use dest::Dest;
+pub use distribution::{ConnectFailure, ConnectFuture, Distribution, MonitorTarget, RemoteSignal};
+pub use error::{CallError, NodeError, NotDistributed, SendError, SpawnError};
 pub use info::ProcessInfo;
-pub use router::{MonitorTarget, RemoteRouter, RemoteSignal};
 pub use spawn::SpawnOptions;
 pub use timer::TimerHandle;
 
-use crate::error::NodeError;
-use crate::process::ReplySlot;
-pub(crate) use table::{Monitoring, ProcessEntry, ProcessTable};
+use crate::process::{Envelope, Payload, ReplyRoute, ReplySlot};
+pub(crate) use extensions::Extensions;
+#[cfg(feature = "dist")]
+pub(crate) use table::Monitoring;
+pub(crate) use table::{ExitHook, ProcessEntry, ProcessTable};
 
 /// How a node is configured.
 #[derive(Clone, Debug)]
@@ -41,10 +66,6 @@ pub struct NodeOptions {
     pub catch_panics: bool,
     /// Timeout of calls that do not give one (default 5 s).
     pub default_call_timeout: Duration,
-    /// Distribution: `None` (the default) keeps the node local; `Some` puts it on the network
-    /// (listener, EPMD registration, connections to other nodes). Start such a node with the
-    /// async [`Node::start`].
-    pub distribution: Option<crate::net::DistOptions>,
 }
 
 impl Default for NodeOptions {
@@ -54,7 +75,6 @@ impl Default for NodeOptions {
             creation: None,
             catch_panics: true,
             default_call_timeout: Duration::from_secs(5),
-            distribution: None,
         }
     }
 }
@@ -74,31 +94,69 @@ pub(crate) enum AliasTarget {
 }
 
 pub(crate) struct NodeInner {
+    /// The node itself, for the few places that hold only `&NodeInner` (a reply's route).
+    me: Weak<NodeInner>,
     pub name: Atom,
     pub creation: u32,
     pub options: NodeOptions,
     pub table: ProcessTable,
     pub names: Mutex<crate::fast_hash::FxHashMap<Atom, Pid>>,
     pub aliases: Mutex<crate::fast_hash::FxHashMap<Reference, AliasTarget>>,
-    pub events: Mutex<HashMap<Atom, crate::event::EventEntry>>,
     pub next_pid: AtomicU64,
     pub next_ref: AtomicU64,
-    pub router: RwLock<Option<Arc<dyn RemoteRouter>>>,
+    /// The distribution layer, once the node is on the network.
+    pub distribution: OnceLock<Arc<dyn Distribution>>,
+    /// The per-node state of the layers above.
+    pub extensions: Extensions,
     pub stopped: AtomicBool,
     pub runtime: tokio::runtime::Handle,
     /// The `From` pid of calls made from outside any process.
     pub outside_pid: Pid,
-    /// The distribution, when the node is on the network.
-    pub net: std::sync::OnceLock<Arc<crate::net::NetManager>>,
     /// Set once any process has its own compression setting (until then none is looked up).
+    #[cfg_attr(not(feature = "dist"), allow(dead_code))]
     pub process_compression_used: Arc<AtomicBool>,
 }
 
 impl Drop for NodeInner {
     fn drop(&mut self) {
-        if let Some(net) = self.net.get() {
-            net.shutdown();
+        if let Some(distribution) = self.distribution.get() {
+            distribution.shutdown();
         }
+    }
+}
+
+impl ReplyRoute for NodeInner {
+    fn tag_reference(&self, tag_number: u64) -> Reference {
+        reference(&self.name, self.creation, tag_number)
+    }
+
+    fn register_reply_alias(&self, alias: Reference, slot: Arc<ReplySlot>) {
+        // A remote call registered the alias already, with the server's node: keep that entry.
+        lock(&self.aliases)
+            .entry(alias)
+            .or_insert(AliasTarget::Reply { slot, node: None });
+    }
+
+    fn send_reply(&self, caller: &Pid, alias: Option<Reference>, message: Term) -> bool {
+        let Some(inner) = self.me.upgrade() else {
+            return false;
+        };
+        let to = match alias {
+            Some(alias) => Dest::Alias(alias),
+            None => Dest::Pid(caller.clone()),
+        };
+        Node { inner }
+            .send_envelope(None, &to, Envelope::Message(Payload::Term(message)))
+            .is_ok()
+    }
+}
+
+/// A reference of node `name`'s incarnation `creation` for number `n` (three id words, as OTP).
+fn reference(name: &Atom, creation: u32, n: u64) -> Reference {
+    Reference {
+        node: name.clone(),
+        creation,
+        ids: RefIds::from([n as u32 & 0x3_FFFF, (n >> 18) as u32, (n >> 50) as u32]),
     }
 }
 
@@ -131,40 +189,28 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Node {
-    /// Starts a node named `name@host` on the current tokio runtime. With
-    /// [`NodeOptions::distribution`] set, it also binds its listener and registers with EPMD
-    /// (taking the creation EPMD gives), serving EPMD itself when nothing does.
-    pub async fn start(name: &str, mut options: NodeOptions) -> Result<Node, NodeError> {
-        let Some(dist) = options.distribution.clone() else {
-            return Node::start_sync(name, options);
-        };
-        Node::check_name(name)?;
-        let cookie = crate::net::cookie(&options.cookie)?;
-        let bound = crate::net::bind(name, &dist).await?;
-        options.creation = options.creation.or(bound.creation);
-        options.cookie = cookie.clone();
-        let node = Node::build(name, options)?;
-        crate::net::attach(&node, bound, dist, cookie).await?;
-        Ok(node)
+    /// Starts a local node named `name@host` on the current tokio runtime. To put a node on the
+    /// network, start it with `Node::start_distributed` (the `dist` feature).
+    pub async fn start(name: &str, options: NodeOptions) -> Result<Node, NodeError> {
+        Node::start_sync(name, options)
     }
 
-    /// Like [`Node::start`], for code that is not async (still needs a tokio runtime context);
-    /// a distributed node needs the async [`Node::start`].
+    /// Like [`Node::start`], for code that is not async (still needs a tokio runtime context).
     pub fn start_sync(name: &str, options: NodeOptions) -> Result<Node, NodeError> {
-        if options.distribution.is_some() {
-            return Err(NodeError::NeedsAsync);
-        }
         Node::build(name, options)
     }
 
-    fn check_name(name: &str) -> Result<Atom, NodeError> {
+    /// Checks that `name` is `name@host` and a valid atom.
+    pub(crate) fn check_name(name: &str) -> Result<Atom, NodeError> {
         let valid = matches!(name.split_once('@'), Some((a, b)) if !a.is_empty() && !b.is_empty() && !b.contains('@'));
         Atom::try_new(name)
             .filter(|_| valid)
             .ok_or_else(|| NodeError::InvalidName(name.to_string()))
     }
 
-    fn build(name: &str, options: NodeOptions) -> Result<Node, NodeError> {
+    /// Builds the node (the layer that starts a distributed node calls this once it knows the
+    /// creation EPMD gave).
+    pub(crate) fn build(name: &str, options: NodeOptions) -> Result<Node, NodeError> {
         let atom = Node::check_name(name)?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| NodeError::NoRuntime)?;
         let creation = match options.creation {
@@ -177,27 +223,25 @@ impl Node {
             serial: 0,
             creation,
         };
-        let inner = NodeInner {
+        let inner = Arc::new_cyclic(|me| NodeInner {
+            me: me.clone(),
             name: atom,
             creation,
             options,
             table: ProcessTable::new(),
             names: Mutex::new(crate::fast_hash::FxHashMap::default()),
             aliases: Mutex::new(crate::fast_hash::FxHashMap::default()),
-            events: Mutex::new(HashMap::new()),
             next_pid: AtomicU64::new(1),
             next_ref: AtomicU64::new(1),
-            router: RwLock::new(None),
+            distribution: OnceLock::new(),
+            extensions: Extensions::default(),
             stopped: AtomicBool::new(false),
             runtime,
             outside_pid,
-            net: std::sync::OnceLock::new(),
             process_compression_used: Arc::new(AtomicBool::new(false)),
-        };
+        });
         tracing::debug!(node = %inner.name, creation, "node started");
-        Ok(Node {
-            inner: Arc::new(inner),
-        })
+        Ok(Node { inner })
     }
 
     /// The node's name.
@@ -258,29 +302,29 @@ impl Node {
 
     /// The reference for a number from [`Node::next_ref_number`].
     pub(crate) fn ref_from_number(&self, n: u64) -> Reference {
-        Reference {
-            node: self.inner.name.clone(),
-            creation: self.inner.creation,
-            ids: RefIds::from([n as u32 & 0x3_FFFF, (n >> 18) as u32, (n >> 50) as u32]),
+        reference(&self.inner.name, self.inner.creation, n)
+    }
+
+    /// The node as the route of its calls' replies.
+    pub(crate) fn reply_route(&self) -> Arc<dyn ReplyRoute> {
+        Arc::clone(&self.inner) as Arc<dyn ReplyRoute>
+    }
+
+    testing_pub! {
+        /// Installs the distribution layer (once: false when one is installed already).
+        fn set_distribution(&self, distribution: Arc<dyn Distribution>) -> bool {
+            self.inner.distribution.set(distribution).is_ok()
         }
     }
 
-    /// Installs the distribution layer's router.
-    pub fn set_router(&self, router: Arc<dyn RemoteRouter>) {
-        *self.inner.router.write().unwrap_or_else(|p| p.into_inner()) = Some(router);
+    /// The distribution layer, when the node is on the network.
+    pub(crate) fn distribution(&self) -> Option<&Arc<dyn Distribution>> {
+        self.inner.distribution.get()
     }
 
-    /// Removes the router; remote sends fail with `NoRoute` afterwards.
-    pub fn clear_router(&self) {
-        *self.inner.router.write().unwrap_or_else(|p| p.into_inner()) = None;
-    }
-
-    pub(crate) fn router(&self) -> Option<Arc<dyn RemoteRouter>> {
-        self.inner
-            .router
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// The per-node state of the layers above the node.
+    pub(crate) fn extensions(&self) -> &Extensions {
+        &self.inner.extensions
     }
 
     pub(crate) fn entry(&self, pid: &Pid) -> Option<Arc<ProcessEntry>> {
@@ -299,12 +343,12 @@ impl Node {
     /// a distributed node closes its connections (peers see `nodedown`) and leaves EPMD.
     pub fn stop(&self) {
         self.inner.stopped.store(true, Ordering::SeqCst);
-        if let Some(net) = self.inner.net.get() {
-            net.shutdown();
+        if let Some(distribution) = self.distribution() {
+            distribution.shutdown();
         }
         let outside = self.inner.outside_pid.clone();
         for entry in self.inner.table.all() {
-            self.exit(&outside, &entry.pid, ergo_etf::Term::atom("kill"));
+            self.exit(&outside, &entry.pid, Term::atom("kill"));
         }
     }
 

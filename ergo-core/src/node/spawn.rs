@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex};
 use ergo_etf::{Atom, Pid, Term};
 use tracing::Instrument;
 
-use super::table::{ProcState, ProcessEntry};
-use super::{lock, Node, RemoteSignal};
-use crate::error::SpawnError;
-use crate::process::{panic_reason, CatchUnwind, Context, Envelope, Mailbox};
+use super::error::SpawnError;
+use super::table::{ExitHook, ProcState, ProcessEntry};
+use super::{lock, Context, Node, RemoteSignal};
+use crate::process::{panic_reason, CatchUnwind, Envelope, Mailbox};
 
 /// How to spawn a process.
 #[derive(Clone, Debug, Default)]
@@ -229,7 +229,8 @@ impl Node {
             reason
         };
         let me = &entry.pid;
-        let for_events = state.owns_events.then(|| link_reason.clone());
+        let hooks = state.exit_hooks;
+        let for_hooks = (!hooks.is_empty()).then(|| link_reason.clone());
         // Every link and monitor gets the reason: a clone each, the last one the reason itself.
         let mut reasons = shares(link_reason, state.links.len() + state.monitored_by.len());
         for (peer, reason) in state.links.into_iter().zip(&mut reasons) {
@@ -241,9 +242,22 @@ impl Node {
         for m in state.monitoring {
             self.drop_monitor_at_target(me, m);
         }
-        if let Some(reason) = for_events {
-            self.producer_down(me, &reason);
+        if let Some(reason) = for_hooks {
+            for hook in hooks {
+                (hook.run)(self, me, &reason);
+            }
         }
+    }
+
+    /// Adds `hook` to the live local process `entry`, run when it ends; false when the process
+    /// has ended already or has a hook of that key.
+    pub(crate) fn add_exit_hook(&self, entry: &ProcessEntry, hook: ExitHook) -> bool {
+        let mut state = entry.state();
+        if !state.alive || state.exit_hooks.iter().any(|h| h.key == hook.key) {
+            return false;
+        }
+        state.exit_hooks.push(hook);
+        true
     }
 
     /// Delivers `{'DOWN', Ref, process, Who, Reason}` to a watcher (local or remote).
@@ -270,7 +284,7 @@ impl Node {
                 );
             }
         } else if !self.is_local(watcher) {
-            if let Some(router) = self.router() {
+            if let Some(router) = self.distribution() {
                 let _ = router.signal(RemoteSignal::Down {
                     who,
                     to: watcher.clone(),

@@ -45,6 +45,17 @@ pub(crate) struct MonitoredBy {
     pub who: Term,
 }
 
+/// Work a layer above the node does when a process ends (after its links and monitors fired):
+/// the event registry, for instance, tells the subscribers of the events it owned. `key` names
+/// the hook so a layer adds it once per process.
+#[derive(Clone, Copy)]
+pub(crate) struct ExitHook {
+    /// Who added the hook (one hook per key and process).
+    pub key: &'static str,
+    /// Called with the node, the ended process and its exit reason.
+    pub run: fn(&crate::node::Node, &Pid, &Term),
+}
+
 /// The mutable, shared part of a process.
 #[derive(Default)]
 pub(crate) struct ProcState {
@@ -53,7 +64,8 @@ pub(crate) struct ProcState {
     pub links: Vec<Pid>,
     pub monitoring: Vec<Monitoring>,
     pub monitored_by: Vec<MonitoredBy>,
-    pub owns_events: bool,
+    /// What the layers above asked to run when this process ends.
+    pub exit_hooks: Vec<ExitHook>,
     pub aliases: Vec<Reference>,
 }
 
@@ -88,6 +100,7 @@ pub(crate) struct ProcessEntry {
     pub killed: AtomicBool,
     /// The process's compression setting, packed (see `net::compression_setting`); 0 inherits
     /// the node's.
+    #[cfg_attr(not(feature = "dist"), allow(dead_code))]
     pub compression: std::sync::atomic::AtomicU64,
     pub state: Mutex<ProcState>,
 }

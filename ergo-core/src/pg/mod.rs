@@ -23,7 +23,7 @@ use std::sync::{Arc, RwLock};
 
 use ergo_etf::{Atom, IntoTerm, Pid, Term};
 
-use crate::error::{CallError, SpawnError};
+use crate::node::{CallError, SpawnError};
 use crate::node::{Node, SpawnOptions};
 use scope::{Request, Scope};
 

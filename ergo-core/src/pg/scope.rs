@@ -12,8 +12,9 @@ use ergo_etf::{Atom, Pid, Reference, Term};
 
 use super::{Members, View};
 use crate::gen::server::{GenServer, Init, Status};
+use crate::node::Context;
 use crate::node::Dest;
-use crate::process::{Context, Payload};
+use crate::process::Payload;
 
 /// What the API asks of the scope; the answer is a `bool` (false: `not_joined`).
 pub(crate) enum Request {

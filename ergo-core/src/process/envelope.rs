@@ -7,7 +7,7 @@ use std::any::Any;
 use ergo_etf::{Atom, Pid, Reference, Term};
 
 use super::Payload;
-use crate::gen::server::From;
+use super::ReplyTo;
 
 /// A boxed reply channel for `handle_direct` requests.
 pub type DirectReply = tokio::sync::oneshot::Sender<Result<Box<dyn Any + Send>, Term>>;
@@ -19,7 +19,7 @@ pub enum Envelope {
     /// A gen_server call: `{'$gen_call', {Pid, Tag}, Request}`.
     Call {
         /// Who to reply to.
-        from: From,
+        from: ReplyTo,
         /// The request.
         request: Payload,
     },

@@ -1,17 +1,18 @@
-//! What a process is made of: its mailbox, the envelopes it carries, message payloads (typed or
-//! term), the reply slot of a call, panic catching, and the `Context` a process's code uses to act
-//! on the node. Must not own node-wide tables (those live in `node/`).
+//! What a process is made of, below the node: its mailbox, the envelopes it carries, message
+//! payloads (typed or term), the reply slot of a call and the reply handle that fills it, and
+//! panic catching. Must not own node-wide tables or know the node (those live in `node/`; what a
+//! reply needs of the node it reaches through the [`ReplyRoute`] trait the node implements).
 
 mod catch;
-mod context;
 mod envelope;
 mod mailbox;
 mod payload;
 mod reply_slot;
+mod reply_to;
 
 pub use catch::{panic_message, panic_reason, CatchUnwind};
-pub use context::{Context, Recv};
 pub use envelope::{DirectReply, Envelope};
 pub use mailbox::{Mailbox, Pop, PushError};
 pub use payload::{LocalPayload, Payload, Undecodable};
-pub use reply_slot::{CallFailure, ReplyResult, ReplySlot, SlotWait};
+pub use reply_slot::{CallFailure, ReplyResult, ReplyRoute, ReplySlot, SlotWait};
+pub use reply_to::ReplyTo;

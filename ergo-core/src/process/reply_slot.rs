@@ -1,6 +1,7 @@
 //! A one-shot slot where a call's reply lands: the caller waits on it, the server (through a
-//! `From`) fills it once. Cheaper than a channel, and clonable on the server side so a reply can
-//! be deferred. Owns `ReplySlot`; must not know about gen_server semantics.
+//! [`ReplyTo`](super::ReplyTo)) fills it once. Cheaper than a channel, and clonable on the server
+//! side so a reply can be deferred. Owns `ReplySlot` and [`ReplyRoute`], the node's side of a
+//! reply that must leave the slot; must not know about gen_server semantics or the node's tables.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,9 +10,20 @@ use std::task::{Context, Poll, Waker};
 
 use ergo_etf::{Pid, Reference, Term};
 
-use crate::node::Node;
-
 use super::Payload;
+
+/// What a reply needs from the node the call was made on, when it cannot simply fill the slot:
+/// the tag reference, the alias under which a `{Tag, Reply}` message finds the slot, and sending
+/// such a message to a caller on another node. The node implements it; this layer only calls it.
+pub trait ReplyRoute: Send + Sync + 'static {
+    /// The reference for a call's tag number (the node's name and creation, and the number).
+    fn tag_reference(&self, tag_number: u64) -> Reference;
+    /// Registers `alias` as the address of `slot`, for a call whose request left as a term.
+    fn register_reply_alias(&self, alias: Reference, slot: Arc<ReplySlot>);
+    /// Sends `{Tag, Reply}` (already built) to a caller's alias, or to its pid when `alias` is
+    /// `None`; false when it could not be sent.
+    fn send_reply(&self, caller: &Pid, alias: Option<Reference>, message: Term) -> bool;
+}
 
 /// What a call receives: the reply, or why there is none.
 pub type ReplyResult = Result<Payload, CallFailure>;
@@ -33,24 +45,24 @@ struct SlotState {
 }
 
 /// A slot filled at most once. It also carries the call's identity (caller pid, tag number and
-/// node), so a `From` is one pointer and a call makes no reference or term unless it has to.
+/// node), so a `ReplyTo` is one pointer and a call makes no reference or term unless it has to.
 pub struct ReplySlot {
     state: Mutex<SlotState>,
     holders: std::sync::atomic::AtomicUsize,
     caller: Pid,
     tag_number: u64,
-    node: Node,
+    route: Arc<dyn ReplyRoute>,
 }
 
 impl ReplySlot {
     /// An empty slot for a call from `caller`; `tag_number` becomes the tag reference on demand.
-    pub fn new(node: Node, caller: Pid, tag_number: u64) -> ReplySlot {
+    pub fn new(route: Arc<dyn ReplyRoute>, caller: Pid, tag_number: u64) -> ReplySlot {
         ReplySlot {
             state: Mutex::new(SlotState::default()),
             holders: std::sync::atomic::AtomicUsize::new(0),
             caller,
             tag_number,
-            node,
+            route,
         }
     }
 
@@ -59,14 +71,14 @@ impl ReplySlot {
         &self.caller
     }
 
-    /// The node the call was made on.
-    pub fn node(&self) -> &Node {
-        &self.node
+    /// The node side of the call (where its tag and alias are made).
+    pub fn route(&self) -> &Arc<dyn ReplyRoute> {
+        &self.route
     }
 
     /// The call's tag reference (also the caller's alias for this call).
     pub fn tag(&self) -> Reference {
-        self.node.ref_from_number(self.tag_number)
+        self.route.tag_reference(self.tag_number)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
@@ -101,7 +113,7 @@ impl ReplySlot {
         }
     }
 
-    /// Counts one more reply handle (`From`) that may fill the slot.
+    /// Counts one more reply handle (`ReplyTo`) that may fill the slot.
     pub fn add_holder(&self) {
         self.holders
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);

@@ -18,7 +18,7 @@ fn ctx_arg(has_ctx: bool) -> TokenStream {
 /// The block unchanged, plus the trait impl.
 pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
     let ty = &server.self_ty;
-    let core = quote! { ::ergo::core };
+    let core = quote! { ::ergo::runtime };
     let fut = quote! { ::core::future::Future };
     let send = quote! { ::core::marker::Send };
     let mut methods = Vec::new();
@@ -38,7 +38,7 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
         let msg = &cb.msg_ty;
         let c = ctx_arg(cb.has_ctx);
         methods.push(quote! {
-            fn handle_call(&mut self, ctx: &mut #core::Context, request: #core::Payload, from: #core::From)
+            fn handle_call(&mut self, ctx: &mut #core::Context, request: #core::Payload, from: #core::ReplyTo)
                 -> impl #fut<Output = #core::CallOutcome> + #send {
                 let _ = &ctx;
                 async move {
@@ -81,7 +81,7 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
                         ::core::result::Result::Ok(msg) => #core::gen::server::IntoStatus::into_status(
                             <#ty>::handle_info(self, #c msg).await),
                         ::core::result::Result::Err(undecodable) => {
-                            ::ergo::core::__private_warn_unexpected_info(&undecodable.term);
+                            ::ergo::runtime::__private_warn_unexpected_info(&undecodable.term);
                             #core::Status::Continue
                         }
                     }

@@ -185,7 +185,7 @@ fn callback(kind: Kind, sig: &syn::Signature, errors: &mut Vec<syn::Error>) -> O
     }
     if kind == Kind::Call {
         if let Some(from) = params.get(1) {
-            if last_ident(&from.ty).as_deref() != Some("From") {
+            if !matches!(last_ident(&from.ty).as_deref(), Some("From" | "ReplyTo")) {
                 errors.push(syn::Error::new_spanned(
                     &from.ty,
                     format!("the last parameter of handle_call is `from: From`: {expected}"),

@@ -11,8 +11,9 @@ use ergo_etf::{Atom, Pid, Term};
 use super::table::AppTable;
 use super::{ApplicationError, StartType};
 use crate::gen::supervisor::{ChildStart, StartContext};
+use crate::node::Context;
 use crate::node::{Node, SpawnOptions};
-use crate::process::{Context, Envelope};
+use crate::process::Envelope;
 
 /// Asks a master to stop its application.
 pub(super) struct StopRequest;

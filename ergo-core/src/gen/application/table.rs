@@ -1,14 +1,13 @@
 //! The per-node table of applications: what is loaded (spec and live env), what runs (name,
-//! master pid, start type, in start order), and the log of terminations. One table per node,
-//! found through a registry keyed by the node's identity (a weak reference, so a dropped node's
-//! table goes too). Must not start or stop anything.
+//! master pid, start type, in start order), and the log of terminations. One table per node, an
+//! extension of the node (dropped with it). Must not start or stop anything.
 
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use ergo_etf::{Atom, Pid, Term};
 
 use super::{ApplicationSpec, StartType};
-use crate::node::{Node, NodeInner};
+use crate::node::Node;
 
 /// A loaded application: its spec and its current env.
 pub(super) struct Loaded {
@@ -74,19 +73,7 @@ impl AppTable {
     }
 }
 
-type Registry = Mutex<Vec<(Weak<NodeInner>, Arc<AppTable>)>>;
-
-static TABLES: Registry = Mutex::new(Vec::new());
-
 /// The application table of `node`, created on first use.
 pub(super) fn table(node: &Node) -> Arc<AppTable> {
-    let mut tables = TABLES.lock().unwrap_or_else(|p| p.into_inner());
-    tables.retain(|(w, _)| w.strong_count() > 0);
-    let me = Arc::downgrade(&node.inner);
-    if let Some((_, t)) = tables.iter().find(|(w, _)| w.ptr_eq(&me)) {
-        return Arc::clone(t);
-    }
-    let t = Arc::new(AppTable::default());
-    tables.push((me, Arc::clone(&t)));
-    t
+    node.extensions().get_or_insert_with(AppTable::default)
 }

@@ -6,8 +6,9 @@ use std::future::Future;
 
 use ergo_etf::Term;
 
-use super::{CallOutcome, From, Init, Status};
-use crate::process::{Context, Payload};
+use super::{CallOutcome, Init, ReplyTo, Status};
+use crate::node::Context;
+use crate::process::Payload;
 
 /// A gen_server's callbacks, on untyped payloads (typed values are taken with `Payload::take`).
 pub trait GenServer: Sized + Send + 'static {
@@ -22,7 +23,7 @@ pub trait GenServer: Sized + Send + 'static {
         &mut self,
         ctx: &mut Context,
         request: Payload,
-        from: From,
+        from: ReplyTo,
     ) -> impl Future<Output = CallOutcome> + Send {
         let _ = (ctx, from);
         async move { CallOutcome::Refuse(request.into_term()) }

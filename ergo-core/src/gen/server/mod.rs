@@ -1,12 +1,15 @@
-//! gen_server: the `GenServer` callback trait, the types callbacks return, the `From` reply
-//! handle, and the run loop. Messages keep OTP's shapes (`'$gen_call'`, `'$gen_cast'`,
+//! gen_server: the `GenServer` callback trait, the types callbacks return, and the run loop
+//! (the reply handle, [`ReplyTo`], belongs to the process layer and is re-exported here). Messages keep OTP's shapes (`'$gen_call'`, `'$gen_cast'`,
 //! `{Tag, Reply}`), so Erlang callers and servers interoperate unchanged.
 
 mod behaviour;
-mod from;
 mod run;
 mod types;
 
+pub use crate::process::ReplyTo;
 pub use behaviour::GenServer;
-pub use from::From;
+
+/// The reply handle's former name.
+#[deprecated(since = "0.2.0", note = "renamed `ReplyTo`")]
+pub type From = ReplyTo;
 pub use types::{CallOutcome, Init, IntoCallOutcome, IntoInit, IntoStatus, Reply, Status};

@@ -7,9 +7,10 @@
 use ergo_etf::{Atom, Pid, Term};
 
 use super::{CallOutcome, GenServer, Init, Status};
-use crate::error::SpawnError;
+use crate::node::Context;
+use crate::node::SpawnError;
 use crate::node::{Node, SpawnOptions};
-use crate::process::{panic_reason, CatchUnwind, Context, Envelope, Payload};
+use crate::process::{panic_reason, CatchUnwind, Envelope, Payload};
 
 type Ack = tokio::sync::oneshot::Sender<Result<(), SpawnError>>;
 

@@ -30,7 +30,7 @@ impl<S, E: IntoTerm> std::convert::From<Result<S, E>> for Init<S> {
 pub enum Reply<R> {
     /// Reply now and keep going.
     Reply(R),
-    /// Do not reply now (reply later through a cloned `From`).
+    /// Do not reply now (reply later through a cloned `ReplyTo`).
     NoReply,
     /// Stop with a reason, replying first when a value is given.
     Stop(Term, Option<R>),

@@ -7,7 +7,8 @@ use std::collections::VecDeque;
 use ergo_etf::{Reference, Term};
 use tokio::time::Instant;
 
-use crate::process::{Context, Envelope};
+use crate::node::Context;
+use crate::process::Envelope;
 
 /// The supervisor's context plus the envelopes set aside by selective receives.
 pub(super) struct Inbox {

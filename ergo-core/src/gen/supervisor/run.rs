@@ -17,8 +17,9 @@ use super::{
     AutoShutdown, ChildKind, ChildSpec, Restart, RestartWindow, StartContext, StartOutcome,
     Strategy, Supervisor, SupervisorError, SupervisorSpec,
 };
+use crate::node::Context;
 use crate::node::{Node, SpawnOptions};
-use crate::process::{Context, Envelope};
+use crate::process::Envelope;
 
 type Ack = tokio::sync::oneshot::Sender<Result<(), SupervisorError>>;
 

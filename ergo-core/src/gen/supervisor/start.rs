@@ -9,10 +9,11 @@ use std::sync::Arc;
 use ergo_etf::{Pid, Term};
 
 use super::{Supervisor, SupervisorSpec};
-use crate::error::SpawnError;
 use crate::gen::server::GenServer;
+use crate::node::Context;
+use crate::node::SpawnError;
 use crate::node::{Node, SpawnOptions};
-use crate::process::{panic_message, panic_reason, CatchUnwind, Context};
+use crate::process::{panic_message, panic_reason, CatchUnwind};
 
 /// What a start function returns: the child's pid, `None` for `ignore`, or why it failed.
 pub type StartOutcome = Result<Option<Pid>, Term>;

@@ -57,18 +57,14 @@ impl Node {
 
     /// The proxy routes, sorted by node.
     pub fn proxy_routes(&self) -> Vec<(Atom, ProxyRoute)> {
-        self.inner
-            .net
-            .get()
+        self.net_manager()
             .map(|n| n.proxy.routes())
             .unwrap_or_default()
     }
 
     /// How many proxy tunnels pass through or end at this node.
     pub fn proxy_tunnels(&self) -> usize {
-        self.inner
-            .net
-            .get()
+        self.net_manager()
             .map(|n| n.proxy.sessions.len())
             .unwrap_or(0)
     }

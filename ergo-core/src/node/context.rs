@@ -1,6 +1,7 @@
 //! What a process's own code uses: its pid, its mailbox (with exit-signal handling), and
 //! shortcuts to send, call, cast, link, monitor, exit and time on behalf of this process. Owns
-//! the rules for how a process reacts to an exit signal; must not own node tables.
+//! the rules for how a process reacts to an exit signal; must not own node tables (it acts on
+//! them through `Node`'s methods).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -8,9 +9,9 @@ use std::time::Duration;
 
 use ergo_etf::{FromTerm, IntoTerm, Pid, Reference, Term};
 
-use super::{Envelope, Payload};
-use crate::error::{CallError, SendError, SpawnError};
-use crate::node::{Dest, Node, ProcessEntry, TimerHandle};
+use super::error::{CallError, SendError, SpawnError};
+use super::{Dest, Node, ProcessEntry, TimerHandle};
+use crate::process::{Envelope, Payload};
 
 /// A process's handle on itself and its node.
 pub struct Context {
@@ -104,7 +105,7 @@ impl Context {
     /// Waits for the next message and reads it as `T` (downcast, or `FromTerm`).
     pub async fn recv_as<T: FromTerm + 'static>(
         &mut self,
-    ) -> Result<Result<T, super::Undecodable>, Term> {
+    ) -> Result<Result<T, crate::process::Undecodable>, Term> {
         let env = self.recv().await?;
         Ok(match env {
             Envelope::Message(p) => p.take::<T>(),

@@ -14,12 +14,6 @@ pub enum NodeError {
     /// `Node::start` was called outside a tokio runtime.
     #[error("no tokio runtime: start the node from inside a tokio runtime")]
     NoRuntime,
-    /// Distribution was asked of [`crate::Node::start_sync`], which cannot wait for EPMD.
-    #[error("a distributed node must be started with the async Node::start")]
-    NeedsAsync,
-    /// The distribution listener or EPMD registration failed.
-    #[error("distribution could not start: {0}")]
-    Net(#[from] crate::net::NetError),
 }
 
 /// Why a message or signal could not be delivered.
@@ -96,3 +90,11 @@ pub enum SpawnError {
     #[error("init failed: {0}")]
     InitFailed(Term),
 }
+
+/// The operation needs distribution, and the node is local (started with `Node::start`, not
+/// `Node::start_distributed`).
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error(
+    "this node is not distributed (it was started with Node::start, not Node::start_distributed)"
+)]
+pub struct NotDistributed;

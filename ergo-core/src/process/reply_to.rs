@@ -1,18 +1,18 @@
-//! `From`: the handle a gen_server uses to answer a call, now or later. A local caller is
+//! `ReplyTo`: the handle a gen_server uses to answer a call, now or later. A local caller is
 //! answered through its reply slot (no term conversion, no table lookup); a remote or untyped
-//! caller gets OTP's `{Tag, Reply}` sent to its alias (`[alias|Ref]` tags) or pid. A `From` is
-//! one pointer, so envelopes stay small. Must not know the call's request or the server's state.
+//! caller gets OTP's `{Tag, Reply}` sent to its alias (`[alias|Ref]` tags) or pid. A `ReplyTo` is
+//! one pointer, so envelopes stay small. Must not know the call's request or the server's state,
+//! nor the node's tables: what leaves the slot goes through the node's [`ReplyRoute`].
 
 use std::sync::Arc;
 
 use ergo_etf::{Atom, IntoTerm, Pid, Reference, Term};
 
-use crate::node::{Dest, Node};
-use crate::process::{Envelope, Payload, ReplySlot};
+use super::{CallFailure, Payload, ReplyRoute, ReplySlot};
 
 /// A caller that sent `{'$gen_call', {Pid, Tag}, Req}` as a term.
 struct RemoteCaller {
-    node: Node,
+    route: Arc<dyn ReplyRoute>,
     caller: Pid,
     tag: Term,
 }
@@ -28,21 +28,21 @@ enum Path {
 
 /// Who to answer: the caller's pid and call tag. Clone it to reply later (`Reply::NoReply`);
 /// the first reply wins, later ones are discarded.
-pub struct From {
+pub struct ReplyTo {
     path: Path,
 }
 
-impl std::fmt::Debug for From {
+impl std::fmt::Debug for ReplyTo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.pid() {
-            Some(p) => write!(f, "From({})", Term::Pid(p.clone())),
-            None => f.write_str("From(spent)"),
+            Some(p) => write!(f, "ReplyTo({})", Term::Pid(p.clone())),
+            None => f.write_str("ReplyTo(spent)"),
         }
     }
 }
 
-impl Clone for From {
-    fn clone(&self) -> From {
+impl Clone for ReplyTo {
+    fn clone(&self) -> ReplyTo {
         let path = match &self.path {
             Path::Local(slot) => {
                 slot.add_holder();
@@ -51,11 +51,11 @@ impl Clone for From {
             Path::Remote(r) => Path::Remote(Arc::clone(r)),
             Path::Spent => Path::Spent,
         };
-        From { path }
+        ReplyTo { path }
     }
 }
 
-impl Drop for From {
+impl Drop for ReplyTo {
     fn drop(&mut self) {
         if let Path::Local(slot) = &self.path {
             slot.release_holder();
@@ -67,18 +67,18 @@ fn alias_tag(alias: Reference) -> Term {
     Term::cons(vec![Term::Atom(Atom::new("alias"))], Term::Reference(alias))
 }
 
-impl From {
-    pub(crate) fn local(slot: Arc<ReplySlot>) -> From {
+impl ReplyTo {
+    pub(crate) fn local(slot: Arc<ReplySlot>) -> ReplyTo {
         slot.add_holder();
-        From {
+        ReplyTo {
             path: Path::Local(slot),
         }
     }
 
-    /// A `From` for a caller that sent `{'$gen_call', {Caller, Tag}, Req}` as a term.
-    pub fn remote(node: Node, caller: Pid, tag: Term) -> From {
-        From {
-            path: Path::Remote(Arc::new(RemoteCaller { node, caller, tag })),
+    /// A `ReplyTo` for a caller that sent `{'$gen_call', {Caller, Tag}, Req}` as a term.
+    pub fn remote(route: Arc<dyn ReplyRoute>, caller: Pid, tag: Term) -> ReplyTo {
+        ReplyTo {
+            path: Path::Remote(Arc::new(RemoteCaller { route, caller, tag })),
         }
     }
 
@@ -111,21 +111,19 @@ impl From {
         match &self.path {
             Path::Local(slot) => slot.fulfil(Ok(value)),
             Path::Remote(r) => {
-                let to = match &r.tag {
+                let alias = match &r.tag {
                     Term::ImproperList(head, tail)
                         if head.len() == 1 && head.first().is_some_and(|h| h.is_atom("alias")) =>
                     {
                         match tail.as_ref() {
-                            Term::Reference(alias) => Dest::Alias(alias.clone()),
-                            _ => Dest::Pid(r.caller.clone()),
+                            Term::Reference(alias) => Some(alias.clone()),
+                            _ => None,
                         }
                     }
-                    _ => Dest::Pid(r.caller.clone()),
+                    _ => None,
                 };
                 let message = Term::tuple(vec![r.tag.clone(), value.into_term()]);
-                r.node
-                    .send_envelope(None, &to, Envelope::Message(Payload::Term(message)))
-                    .is_ok()
+                r.route.send_reply(&r.caller, alias, message)
             }
             Path::Spent => false,
         }
@@ -135,7 +133,7 @@ impl From {
     /// no reply (it times out, as with an OTP server that crashes on the request).
     pub(crate) fn refuse(&self, reason: Term) {
         if let Path::Local(slot) = &self.path {
-            slot.fulfil(Err(crate::process::CallFailure::Refused(reason)));
+            slot.fulfil(Err(CallFailure::Refused(reason)));
         }
     }
 
@@ -148,7 +146,7 @@ impl From {
                 let tag = alias_tag(alias.clone());
                 let caller = slot.caller().clone();
                 // This handle's holder count moves to the alias entry: not released here.
-                slot.node().register_reply_alias(alias, slot.clone());
+                slot.route().register_reply_alias(alias, slot.clone());
                 (caller, tag)
             }
             Path::Remote(r) => (r.caller.clone(), r.tag.clone()),

@@ -1,12 +1,16 @@
 //! The seam to the distribution layer: where the node sends messages and signals whose
-//! destination is on another node. The dist layer implements `RemoteRouter` and installs it with
-//! `Node::set_router`; incoming traffic comes back through `Node::deliver` and
-//! `Node::deliver_signal`. Owns only these types; must not know about sockets or ETF encoding.
+//! destination is on another node. The network layer (`net/`) implements [`Distribution`] and
+//! installs it once with `Node::set_distribution`; incoming traffic comes back through
+//! `Node::deliver` and `Node::deliver_signal`. Owns only these types; must not know about
+//! sockets, the DIST protocol or ETF encoding.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use ergo_etf::{Atom, Pid, Reference, Term};
 
-use crate::error::SendError;
-use crate::node::Dest;
+use super::error::SendError;
+use super::Dest;
 
 /// A signal between processes on different nodes, in the shape the DIST control messages need.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,10 +86,31 @@ pub enum MonitorTarget {
 }
 
 /// Implemented by the distribution layer: carries messages and signals to other nodes. Methods
-/// must not block (queue and return); ordering per (sender, receiver) pair must be kept.
-pub trait RemoteRouter: Send + Sync + 'static {
+/// must not block (queue and return); ordering per (sender, receiver) pair must be kept. A node
+/// has at most one, installed when it goes on the network.
+pub trait Distribution: Send + Sync + 'static {
     /// Sends `message` to a destination on another node. `from` is the sending pid when known.
     fn send(&self, from: Option<&Pid>, to: &Dest, message: Term) -> Result<(), SendError>;
     /// Sends a signal to another node.
     fn signal(&self, signal: RemoteSignal) -> Result<(), SendError>;
+    /// Connects to `node` unless connected, resolving when the connection is up or has failed.
+    fn connect(&self, node: Atom) -> ConnectFuture;
+    /// The connected nodes, sorted; hidden ones too when `include_hidden`.
+    fn nodes(&self, include_hidden: bool) -> Vec<Atom>;
+    /// Closes the connection to `node` (links and monitors across it fire); true if one was up.
+    fn disconnect(&self, node: &Atom) -> bool;
+    /// Adds or removes a node watch for the local process `watcher`: on `node` alone
+    /// (`monitor_node/2`) or on every node (`None`, `net_kernel:monitor_nodes/1,2`), with the
+    /// reason in the `nodedown` message when `with_reason`.
+    fn watch_nodes(&self, watcher: &Pid, node: Option<&Atom>, on: bool, with_reason: bool);
+    /// The node is stopping (or its last handle went): close every connection and leave EPMD.
+    /// Called at most a few times; must be idempotent. The default does nothing.
+    fn shutdown(&self) {}
 }
+
+/// Why a connection could not be made, as the distribution layer reports it (its own error
+/// type, kept whole as the source).
+pub type ConnectFailure = Box<dyn std::error::Error + Send + Sync>;
+
+/// The future of [`Distribution::connect`].
+pub type ConnectFuture = Pin<Box<dyn Future<Output = Result<(), ConnectFailure>> + Send>>;
