@@ -11,7 +11,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{ChildGuard, EchoNode};
-use ergo::runtime::net::{TlsIdentity, TlsOptions, TlsVerify};
+use ergo::runtime::dist::HandshakeError;
+use ergo::runtime::net::{ConnectError, TlsIdentity, TlsOptions, TlsVerify};
 use ergo::{DistOptions, NetError, Node, NodeOptions, Term};
 
 /// A fresh directory for this test's certificates.
@@ -201,7 +202,11 @@ async fn tls_and_plain_nodes_refuse_each_other_at_once() {
             .await
             .expect_err("mismatch refused");
         assert!(
-            matches!(&err, NetError::Connect { reason, .. } if reason.contains("transport")),
+            matches!(
+                &err,
+                NetError::Connect { source, .. }
+                    if matches!(&**source, ConnectError::Handshake(HandshakeError::Transport(_)))
+            ),
             "{err}"
         );
         assert!(

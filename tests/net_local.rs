@@ -338,7 +338,7 @@ async fn failures_are_typed_errors() {
         .expect("local");
     assert!(matches!(
         local.connect(a.name().as_str()).await,
-        Err(NetError::NotDistributed)
+        Err(NetError::NotDistributed(_))
     ));
 }
 

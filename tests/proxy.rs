@@ -431,7 +431,7 @@ async fn a_transit_node_that_stops_ends_the_tunnel_at_both_ends() {
 
 fn connect_error(result: Result<(), NetError>) -> String {
     match result {
-        Err(NetError::Connect { reason, .. }) => reason,
+        Err(NetError::Connect { source, .. }) => source.to_string(),
         other => panic!("expected a connect error, got {other:?}"),
     }
 }
@@ -648,7 +648,7 @@ async fn route_api_checks_its_input() {
         .expect("local node");
     assert!(matches!(
         local.add_proxy_route("c@localhost", ProxyRoute::via("b@localhost")),
-        Err(NetError::NotDistributed)
+        Err(NetError::NotDistributed(_))
     ));
     a.stop();
     local.stop();

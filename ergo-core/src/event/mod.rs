@@ -9,7 +9,7 @@ use crate::node::{ExitHook, Node, ProcessEntry};
 use crate::process::{Envelope, Payload};
 
 /// Why an event operation failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum EventError {
     /// An event with that name exists already.
     #[error("event {0} is already registered")]

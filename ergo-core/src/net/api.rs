@@ -17,7 +17,8 @@ impl Node {
     }
 
     pub(crate) fn net(&self) -> Result<Arc<NetManager>, NetError> {
-        self.net_manager().ok_or(NetError::NotDistributed)
+        self.net_manager()
+            .ok_or(NetError::NotDistributed(crate::node::NotDistributed))
     }
 
     /// True when the node was started with distribution.

@@ -1,7 +1,33 @@
 //! Errors of the node's distribution: starting it, and connecting to other nodes. Owns only the
-//! error enum.
+//! error enums.
 
+use std::sync::Arc;
+
+use crate::dist::HandshakeError;
 use crate::epmd::EpmdError;
+use crate::node::{NotDistributed, SpawnError};
+
+/// Why one attempt to connect to a node failed (shared by everything that waited on it).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// Resolving, dialing or handshaking failed.
+    #[error(transparent)]
+    Handshake(#[from] HandshakeError),
+    /// This node stopped while the connection was being made.
+    #[error("this node stopped while connecting")]
+    NodeStopped,
+    /// The node was connecting to us at the same time and its connection won, but never
+    /// finished its handshake.
+    #[error("simultaneous connect: the peer's side never came")]
+    SimultaneousNeverCame,
+    /// The node's incoming connection, which this attempt waited on, failed its handshake.
+    #[error("the incoming handshake failed")]
+    IncomingFailed,
+    /// The node's incoming connection, which this attempt waited on, did not finish its
+    /// handshake within the setup time.
+    #[error("the incoming handshake did not finish")]
+    IncomingUnfinished,
+}
 
 /// Why distribution could not start, or a connection could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -25,12 +51,13 @@ pub enum NetError {
     #[error("cannot register with EPMD: {0}")]
     Epmd(#[from] EpmdError),
     /// The connection to `node` failed.
-    #[error("cannot connect to {node}: {reason}")]
+    #[error("cannot connect to {node}")]
     Connect {
         /// The peer.
         node: String,
         /// What went wrong (handshake, resolution, cookie...).
-        reason: String,
+        #[source]
+        source: Arc<ConnectError>,
     },
     /// The name is not a node name (`name@host`).
     #[error("invalid node name {0:?}")]
@@ -39,8 +66,8 @@ pub enum NetError {
     #[error("node could not start: {0}")]
     Node(#[from] crate::node::NodeError),
     /// The node was started without distribution.
-    #[error("this node is not distributed (it was started with Node::start, not Node::start_distributed)")]
-    NotDistributed,
+    #[error(transparent)]
+    NotDistributed(#[from] NotDistributed),
     /// The node has been stopped.
     #[error("node is stopped")]
     Stopped,
@@ -51,8 +78,31 @@ pub enum NetError {
     #[error("connecting to {0} timed out")]
     Timeout(String),
     /// The TLS configuration could not be built (unreadable or invalid certificate or key).
-    #[error("TLS: {0}")]
-    Tls(String),
+    #[error("TLS: {context}")]
+    Tls {
+        /// What was being done (which file, which step).
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A module or function name is not an atom (too long).
+    #[error("{what} {text:?} is not an atom")]
+    NotAnAtom {
+        /// What the text names (`module`, `function`).
+        what: &'static str,
+        /// The text.
+        text: String,
+    },
+    /// One of the node processes peers expect (`net_kernel`, `rex`, `global`) did not start.
+    #[error("{service} did not start")]
+    Service {
+        /// The registered name of the process.
+        service: &'static str,
+        /// Why.
+        #[source]
+        source: SpawnError,
+    },
     /// A proxy route that cannot be used.
     #[error("invalid proxy route: {0}")]
     InvalidRoute(String),
@@ -64,7 +114,7 @@ pub enum NetError {
         /// What was asked for.
         what: &'static str,
     },
-    /// A part of the distribution could not start.
-    #[error("{0}")]
-    Internal(String),
+    /// The node is on the network already (its distribution was installed twice).
+    #[error("the node is on the network already")]
+    AlreadyDistributed,
 }

@@ -18,7 +18,7 @@ use tokio::task::AbortHandle;
 use super::incoming::{self, Peer};
 use super::outgoing::{destination, translate, Outbound, Untranslatable};
 use super::proxy::{self, FromLink, Hop, Proxy};
-use super::{DistOptions, NetError};
+use super::{ConnectError, DistOptions, NetError};
 use crate::dist::handshake::{
     decide_incoming, AcceptStatus, ConnectionArbiter, ExistingConnection,
 };
@@ -34,7 +34,7 @@ use crate::node::SendError;
 use crate::node::{ConnectFuture, Dest, Distribution, Node, NodeInner, RemoteSignal};
 
 /// The outcome of a connection attempt, for those waiting on it.
-type Outcome = Option<Result<(), String>>;
+type Outcome = Option<Result<(), Arc<ConnectError>>>;
 
 enum PeerState {
     /// Being dialed; what is sent meanwhile waits here, in order.
@@ -282,7 +282,7 @@ impl NetManager {
                 Some(Ok(())) => Ok(()),
                 Some(Err(reason)) => Err(NetError::Connect {
                     node: node.to_string(),
-                    reason: reason.clone(),
+                    source: Arc::clone(reason),
                 }),
                 None => Err(NetError::Stopped),
             },
@@ -378,7 +378,7 @@ impl NetManager {
         let wait = self.options.handshake.setup_timeout;
         self.runtime.spawn(async move {
             tokio::time::sleep(wait).await;
-            me.fail_pending(&node, id, "the incoming handshake did not finish");
+            me.fail_pending(&node, id, ConnectError::IncomingUnfinished);
         });
     }
 
@@ -430,21 +430,17 @@ impl NetManager {
                 // The peer's own connection to us won; it arrives through the listener and
                 // takes over this pending entry. Give it the setup time, then give up.
                 tokio::time::sleep(self.options.handshake.setup_timeout).await;
-                self.fail_pending(
-                    &node,
-                    id,
-                    "simultaneous connect: the peer's side never came",
-                );
+                self.fail_pending(&node, id, ConnectError::SimultaneousNeverCame);
             }
             // The other direction's connection is up: this attempt was not needed.
             Err(HandshakeError::AlreadyConnected) => {}
-            Err(err) => self.fail_pending(&node, id, &err.to_string()),
+            Err(err) => self.fail_pending(&node, id, ConnectError::Handshake(err)),
         }
     }
 
     /// A connection attempt failed: what waited for it is dropped (and said so), and links,
     /// monitors and calls towards the node get `noconnection`.
-    fn fail_pending(&self, node: &Atom, id: u64, reason: &str) {
+    fn fail_pending(&self, node: &Atom, id: u64, reason: ConnectError) {
         let removed = {
             let mut peers = self.write();
             match peers.get(node) {
@@ -456,11 +452,11 @@ impl NetManager {
             return;
         };
         if queue.is_empty() {
-            tracing::warn!(peer = %node, reason, "cannot connect");
+            tracing::warn!(peer = %node, %reason, "cannot connect");
         } else {
-            tracing::warn!(peer = %node, reason, dropped = queue.len(), "cannot connect; dropping what was sent to it");
+            tracing::warn!(peer = %node, %reason, dropped = queue.len(), "cannot connect; dropping what was sent to it");
         }
-        let _ = done.send(Some(Err(reason.to_string())));
+        let _ = done.send(Some(Err(Arc::new(reason))));
         self.node_down(node, Term::atom("connection_setup_failed"));
     }
 
@@ -710,7 +706,7 @@ impl NetManager {
                     if !queue.is_empty() {
                         tracing::warn!(%peer, dropped = queue.len(), "node stopped while connecting; dropping what was sent");
                     }
-                    let _ = done.send(Some(Err("node stopped".into())));
+                    let _ = done.send(Some(Err(Arc::new(ConnectError::NodeStopped))));
                 }
             }
         }
@@ -818,7 +814,7 @@ impl ConnectionArbiter for NetManager {
             }) => *id,
             _ => return,
         };
-        self.fail_pending(&atom, id, "the incoming handshake failed");
+        self.fail_pending(&atom, id, ConnectError::IncomingFailed);
     }
 
     fn cookie_for(&self, node: &str) -> Option<String> {

@@ -45,7 +45,7 @@ mod tls_options;
 mod transport;
 
 pub use compression::ProcessCompression;
-pub use error::NetError;
+pub use error::{ConnectError, NetError};
 pub use options::DistOptions;
 pub use proxy::{ProxyOptions, ProxyRoute};
 pub use rpc::{Exception, RpcArgs};

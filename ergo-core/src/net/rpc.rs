@@ -426,10 +426,14 @@ pub(crate) async fn apply(ctx: Context, module: Atom, function: Atom, args: Vec<
 }
 
 fn names(module: &str, function: &str) -> Result<(Atom, Atom), NetError> {
-    let module = Atom::try_new(module)
-        .ok_or_else(|| NetError::Internal(format!("module name {module:?} is not an atom")))?;
-    let function = Atom::try_new(function)
-        .ok_or_else(|| NetError::Internal(format!("function name {function:?} is not an atom")))?;
+    let module = Atom::try_new(module).ok_or_else(|| NetError::NotAnAtom {
+        what: "module",
+        text: module.to_string(),
+    })?;
+    let function = Atom::try_new(function).ok_or_else(|| NetError::NotAnAtom {
+        what: "function",
+        text: function.to_string(),
+    })?;
     Ok((module, function))
 }
 

@@ -336,10 +336,14 @@ impl Node {
     {
         let net = self.net()?;
         let key = (
-            Atom::try_new(module)
-                .ok_or_else(|| NetError::Internal(format!("{module:?} is not an atom")))?,
-            Atom::try_new(function)
-                .ok_or_else(|| NetError::Internal(format!("{function:?} is not an atom")))?,
+            Atom::try_new(module).ok_or_else(|| NetError::NotAnAtom {
+                what: "module",
+                text: module.to_string(),
+            })?,
+            Atom::try_new(function).ok_or_else(|| NetError::NotAnAtom {
+                what: "function",
+                text: function.to_string(),
+            })?,
         );
         let f: SpawnFn =
             std::sync::Arc::new(move |ctx, args| Box::pin(f(ctx, args)) as SpawnFuture);

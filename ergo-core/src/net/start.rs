@@ -76,21 +76,28 @@ async fn attach(
     if !node.extensions().insert(Arc::clone(&manager))
         || !node.set_distribution(Arc::clone(&manager) as Arc<dyn Distribution>)
     {
-        return Err(NetError::Internal(
-            "the node is on the network already".into(),
-        ));
+        return Err(NetError::AlreadyDistributed);
     }
     let accept = tokio::spawn(listener::accept_loop(Arc::clone(&manager), bound.listener));
     manager.keep_task(accept.abort_handle());
     node.start_server::<net_kernel::NetKernel>((), SpawnOptions::named("net_kernel"))
         .await
-        .map_err(|err| NetError::Internal(format!("net_kernel did not start: {err}")))?;
-    rex::start(node).map_err(|err| NetError::Internal(format!("rex did not start: {err}")))?;
+        .map_err(|source| NetError::Service {
+            service: "net_kernel",
+            source,
+        })?;
+    rex::start(node).map_err(|source| NetError::Service {
+        service: "rex",
+        source,
+    })?;
     // A published node takes part in `global` (a hidden one is not asked to).
     if !hidden {
         crate::global::start(node)
             .await
-            .map_err(|err| NetError::Internal(format!("global did not start: {err}")))?;
+            .map_err(|source| NetError::Service {
+                service: "global",
+                source,
+            })?;
     }
     Ok(())
 }

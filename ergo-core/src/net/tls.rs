@@ -27,21 +27,29 @@ pub(crate) struct Tls {
     acceptor: TlsAcceptor,
 }
 
-fn bad(what: impl std::fmt::Display) -> NetError {
-    NetError::Tls(what.to_string())
+/// Turns an error of step `context` into [`NetError::Tls`], keeping it as the source.
+fn failed<E>(context: impl Into<String>) -> impl FnOnce(E) -> NetError
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let context = context.into();
+    move |source| NetError::Tls {
+        context,
+        source: source.into(),
+    }
 }
 
 fn read_pem(path: &Path) -> Result<Vec<u8>, NetError> {
-    std::fs::read(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))
+    std::fs::read(path).map_err(failed(format!("cannot read {}", path.display())))
 }
 
 fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, NetError> {
     let pem = read_pem(path)?;
     let certs = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        .map_err(failed(path.display().to_string()))?;
     if certs.is_empty() {
-        return Err(bad(format!("{}: no certificate in it", path.display())));
+        return Err(failed(path.display().to_string())("no certificate in it"));
     }
     Ok(certs)
 }
@@ -49,8 +57,8 @@ fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, NetError> {
 fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, NetError> {
     let pem = read_pem(path)?;
     rustls_pemfile::private_key(&mut pem.as_slice())
-        .map_err(|e| bad(format!("{}: {e}", path.display())))?
-        .ok_or_else(|| bad(format!("{}: no private key in it", path.display())))
+        .map_err(failed(path.display().to_string()))?
+        .ok_or_else(|| failed(path.display().to_string())("no private key in it"))
 }
 
 fn identity(
@@ -64,7 +72,8 @@ fn identity(
             if host != "localhost" {
                 names.push("localhost".into());
             }
-            let made = rcgen::generate_simple_self_signed(names).map_err(bad)?;
+            let made = rcgen::generate_simple_self_signed(names)
+                .map_err(failed("making a self-signed certificate"))?;
             let key = PrivateKeyDer::Pkcs8(made.key_pair.serialize_der().into());
             Ok((vec![made.cert.der().clone()], key))
         }
@@ -129,10 +138,10 @@ impl Tls {
         let tls13 = &[&rustls::version::TLS13];
         let client = ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_protocol_versions(tls13)
-            .map_err(bad)?;
+            .map_err(failed("TLS 1.3 client configuration"))?;
         let server = ServerConfig::builder_with_provider(Arc::clone(&provider))
             .with_protocol_versions(tls13)
-            .map_err(bad)?;
+            .map_err(failed("TLS 1.3 server configuration"))?;
         let (client, server) = match &options.verify {
             TlsVerify::InsecureSkipVerify => (
                 client
@@ -141,16 +150,16 @@ impl Tls {
                         &provider,
                     ))))
                     .with_client_auth_cert(certs.clone(), key.clone_key())
-                    .map_err(bad)?,
+                    .map_err(failed("the node's certificate as a client"))?,
                 server
                     .with_no_client_auth()
                     .with_single_cert(certs, key)
-                    .map_err(bad)?,
+                    .map_err(failed("the node's certificate as a server"))?,
             ),
             TlsVerify::Ca(path) => {
                 let mut roots = RootCertStore::empty();
                 for ca in load_certs(path)? {
-                    roots.add(ca).map_err(bad)?;
+                    roots.add(ca).map_err(failed("a CA certificate"))?;
                 }
                 let roots = Arc::new(roots);
                 let clients = rustls::server::WebPkiClientVerifier::builder_with_provider(
@@ -158,16 +167,16 @@ impl Tls {
                     Arc::clone(&provider),
                 )
                 .build()
-                .map_err(bad)?;
+                .map_err(failed("the client certificate verifier"))?;
                 (
                     client
                         .with_root_certificates(roots)
                         .with_client_auth_cert(certs.clone(), key.clone_key())
-                        .map_err(bad)?,
+                        .map_err(failed("the node's certificate as a client"))?,
                     server
                         .with_client_cert_verifier(clients)
                         .with_single_cert(certs, key)
-                        .map_err(bad)?,
+                        .map_err(failed("the node's certificate as a server"))?,
                 )
             }
         };

@@ -3,7 +3,7 @@
 use ergo_etf::Term;
 
 /// Why an application operation failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ApplicationError {
     /// An application with that name is already loaded.
     #[error("application {0} is already loaded")]

@@ -3,7 +3,7 @@
 use ergo_etf::{Pid, Term};
 
 /// Why a supervisor operation failed (OTP's `{error, ...}` results, plus spec and start errors).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum SupervisorError {
     /// The spec is invalid (duplicate ids, wrong child count for simple_one_for_one, ...).
     #[error("invalid supervisor spec: {0}")]
@@ -34,8 +34,8 @@ pub enum SupervisorError {
     #[error("supervisor failed to start: {0}")]
     InitFailed(Term),
     /// The supervisor could not be spawned.
-    #[error("spawn failed: {0}")]
-    Spawn(String),
+    #[error("the supervisor could not be spawned")]
+    Spawn(#[source] crate::node::SpawnError),
     /// The supervisor is not running (or exited before answering).
     #[error("supervisor is not running")]
     NoProc,

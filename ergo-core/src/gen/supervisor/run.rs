@@ -107,7 +107,7 @@ impl Node {
         };
         let pid = self
             .spawn_behaviour(behaviour, options, move |ctx| run(ctx, init, parent, tx))
-            .map_err(|e| SupervisorError::Spawn(e.to_string()))?;
+            .map_err(SupervisorError::Spawn)?;
         match rx.await {
             Ok(Ok(())) => Ok(pid),
             Ok(Err(e)) => Err(e),
