@@ -11,7 +11,8 @@ use flate2::write::ZlibEncoder;
 use flate2::Compression;
 
 use crate::codec_error::{DecodeError, DecodeErrorKind, EncodeError};
-use crate::encode::{encode_term_into, NoAtomCache, VERSION};
+use crate::encode::{encode_term_into, NoAtomCache};
+use crate::tag::{COMPRESSED, VERSION_MAGIC};
 use crate::Term;
 
 /// The most zlib can inflate one input byte to (deflate's maximum ratio is about 1032:1).
@@ -28,8 +29,8 @@ pub fn to_bytes_compressed(term: &Term, level: u32) -> Result<Vec<u8>, EncodeErr
         len: plain.len(),
     })?;
     let mut out = Vec::with_capacity(plain.len() / 2 + 16);
-    out.push(VERSION);
-    out.push(80);
+    out.push(VERSION_MAGIC);
+    out.push(COMPRESSED);
     out.extend_from_slice(&size.to_be_bytes());
     let mut z = ZlibEncoder::new(out, Compression::new(level.min(9)));
     z.write_all(&plain)
