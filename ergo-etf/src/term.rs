@@ -367,32 +367,6 @@ impl Term {
     }
 }
 
-impl From<Atom> for Term {
-    fn from(a: Atom) -> Term {
-        Term::Atom(a)
-    }
-}
-impl From<Pid> for Term {
-    fn from(p: Pid) -> Term {
-        Term::Pid(p)
-    }
-}
-impl From<Reference> for Term {
-    fn from(r: Reference) -> Term {
-        Term::Reference(r)
-    }
-}
-impl From<Port> for Term {
-    fn from(p: Port) -> Term {
-        Term::Port(p)
-    }
-}
-impl From<Map> for Term {
-    fn from(m: Map) -> Term {
-        Term::Map(m)
-    }
-}
-
 fn cmp_int_float(i: &BigInt, f: f64) -> Ordering {
     // Exact comparison: compare i with the float's integral part, then the fraction.
     let fl = f.floor();
