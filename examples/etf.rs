@@ -3,15 +3,16 @@
 //!
 //! ```text
 //! erl -noshell -eval 'file:write_file("t.etf", term_to_binary({ok, [1, 2.5, <<"x">>])), halt().'
-//! cargo run --example etf -- decode < t.etf             # {ok,[1,2.5,<<120>>]}
-//! cargo run --example etf -- decode --pretty < t.etf    # {ok,[1,2.5,<<"x">>]}
+//! cargo run --example etf -- decode < t.etf         # {ok,[1,2.5,<<"x">>]}
+//! cargo run --example etf -- decode --w < t.etf     # {ok,[1,2.5,<<120>>]}
 //! echo '#{a => "hi"}.' | cargo run --example etf -- encode > t.etf
 //! ```
 //!
 //! `decode` reads one term in ETF (version byte 131, compressed or not) from stdin and prints it
-//! on one line as `io:format("~w")` would (`--pretty`: as `~p`). `encode` reads one term in
-//! Erlang syntax (final `.` optional) and writes its ETF (`--compress`: zlib-compressed, tag
-//! 80). Bad input exits with status 1 and a one-line message naming the problem and its offset;
+//! as `io:format("~p~n", [Term])` would: printable lists and binaries as strings, broken over
+//! lines to fit 80 columns (`--w`: on one line, exactly as `io:format("~w~n", [Term])`). `encode`
+//! reads one term in Erlang syntax (final `.` optional; either form `decode` prints) and writes
+//! its ETF (`--compress`: zlib-compressed, tag 80). Bad input exits with status 1 and a one-line message naming the problem and its offset;
 //! bad arguments exit with status 2.
 //!
 //! The conversion lives in [`convert`] so that tests can call it without a process.
@@ -26,15 +27,15 @@ use ergo::etf::{from_bytes, to_bytes, to_bytes_compressed, DecodeError, EncodeEr
 /// The zlib level `--compress` uses (OTP's `term_to_binary(T, [compressed])` default).
 const COMPRESSION_LEVEL: u32 = 6;
 
-const USAGE: &str = "usage: etf decode [--pretty] | etf encode [--compress]   (input on stdin)";
+const USAGE: &str = "usage: etf decode [--w] | etf encode [--compress]   (input on stdin)";
 
 /// What the converter was asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// ETF in, text out; `pretty` selects the `~p` layout instead of `~w`.
+    /// ETF in, text out: `~p` (strings, line breaks), or `~w` when `w` is set.
     Decode {
-        /// Print as `~p` (strings, line breaks) rather than `~w`.
-        pretty: bool,
+        /// Print as `~w` (one line, lists and binaries as their elements) rather than `~p`.
+        w: bool,
     },
     /// Text in, ETF out; `compress` selects the compressed form.
     Encode {
@@ -82,13 +83,13 @@ pub fn parse_args(args: &[String]) -> Result<Mode, ConvertError> {
         None => return Err(ConvertError::Usage("missing command".into())),
     };
     let mut mode = match command {
-        "decode" => Mode::Decode { pretty: false },
+        "decode" => Mode::Decode { w: false },
         "encode" => Mode::Encode { compress: false },
         other => return Err(ConvertError::Usage(format!("unknown command `{other}`"))),
     };
     for flag in flags {
         match (&mut mode, flag.as_str()) {
-            (Mode::Decode { pretty }, "--pretty") => *pretty = true,
+            (Mode::Decode { w }, "--w") => *w = true,
             (Mode::Encode { compress }, "--compress") => *compress = true,
             (_, other) => {
                 return Err(ConvertError::Usage(format!(
@@ -100,17 +101,16 @@ pub fn parse_args(args: &[String]) -> Result<Mode, ConvertError> {
     Ok(mode)
 }
 
-/// Converts one input: ETF to a line of text (with a final newline), or text to ETF.
+/// Converts one input: ETF to text (with a final newline), or text to ETF.
 pub fn convert(mode: Mode, input: &[u8]) -> Result<Vec<u8>, ConvertError> {
     match mode {
-        Mode::Decode { pretty } => {
+        Mode::Decode { w } => {
             let term = from_bytes(input).map_err(ConvertError::Decode)?;
-            let mut text = if pretty {
-                term.pretty()
+            let text = if w {
+                format!("{}\n", term.display_w())
             } else {
-                term.to_string()
+                format!("{term:#}\n")
             };
-            text.push('\n');
             Ok(text.into_bytes())
         }
         Mode::Encode { compress } => {

@@ -245,3 +245,85 @@ fn maps_and_term_model_parts() {
     round_trip(m.clone(), Term::Map(m));
     assert_eq!(error_of::<Pid>(Term::atom("x")).target, "Pid");
 }
+
+#[test]
+fn term_from_plain_values() {
+    // Integers: `Int` when they fit an i64, a bignum otherwise, as their IntoTerm.
+    assert_eq!(Term::from(5i64), Term::Int(5));
+    assert_eq!(Term::from(5), Term::Int(5));
+    assert_eq!(Term::from(-128i8), Term::Int(-128));
+    assert_eq!(Term::from(255u8), Term::Int(255));
+    assert_eq!(Term::from(-7i16), Term::Int(-7));
+    assert_eq!(Term::from(u16::MAX), Term::Int(65535));
+    assert_eq!(Term::from(i32::MIN), Term::Int(i64::from(i32::MIN)));
+    assert_eq!(Term::from(u32::MAX), Term::Int(i64::from(u32::MAX)));
+    assert_eq!(Term::from(i64::MIN), Term::Int(i64::MIN));
+    assert_eq!(Term::from(-3isize), Term::Int(-3));
+    assert_eq!(Term::from(3usize), Term::Int(3));
+    assert_eq!(Term::from(i128::from(i64::MAX)), Term::Int(i64::MAX));
+    assert_eq!(Term::from(u64::MAX), big("18446744073709551615"));
+    assert_eq!(
+        Term::from(i128::MIN),
+        big("-170141183460469231731687303715884105728")
+    );
+    assert_eq!(
+        Term::from(u128::MAX),
+        big("340282366920938463463374607431768211455")
+    );
+    // A bignum goes over the wire and comes back as the same u64.
+    let bytes = ergo::etf::to_bytes(&Term::from(u64::MAX)).expect("encode");
+    let back = ergo::etf::from_bytes(&bytes).expect("decode");
+    assert_eq!(u64::from_term(back), Ok(u64::MAX));
+
+    // Floats, booleans.
+    assert_eq!(Term::from(1.5f64), Term::Float(1.5));
+    assert_eq!(Term::from(-0.25f32), Term::Float(-0.25));
+    assert_eq!(Term::from(true), Term::atom("true"));
+    assert_eq!(Term::from(false), Term::atom("false"));
+
+    // Text is a UTF-8 binary, as Elixir strings are; bytes are a binary.
+    assert_eq!(
+        Term::from("héllo"),
+        Term::binary("héllo".as_bytes().to_vec())
+    );
+    assert_eq!(Term::from(String::from("a")), Term::binary(&b"a"[..]));
+    assert_eq!(Term::from(&String::from("a")), Term::binary(&b"a"[..]));
+    assert_eq!(Term::from(Box::<str>::from("a")), Term::binary(&b"a"[..]));
+    assert_eq!(Term::from(vec![1u8, 2, 3]), Term::binary(vec![1u8, 2, 3]));
+    assert_eq!(Term::from(&[1u8, 2][..]), Term::binary(vec![1u8, 2]));
+    assert_eq!(
+        Term::from(Bytes::from_static(b"xy")),
+        Term::binary(&b"xy"[..])
+    );
+    // IntoTerm keeps `Vec<u8>` a list: `From` is the one that reads bytes as a binary.
+    assert_eq!(
+        vec![1u8, 2].into_term(),
+        Term::list(vec![Term::Int(1), Term::Int(2)])
+    );
+
+    // The wrappers and the term model's parts.
+    assert_eq!(Term::from(Binary(vec![7])), Term::binary(vec![7u8]));
+    assert_eq!(
+        Term::from(Charlist::from("hi")),
+        "\"hi\"".parse::<Term>().expect("parse")
+    );
+    assert_eq!(Term::from(AtomText::from("x")), Term::atom("x"));
+    assert_eq!(Term::from(Atom::new("ok")), Term::atom("ok"));
+    let pid = Pid {
+        node: Atom::new("a@b"),
+        id: 1,
+        serial: 2,
+        creation: 3,
+    };
+    assert_eq!(Term::from(pid.clone()), Term::Pid(pid));
+    assert_eq!(Term::from(Map::new()), Term::Map(Map::new()));
+
+    // `Into<Term>` where a term is expected.
+    let reply: Term = "done".into();
+    assert_eq!(reply.to_string(), "<<\"done\">>");
+    let items: Vec<Term> = vec![1.into(), "a".into(), true.into(), Atom::new("b").into()];
+    assert_eq!(
+        Term::list(items).display_w().to_string(),
+        "[1,<<97>>,true,b]"
+    );
+}

@@ -1,6 +1,7 @@
 //! The `etf` converter example: its conversion function directly, and the built binary end to
 //! end between two runs of a real `erl` (term_to_binary -> decode -> text -> encode ->
-//! binary_to_term must give back the same term).
+//! binary_to_term must give back the same term, and the text must be what erl's own
+//! `io:format("~p~n")` prints).
 
 mod common;
 
@@ -22,12 +23,16 @@ fn args(list: &[&str]) -> Vec<String> {
 fn arguments_select_the_mode() {
     assert_eq!(
         parse_args(&args(&["decode"])).ok(),
-        Some(Mode::Decode { pretty: false })
+        Some(Mode::Decode { w: false })
     );
     assert_eq!(
-        parse_args(&args(&["decode", "--pretty"])).ok(),
-        Some(Mode::Decode { pretty: true })
+        parse_args(&args(&["decode", "--w"])).ok(),
+        Some(Mode::Decode { w: true })
     );
+    assert!(matches!(
+        parse_args(&args(&["decode", "--pretty"])),
+        Err(ConvertError::Usage(_))
+    ));
     assert_eq!(
         parse_args(&args(&["encode", "--compress"])).ok(),
         Some(Mode::Encode { compress: true })
@@ -38,6 +43,10 @@ fn arguments_select_the_mode() {
     ));
     assert!(matches!(
         parse_args(&args(&["encode", "--pretty"])),
+        Err(ConvertError::Usage(_))
+    ));
+    assert!(matches!(
+        parse_args(&args(&["encode", "--w"])),
         Err(ConvertError::Usage(_))
     ));
     assert!(matches!(
@@ -54,16 +63,30 @@ fn decode_prints_erlang_text() {
         Term::Map(Map::from_pairs([(Term::atom("k"), Term::Float(2.5))])),
     ]);
     let bytes = to_bytes(&term).expect("encode");
-    let text = convert(Mode::Decode { pretty: false }, &bytes).expect("decode");
+    let text = convert(Mode::Decode { w: true }, &bytes).expect("decode");
     assert_eq!(
         String::from_utf8(text).expect("utf8"),
         "{ok,[104,105],#{k => 2.5}}\n"
     );
-    let text = convert(Mode::Decode { pretty: true }, &bytes).expect("decode");
+    let text = convert(Mode::Decode { w: false }, &bytes).expect("decode");
     assert_eq!(
         String::from_utf8(text).expect("utf8"),
         "{ok,\"hi\",#{k => 2.5}}\n"
     );
+    // ~p breaks a long term over lines, as io:format("~p~n") does; ~w never does.
+    let long = Term::tuple(vec![
+        Term::atom("ok"),
+        Term::list((1..=40).map(Term::Int).collect::<Vec<_>>()),
+    ]);
+    let bytes = to_bytes(&long).expect("encode");
+    let text = convert(Mode::Decode { w: false }, &bytes).expect("decode");
+    assert_eq!(
+        String::from_utf8(text).expect("utf8"),
+        "{ok,[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,\n     \
+         28,29,30,31,32,33,34,35,36,37,38,39,40]}\n"
+    );
+    let text = convert(Mode::Decode { w: true }, &bytes).expect("decode");
+    assert_eq!(String::from_utf8(text).expect("utf8").lines().count(), 1);
 }
 
 #[test]
@@ -95,12 +118,12 @@ fn encode_writes_etf_of_the_text() {
 
 #[test]
 fn bad_input_names_the_problem_and_offset() {
-    let err = convert(Mode::Decode { pretty: false }, &[131, 104, 2, 97]).unwrap_err();
+    let err = convert(Mode::Decode { w: false }, &[131, 104, 2, 97]).unwrap_err();
     assert!(
         matches!(&err, ConvertError::Decode(e) if e.offset == 4),
         "{err}"
     );
-    let err = convert(Mode::Decode { pretty: false }, &[130, 97, 1]).unwrap_err();
+    let err = convert(Mode::Decode { w: true }, &[130, 97, 1]).unwrap_err();
     assert!(err.to_string().contains("at byte 0"), "{err}");
     let err = convert(Mode::Encode { compress: false }, b"{a, \xff}").unwrap_err();
     assert!(matches!(err, ConvertError::NotUtf8(4)), "{err}");
@@ -115,6 +138,8 @@ term() ->
           12345678901234567890, [1|2], [233, 256], <<195, 169>>, {}, -0.0, $\n, [[]|[]]]}.
 main(["gen", File]) ->
     ok = file:write_file(File, term_to_binary(term(), [compressed]));
+main(["print"]) ->
+    io:format("~p~n", [term()]);
 main(["check", File]) ->
     {ok, Bin} = file:read_file(File),
     io:format("~p~n", [binary_to_term(Bin) =:= term()]).
@@ -128,9 +153,9 @@ fn example_path() -> Option<std::path::PathBuf> {
     path.exists().then_some(path)
 }
 
-fn run_example(example: &std::path::Path, mode: &str, input: &[u8]) -> std::process::Output {
+fn run_example(example: &std::path::Path, args: &[&str], input: &[u8]) -> std::process::Output {
     let mut child = Command::new(example)
-        .arg(mode)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -177,46 +202,80 @@ fn erl_bytes_round_trip_through_the_example_binary() {
     let bytes = std::fs::read(&from_erl).expect("erl's bytes");
     assert_eq!(bytes.get(1), Some(&80), "erl wrote the compressed form");
 
-    let decoded = run_example(&example, "decode", &bytes);
+    let decoded = run_example(&example, &["decode", "--w"], &bytes);
+    assert!(
+        decoded.status.success(),
+        "decode --w: {}",
+        String::from_utf8_lossy(&decoded.stderr)
+    );
+    let w_text = String::from_utf8(decoded.stdout).expect("utf8 text");
+    assert!(
+        w_text.starts_with("{ok,[1,-2.5,1.0e300,<<98,105,110>>,<<1:3>>,"),
+        "{w_text}"
+    );
+    assert_eq!(w_text.lines().count(), 1, "one line: {w_text}");
+
+    let decoded = run_example(&example, &["decode"], &bytes);
     assert!(
         decoded.status.success(),
         "decode: {}",
         String::from_utf8_lossy(&decoded.stderr)
     );
-    let text = String::from_utf8(decoded.stdout).expect("utf8 text");
-    assert!(
-        text.starts_with("{ok,[1,-2.5,1.0e300,<<98,105,110>>,<<1:3>>,"),
-        "{text}"
-    );
-    assert_eq!(text.lines().count(), 1, "one line: {text}");
-
-    let encoded = run_example(&example, "encode", text.as_bytes());
-    assert!(
-        encoded.status.success(),
-        "encode: {}",
-        String::from_utf8_lossy(&encoded.stderr)
-    );
-    std::fs::write(&to_erl, &encoded.stdout).expect("write our bytes");
-
-    let check = Command::new("escript")
+    let p_text = String::from_utf8(decoded.stdout).expect("utf8 text");
+    let printed = Command::new("escript")
         .arg(&script)
-        .arg("check")
-        .arg(&to_erl)
+        .arg("print")
         .output()
         .expect("run escript");
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(
-        check.status.success(),
-        "check: {}",
-        String::from_utf8_lossy(&check.stderr)
+        printed.status.success(),
+        "print: {}",
+        String::from_utf8_lossy(&printed.stderr)
     );
+    // erl writes its standard output in latin-1.
+    let erl_p: String = printed.stdout.iter().map(|&b| char::from(b)).collect();
     assert_eq!(
-        String::from_utf8_lossy(&check.stdout).trim(),
-        "true",
-        "erl's binary_to_term of our bytes differs"
+        p_text, erl_p,
+        "decode prints what io:format(\"~p~n\") prints"
     );
+    assert!(
+        p_text.contains("<<\"bin\">>") && p_text.contains("\"string\""),
+        "{p_text}"
+    );
+    assert!(p_text.lines().count() > 1, "~p breaks this term: {p_text}");
 
-    let bad = run_example(&example, "decode", &[131, 255]);
+    let mut checks = Vec::new();
+    for (form, text) in [("~w", &w_text), ("~p", &p_text)] {
+        let encoded = run_example(&example, &["encode"], text.as_bytes());
+        assert!(
+            encoded.status.success(),
+            "encode {form}: {}",
+            String::from_utf8_lossy(&encoded.stderr)
+        );
+        std::fs::write(&to_erl, &encoded.stdout).expect("write our bytes");
+        let check = Command::new("escript")
+            .arg(&script)
+            .arg("check")
+            .arg(&to_erl)
+            .output()
+            .expect("run escript");
+        checks.push((form, check));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    for (form, check) in checks {
+        assert!(
+            check.status.success(),
+            "check {form}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&check.stdout).trim(),
+            "true",
+            "erl's binary_to_term of our bytes from the {form} text differs"
+        );
+    }
+
+    let bad = run_example(&example, &["decode"], &[131, 255]);
     assert_eq!(bad.status.code(), Some(1));
     let message = String::from_utf8_lossy(&bad.stderr);
     assert_eq!(message.lines().count(), 1, "{message}");

@@ -1,7 +1,8 @@
-//! Erlang-syntax text against a real `erl`: our `~w` (`Display`) and `~p` (`Term::pretty`) must
-//! print exactly what OTP prints for the same term (decoded from its `term_to_binary` bytes),
-//! and our parser must read literals to the same term `erl_eval` builds from them. Plus parse
-//! errors, limits, and the print-then-parse round trip as a property.
+//! Erlang-syntax text against a real `erl`: our `~w` (`Term::display_w`), one-line `~p`
+//! (`Display`) and `~p` (`{:#}`, `Term::pretty`) must print exactly what OTP prints for the same
+//! term (decoded from its `term_to_binary` bytes), and our parser must read literals to the same
+//! term `erl_eval` builds from them. Plus parse errors, limits, and the print-then-parse round
+//! trip as a property.
 
 mod common;
 
@@ -15,7 +16,8 @@ use ergo_etf::{Atom, BitBinary, Map, Term};
 use num_bigint::BigInt;
 use proptest::prelude::*;
 
-/// Prints, for each term, `T <etf hex> <~w utf8 hex> <~p utf8 hex>`; then, for each hex-encoded
+/// Prints, for each term, `T <etf hex> <~w utf8 hex> <~p utf8 hex> <one-line ~p utf8 hex>` (the
+/// one-line `~p` is `~p` with a line length no term here reaches); then, for each hex-encoded
 /// source line of the file given as argument, `P <source hex> <etf hex>` (or `error`).
 const ESCRIPT: &str = r#"#!/usr/bin/env escript
 -mode(compile).
@@ -68,7 +70,8 @@ lines(File) ->
     [L || L <- binary:split(Data, <<"\n">>, [global]), L =/= <<>>].
 main([File, TermFile]) ->
     Random = [binary_to_term(binary:decode_hex(L)) || L <- lines(TermFile)],
-    [io:format("T ~s ~s ~s~n", [h(term_to_binary(T)), h(u(io_lib:format("~w", [T]))), h(u(io_lib:format("~p", [T])))])
+    [io:format("T ~s ~s ~s ~s~n", [h(term_to_binary(T)), h(u(io_lib:format("~w", [T]))), h(u(io_lib:format("~p", [T]))),
+                                   h(u(io_lib:format("~10000000p", [T])))])
      || T <- terms() ++ Random],
     Lines = lines(File),
     lists:foreach(fun(L) ->
@@ -246,9 +249,20 @@ impl Rng {
     }
 }
 
+/// What erl printed for one term.
+struct Printed {
+    term: Term,
+    /// `~w`.
+    w: String,
+    /// `~p`, laid out in 80 columns.
+    p: String,
+    /// `~p` on one line.
+    line: String,
+}
+
 struct ErlOutput {
-    /// `(term, ~w text, ~p text)` for every term the escript generated.
-    printed: Vec<(Term, String, String)>,
+    /// Every term the escript generated, as erl printed it.
+    printed: Vec<Printed>,
     /// Source text -> the term erl built from it (None when erl refused it).
     evaluated: HashMap<String, Option<Term>>,
 }
@@ -303,12 +317,13 @@ fn erl_output() -> &'static ErlOutput {
         for line in stdout.lines() {
             let fields: Vec<&str> = line.split(' ').collect();
             match fields.as_slice() {
-                ["T", etf, w, p] => {
+                ["T", etf, w, p, line] => {
                     let term = ergo_etf::from_bytes(&unhex(etf))
                         .unwrap_or_else(|e| panic!("decode {etf}: {e}"));
                     let w = String::from_utf8(unhex(w)).expect("utf8 ~w");
                     let p = String::from_utf8(unhex(p)).expect("utf8 ~p");
-                    printed.push((term, w, p));
+                    let line = String::from_utf8(unhex(line)).expect("utf8 one-line ~p");
+                    printed.push(Printed { term, w, p, line });
                 }
                 ["P", source, etf] => {
                     let source = String::from_utf8(unhex(source)).expect("utf8 source");
@@ -340,15 +355,15 @@ fn is_opaque(term: &Term) -> bool {
 }
 
 #[test]
-fn display_matches_erl_tilde_w() {
-    if !common::require_erl("display_matches_erl_tilde_w") {
+fn display_w_matches_erl_tilde_w() {
+    if !common::require_erl("display_w_matches_erl_tilde_w") {
         return;
     }
     let mismatches: Vec<String> = erl_output()
         .printed
         .iter()
-        .filter(|(term, w, _)| term.to_string() != *w)
-        .map(|(term, w, _)| format!("erl: {w}\nus:  {term}"))
+        .filter(|e| e.term.display_w().to_string() != e.w)
+        .map(|e| format!("erl: {}\nus:  {}", e.w, e.term.display_w()))
         .collect();
     assert!(
         mismatches.is_empty(),
@@ -367,7 +382,7 @@ fn pretty_matches_erl_tilde_p() {
     let multi_line = erl_output()
         .printed
         .iter()
-        .filter(|(_, _, p)| p.contains('\n'))
+        .filter(|e| e.p.contains('\n'))
         .count();
     assert!(
         multi_line >= 60,
@@ -376,8 +391,8 @@ fn pretty_matches_erl_tilde_p() {
     let mismatches: Vec<String> = erl_output()
         .printed
         .iter()
-        .filter(|(term, _, p)| term.pretty() != *p)
-        .map(|(term, _, p)| format!("erl:\n{p}\nus:\n{}", term.pretty()))
+        .filter(|e| e.term.pretty() != e.p || format!("{:#}", e.term) != e.p)
+        .map(|e| format!("erl:\n{}\nus:\n{}", e.p, e.term.pretty()))
         .collect();
     assert!(
         mismatches.is_empty(),
@@ -388,18 +403,44 @@ fn pretty_matches_erl_tilde_p() {
 }
 
 #[test]
+fn display_matches_erl_tilde_p_on_one_line() {
+    if !common::require_erl("display_matches_erl_tilde_p_on_one_line") {
+        return;
+    }
+    let printed = &erl_output().printed;
+    let with_strings = printed.iter().filter(|e| e.line != e.w).count();
+    assert!(
+        with_strings >= 100,
+        "only {with_strings} terms print strings: the string rules are barely tested"
+    );
+    let mismatches: Vec<String> = printed
+        .iter()
+        .filter(|e| e.term.to_string() != e.line || e.line.contains('\n'))
+        .map(|e| format!("erl: {}\nus:  {}", e.line, e.term))
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} differ:\n{}",
+        mismatches.len(),
+        printed.len(),
+        mismatches.join("\n")
+    );
+}
+
+#[test]
 fn parse_reads_what_erl_prints() {
     if !common::require_erl("parse_reads_what_erl_prints") {
         return;
     }
     let mut checked = 0;
-    for (term, w, p) in &erl_output().printed {
+    for Printed { term, w, p, line } in &erl_output().printed {
         if is_opaque(term) {
             assert!(parse(w).is_err(), "{w} should not parse");
             continue;
         }
         assert_eq!(parse(w).as_ref(), Ok(term), "~w text {w}");
         assert_eq!(parse(p).as_ref(), Ok(term), "~p text {p}");
+        assert_eq!(parse(line).as_ref(), Ok(term), "one-line ~p text {line}");
         checked += 1;
     }
     assert!(checked > 350, "only {checked} terms checked");
@@ -505,12 +546,14 @@ fn parse_refuses_deep_nesting_without_overflowing() {
     let depth = ergo_etf::MAX_NESTING_DEPTH - 1;
     let text = format!("{}ok{}", "{".repeat(depth), "}".repeat(depth));
     let term = parse(&text).expect("deep but within the limit");
+    assert_eq!(term.display_w().to_string(), text);
     assert_eq!(term.to_string(), text);
     assert_eq!(parse(&term.pretty()).as_ref(), Ok(&term));
     let bytes = ergo_etf::to_bytes(&term).expect("encode deep");
     assert_eq!(
         ergo_etf::from_bytes(&bytes)
             .expect("decode deep")
+            .display_w()
             .to_string(),
         text
     );
@@ -540,14 +583,48 @@ fn display_of_hand_built_terms() {
         big,
         Term::cons(vec![Term::Int(1)], Term::atom("t")),
     ]);
-    assert_eq!(
-        term.to_string(),
-        "[<0.80.2>,<<1,2:3>>,#{2 => i,1.5 => f},1180591620717411303424,[1|t]]"
-    );
+    let w = "[<0.80.2>,<<1,2:3>>,#{2 => i,1.5 => f},1180591620717411303424,[1|t]]";
+    assert_eq!(term.display_w().to_string(), w);
+    // Nothing in it is a string: the one-line ~p is the same text.
+    assert_eq!(term.to_string(), w);
     assert_eq!(
         Term::list(vec![Term::Int(104), Term::Int(105)]).pretty(),
         "\"hi\""
     );
+}
+
+#[test]
+fn display_forms_of_strings() {
+    let hi = Term::list(vec![Term::Int(104), Term::Int(105)]);
+    let panic = Term::tuple(vec![
+        Term::atom("panic"),
+        Term::binary(&b"ask \"why\"\n"[..]),
+        hi.clone(),
+        Term::binary(&[1u8, 2][..]),
+        Term::list(vec![Term::Int(104), Term::Int(256)]),
+        Term::binary(&b""[..]),
+        Term::nil(),
+    ]);
+    assert_eq!(
+        panic.to_string(),
+        "{panic,<<\"ask \\\"why\\\"\\n\">>,\"hi\",<<1,2>>,[104,256],<<>>,[]}"
+    );
+    assert_eq!(
+        panic.display_w().to_string(),
+        "{panic,<<97,115,107,32,34,119,104,121,34,10>>,[104,105],<<1,2>>,[104,256],<<>>,[]}"
+    );
+    // `{:#}` is the laid-out ~p; a long term breaks over lines there and never in `{}`.
+    let long = Term::list(vec![hi.clone(); 30]);
+    assert_eq!(format!("{long:#}"), long.pretty());
+    assert!(long.pretty().contains('\n'));
+    assert!(!long.to_string().contains('\n'));
+    assert_eq!(
+        long.to_string(),
+        format!("[{}]", vec!["\"hi\""; 30].join(","))
+    );
+    // Width and alignment apply to the whole text.
+    assert_eq!(format!("{hi:>6}|"), "  \"hi\"|");
+    assert_eq!(format!("{:<9}|", hi.display_w()), "[104,105]|");
 }
 
 fn leaf() -> impl Strategy<Value = Term> {
@@ -596,10 +673,17 @@ fn any_term() -> impl Strategy<Value = Term> {
 proptest! {
     #[test]
     fn print_then_parse_round_trips(term in any_term()) {
-        let text = term.to_string();
-        prop_assert_eq!(parse(&text), Ok(term.clone()), "~w text {}", text);
+        let w = term.display_w().to_string();
+        prop_assert_eq!(parse(&w), Ok(term.clone()), "~w text {}", w);
+        let line = term.to_string();
+        prop_assert_eq!(parse(&line), Ok(term.clone()), "one-line ~p text {}", line);
+        prop_assert!(!line.contains('\n'), "one line: {}", line);
         let pretty = term.pretty();
         prop_assert_eq!(parse(&pretty), Ok(term), "~p text {}", pretty);
+        // A ~p layout that needs no line break is the one-line text.
+        if !pretty.contains('\n') {
+            prop_assert_eq!(&pretty, &line);
+        }
     }
 }
 

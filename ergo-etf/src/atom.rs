@@ -18,6 +18,8 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock, RwLock};
 
+use crate::tag::SMALL_ATOM_UTF8_EXT;
+
 /// The most characters an atom may have (Erlang's limit: 255 characters, not bytes).
 pub const MAX_ATOM_CHARS: usize = 255;
 
@@ -170,7 +172,7 @@ fn leak_interned(text: &str) -> Option<&'static Interned> {
     let mut buf = Vec::with_capacity((text.len() + head).max(32));
     if head == 2 {
         // 255 bytes are at most 255 characters: always a valid SMALL_ATOM_UTF8.
-        buf.extend_from_slice(&[119, text.len() as u8]);
+        buf.extend_from_slice(&[SMALL_ATOM_UTF8_EXT, text.len() as u8]);
     }
     buf.extend_from_slice(text.as_bytes());
     let used = buf.len();

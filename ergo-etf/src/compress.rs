@@ -20,7 +20,10 @@ use flate2::Compression;
 use crate::codec_error::EncodeError;
 use crate::codec_error::{DecodeError, DecodeErrorKind};
 #[cfg(feature = "compression")]
-use crate::encode::{encode_term_into, NoAtomCache, VERSION};
+use crate::encode::{encode_term_into, NoAtomCache};
+use crate::tag::COMPRESSED;
+#[cfg(feature = "compression")]
+use crate::tag::VERSION_MAGIC;
 #[cfg(feature = "compression")]
 use crate::Term;
 
@@ -40,8 +43,8 @@ pub fn to_bytes_compressed(term: &Term, level: u32) -> Result<Vec<u8>, EncodeErr
         len: plain.len(),
     })?;
     let mut out = Vec::with_capacity(plain.len() / 2 + 16);
-    out.push(VERSION);
-    out.push(80);
+    out.push(VERSION_MAGIC);
+    out.push(COMPRESSED);
     out.extend_from_slice(&size.to_be_bytes());
     let mut z = ZlibEncoder::new(out, Compression::new(level.min(9)));
     z.write_all(&plain)
@@ -60,7 +63,7 @@ pub(crate) fn inflate(
     Err(DecodeError::new(
         at.saturating_sub(1),
         DecodeErrorKind::UnsupportedTag {
-            tag: 80,
+            tag: COMPRESSED,
             name: "COMPRESSED (ergo-etf built without its compression feature)",
         },
     ))

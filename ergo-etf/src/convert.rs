@@ -57,13 +57,10 @@ impl ConvertError {
     }
 }
 
-/// A short description of a term for error messages: its Erlang text (`~p`, on one line) cut at 80 characters.
+/// A short description of a term for error messages: its Erlang text (`~p`, on one line) cut at
+/// 80 characters.
 fn describe(term: &Term) -> String {
-    let mut s = term
-        .pretty()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut s = term.to_string();
     if s.len() > 80 {
         let mut cut = 77;
         while !s.is_char_boundary(cut) {

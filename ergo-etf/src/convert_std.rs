@@ -24,10 +24,16 @@
 //! | `bytes::Bytes` | binary |
 //! | [`Atom`](crate::Atom), [`Pid`](crate::Pid), [`Reference`](crate::Reference), [`Port`](crate::Port), [`Map`](crate::Map) | themselves |
 //!
+//! `Term` implements `From` for the scalar, text and term-part types above (integers, floats,
+//! `bool`, `&str`, `String`, `Bytes`, `Atom`, `Pid`, ...), each through its `IntoTerm`, so
+//! `Term::from(5)` is `Term::Int(5)` and `Term::from("hi")` a binary. `Term::from` also takes
+//! `Vec<u8>` and `&[u8]`, as a binary (unlike their `IntoTerm`, which makes a list).
+//!
 //! `Option<T>` is ambiguous when `T` can itself be the atom `undefined` (e.g. `Option<Atom>`,
 //! `Option<Term>`): reading `undefined` always gives `None`.
 
 mod collections;
+mod from;
 mod ints;
 mod misc;
 mod text;

@@ -15,8 +15,9 @@ use bytes::Bytes;
 use num_bigint::{BigInt, Sign};
 
 use crate::codec_error::{DecodeError, DecodeErrorKind};
-use crate::encode::{NoAtomCache, VERSION};
+use crate::encode::NoAtomCache;
 use crate::ref_ids::{RefIds, MAX_REF_IDS};
+use crate::tag::*;
 use crate::term::{BitBinary, Export, Fun, Pid, Port, Reference};
 use crate::{compress, Atom, Map, Term, MAX_ATOM_CHARS};
 
@@ -64,7 +65,7 @@ fn stand_alone(
     max_decompressed: usize,
 ) -> Result<Term, DecodeError> {
     match bytes.first() {
-        Some(&VERSION) => {}
+        Some(&VERSION_MAGIC) => {}
         other => {
             return Err(DecodeError::new(
                 0,
@@ -74,7 +75,7 @@ fn stand_alone(
             ))
         }
     }
-    if bytes.get(1) == Some(&80) {
+    if bytes.get(1) == Some(&COMPRESSED) {
         let inflated = Bytes::from(compress::inflate(bytes, 2, max_decompressed)?);
         return whole(&inflated, 0, Some(&inflated));
     }
@@ -178,8 +179,8 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     pub(crate) fn tuple_header(&mut self) -> Res<usize> {
         let at = self.pos;
         match self.u8()? {
-            104 => Ok(usize::from(self.u8()?)),
-            105 => self.len_u32(1),
+            SMALL_TUPLE_EXT => Ok(usize::from(self.u8()?)),
+            LARGE_TUPLE_EXT => self.len_u32(1),
             _ => self.err(at, DecodeErrorKind::Expected("a tuple")),
         }
     }
@@ -295,9 +296,9 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         let at = self.pos;
         let tag = self.u8()?;
         *slot = match tag {
-            97 => Term::Int(i64::from(self.u8()?)),
-            98 => Term::Int(i64::from(i32::from_be_bytes(self.array()?))),
-            119 => {
+            SMALL_INTEGER_EXT => Term::Int(i64::from(self.u8()?)),
+            INTEGER_EXT => Term::Int(i64::from(i32::from_be_bytes(self.array()?))),
+            SMALL_ATOM_UTF8_EXT => {
                 // Each path writes the slot itself: joining them into one `Atom` first would
                 // go through the stack.
                 if let Some(a) = self.fast_atom_text() {
@@ -306,26 +307,28 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                 }
                 Term::Atom(self.atom_body_slow(tag, at)?)
             }
-            82 => Term::Atom(self.cache_ref(at)?),
-            100 | 115 | 118 => Term::Atom(self.atom_body_slow(tag, at)?),
-            104 | 105 => return self.tuple_into(slot, tag, depth),
-            106 => Term::nil(),
-            107 => Term::List(self.string()?),
-            108 => self.list(depth)?,
-            109 => self.binary_term()?,
-            116 => self.map(depth, at)?,
-            70 => self.new_float(at)?,
-            88 => return self.pid_into(slot),
-            110 | 111 => self.big(tag)?,
-            90 | 114 => return self.reference_into(slot, tag == 90),
-            89 | 102 | 120 => Term::Port(self.port(tag)?),
-            77 => self.bit_binary()?,
-            112 => self.fun(depth, at)?,
-            113 => self.export()?,
-            103 => Term::Pid(self.old_pid()?),
-            101 => Term::Reference(self.old_reference()?),
-            99 => self.old_float(at)?,
-            80 => {
+            ATOM_CACHE_REF => Term::Atom(self.cache_ref(at)?),
+            ATOM_EXT | SMALL_ATOM_EXT | ATOM_UTF8_EXT => Term::Atom(self.atom_body_slow(tag, at)?),
+            SMALL_TUPLE_EXT | LARGE_TUPLE_EXT => return self.tuple_into(slot, tag, depth),
+            NIL_EXT => Term::nil(),
+            STRING_EXT => Term::List(self.string()?),
+            LIST_EXT => self.list(depth)?,
+            BINARY_EXT => self.binary_term()?,
+            MAP_EXT => self.map(depth, at)?,
+            NEW_FLOAT_EXT => self.new_float(at)?,
+            NEW_PID_EXT => return self.pid_into(slot),
+            SMALL_BIG_EXT | LARGE_BIG_EXT => self.big(tag)?,
+            NEWER_REFERENCE_EXT | NEW_REFERENCE_EXT => {
+                return self.reference_into(slot, tag == NEWER_REFERENCE_EXT)
+            }
+            NEW_PORT_EXT | PORT_EXT | V4_PORT_EXT => Term::Port(self.port(tag)?),
+            BIT_BINARY_EXT => self.bit_binary()?,
+            NEW_FUN_EXT => self.fun(depth, at)?,
+            EXPORT_EXT => self.export()?,
+            PID_EXT => Term::Pid(self.old_pid()?),
+            REFERENCE_EXT => Term::Reference(self.old_reference()?),
+            FLOAT_EXT => self.old_float(at)?,
+            COMPRESSED => {
                 return self.err(
                     at,
                     DecodeErrorKind::UnsupportedTag {
@@ -334,7 +337,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                     },
                 )
             }
-            117 => {
+            FUN_EXT => {
                 return self.err(
                     at,
                     DecodeErrorKind::UnsupportedTag {
@@ -343,7 +346,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                     },
                 )
             }
-            121 => {
+            LOCAL_EXT => {
                 return self.err(
                     at,
                     DecodeErrorKind::UnsupportedTag {
@@ -363,7 +366,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         let at = self.pos;
         let tag = self.u8()?;
         match tag {
-            82 => self.cache_ref(at),
+            ATOM_CACHE_REF => self.cache_ref(at),
             _ => self.atom_body_slow(tag, at),
         }
     }
@@ -384,7 +387,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     #[inline(always)]
     fn fast_atom(&mut self) -> Option<Atom> {
         match self.input.get(self.pos) {
-            Some(119) => {
+            Some(&SMALL_ATOM_UTF8_EXT) => {
                 self.pos += 1;
                 let a = self.fast_atom_text();
                 if a.is_none() {
@@ -411,7 +414,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     #[inline(never)]
     fn atom_body_slow(&mut self, tag: u8, at: usize) -> Res<Atom> {
         match tag {
-            119 => {
+            SMALL_ATOM_UTF8_EXT => {
                 let n = usize::from(self.u8()?);
                 let text = self.take(n)?;
                 if let Some(a) = Atom::cached_from_utf8(text) {
@@ -423,7 +426,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                     Err(_) => self.err(at, DecodeErrorKind::InvalidUtf8),
                 }
             }
-            118 => {
+            ATOM_UTF8_EXT => {
                 let n = usize::from(self.u16()?);
                 let text = self.take(n)?;
                 let s = match std::str::from_utf8(text) {
@@ -440,8 +443,8 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
                 }
                 Ok(Atom::new(s))
             }
-            100 | 115 => {
-                let n = if tag == 100 {
+            ATOM_EXT | SMALL_ATOM_EXT => {
+                let n = if tag == ATOM_EXT {
                     usize::from(self.u16()?)
                 } else {
                     usize::from(self.u8()?)
@@ -504,7 +507,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     }
 
     fn tuple_into(&mut self, slot: &mut Term, tag: u8, depth: usize) -> Res<()> {
-        let n = if tag == 104 {
+        let n = if tag == SMALL_TUPLE_EXT {
             let n = usize::from(self.u8()?);
             if n > self.remaining() {
                 let mut elems = Vec::new();
@@ -537,17 +540,17 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         loop {
             self.elems_into(&mut elems, n, depth)?;
             match self.input.get(self.pos) {
-                Some(106) => {
+                Some(&NIL_EXT) => {
                     self.pos += 1;
                     return Ok(Term::List(elems));
                 }
-                Some(107) => {
+                Some(&STRING_EXT) => {
                     self.pos += 1;
                     let s = self.string()?;
                     elems.extend(s);
                     return Ok(Term::List(elems));
                 }
-                Some(108) => {
+                Some(&LIST_EXT) => {
                     self.pos += 1;
                     n = self.len_u32(1)?;
                 }
@@ -596,7 +599,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     }
 
     fn big(&mut self, tag: u8) -> Res<Term> {
-        let n = if tag == 110 {
+        let n = if tag == SMALL_BIG_EXT {
             usize::from(self.u8()?)
         } else {
             self.len_u32(1)?
@@ -681,12 +684,12 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
 
     fn port(&mut self, tag: u8) -> Res<Port> {
         let node = self.atom()?;
-        let id = if tag == 120 {
+        let id = if tag == V4_PORT_EXT {
             u64::from_be_bytes(self.array()?)
         } else {
             u64::from(self.u32()?)
         };
-        let creation = if tag == 102 {
+        let creation = if tag == PORT_EXT {
             u32::from(self.u8()?)
         } else {
             self.u32()?
@@ -783,8 +786,8 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
     fn small_int_field(&mut self, what: &'static str) -> Res<Term> {
         let at = self.pos;
         match self.u8()? {
-            97 => Ok(Term::Int(i64::from(self.u8()?))),
-            98 => Ok(Term::Int(i64::from(i32::from_be_bytes(self.array()?)))),
+            SMALL_INTEGER_EXT => Ok(Term::Int(i64::from(self.u8()?))),
+            INTEGER_EXT => Ok(Term::Int(i64::from(i32::from_be_bytes(self.array()?)))),
             _ => self.err(at, DecodeErrorKind::ExpectedInteger(what)),
         }
     }
@@ -831,7 +834,7 @@ impl<'a, A: AtomDecoder + ?Sized> Decoder<'a, A> {
         let function = self.atom()?;
         let at = self.pos;
         match self.u8()? {
-            97 => {
+            SMALL_INTEGER_EXT => {
                 let arity = self.u8()?;
                 Ok(Term::Export(Box::new(Export {
                     module,

@@ -26,11 +26,9 @@ use num_bigint::Sign;
 use crate::codec_error::EncodeError;
 use crate::decode::MAX_NESTING_DEPTH;
 use crate::iovec::{splices_len, Splice, SPLICE_MIN_BYTES};
+use crate::tag::*;
 use crate::term::{BitBinary, Fun, Pid, Port, Reference};
 use crate::{Atom, Map, Term, MAX_ATOM_CHARS};
-
-/// The version byte that starts a stand-alone term.
-pub(crate) const VERSION: u8 = 131;
 
 /// Lets the distribution layer replace atoms by atom-cache references while a term is encoded.
 pub trait AtomEncoder {
@@ -66,7 +64,7 @@ impl AtomEncoder for NoAtomCache {
 #[inline]
 pub fn to_bytes(term: &Term) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(size_hint(term) + 1);
-    out.push(VERSION);
+    out.push(VERSION_MAGIC);
     let (out, result) = Encoder::new(out, &mut NoAtomCache, None).run(term);
     result.map(|()| out)
 }
@@ -145,7 +143,7 @@ pub(crate) fn write_atom_text(out: &mut Vec<u8>, atom: &Atom) -> Result<(), Enco
     if len <= 255 {
         // 255 bytes are at most 255 characters.
         out.reserve(len + 2);
-        out.push(119);
+        out.push(SMALL_ATOM_UTF8_EXT);
         out.push(len as u8);
     } else {
         let chars = text.chars().count();
@@ -157,7 +155,7 @@ pub(crate) fn write_atom_text(out: &mut Vec<u8>, atom: &Atom) -> Result<(), Enco
         }
         // At most 255 characters of at most 4 bytes: fits a u16.
         out.reserve(len + 3);
-        out.push(118);
+        out.push(ATOM_UTF8_EXT);
         out.extend_from_slice(&(len as u16).to_be_bytes());
     }
     out.extend_from_slice(text.as_bytes());
@@ -395,7 +393,8 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         if text.len() <= 255 {
             // 255 bytes are at most 255 characters.
             self.out.reserve(text.len() + 2);
-            self.out.extend_from_slice(&[119, text.len() as u8]);
+            self.out
+                .extend_from_slice(&[SMALL_ATOM_UTF8_EXT, text.len() as u8]);
             self.out.extend_from_slice(text);
             return Ok(());
         }
@@ -468,14 +467,14 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         if !f.is_finite() {
             return self.fail(EncodeError::NonFiniteFloat(f.to_string()));
         }
-        self.out.push(70);
+        self.out.push(NEW_FLOAT_EXT);
         self.out.extend_from_slice(&f.to_bits().to_be_bytes());
         Ok(())
     }
 
     fn binary(&mut self, b: &Bytes) -> Res {
         let len = self.len_u32("binary", b.len())?;
-        self.out.push(109);
+        self.out.push(BINARY_EXT);
         self.u32(len);
         self.bytes(b, b.len());
         Ok(())
@@ -520,10 +519,10 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
 
     fn list(&mut self, elems: &[Term], depth: usize) -> Res {
         if elems.is_empty() {
-            self.out.push(106);
+            self.out.push(NIL_EXT);
         } else if is_byte_string(elems) {
             self.out.reserve(elems.len() + 3);
-            self.out.push(107);
+            self.out.push(STRING_EXT);
             self.out
                 .extend_from_slice(&(elems.len() as u16).to_be_bytes());
             // is_byte_string checked every element is an Int in 0..=255.
@@ -533,23 +532,23 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
             }));
         } else {
             self.list_elems(elems, depth)?;
-            self.out.push(106);
+            self.out.push(NIL_EXT);
         }
         Ok(())
     }
 
     fn export(&mut self, e: &crate::Export) -> Res {
-        self.out.push(113);
+        self.out.push(EXPORT_EXT);
         self.atom(&e.module)?;
         self.atom(&e.function)?;
-        self.out.push(97);
+        self.out.push(SMALL_INTEGER_EXT);
         self.out.push(e.arity);
         Ok(())
     }
 
     fn list_elems(&mut self, elems: &[Term], depth: usize) -> Res {
         let len = self.len_u32("list", elems.len())?;
-        self.out.push(108);
+        self.out.push(LIST_EXT);
         self.u32(len);
         for e in elems {
             self.elem(e, depth + 1)?;
@@ -561,10 +560,10 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
     #[inline]
     pub(crate) fn tuple_header(&mut self, arity: usize) -> Res {
         if arity <= 255 {
-            self.out.extend_from_slice(&[104, arity as u8]);
+            self.out.extend_from_slice(&[SMALL_TUPLE_EXT, arity as u8]);
         } else {
             let len = self.len_u32("tuple", arity)?;
-            self.out.push(105);
+            self.out.push(LARGE_TUPLE_EXT);
             self.u32(len);
         }
         Ok(())
@@ -573,14 +572,14 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
     #[inline]
     pub(crate) fn int(&mut self, i: i64) {
         if (0..=255).contains(&i) {
-            self.out.extend_from_slice(&[97, i as u8]);
+            self.out.extend_from_slice(&[SMALL_INTEGER_EXT, i as u8]);
         } else if let Ok(v) = i32::try_from(i) {
-            self.out.push(98);
+            self.out.push(INTEGER_EXT);
             self.out.extend_from_slice(&v.to_be_bytes());
         } else {
             let mag = i.unsigned_abs().to_le_bytes();
             let n = 8 - (i.unsigned_abs().leading_zeros() / 8) as usize;
-            self.out.push(110);
+            self.out.push(SMALL_BIG_EXT);
             self.out.push(n as u8);
             self.out.push(u8::from(i < 0));
             self.out.extend_from_slice(&mag[..n]);
@@ -595,11 +594,11 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         }
         let (sign, mag) = b.to_bytes_le();
         if mag.len() <= 255 {
-            self.out.push(110);
+            self.out.push(SMALL_BIG_EXT);
             self.out.push(mag.len() as u8);
         } else {
             let len = self.len_u32("integer", mag.len())?;
-            self.out.push(111);
+            self.out.push(LARGE_BIG_EXT);
             self.u32(len);
         }
         self.out.push(u8::from(sign == Sign::Minus));
@@ -616,12 +615,12 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         }
         let len = self.len_u32("binary", b.bytes.len())?;
         if b.bits_in_last == 8 {
-            self.out.push(109);
+            self.out.push(BINARY_EXT);
             self.u32(len);
             self.bytes(&b.bytes, b.bytes.len());
             return Ok(());
         }
-        self.out.push(77);
+        self.out.push(BIT_BINARY_EXT);
         self.u32(len);
         self.out.push(b.bits_in_last);
         let last = b.bytes.last().copied();
@@ -634,7 +633,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
 
     fn map(&mut self, m: &Map, depth: usize) -> Res {
         let len = self.len_u32("map", m.len())?;
-        self.out.push(116);
+        self.out.push(MAP_EXT);
         self.u32(len);
         if m.iter().all(|(k, _)| plain_key(k)) {
             for (k, v) in m.iter() {
@@ -675,7 +674,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
             .get_mut(start..)
             .and_then(|s| s.first_chunk_mut::<ROOM>())
         {
-            buf[0] = 88;
+            buf[0] = NEW_PID_EXT;
             if let Some(atom) = buf.get_mut(1..33) {
                 atom.copy_from_slice(chunk);
             }
@@ -700,7 +699,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
             .get_mut(start..)
             .and_then(|s| s.first_chunk_mut::<ROOM>())
         {
-            buf[0] = 109;
+            buf[0] = BINARY_EXT;
             buf[1..5].copy_from_slice(&(b.len() as u32).to_be_bytes());
             if let Some(dst) = buf.get_mut(5..5 + b.len()) {
                 copy_small(dst, b);
@@ -711,7 +710,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
 
     #[inline(never)]
     fn pid_general(&mut self, p: &Pid) -> Res {
-        self.out.push(88);
+        self.out.push(NEW_PID_EXT);
         self.atom(&p.node)?;
         // Straight from registers: assembling the 12 bytes in a stack array first would make
         // the copy wait on the array's stores.
@@ -723,11 +722,11 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
 
     fn port(&mut self, p: &Port) -> Res {
         if p.id < (1 << 28) {
-            self.out.push(89);
+            self.out.push(NEW_PORT_EXT);
             self.atom(&p.node)?;
             self.u32(p.id as u32);
         } else {
-            self.out.push(120);
+            self.out.push(V4_PORT_EXT);
             self.atom(&p.node)?;
             self.out.extend_from_slice(&p.id.to_be_bytes());
         }
@@ -742,7 +741,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
                 return Ok(());
             }
         }
-        self.out.push(90);
+        self.out.push(NEWER_REFERENCE_EXT);
         self.out
             .extend_from_slice(&(r.ids.len() as u16).to_be_bytes());
         self.atom(&r.node)?;
@@ -766,7 +765,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
             .get_mut(start..)
             .and_then(|s| s.first_chunk_mut::<ROOM>())
         {
-            buf[..3].copy_from_slice(&[90, 0, r.ids.len() as u8]);
+            buf[..3].copy_from_slice(&[NEWER_REFERENCE_EXT, 0, r.ids.len() as u8]);
             if let Some(atom) = buf.get_mut(3..35) {
                 atom.copy_from_slice(chunk);
             }
@@ -794,7 +793,7 @@ impl<'o, A: AtomEncoder + ?Sized> Encoder<'o, A> {
         let Ok(num_free) = u32::try_from(f.free_vars.len()) else {
             return self.fail(EncodeError::InvalidFun("too many free variables"));
         };
-        self.out.push(112);
+        self.out.push(NEW_FUN_EXT);
         let size_at = self.out.len();
         let splices_before = self.splices.as_ref().map_or(0, |s| s.len());
         self.u32(0); // patched below: the size counts itself
@@ -918,7 +917,7 @@ mod tests {
     struct EveryAtomIsZero;
     impl AtomEncoder for EveryAtomIsZero {
         fn encode_atom(&mut self, _atom: &Atom, out: &mut Vec<u8>) -> bool {
-            out.extend_from_slice(&[82, 0]);
+            out.extend_from_slice(&[ATOM_CACHE_REF, 0]);
             true
         }
     }

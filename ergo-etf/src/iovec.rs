@@ -9,7 +9,8 @@
 use bytes::Bytes;
 
 use crate::codec_error::EncodeError;
-use crate::encode::{encode_term_spliced, size_hint, VERSION};
+use crate::encode::{encode_term_spliced, size_hint};
+use crate::tag::VERSION_MAGIC;
 use crate::{NoAtomCache, Term};
 
 /// Binaries at least this long are spliced rather than copied: below it, copying costs less
@@ -70,7 +71,7 @@ pub fn to_iovec(term: &Term) -> Result<IoVec, EncodeError> {
         buf: Vec::with_capacity(size_hint(term).min(4096) + 1),
         splices: Vec::new(),
     };
-    iov.buf.push(VERSION);
+    iov.buf.push(VERSION_MAGIC);
     encode_term_spliced(term, &mut iov.buf, &mut iov.splices, &mut NoAtomCache)?;
     Ok(iov)
 }

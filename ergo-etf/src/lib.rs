@@ -19,6 +19,7 @@ mod proplist;
 mod reader;
 mod ref_ids;
 pub mod registry;
+pub mod tag;
 mod term;
 pub mod text;
 mod wrappers;

@@ -7,6 +7,7 @@
 use bytes::Bytes;
 
 use crate::decode::{AtomDecoder, Decoder};
+use crate::tag::{NEWER_REFERENCE_EXT, NEW_PID_EXT, SMALL_INTEGER_EXT};
 use crate::{Atom, DecodeError, DecodeErrorKind, Pid, Reference, Term};
 
 /// Reads one term (no 131 prefix) from the start of some bytes, part by part.
@@ -44,7 +45,7 @@ impl<'a, A: AtomDecoder + ?Sized> TermReader<'a, A> {
     /// An integer that fits an `i64`.
     pub fn int(&mut self) -> Result<i64, DecodeError> {
         // The common forms read directly; the others through the general decoder.
-        if self.d.take_tag(97) {
+        if self.d.take_tag(SMALL_INTEGER_EXT) {
             let r = self.d.u8();
             return self.d.result(r).map(i64::from);
         }
@@ -64,7 +65,7 @@ impl<'a, A: AtomDecoder + ?Sized> TermReader<'a, A> {
 
     /// A pid.
     pub fn pid(&mut self) -> Result<Pid, DecodeError> {
-        if self.d.take_tag(88) {
+        if self.d.take_tag(NEW_PID_EXT) {
             let r = self.d.new_pid();
             return self.d.result(r);
         }
@@ -76,7 +77,7 @@ impl<'a, A: AtomDecoder + ?Sized> TermReader<'a, A> {
 
     /// A reference.
     pub fn reference(&mut self) -> Result<Reference, DecodeError> {
-        if self.d.take_tag(90) {
+        if self.d.take_tag(NEWER_REFERENCE_EXT) {
             let r = self.d.new_reference(true);
             return self.d.result(r);
         }

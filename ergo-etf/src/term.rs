@@ -16,6 +16,11 @@ use crate::{Atom, RefIds};
 
 /// Any Erlang term.
 ///
+/// It prints as Erlang text in three forms (see [`crate::text`]): `{}` is `~p` on one line,
+/// for people (`{ok,"hi",<<"bin">>}`: printable lists and binaries as strings); `{:#}` and
+/// [`Term::pretty`] are `~p` broken over lines to fit 80 columns; [`Term::display_w`] is the
+/// exact `~w` text (`{ok,[104,105],<<98,105,110>>}`). `{:?}` is Rust's own debug form.
+///
 /// The empty list `[]` (nil) is `Term::List(vec![])`. Integers that fit in an `i64` are always
 /// `Term::Int`; `Term::BigInt` only holds values outside that range (the constructors and the
 /// decoder keep this normal form, so equality of integers is equality of variants).
@@ -359,32 +364,6 @@ impl Term {
             Term::List(_) | Term::ImproperList(..) => 9,
             Term::Binary(_) | Term::BitBinary(_) => 10,
         }
-    }
-}
-
-impl From<Atom> for Term {
-    fn from(a: Atom) -> Term {
-        Term::Atom(a)
-    }
-}
-impl From<Pid> for Term {
-    fn from(p: Pid) -> Term {
-        Term::Pid(p)
-    }
-}
-impl From<Reference> for Term {
-    fn from(r: Reference) -> Term {
-        Term::Reference(r)
-    }
-}
-impl From<Port> for Term {
-    fn from(p: Port) -> Term {
-        Term::Port(p)
-    }
-}
-impl From<Map> for Term {
-    fn from(m: Map) -> Term {
-        Term::Map(m)
     }
 }
 

@@ -41,132 +41,207 @@ pub struct SpawnRequestFields {
     pub opts: Term,
 }
 
-/// A distribution control message. Variants marked "+ payload" are followed by a payload term.
-///
-/// Rare, large parts (trace tokens, exit reasons beside a token or a reference, spawn requests
-/// and replies) are boxed, so the enum stays at 128 bytes: every message is moved several times
-/// between the socket and its process.
-#[allow(missing_docs)] // fields are named as in the OTP protocol documentation
-#[derive(Clone, Debug, PartialEq)]
-pub enum ControlMessage {
-    /// `{1, From, To}`.
-    Link { from: Pid, to: Pid },
-    /// `{2, '', To}` + payload.
-    Send { to: Pid },
-    /// `{3, From, To, Reason}`.
-    Exit { from: Pid, to: Pid, reason: Term },
-    /// `{4, From, To}` (old unlink).
-    Unlink { from: Pid, to: Pid },
-    /// `{5}`.
-    NodeLink,
-    /// `{6, From, '', ToName}` + payload.
-    RegSend { from: Pid, to_name: Atom },
-    /// `{7, From, To}`.
-    GroupLeader { from: Pid, to: Pid },
-    /// `{8, From, To, Reason}`.
-    Exit2 { from: Pid, to: Pid, reason: Term },
-    /// `{12, '', To, Token}` + payload.
-    SendTt { to: Pid, token: Box<Term> },
-    /// `{13, From, To, Token, Reason}`.
-    ExitTt {
+/// The table of control messages: each operation once, with its number, its name in OTP's
+/// protocol documentation, the arity of its control tuple, whether a payload term follows it,
+/// and its variant. Generates the [`ControlMessage`] enum, the [`op`] constants, and the
+/// variant -> number, arity and payload mappings; decoding maps number -> variant through the
+/// [`op`] constants.
+macro_rules! control_messages {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $num:literal, arity $arity:literal $(, $payload:ident)? =>
+            $variant:ident $({ $($field:ident: $fty:ty),* $(,)? })? $(( $($tty:ty),* ))?;
+    )*) => {
+        /// A distribution control message.
+        ///
+        /// Rare, large parts (trace tokens, exit reasons beside a token or a reference, spawn
+        /// requests and replies) are boxed, so the enum stays at 128 bytes: every message is
+        /// moved several times between the socket and its process.
+        #[allow(missing_docs)] // fields are named as in the OTP protocol documentation
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum ControlMessage {
+            $(
+                $(#[$doc])*
+                #[doc = ""]
+                #[doc = concat!(
+                    "Operation ", stringify!($num), " (`", stringify!($name), "`), ",
+                    "a ", stringify!($arity), "-tuple",
+                    control_messages!(@payload_text $($payload)?),
+                )]
+                $variant $({ $($field: $fty),* })? $(( $($tty),* ))?,
+            )*
+        }
+
+        /// The operation numbers of the control messages (the first element of a control
+        /// tuple), named as in OTP's distribution protocol documentation.
+        pub mod op {
+            $(
+                #[doc = concat!(
+                    "The operation number of [`ControlMessage::", stringify!($variant),
+                    "`](super::ControlMessage::", stringify!($variant), ")."
+                )]
+                pub const $name: u8 = $num;
+            )*
+        }
+
+        impl ControlMessage {
+            /// The operation number.
+            pub fn op(&self) -> u8 {
+                match self {
+                    $(ControlMessage::$variant { .. } => op::$name,)*
+                }
+            }
+
+            /// Whether a payload term follows this control message.
+            pub fn has_payload(&self) -> bool {
+                match self {
+                    $(ControlMessage::$variant { .. } => control_messages!(@payload $($payload)?),)*
+                }
+            }
+
+            /// The number of elements of this message's control tuple.
+            fn arity(&self) -> usize {
+                match self {
+                    $(ControlMessage::$variant { .. } => $arity,)*
+                }
+            }
+        }
+
+        /// The number of elements of the control tuple of operation `op`, if there is one.
+        fn arity_of(op: u8) -> Option<usize> {
+            match op {
+                $(op::$name => Some($arity),)*
+                _ => None,
+            }
+        }
+    };
+    (@payload) => { false };
+    (@payload payload) => { true };
+    (@payload_text) => { "." };
+    (@payload_text payload) => { ", followed by a payload term." };
+}
+
+control_messages! {
+    /// `{LINK, From, To}`.
+    LINK = 1, arity 3 => Link { from: Pid, to: Pid };
+    /// `{SEND, '', To}`.
+    SEND = 2, arity 3, payload => Send { to: Pid };
+    /// `{EXIT, From, To, Reason}`.
+    EXIT = 3, arity 4 => Exit { from: Pid, to: Pid, reason: Term };
+    /// `{UNLINK, From, To}` (the old unlink, without an id).
+    UNLINK = 4, arity 3 => Unlink { from: Pid, to: Pid };
+    /// `{NODE_LINK}`.
+    NODE_LINK = 5, arity 1 => NodeLink;
+    /// `{REG_SEND, From, '', ToName}`.
+    REG_SEND = 6, arity 4, payload => RegSend { from: Pid, to_name: Atom };
+    /// `{GROUP_LEADER, From, To}`.
+    GROUP_LEADER = 7, arity 3 => GroupLeader { from: Pid, to: Pid };
+    /// `{EXIT2, From, To, Reason}`.
+    EXIT2 = 8, arity 4 => Exit2 { from: Pid, to: Pid, reason: Term };
+    /// `{SEND_TT, '', To, Token}`.
+    SEND_TT = 12, arity 4, payload => SendTt { to: Pid, token: Box<Term> };
+    /// `{EXIT_TT, From, To, Token, Reason}`.
+    EXIT_TT = 13, arity 5 => ExitTt {
         from: Pid,
         to: Pid,
         token: Box<Term>,
         reason: Box<Term>,
-    },
-    /// `{16, From, '', ToName, Token}` + payload.
-    RegSendTt {
+    };
+    /// `{REG_SEND_TT, From, '', ToName, Token}`.
+    REG_SEND_TT = 16, arity 5, payload => RegSendTt {
         from: Pid,
         to_name: Atom,
         token: Box<Term>,
-    },
-    /// `{18, From, To, Token, Reason}`.
-    Exit2Tt {
+    };
+    /// `{EXIT2_TT, From, To, Token, Reason}`.
+    EXIT2_TT = 18, arity 5 => Exit2Tt {
         from: Pid,
         to: Pid,
         token: Box<Term>,
         reason: Box<Term>,
-    },
-    /// `{19, From, PidOrName, Ref}`.
-    MonitorP {
+    };
+    /// `{MONITOR_P, From, PidOrName, Ref}`.
+    MONITOR_P = 19, arity 4 => MonitorP {
         from: Pid,
         target: ProcessRef,
         reference: Reference,
-    },
-    /// `{20, From, PidOrName, Ref}`.
-    DemonitorP {
+    };
+    /// `{DEMONITOR_P, From, PidOrName, Ref}`.
+    DEMONITOR_P = 20, arity 4 => DemonitorP {
         from: Pid,
         target: ProcessRef,
         reference: Reference,
-    },
-    /// `{21, PidOrName, To, Ref, Reason}`.
-    MonitorPExit {
+    };
+    /// `{MONITOR_P_EXIT, PidOrName, To, Ref, Reason}`.
+    MONITOR_P_EXIT = 21, arity 5 => MonitorPExit {
         target: ProcessRef,
         to: Pid,
         reference: Reference,
         reason: Box<Term>,
-    },
-    /// `{22, From, To}` + payload.
-    SendSender { from: Pid, to: Pid },
-    /// `{23, From, To, Token}` + payload.
-    SendSenderTt {
+    };
+    /// `{SEND_SENDER, From, To}`.
+    SEND_SENDER = 22, arity 3, payload => SendSender { from: Pid, to: Pid };
+    /// `{SEND_SENDER_TT, From, To, Token}`.
+    SEND_SENDER_TT = 23, arity 4, payload => SendSenderTt {
         from: Pid,
         to: Pid,
         token: Box<Term>,
-    },
-    /// `{24, From, To}` + reason payload.
-    PayloadExit { from: Pid, to: Pid },
-    /// `{25, From, To, Token}` + reason payload.
-    PayloadExitTt {
+    };
+    /// `{PAYLOAD_EXIT, From, To}`; the payload is the reason.
+    PAYLOAD_EXIT = 24, arity 3, payload => PayloadExit { from: Pid, to: Pid };
+    /// `{PAYLOAD_EXIT_TT, From, To, Token}`; the payload is the reason.
+    PAYLOAD_EXIT_TT = 25, arity 4, payload => PayloadExitTt {
         from: Pid,
         to: Pid,
         token: Box<Term>,
-    },
-    /// `{26, From, To}` + reason payload.
-    PayloadExit2 { from: Pid, to: Pid },
-    /// `{27, From, To, Token}` + reason payload.
-    PayloadExit2Tt {
+    };
+    /// `{PAYLOAD_EXIT2, From, To}`; the payload is the reason.
+    PAYLOAD_EXIT2 = 26, arity 3, payload => PayloadExit2 { from: Pid, to: Pid };
+    /// `{PAYLOAD_EXIT2_TT, From, To, Token}`; the payload is the reason.
+    PAYLOAD_EXIT2_TT = 27, arity 4, payload => PayloadExit2Tt {
         from: Pid,
         to: Pid,
         token: Box<Term>,
-    },
-    /// `{28, PidOrName, To, Ref}` + reason payload.
-    PayloadMonitorPExit {
+    };
+    /// `{PAYLOAD_MONITOR_P_EXIT, PidOrName, To, Ref}`; the payload is the reason.
+    PAYLOAD_MONITOR_P_EXIT = 28, arity 4, payload => PayloadMonitorPExit {
         target: ProcessRef,
         to: Pid,
         reference: Reference,
-    },
-    /// `{29, ReqId, From, GroupLeader, {M, F, Arity}, Opts}` + argument list payload.
-    SpawnRequest(Box<SpawnRequestFields>),
-    /// `{30, ReqId, From, GroupLeader, {M, F, Arity}, Opts, Token}` + argument list payload.
-    SpawnRequestTt(Box<SpawnRequestFields>, Box<Term>),
-    /// `{31, ReqId, To, Flags, Result}`: Result is the new pid or an error atom.
-    SpawnReply {
+    };
+    /// `{SPAWN_REQUEST, ReqId, From, GroupLeader, {M, F, Arity}, Opts}`; the payload is the
+    /// argument list.
+    SPAWN_REQUEST = 29, arity 6, payload => SpawnRequest(Box<SpawnRequestFields>);
+    /// `{SPAWN_REQUEST_TT, ReqId, From, GroupLeader, {M, F, Arity}, Opts, Token}`; the payload
+    /// is the argument list.
+    SPAWN_REQUEST_TT = 30, arity 7, payload => SpawnRequestTt(Box<SpawnRequestFields>, Box<Term>);
+    /// `{SPAWN_REPLY, ReqId, To, Flags, Result}`: Result is the new pid or an error atom.
+    SPAWN_REPLY = 31, arity 5 => SpawnReply {
         req_id: Reference,
         to: Pid,
         flags: u8,
         result: Box<Term>,
-    },
-    /// `{32, ReqId, To, Flags, Result, Token}`.
-    SpawnReplyTt {
+    };
+    /// `{SPAWN_REPLY_TT, ReqId, To, Flags, Result, Token}`.
+    SPAWN_REPLY_TT = 32, arity 6 => SpawnReplyTt {
         req_id: Reference,
         to: Pid,
         flags: u8,
         result: Box<Term>,
         token: Box<Term>,
-    },
-    /// `{33, From, Alias}` + payload.
-    AliasSend { from: Pid, alias: Reference },
-    /// `{34, From, Alias, Token}` + payload.
-    AliasSendTt {
+    };
+    /// `{ALIAS_SEND, From, Alias}`.
+    ALIAS_SEND = 33, arity 3, payload => AliasSend { from: Pid, alias: Reference };
+    /// `{ALIAS_SEND_TT, From, Alias, Token}`.
+    ALIAS_SEND_TT = 34, arity 4, payload => AliasSendTt {
         from: Pid,
         alias: Reference,
         token: Box<Term>,
-    },
-    /// `{35, Id, From, To}`.
-    UnlinkId { id: u64, from: Pid, to: Pid },
-    /// `{36, Id, From, To}`.
-    UnlinkIdAck { id: u64, from: Pid, to: Pid },
+    };
+    /// `{UNLINK_ID, Id, From, To}`.
+    UNLINK_ID = 35, arity 4 => UnlinkId { id: u64, from: Pid, to: Pid };
+    /// `{UNLINK_ID_ACK, Id, From, To}`.
+    UNLINK_ID_ACK = 36, arity 4 => UnlinkIdAck { id: u64, from: Pid, to: Pid };
 }
 
 /// A `fmt::Write` that keeps at most `left` bytes (whole characters) and then refuses more,
@@ -200,48 +275,6 @@ fn bad(what: &str, t: &Term) -> FrameError {
 }
 
 impl ControlMessage {
-    /// The operation number.
-    pub fn op(&self) -> u8 {
-        use ControlMessage::*;
-        match self {
-            Link { .. } => 1,
-            Send { .. } => 2,
-            Exit { .. } => 3,
-            Unlink { .. } => 4,
-            NodeLink => 5,
-            RegSend { .. } => 6,
-            GroupLeader { .. } => 7,
-            Exit2 { .. } => 8,
-            SendTt { .. } => 12,
-            ExitTt { .. } => 13,
-            RegSendTt { .. } => 16,
-            Exit2Tt { .. } => 18,
-            MonitorP { .. } => 19,
-            DemonitorP { .. } => 20,
-            MonitorPExit { .. } => 21,
-            SendSender { .. } => 22,
-            SendSenderTt { .. } => 23,
-            PayloadExit { .. } => 24,
-            PayloadExitTt { .. } => 25,
-            PayloadExit2 { .. } => 26,
-            PayloadExit2Tt { .. } => 27,
-            PayloadMonitorPExit { .. } => 28,
-            SpawnRequest(_) => 29,
-            SpawnRequestTt(..) => 30,
-            SpawnReply { .. } => 31,
-            SpawnReplyTt { .. } => 32,
-            AliasSend { .. } => 33,
-            AliasSendTt { .. } => 34,
-            UnlinkId { .. } => 35,
-            UnlinkIdAck { .. } => 36,
-        }
-    }
-
-    /// Whether a payload term follows this control message.
-    pub fn has_payload(&self) -> bool {
-        matches!(self.op(), 2 | 6 | 12 | 16 | 22..=30 | 33 | 34)
-    }
-
     /// Writes the control tuple (no 131 prefix), part by part: no [`Term`] is built.
     pub fn encode<A: AtomEncoder + ?Sized>(
         &self,
@@ -254,11 +287,8 @@ impl ControlMessage {
             ProcessRef::Pid(p) => w.pid(p),
             ProcessRef::Name(a) => w.atom(a),
         };
-        let head = |w: &mut TermWriter<'_, A>, arity: usize| {
-            w.tuple(arity)?;
-            w.int(i64::from(self.op()));
-            Ok::<(), EncodeError>(())
-        };
+        w.tuple(self.arity())?;
+        w.int(i64::from(self.op()));
         match self {
             Link { from, to }
             | Unlink { from, to }
@@ -266,30 +296,25 @@ impl ControlMessage {
             | SendSender { from, to }
             | PayloadExit { from, to }
             | PayloadExit2 { from, to } => {
-                head(w, 3)?;
                 w.pid(from)?;
                 w.pid(to)
             }
             Send { to } => {
-                head(w, 3)?;
                 w.atom(&empty())?;
                 w.pid(to)
             }
             Exit { from, to, reason } | Exit2 { from, to, reason } => {
-                head(w, 4)?;
                 w.pid(from)?;
                 w.pid(to)?;
                 w.term(reason)
             }
-            NodeLink => head(w, 1),
+            NodeLink => Ok(()),
             RegSend { from, to_name } => {
-                head(w, 4)?;
                 w.pid(from)?;
                 w.atom(&empty())?;
                 w.atom(to_name)
             }
             SendTt { to, token } => {
-                head(w, 4)?;
                 w.atom(&empty())?;
                 w.pid(to)?;
                 w.term(token)
@@ -306,7 +331,6 @@ impl ControlMessage {
                 token,
                 reason,
             } => {
-                head(w, 5)?;
                 w.pid(from)?;
                 w.pid(to)?;
                 w.term(token)?;
@@ -317,7 +341,6 @@ impl ControlMessage {
                 to_name,
                 token,
             } => {
-                head(w, 5)?;
                 w.pid(from)?;
                 w.atom(&empty())?;
                 w.atom(to_name)?;
@@ -333,7 +356,6 @@ impl ControlMessage {
                 target,
                 reference,
             } => {
-                head(w, 4)?;
                 w.pid(from)?;
                 process(w, target)?;
                 w.reference(reference)
@@ -344,7 +366,6 @@ impl ControlMessage {
                 reference,
                 reason,
             } => {
-                head(w, 5)?;
                 process(w, target)?;
                 w.pid(to)?;
                 w.reference(reference)?;
@@ -353,7 +374,6 @@ impl ControlMessage {
             SendSenderTt { from, to, token }
             | PayloadExitTt { from, to, token }
             | PayloadExit2Tt { from, to, token } => {
-                head(w, 4)?;
                 w.pid(from)?;
                 w.pid(to)?;
                 w.term(token)
@@ -363,7 +383,6 @@ impl ControlMessage {
                 to,
                 reference,
             } => {
-                head(w, 4)?;
                 process(w, target)?;
                 w.pid(to)?;
                 w.reference(reference)
@@ -373,7 +392,6 @@ impl ControlMessage {
                     SpawnRequestTt(_, token) => Some(token),
                     _ => None,
                 };
-                head(w, if token.is_some() { 7 } else { 6 })?;
                 w.reference(&spawn.req_id)?;
                 w.pid(&spawn.from)?;
                 w.pid(&spawn.group_leader)?;
@@ -401,7 +419,6 @@ impl ControlMessage {
                     SpawnReplyTt { token, .. } => Some(token),
                     _ => None,
                 };
-                head(w, if token.is_some() { 6 } else { 5 })?;
                 w.reference(req_id)?;
                 w.pid(to)?;
                 w.int(i64::from(*flags));
@@ -409,18 +426,15 @@ impl ControlMessage {
                 token.map_or(Ok(()), |t| w.term(t))
             }
             AliasSend { from, alias } => {
-                head(w, 3)?;
                 w.pid(from)?;
                 w.reference(alias)
             }
             AliasSendTt { from, alias, token } => {
-                head(w, 4)?;
                 w.pid(from)?;
                 w.reference(alias)?;
                 w.term(token)
             }
             UnlinkId { id, from, to } | UnlinkIdAck { id, from, to } => {
-                head(w, 4)?;
                 match i64::try_from(*id) {
                     Ok(v) => w.int(v),
                     Err(_) => w.term(&Term::bigint(BigInt::from(*id)))?,
@@ -521,48 +535,32 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
         return Err("no operation");
     }
     let mut f = Fields(r);
-    let op = f.small().map_err(|_| "no operation")?;
-    let want = |n: usize| {
-        if arity == n {
-            Ok(())
-        } else {
-            Err("wrong arity")
-        }
-    };
-    let msg = match op {
-        1 => {
-            want(3)?;
-            Link {
-                from: f.pid()?,
-                to: f.pid()?,
-            }
-        }
-        2 => {
-            want(3)?;
+    let number = f.small().map_err(|_| "no operation")?;
+    match arity_of(number) {
+        None => return Err("unknown operation"),
+        Some(n) if n != arity => return Err("wrong arity"),
+        Some(_) => {}
+    }
+    let msg = match number {
+        op::LINK => Link {
+            from: f.pid()?,
+            to: f.pid()?,
+        },
+        op::SEND => {
             f.unused()?;
             Send { to: f.pid()? }
         }
-        3 => {
-            want(4)?;
-            Exit {
-                from: f.pid()?,
-                to: f.pid()?,
-                reason: f.term()?,
-            }
-        }
-        4 => {
-            want(3)?;
-            Unlink {
-                from: f.pid()?,
-                to: f.pid()?,
-            }
-        }
-        5 => {
-            want(1)?;
-            NodeLink
-        }
-        6 => {
-            want(4)?;
+        op::EXIT => Exit {
+            from: f.pid()?,
+            to: f.pid()?,
+            reason: f.term()?,
+        },
+        op::UNLINK => Unlink {
+            from: f.pid()?,
+            to: f.pid()?,
+        },
+        op::NODE_LINK => NodeLink,
+        op::REG_SEND => {
             let from = f.pid()?;
             f.unused()?;
             RegSend {
@@ -570,40 +568,29 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
                 to_name: f.atom()?,
             }
         }
-        7 => {
-            want(3)?;
-            GroupLeader {
-                from: f.pid()?,
-                to: f.pid()?,
-            }
-        }
-        8 => {
-            want(4)?;
-            Exit2 {
-                from: f.pid()?,
-                to: f.pid()?,
-                reason: f.term()?,
-            }
-        }
-        12 => {
-            want(4)?;
+        op::GROUP_LEADER => GroupLeader {
+            from: f.pid()?,
+            to: f.pid()?,
+        },
+        op::EXIT2 => Exit2 {
+            from: f.pid()?,
+            to: f.pid()?,
+            reason: f.term()?,
+        },
+        op::SEND_TT => {
             f.unused()?;
             SendTt {
                 to: f.pid()?,
                 token: f.boxed()?,
             }
         }
-        13 => {
-            want(5)?;
-            ExitTt {
-                from: f.pid()?,
-                to: f.pid()?,
-                token: f.boxed()?,
-                reason: f.boxed()?,
-            }
-        }
-        16 => {
-            want(5)?;
+        op::EXIT_TT => ExitTt {
+            from: f.pid()?,
+            to: f.pid()?,
+            token: f.boxed()?,
+            reason: f.boxed()?,
+        },
+        op::REG_SEND_TT => {
             let from = f.pid()?;
             f.unused()?;
             RegSendTt {
@@ -612,95 +599,61 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
                 token: f.boxed()?,
             }
         }
-        18 => {
-            want(5)?;
-            Exit2Tt {
-                from: f.pid()?,
-                to: f.pid()?,
-                token: f.boxed()?,
-                reason: f.boxed()?,
-            }
-        }
-        19 => {
-            want(4)?;
-            MonitorP {
-                from: f.pid()?,
-                target: f.process()?,
-                reference: f.reference()?,
-            }
-        }
-        20 => {
-            want(4)?;
-            DemonitorP {
-                from: f.pid()?,
-                target: f.process()?,
-                reference: f.reference()?,
-            }
-        }
-        21 => {
-            want(5)?;
-            MonitorPExit {
-                target: f.process()?,
-                to: f.pid()?,
-                reference: f.reference()?,
-                reason: f.boxed()?,
-            }
-        }
-        22 => {
-            want(3)?;
-            SendSender {
-                from: f.pid()?,
-                to: f.pid()?,
-            }
-        }
-        23 => {
-            want(4)?;
-            SendSenderTt {
-                from: f.pid()?,
-                to: f.pid()?,
-                token: f.boxed()?,
-            }
-        }
-        24 => {
-            want(3)?;
-            PayloadExit {
-                from: f.pid()?,
-                to: f.pid()?,
-            }
-        }
-        25 => {
-            want(4)?;
-            PayloadExitTt {
-                from: f.pid()?,
-                to: f.pid()?,
-                token: f.boxed()?,
-            }
-        }
-        26 => {
-            want(3)?;
-            PayloadExit2 {
-                from: f.pid()?,
-                to: f.pid()?,
-            }
-        }
-        27 => {
-            want(4)?;
-            PayloadExit2Tt {
-                from: f.pid()?,
-                to: f.pid()?,
-                token: f.boxed()?,
-            }
-        }
-        28 => {
-            want(4)?;
-            PayloadMonitorPExit {
-                target: f.process()?,
-                to: f.pid()?,
-                reference: f.reference()?,
-            }
-        }
-        29 | 30 => {
-            want(if op == 29 { 6 } else { 7 })?;
+        op::EXIT2_TT => Exit2Tt {
+            from: f.pid()?,
+            to: f.pid()?,
+            token: f.boxed()?,
+            reason: f.boxed()?,
+        },
+        op::MONITOR_P => MonitorP {
+            from: f.pid()?,
+            target: f.process()?,
+            reference: f.reference()?,
+        },
+        op::DEMONITOR_P => DemonitorP {
+            from: f.pid()?,
+            target: f.process()?,
+            reference: f.reference()?,
+        },
+        op::MONITOR_P_EXIT => MonitorPExit {
+            target: f.process()?,
+            to: f.pid()?,
+            reference: f.reference()?,
+            reason: f.boxed()?,
+        },
+        op::SEND_SENDER => SendSender {
+            from: f.pid()?,
+            to: f.pid()?,
+        },
+        op::SEND_SENDER_TT => SendSenderTt {
+            from: f.pid()?,
+            to: f.pid()?,
+            token: f.boxed()?,
+        },
+        op::PAYLOAD_EXIT => PayloadExit {
+            from: f.pid()?,
+            to: f.pid()?,
+        },
+        op::PAYLOAD_EXIT_TT => PayloadExitTt {
+            from: f.pid()?,
+            to: f.pid()?,
+            token: f.boxed()?,
+        },
+        op::PAYLOAD_EXIT2 => PayloadExit2 {
+            from: f.pid()?,
+            to: f.pid()?,
+        },
+        op::PAYLOAD_EXIT2_TT => PayloadExit2Tt {
+            from: f.pid()?,
+            to: f.pid()?,
+            token: f.boxed()?,
+        },
+        op::PAYLOAD_MONITOR_P_EXIT => PayloadMonitorPExit {
+            target: f.process()?,
+            to: f.pid()?,
+            reference: f.reference()?,
+        },
+        op::SPAWN_REQUEST | op::SPAWN_REQUEST_TT => {
             let req_id = f.reference()?;
             let from = f.pid()?;
             let group_leader = f.pid()?;
@@ -714,62 +667,45 @@ fn read_control<A: AtomDecoder + ?Sized>(r: &mut TermReader<'_, A>) -> Shape<Con
                 arity,
                 opts: f.term()?,
             });
-            if op == 29 {
+            if number == op::SPAWN_REQUEST {
                 SpawnRequest(spawn)
             } else {
                 SpawnRequestTt(spawn, f.boxed()?)
             }
         }
-        31 => {
-            want(5)?;
-            SpawnReply {
-                req_id: f.reference()?,
-                to: f.pid()?,
-                flags: f.small()?,
-                result: f.boxed()?,
-            }
-        }
-        32 => {
-            want(6)?;
-            SpawnReplyTt {
-                req_id: f.reference()?,
-                to: f.pid()?,
-                flags: f.small()?,
-                result: f.boxed()?,
-                token: f.boxed()?,
-            }
-        }
-        33 => {
-            want(3)?;
-            AliasSend {
-                from: f.pid()?,
-                alias: f.reference()?,
-            }
-        }
-        34 => {
-            want(4)?;
-            AliasSendTt {
-                from: f.pid()?,
-                alias: f.reference()?,
-                token: f.boxed()?,
-            }
-        }
-        35 => {
-            want(4)?;
-            UnlinkId {
-                id: f.u64()?,
-                from: f.pid()?,
-                to: f.pid()?,
-            }
-        }
-        36 => {
-            want(4)?;
-            UnlinkIdAck {
-                id: f.u64()?,
-                from: f.pid()?,
-                to: f.pid()?,
-            }
-        }
+        op::SPAWN_REPLY => SpawnReply {
+            req_id: f.reference()?,
+            to: f.pid()?,
+            flags: f.small()?,
+            result: f.boxed()?,
+        },
+        op::SPAWN_REPLY_TT => SpawnReplyTt {
+            req_id: f.reference()?,
+            to: f.pid()?,
+            flags: f.small()?,
+            result: f.boxed()?,
+            token: f.boxed()?,
+        },
+        op::ALIAS_SEND => AliasSend {
+            from: f.pid()?,
+            alias: f.reference()?,
+        },
+        op::ALIAS_SEND_TT => AliasSendTt {
+            from: f.pid()?,
+            alias: f.reference()?,
+            token: f.boxed()?,
+        },
+        op::UNLINK_ID => UnlinkId {
+            id: f.u64()?,
+            from: f.pid()?,
+            to: f.pid()?,
+        },
+        op::UNLINK_ID_ACK => UnlinkIdAck {
+            id: f.u64()?,
+            from: f.pid()?,
+            to: f.pid()?,
+        },
+        // arity_of refused every other number above.
         _ => return Err("unknown operation"),
     };
     Ok(msg)
@@ -809,11 +745,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_message_round_trips() {
+    /// One message of every operation.
+    fn every_message() -> Vec<ControlMessage> {
         use ControlMessage::*;
         let tok = Box::new(Term::atom("tok"));
-        let all = vec![
+        vec![
             Link {
                 from: pid(1),
                 to: pid(2),
@@ -964,7 +900,12 @@ mod tests {
                 from: pid(1),
                 to: pid(2),
             },
-        ];
+        ]
+    }
+
+    #[test]
+    fn every_message_round_trips() {
+        let all = every_message();
         assert_eq!(all.len(), 30);
         for m in all {
             let mut bytes = encoded(&m).to_vec();
@@ -979,6 +920,27 @@ mod tests {
                 t.as_tuple().map(|e| e[0].clone()),
                 Some(Term::Int(i64::from(m.op())))
             );
+        }
+    }
+
+    /// The table gives each operation OTP's number, arity and payload flag, and decoding
+    /// maps the numbers back to the same arity.
+    #[test]
+    fn the_op_table_matches_the_protocol() {
+        let ops: Vec<u8> = every_message().iter().map(ControlMessage::op).collect();
+        let expected: Vec<u8> = (1..=8).chain([12, 13, 16, 18]).chain(19..=36).collect();
+        assert_eq!(ops, expected);
+        for m in every_message() {
+            let payload = matches!(m.op(), 2 | 6 | 12 | 16 | 22..=30 | 33 | 34);
+            assert_eq!(m.has_payload(), payload, "{m:?}");
+            assert_eq!(arity_of(m.op()), Some(m.arity()), "{m:?}");
+        }
+        assert_eq!(
+            (op::LINK, op::REG_SEND, op::SPAWN_REQUEST, op::UNLINK_ID_ACK),
+            (1, 6, 29, 36)
+        );
+        for unknown in [0, 9, 10, 11, 14, 15, 17, 37, 255] {
+            assert_eq!(arity_of(unknown), None, "op {unknown}");
         }
     }
 

@@ -1,5 +1,16 @@
-//! Erlang-syntax text for terms: printing (`~w` through `Display`, `~p` through
-//! [`Term::pretty`](crate::Term::pretty)) and parsing ([`parse`], `str::parse::<Term>()`).
+//! Erlang-syntax text for terms: printing and parsing ([`parse`], `str::parse::<Term>()`).
+//!
+//! A term prints in three forms:
+//!
+//! | Rust | Erlang | `{ok, [104,105], <<98>>}` prints as |
+//! |------|--------|-------------------------------------|
+//! | `format!("{term}")`, `term.to_string()` | `~p` on one line | `{ok,"hi",<<"b">>}` |
+//! | `format!("{term:#}")`, [`Term::pretty`](crate::Term::pretty) | `~p` | the same, broken over lines when longer than 80 columns |
+//! | `format!("{}", term.display_w())`, [`Term::display_w`](crate::Term::display_w) | `~w` | `{ok,[104,105],<<98>>}` |
+//!
+//! `Display` is for people (logs, error messages): printable lists and binaries read as
+//! strings. [`Term::display_w`](crate::Term::display_w) is for exactness: it writes the lists
+//! and binaries as they are, as `~w` does, for text compared with what OTP writes.
 //!
 //! Printing matches OTP 25's `io_lib:format("~w")` and `("~p")` character for character (the
 //! tests compare against a live `erl`), with these necessary differences: pids, references
@@ -9,8 +20,9 @@
 //! infinities (which Erlang does not have) print as `nan`, `inf`, `-inf`.
 //!
 //! Parsing accepts the literal subset of Erlang expressions. For every term without pids,
-//! references, ports or funs, `parse(&term.to_string())` and `parse(&term.pretty())` give the
-//! term back.
+//! references, ports or funs, all three forms parse back to the term:
+//! `parse(&term.display_w().to_string())`, `parse(&term.to_string())` and
+//! `parse(&term.pretty())`.
 //!
 //! This module owns text only: it must not encode or decode ETF, and it reads the term model
 //! without changing it.
@@ -26,3 +38,4 @@ mod write;
 pub use bits::MAX_BINARY_LITERAL_BITS;
 pub use error::{ParseError, ParseErrorKind};
 pub use parse::parse;
+pub use write::DisplayW;

@@ -2,8 +2,9 @@
 //! [`Term::pretty`].
 //!
 //! `~p` differs from `~w` in two ways. Lists of printable latin-1 characters print as strings
-//! (`"abc"`) and binaries of printable latin-1 bytes as `<<"abc">>`. And a term that does not
-//! fit in the 80-column line is broken over lines the way `io_lib_pretty` does it: elements of
+//! (`"abc"`) and binaries of printable latin-1 bytes as `<<"abc">>` (the rules are `write`'s,
+//! shared with the one-line `~p` of `Display`). And a term that does not fit in the 80-column
+//! line is broken over lines the way `io_lib_pretty` does it: elements of
 //! a list or tuple go one per line aligned after the bracket, except that runs of short
 //! "atomic" elements (numbers, atoms, strings...) fill the line; a tuple whose first element is
 //! an atom keeps that tag on the first line; map entries go one per line, and a value too wide
@@ -12,8 +13,7 @@
 //!
 //! This module owns layout only: the text of atoms, numbers, pids... comes from `write`.
 
-use crate::text::quote::{is_printable_latin1, push_quoted};
-use crate::text::write::{map_entries_in_print_order, write_atomic, write_bits};
+use crate::text::write::{map_entries_in_print_order, push_p_string, write_atomic, write_bits};
 use crate::Term;
 
 /// The line length `~p` uses.
@@ -22,6 +22,7 @@ const LINE_LENGTH: i64 = 80;
 impl Term {
     /// The term as `io_lib:format("~p", [Term])` writes it at the start of a line: strings for
     /// printable lists and binaries, broken over lines to fit 80 columns. No trailing newline.
+    /// The same text as `format!("{term:#}")`; `format!("{term}")` is this on one line.
     pub fn pretty(&self) -> String {
         match self {
             Term::List(_)
@@ -30,7 +31,11 @@ impl Term {
             | Term::Map(_)
             | Term::Binary(_)
             | Term::BitBinary(_) => {}
-            _ => return self.to_string(),
+            _ => {
+                let mut out = String::new();
+                write_atomic(&mut out, self);
+                return out;
+            }
         }
         let node = Node::of(self);
         let column: i64 = 1;
@@ -94,22 +99,19 @@ impl Node {
     }
 
     fn of(term: &Term) -> Node {
+        let mut string = String::new();
+        if push_p_string(&mut string, term) {
+            return Node::text(string);
+        }
         match term {
             Term::List(items) if items.is_empty() => Node::text("[]".into()),
-            Term::List(items) => match printable_string(items) {
-                Some(codes) => {
-                    let mut s = String::new();
-                    push_quoted(&mut s, codes.into_iter(), '"');
-                    Node::text(s)
+            Term::List(items) => {
+                let nodes: Vec<Node> = items.iter().map(Node::of).collect();
+                Node {
+                    len: joined_len(2, nodes.iter()),
+                    kind: Kind::List(nodes, None),
                 }
-                None => {
-                    let nodes: Vec<Node> = items.iter().map(Node::of).collect();
-                    Node {
-                        len: joined_len(2, nodes.iter()),
-                        kind: Kind::List(nodes, None),
-                    }
-                }
-            },
+            }
             Term::ImproperList(items, tail) => {
                 let nodes: Vec<Node> = items.iter().map(Node::of).collect();
                 let tail = Node::of(tail);
@@ -145,12 +147,6 @@ impl Node {
                 }
             }
             Term::Binary(bytes) if bytes.is_empty() => Node::text("<<>>".into()),
-            Term::Binary(bytes) if bytes.iter().all(|&b| is_printable_latin1(u32::from(b))) => {
-                let mut s = String::from("<<");
-                push_quoted(&mut s, bytes.iter().map(|&b| char::from(b)), '"');
-                s.push_str(">>");
-                Node::text(s)
-            }
             Term::Binary(_) | Term::BitBinary(_) => {
                 let mut s = String::new();
                 match term {
@@ -234,20 +230,6 @@ impl Node {
             }
         }
     }
-}
-
-/// The codepoints of a proper list when `~p` prints it as a string.
-fn printable_string(items: &[Term]) -> Option<Vec<char>> {
-    items
-        .iter()
-        .map(|item| match item {
-            Term::Int(i) => u32::try_from(*i)
-                .ok()
-                .filter(|&c| is_printable_latin1(c))
-                .and_then(char::from_u32),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The layout parameters: line length, the widest line (`max`, the one-line length of the whole

@@ -1,5 +1,10 @@
-//! The one-line form of a term, exactly as `io_lib:format("~w", [Term])` writes it in OTP 25:
-//! `impl Display for Term`.
+//! The one-line forms of a term: `impl Display for Term` (`~p` on one line, or laid out with
+//! `{:#}`) and [`Term::display_w`] (exactly `io_lib:format("~w", [Term])` as OTP 25 writes it).
+//!
+//! The two one-line forms differ only in strings: `~p` writes a proper list of printable
+//! latin-1 characters as `"abc"` and a binary of printable latin-1 bytes as `<<"abc">>` (the
+//! rules are [`push_p_string`]'s, which the multi-line layout in `pretty` uses too), where `~w`
+//! writes `[97,98,99]` and `<<97,98,99>>`.
 //!
 //! Identifiers print as OTP prints its own node's: pids `<0.Id.Serial>`, references
 //! `#Ref<0.W2.W1.W0>` (most significant word first), ports `#Port<0.Id>`, funs
@@ -15,20 +20,70 @@ use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
 
 use crate::text::float::format_float;
-use crate::text::quote::push_atom;
+use crate::text::quote::{is_printable_latin1, push_atom, push_quoted};
 use crate::{BitBinary, Map, Term};
 
 impl fmt::Display for Term {
-    /// Writes the term as `~w` does (one line, no strings).
+    /// Writes the term for people, as `~p` does: `{}` on one line (`{ok,"hi",<<"bin">>}`),
+    /// `{:#}` laid out over lines to fit 80 columns, as [`Term::pretty`]. Width, fill and
+    /// alignment apply to the whole text. For the exact `~w` text (no strings) use
+    /// [`Term::display_w`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return f.pad(&self.pretty());
+        }
         let mut out = String::new();
-        write_term(&mut out, self);
-        f.write_str(&out)
+        write_term(&mut out, self, Form::P);
+        f.pad(&out)
     }
 }
 
-/// Appends the `~w` text of `term`.
-pub(crate) fn write_term(out: &mut String, term: &Term) {
+impl Term {
+    /// The term's exact `~w` text, as `io_lib:format("~w", [Term])` writes it: one line, every
+    /// list as a list and every binary as its bytes (`{ok,[104,105],<<98>>}`), where
+    /// `Display` writes `~p`'s `{ok,"hi",<<"b">>}`. For text that must match OTP's `~w`
+    /// character for character (golden files, comparisons with `erl`); both forms parse back
+    /// to the same term.
+    ///
+    /// ```
+    /// # use ergo_etf::Term;
+    /// let t = Term::tuple(vec![Term::atom("ok"), Term::binary(&b"hi"[..])]);
+    /// assert_eq!(t.display_w().to_string(), "{ok,<<104,105>>}");
+    /// assert_eq!(t.to_string(), "{ok,<<\"hi\">>}");
+    /// ```
+    pub fn display_w(&self) -> DisplayW<'_> {
+        DisplayW(self)
+    }
+}
+
+/// A term written as `~w` writes it; made by [`Term::display_w`].
+#[derive(Clone, Copy, Debug)]
+pub struct DisplayW<'a>(&'a Term);
+
+impl fmt::Display for DisplayW<'_> {
+    /// Writes the `~w` text (one line, no strings); width, fill and alignment apply to the
+    /// whole text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        write_term(&mut out, self.0, Form::W);
+        f.pad(&out)
+    }
+}
+
+/// Which one-line form to write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// `~w`: lists and binaries as their elements.
+    W,
+    /// `~p` on one line: printable lists and binaries as strings.
+    P,
+}
+
+/// Appends the one-line text of `term` in `form`.
+pub(crate) fn write_term(out: &mut String, term: &Term, form: Form) {
+    if form == Form::P && push_p_string(out, term) {
+        return;
+    }
     match term {
         Term::List(items) | Term::Tuple(items) | Term::ImproperList(items, _) => {
             let (open, close) = if matches!(term, Term::Tuple(_)) {
@@ -41,11 +96,11 @@ pub(crate) fn write_term(out: &mut String, term: &Term) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_term(out, item);
+                write_term(out, item, form);
             }
             if let Term::ImproperList(_, tail) = term {
                 out.push('|');
-                write_term(out, tail);
+                write_term(out, tail, form);
             }
             out.push(close);
         }
@@ -55,13 +110,44 @@ pub(crate) fn write_term(out: &mut String, term: &Term) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_term(out, key);
+                write_term(out, key, form);
                 out.push_str(" => ");
-                write_term(out, value);
+                write_term(out, value, form);
             }
             out.push('}');
         }
         other => write_atomic(out, other),
+    }
+}
+
+/// Appends a list or binary as `~p` writes it when it is a string: a non-empty proper list of
+/// printable latin-1 codepoints as `"abc"`, a non-empty binary of printable latin-1 bytes as
+/// `<<"abc">>`. Returns false, having written nothing, for any other term.
+pub(crate) fn push_p_string(out: &mut String, term: &Term) -> bool {
+    match term {
+        Term::List(items) if !items.is_empty() => {
+            let code = |item: &Term| match item {
+                Term::Int(i) => u32::try_from(*i).ok().filter(|&c| is_printable_latin1(c)),
+                _ => None,
+            };
+            if !items.iter().all(|item| code(item).is_some()) {
+                return false;
+            }
+            let chars = items
+                .iter()
+                .filter_map(|item| code(item).and_then(char::from_u32));
+            push_quoted(out, chars, '"');
+            true
+        }
+        Term::Binary(bytes)
+            if !bytes.is_empty() && bytes.iter().all(|&b| is_printable_latin1(u32::from(b))) =>
+        {
+            out.push_str("<<");
+            push_quoted(out, bytes.iter().map(|&b| char::from(b)), '"');
+            out.push_str(">>");
+            true
+        }
+        _ => false,
     }
 }
 
@@ -99,7 +185,7 @@ pub(crate) fn write_atomic(out: &mut String, term: &Term) {
             out.push_str("#Fun<");
             push_atom(out, fun.module.as_str());
             let _ = write!(out, ".{}.", fun.index);
-            write_term(out, &fun.old_uniq);
+            write_term(out, &fun.old_uniq, Form::W);
             out.push('>');
         }
         Term::Export(export) => {
@@ -110,7 +196,7 @@ pub(crate) fn write_atomic(out: &mut String, term: &Term) {
             let _ = write!(out, "/{}", export.arity);
         }
         Term::List(_) | Term::Tuple(_) | Term::ImproperList(..) | Term::Map(_) => {
-            write_term(out, term)
+            write_term(out, term, Form::W)
         }
     }
 }
