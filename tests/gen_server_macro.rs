@@ -203,3 +203,76 @@ async fn typed_calls_casts_and_infos() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Aliases of every type `#[gen_server]` used to recognise by name: the macro leaves types to
+/// the compiler, so an alias is as good as the type it names.
+mod aliases {
+    pub type Answer = ergo::Reply<u32>;
+    pub type Ctx = ergo::Context;
+    pub type Caller = ergo::core::From;
+    pub type Done = ergo::Status;
+}
+
+use aliases::{Answer, Caller, Ctx, Done};
+
+/// A server whose callbacks name the context, the reply handle and their results by alias.
+struct Aliased {
+    calls: u32,
+    own_pid: ergo::Pid,
+}
+
+type Started = Result<Aliased, Term>;
+
+#[gen_server]
+impl Aliased {
+    async fn init(ctx: &mut Ctx, start: u32) -> Started {
+        Ok(Aliased {
+            calls: start,
+            own_pid: ctx.pid().clone(),
+        })
+    }
+
+    async fn handle_call(&mut self, ctx: &mut Ctx, msg: Term, from: Caller) -> Answer {
+        assert_eq!(ctx.pid(), &self.own_pid);
+        self.calls += 1;
+        if msg.is_atom("through_handle") {
+            from.reply(self.calls + 1000);
+            return Reply::NoReply;
+        }
+        Reply::Reply(self.calls)
+    }
+
+    async fn handle_cast(&mut self, _ctx: &mut Ctx, _msg: Term) -> Done {
+        self.calls += 10;
+        Status::Continue
+    }
+}
+
+#[tokio::test]
+async fn aliased_reply_context_and_reply_handle_types_answer_calls() {
+    let node = Node::start(
+        &format!("gsm_alias_{}@localhost", std::process::id()),
+        NodeOptions::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let pid = node
+        .start_server::<Aliased>(5, SpawnOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let call = |msg: &'static str| {
+        let node = node.clone();
+        let pid = pid.clone();
+        async move {
+            node.call::<u32>(&pid, Term::atom(msg))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    assert_eq!(call("count").await, 6);
+    // The aliased reply handle is the real one: replying through it answers the call.
+    assert_eq!(call("through_handle").await, 1007);
+    node.cast(&pid, Term::atom("bump"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(call("count").await, 18);
+}
