@@ -64,13 +64,18 @@ pub mod __private {
 
     use ergo_core::gen::server::{IntoCallOutcome, IntoInit, IntoStatus};
 
-    use crate::{CallOutcome, Context, Init, IntoTerm, Reply, Status, Term};
+    use crate::{CallOutcome, Context, FromTerm, Init, IntoTerm, Payload, Reply, Status, Term};
 
     /// The gen_server reply handle (`handle_call`'s `from`).
     pub use ergo_core::From as ReplyTo;
 
     /// Logs an info message that a typed `handle_info` could not decode, then drops it.
     pub use ergo_core::__private_warn_unexpected_info as warn_unexpected_info;
+
+    /// A callback's message (or request) of type `T`, or the term it could not be decoded from.
+    pub fn take<T: FromTerm + 'static>(payload: Payload) -> Result<T, Term> {
+        payload.take::<T>().map_err(|undecodable| undecodable.term)
+    }
 
     /// What `handle_call` returns: `Reply<R>` or `CallOutcome`.
     #[diagnostic::on_unimplemented(
@@ -139,6 +144,10 @@ pub mod __private {
     }
 
     /// What `handle_direct` returns: any `Send + 'static` value, handed back boxed.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a handle_direct result: it goes back to the caller, so it must be `Send + 'static`",
+        label = "handle_direct returns this type"
+    )]
     pub trait DirectReturn {
         /// The value, boxed for `Node::direct` to downcast.
         fn into_any(self) -> Box<dyn std::any::Any + Send>;

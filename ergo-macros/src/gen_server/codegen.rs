@@ -6,11 +6,12 @@
 //! checks it and an error points at the user's type: the context (`ContextParam`), the reply
 //! handle (`ReplyToParam`), terminate's reason (`ReasonParam`), and the results of init
 //! (`InitReturn`), handle_call (`CallReturn`), handle_cast/handle_info (`StatusReturn`) and
-//! handle_direct (`DirectReturn`). Message types go through `Payload::take::<T>` in path form,
-//! which points a missing `FromTerm` at `T` too.
+//! handle_direct (`DirectReturn`). Message types go through `__private::take::<T>`, which
+//! points a missing `FromTerm` at `T` too.
 //!
 //! Names only items at the root of `::ergo` (`GenServer`, `Context`, `Payload`, `Init`,
-//! `CallOutcome`, `Status`, `Term`) and in `::ergo::__private`, plus `::core` and `::std`.
+//! `CallOutcome`, `Status`, `Term`) and in `::ergo::__private` (`ReplyTo`, `take`,
+//! `warn_unexpected_info` and the traits above), plus `::core` and `::std`.
 //! Must not check anything (check did).
 
 use proc_macro2::TokenStream;
@@ -76,10 +77,10 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
                 -> impl #fut<Output = ::ergo::CallOutcome> + #send {
                 let _ = &ctx;
                 async move {
-                    match ::ergo::Payload::take::<#msg>(request) {
+                    match #p::take::<#msg>(request) {
                         ::core::result::Result::Ok(msg) => <#ret as #p::CallReturn>::into_outcome(
                             <#ty>::handle_call(self, #c msg, <#from_ty as #p::ReplyToParam>::from_reply_to(from)).await),
-                        ::core::result::Result::Err(undecodable) => ::ergo::CallOutcome::Refuse(undecodable.term),
+                        ::core::result::Result::Err(term) => ::ergo::CallOutcome::Refuse(term),
                     }
                 }
             }
@@ -94,11 +95,11 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
                 -> impl #fut<Output = ::ergo::Status> + #send {
                 let _ = &ctx;
                 async move {
-                    match ::ergo::Payload::take::<#msg>(request) {
+                    match #p::take::<#msg>(request) {
                         ::core::result::Result::Ok(msg) => <#ret as #p::StatusReturn>::into_status(
                             <#ty>::handle_cast(self, #c msg).await),
-                        ::core::result::Result::Err(undecodable) => ::ergo::Status::Stop(::ergo::Term::tuple(
-                            ::std::vec![::ergo::Term::atom("bad_cast"), undecodable.term])),
+                        ::core::result::Result::Err(term) => ::ergo::Status::Stop(::ergo::Term::tuple(
+                            ::std::vec![::ergo::Term::atom("bad_cast"), term])),
                     }
                 }
             }
@@ -113,11 +114,11 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
                 -> impl #fut<Output = ::ergo::Status> + #send {
                 let _ = &ctx;
                 async move {
-                    match ::ergo::Payload::take::<#msg>(message) {
+                    match #p::take::<#msg>(message) {
                         ::core::result::Result::Ok(msg) => <#ret as #p::StatusReturn>::into_status(
                             <#ty>::handle_info(self, #c msg).await),
-                        ::core::result::Result::Err(undecodable) => {
-                            #p::warn_unexpected_info(&undecodable.term);
+                        ::core::result::Result::Err(term) => {
+                            #p::warn_unexpected_info(&term);
                             ::ergo::Status::Continue
                         }
                     }
