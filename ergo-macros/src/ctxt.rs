@@ -63,10 +63,49 @@ impl Ctxt {
     }
 }
 
+impl Ctxt {
+    /// The recorded errors as `compile_error!`s (nothing when there are none), for a macro that
+    /// cannot go on.
+    pub fn into_compile_errors(self) -> proc_macro2::TokenStream {
+        self.finish()
+            .err()
+            .map(|e| e.to_compile_error())
+            .unwrap_or_default()
+    }
+}
+
 impl Drop for Ctxt {
     fn drop(&mut self) {
         if self.errors.is_some() && !std::thread::panicking() {
             panic!("ergo-macros bug: Ctxt dropped without finish()");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_combines_every_error_in_the_order_recorded() {
+        let mut cx = Ctxt::new();
+        cx.error(Span::call_site(), "first");
+        cx.syn_error(syn::Error::new(Span::call_site(), "second"));
+        assert_eq!(cx.ok(Ok::<u8, syn::Error>(7)), Some(7));
+        assert_eq!(
+            cx.ok(Err::<u8, _>(syn::Error::new(Span::call_site(), "third"))),
+            None
+        );
+        let messages: Vec<String> = match cx.finish() {
+            Ok(()) => panic!("errors were recorded"),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        };
+        assert_eq!(messages, ["first", "second", "third"]);
+    }
+
+    #[test]
+    fn an_empty_context_finishes_ok() {
+        assert!(Ctxt::new().finish().is_ok());
+        assert!(Ctxt::new().into_compile_errors().is_empty());
     }
 }

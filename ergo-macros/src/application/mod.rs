@@ -22,11 +22,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                 &item,
                 "#[application] must be placed on a struct or enum (e.g. `struct Shop;`)",
             );
-            return cx
-                .finish()
-                .err()
-                .map(|e| e.to_compile_error())
-                .unwrap_or_default();
+            return cx.into_compile_errors();
         }
     };
     let model = parse::application(&mut cx, attr, &input);

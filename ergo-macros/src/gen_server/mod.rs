@@ -28,11 +28,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                 &item,
                 "#[gen_server] must be placed on an inherent impl block: `impl MyServer { ... }`",
             );
-            return cx
-                .finish()
-                .err()
-                .map(|e| e.to_compile_error())
-                .unwrap_or_default();
+            return cx.into_compile_errors();
         }
     };
     let server = parse::server(&block);
@@ -41,11 +37,12 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(()) => codegen::expand(&block, &server),
         Err(errors) => {
             let duplicates: Vec<usize> = server.duplicates().map(|(d, _)| d.index).collect();
-            let mut index = 0;
-            block.items.retain(|_| {
-                index += 1;
-                !duplicates.contains(&(index - 1))
-            });
+            block.items = std::mem::take(&mut block.items)
+                .into_iter()
+                .enumerate()
+                .filter(|(index, _)| !duplicates.contains(index))
+                .map(|(_, item)| item)
+                .collect();
             let errors = errors.to_compile_error();
             quote::quote! { #block #errors }
         }

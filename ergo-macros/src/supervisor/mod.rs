@@ -25,11 +25,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
                 &item,
                 "#[supervisor] must be placed on an inherent impl block holding `children! { .. }`: `impl MySup { children! { .. } }`",
             );
-            return cx
-                .finish()
-                .err()
-                .map(|e| e.to_compile_error())
-                .unwrap_or_default();
+            return cx.into_compile_errors();
         }
     };
     let model = parse::supervisor(&mut cx, attr, &block);
