@@ -86,6 +86,5 @@ pub use ergo_core::net::{
 
 /// Items the macros' generated code needs; not part of the public API.
 #[doc(hidden)]
-pub mod __private {
-    pub use inventory;
-}
+#[path = "macro_support.rs"]
+pub mod __private;

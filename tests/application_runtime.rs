@@ -96,9 +96,10 @@ async fn load_unload_env_and_listing() {
         .env("port", 8080i64)
         .env("host", Term::atom("local"));
     apps.load(spec.clone()).expect("load");
-    assert_eq!(
-        apps.load(spec),
-        Err(ApplicationError::AlreadyLoaded("shop".into()))
+    let result = apps.load(spec);
+    assert!(
+        matches!(&result, Err(ApplicationError::AlreadyLoaded(app)) if app == "shop"),
+        "{result:?}"
     );
     let loaded = apps.loaded_applications();
     assert_eq!(loaded.len(), 1);
@@ -120,25 +121,29 @@ async fn load_unload_env_and_listing() {
         .await
         .expect("start a library app");
     assert_eq!(apps.which_applications().len(), 1);
-    assert_eq!(
-        apps.start("shop", StartType::Temporary).await,
-        Err(ApplicationError::AlreadyStarted("shop".into()))
+    let result = apps.start("shop", StartType::Temporary).await;
+    assert!(
+        matches!(&result, Err(ApplicationError::AlreadyStarted(app)) if app == "shop"),
+        "{result:?}"
     );
-    assert_eq!(
-        apps.unload("shop"),
-        Err(ApplicationError::Running("shop".into()))
+    let result = apps.unload("shop");
+    assert!(
+        matches!(&result, Err(ApplicationError::Running(app)) if app == "shop"),
+        "{result:?}"
     );
     apps.stop("shop").await.expect("stop");
-    assert_eq!(
-        apps.stop("shop").await,
-        Err(ApplicationError::NotStarted("shop".into()))
+    let result = apps.stop("shop").await;
+    assert!(
+        matches!(&result, Err(ApplicationError::NotStarted(app)) if app == "shop"),
+        "{result:?}"
     );
     apps.unload("shop").expect("unload");
     assert!(apps.loaded_applications().is_empty());
     assert_eq!(apps.get_env("shop", "port"), None);
-    assert_eq!(
-        apps.start("shop", StartType::Temporary).await,
-        Err(ApplicationError::NotLoaded("shop".into()))
+    let result = apps.start("shop", StartType::Temporary).await;
+    assert!(
+        matches!(&result, Err(ApplicationError::NotLoaded(app)) if app == "shop"),
+        "{result:?}"
     );
     // The same node's table is reached from any handle; another node's is separate.
     let other = self::node("appother").await;
@@ -201,9 +206,10 @@ async fn missing_and_circular_dependencies_and_failed_roots_are_errors() {
     let apps = node.applications();
     apps.load(ApplicationSpec::new("a").depends_on("b"))
         .expect("load");
-    assert_eq!(
-        apps.start("a", StartType::Temporary).await,
-        Err(ApplicationError::NotLoaded("b".into()))
+    let result = apps.start("a", StartType::Temporary).await;
+    assert!(
+        matches!(&result, Err(ApplicationError::NotLoaded(app)) if app == "b"),
+        "{result:?}"
     );
     apps.load(ApplicationSpec::new("b").depends_on("a"))
         .expect("load");
@@ -217,12 +223,14 @@ async fn missing_and_circular_dependencies_and_failed_roots_are_errors() {
         })),
     )
     .expect("load");
-    assert_eq!(
-        apps.start("broken", StartType::Permanent).await,
-        Err(ApplicationError::StartFailed(
-            "broken".into(),
-            Term::atom("no_config")
-        ))
+    let result = apps.start("broken", StartType::Permanent).await;
+    assert!(
+        matches!(
+            &result,
+            Err(ApplicationError::StartFailed(app, reason))
+                if app == "broken" && *reason == Term::atom("no_config")
+        ),
+        "{result:?}"
     );
     assert!(!apps.is_running("broken"));
     assert!(!node.is_stopped(), "a failed start does not stop the node");

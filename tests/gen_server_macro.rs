@@ -1,9 +1,9 @@
 //! `#[gen_server]`: typed dispatch of calls, casts, infos and direct requests, the untyped `Term`
-//! path, deferred replies through `From`, stop and terminate, and a context parameter.
+//! path, deferred replies through `ReplyTo`, stop and terminate, and a context parameter.
 
 use std::time::Duration;
 
-use ergo::ReplyTo as From;
+use ergo::ReplyTo;
 use ergo::{gen_server, CallError, Context, Node, NodeOptions, Reply, SpawnOptions, Status, Term};
 
 #[derive(ergo::Term, Debug, Clone, PartialEq)]
@@ -18,7 +18,7 @@ enum CounterMsg {
 struct Counter {
     value: i64,
     reported: Option<tokio::sync::mpsc::UnboundedSender<Term>>,
-    pending: Vec<From>,
+    pending: Vec<ReplyTo>,
 }
 
 #[gen_server]
@@ -34,7 +34,7 @@ impl Counter {
         })
     }
 
-    async fn handle_call(&mut self, msg: CounterMsg, from: From) -> Reply<i64> {
+    async fn handle_call(&mut self, msg: CounterMsg, from: ReplyTo) -> Reply<i64> {
         match msg {
             CounterMsg::Incr(n) => {
                 self.value += n;
@@ -140,7 +140,7 @@ async fn typed_calls_casts_and_infos() {
             .unwrap_or_else(|e| panic!("{e}")),
         113
     );
-    // Deferred reply through a stored From.
+    // Deferred reply through a stored ReplyTo.
     let n2 = node.clone();
     let p2 = pid.clone();
     let waiting = tokio::spawn(async move { n2.call::<i64>(&p2, CounterMsg::Later).await });
@@ -202,4 +202,77 @@ async fn typed_calls_casts_and_infos() {
         Err(ergo::SpawnError::InitFailed(r)) => assert_eq!(r, Term::atom("negative_start")),
         other => panic!("{other:?}"),
     }
+}
+
+/// Aliases of every type `#[gen_server]` used to recognise by name: the macro leaves types to
+/// the compiler, so an alias is as good as the type it names.
+mod aliases {
+    pub type Answer = ergo::Reply<u32>;
+    pub type Ctx = ergo::Context;
+    pub type Caller = ergo::ReplyTo;
+    pub type Done = ergo::Status;
+}
+
+use aliases::{Answer, Caller, Ctx, Done};
+
+/// A server whose callbacks name the context, the reply handle and their results by alias.
+struct Aliased {
+    calls: u32,
+    own_pid: ergo::Pid,
+}
+
+type Started = Result<Aliased, Term>;
+
+#[gen_server]
+impl Aliased {
+    async fn init(ctx: &mut Ctx, start: u32) -> Started {
+        Ok(Aliased {
+            calls: start,
+            own_pid: ctx.pid().clone(),
+        })
+    }
+
+    async fn handle_call(&mut self, ctx: &mut Ctx, msg: Term, from: Caller) -> Answer {
+        assert_eq!(ctx.pid(), &self.own_pid);
+        self.calls += 1;
+        if msg.is_atom("through_handle") {
+            from.reply(self.calls + 1000);
+            return Reply::NoReply;
+        }
+        Reply::Reply(self.calls)
+    }
+
+    async fn handle_cast(&mut self, _ctx: &mut Ctx, _msg: Term) -> Done {
+        self.calls += 10;
+        Status::Continue
+    }
+}
+
+#[tokio::test]
+async fn aliased_reply_context_and_reply_handle_types_answer_calls() {
+    let node = Node::start(
+        &format!("gsm_alias_{}@localhost", std::process::id()),
+        NodeOptions::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let pid = node
+        .start_server::<Aliased>(5, SpawnOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let call = |msg: &'static str| {
+        let node = node.clone();
+        let pid = pid.clone();
+        async move {
+            node.call::<u32>(&pid, Term::atom(msg))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    assert_eq!(call("count").await, 6);
+    // The aliased reply handle is the real one: replying through it answers the call.
+    assert_eq!(call("through_handle").await, 1007);
+    node.cast(&pid, Term::atom("bump"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(call("count").await, 18);
 }

@@ -42,3 +42,10 @@ pub use ref_ids::{RefIds, MAX_REF_IDS};
 pub use term::{BitBinary, Export, Fun, Map, Pid, Port, Reference, Term};
 pub use wrappers::{AtomText, Binary, Charlist};
 pub use writer::{write_term, TermWriter};
+
+/// Items the macros' generated code names (`#[derive(Term)]` with `#[term(crate = "::ergo_etf")]`
+/// reaches `inventory` through here); not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use inventory;
+}

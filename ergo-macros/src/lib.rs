@@ -1,9 +1,12 @@
 //! Procedural macros of ergo. Each macro is parse -> model -> check -> codegen, in its own
-//! module; generated code names only `::ergo::` paths (the facade crate) and never depends on the
-//! runtime crates directly.
+//! module, with every error recorded in one [`ctxt::Ctxt`] and emitted together, each at its span.
+//! Generated code names only items at the root of `::ergo` (the facade crate) and in
+//! `::ergo::__private`, never the runtime crates directly; `#[derive(Term)]` takes another root
+//! with `#[term(crate = "..")]` (`"::ergo_etf"` inside ergo-core).
 #![deny(missing_docs)]
 
 mod application;
+mod ctxt;
 mod derive_term;
 mod gen_server;
 mod supervisor;
@@ -12,7 +15,8 @@ mod supervisor;
 /// fields). A struct is a tagged tuple `{snake_case_name, Field1, ...}` by default, a unit struct
 /// an atom, an enum's unit variants atoms and its other variants tagged tuples. Attributes:
 /// type-level `#[term(tag = "..", map, elixir_struct = "Elixir.M", transparent, register,
-/// rename_all = "..")]`, variant-level `#[term(rename = "..")]`, field-level `#[term(rename = "..",
+/// rename_all = "..", crate = "path")]` (`crate` names the root the generated code reaches the
+/// term items through, default `::ergo`; `"::ergo_etf"` where only ergo-etf is a dependency), variant-level `#[term(rename = "..")]`, field-level `#[term(rename = "..",
 /// charlist, default, default = "path", skip)]`.
 #[proc_macro_derive(Term, attributes(term))]
 pub fn derive_term(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
@@ -20,10 +24,12 @@ pub fn derive_term(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     derive_term::expand(input).into()
 }
 
-/// `#[gen_server]` on an inherent impl block: implements `ergo::core::GenServer` from async
+/// `#[gen_server]` on an inherent impl block: implements `ergo::GenServer` from async
 /// callbacks `init`, `handle_call`, `handle_cast`, `handle_info`, `handle_direct`, `terminate`
-/// (each may take `ctx: &mut Context` first). Messages are decoded into the declared types
-/// (downcast for local typed values, `FromTerm` otherwise); `Term` takes anything.
+/// (each may take `ctx: &mut Context` first: a leading `&mut` parameter is the context).
+/// Messages are decoded into the declared types (downcast for local typed values, `FromTerm`
+/// otherwise); `Term` takes anything. Types are checked by the compiler through trait bounds,
+/// so aliases (of `Reply<R>`, `Context`, the reply handle) work and errors point at them.
 #[proc_macro_attribute]
 pub fn gen_server(
     attr: proc_macro::TokenStream,

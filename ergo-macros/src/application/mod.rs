@@ -10,23 +10,27 @@ mod parse;
 
 use proc_macro2::TokenStream;
 
+use crate::ctxt::Ctxt;
+
 /// Expands the attribute, or returns every error found (plus the item unchanged).
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut errors = Vec::new();
+    let mut cx = Ctxt::new();
     let input: syn::DeriveInput = match syn::parse2(item.clone()) {
         Ok(i) => i,
         Err(_) => {
-            return syn::Error::new_spanned(
+            cx.error_spanned(
                 &item,
                 "#[application] must be placed on a struct or enum (e.g. `struct Shop;`)",
-            )
-            .to_compile_error();
+            );
+            return cx.into_compile_errors();
         }
     };
-    let model = parse::application(attr, &input, &mut errors);
-    if let Some(first) = crate::supervisor::parse::combine(errors) {
-        let compile_errors = first.to_compile_error();
-        return quote::quote! { #input #compile_errors };
+    let model = parse::application(&mut cx, attr, &input);
+    match cx.finish() {
+        Ok(()) => codegen::expand(&input, &model),
+        Err(errors) => {
+            let compile_errors = errors.to_compile_error();
+            quote::quote! { #input #compile_errors }
+        }
     }
-    codegen::expand(&input, &model)
 }

@@ -7,6 +7,7 @@ use syn::spanned::Spanned;
 use syn::Expr;
 
 use super::model::ApplicationModel;
+use crate::ctxt::Ctxt;
 use crate::supervisor::parse::{expr_value, key_values, str_value, type_value, Seen};
 
 fn snake(name: &str) -> String {
@@ -40,11 +41,7 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Parses the attribute.
-pub fn application(
-    attr: TokenStream,
-    input: &syn::DeriveInput,
-    errors: &mut Vec<syn::Error>,
-) -> ApplicationModel {
+pub fn application(cx: &mut Ctxt, attr: TokenStream, input: &syn::DeriveInput) -> ApplicationModel {
     let mut model = ApplicationModel {
         name: snake(&input.ident.to_string()),
         description: None,
@@ -55,48 +52,48 @@ pub fn application(
         env: Vec::new(),
     };
     if !input.generics.params.is_empty() {
-        errors.push(syn::Error::new_spanned(
+        cx.error_spanned(
             &input.generics,
             "#[application] does not support generic types",
-        ));
+        );
     }
     let kvs = match key_values(attr) {
         Ok(kvs) => kvs,
         Err(e) => {
-            errors.push(e);
+            cx.syn_error(e);
             return model;
         }
     };
     let mut seen = Seen::new();
     for kv in kvs {
-        if !seen.first(&kv.key, errors) {
+        if !seen.first(&kv.key, cx) {
             continue;
         }
         match kv.key.to_string().as_str() {
             "name" => match str_value(&kv) {
                 Ok(s) if valid_name(&s.value()) => model.name = s.value(),
-                Ok(s) => errors.push(syn::Error::new(s.span(), "the application name must be 1 to 255 characters")),
-                Err(e) => errors.push(e),
+                Ok(s) => cx.error(s.span(), "the application name must be 1 to 255 characters"),
+                Err(e) => cx.syn_error(e),
             },
-            "description" => model.description = str_value(&kv).map_err(|e| errors.push(e)).ok(),
-            "version" => model.version = str_value(&kv).map_err(|e| errors.push(e)).ok(),
-            "root" => model.root = type_value(&kv).map_err(|e| errors.push(e)).ok(),
-            "root_args" => model.root_args = expr_value(&kv).map_err(|e| errors.push(e)).ok(),
+            "description" => model.description = cx.ok(str_value(&kv)),
+            "version" => model.version = cx.ok(str_value(&kv)),
+            "root" => model.root = cx.ok(type_value(&kv)),
+            "root_args" => model.root_args = cx.ok(expr_value(&kv)),
             "applications" => match expr_value(&kv) {
                 Ok(Expr::Array(list)) => {
                     for elem in &list.elems {
                         match name_of(elem) {
                             Some(n) if model.applications.contains(&n) => {
-                                errors.push(syn::Error::new(elem.span(), format!("application `{n}` is listed twice")))
+                                cx.error(elem.span(), format!("application `{n}` is listed twice"))
                             }
-                            Some(n) if n == model.name => errors.push(syn::Error::new(elem.span(), "an application cannot depend on itself")),
+                            Some(n) if n == model.name => cx.error(elem.span(), "an application cannot depend on itself"),
                             Some(n) => model.applications.push(n),
-                            None => errors.push(syn::Error::new(elem.span(), "expected an application name (identifier or string)")),
+                            None => cx.error(elem.span(), "expected an application name (identifier or string)"),
                         }
                     }
                 }
-                Ok(other) => errors.push(syn::Error::new(other.span(), "`applications` expects a list: `[dep_a, dep_b]`")),
-                Err(e) => errors.push(e),
+                Ok(other) => cx.error(other.span(), "`applications` expects a list: `[dep_a, dep_b]`"),
+                Err(e) => cx.syn_error(e),
             },
             "env" => match expr_value(&kv) {
                 Ok(Expr::Array(list)) => {
@@ -104,29 +101,26 @@ pub fn application(
                         match elem {
                             Expr::Assign(assign) => match name_of(&assign.left) {
                                 Some(k) if model.env.iter().any(|(e, _)| e == &k) => {
-                                    errors.push(syn::Error::new(assign.left.span(), format!("env key `{k}` is given twice")))
+                                    cx.error(assign.left.span(), format!("env key `{k}` is given twice"))
                                 }
                                 Some(k) => model.env.push((k, (*assign.right).clone())),
-                                None => errors.push(syn::Error::new(assign.left.span(), "expected an env key (identifier)")),
+                                None => cx.error(assign.left.span(), "expected an env key (identifier)"),
                             },
-                            other => errors.push(syn::Error::new(other.span(), "expected `key = value`")),
+                            other => cx.error(other.span(), "expected `key = value`"),
                         }
                     }
                 }
-                Ok(other) => errors.push(syn::Error::new(other.span(), "`env` expects a list: `[key = value, ..]`")),
-                Err(e) => errors.push(e),
+                Ok(other) => cx.error(other.span(), "`env` expects a list: `[key = value, ..]`"),
+                Err(e) => cx.syn_error(e),
             },
-            other => errors.push(syn::Error::new(
+            other => cx.error(
                 kv.key.span(),
                 format!("unknown #[application] key `{other}`: expected name, description, version, root, root_args, applications or env"),
-            )),
+            ),
         }
     }
     if let (Some(a), None) = (&model.root_args, &model.root) {
-        errors.push(syn::Error::new(
-            a.span(),
-            "`root_args` needs a `root = SupervisorType`",
-        ));
+        cx.error(a.span(), "`root_args` needs a `root = SupervisorType`");
     }
     model
 }

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
 
-use super::ctxt::Ctxt;
 use super::model::{encoded, Container, Data, DefaultValue, Field, Spanned, Style};
+use crate::ctxt::Ctxt;
 
 /// The most characters an atom may have.
 const MAX_ATOM_CHARS: usize = 255;

@@ -1,8 +1,11 @@
 //! Code generation: from a checked [`Container`] to the `IntoTerm`, `FromTerm` (and, for
 //! structs with named fields, `FromFields`) impls, plus the registry entry for
-//! `#[term(register)]`. Everything is wrapped in `const _: () = { ... };` and names only
-//! `::ergo::` paths (and `::core`/`::std`). This module assumes `check` passed; it never reports
-//! errors itself.
+//! `#[term(register)]`. Everything is wrapped in `const _: () = { ... };` and names only paths
+//! under the container's root (`#[term(crate = "..")]`, default `::ergo`), plus `::core` and
+//! `::std`. Under the root it names items of ergo_etf's root (`IntoTerm`, `FromTerm`,
+//! `FromFields`, `Term`, `Map`, `Charlist`, `ConvertError`, `missing_field`, `take_field`,
+//! `registry::{Registration, Shape}`) and `__private::inventory`, so `::ergo` and `::ergo_etf`
+//! both work. This module assumes `check` passed; it never reports errors itself.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -40,27 +43,27 @@ fn impl_header(c: &Container, trait_path: TokenStream, bound: TokenStream) -> To
     quote! { impl #impl_generics #trait_path for #ident #ty_generics #where_clause }
 }
 
-fn encode_field(f: &Field, value: TokenStream) -> TokenStream {
+fn encode_field(root: &syn::Path, f: &Field, value: TokenStream) -> TokenStream {
     if f.charlist.is_some() {
-        quote! { ::ergo::Charlist::encode(&#value) }
+        quote! { #root::Charlist::encode(&#value) }
     } else {
-        quote! { ::ergo::IntoTerm::into_term(#value) }
+        quote! { #root::IntoTerm::into_term(#value) }
     }
 }
 
 /// Decodes a field from the term `value`, naming `owner` (type or Type::Variant) and the field on
 /// failure; evaluates to the field's value (uses `?`).
-fn decode_field(f: &Field, owner: &str, value: TokenStream) -> TokenStream {
+fn decode_field(root: &syn::Path, f: &Field, owner: &str, value: TokenStream) -> TokenStream {
     let name = &f.name;
     let ty = &f.ty;
     if f.charlist.is_some() {
         quote! {
-            ::ergo::Charlist::decode("String", #value)
+            #root::Charlist::decode("String", #value)
                 .map_err(|__e| __e.within(#name).within(#owner))?
         }
     } else {
         quote! {
-            <#ty as ::ergo::FromTerm>::from_term(#value)
+            <#ty as #root::FromTerm>::from_term(#value)
                 .map_err(|__e| __e.within(#name).within(#owner))?
         }
     }
@@ -97,7 +100,8 @@ fn record_expected(tag: &str, style: Style, fields: &[Field]) -> String {
 }
 
 fn into_term_impl(c: &Container) -> TokenStream {
-    let header = impl_header(c, quote!(::ergo::IntoTerm), quote!(::ergo::IntoTerm));
+    let root = c.root();
+    let header = impl_header(c, quote!(#root::IntoTerm), quote!(#root::IntoTerm));
     let body = match &c.data {
         Data::Struct(style, fields) => struct_into(c, *style, fields),
         Data::Enum(variants) => enum_into(c, variants),
@@ -105,7 +109,7 @@ fn into_term_impl(c: &Container) -> TokenStream {
     quote! {
         #[automatically_derived]
         #header {
-            fn into_term(self) -> ::ergo::Term {
+            fn into_term(self) -> #root::Term {
                 #body
             }
         }
@@ -113,38 +117,39 @@ fn into_term_impl(c: &Container) -> TokenStream {
 }
 
 fn struct_into(c: &Container, style: Style, fields: &[Field]) -> TokenStream {
+    let root = c.root();
     if c.attrs.transparent.is_some() {
         let field = encoded(fields).next();
         return match field {
             Some(f) => {
                 let m = &f.member;
-                encode_field(f, quote!(self.#m))
+                encode_field(&root, f, quote!(self.#m))
             }
-            None => quote! { ::ergo::Term::nil() },
+            None => quote! { #root::Term::nil() },
         };
     }
     if is_map_like(c) {
         let pairs = encoded(fields).map(|f| {
             let m = &f.member;
             let key = c.field_key(f);
-            let value = encode_field(f, quote!(self.#m));
-            quote! { (::ergo::Term::atom(#key), #value) }
+            let value = encode_field(&root, f, quote!(self.#m));
+            quote! { (#root::Term::atom(#key), #value) }
         });
         let module = elixir_module(c)
-            .map(|m| quote! { (::ergo::Term::atom("__struct__"), ::ergo::Term::atom(#m)), });
+            .map(|m| quote! { (#root::Term::atom("__struct__"), #root::Term::atom(#m)), });
         return quote! {
-            ::ergo::Term::Map(::ergo::Map::from_pairs(::std::vec![#module #(#pairs),*]))
+            #root::Term::Map(#root::Map::from_pairs(::std::vec![#module #(#pairs),*]))
         };
     }
     let tag = c.tag();
     if style == Style::Unit {
-        return quote! { ::ergo::Term::atom(#tag) };
+        return quote! { #root::Term::atom(#tag) };
     }
     let elems = encoded(fields).map(|f| {
         let m = &f.member;
-        encode_field(f, quote!(self.#m))
+        encode_field(&root, f, quote!(self.#m))
     });
-    quote! { ::ergo::Term::Tuple(::std::vec![::ergo::Term::atom(#tag), #(#elems),*]) }
+    quote! { #root::Term::Tuple(::std::vec![#root::Term::atom(#tag), #(#elems),*]) }
 }
 
 fn binding(i: usize) -> syn::Ident {
@@ -152,11 +157,12 @@ fn binding(i: usize) -> syn::Ident {
 }
 
 fn enum_into(c: &Container, variants: &[Variant]) -> TokenStream {
+    let root = c.root();
     let arms = variants.iter().map(|v| {
         let ident = &v.ident;
         let name = c.variant_name(v);
         if v.style == Style::Unit {
-            return quote! { Self::#ident => ::ergo::Term::atom(#name), };
+            return quote! { Self::#ident => #root::Term::atom(#name), };
         }
         let pattern = v
             .fields
@@ -175,11 +181,11 @@ fn enum_into(c: &Container, variants: &[Variant]) -> TokenStream {
             .filter(|(_, f)| f.is_encoded())
             .map(|(i, f)| {
                 let b = binding(i);
-                encode_field(f, quote!(#b))
+                encode_field(&root, f, quote!(#b))
             });
         quote! {
             Self::#ident { #(#pattern,)* .. } =>
-                ::ergo::Term::Tuple(::std::vec![::ergo::Term::atom(#name), #(#elems),*]),
+                #root::Term::Tuple(::std::vec![#root::Term::atom(#name), #(#elems),*]),
         }
     });
     quote! {
@@ -190,7 +196,8 @@ fn enum_into(c: &Container, variants: &[Variant]) -> TokenStream {
 }
 
 fn from_term_impl(c: &Container) -> TokenStream {
-    let header = impl_header(c, quote!(::ergo::FromTerm), quote!(::ergo::FromTerm));
+    let root = c.root();
+    let header = impl_header(c, quote!(#root::FromTerm), quote!(#root::FromTerm));
     let body = match &c.data {
         Data::Struct(style, fields) => struct_from(c, *style, fields),
         Data::Enum(variants) => enum_from(c, variants),
@@ -198,7 +205,7 @@ fn from_term_impl(c: &Container) -> TokenStream {
     quote! {
         #[automatically_derived]
         #header {
-            fn from_term(__term: ::ergo::Term) -> ::core::result::Result<Self, ::ergo::ConvertError> {
+            fn from_term(__term: #root::Term) -> ::core::result::Result<Self, #root::ConvertError> {
                 #body
             }
         }
@@ -207,16 +214,17 @@ fn from_term_impl(c: &Container) -> TokenStream {
 
 /// Field initialisers reading encoded fields from the iterator `__elems` in order; skipped fields
 /// get their default.
-fn positional_inits(fields: &[Field], owner: &str) -> Vec<TokenStream> {
+fn positional_inits(root: &syn::Path, fields: &[Field], owner: &str) -> Vec<TokenStream> {
     fields
         .iter()
         .map(|f| {
             let m = &f.member;
             if f.is_encoded() {
                 let value = decode_field(
+                    root,
                     f,
                     owner,
-                    quote! { __elems.next().unwrap_or_else(::ergo::Term::nil) },
+                    quote! { __elems.next().unwrap_or_else(#root::Term::nil) },
                 );
                 quote! { #m: #value }
             } else {
@@ -228,12 +236,13 @@ fn positional_inits(fields: &[Field], owner: &str) -> Vec<TokenStream> {
 }
 
 fn struct_from(c: &Container, style: Style, fields: &[Field]) -> TokenStream {
+    let root = c.root();
     let name = c.name();
     if c.attrs.transparent.is_some() {
         let inits = fields.iter().map(|f| {
             let m = &f.member;
             let value = if f.is_encoded() {
-                decode_field(f, &name, quote!(__term))
+                decode_field(&root, f, &name, quote!(__term))
             } else {
                 default_value(f)
             };
@@ -245,12 +254,12 @@ fn struct_from(c: &Container, style: Style, fields: &[Field]) -> TokenStream {
         let expected = format!("an Elixir struct %{{__struct__ => {module}}}");
         return quote! {
             match __term {
-                ::ergo::Term::Map(__map)
+                #root::Term::Map(__map)
                     if __map.get_atom("__struct__").is_some_and(|__s| __s.is_atom(#module)) =>
                 {
-                    <Self as ::ergo::FromFields>::from_fields(__map)
+                    <Self as #root::FromFields>::from_fields(__map)
                 }
-                __other => ::core::result::Result::Err(::ergo::ConvertError::new(#name, #expected, &__other)),
+                __other => ::core::result::Result::Err(#root::ConvertError::new(#name, #expected, &__other)),
             }
         };
     }
@@ -259,8 +268,8 @@ fn struct_from(c: &Container, style: Style, fields: &[Field]) -> TokenStream {
         let expected = format!("a map with keys {}", keys.join(", "));
         return quote! {
             match __term {
-                ::ergo::Term::Map(__map) => <Self as ::ergo::FromFields>::from_fields(__map),
-                __other => ::core::result::Result::Err(::ergo::ConvertError::new(#name, #expected, &__other)),
+                #root::Term::Map(__map) => <Self as #root::FromFields>::from_fields(__map),
+                __other => ::core::result::Result::Err(#root::ConvertError::new(#name, #expected, &__other)),
             }
         };
     }
@@ -271,27 +280,28 @@ fn struct_from(c: &Container, style: Style, fields: &[Field]) -> TokenStream {
             if __term.is_atom(#tag) {
                 ::core::result::Result::Ok(Self)
             } else {
-                ::core::result::Result::Err(::ergo::ConvertError::new(#name, #expected, &__term))
+                ::core::result::Result::Err(#root::ConvertError::new(#name, #expected, &__term))
             }
         };
     }
     let arity = encoded(fields).count() + 1;
     let expected = record_expected(&tag, style, fields);
-    let inits = positional_inits(fields, &name);
+    let inits = positional_inits(&root, fields, &name);
     quote! {
         match __term {
-            ::ergo::Term::Tuple(__elems)
+            #root::Term::Tuple(__elems)
                 if __elems.len() == #arity && __elems.first().is_some_and(|__t| __t.is_atom(#tag)) =>
             {
                 let mut __elems = __elems.into_iter().skip(1);
                 ::core::result::Result::Ok(Self { #(#inits),* })
             }
-            __other => ::core::result::Result::Err(::ergo::ConvertError::new(#name, #expected, &__other)),
+            __other => ::core::result::Result::Err(#root::ConvertError::new(#name, #expected, &__other)),
         }
     }
 }
 
 fn enum_from(c: &Container, variants: &[Variant]) -> TokenStream {
+    let root = c.root();
     let name = c.name();
     let shapes: Vec<String> = variants
         .iter()
@@ -310,7 +320,7 @@ fn enum_from(c: &Container, variants: &[Variant]) -> TokenStream {
         format!("one of {}", shapes.join(" | "))
     };
     let error = |term: TokenStream| {
-        quote! { ::core::result::Result::Err(::ergo::ConvertError::new(#name, #expected, &#term)) }
+        quote! { ::core::result::Result::Err(#root::ConvertError::new(#name, #expected, &#term)) }
     };
 
     let unit_arms: Vec<TokenStream> = variants
@@ -325,9 +335,9 @@ fn enum_from(c: &Container, variants: &[Variant]) -> TokenStream {
     let atom_arm = if unit_arms.is_empty() {
         quote! {}
     } else {
-        let err = error(quote! { ::ergo::Term::Atom(__atom) });
+        let err = error(quote! { #root::Term::Atom(__atom) });
         quote! {
-            ::ergo::Term::Atom(__atom) => match __atom.as_str() {
+            #root::Term::Atom(__atom) => match __atom.as_str() {
                 #(#unit_arms)*
                 _ => #err,
             },
@@ -350,7 +360,7 @@ fn enum_from(c: &Container, variants: &[Variant]) -> TokenStream {
         let decode = tuple_variants.iter().map(|(i, v)| {
             let ident = &v.ident;
             let owner = format!("{name}::{ident}");
-            let inits = positional_inits(&v.fields, &owner);
+            let inits = positional_inits(&root, &v.fields, &owner);
             quote! {
                 ::core::option::Option::Some(#i) => {
                     let mut __elems = __elems.into_iter().skip(1);
@@ -358,9 +368,9 @@ fn enum_from(c: &Container, variants: &[Variant]) -> TokenStream {
                 }
             }
         });
-        let err = error(quote! { ::ergo::Term::Tuple(__elems) });
+        let err = error(quote! { #root::Term::Tuple(__elems) });
         quote! {
-            ::ergo::Term::Tuple(__elems) => {
+            #root::Term::Tuple(__elems) => {
                 let __which: ::core::option::Option<usize> = match (
                     __elems.first().and_then(|__t| __t.as_atom()).map(|__a| __a.as_str()),
                     __elems.len(),
@@ -388,6 +398,7 @@ fn enum_from(c: &Container, variants: &[Variant]) -> TokenStream {
 /// `FromFields` for structs with named fields (record, map and Elixir-struct encodings alike),
 /// which is what `from_proplist` and the map encodings read through.
 fn from_fields_impl(c: &Container) -> TokenStream {
+    let root = c.root();
     let Data::Struct(Style::Named, fields) = &c.data else {
         return quote! {};
     };
@@ -395,7 +406,7 @@ fn from_fields_impl(c: &Container) -> TokenStream {
         return quote! {};
     }
     let name = c.name();
-    let header = impl_header(c, quote!(::ergo::FromFields), quote!(::ergo::FromTerm));
+    let header = impl_header(c, quote!(#root::FromFields), quote!(#root::FromTerm));
     let inits = fields.iter().map(|f| {
         let m = &f.member;
         if !f.is_encoded() {
@@ -403,14 +414,14 @@ fn from_fields_impl(c: &Container) -> TokenStream {
             return quote! { #m: #value };
         }
         let key = c.field_key(f);
-        let value = decode_field(f, &name, quote!(__value));
+        let value = decode_field(&root, f, &name, quote!(__value));
         let missing = if f.default.is_some() {
             default_value(f)
         } else {
-            quote! { return ::core::result::Result::Err(::ergo::missing_field(#name, #key)) }
+            quote! { return ::core::result::Result::Err(#root::missing_field(#name, #key)) }
         };
         quote! {
-            #m: match ::ergo::take_field(&mut __fields, #key) {
+            #m: match #root::take_field(&mut __fields, #key) {
                 ::core::option::Option::Some(__value) => #value,
                 ::core::option::Option::None => #missing,
             }
@@ -419,7 +430,7 @@ fn from_fields_impl(c: &Container) -> TokenStream {
     quote! {
         #[automatically_derived]
         #header {
-            fn from_fields(mut __fields: ::ergo::Map) -> ::core::result::Result<Self, ::ergo::ConvertError> {
+            fn from_fields(mut __fields: #root::Map) -> ::core::result::Result<Self, #root::ConvertError> {
                 ::core::result::Result::Ok(Self { #(#inits),* })
             }
         }
@@ -427,6 +438,7 @@ fn from_fields_impl(c: &Container) -> TokenStream {
 }
 
 fn registration(c: &Container) -> TokenStream {
+    let root = c.root();
     if c.attrs.register.is_none() {
         return quote! {};
     }
@@ -435,14 +447,14 @@ fn registration(c: &Container) -> TokenStream {
     let shapes: Vec<TokenStream> = match &c.data {
         Data::Struct(style, fields) => {
             if let Some(module) = elixir_module(c) {
-                vec![quote! { ::ergo::registry::Shape::ElixirStruct(#module) }]
+                vec![quote! { #root::registry::Shape::ElixirStruct(#module) }]
             } else if *style == Style::Unit {
                 let tag = c.tag();
-                vec![quote! { ::ergo::registry::Shape::Atom(#tag) }]
+                vec![quote! { #root::registry::Shape::Atom(#tag) }]
             } else {
                 let tag = c.tag();
                 let arity = encoded(fields).count() + 1;
-                vec![quote! { ::ergo::registry::Shape::Tagged { tag: #tag, arity: #arity } }]
+                vec![quote! { #root::registry::Shape::Tagged { tag: #tag, arity: #arity } }]
             }
         }
         Data::Enum(variants) => variants
@@ -450,17 +462,17 @@ fn registration(c: &Container) -> TokenStream {
             .map(|v| {
                 let vname = c.variant_name(v);
                 if v.style == Style::Unit {
-                    quote! { ::ergo::registry::Shape::Atom(#vname) }
+                    quote! { #root::registry::Shape::Atom(#vname) }
                 } else {
                     let arity = encoded(&v.fields).count() + 1;
-                    quote! { ::ergo::registry::Shape::Tagged { tag: #vname, arity: #arity } }
+                    quote! { #root::registry::Shape::Tagged { tag: #vname, arity: #arity } }
                 }
             })
             .collect(),
     };
     quote! {
-        ::ergo::__private::inventory::submit! {
-            ::ergo::registry::Registration::new::<#ident>(
+        #root::__private::inventory::submit! {
+            #root::registry::Registration::new::<#ident>(
                 ::core::concat!(::core::module_path!(), "::", #name),
                 &[#(#shapes),*],
             )

@@ -1,6 +1,6 @@
 //! `#[derive(Term)]`: `IntoTerm`/`FromTerm` (and `FromFields`, and a registry entry) for structs
 //! and enums. The stages are `parse` (syn input -> `model`), `check` (consistency, spanned
-//! errors collected in `ctxt`) and `codegen` (tokens). This module only wires them; it must not
+//! errors collected in the crate's `Ctxt`) and `codegen` (tokens). This module only wires them; it must not
 //! generate code or report errors itself.
 //!
 //! Encodings: a struct with fields is a tagged tuple `{snake_name, F1, ...}` (`#[term(tag =
@@ -11,7 +11,6 @@
 
 mod check;
 mod codegen;
-mod ctxt;
 mod model;
 mod parse;
 
@@ -19,7 +18,7 @@ use proc_macro2::TokenStream;
 
 /// Expands the derive, or returns every error found as `compile_error!`s.
 pub fn expand(input: syn::DeriveInput) -> TokenStream {
-    let mut cx = ctxt::Ctxt::new();
+    let mut cx = crate::ctxt::Ctxt::new();
     let container = parse::container(&mut cx, &input);
     if let Some(container) = &container {
         check::container(&mut cx, container);

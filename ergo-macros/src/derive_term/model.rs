@@ -41,6 +41,8 @@ pub struct ContainerAttrs {
     pub register: Option<Span>,
     /// `rename_all = "..."`: the case rule for variant names (enums) or field keys (structs).
     pub rename_all: Option<Spanned<RenameRule>>,
+    /// `crate = "path"`: where the generated code finds the term items (default `::ergo`).
+    pub krate: Option<Spanned<syn::Path>>,
 }
 
 /// How the fields of a struct or variant are written.
@@ -193,6 +195,14 @@ pub fn split_words(ident: &str) -> Vec<String> {
 }
 
 impl Container {
+    /// The path every generated item is named through: `crate = "..."`, or `::ergo`.
+    pub fn root(&self) -> syn::Path {
+        match &self.attrs.krate {
+            Some(path) => path.value.clone(),
+            None => syn::parse_quote!(::ergo),
+        }
+    }
+
     /// The tag atom: `tag = "..."` or the type name in snake_case.
     pub fn tag(&self) -> String {
         match &self.attrs.tag {

@@ -7,10 +7,10 @@ use proc_macro2::Span;
 use syn::spanned::Spanned as _;
 use syn::{Attribute, DeriveInput, LitStr};
 
-use super::ctxt::Ctxt;
 use super::model::{
     Container, ContainerAttrs, Data, DefaultValue, Field, RenameRule, Spanned, Style, Variant,
 };
+use crate::ctxt::Ctxt;
 
 /// Parses the input; `None` when it is not something the derive can describe (a union).
 pub fn container(cx: &mut Ctxt, input: &DeriveInput) -> Option<Container> {
@@ -96,6 +96,20 @@ fn container_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
                         }
                     }
                 }
+                "crate" => {
+                    let v = lit_str(&meta)?;
+                    let lit = LitStr::new(&v.value, v.span);
+                    match lit.parse_with(syn::Path::parse_mod_style) {
+                        Ok(path) => {
+                            let path = Spanned { value: path, span: v.span };
+                            set_once(cx, &mut out.krate, path, "crate", span);
+                        }
+                        Err(_) => cx.error(
+                            v.span,
+                            format!("`crate` must be a path such as \"::ergo_etf\" (the crate whose root has IntoTerm, FromTerm, Term, ...), not {:?}", v.value),
+                        ),
+                    }
+                }
                 "rename" | "charlist" | "default" | "skip" => {
                     skip_value(&meta)?;
                     cx.error(span, format!("`{name}` is a field or variant attribute, not a type attribute"));
@@ -105,7 +119,7 @@ fn container_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
                     cx.error(
                         span,
                         format!(
-                            "unknown term attribute `{name}`; expected one of tag, map, elixir_struct, transparent, register, rename_all"
+                            "unknown term attribute `{name}`; expected one of tag, map, elixir_struct, transparent, register, rename_all, crate"
                         ),
                     );
                 }
@@ -229,7 +243,7 @@ fn field(cx: &mut Ctxt, index: usize, f: &syn::Field) -> Field {
                     };
                     set_once(cx, &mut out.default, value, "default", span);
                 }
-                "tag" | "map" | "transparent" | "register" | "elixir_struct" | "rename_all" => {
+                "tag" | "map" | "transparent" | "register" | "elixir_struct" | "rename_all" | "crate" => {
                     skip_value(&meta)?;
                     cx.error(span, format!("`{name}` is a type attribute, not a field attribute"));
                 }

@@ -1,88 +1,125 @@
-//! Generates `impl ::ergo::core::GenServer` from the model: each trait method decodes the payload
-//! into the user's declared type and awaits the user's inherent callback. Names only `::ergo::`
-//! paths. Must not check anything (parse did).
+//! Generates `impl ::ergo::GenServer` from a checked model: each trait method decodes the
+//! payload into the user's declared message type and awaits the user's inherent callback.
+//!
+//! The user's types are never judged by their names. Each one is passed through a trait of
+//! `::ergo::__private` in a qualified path, `<UserType as Trait>::convert(..)`, so the compiler
+//! checks it and an error points at the user's type: the context (`ContextParam`), the reply
+//! handle (`ReplyToParam`), terminate's reason (`ReasonParam`), and the results of init
+//! (`InitReturn`), handle_call (`CallReturn`), handle_cast/handle_info (`StatusReturn`) and
+//! handle_direct (`DirectReturn`). Message types go through `__private::take::<T>`, which
+//! points a missing `FromTerm` at `T` too.
+//!
+//! Names only items at the root of `::ergo` (`GenServer`, `Context`, `Payload`, `Init`,
+//! `CallOutcome`, `Status`, `Term`) and in `::ergo::__private` (`ReplyTo`, `take`,
+//! `warn_unexpected_info` and the traits above), plus `::core` and `::std`.
+//! Must not check anything (check did).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::model::{Kind, Server};
+use super::model::{Kind, Method, Server};
 
-fn ctx_arg(has_ctx: bool) -> TokenStream {
-    if has_ctx {
-        quote! { ctx, }
-    } else {
-        quote! {}
+/// `::ergo::__private`, where the conversion traits live.
+fn private() -> TokenStream {
+    quote! { ::ergo::__private }
+}
+
+/// The user's context argument (with its trailing comma), or nothing.
+fn ctx_arg(m: &Method) -> TokenStream {
+    let p = private();
+    match &m.ctx_ty {
+        Some(ty) => quote! { <#ty as #p::ContextParam<'_>>::from_context(ctx), },
+        None => quote! {},
     }
+}
+
+/// The declared return type, or `()`.
+fn ret_ty(m: &Method) -> TokenStream {
+    match &m.ret_ty {
+        Some(ty) => quote! { #ty },
+        None => quote! { () },
+    }
+}
+
+/// The message type (check guaranteed it is there).
+fn msg_ty(m: &Method) -> TokenStream {
+    let ty = m.msg_ty();
+    quote! { #ty }
 }
 
 /// The block unchanged, plus the trait impl.
 pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
     let ty = &server.self_ty;
-    let core = quote! { ::ergo::runtime };
+    let p = private();
     let fut = quote! { ::core::future::Future };
     let send = quote! { ::core::marker::Send };
     let mut methods = Vec::new();
 
     if let Some(cb) = server.get(Kind::Init) {
-        let args = &cb.msg_ty;
-        let c = ctx_arg(cb.has_ctx);
+        let args = msg_ty(cb);
+        let ret = ret_ty(cb);
+        let c = ctx_arg(cb);
         methods.push(quote! {
             type Args = #args;
-            fn init(ctx: &mut #core::Context, args: #args) -> impl #fut<Output = #core::Init<Self>> + #send {
+            fn init(ctx: &mut ::ergo::Context, args: #args) -> impl #fut<Output = ::ergo::Init<Self>> + #send {
                 let _ = &ctx;
-                async move { #core::gen::server::IntoInit::into_init(<#ty>::init(#c args).await) }
+                async move { <#ret as #p::InitReturn<Self>>::into_init(<#ty>::init(#c args).await) }
             }
         });
     }
     if let Some(cb) = server.get(Kind::Call) {
-        let msg = &cb.msg_ty;
-        let c = ctx_arg(cb.has_ctx);
+        let msg = msg_ty(cb);
+        let ret = ret_ty(cb);
+        let from_ty = cb.reply_to_ty();
+        let c = ctx_arg(cb);
         methods.push(quote! {
-            fn handle_call(&mut self, ctx: &mut #core::Context, request: #core::Payload, from: #core::ReplyTo)
-                -> impl #fut<Output = #core::CallOutcome> + #send {
+            fn handle_call(&mut self, ctx: &mut ::ergo::Context, request: ::ergo::Payload, from: #p::ReplyTo)
+                -> impl #fut<Output = ::ergo::CallOutcome> + #send {
                 let _ = &ctx;
                 async move {
-                    match request.take::<#msg>() {
-                        ::core::result::Result::Ok(msg) => #core::gen::server::IntoCallOutcome::into_outcome(
-                            <#ty>::handle_call(self, #c msg, from).await),
-                        ::core::result::Result::Err(undecodable) => #core::CallOutcome::Refuse(undecodable.term),
+                    match #p::take::<#msg>(request) {
+                        ::core::result::Result::Ok(msg) => <#ret as #p::CallReturn>::into_outcome(
+                            <#ty>::handle_call(self, #c msg, <#from_ty as #p::ReplyToParam>::from_reply_to(from)).await),
+                        ::core::result::Result::Err(term) => ::ergo::CallOutcome::Refuse(term),
                     }
                 }
             }
         });
     }
     if let Some(cb) = server.get(Kind::Cast) {
-        let msg = &cb.msg_ty;
-        let c = ctx_arg(cb.has_ctx);
+        let msg = msg_ty(cb);
+        let ret = ret_ty(cb);
+        let c = ctx_arg(cb);
         methods.push(quote! {
-            fn handle_cast(&mut self, ctx: &mut #core::Context, request: #core::Payload)
-                -> impl #fut<Output = #core::Status> + #send {
+            fn handle_cast(&mut self, ctx: &mut ::ergo::Context, request: ::ergo::Payload)
+                -> impl #fut<Output = ::ergo::Status> + #send {
                 let _ = &ctx;
                 async move {
-                    match request.take::<#msg>() {
-                        ::core::result::Result::Ok(msg) => #core::gen::server::IntoStatus::into_status(
+                    match #p::take::<#msg>(request) {
+                        ::core::result::Result::Ok(msg) => <#ret as #p::StatusReturn>::into_status(
                             <#ty>::handle_cast(self, #c msg).await),
-                        ::core::result::Result::Err(undecodable) => #core::Status::Stop(::ergo::Term::tuple(
-                            ::std::vec![::ergo::Term::atom("bad_cast"), undecodable.term])),
+                        ::core::result::Result::Err(term) => ::ergo::Status::Stop(::ergo::Term::tuple(
+                            ::std::vec![::ergo::Term::atom("bad_cast"), term])),
                     }
                 }
             }
         });
     }
     if let Some(cb) = server.get(Kind::Info) {
-        let msg = &cb.msg_ty;
-        let c = ctx_arg(cb.has_ctx);
+        let msg = msg_ty(cb);
+        let ret = ret_ty(cb);
+        let c = ctx_arg(cb);
         methods.push(quote! {
-            fn handle_info(&mut self, ctx: &mut #core::Context, message: #core::Payload)
-                -> impl #fut<Output = #core::Status> + #send {
+            fn handle_info(&mut self, ctx: &mut ::ergo::Context, message: ::ergo::Payload)
+                -> impl #fut<Output = ::ergo::Status> + #send {
                 let _ = &ctx;
                 async move {
-                    match message.take::<#msg>() {
-                        ::core::result::Result::Ok(msg) => #core::gen::server::IntoStatus::into_status(
+                    match #p::take::<#msg>(message) {
+                        ::core::result::Result::Ok(msg) => <#ret as #p::StatusReturn>::into_status(
                             <#ty>::handle_info(self, #c msg).await),
-                        ::core::result::Result::Err(undecodable) => {
-                            ::ergo::runtime::__private_warn_unexpected_info(&undecodable.term);
-                            #core::Status::Continue
+                        ::core::result::Result::Err(term) => {
+                            #p::warn_unexpected_info(&term);
+                            ::ergo::Status::Continue
                         }
                     }
                 }
@@ -90,18 +127,18 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
         });
     }
     if let Some(cb) = server.get(Kind::Direct) {
-        let msg = &cb.msg_ty;
-        let c = ctx_arg(cb.has_ctx);
+        let msg = msg_ty(cb);
+        let ret = ret_ty(cb);
+        let c = ctx_arg(cb);
+        let any = quote! { ::std::boxed::Box<dyn ::core::any::Any + #send> };
         methods.push(quote! {
-            fn handle_direct(&mut self, ctx: &mut #core::Context, request: ::std::boxed::Box<dyn ::core::any::Any + #send>)
-                -> impl #fut<Output = ::core::result::Result<::std::boxed::Box<dyn ::core::any::Any + #send>, ::ergo::Term>> + #send {
+            fn handle_direct(&mut self, ctx: &mut ::ergo::Context, request: #any)
+                -> impl #fut<Output = ::core::result::Result<#any, ::ergo::Term>> + #send {
                 let _ = &ctx;
                 async move {
-                    match request.downcast::<#msg>() {
-                        ::core::result::Result::Ok(msg) => {
-                            let result = <#ty>::handle_direct(self, #c *msg).await;
-                            ::core::result::Result::Ok(::std::boxed::Box::new(result) as ::std::boxed::Box<dyn ::core::any::Any + #send>)
-                        }
+                    match <#any>::downcast::<#msg>(request) {
+                        ::core::result::Result::Ok(msg) => ::core::result::Result::Ok(
+                            <#ret as #p::DirectReturn>::into_any(<#ty>::handle_direct(self, #c *msg).await)),
                         ::core::result::Result::Err(_) => ::core::result::Result::Err(::ergo::Term::atom("bad_direct_request")),
                     }
                 }
@@ -109,19 +146,21 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
         });
     }
     if let Some(cb) = server.get(Kind::Terminate) {
-        let c = ctx_arg(cb.has_ctx);
+        let reason = msg_ty(cb);
+        let c = ctx_arg(cb);
         methods.push(quote! {
-            fn terminate(&mut self, ctx: &mut #core::Context, reason: &::ergo::Term) -> impl #fut<Output = ()> + #send {
+            fn terminate(&mut self, ctx: &mut ::ergo::Context, reason: &::ergo::Term) -> impl #fut<Output = ()> + #send {
                 let _ = &ctx;
-                async move { <#ty>::terminate(self, #c reason).await }
+                async move {
+                    <#ty>::terminate(self, #c <#reason as #p::ReasonParam<'_>>::from_reason(reason)).await
+                }
             }
         });
     }
-    let _ = server.get(Kind::Call).and_then(|c| c.ret_ty.as_ref());
     quote! {
         #block
         #[automatically_derived]
-        impl #core::GenServer for #ty {
+        impl ::ergo::GenServer for #ty {
             #(#methods)*
         }
     }

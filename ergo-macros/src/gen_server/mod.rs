@@ -1,45 +1,50 @@
-//! `#[gen_server]` on an inherent impl block: writes `impl ::ergo::core::GenServer` that decodes
+//! `#[gen_server]` on an inherent impl block: writes `impl ::ergo::GenServer` that decodes
 //! each message into the callback's declared type (downcast for local typed values, `FromTerm`
-//! otherwise) and calls the user's async callbacks. Stages: `parse` (syn -> `model`, with
-//! signature checks) and `codegen` (tokens). Every error is collected with its span and emitted
-//! as `compile_error!`; this module only wires the stages.
+//! otherwise) and calls the user's async callbacks. Stages: `parse` (syn -> `model`), `check`
+//! (the block's and each callback's shape, spanned errors in the crate's `Ctxt`) and `codegen`
+//! (tokens, which leave the types to the compiler). This module only wires the stages.
 
+mod check;
 mod codegen;
 mod model;
 mod parse;
 
 use proc_macro2::TokenStream;
 
-/// Expands the attribute, or returns every error found (plus the unchanged impl block, so the
-/// user's code still type-checks and other errors stay readable).
+use crate::ctxt::Ctxt;
+
+/// Expands the attribute, or returns every error found (plus the impl block, so the user's code
+/// still type-checks and other errors stay readable; a callback defined twice is left out of it,
+/// its duplicate error already says where both are).
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut errors: Vec<syn::Error> = Vec::new();
+    let mut cx = Ctxt::new();
     if !attr.is_empty() {
-        errors.push(syn::Error::new_spanned(
-            &attr,
-            "#[gen_server] takes no arguments",
-        ));
+        cx.error_spanned(&attr, "#[gen_server] takes no arguments");
     }
-    let block: syn::ItemImpl = match syn::parse2(item.clone()) {
+    let mut block: syn::ItemImpl = match syn::parse2(item.clone()) {
         Ok(b) => b,
         Err(_) => {
-            let e = syn::Error::new_spanned(
+            cx.error_spanned(
                 &item,
                 "#[gen_server] must be placed on an inherent impl block: `impl MyServer { ... }`",
             );
-            return e.to_compile_error();
+            return cx.into_compile_errors();
         }
     };
-    let server = parse::server(&block, &mut errors);
-    if let Some(first) = errors.into_iter().reduce(|mut a, b| {
-        a.combine(b);
-        a
-    }) {
-        let compile_errors = first.to_compile_error();
-        return quote::quote! { #block #compile_errors };
-    }
-    match server {
-        Some(server) => codegen::expand(&block, &server),
-        None => quote::quote! { #block },
+    let server = parse::server(&block);
+    check::server(&mut cx, &server);
+    match cx.finish() {
+        Ok(()) => codegen::expand(&block, &server),
+        Err(errors) => {
+            let duplicates: Vec<usize> = server.duplicates().map(|(d, _)| d.index).collect();
+            block.items = std::mem::take(&mut block.items)
+                .into_iter()
+                .enumerate()
+                .filter(|(index, _)| !duplicates.contains(index))
+                .map(|(_, item)| item)
+                .collect();
+            let errors = errors.to_compile_error();
+            quote::quote! { #block #errors }
+        }
     }
 }

@@ -1,5 +1,7 @@
-//! The model of a `#[gen_server]` impl block: which callbacks exist and their message types.
-//! Must not parse or generate tokens.
+//! The model of a `#[gen_server]` impl block: the block's shape (trait impl? generic?) and each
+//! callback as written, with its parameter and return types kept verbatim (an alias is as good
+//! as the type it names: the generated code checks types through trait bounds, not `check`).
+//! Must not parse, check or generate tokens.
 
 /// One callback kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +38,7 @@ impl Kind {
     pub fn expected(self) -> &'static str {
         match self {
             Kind::Init => "async fn init([ctx: &mut Context,] args: A) -> Result<Self, E> (or Init<Self>)",
-            Kind::Call => "async fn handle_call(&mut self, [ctx: &mut Context,] msg: T, from: From) -> Reply<R>",
+            Kind::Call => "async fn handle_call(&mut self, [ctx: &mut Context,] msg: T, from: ReplyTo) -> Reply<R>",
             Kind::Cast => "async fn handle_cast(&mut self, [ctx: &mut Context,] msg: T) -> Status",
             Kind::Info => "async fn handle_info(&mut self, [ctx: &mut Context,] msg: T) -> Status",
             Kind::Direct => "async fn handle_direct(&mut self, [ctx: &mut Context,] msg: T) -> R",
@@ -51,31 +53,75 @@ impl Kind {
             _ => 1,
         }
     }
+
+    /// How to handle several message shapes in one callback, for the duplicate-callback error.
+    pub fn one_callback_hint(self) -> &'static str {
+        match self {
+            Kind::Call => "to answer several request shapes, declare one enum deriving `Term` whose variants are the shapes, e.g. `#[derive(Term)] enum Request { Get, Put(u32) }`, take `msg: Request` and `match msg { Request::Get => .., Request::Put(n) => .. }`",
+            Kind::Cast => "to handle several cast shapes, declare one enum deriving `Term` whose variants are the shapes, e.g. `#[derive(Term)] enum Cast { Reset, Add(u32) }`, take `msg: Cast` and `match msg { Cast::Reset => .., Cast::Add(n) => .. }`",
+            Kind::Info => "to handle several message shapes, declare one enum deriving `Term` whose variants are the shapes, e.g. `#[derive(Term)] enum Info { Tick, Job(u32) }`, take `msg: Info` and `match msg { Info::Tick => .., Info::Job(n) => .. }`",
+            Kind::Direct => "to take several request types, declare one enum of them, take it as `msg` and `match` on it",
+            Kind::Init => "to start from several argument shapes, declare one enum of them, take it as `args` and `match` on it",
+            Kind::Terminate => "keep one",
+        }
+    }
 }
 
-/// One user callback.
-pub struct Callback {
-    /// Which one.
-    pub kind: Kind,
-    /// Whether it takes `ctx: &mut Context`.
-    pub has_ctx: bool,
-    /// The message (or args) type.
-    pub msg_ty: syn::Type,
+/// One method of the block that is, or looks like, a callback.
+pub struct Method {
+    /// Which callback; `None` for a `handle_*` name that is none.
+    pub kind: Option<Kind>,
+    /// Its position among the impl block's items.
+    pub index: usize,
+    /// The signature as written (for spans).
+    pub sig: syn::Signature,
+    /// `self`, `&self`, `&mut self`, ... when written.
+    pub receiver: Option<syn::Receiver>,
+    /// The context parameter's type: the first typed parameter when it is `&mut _`.
+    pub ctx_ty: Option<syn::Type>,
+    /// The other typed parameters: the message (args, reason) and, for `handle_call`, the reply
+    /// handle.
+    pub params: Vec<syn::Type>,
     /// The declared return type (`None` = `()`).
     pub ret_ty: Option<syn::Type>,
 }
 
-/// The whole server.
+impl Method {
+    /// The message (or args, or reason) type.
+    pub fn msg_ty(&self) -> Option<&syn::Type> {
+        self.params.first()
+    }
+
+    /// `handle_call`'s reply handle type.
+    pub fn reply_to_ty(&self) -> Option<&syn::Type> {
+        self.params.get(1)
+    }
+}
+
+/// The whole impl block.
 pub struct Server {
     /// The server type.
     pub self_ty: syn::Type,
-    /// Its callbacks.
-    pub callbacks: Vec<Callback>,
+    /// The trait of `impl Trait for ..`, when written (not allowed).
+    pub trait_path: Option<syn::Path>,
+    /// The impl's generics (must be empty).
+    pub generics: syn::Generics,
+    /// The callbacks and would-be callbacks, in the order written (duplicates included).
+    pub methods: Vec<Method>,
 }
 
 impl Server {
-    /// The callback of a kind.
-    pub fn get(&self, kind: Kind) -> Option<&Callback> {
-        self.callbacks.iter().find(|c| c.kind == kind)
+    /// The first callback of a kind (the one the generated code calls).
+    pub fn get(&self, kind: Kind) -> Option<&Method> {
+        self.methods.iter().find(|m| m.kind == Some(kind))
+    }
+
+    /// Each callback defined again after its first definition, with that first definition.
+    pub fn duplicates(&self) -> impl Iterator<Item = (&Method, &Method)> {
+        self.methods.iter().enumerate().filter_map(|(i, m)| {
+            let kind = m.kind?;
+            let first = self.methods[..i].iter().find(|f| f.kind == Some(kind))?;
+            Some((m, first))
+        })
     }
 }

@@ -1,219 +1,119 @@
-//! Reads an impl block into the `model`, checking each callback's shape (async, receiver,
-//! arity, return type where detectable) and the block's (inherent, not generic, has `init`).
-//! Errors are pushed with the span of the offending tokens. Must not generate code.
+//! Reads an impl block into the [`model`](super::model): which methods are (or look like)
+//! callbacks, their receivers, a leading `&mut _` parameter as the context, the other parameter
+//! types and the return type, all as written. Nothing here can fail: whether the shapes are
+//! right is `check`'s job, whether the types are is the compiler's (through the generated code).
+//! Must not report errors or generate code.
 
-use syn::spanned::Spanned;
+use super::model::{Kind, Method, Server};
 
-use super::model::{Callback, Kind, Server};
-
-fn is_ctx(ty: &syn::Type) -> bool {
-    if let syn::Type::Reference(r) = ty {
-        if r.mutability.is_some() {
-            if let syn::Type::Path(p) = r.elem.as_ref() {
-                return p.path.segments.last().is_some_and(|s| s.ident == "Context");
-            }
-        }
-    }
-    false
-}
-
-fn last_ident(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
-}
-
-/// Parses the block; `None` when it cannot be modelled at all.
-pub fn server(block: &syn::ItemImpl, errors: &mut Vec<syn::Error>) -> Option<Server> {
-    if let Some((_, path, _)) = &block.trait_ {
-        errors.push(syn::Error::new_spanned(
-            path,
-            "#[gen_server] goes on an inherent impl block (`impl MyServer`), not a trait impl",
-        ));
-        return None;
-    }
-    if !block.generics.params.is_empty() || block.generics.where_clause.is_some() {
-        errors.push(syn::Error::new_spanned(
-            &block.generics,
-            "#[gen_server] does not support generic servers",
-        ));
-        return None;
-    }
-    let mut callbacks = Vec::new();
-    for item in &block.items {
-        let syn::ImplItem::Fn(f) = item else { continue };
-        let name = f.sig.ident.to_string();
-        let Some(kind) = Kind::from_name(&name) else {
-            if name.starts_with("handle_") {
-                errors.push(syn::Error::new_spanned(
-                    &f.sig.ident,
-                    format!("unknown gen_server callback `{name}`: expected one of init, handle_call, handle_cast, handle_info, handle_direct, terminate"),
-                ));
-            }
-            continue;
-        };
-        if callbacks.iter().any(|c: &Callback| c.kind == kind) {
-            errors.push(syn::Error::new_spanned(
-                &f.sig.ident,
-                format!("duplicate callback `{name}`"),
-            ));
-            continue;
-        }
-        if let Some(cb) = callback(kind, &f.sig, errors) {
-            callbacks.push(cb);
-        }
-    }
-    if !callbacks.iter().any(|c| c.kind == Kind::Init)
-        && !errors.iter().any(|e| e.to_string().contains("init"))
-    {
-        errors.push(syn::Error::new(
-            block.self_ty.span(),
-            format!(
-                "#[gen_server] needs an init callback: {}",
-                Kind::Init.expected()
-            ),
-        ));
-    }
-    Some(Server {
-        self_ty: (*block.self_ty).clone(),
-        callbacks,
-    })
-}
-
-fn callback(kind: Kind, sig: &syn::Signature, errors: &mut Vec<syn::Error>) -> Option<Callback> {
-    let before = errors.len();
-    let expected = kind.expected();
-    if sig.asyncness.is_none() {
-        errors.push(syn::Error::new_spanned(
-            sig.fn_token,
-            format!("gen_server callbacks must be async: {expected}"),
-        ));
-    }
-    if !sig.generics.params.is_empty() {
-        errors.push(syn::Error::new_spanned(
-            &sig.generics,
-            "gen_server callbacks cannot be generic",
-        ));
-    }
-    let mut inputs = sig.inputs.iter().peekable();
-    let receiver = match inputs.peek() {
-        Some(syn::FnArg::Receiver(r)) => {
-            let r = r.clone();
-            inputs.next();
-            Some(r)
-        }
-        _ => None,
-    };
-    match (kind, &receiver) {
-        (Kind::Init, Some(r)) => errors.push(syn::Error::new_spanned(
-            r,
-            format!("init takes no self: {expected}"),
-        )),
-        (Kind::Init, None) => {}
-        (_, Some(r)) if r.reference.is_some() && r.mutability.is_some() => {}
-        (_, Some(r)) => errors.push(syn::Error::new_spanned(
-            r,
-            format!("callback must take `&mut self`: {expected}"),
-        )),
-        (_, None) => errors.push(syn::Error::new_spanned(
-            &sig.ident,
-            format!("callback must take `&mut self`: {expected}"),
-        )),
-    }
-    let rest: Vec<&syn::PatType> = inputs
-        .filter_map(|a| match a {
-            syn::FnArg::Typed(t) => Some(t),
-            syn::FnArg::Receiver(_) => None,
+/// The model of the block.
+pub fn server(block: &syn::ItemImpl) -> Server {
+    let methods = block
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(index, item)| match item {
+            syn::ImplItem::Fn(f) => method(index, &f.sig),
+            _ => None,
         })
         .collect();
-    let has_ctx = rest.first().is_some_and(|t| is_ctx(&t.ty));
-    let params: Vec<&syn::PatType> = rest.iter().skip(usize::from(has_ctx)).copied().collect();
-    if params.len() != kind.arity() {
-        errors.push(syn::Error::new_spanned(
-            &sig.inputs,
-            format!(
-                "`{}` takes {} parameter(s) besides self and ctx, found {}: {expected}",
-                sig.ident,
-                kind.arity(),
-                params.len()
-            ),
-        ));
+    Server {
+        self_ty: (*block.self_ty).clone(),
+        trait_path: block.trait_.as_ref().map(|(_, path, _)| path.clone()),
+        generics: block.generics.clone(),
+        methods,
+    }
+}
+
+/// A callback, a `handle_*` method that is no callback, or `None` for any other method.
+fn method(index: usize, sig: &syn::Signature) -> Option<Method> {
+    let name = sig.ident.to_string();
+    let kind = Kind::from_name(&name);
+    if kind.is_none() && !name.starts_with("handle_") {
         return None;
     }
+    let mut receiver = None;
+    let mut typed = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            syn::FnArg::Receiver(r) => receiver = Some(r.clone()),
+            syn::FnArg::Typed(t) => typed.push((*t.ty).clone()),
+        }
+    }
+    // A context is taken by `&mut`, and nothing else a callback takes is: the first parameter is
+    // the context exactly when it is a `&mut` reference, whatever its type is called.
+    let ctx_ty = match typed.first() {
+        Some(syn::Type::Reference(r)) if r.mutability.is_some() => Some(typed.remove(0)),
+        _ => None,
+    };
     let ret_ty = match &sig.output {
         syn::ReturnType::Default => None,
         syn::ReturnType::Type(_, t) => Some((**t).clone()),
     };
-    match kind {
-        Kind::Call => match ret_ty.as_ref().and_then(last_ident) {
-            Some(n) if n == "Reply" || n == "CallOutcome" => {}
-            _ => errors.push(syn::Error::new(
-                sig.output
-                    .span()
-                    .join(sig.ident.span())
-                    .unwrap_or(sig.ident.span()),
-                format!("handle_call must return Reply<R> (or CallOutcome): {expected}"),
-            )),
-        },
-        Kind::Cast | Kind::Info => {
-            if let Some(t) = &ret_ty {
-                if last_ident(t).as_deref() != Some("Status") {
-                    errors.push(syn::Error::new_spanned(
-                        t,
-                        format!(
-                            "`{}` must return Status (or nothing): {expected}",
-                            sig.ident
-                        ),
-                    ));
-                }
-            }
-        }
-        Kind::Init if ret_ty.is_none() => errors.push(syn::Error::new_spanned(
-            &sig.ident,
-            format!("init must return Result<Self, E> or Init<Self>: {expected}"),
-        )),
-        Kind::Terminate if ret_ty.is_some() => errors.push(syn::Error::new_spanned(
-            &sig.output,
-            format!("terminate returns nothing: {expected}"),
-        )),
-        Kind::Direct if ret_ty.is_none() => errors.push(syn::Error::new_spanned(
-            &sig.ident,
-            format!("handle_direct must return a value: {expected}"),
-        )),
-        _ => {}
-    }
-    if kind == Kind::Call {
-        if let Some(from) = params.get(1) {
-            if !matches!(last_ident(&from.ty).as_deref(), Some("From" | "ReplyTo")) {
-                errors.push(syn::Error::new_spanned(
-                    &from.ty,
-                    format!("the last parameter of handle_call is `from: From`: {expected}"),
-                ));
-            }
-        }
-    }
-    if errors.len() != before {
-        return None;
-    }
-    let msg_ty = match params.first() {
-        Some(p) if kind == Kind::Terminate => {
-            let syn::Type::Reference(_) = p.ty.as_ref() else {
-                errors.push(syn::Error::new_spanned(
-                    &p.ty,
-                    format!("terminate takes the reason by reference: {expected}"),
-                ));
-                return None;
-            };
-            (*p.ty).clone()
-        }
-        Some(p) => (*p.ty).clone(),
-        None => return None,
-    };
-    Some(Callback {
+    Some(Method {
         kind,
-        has_ctx,
-        msg_ty,
+        index,
+        sig: sig.clone(),
+        receiver,
+        ctx_ty,
+        params: typed,
         ret_ty,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(ty: Option<&syn::Type>) -> Option<String> {
+        ty.map(|t| quote::quote!(#t).to_string())
+    }
+
+    #[test]
+    fn a_leading_mut_reference_is_the_context_whatever_it_is_called() {
+        let block: syn::ItemImpl = syn::parse_quote! {
+            impl S {
+                async fn init(ctx: &mut Ctx, args: u32) -> Started { todo!() }
+                async fn handle_call(&mut self, msg: Term, from: Caller) -> Answer { todo!() }
+                async fn terminate(&mut self, reason: &Term) {}
+                fn helper(&self) {}
+            }
+        };
+        let server = server(&block);
+        assert_eq!(server.methods.len(), 3, "helper is no callback");
+        let init = server.get(Kind::Init).expect("init");
+        assert_eq!(text(init.ctx_ty.as_ref()).as_deref(), Some("& mut Ctx"));
+        assert_eq!(text(init.msg_ty()).as_deref(), Some("u32"));
+        let call = server.get(Kind::Call).expect("handle_call");
+        assert!(call.ctx_ty.is_none());
+        assert_eq!(text(call.reply_to_ty()).as_deref(), Some("Caller"));
+        assert_eq!(text(call.ret_ty.as_ref()).as_deref(), Some("Answer"));
+        let terminate = server.get(Kind::Terminate).expect("terminate");
+        assert!(
+            terminate.ctx_ty.is_none(),
+            "a shared reference is no context"
+        );
+        assert_eq!(text(terminate.msg_ty()).as_deref(), Some("& Term"));
+    }
+
+    #[test]
+    fn duplicates_pair_each_later_definition_with_the_first() {
+        let block: syn::ItemImpl = syn::parse_quote! {
+            impl S {
+                async fn handle_info(&mut self, m: Term) -> Status { todo!() }
+                async fn init(a: ()) -> R { todo!() }
+                async fn handle_info(&mut self, m: u32) -> Status { todo!() }
+                async fn handle_info(&mut self, m: u8) -> Status { todo!() }
+                async fn handle_nothing(&mut self) {}
+            }
+        };
+        let server = server(&block);
+        let pairs: Vec<(usize, usize)> = server
+            .duplicates()
+            .map(|(second, first)| (second.index, first.index))
+            .collect();
+        assert_eq!(pairs, [(2, 0), (3, 0)]);
+        assert_eq!(server.get(Kind::Info).map(|m| m.index), Some(0));
+        assert!(server.methods.iter().any(|m| m.kind.is_none()));
+    }
 }

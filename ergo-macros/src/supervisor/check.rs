@@ -4,6 +4,7 @@
 //! errors; must not generate code.
 
 use super::model::{ChildModel, SupervisorModel};
+use crate::ctxt::Ctxt;
 
 pub(crate) const STRATEGIES: [&str; 4] = [
     "one_for_one",
@@ -15,41 +16,38 @@ pub(crate) const RESTARTS: [&str; 3] = ["permanent", "transient", "temporary"];
 pub(crate) const AUTO_SHUTDOWNS: [&str; 3] = ["never", "any_significant", "all_significant"];
 
 /// Reports every problem in `model`.
-pub fn supervisor(model: &SupervisorModel, errors: &mut Vec<syn::Error>) {
+pub fn supervisor(cx: &mut Ctxt, model: &SupervisorModel) {
     if !model.generics.params.is_empty() {
-        errors.push(syn::Error::new_spanned(
+        cx.error_spanned(
             &model.generics,
             "#[supervisor] does not support generic impl blocks",
-        ));
+        );
     }
     if let Some(s) = &model.strategy {
         if !STRATEGIES.contains(&s.value.as_str()) {
-            errors.push(syn::Error::new(
+            cx.error(
                 s.span,
                 format!("unknown strategy `{}`: expected one_for_one, one_for_all, rest_for_one or simple_one_for_one", s.value),
-            ));
+            );
         }
     }
     if let Some(a) = &model.auto_shutdown {
         if !AUTO_SHUTDOWNS.contains(&a.value.as_str()) {
-            errors.push(syn::Error::new(a.span, format!("unknown auto_shutdown `{}`: expected never, any_significant or all_significant", a.value)));
+            cx.error(a.span, format!("unknown auto_shutdown `{}`: expected never, any_significant or all_significant", a.value));
         }
     }
     if let Some(p) = &model.period_ms {
         if p.value == 0 {
-            errors.push(syn::Error::new(p.span, "the period must be positive"));
+            cx.error(p.span, "the period must be positive");
         }
     }
     let mut ids: Vec<String> = Vec::new();
     for child in &model.children {
-        check_child(child, errors);
+        check_child(cx, child);
         if let Some(id) = &child.id {
             let text = id.to_string();
             if ids.contains(&text) {
-                errors.push(syn::Error::new(
-                    id.span(),
-                    format!("duplicate child id `{text}`"),
-                ));
+                cx.error(id.span(), format!("duplicate child id `{text}`"));
             }
             ids.push(text);
         }
@@ -59,63 +57,54 @@ pub fn supervisor(model: &SupervisorModel, errors: &mut Vec<syn::Error>) {
         .as_ref()
         .is_some_and(|s| s.value == "simple_one_for_one");
     if simple && model.children.len() != 1 {
-        errors.push(syn::Error::new(
+        cx.error(
             model.children_span,
             format!(
                 "simple_one_for_one needs exactly one child spec, found {}",
                 model.children.len()
             ),
-        ));
+        );
     }
 }
 
-fn check_child(child: &ChildModel, errors: &mut Vec<syn::Error>) {
+fn check_child(cx: &mut Ctxt, child: &ChildModel) {
     let at = child.kind.span;
     if child.id.is_none() {
-        errors.push(syn::Error::new(at, "child needs an `id = name`"));
+        cx.error(at, "child needs an `id = name`");
     }
     match (&child.start, &child.start_with) {
-        (None, None) => errors.push(syn::Error::new(
+        (None, None) => cx.error(
             at,
             "child needs `start = Type` (with optional `args = ..`) or `start_with = <ChildStart>`",
-        )),
-        (Some(_), Some(e)) => errors.push(syn::Error::new_spanned(
-            e,
-            "give `start` or `start_with`, not both",
-        )),
+        ),
+        (Some(_), Some(e)) => cx.error_spanned(e, "give `start` or `start_with`, not both"),
         _ => {}
     }
     if child.start_with.is_some() {
         if let Some(a) = &child.args {
-            errors.push(syn::Error::new_spanned(
-                a,
-                "`args` goes with `start`, not `start_with`",
-            ));
+            cx.error_spanned(a, "`args` goes with `start`, not `start_with`");
         }
         if let Some(n) = &child.name {
-            errors.push(syn::Error::new_spanned(
-                n,
-                "`name` goes with `start`, not `start_with`",
-            ));
+            cx.error_spanned(n, "`name` goes with `start`, not `start_with`");
         }
     }
     if child.kind.value == "supervisor" {
         if let Some(n) = &child.name {
-            errors.push(syn::Error::new_spanned(
+            cx.error_spanned(
                 n,
                 "`name` is only supported for worker (gen_server) children",
-            ));
+            );
         }
     }
     if let Some(r) = &child.restart {
         if !RESTARTS.contains(&r.value.as_str()) {
-            errors.push(syn::Error::new(
+            cx.error(
                 r.span,
                 format!(
                     "unknown restart `{}`: expected permanent, transient or temporary",
                     r.value
                 ),
-            ));
+            );
         }
     }
     if let Some(s) = &child.significant {
@@ -124,10 +113,10 @@ fn check_child(child: &ChildModel, errors: &mut Vec<syn::Error>) {
             .as_ref()
             .map_or(true, |r| r.value == "permanent");
         if s.value && permanent {
-            errors.push(syn::Error::new(
+            cx.error(
                 s.span,
                 "a significant child must be transient or temporary (set `restart = transient`)",
-            ));
+            );
         }
     }
 }

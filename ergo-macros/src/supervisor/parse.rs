@@ -10,6 +10,7 @@ use syn::spanned::Spanned as _;
 use syn::{Expr, Ident, Lit, Token};
 
 use super::model::{ChildModel, ShutdownModel, Spanned, SupervisorModel};
+use crate::ctxt::Ctxt;
 
 /// One `key = value` pair; the value is a type for `start`, an expression otherwise.
 pub(crate) struct KeyValue {
@@ -50,14 +51,6 @@ pub(crate) fn key_values(tokens: TokenStream) -> syn::Result<Vec<KeyValue>> {
         }
     }
     Ok(syn::parse2::<List>(tokens)?.0.into_iter().collect())
-}
-
-/// Folds errors into one.
-pub(crate) fn combine(errors: Vec<syn::Error>) -> Option<syn::Error> {
-    errors.into_iter().reduce(|mut a, b| {
-        a.combine(b);
-        a
-    })
 }
 
 /// The value as a plain identifier (`one_for_one`), or an error at it.
@@ -145,10 +138,10 @@ impl Seen {
     }
 
     /// False (and an error) when `key` was given before.
-    pub fn first(&mut self, key: &Ident, errors: &mut Vec<syn::Error>) -> bool {
+    pub fn first(&mut self, key: &Ident, cx: &mut Ctxt) -> bool {
         let k = key.to_string();
         if self.0.contains(&k) {
-            errors.push(syn::Error::new(key.span(), format!("`{k}` is given twice")));
+            cx.error(key.span(), format!("`{k}` is given twice"));
             return false;
         }
         self.0.push(k);
@@ -156,21 +149,17 @@ impl Seen {
     }
 }
 
-fn push<T>(result: Result<T, syn::Error>, errors: &mut Vec<syn::Error>) -> Option<T> {
-    result.map_err(|e| errors.push(e)).ok()
-}
-
 /// Parses the attribute and the impl block into a model.
 pub fn supervisor(
+    cx: &mut Ctxt,
     attr: TokenStream,
     block: &syn::ItemImpl,
-    errors: &mut Vec<syn::Error>,
 ) -> Option<SupervisorModel> {
     if let Some((_, path, _)) = &block.trait_ {
-        errors.push(syn::Error::new(
+        cx.error(
             path.span(),
             "#[supervisor] goes on an inherent impl block, not a trait impl",
-        ));
+        );
         return None;
     }
     let mut rest = block.clone();
@@ -187,43 +176,43 @@ pub fn supervisor(
         children_span: block.self_ty.span(),
     };
     match key_values(attr) {
-        Err(e) => errors.push(e),
+        Err(e) => cx.syn_error(e),
         Ok(kvs) => {
             let mut seen = Seen::new();
             for kv in kvs {
-                if !seen.first(&kv.key, errors) {
+                if !seen.first(&kv.key, cx) {
                     continue;
                 }
                 match kv.key.to_string().as_str() {
-                    "strategy" => model.strategy = push(ident_value(&kv, "a strategy name"), errors),
+                    "strategy" => model.strategy = cx.ok(ident_value(&kv, "a strategy name")),
                     "intensity" => {
-                        if let Some(v) = push(int_value(&kv), errors) {
+                        if let Some(v) = cx.ok(int_value(&kv)) {
                             match u32::try_from(v.value) {
                                 Ok(n) => model.intensity = Some(Spanned { value: n, span: v.span }),
-                                Err(_) => errors.push(syn::Error::new(v.span, "`intensity` is too large")),
+                                Err(_) => cx.error(v.span, "`intensity` is too large"),
                             }
                         }
                     }
                     "period" | "period_ms" => {
                         if model.period_ms.is_some() {
-                            errors.push(syn::Error::new(kv.key.span(), "give `period` or `period_ms`, not both"));
+                            cx.error(kv.key.span(), "give `period` or `period_ms`, not both");
                             continue;
                         }
                         let ms = kv.key == "period_ms";
-                        if let Some(v) = push(int_value(&kv), errors) {
+                        if let Some(v) = cx.ok(int_value(&kv)) {
                             let value = if ms { Some(v.value) } else { v.value.checked_mul(1000) };
                             match value {
                                 Some(value) => model.period_ms = Some(Spanned { value, span: v.span }),
-                                None => errors.push(syn::Error::new(v.span, "`period` is too large")),
+                                None => cx.error(v.span, "`period` is too large"),
                             }
                         }
                     }
-                    "args" => model.args = push(type_value(&kv), errors),
-                    "auto_shutdown" => model.auto_shutdown = push(ident_value(&kv, "never, any_significant or all_significant"), errors),
-                    other => errors.push(syn::Error::new(
+                    "args" => model.args = cx.ok(type_value(&kv)),
+                    "auto_shutdown" => model.auto_shutdown = cx.ok(ident_value(&kv, "never, any_significant or all_significant")),
+                    other => cx.error(
                         kv.key.span(),
                         format!("unknown #[supervisor] key `{other}`: expected strategy, intensity, period, period_ms, auto_shutdown or args"),
-                    )),
+                    ),
                 }
             }
         }
@@ -235,12 +224,9 @@ pub fn supervisor(
                 found += 1;
                 if found == 1 {
                     model.children_span = m.mac.path.span();
-                    children(m.mac.tokens.clone(), &mut model.children, errors);
+                    children(cx, m.mac.tokens.clone(), &mut model.children);
                 } else {
-                    errors.push(syn::Error::new(
-                        m.mac.path.span(),
-                        "only one `children!` list is allowed",
-                    ));
+                    cx.error(m.mac.path.span(), "only one `children!` list is allowed");
                 }
                 return false;
             }
@@ -248,10 +234,10 @@ pub fn supervisor(
         true
     });
     if found == 0 {
-        errors.push(syn::Error::new(
+        cx.error(
             block.self_ty.span(),
             "#[supervisor] needs a `children! { worker(id = .., start = ..), .. }` list in the impl block",
-        ));
+        );
     }
     model.rest = rest;
     Some(model)
@@ -274,7 +260,7 @@ impl Parse for Entry {
     }
 }
 
-fn children(tokens: TokenStream, out: &mut Vec<ChildModel>, errors: &mut Vec<syn::Error>) {
+fn children(cx: &mut Ctxt, tokens: TokenStream, out: &mut Vec<ChildModel>) {
     struct List(Punctuated<Entry, Token![,]>);
     impl Parse for List {
         fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -284,17 +270,17 @@ fn children(tokens: TokenStream, out: &mut Vec<ChildModel>, errors: &mut Vec<syn
     let list = match syn::parse2::<List>(tokens) {
         Ok(l) => l.0,
         Err(e) => {
-            errors.push(e);
+            cx.syn_error(e);
             return;
         }
     };
     for entry in list {
         let kind = entry.kind.to_string();
         if kind != "worker" && kind != "supervisor" {
-            errors.push(syn::Error::new(
+            cx.error(
                 entry.kind.span(),
                 format!("unknown child kind `{kind}`: expected `worker(..)` or `supervisor(..)`"),
-            ));
+            );
             continue;
         }
         let mut child = ChildModel {
@@ -314,36 +300,36 @@ fn children(tokens: TokenStream, out: &mut Vec<ChildModel>, errors: &mut Vec<syn
         let kvs = match key_values(entry.body) {
             Ok(kvs) => kvs,
             Err(e) => {
-                errors.push(e);
+                cx.syn_error(e);
                 continue;
             }
         };
         let mut seen = Seen::new();
         for kv in kvs {
-            if !seen.first(&kv.key, errors) {
+            if !seen.first(&kv.key, cx) {
                 continue;
             }
             match kv.key.to_string().as_str() {
                 "id" => {
-                    child.id = push(ident_value(&kv, "an identifier"), errors).map(|s| Ident::new(&s.value, s.span));
+                    child.id = cx.ok(ident_value(&kv, "an identifier")).map(|s| Ident::new(&s.value, s.span));
                 }
-                "start" => child.start = push(type_value(&kv), errors),
-                "args" => child.args = push(expr_value(&kv), errors),
-                "start_with" => child.start_with = push(expr_value(&kv), errors),
-                "name" => child.name = push(str_value(&kv), errors),
-                "restart" => child.restart = push(ident_value(&kv, "permanent, transient or temporary"), errors),
-                "shutdown" => child.shutdown = push(shutdown_value(&kv), errors),
+                "start" => child.start = cx.ok(type_value(&kv)),
+                "args" => child.args = cx.ok(expr_value(&kv)),
+                "start_with" => child.start_with = cx.ok(expr_value(&kv)),
+                "name" => child.name = cx.ok(str_value(&kv)),
+                "restart" => child.restart = cx.ok(ident_value(&kv, "permanent, transient or temporary")),
+                "shutdown" => child.shutdown = cx.ok(shutdown_value(&kv)),
                 "significant" => {
                     if let Value::Expr(Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. })) = &kv.value {
                         child.significant = Some(Spanned { value: b.value, span: b.span });
                     } else {
-                        errors.push(syn::Error::new(value_span(&kv), "`significant` expects `true` or `false`"));
+                        cx.error(value_span(&kv), "`significant` expects `true` or `false`");
                     }
                 }
-                other => errors.push(syn::Error::new(
+                other => cx.error(
                     kv.key.span(),
                     format!("unknown child key `{other}`: expected id, start, args, start_with, name, restart, shutdown or significant"),
-                )),
+                ),
             }
         }
         out.push(child);

@@ -1,6 +1,6 @@
 #![allow(unused_imports)]
 use ergo::{gen_server, Reply, Status, Term};
-use ergo::core::From;
+use ergo::ReplyTo;
 
 struct S;
 

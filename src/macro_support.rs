@@ -1,0 +1,151 @@
+//! What the macros' generated code names through `::ergo::__private` (not part of the public
+//! API): the term layer's own private items, and for `#[gen_server]` one trait per callback
+//! position, so a wrong type is reported at the user's type with a message that says what fits
+//! (`#[diagnostic::on_unimplemented]`), and an alias of an accepted type is accepted.
+
+pub use ergo_etf::__private::*;
+
+use ergo_core::gen::server::{IntoCallOutcome, IntoInit, IntoStatus};
+
+use crate::{CallOutcome, Context, FromTerm, Init, IntoTerm, Payload, Reply, Status, Term};
+
+/// The gen_server reply handle (`handle_call`'s `from`).
+pub use crate::ReplyTo;
+
+/// Logs an info message that a typed `handle_info` could not decode, then drops it.
+pub use ergo_core::__private_warn_unexpected_info as warn_unexpected_info;
+
+/// A callback's message (or request) of type `T`, or the term it could not be decoded from.
+pub fn take<T: FromTerm + 'static>(payload: Payload) -> Result<T, Term> {
+    payload.take::<T>().map_err(|undecodable| undecodable.term)
+}
+
+/// What `handle_call` returns: `Reply<R>` or `CallOutcome`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a handle_call result: handle_call returns `Reply<R>` (R: IntoTerm) or `CallOutcome`",
+    label = "handle_call returns this type"
+)]
+pub trait CallReturn {
+    /// The untyped outcome the run loop acts on.
+    fn into_outcome(self) -> CallOutcome;
+}
+
+impl<R: IntoTerm + Send + 'static> CallReturn for Reply<R> {
+    fn into_outcome(self) -> CallOutcome {
+        IntoCallOutcome::into_outcome(self)
+    }
+}
+
+impl CallReturn for CallOutcome {
+    fn into_outcome(self) -> CallOutcome {
+        self
+    }
+}
+
+/// What `handle_cast` and `handle_info` return: `Status`, or nothing.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a handle_cast/handle_info result: they return `Status` (or nothing)",
+    label = "returns this type"
+)]
+pub trait StatusReturn {
+    /// The status the run loop acts on.
+    fn into_status(self) -> Status;
+}
+
+impl StatusReturn for Status {
+    fn into_status(self) -> Status {
+        self
+    }
+}
+
+impl StatusReturn for () {
+    fn into_status(self) -> Status {
+        IntoStatus::into_status(self)
+    }
+}
+
+/// What `init` returns: `Result<Self, E>` (E: IntoTerm) or `Init<Self>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an init result for `{S}`: init returns `Result<Self, E>` (E: IntoTerm) or `Init<Self>`",
+    label = "init returns this type"
+)]
+pub trait InitReturn<S> {
+    /// The start decision.
+    fn into_init(self) -> Init<S>;
+}
+
+impl<S> InitReturn<S> for Init<S> {
+    fn into_init(self) -> Init<S> {
+        self
+    }
+}
+
+impl<S, E: IntoTerm> InitReturn<S> for Result<S, E> {
+    fn into_init(self) -> Init<S> {
+        IntoInit::into_init(self)
+    }
+}
+
+/// What `handle_direct` returns: any `Send + 'static` value, handed back boxed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a handle_direct result: it goes back to the caller, so it must be `Send + 'static`",
+    label = "handle_direct returns this type"
+)]
+pub trait DirectReturn {
+    /// The value, boxed for `Node::direct` to downcast.
+    fn into_any(self) -> Box<dyn std::any::Any + Send>;
+}
+
+impl<T: std::any::Any + Send> DirectReturn for T {
+    fn into_any(self) -> Box<dyn std::any::Any + Send> {
+        Box::new(self)
+    }
+}
+
+/// A callback's context parameter: `ctx: &mut Context`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the gen_server context: a callback's `&mut` parameter after self is `ctx: &mut Context`",
+    label = "expected `&mut Context`"
+)]
+pub trait ContextParam<'a> {
+    /// The context, as the callback's parameter type.
+    fn from_context(ctx: &'a mut Context) -> Self;
+}
+
+impl<'a> ContextParam<'a> for &'a mut Context {
+    fn from_context(ctx: &'a mut Context) -> Self {
+        ctx
+    }
+}
+
+/// `handle_call`'s reply handle parameter: `from: ReplyTo`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the reply handle: handle_call's last parameter is `from: ReplyTo`",
+    label = "expected the reply handle"
+)]
+pub trait ReplyToParam {
+    /// The handle, as the callback's parameter type.
+    fn from_reply_to(from: ReplyTo) -> Self;
+}
+
+impl ReplyToParam for ReplyTo {
+    fn from_reply_to(from: ReplyTo) -> Self {
+        from
+    }
+}
+
+/// `terminate`'s reason parameter: `reason: &Term`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not terminate's reason: terminate takes `reason: &Term`",
+    label = "expected `&Term`"
+)]
+pub trait ReasonParam<'a> {
+    /// The reason, as the callback's parameter type.
+    fn from_reason(reason: &'a Term) -> Self;
+}
+
+impl<'a> ReasonParam<'a> for &'a Term {
+    fn from_reason(reason: &'a Term) -> Self {
+        reason
+    }
+}

@@ -1,0 +1,14 @@
+#![allow(unused_imports)]
+use std::rc::Rc;
+
+use ergo::{gen_server, Term};
+
+struct S;
+
+#[gen_server]
+impl S {
+    async fn init(_a: ()) -> Result<Self, Term> { Ok(S) }
+    async fn handle_direct(&mut self, n: u32) -> Rc<u32> { Rc::new(n) }
+}
+
+fn main() {}
