@@ -54,6 +54,10 @@ pub use ergo_core::{
 /// handle to answer a call later.
 pub use ergo_core::{CallOutcome, GenServer, Init, Reply, ReplyTo, Status};
 
+/// Direct requests: plain Rust values to a local process with a typed answer (`Node::direct`,
+/// a gen_server's `handle_direct`).
+pub use ergo_core::process::{DirectEnvelope, DirectReplyTo, DirectRequest};
+
 /// The reply handle's former name (it shadowed `std::convert::From` under a glob import).
 #[deprecated(since = "0.2.0", note = "renamed `ergo::ReplyTo`")]
 pub type From = ReplyTo;

@@ -7,7 +7,10 @@ pub use ergo_etf::__private::*;
 
 use ergo_core::gen::server::{IntoCallOutcome, IntoInit, IntoStatus};
 
-use crate::{CallOutcome, Context, FromTerm, Init, IntoTerm, Payload, Reply, Status, Term};
+use crate::{
+    CallOutcome, Context, DirectEnvelope, DirectReplyTo, DirectRequest, FromTerm, Init, IntoTerm,
+    Payload, Reply, Status, Term,
+};
 
 /// The gen_server reply handle (`handle_call`'s `from`).
 pub use crate::ReplyTo;
@@ -86,19 +89,35 @@ impl<S, E: IntoTerm> InitReturn<S> for Result<S, E> {
     }
 }
 
-/// What `handle_direct` returns: any `Send + 'static` value, handed back boxed.
+/// `handle_direct`'s message type: a [`DirectRequest`], whose `Reply` handle_direct returns.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a handle_direct result: it goes back to the caller, so it must be `Send + 'static`",
-    label = "handle_direct returns this type"
+    message = "`{Self}` is not a direct request: handle_direct's message type implements `ergo::DirectRequest` (its `Reply` is what handle_direct returns)",
+    label = "handle_direct takes this type"
 )]
-pub trait DirectReturn {
-    /// The value, boxed for `Node::direct` to downcast.
-    fn into_any(self) -> Box<dyn std::any::Any + Send>;
+pub trait DirectMessage: DirectRequest {}
+
+impl<T: DirectRequest> DirectMessage for T {}
+
+/// The request as `M` and its typed reply handle, or the envelope back.
+pub fn take_direct<M: DirectMessage>(
+    request: DirectEnvelope,
+) -> Result<(M, DirectReplyTo<M::Reply>), DirectEnvelope> {
+    request.take::<M>()
 }
 
-impl<T: std::any::Any + Send> DirectReturn for T {
-    fn into_any(self) -> Box<dyn std::any::Any + Send> {
-        Box::new(self)
+/// What `handle_direct` returns for request type `M`: `M::Reply`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the reply of direct request `{M}`: handle_direct returns `<{M} as DirectRequest>::Reply`",
+    label = "handle_direct returns this type"
+)]
+pub trait DirectReturn<M: DirectRequest> {
+    /// The value, as the request's reply.
+    fn into_reply(self) -> M::Reply;
+}
+
+impl<M: DirectRequest> DirectReturn<M> for <M as DirectRequest>::Reply {
+    fn into_reply(self) -> M::Reply {
+        self
     }
 }
 

@@ -4,7 +4,24 @@
 use std::time::Duration;
 
 use ergo::ReplyTo;
-use ergo::{gen_server, CallError, Context, Node, NodeOptions, Reply, SpawnOptions, Status, Term};
+use ergo::{
+    gen_server, CallError, Context, DirectRequest, Node, NodeOptions, Reply, SpawnOptions, Status,
+    Term,
+};
+
+/// A direct request: the length of the text plus the counter.
+struct Measure(String);
+
+impl DirectRequest for Measure {
+    type Reply = usize;
+}
+
+/// A direct request no server here takes.
+struct Unknown;
+
+impl DirectRequest for Unknown {
+    type Reply = ();
+}
 
 #[derive(ergo::Term, Debug, Clone, PartialEq)]
 enum CounterMsg {
@@ -83,8 +100,8 @@ impl Counter {
         Status::Continue
     }
 
-    async fn handle_direct(&mut self, msg: String) -> usize {
-        msg.len() + self.value as usize
+    async fn handle_direct(&mut self, msg: Measure) -> usize {
+        msg.0.len() + self.value as usize
     }
 
     async fn terminate(&mut self, reason: &Term) {
@@ -133,13 +150,17 @@ async fn typed_calls_casts_and_infos() {
         node.call::<i64>(&pid, Term::atom("bogus")).await,
         Err(CallError::BadRequest(_))
     ));
-    // handle_direct takes a plain Rust value.
-    assert_eq!(
-        node.direct::<String, usize>(&pid, "abc".to_string())
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-        113
-    );
+    // handle_direct takes a plain Rust value, and its answer's type is the request's.
+    let measured: usize = node
+        .direct(&pid, Measure("abc".to_string()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(measured, 113);
+    // A request of a type the server does not take is refused, not run.
+    assert!(matches!(
+        node.direct(&pid, Unknown).await,
+        Err(CallError::BadRequest(reason)) if reason == Term::atom("bad_direct_request")
+    ));
     // Deferred reply through a stored ReplyTo.
     let n2 = node.clone();
     let p2 = pid.clone();

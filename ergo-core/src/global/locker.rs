@@ -183,7 +183,7 @@ pub(crate) async fn set_lock_on(ctx: &Context, server: &Pid, id: &Term, nodes: &
     for node in nodes {
         let yes = if node == ctx.node().name() {
             ctx.node()
-                .direct::<Request, bool>(
+                .direct(
                     server.clone(),
                     Request::SetLock(id.clone(), ctx.pid().clone()),
                 )
@@ -210,7 +210,7 @@ pub(crate) async fn del_lock_on(ctx: &Context, server: &Pid, id: &Term, nodes: &
         if node == ctx.node().name() {
             let _ = ctx
                 .node()
-                .direct::<Request, bool>(
+                .direct(
                     server.clone(),
                     Request::DelLock(id.clone(), ctx.pid().clone()),
                 )

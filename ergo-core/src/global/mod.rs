@@ -171,7 +171,7 @@ impl Global {
     /// The `global` of `node`; `NotRunning` on a local-only or hidden node.
     pub async fn of(node: &Node) -> Result<Global, GlobalError> {
         let server = node.whereis(SERVER).ok_or(GlobalError::NotRunning)?;
-        let shared: Arc<Shared> = node.direct(server.clone(), server::Request::Shared).await?;
+        let shared = node.direct(server.clone(), server::SharedView).await?;
         Ok(Global {
             node: node.clone(),
             server,

@@ -145,9 +145,7 @@ async fn under_lock(ctx: &Context, g: &Global, op: Op, nodes: &[Atom]) -> Result
             let _ = call_node(ctx, g, node, request.clone()).await;
         }
     }
-    g.node
-        .direct::<Request, bool>(g.server.clone(), local)
-        .await?;
+    g.node.direct(g.server.clone(), local).await?;
     Ok(())
 }
 

@@ -4,7 +4,6 @@
 //! answer anything an Erlang `global_name_server` would not (an unknown call gets no reply, as
 //! there).
 
-use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -17,13 +16,11 @@ use super::names::Names;
 use super::Shared;
 use crate::gen::server::{CallOutcome, GenServer, Init, Status};
 use crate::node::Context;
-use crate::process::Payload;
 use crate::process::ReplyTo;
+use crate::process::{DirectEnvelope, DirectRequest, Payload};
 
 /// What the Rust side asks of the server.
 pub(crate) enum Request {
-    /// The shared view (answer: `Arc<Shared>`).
-    Shared,
     /// `{set_lock, Id}` on behalf of a local `holder` (answer: `bool`).
     SetLock(Term, Pid),
     /// `{del_lock, Id}` on behalf of a local `holder` (answer: `bool`).
@@ -41,6 +38,17 @@ pub(crate) enum Request {
     },
     /// `{unregister, Name}` (answer: `bool`).
     Unregister(Term),
+}
+
+impl DirectRequest for Request {
+    type Reply = bool;
+}
+
+/// Asks the server for its shared view (the names and nodes readers see without a call).
+pub(crate) struct SharedView;
+
+impl DirectRequest for SharedView {
+    type Reply = Arc<Shared>;
 }
 
 /// The server's state.
@@ -166,20 +174,24 @@ impl GenServer for Server {
         }
     }
 
-    async fn handle_direct(
-        &mut self,
-        ctx: &mut Context,
-        request: Box<dyn Any + Send>,
-    ) -> Result<Box<dyn Any + Send>, Term> {
-        let request = request
-            .downcast::<Request>()
-            .map_err(|_| Term::atom("badarg"))?;
-        Ok(match *request {
-            Request::Shared => Box::new(Arc::clone(&self.shared)),
-            Request::SetLock(id, holder) => Box::new(self.locks.set(ctx, &id, &holder)),
+    async fn handle_direct(&mut self, ctx: &mut Context, request: DirectEnvelope) {
+        let request = match request.take::<SharedView>() {
+            Ok((SharedView, reply)) => {
+                reply.reply(Arc::clone(&self.shared));
+                return;
+            }
+            Err(request) => request,
+        };
+        let Ok((request, reply)) = request.take::<Request>().map_err(|request| {
+            request.refuse(Term::atom("badarg"));
+        }) else {
+            return;
+        };
+        let done = match request {
+            Request::SetLock(id, holder) => self.locks.set(ctx, &id, &holder),
             Request::DelLock(id, holder) => {
                 self.locks.del(ctx, &id, &holder);
-                Box::new(true)
+                true
             }
             Request::Register {
                 name,
@@ -188,13 +200,14 @@ impl GenServer for Server {
                 from,
             } => {
                 self.register(ctx, name, pid, method, &from);
-                Box::new(true)
+                true
             }
             Request::Unregister(name) => {
                 self.names.remove(ctx, &name);
-                Box::new(true)
+                true
             }
-        })
+        };
+        reply.reply(done);
     }
 
     async fn handle_cast(&mut self, ctx: &mut Context, request: Payload) -> Status {

@@ -4,7 +4,6 @@
 //! an alias that is deactivated at timeout, so a late reply is discarded. Must not implement the
 //! server side (that is `gen/server`).
 
-use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +11,10 @@ use ergo_etf::{FromTerm, IntoTerm, Pid, Reference, Term};
 
 use super::error::{CallError, SendError};
 use super::{lock, AliasTarget, Dest, MonitorTarget, Node, RemoteSignal};
-use crate::process::{CallFailure, Envelope, Payload, ReplyResult, ReplySlot, ReplyTo};
+use crate::process::{
+    CallFailure, DirectEnvelope, DirectFailure, DirectRequest, Envelope, Payload, ReplyResult,
+    ReplySlot, ReplyTo,
+};
 
 /// What a call's wait on its reply slot (under its timeout) means to the caller.
 fn call_result(
@@ -169,26 +171,21 @@ impl Node {
         self.send_envelope(None, &to.into(), Envelope::Cast(Payload::new(request)))
     }
 
-    /// Sends a plain Rust value (not a term) to a local gen_server's `handle_direct` and waits
-    /// for its result, with the default call timeout.
-    pub async fn direct<Req: Send + 'static, Resp: 'static>(
+    /// Sends a plain Rust value (not a term) to a local process (a gen_server's
+    /// `handle_direct`) and waits for its answer, of the request's own `Reply` type, with the
+    /// default call timeout. A server that does not take requests of this type refuses it
+    /// (`CallError::BadRequest`).
+    pub async fn direct<R: DirectRequest>(
         &self,
         to: impl Into<Dest>,
-        request: Req,
-    ) -> Result<Resp, CallError> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let envelope = Envelope::Direct {
-            request: Box::new(request) as Box<dyn Any + Send>,
-            reply: tx,
-        };
-        self.send_envelope(None, &to.into(), envelope)?;
-        match tokio::time::timeout(self.inner.options.default_call_timeout, rx).await {
-            Ok(Ok(Ok(boxed))) => boxed
-                .downcast::<Resp>()
-                .map(|b| *b)
-                .map_err(|_| CallError::BadRequest(Term::atom("bad_direct_reply_type"))),
-            Ok(Ok(Err(reason))) => Err(CallError::BadRequest(reason)),
-            Ok(Err(_)) => Err(CallError::NoReply),
+        request: R,
+    ) -> Result<R::Reply, CallError> {
+        let (envelope, answered) = DirectEnvelope::new(request);
+        self.send_envelope(None, &to.into(), Envelope::Direct(envelope))?;
+        match tokio::time::timeout(self.inner.options.default_call_timeout, answered).await {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(DirectFailure::Refused(reason))) => Err(CallError::BadRequest(reason)),
+            Ok(Err(DirectFailure::NoReply)) => Err(CallError::NoReply),
             Err(_) => Err(CallError::Timeout),
         }
     }

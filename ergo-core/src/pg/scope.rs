@@ -5,7 +5,6 @@
 //! Owns the membership state and keeps the shared view in step; must not send anything an
 //! Erlang scope does not expect (it crashes with `badarg` on unknown messages).
 
-use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use ergo_etf::{Atom, Pid, Reference, Term};
@@ -14,7 +13,7 @@ use super::{Members, View};
 use crate::gen::server::{GenServer, Init, Status};
 use crate::node::Context;
 use crate::node::Dest;
-use crate::process::Payload;
+use crate::process::{DirectEnvelope, DirectRequest, Payload};
 
 /// What the API asks of the scope; the answer is a `bool` (false: `not_joined`).
 pub(crate) enum Request {
@@ -22,6 +21,10 @@ pub(crate) enum Request {
     Join(Term, Vec<Pid>),
     /// Remove local pids from a group.
     Leave(Term, Vec<Pid>),
+}
+
+impl DirectRequest for Request {
+    type Reply = bool;
 }
 
 impl Request {
@@ -309,19 +312,16 @@ impl GenServer for Scope {
         })
     }
 
-    async fn handle_direct(
-        &mut self,
-        ctx: &mut Context,
-        request: Box<dyn Any + Send>,
-    ) -> Result<Box<dyn Any + Send>, Term> {
-        let request = request
-            .downcast::<Request>()
-            .map_err(|_| Term::atom("badarg"))?;
-        let done = match *request {
+    async fn handle_direct(&mut self, ctx: &mut Context, request: DirectEnvelope) {
+        let (request, reply) = match request.take::<Request>() {
+            Ok(taken) => taken,
+            Err(request) => return request.refuse(Term::atom("badarg")),
+        };
+        let done = match request {
             Request::Join(group, pids) => self.join_local(ctx, group, pids),
             Request::Leave(group, pids) => self.leave_local(ctx, group, pids),
         };
-        Ok(Box::new(done))
+        reply.reply(done);
     }
 
     async fn handle_cast(&mut self, ctx: &mut Context, request: Payload) -> Status {

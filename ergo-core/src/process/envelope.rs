@@ -2,15 +2,10 @@
 //! signal, monitor down, direct request) that renders OTP's exact term shapes on demand. Owns the
 //! `Envelope` type and its conversions to and from terms; must not touch the process table.
 
-use std::any::Any;
-
 use ergo_etf::{Atom, Pid, Reference, Term};
 
 use super::Payload;
-use super::ReplyTo;
-
-/// A boxed reply channel for `handle_direct` requests.
-pub type DirectReply = tokio::sync::oneshot::Sender<Result<Box<dyn Any + Send>, Term>>;
+use super::{DirectEnvelope, ReplyTo};
 
 /// One item in a mailbox.
 pub enum Envelope {
@@ -44,12 +39,7 @@ pub enum Envelope {
         reason: Term,
     },
     /// A request from plain Rust code (not a term, never crosses the wire).
-    Direct {
-        /// The request value.
-        request: Box<dyn Any + Send>,
-        /// Where the result goes.
-        reply: DirectReply,
-    },
+    Direct(DirectEnvelope),
 }
 
 impl std::fmt::Debug for Envelope {
@@ -62,7 +52,7 @@ impl std::fmt::Debug for Envelope {
             Envelope::Down {
                 reference, reason, ..
             } => write!(f, "Down({reference:?}, {reason:?})"),
-            Envelope::Direct { .. } => f.write_str("Direct(..)"),
+            Envelope::Direct(_) => f.write_str("Direct(..)"),
         }
     }
 }
@@ -100,8 +90,8 @@ impl Envelope {
                 who,
                 reason,
             ]),
-            Envelope::Direct { reply, .. } => {
-                let _ = reply.send(Err(atom("no_term_form")));
+            Envelope::Direct(request) => {
+                request.refuse(atom("no_term_form"));
                 Term::tuple(vec![atom("$direct"), atom("undefined")])
             }
         }

@@ -4,6 +4,7 @@
 //! reply needs of the node it reaches through the [`ReplyRoute`] trait the node implements).
 
 mod catch;
+mod direct;
 mod envelope;
 mod mailbox;
 mod payload;
@@ -11,7 +12,8 @@ mod reply_slot;
 mod reply_to;
 
 pub use catch::{panic_message, panic_reason, CatchUnwind};
-pub use envelope::{DirectReply, Envelope};
+pub use direct::{DirectAnswer, DirectEnvelope, DirectFailure, DirectReplyTo, DirectRequest};
+pub use envelope::Envelope;
 pub use mailbox::{Mailbox, Pop, PushError};
 pub use payload::{LocalPayload, Payload, Undecodable};
 pub use reply_slot::{CallFailure, ReplyResult, ReplyRoute, ReplySlot, SlotWait};

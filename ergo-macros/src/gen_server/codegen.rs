@@ -6,8 +6,9 @@
 //! checks it and an error points at the user's type: the context (`ContextParam`), the reply
 //! handle (`ReplyToParam`), terminate's reason (`ReasonParam`), and the results of init
 //! (`InitReturn`), handle_call (`CallReturn`), handle_cast/handle_info (`StatusReturn`) and
-//! handle_direct (`DirectReturn`). Message types go through `__private::take::<T>`, which
-//! points a missing `FromTerm` at `T` too.
+//! handle_direct (`DirectReturn<M>`: the request's `Reply`). Message types go through
+//! `__private::take::<T>` (or `take_direct::<M>`, `M: DirectRequest`), which points a missing
+//! `FromTerm` (or `DirectRequest`) at `T` too.
 //!
 //! Names only items at the root of `::ergo` (`GenServer`, `Context`, `Payload`, `Init`,
 //! `CallOutcome`, `Status`, `Term`) and in `::ergo::__private` (`ReplyTo`, `take`,
@@ -130,16 +131,21 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
         let msg = msg_ty(cb);
         let ret = ret_ty(cb);
         let c = ctx_arg(cb);
-        let any = quote! { ::std::boxed::Box<dyn ::core::any::Any + #send> };
         methods.push(quote! {
-            fn handle_direct(&mut self, ctx: &mut ::ergo::Context, request: #any)
-                -> impl #fut<Output = ::core::result::Result<#any, ::ergo::Term>> + #send {
+            fn handle_direct(&mut self, ctx: &mut ::ergo::Context, request: ::ergo::DirectEnvelope)
+                -> impl #fut<Output = ()> + #send {
                 let _ = &ctx;
                 async move {
-                    match <#any>::downcast::<#msg>(request) {
-                        ::core::result::Result::Ok(msg) => ::core::result::Result::Ok(
-                            <#ret as #p::DirectReturn>::into_any(<#ty>::handle_direct(self, #c *msg).await)),
-                        ::core::result::Result::Err(_) => ::core::result::Result::Err(::ergo::Term::atom("bad_direct_request")),
+                    match #p::take_direct::<#msg>(request) {
+                        ::core::result::Result::Ok((msg, reply)) => {
+                            let value = <#ret as #p::DirectReturn<#msg>>::into_reply(
+                                <#ty>::handle_direct(self, #c msg).await,
+                            );
+                            reply.reply(value);
+                        }
+                        ::core::result::Result::Err(request) => {
+                            request.refuse(::ergo::Term::atom("bad_direct_request"));
+                        }
                     }
                 }
             }

@@ -14,7 +14,7 @@ use super::master::{self, StopRequest};
 use super::table::{AppTable, Loaded, Running};
 use super::{Application, ApplicationError, ApplicationSpec, StartType};
 use crate::node::{Dest, Node};
-use crate::process::Envelope;
+use crate::process::{DirectEnvelope, Envelope};
 
 pub use super::table::Exit as AppExit;
 
@@ -178,17 +178,14 @@ impl Applications {
         };
         // Remove it first, so its root's exit is not taken for a termination.
         self.table.record_exit(name, Term::atom("stopped"));
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let envelope = Envelope::Direct {
-            request: Box::new(StopRequest),
-            reply: tx,
-        };
+        // No timeout: stopping waits for the application's whole tree, as OTP's does.
+        let (request, answered) = DirectEnvelope::new(StopRequest);
         if self
             .node
-            .send_envelope(None, &Dest::Pid(master), envelope)
+            .send_envelope(None, &Dest::Pid(master), Envelope::Direct(request))
             .is_ok()
         {
-            let _ = rx.await;
+            let _ = answered.await;
         }
         Ok(())
     }

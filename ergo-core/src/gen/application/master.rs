@@ -13,10 +13,14 @@ use super::{ApplicationError, StartType};
 use crate::gen::supervisor::{ChildStart, StartContext};
 use crate::node::Context;
 use crate::node::{Node, SpawnOptions};
-use crate::process::Envelope;
+use crate::process::{DirectRequest, Envelope};
 
-/// Asks a master to stop its application.
+/// Asks a master to stop its application (answered once it has).
 pub(super) struct StopRequest;
+
+impl DirectRequest for StopRequest {
+    type Reply = ();
+}
 
 type Ack = tokio::sync::oneshot::Sender<Result<(), Term>>;
 
@@ -86,12 +90,14 @@ async fn run(
                 terminated(ctx.node(), &table, &name, reason.clone());
                 return reason;
             }
-            Envelope::Direct { request, reply } if request.is::<StopRequest>() => {
+            Envelope::Direct(request) if request.is::<StopRequest>() => {
                 if let Some(root) = &root_pid {
                     stop_root(&mut ctx, root).await;
                 }
                 tracing::info!(application = %name, "application stopped");
-                let _ = reply.send(Ok(Box::new(())));
+                if let Ok((StopRequest, reply)) = request.take::<StopRequest>() {
+                    reply.reply(());
+                }
                 return Term::atom("normal");
             }
             _ => {}

@@ -1,14 +1,13 @@
 //! The `GenServer` trait: the untyped callback interface the run loop drives. `#[gen_server]`
 //! implements it from typed callbacks; it can also be implemented by hand. Must not run a loop.
 
-use std::any::Any;
 use std::future::Future;
 
 use ergo_etf::Term;
 
 use super::{CallOutcome, Init, ReplyTo, Status};
 use crate::node::Context;
-use crate::process::Payload;
+use crate::process::{DirectEnvelope, Payload};
 
 /// A gen_server's callbacks, on untyped payloads (typed values are taken with `Payload::take`).
 pub trait GenServer: Sized + Send + 'static {
@@ -56,14 +55,17 @@ pub trait GenServer: Sized + Send + 'static {
         }
     }
 
-    /// Handles a request from plain Rust code (`Node::direct`). The default refuses it.
+    /// Handles a request from plain Rust code (`Node::direct`): take it as the request type it
+    /// is ([`DirectEnvelope::take`]) and answer through the handle that comes with it, or
+    /// refuse it. The default refuses every request.
     fn handle_direct(
         &mut self,
         ctx: &mut Context,
-        request: Box<dyn Any + Send>,
-    ) -> impl Future<Output = Result<Box<dyn Any + Send>, Term>> + Send {
-        let _ = (ctx, request);
-        async move { Err(Term::atom("handle_direct_not_implemented")) }
+        request: DirectEnvelope,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = ctx;
+        request.refuse(Term::atom("handle_direct_not_implemented"));
+        async {}
     }
 
     /// Runs once when the server stops with `reason`: a callback returned a stop, or (while it

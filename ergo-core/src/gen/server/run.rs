@@ -77,9 +77,8 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
                 }
             }
             Envelope::Cast(request) => state.handle_cast(&mut ctx, request).await,
-            Envelope::Direct { request, reply } => {
-                let result = state.handle_direct(&mut ctx, request).await;
-                let _ = reply.send(result);
+            Envelope::Direct(request) => {
+                state.handle_direct(&mut ctx, request).await;
                 Status::Continue
             }
             Envelope::Message(p) => state.handle_info(&mut ctx, p).await,

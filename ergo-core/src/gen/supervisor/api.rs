@@ -6,7 +6,7 @@ use ergo_etf::{Atom, Pid, Term};
 
 use super::{ChildKind, ChildSpec, SupervisorError};
 use crate::node::{Dest, Node};
-use crate::process::Envelope;
+use crate::process::{DirectEnvelope, DirectRequest, Envelope};
 
 /// A child's process in `which_children`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +72,10 @@ pub(super) enum Response {
 
 type Answer = Result<Response, SupervisorError>;
 
+impl DirectRequest for Request {
+    type Reply = Answer;
+}
+
 /// A handle on a running supervisor (by pid or registered name), for the runtime API. The
 /// calls wait as long as the supervisor takes (OTP uses `infinity`), and fail with
 /// `SupervisorError::NoProc` if it is gone or exits first.
@@ -93,21 +97,12 @@ impl Node {
 
 impl SupervisorRef {
     async fn ask(&self, request: Request) -> Answer {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let envelope = Envelope::Direct {
-            request: Box::new(request),
-            reply: tx,
-        };
+        // No timeout: the supervisor takes as long as it takes (OTP's `infinity`).
+        let (request, answered) = DirectEnvelope::new(request);
         self.node
-            .send_envelope(None, &self.dest, envelope)
+            .send_envelope(None, &self.dest, Envelope::Direct(request))
             .map_err(|_| SupervisorError::NoProc)?;
-        match rx.await {
-            Ok(Ok(boxed)) => match boxed.downcast::<Answer>() {
-                Ok(answer) => *answer,
-                Err(_) => Err(SupervisorError::NoProc),
-            },
-            Ok(Err(_)) | Err(_) => Err(SupervisorError::NoProc),
-        }
+        answered.await.unwrap_or(Err(SupervisorError::NoProc))
     }
 
     /// Adds and starts a child (not for simple_one_for_one). `Ok(None)` when its start returned

@@ -206,28 +206,23 @@ impl Sup {
             };
             let flow = match envelope {
                 Envelope::Exit { from, reason, .. } => self.on_exit(from, reason).await,
-                Envelope::Direct { request, reply } => match request.downcast::<Request>() {
-                    Ok(request) if matches!(*request, Request::Stop(_)) => {
-                        let Request::Stop(reason) = *request else {
-                            continue;
-                        };
+                Envelope::Direct(request) => match request.take::<Request>() {
+                    Ok((Request::Stop(reason), reply)) => {
                         if let Err(killed) = self.stop_all().await {
                             return killed;
                         }
-                        let _ = reply.send(Ok(Box::new(Ok::<Response, SupervisorError>(
-                            Response::Done,
-                        ))));
+                        reply.reply(Ok(Response::Done));
                         return reason;
                     }
-                    Ok(request) => match self.on_request(*request).await {
+                    Ok((request, reply)) => match self.on_request(request).await {
                         Ok(answer) => {
-                            let _ = reply.send(Ok(Box::new(answer)));
+                            reply.reply(answer);
                             Ok(Flow::Continue)
                         }
                         Err(reason) => Err(reason),
                     },
-                    Err(_) => {
-                        let _ = reply.send(Err(Term::atom("bad_request")));
+                    Err(request) => {
+                        request.refuse(Term::atom("bad_request"));
                         Ok(Flow::Continue)
                     }
                 },

@@ -1,6 +1,4 @@
 #![allow(unused_imports)]
-use std::rc::Rc;
-
 use ergo::{gen_server, Term};
 
 struct S;
@@ -8,7 +6,7 @@ struct S;
 #[gen_server]
 impl S {
     async fn init(_a: ()) -> Result<Self, Term> { Ok(S) }
-    async fn handle_direct(&mut self, n: u32) -> Rc<u32> { Rc::new(n) }
+    async fn handle_direct(&mut self, n: u32) -> u32 { n }
 }
 
 fn main() {}
