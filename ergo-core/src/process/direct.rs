@@ -150,11 +150,13 @@ impl<T: Send + 'static> DirectReplyTo<T> {
 mod tests {
     use super::*;
 
+    #[derive(Debug)]
     struct Len;
     impl DirectRequest for Len {
         type Reply = usize;
     }
 
+    #[derive(Debug)]
     struct Name;
     impl DirectRequest for Name {
         type Reply = String;
