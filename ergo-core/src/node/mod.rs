@@ -109,6 +109,8 @@ pub(crate) struct NodeInner {
     /// The per-node state of the layers above.
     pub extensions: Extensions,
     pub stopped: AtomicBool,
+    /// Why the node stopped, once it has (what [`Node::wait`] waits for).
+    pub stop_reason: tokio::sync::watch::Sender<Option<Term>>,
     pub runtime: tokio::runtime::Handle,
     /// The `From` pid of calls made from outside any process.
     pub outside_pid: Pid,
@@ -236,6 +238,7 @@ impl Node {
             distribution: OnceLock::new(),
             extensions: Extensions::default(),
             stopped: AtomicBool::new(false),
+            stop_reason: tokio::sync::watch::Sender::new(None),
             runtime,
             outside_pid,
             process_compression_used: Arc::new(AtomicBool::new(false)),
@@ -339,16 +342,53 @@ impl Node {
         self.entry(pid).is_some_and(|e| e.state().alive)
     }
 
-    /// Stops the node: every process gets an untrappable `kill` exit signal, spawning fails, and
-    /// a distributed node closes its connections (peers see `nodedown`) and leaves EPMD.
+    /// Stops the node normally (`init:stop/0`): see [`Node::stop_with`].
     pub fn stop(&self) {
-        self.inner.stopped.store(true, Ordering::SeqCst);
+        self.stop_with(Term::atom("normal"));
+    }
+
+    /// Stops the node with `reason`: every process gets an untrappable `kill` exit signal,
+    /// spawning fails, a distributed node closes its connections (peers see `nodedown`) and
+    /// leaves EPMD, and [`Node::wait`] resolves with `reason`. The first stop's reason is kept.
+    pub fn stop_with(&self, reason: Term) {
+        if self.inner.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if !reason.is_atom("normal") {
+            tracing::error!(node = %self.inner.name, %reason, "node stopping");
+        } else {
+            tracing::info!(node = %self.inner.name, "node stopping");
+        }
         if let Some(distribution) = self.distribution() {
             distribution.shutdown();
         }
         let outside = self.inner.outside_pid.clone();
         for entry in self.inner.table.all() {
             self.exit(&outside, &entry.pid, Term::atom("kill"));
+        }
+        self.inner.stop_reason.send_replace(Some(reason));
+    }
+
+    /// Waits until the node stops (by [`Node::stop`], [`Node::stop_with`], or on its own, as when
+    /// a permanent application ends) and returns why: `normal`, or the reason it was given. A
+    /// program whose node runs until it stops ends `main` with this, so a node that stops is a
+    /// process that exits:
+    ///
+    /// ```no_run
+    /// # async fn demo(node: ergo_core::Node) -> Result<(), Box<dyn std::error::Error>> {
+    /// let reason = node.wait().await;
+    /// if !reason.is_atom("normal") {
+    ///     return Err(format!("node stopped: {reason}").into());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait(&self) -> Term {
+        let mut reason = self.inner.stop_reason.subscribe();
+        let stopped = reason.wait_for(Option::is_some).await;
+        match stopped.as_deref() {
+            Ok(Some(reason)) => reason.clone(),
+            // The sender lives in the node itself, so it outlives every waiter.
+            _ => Term::atom("normal"),
         }
     }
 

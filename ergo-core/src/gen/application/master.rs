@@ -135,8 +135,13 @@ fn terminated(node: &Node, table: &AppTable, name: &Atom, reason: Term) {
     }
     tracing::error!(application = %name, %reason, ?start_type, "application exited: stopping the other applications and the node");
     let node = node.clone();
+    let why = Term::tuple(vec![
+        Term::atom("application_terminated"),
+        Term::Atom(name.clone()),
+        reason.clone(),
+    ]);
     tokio::spawn(async move {
         node.applications().stop_all().await;
-        node.stop();
+        node.stop_with(why);
     });
 }
