@@ -186,13 +186,7 @@ fn tls_options(args: &Args) -> Option<ergo::runtime::net::TlsOptions> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    ergo::logging::init()?;
     let args = match parse_args() {
         Ok(args) => args,
         Err(message) => {
@@ -240,7 +234,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         args.cookie,
         node.name(),
     );
-    tokio::signal::ctrl_c().await?;
-    node.stop();
+    // Runs until ctrl-c, or until the node stops by itself (its permanent application ended):
+    // then the program ends too, with a non-zero status when the node stopped abnormally.
+    let reason = tokio::select! {
+        signal = tokio::signal::ctrl_c() => {
+            signal?;
+            node.stop();
+            node.wait().await
+        }
+        reason = node.wait() => reason,
+    };
+    if !reason.is_atom("normal") {
+        return Err(format!("node stopped: {reason}").into());
+    }
     Ok(())
 }

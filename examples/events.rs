@@ -48,6 +48,7 @@ fn subscriber(
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ergo::logging::init()?;
     let node = Node::start("events_example@localhost", NodeOptions::default()).await?;
     let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
     let producer = node.spawn(

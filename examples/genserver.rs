@@ -53,9 +53,7 @@ impl Counter {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
+    ergo::logging::init()?;
     let node = Node::start("genserver_example@localhost", NodeOptions::default()).await?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let pid = node

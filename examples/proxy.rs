@@ -56,9 +56,7 @@ fn reach(from: &Node, to: &Node) -> Result<(), Box<dyn std::error::Error>> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
+    ergo::logging::init()?;
     let a = start("a", ProxyOptions::default()).await?;
     let b = start(
         "b",

@@ -87,15 +87,9 @@ fn show(children: &[ChildInfo]) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // The crashes are panics on purpose: print one line for each, not a backtrace.
-    std::panic::set_hook(Box::new(|info| {
-        let text = info
-            .payload()
-            .downcast_ref::<String>()
-            .cloned()
-            .unwrap_or_default();
-        eprintln!("  (panic: {text})");
-    }));
+    // The crashes are panics on purpose: the runtime logs one line for each (with its place in
+    // the source) and the supervisor's restarts follow.
+    ergo::logging::init()?;
     let node = Node::start("supervisor_example@localhost", NodeOptions::default()).await?;
     let root = node
         .start_supervisor::<Root>((), SpawnOptions::default())

@@ -8,8 +8,9 @@
 //!
 //! Cargo features: `dist` (default: Erlang distribution, EPMD, RPC, remote spawn), `tls`
 //! (default: distribution over TLS 1.3 and end-to-end encrypted proxy routes), `compression`
-//! (default: compressed terms and compressed distribution messages). Without default features
-//! ergo is a local-only runtime that compiles none of the network or crypto crates.
+//! (default: compressed terms and compressed distribution messages), `logging` (default:
+//! [`logging::init`], a `tracing` subscriber for programs). Without default features ergo is a
+//! local-only runtime that compiles none of the network, crypto or compression crates.
 #![deny(missing_docs)]
 
 // Lets `#[derive(Term)]`'s `::ergo::` paths resolve inside this crate too.
@@ -87,6 +88,9 @@ pub use ergo_core::net::{
     DistOptions, Exception, NetError, ProxyOptions, ProxyRoute, RemoteSpawnError,
     RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
+
+#[cfg(feature = "logging")]
+pub mod logging;
 
 /// Items the macros' generated code needs; not part of the public API.
 #[doc(hidden)]

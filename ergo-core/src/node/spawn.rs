@@ -147,10 +147,7 @@ impl Node {
             let reason = if catch {
                 match CatchUnwind::new(killable).await {
                     Ok(reason) => reason,
-                    Err(message) => {
-                        tracing::error!(panic = %message, "process panicked");
-                        panic_reason(&message)
-                    }
+                    Err(message) => panic_reason(&message),
                 }
             } else {
                 killable.await

@@ -11,7 +11,7 @@ mod payload;
 mod reply_slot;
 mod reply_to;
 
-pub use catch::{panic_message, panic_reason, CatchUnwind};
+pub use catch::{install_panic_hook, panic_message, panic_reason, CatchUnwind};
 pub use direct::{DirectAnswer, DirectEnvelope, DirectFailure, DirectReplyTo, DirectRequest};
 pub use envelope::Envelope;
 pub use mailbox::{Mailbox, Pop, PushError};
