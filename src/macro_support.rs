@@ -15,8 +15,12 @@ use crate::{
 /// The gen_server reply handle (`handle_call`'s `from`).
 pub use crate::ReplyTo;
 
-/// Logs an info message that a typed `handle_info` could not decode, then drops it.
-pub use ergo_core::__private_warn_unexpected_info as warn_unexpected_info;
+/// Logs a message a typed callback could not decode as `T` (the runtime's one policy for call,
+/// cast and info: the server keeps running; a call is refused at once, see
+/// `docs/runtime-semantics.md`).
+pub fn log_bad_message<T>(kind: &'static str, message: &Term) {
+    ergo_core::gen::server::log_bad_message(kind, std::any::type_name::<T>(), message);
+}
 
 /// A callback's message (or request) of type `T`, or the term it could not be decoded from.
 pub fn take<T: FromTerm + 'static>(payload: Payload) -> Result<T, Term> {

@@ -41,10 +41,3 @@ pub use node::{
 };
 pub use pg::PgScope;
 pub use process::{Envelope, Payload, ReplyTo};
-
-/// Used by `#[gen_server]`'s generated code: logs an info message the typed `handle_info` could
-/// not decode (OTP's default for unexpected messages). Not part of the public API.
-#[doc(hidden)]
-pub fn __private_warn_unexpected_info(message: &ergo_etf::Term) {
-    tracing::warn!(%message, "unexpected info message dropped");
-}

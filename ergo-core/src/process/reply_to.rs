@@ -129,11 +129,17 @@ impl ReplyTo {
         }
     }
 
-    /// Refuses the call: a local caller gets `CallError::BadRequest(reason)`; a remote caller gets
-    /// no reply (it times out, as with an OTP server that crashes on the request).
+    /// Refuses the call at once: a local caller gets `CallError::BadRequest(reason)`, a remote
+    /// caller the reply `{error, Reason}`.
     pub(crate) fn refuse(&self, reason: Term) {
-        if let Path::Local(slot) = &self.path {
-            slot.fulfil(Err(CallFailure::Refused(reason)));
+        match &self.path {
+            Path::Local(slot) => {
+                slot.fulfil(Err(CallFailure::Refused(reason)));
+            }
+            Path::Remote(_) => {
+                self.reply(Term::tuple(vec![Term::Atom(Atom::new("error")), reason]));
+            }
+            Path::Spent => {}
         }
     }
 

@@ -12,7 +12,7 @@
 //!
 //! Names only items at the root of `::ergo` (`GenServer`, `Context`, `Payload`, `Init`,
 //! `CallOutcome`, `Status`, `Term`) and in `::ergo::__private` (`ReplyTo`, `take`,
-//! `warn_unexpected_info` and the traits above), plus `::core` and `::std`.
+//! `log_bad_message` and the traits above), plus `::core` and `::std`.
 //! Must not check anything (check did).
 
 use proc_macro2::TokenStream;
@@ -81,7 +81,10 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
                     match #p::take::<#msg>(request) {
                         ::core::result::Result::Ok(msg) => <#ret as #p::CallReturn>::into_outcome(
                             <#ty>::handle_call(self, #c msg, <#from_ty as #p::ReplyToParam>::from_reply_to(from)).await),
-                        ::core::result::Result::Err(term) => ::ergo::CallOutcome::Refuse(term),
+                        ::core::result::Result::Err(term) => {
+                            #p::log_bad_message::<#msg>("call", &term);
+                            ::ergo::CallOutcome::Refuse(term)
+                        }
                     }
                 }
             }
@@ -99,8 +102,10 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
                     match #p::take::<#msg>(request) {
                         ::core::result::Result::Ok(msg) => <#ret as #p::StatusReturn>::into_status(
                             <#ty>::handle_cast(self, #c msg).await),
-                        ::core::result::Result::Err(term) => ::ergo::Status::Stop(::ergo::Term::tuple(
-                            ::std::vec![::ergo::Term::atom("bad_cast"), term])),
+                        ::core::result::Result::Err(term) => {
+                            #p::log_bad_message::<#msg>("cast", &term);
+                            ::ergo::Status::Continue
+                        }
                     }
                 }
             }
@@ -119,7 +124,7 @@ pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
                         ::core::result::Result::Ok(msg) => <#ret as #p::StatusReturn>::into_status(
                             <#ty>::handle_info(self, #c msg).await),
                         ::core::result::Result::Err(term) => {
-                            #p::warn_unexpected_info(&term);
+                            #p::log_bad_message::<#msg>("info", &term);
                             ::ergo::Status::Continue
                         }
                     }

@@ -2,11 +2,13 @@
 //! (the reply handle, [`ReplyTo`], belongs to the process layer and is re-exported here). Messages keep OTP's shapes (`'$gen_call'`, `'$gen_cast'`,
 //! `{Tag, Reply}`), so Erlang callers and servers interoperate unchanged.
 
+mod bad_message;
 mod behaviour;
 mod run;
 mod types;
 
 pub use crate::process::ReplyTo;
+pub use bad_message::log_bad_message;
 pub use behaviour::GenServer;
 
 /// The reply handle's former name.

@@ -70,7 +70,7 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
                     CallOutcome::Refuse(request) => {
                         let reason =
                             Term::tuple(vec![Term::Atom(Atom::new("bad_request")), request]);
-                        tracing::warn!(%reason, "call refused");
+                        tracing::debug!(%reason, "call refused");
                         keep.refuse(reason);
                         Status::Continue
                     }
