@@ -3,7 +3,7 @@
 //! unregisters the event, `{'DOWN', Ref, event, Name, Reason}` (like a monitor). Owns the event
 //! registry; must not touch the process table except through `Node`'s methods.
 
-use ergo_etf::{Atom, ConvertError, FromTerm, IntoTerm, Pid, Reference, Term};
+use ergo_etf::{Atom, IntoTerm, Pid, Reference, Term};
 
 use crate::node::{ExitHook, Node, ProcessEntry};
 use crate::process::{Envelope, Payload};
@@ -44,7 +44,8 @@ pub struct EventToken {
 }
 
 /// What subscribers receive: `{event, Name, Message}`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(ergo_macros::Term, Clone, Debug, PartialEq)]
+#[term(crate = "::ergo_etf", tag = "event")]
 pub struct EventMessage<T> {
     /// The event name.
     pub name: Atom,
@@ -52,45 +53,34 @@ pub struct EventMessage<T> {
     pub message: T,
 }
 
-impl<T: IntoTerm> IntoTerm for EventMessage<T> {
-    fn into_term(self) -> Term {
-        Term::tuple(vec![
-            Term::atom("event"),
-            Term::Atom(self.name),
-            self.message.into_term(),
-        ])
-    }
+/// What subscribers receive when the event goes: `{'DOWN', Ref, event, Name, Reason}`, the shape
+/// of a monitor's DOWN with `event` where a monitor has `process`.
+#[derive(ergo_macros::Term, Clone, Debug, PartialEq)]
+#[term(crate = "::ergo_etf", tag = "DOWN")]
+struct EventDown {
+    /// The reference `subscribe_event` returned.
+    reference: Reference,
+    /// The atom `event`.
+    kind: EventKind,
+    /// The event name.
+    name: Atom,
+    /// Why it went: the producer's exit reason, or `unregistered`.
+    reason: Term,
 }
 
-impl<T: FromTerm> FromTerm for EventMessage<T> {
-    fn from_term(term: Term) -> Result<Self, ConvertError> {
-        let err = ConvertError::new("EventMessage", "{event, Name, Message}", &term);
-        match term {
-            Term::Tuple(elems)
-                if elems.len() == 3 && elems.first().is_some_and(|t| t.is_atom("event")) =>
-            {
-                let mut it = elems.into_iter().skip(1);
-                match (it.next(), it.next()) {
-                    (Some(Term::Atom(name)), Some(message)) => Ok(EventMessage {
-                        name,
-                        message: T::from_term(message)?,
-                    }),
-                    _ => Err(err),
-                }
-            }
-            _ => Err(err),
-        }
-    }
-}
+/// The atom `event`, in place of a monitor's `process`.
+#[derive(ergo_macros::Term, Clone, Copy, Debug, PartialEq)]
+#[term(crate = "::ergo_etf", tag = "event")]
+struct EventKind;
 
 fn event_down(reference: Reference, name: &Atom, reason: Term) -> Envelope {
-    Envelope::Message(Payload::Term(Term::tuple(vec![
-        Term::atom("DOWN"),
-        Term::Reference(reference),
-        Term::atom("event"),
-        Term::Atom(name.clone()),
+    let down = EventDown {
+        reference,
+        kind: EventKind,
+        name: name.clone(),
         reason,
-    ])))
+    };
+    Envelope::Message(Payload::Term(down.into_term()))
 }
 
 impl Node {

@@ -2,9 +2,9 @@
 //! manager (one connection per peer, made on first send or on `Node::connect`), the mapping
 //! between the node's messages and signals and the DIST control messages, the `net_kernel`
 //! process peers expect, and node monitoring (`{nodeup, N}` / `{nodedown, N}`). RPC both ways
-//! (`rpc.rs`: provided functions; `rex.rs`: the `rex` server; `rpc_call.rs`: calling out) and
-//! remote spawn both ways (`spawn_serve.rs`: answering SPAWN_REQUEST; `spawn_request.rs`:
-//! sending it) live here too.
+//! (`rpc.rs`: provided functions; `rex.rs`: the `rex` server, `rex_protocol.rs` its messages;
+//! `rpc_call.rs`: calling out) and remote spawn both ways (`spawn_serve.rs`: answering
+//! SPAWN_REQUEST; `spawn_request.rs`: sending it) live here too.
 //!
 //! Owns the wiring between `node/` and `dist/`; the protocol itself is `dist/`'s, EPMD is
 //! `epmd/`'s, and what a message means to a process is the node's.
@@ -31,6 +31,7 @@ mod options;
 mod outgoing;
 mod proxy;
 mod rex;
+mod rex_protocol;
 mod rpc;
 mod rpc_call;
 mod spawn_request;

@@ -4,10 +4,13 @@
 //! GL})` replies what `catch apply(M, F, A)` gives (`{badrpc, {'EXIT', ...}}` on failure) and
 //! `gen_server:cast(rex, {cast, M, F, A, GL})` runs the function. A call that finishes on its
 //! first poll is answered by rex at once; one that waits goes on in a process of its own
-//! (`rpc::start`). Owns this server only; what a function is and does is `rpc.rs`'s.
+//! (`rpc::start`). A call of another shape is answered `{badrpc, notsup}`; a cast or message of
+//! another shape is logged and ignored. Owns this server only; the messages' shapes are
+//! `rex_protocol.rs`'s, what a function is and does `rpc.rs`'s.
 
-use ergo_etf::{Atom, Pid, Term};
+use ergo_etf::{FromTerm, IntoTerm, Pid, Term};
 
+use super::rex_protocol::{Apply, BadRpc, BadRpcReason, Feature, FeaturesAsk, FeaturesReply};
 use super::rpc::{self, Outcome};
 use crate::node::Context;
 use crate::node::SpawnError;
@@ -15,42 +18,28 @@ use crate::node::{Node, SpawnOptions};
 use crate::process::Envelope;
 use crate::process::ReplyTo;
 
-/// `{call|cast, M, F, A, GL}` as module, function and arguments.
-fn mfa(request: Term, tag: &str) -> Option<(Atom, Atom, Vec<Term>)> {
-    match request {
-        Term::Tuple(elems) if elems.len() == 5 && elems[0].is_atom(tag) => {
-            let mut it = elems.into_iter().skip(1);
-            match (it.next(), it.next(), it.next()) {
-                (Some(Term::Atom(m)), Some(Term::Atom(f)), Some(Term::List(a))) => Some((m, f, a)),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
 /// What `catch apply(M, F, A)` returns, wrapped as rex does.
 fn catch_result(outcome: Outcome) -> Term {
-    let exit = |reason: Term| {
-        Term::tuple(vec![
-            Term::atom("badrpc"),
-            Term::tuple(vec![Term::atom("EXIT"), reason]),
-        ])
-    };
+    let exit = |reason: Term| BadRpc(BadRpcReason::Exit(reason)).into_term();
     match outcome {
         Outcome::Return(value) | Outcome::Throw(value) => value,
         Outcome::Exit(reason) => exit(reason),
-        Outcome::Error { reason, stack } => exit(Term::tuple(vec![reason, stack])),
+        Outcome::Error { reason, stack } => exit((reason, stack).into_term()),
     }
 }
 
 fn run_call(node: &Node, from: ReplyTo, request: Term) {
-    let Some((m, f, a)) = mfa(request, "call") else {
-        from.reply(Term::tuple(vec![
-            Term::atom("badrpc"),
-            Term::atom("notsup"),
-        ]));
-        return;
+    let (m, f, a) = match Apply::from_term(request) {
+        Ok(Apply::Call {
+            module,
+            function,
+            args,
+            ..
+        }) => (module, function, args),
+        _ => {
+            from.reply(BadRpc(BadRpcReason::Notsup).into_term());
+            return;
+        }
     };
     let call = match rpc::start(node, m, f, a) {
         Ok(call) => call,
@@ -69,9 +58,17 @@ fn run_call(node: &Node, from: ReplyTo, request: Term) {
 }
 
 fn run_cast(node: &Node, request: Term) {
-    let Some((m, f, a)) = mfa(request, "cast") else {
-        tracing::debug!("rex cast not understood");
-        return;
+    let (m, f, a) = match Apply::from_term(request) {
+        Ok(Apply::Cast {
+            module,
+            function,
+            args,
+            ..
+        }) => (module, function, args),
+        other => {
+            tracing::debug!(request = ?other, "rex cast not understood");
+            return;
+        }
     };
     let call = match rpc::start(node, m, f, a) {
         Ok(call) => call,
@@ -94,20 +91,16 @@ fn cast_failed(outcome: Outcome) {
 }
 
 fn features_request(ctx: &Context, message: Term) {
-    if let Term::Tuple(elems) = &message {
-        if let [Term::Pid(asker), what] = elems.as_slice() {
-            if what.is_atom("features_request") {
-                let reply = Term::tuple(vec![
-                    Term::atom("features_reply"),
-                    Term::Atom(ctx.node().name().clone()),
-                    Term::list(vec![Term::atom("erpc")]),
-                ]);
-                let _ = ctx.send(Pid::clone(asker), reply);
-                return;
-            }
+    match FeaturesAsk::from_term(message) {
+        Ok((asker, _)) => {
+            let reply = FeaturesReply {
+                node: ctx.node().name().clone(),
+                features: vec![Feature::Erpc],
+            };
+            let _ = ctx.send(asker, reply.into_term());
         }
+        Err(error) => tracing::debug!(%error, "rex: message ignored"),
     }
-    tracing::debug!(%message, "rex: message ignored");
 }
 
 /// Starts the registered `rex` process.

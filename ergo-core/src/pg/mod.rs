@@ -4,7 +4,8 @@
 //! `leave`; a member that exits leaves everywhere, and a scope (or node) that goes down takes its
 //! members with it. With scope `'Elixir.Phoenix.PubSub'` this is how Phoenix.PubSub finds peers.
 //!
-//! Owns the [`PgScope`] handle and the read view of the groups; the protocol is `scope.rs`'s.
+//! Owns the [`PgScope`] handle and the read view of the groups; the protocol is `scope.rs`'s,
+//! the shapes of its messages `protocol.rs`'s.
 //! Must not touch connections (it only sends messages and monitors, like any process).
 //!
 //! ```no_run
@@ -16,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+mod protocol;
 mod scope;
 
 use std::collections::BTreeMap;

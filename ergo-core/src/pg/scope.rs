@@ -1,14 +1,16 @@
 //! The scope process: `pg`'s protocol as OTP 25's pg.erl speaks it. Local joins and leaves come
 //! from the [`super::PgScope`] API; peers' scopes send `{discover, Peer}`, `{join, Peer, Group,
-//! PidOrPids}`, `{leave, Peer, PidOrPids, Groups}` and the cast `{sync, Peer, [{Group, Pids}]}`;
-//! members and peer scopes are monitored, and `{nodeup, N}` starts discovery on a new node.
-//! Owns the membership state and keeps the shared view in step; must not send anything an
-//! Erlang scope does not expect (it crashes with `badarg` on unknown messages).
+//! PidOrPids}`, `{leave, Peer, PidOrPids, Groups}` and the cast `{sync, Peer, [{Group, Pids}]}`
+//! (their shapes are `protocol.rs`'s); members and peer scopes are monitored, and `{nodeup, N}`
+//! starts discovery on a new node. A message of another shape is logged and ignored. Owns the
+//! membership state and keeps the shared view in step; must not send anything an Erlang scope
+//! does not expect (it crashes with `badarg` on unknown messages).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use ergo_etf::{Atom, Pid, Reference, Term};
+use ergo_etf::{Atom, FromTerm, IntoTerm, Pid, Reference, Term};
 
+use super::protocol::{Info, PidOrPids, Sync};
 use super::{Members, View};
 use crate::gen::server::{GenServer, Init, Status};
 use crate::node::Context;
@@ -48,28 +50,6 @@ pub(crate) struct Scope {
     remote: HashMap<Pid, (Reference, BTreeMap<Term, Vec<Pid>>)>,
 }
 
-/// A pid, or a list of pids, as `pg` sends them.
-fn pids_of(term: &Term) -> Vec<Pid> {
-    match term {
-        Term::Pid(p) => vec![p.clone()],
-        Term::List(items) => items
-            .iter()
-            .filter_map(|t| match t {
-                Term::Pid(p) => Some(p.clone()),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn pid_or_pids(pids: &[Pid]) -> Term {
-    match pids {
-        [one] => Term::Pid(one.clone()),
-        many => Term::list(many.iter().cloned().map(Term::Pid).collect::<Vec<_>>()),
-    }
-}
-
 /// Removes one occurrence of each of `pids` from `list` (Erlang's `--`).
 fn subtract(list: &mut Vec<Pid>, pids: &[Pid]) {
     for p in pids {
@@ -99,25 +79,28 @@ impl Scope {
         }
     }
 
-    fn broadcast(&self, ctx: &Context, message: Term) {
+    /// Sends `message` to every peer scope (converted once, as pg.erl's `broadcast/2`).
+    fn broadcast(&self, ctx: &Context, message: Info) {
+        let message = message.into_term();
         for peer in self.remote.keys() {
             let _ = ctx.send(peer.clone(), message.clone());
         }
     }
 
-    fn all_local(&self) -> Term {
-        Term::list(
-            self.local_groups
-                .iter()
-                .filter(|(_, pids)| !pids.is_empty())
-                .map(|(g, pids)| {
-                    Term::tuple(vec![
-                        g.clone(),
-                        Term::list(pids.iter().cloned().map(Term::Pid).collect::<Vec<_>>()),
-                    ])
-                })
-                .collect::<Vec<_>>(),
-        )
+    /// Every local member by group (pg.erl's `all_local_pids/1`), for a [`Sync`].
+    fn all_local(&self) -> Vec<(Term, Vec<Pid>)> {
+        self.local_groups
+            .iter()
+            .filter(|(_, pids)| !pids.is_empty())
+            .map(|(g, pids)| (g.clone(), pids.clone()))
+            .collect()
+    }
+
+    /// `{discover, Me}`.
+    fn discover_message(&self) -> Info {
+        Info::Discover {
+            peer: self.me.clone(),
+        }
     }
 
     fn join_local(&mut self, ctx: &Context, group: Term, pids: Vec<Pid>) -> bool {
@@ -133,11 +116,12 @@ impl Scope {
             .or_default()
             .extend(pids.iter().cloned());
         self.refresh([&group]);
-        let me = Term::Pid(self.me.clone());
-        self.broadcast(
-            ctx,
-            Term::tuple(vec![Term::atom("join"), me, group, pid_or_pids(&pids)]),
-        );
+        let join = Info::Join {
+            peer: self.me.clone(),
+            group,
+            pids: PidOrPids::new(pids),
+        };
+        self.broadcast(ctx, join);
         true
     }
 
@@ -168,28 +152,20 @@ impl Scope {
             }
         }
         self.refresh([&group]);
-        let me = Term::Pid(self.me.clone());
-        self.broadcast(
-            ctx,
-            Term::tuple(vec![
-                Term::atom("leave"),
-                me,
-                pid_or_pids(&left),
-                Term::list(vec![group]),
-            ]),
-        );
+        let leave = Info::Leave {
+            peer: self.me.clone(),
+            pids: PidOrPids::new(left),
+            groups: vec![group],
+        };
+        self.broadcast(ctx, leave);
         true
     }
 
     /// A peer scope's full list of members replaces what we knew of it.
-    fn sync(&mut self, ctx: &Context, peer: Pid, groups: &Term) {
+    fn sync(&mut self, ctx: &Context, Sync { peer, groups }: Sync) {
         let mut new: BTreeMap<Term, Vec<Pid>> = BTreeMap::new();
-        if let Term::List(items) = groups {
-            for item in items {
-                if let Some([group, pids]) = item.as_tuple() {
-                    new.entry(group.clone()).or_default().extend(pids_of(pids));
-                }
-            }
+        for (group, pids) in groups {
+            new.entry(group).or_default().extend(pids);
         }
         let old = match self.remote.remove(&peer) {
             Some((mref, old)) => {
@@ -207,18 +183,14 @@ impl Scope {
     }
 
     fn discover(&mut self, ctx: &Context, peer: Pid) {
-        let sync = Term::tuple(vec![
-            Term::atom("sync"),
-            Term::Pid(self.me.clone()),
-            self.all_local(),
-        ]);
-        let _ = ctx.cast(peer.clone(), sync);
+        let sync = Sync {
+            peer: self.me.clone(),
+            groups: self.all_local(),
+        };
+        let _ = ctx.cast(peer.clone(), sync.into_term());
         if !self.remote.contains_key(&peer) {
             let mref = ctx.monitor(peer.clone());
-            let _ = ctx.send(
-                peer.clone(),
-                Term::tuple(vec![Term::atom("discover"), Term::Pid(self.me.clone())]),
-            );
+            let _ = ctx.send(peer.clone(), self.discover_message().into_term());
             self.remote.insert(peer, (mref, BTreeMap::new()));
         }
     }
@@ -231,13 +203,9 @@ impl Scope {
         self.refresh([&group]);
     }
 
-    fn remote_leave(&mut self, peer: &Pid, pids: Vec<Pid>, left_groups: &Term) {
+    fn remote_leave(&mut self, peer: &Pid, pids: Vec<Pid>, names: Vec<Term>) {
         let Some((_, groups)) = self.remote.get_mut(peer) else {
             return;
-        };
-        let names: Vec<Term> = match left_groups {
-            Term::List(items) => items.clone(),
-            _ => Vec::new(),
         };
         for g in &names {
             if let Some(members) = groups.get_mut(g) {
@@ -264,18 +232,14 @@ impl Scope {
                 }
             }
             self.refresh(groups.iter());
-            let me = Term::Pid(self.me.clone());
             let mut unique = groups.clone();
             unique.dedup();
-            self.broadcast(
-                ctx,
-                Term::tuple(vec![
-                    Term::atom("leave"),
-                    me,
-                    Term::Pid(pid),
-                    Term::list(unique),
-                ]),
-            );
+            let leave = Info::Leave {
+                peer: self.me.clone(),
+                pids: PidOrPids::One(pid),
+                groups: unique,
+            };
+            self.broadcast(ctx, leave);
         } else if matches!(self.remote.get(&pid), Some((r, _)) if r == mref) {
             if let Some((_, groups)) = self.remote.remove(&pid) {
                 self.refresh(groups.keys());
@@ -293,13 +257,14 @@ impl GenServer for Scope {
         let node = ctx.node().clone();
         // A local-only node has no peers to find; that is not an error.
         let _ = node.monitor_nodes(&me, true);
+        let discover = Info::Discover { peer: me.clone() }.into_term();
         for peer in node.nodes() {
             let _ = ctx.send(
                 Dest::Remote {
                     name: name.clone(),
                     node: peer,
                 },
-                Term::tuple(vec![Term::atom("discover"), Term::Pid(me.clone())]),
+                discover.clone(),
             );
         }
         Init::Ok(Scope {
@@ -325,44 +290,38 @@ impl GenServer for Scope {
     }
 
     async fn handle_cast(&mut self, ctx: &mut Context, request: Payload) -> Status {
-        let request = request.into_term();
-        match request.as_tuple() {
-            Some([tag, Term::Pid(peer), groups]) if tag.is_atom("sync") => {
-                self.sync(ctx, peer.clone(), groups)
-            }
-            _ => tracing::warn!(scope = %self.name, %request, "unexpected pg cast ignored"),
+        match Sync::from_term(request.into_term()) {
+            Ok(sync) => self.sync(ctx, sync),
+            Err(error) => tracing::warn!(scope = %self.name, %error, "unexpected pg cast ignored"),
         }
         Status::Continue
     }
 
     async fn handle_info(&mut self, ctx: &mut Context, message: Payload) -> Status {
-        let message = message.into_term();
-        match message.as_tuple() {
-            Some([tag, Term::Pid(peer), group, pids]) if tag.is_atom("join") => {
-                self.remote_join(&peer.clone(), group.clone(), pids_of(pids))
+        let message = match Info::from_term(message.into_term()) {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::warn!(scope = %self.name, %error, "unexpected pg message ignored");
+                return Status::Continue;
             }
-            Some([tag, Term::Pid(peer), pids, groups]) if tag.is_atom("leave") => {
-                self.remote_leave(&peer.clone(), pids_of(pids), &groups.clone())
-            }
-            Some([tag, Term::Pid(peer)]) if tag.is_atom("discover") => {
-                self.discover(ctx, peer.clone())
-            }
-            Some([tag, Term::Reference(mref), _, Term::Pid(pid), _]) if tag.is_atom("DOWN") => {
-                self.down(ctx, &mref.clone(), pid.clone())
-            }
-            Some([tag, Term::Atom(node)]) if tag.is_atom("nodeup") => {
-                if node != ctx.node().name() {
+        };
+        match message {
+            Info::Join { peer, group, pids } => self.remote_join(&peer, group, pids.into_vec()),
+            Info::Leave { peer, pids, groups } => self.remote_leave(&peer, pids.into_vec(), groups),
+            Info::Discover { peer } => self.discover(ctx, peer),
+            Info::Down { monitor, pid, .. } => self.down(ctx, &monitor, pid),
+            Info::Nodeup(node) => {
+                if &node != ctx.node().name() {
                     let _ = ctx.send(
                         Dest::Remote {
                             name: self.name.clone(),
-                            node: node.clone(),
+                            node,
                         },
-                        Term::tuple(vec![Term::atom("discover"), Term::Pid(self.me.clone())]),
+                        self.discover_message().into_term(),
                     );
                 }
             }
-            Some([tag, _]) if tag.is_atom("nodedown") => {}
-            _ => tracing::warn!(scope = %self.name, %message, "unexpected pg message ignored"),
+            Info::Nodedown(_) => {}
         }
         Status::Continue
     }

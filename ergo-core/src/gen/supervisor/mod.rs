@@ -5,11 +5,13 @@
 //!
 //! Layout: `spec.rs` (what a supervisor and its children are), `start.rs` (how a child is
 //! started), `strategy.rs` (which children a crash affects), `restart.rs` (the intensity
-//! window), `shutdown.rs` (stopping one child), `inbox.rs` (selective receive), `run.rs` (the
-//! process loop), `api.rs` (the client side), `error.rs`. Must not touch the node's tables or the
+//! window), `shutdown.rs` (stopping one child), `inbox.rs` (selective receive), `children.rs`
+//! (what a running supervisor supervises), `run.rs` (the process loop), `api.rs` (the client
+//! side), `error.rs`. Must not touch the node's tables or the
 //! distribution layer: it only uses the public process API (spawn, link, monitor, exit).
 
 mod api;
+mod children;
 mod error;
 mod inbox;
 mod restart;

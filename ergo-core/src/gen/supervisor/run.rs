@@ -1,8 +1,9 @@
 //! The supervisor process: init (start children in order, undo on failure), then a loop over
 //! its mailbox: a child's `EXIT` is restarted by restart type and strategy within the intensity
 //! window (or leads to auto_shutdown), the parent's `EXIT` stops it, API requests are answered.
-//! On stop, children are stopped in reverse start order. Must not talk to other supervisors
-//! except through their pids, and must not touch node internals.
+//! On stop, children are stopped in reverse start order. What it supervises (static children,
+//! or simple_one_for_one's template and dynamic children) is `children.rs`'s. Must not talk to
+//! other supervisors except through their pids, and must not touch node internals.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -10,6 +11,7 @@ use std::time::Instant;
 use ergo_etf::{Atom, Pid, Term};
 
 use super::api::{ChildCounts, ChildInfo, ChildPid, Request, Response};
+use super::children::{find, Child, Children, Dynamic};
 use super::inbox::Inbox;
 use super::shutdown::{stop_child, stop_children_together};
 use super::spec::is_normal_exit;
@@ -23,25 +25,14 @@ use crate::process::Envelope;
 
 type Ack = tokio::sync::oneshot::Sender<Result<(), SupervisorError>>;
 
-/// A static child: its spec and its pid while running.
-struct Child {
-    spec: ChildSpec,
-    pid: Option<Pid>,
-}
-
-/// A simple_one_for_one child: its pid and the extra arguments it was started with.
-struct Dynamic {
-    pid: Pid,
-    extra: Vec<Term>,
-}
-
 /// What the loop does next.
 enum Flow {
     Continue,
     Stop(Term),
 }
 
-struct Sup {
+/// The supervisor's own side: its mailbox, who it is, its flags and its restart window.
+struct Core {
     inbox: Inbox,
     node: Node,
     me: Pid,
@@ -49,9 +40,12 @@ struct Sup {
     strategy: Strategy,
     auto_shutdown: AutoShutdown,
     window: RestartWindow,
-    children: Vec<Child>,
-    template: Option<ChildSpec>,
-    dynamic: Vec<Dynamic>,
+}
+
+/// The supervisor process's state: itself, and what it supervises.
+struct Sup {
+    core: Core,
+    children: Children,
 }
 
 fn shutdown() -> Term {
@@ -127,62 +121,44 @@ where
             return reason;
         }
     };
-    if let Err(e) = spec.check() {
-        let reason = Term::tuple(vec![
-            Term::atom("bad_spec"),
-            Term::binary(e.to_string().into_bytes()),
-        ]);
-        let _ = ack.send(Err(e));
-        return reason;
-    }
+    let children = match spec
+        .check()
+        .and_then(|()| Children::new(spec.strategy, spec.children))
+    {
+        Ok(children) => children,
+        Err(e) => {
+            let reason = Term::tuple(vec![
+                Term::atom("bad_spec"),
+                Term::binary(e.to_string().into_bytes()),
+            ]);
+            let _ = ack.send(Err(e));
+            return reason;
+        }
+    };
     let node = ctx.node().clone();
     let me = ctx.pid().clone();
     let mut sup = Sup {
-        inbox: Inbox::new(ctx),
-        node,
-        me,
-        parent,
-        strategy: spec.strategy,
-        auto_shutdown: spec.auto_shutdown,
-        window: RestartWindow::new(spec.intensity, spec.period),
-        children: Vec::new(),
-        template: None,
-        dynamic: Vec::new(),
+        core: Core {
+            inbox: Inbox::new(ctx),
+            node,
+            me,
+            parent,
+            strategy: spec.strategy,
+            auto_shutdown: spec.auto_shutdown,
+            window: RestartWindow::new(spec.intensity, spec.period),
+        },
+        children,
     };
-    if spec.strategy == Strategy::SimpleOneForOne {
-        sup.template = spec.children.into_iter().next();
-    } else {
-        for child in spec.children {
-            let id = child.id.clone();
-            match sup.start(&child, Vec::new()).await {
-                Ok(pid) => {
-                    if pid.is_some() || child.restart != Restart::Temporary {
-                        sup.children.push(Child { spec: child, pid });
-                    }
-                }
-                Err(reason) => {
-                    tracing::error!(supervisor = %Term::Pid(sup.me.clone()), child = %id, %reason, "child failed to start");
-                    let _ = sup.stop_all().await;
-                    let reason = Term::tuple(vec![
-                        shutdown(),
-                        Term::tuple(vec![
-                            Term::atom("failed_to_start_child"),
-                            Term::Atom(id),
-                            reason,
-                        ]),
-                    ]);
-                    let _ = ack.send(Err(SupervisorError::InitFailed(reason.clone())));
-                    return reason;
-                }
-            }
-        }
+    if let Err(reason) = sup.start_static_children().await {
+        let _ = ack.send(Err(SupervisorError::InitFailed(reason.clone())));
+        return reason;
     }
     let _ = ack.send(Ok(()));
-    tracing::debug!(supervisor = %Term::Pid(sup.me.clone()), strategy = sup.strategy.as_str(), "supervisor started");
+    tracing::debug!(supervisor = %Term::Pid(sup.core.me.clone()), strategy = sup.core.strategy.as_str(), "supervisor started");
     sup.serve().await
 }
 
-impl Sup {
+impl Core {
     /// Starts one child. Borrows nothing across the await (the inbox holds non-`Sync` state).
     fn start(
         &self,
@@ -198,9 +174,170 @@ impl Sup {
         async move { start.start(cx).await }
     }
 
+    /// Counts a restart against the intensity; `false` means give up.
+    fn count_restart(&mut self) -> bool {
+        if self.window.add(Instant::now()) {
+            return true;
+        }
+        tracing::error!(supervisor = %Term::Pid(self.me.clone()), "reached_max_restart_intensity: shutting down");
+        false
+    }
+
+    /// Restarts static child `id` of `children` and the children its strategy affects, retrying
+    /// a failed start (each attempt counts against the intensity).
+    async fn restart_static(
+        &mut self,
+        children: &mut Vec<Child>,
+        mut id: Atom,
+    ) -> Result<Flow, Term> {
+        loop {
+            if !self.count_restart() {
+                return Ok(Flow::Stop(shutdown()));
+            }
+            let Some(failed) = children.iter().position(|c| c.spec.id == id) else {
+                return Ok(Flow::Continue);
+            };
+            let range = self.strategy.affected(failed, children.len());
+            // Stop the affected children still running, in reverse start order.
+            for i in range.clone().rev() {
+                let Some(child) = children.get_mut(i) else {
+                    continue;
+                };
+                if let Some(pid) = child.pid.take() {
+                    let shutdown = child.spec.shutdown;
+                    stop_child(&mut self.inbox, &pid, shutdown).await?;
+                }
+            }
+            // Stopped temporary children are not restarted: their specs go.
+            let temporary: HashSet<Atom> = children[range.clone()]
+                .iter()
+                .filter(|c| c.spec.restart == Restart::Temporary && c.spec.id != id)
+                .map(|c| c.spec.id.clone())
+                .collect();
+            children.retain(|c| !temporary.contains(&c.spec.id));
+            let Some(start) = children.iter().position(|c| c.spec.id == id) else {
+                return Ok(Flow::Continue);
+            };
+            let begin = if self.strategy == Strategy::OneForAll {
+                0
+            } else {
+                start
+            };
+            let end = if self.strategy == Strategy::OneForOne {
+                start + 1
+            } else {
+                children.len()
+            };
+            let mut failed_again = None;
+            for i in begin..end {
+                let Some(child) = children.get(i) else {
+                    break;
+                };
+                if child.pid.is_some() {
+                    continue;
+                }
+                let spec = child.spec.clone();
+                match self.start(&spec, Vec::new()).await {
+                    Ok(pid) => {
+                        tracing::info!(supervisor = %Term::Pid(self.me.clone()), child = %spec.id, pid = ?pid.as_ref().map(|p| Term::Pid(p.clone()).to_string()), "child restarted");
+                        if let Some(c) = children.get_mut(i) {
+                            c.pid = pid;
+                        }
+                    }
+                    Err(reason) => {
+                        tracing::error!(supervisor = %Term::Pid(self.me.clone()), child = %spec.id, %reason, "child failed to restart; trying again");
+                        failed_again = Some(spec.id.clone());
+                        break;
+                    }
+                }
+            }
+            match failed_again {
+                None => return Ok(Flow::Continue),
+                Some(again) => id = again,
+            }
+        }
+    }
+
+    /// Restarts a dynamic child from `template` with its `extra` arguments, at position `at` of
+    /// `running`, retrying a failed start (each attempt counts against the intensity).
+    async fn restart_dynamic(
+        &mut self,
+        running: &mut Vec<Dynamic>,
+        at: usize,
+        template: &ChildSpec,
+        extra: Vec<Term>,
+    ) -> Result<Flow, Term> {
+        loop {
+            if !self.count_restart() {
+                return Ok(Flow::Stop(shutdown()));
+            }
+            match self.start(template, extra.clone()).await {
+                Ok(Some(pid)) => {
+                    tracing::info!(supervisor = %Term::Pid(self.me.clone()), pid = %Term::Pid(pid.clone()), "dynamic child restarted");
+                    let at = at.min(running.len());
+                    running.insert(at, Dynamic { pid, extra });
+                    return Ok(Flow::Continue);
+                }
+                Ok(None) => return Ok(Flow::Continue),
+                Err(reason) => {
+                    tracing::error!(supervisor = %Term::Pid(self.me.clone()), %reason, "dynamic child failed to restart; trying again");
+                }
+            }
+        }
+    }
+}
+
+impl Sup {
+    /// Starts the static children in start order (simple_one_for_one has none to start); a
+    /// temporary child whose start returns `ignore` is not kept. When one fails, stops those
+    /// started (reverse order) and returns the supervisor's exit reason.
+    async fn start_static_children(&mut self) -> Result<(), Term> {
+        let failed = {
+            let Children::Static(children) = &mut self.children else {
+                return Ok(());
+            };
+            let mut failed = None;
+            let mut i = 0;
+            while let Some(child) = children.get(i) {
+                let temporary = child.spec.restart == Restart::Temporary;
+                let started = self.core.start(&child.spec, Vec::new());
+                match started.await {
+                    Ok(None) if temporary => {
+                        children.remove(i);
+                    }
+                    Ok(pid) => {
+                        if let Some(child) = children.get_mut(i) {
+                            child.pid = pid;
+                        }
+                        i += 1;
+                    }
+                    Err(reason) => {
+                        let id = children.get(i).map(|c| c.spec.id.clone());
+                        failed = id.map(|id| (id, reason));
+                        break;
+                    }
+                }
+            }
+            failed
+        };
+        let Some((id, reason)) = failed else {
+            return Ok(());
+        };
+        tracing::error!(supervisor = %Term::Pid(self.core.me.clone()), child = %id, %reason, "child failed to start");
+        let _ = self.stop_all().await;
+        Err(Term::tuple(vec![
+            shutdown(),
+            Term::tuple(vec![
+                Term::atom("failed_to_start_child"),
+                Term::Atom(id),
+                reason,
+            ]),
+        ]))
+    }
+
     async fn serve(&mut self) -> Term {
         loop {
-            let envelope = match self.inbox.next().await {
+            let envelope = match self.core.inbox.next().await {
                 Ok(e) => e,
                 Err(reason) => return reason, // killed: links take the children down
             };
@@ -231,7 +368,7 @@ impl Sup {
                     Ok(Flow::Continue)
                 }
                 other => {
-                    tracing::warn!(supervisor = %Term::Pid(self.me.clone()), message = %other.into_term(), "supervisor got an unexpected message");
+                    tracing::warn!(supervisor = %Term::Pid(self.core.me.clone()), message = %other.into_term(), "supervisor got an unexpected message");
                     Ok(Flow::Continue)
                 }
             };
@@ -241,7 +378,7 @@ impl Sup {
                     if let Err(killed) = self.stop_all().await {
                         return killed;
                     }
-                    tracing::debug!(supervisor = %Term::Pid(self.me.clone()), %reason, "supervisor stopped");
+                    tracing::debug!(supervisor = %Term::Pid(self.core.me.clone()), %reason, "supervisor stopped");
                     return reason;
                 }
                 Err(killed) => return killed,
@@ -251,65 +388,62 @@ impl Sup {
 
     /// A child's or the parent's exit.
     async fn on_exit(&mut self, from: Pid, reason: Term) -> Result<Flow, Term> {
-        if self.parent.as_ref() == Some(&from) {
+        if self.core.parent.as_ref() == Some(&from) {
             return Ok(Flow::Stop(reason));
         }
-        if let Some(i) = self
-            .children
-            .iter()
-            .position(|c| c.pid.as_ref() == Some(&from))
-        {
-            let (id, restart, significant) = {
-                let child = &mut self.children[i];
-                child.pid = None;
-                (
-                    child.spec.id.clone(),
-                    child.spec.restart,
-                    child.spec.significant,
-                )
-            };
-            if restart.restarts_after(&reason) {
-                tracing::error!(supervisor = %Term::Pid(self.me.clone()), child = %id, pid = %Term::Pid(from), %reason, "child terminated; restarting");
-                return self.restart_static(id).await;
+        let core = &mut self.core;
+        let significant = match &mut self.children {
+            Children::Static(children) => {
+                let Some(i) = children.iter().position(|c| c.pid.as_ref() == Some(&from)) else {
+                    return Ok(Flow::Continue); // an EXIT from a process we no longer supervise
+                };
+                let (id, restart, significant) = {
+                    let child = &mut children[i];
+                    child.pid = None;
+                    (
+                        child.spec.id.clone(),
+                        child.spec.restart,
+                        child.spec.significant,
+                    )
+                };
+                if restart.restarts_after(&reason) {
+                    tracing::error!(supervisor = %Term::Pid(core.me.clone()), child = %id, pid = %Term::Pid(from), %reason, "child terminated; restarting");
+                    return core.restart_static(children, id).await;
+                }
+                if !is_normal_exit(&reason) {
+                    tracing::error!(supervisor = %Term::Pid(core.me.clone()), child = %id, %reason, "temporary child terminated");
+                }
+                if restart == Restart::Temporary {
+                    children.remove(i);
+                }
+                significant
             }
-            if !is_normal_exit(&reason) {
-                tracing::error!(supervisor = %Term::Pid(self.me.clone()), child = %id, %reason, "temporary child terminated");
+            Children::Dynamic { template, running } => {
+                let Some(i) = running.iter().position(|d| d.pid == from) else {
+                    return Ok(Flow::Continue); // an EXIT from a process we no longer supervise
+                };
+                let dynamic = running.remove(i);
+                if template.restart.restarts_after(&reason) {
+                    tracing::error!(supervisor = %Term::Pid(core.me.clone()), pid = %Term::Pid(from), %reason, "dynamic child terminated; restarting");
+                    return core
+                        .restart_dynamic(running, i, template, dynamic.extra)
+                        .await;
+                }
+                template.significant
             }
-            if restart == Restart::Temporary {
-                self.children.remove(i);
-            }
-            return Ok(self.auto_shutdown_after(significant));
-        }
-        if let Some(i) = self.dynamic.iter().position(|d| d.pid == from) {
-            let dynamic = self.dynamic.remove(i);
-            let Some(template) = self.template.clone() else {
-                return Ok(Flow::Continue);
-            };
-            if template.restart.restarts_after(&reason) {
-                tracing::error!(supervisor = %Term::Pid(self.me.clone()), pid = %Term::Pid(from), %reason, "dynamic child terminated; restarting");
-                return self.restart_dynamic(i, &template, dynamic.extra).await;
-            }
-            return Ok(self.auto_shutdown_after(template.significant));
-        }
-        Ok(Flow::Continue) // an EXIT from a process we no longer supervise
+        };
+        Ok(self.auto_shutdown_after(significant))
     }
 
     fn auto_shutdown_after(&self, significant: bool) -> Flow {
         if !significant {
             return Flow::Continue;
         }
-        match self.auto_shutdown {
+        match self.core.auto_shutdown {
             AutoShutdown::Never => Flow::Continue,
             AutoShutdown::AnySignificant => Flow::Stop(shutdown()),
             AutoShutdown::AllSignificant => {
-                let any_left = if self.template.is_some() {
-                    !self.dynamic.is_empty()
-                } else {
-                    self.children
-                        .iter()
-                        .any(|c| c.spec.significant && c.pid.is_some())
-                };
-                if any_left {
+                if self.children.significant_left() {
                     Flow::Continue
                 } else {
                     Flow::Stop(shutdown())
@@ -318,139 +452,25 @@ impl Sup {
         }
     }
 
-    /// Counts a restart against the intensity; `false` means give up.
-    fn count_restart(&mut self) -> bool {
-        if self.window.add(Instant::now()) {
-            return true;
-        }
-        tracing::error!(supervisor = %Term::Pid(self.me.clone()), "reached_max_restart_intensity: shutting down");
-        false
-    }
-
-    /// Restarts static child `id` and the children its strategy affects, retrying a failed start
-    /// (each attempt counts against the intensity).
-    async fn restart_static(&mut self, mut id: Atom) -> Result<Flow, Term> {
-        loop {
-            if !self.count_restart() {
-                return Ok(Flow::Stop(shutdown()));
-            }
-            let Some(failed) = self.children.iter().position(|c| c.spec.id == id) else {
-                return Ok(Flow::Continue);
-            };
-            let range = self.strategy.affected(failed, self.children.len());
-            // Stop the affected children still running, in reverse start order.
-            for i in range.clone().rev() {
-                let Some(child) = self.children.get_mut(i) else {
-                    continue;
-                };
-                if let Some(pid) = child.pid.take() {
-                    let shutdown = child.spec.shutdown;
-                    stop_child(&mut self.inbox, &pid, shutdown).await?;
-                }
-            }
-            // Stopped temporary children are not restarted: their specs go.
-            let temporary: HashSet<Atom> = self.children[range.clone()]
-                .iter()
-                .filter(|c| c.spec.restart == Restart::Temporary && c.spec.id != id)
-                .map(|c| c.spec.id.clone())
-                .collect();
-            self.children.retain(|c| !temporary.contains(&c.spec.id));
-            let Some(start) = self.children.iter().position(|c| c.spec.id == id) else {
-                return Ok(Flow::Continue);
-            };
-            let begin = if self.strategy == Strategy::OneForAll {
-                0
-            } else {
-                start
-            };
-            let end = if self.strategy == Strategy::OneForOne {
-                start + 1
-            } else {
-                self.children.len()
-            };
-            let mut failed_again = None;
-            for i in begin..end {
-                let Some(child) = self.children.get(i) else {
-                    break;
-                };
-                if child.pid.is_some() {
-                    continue;
-                }
-                let spec = child.spec.clone();
-                match self.start(&spec, Vec::new()).await {
-                    Ok(pid) => {
-                        tracing::info!(supervisor = %Term::Pid(self.me.clone()), child = %spec.id, pid = ?pid.as_ref().map(|p| Term::Pid(p.clone()).to_string()), "child restarted");
-                        if let Some(c) = self.children.get_mut(i) {
-                            c.pid = pid;
-                        }
-                    }
-                    Err(reason) => {
-                        tracing::error!(supervisor = %Term::Pid(self.me.clone()), child = %spec.id, %reason, "child failed to restart; trying again");
-                        failed_again = Some(spec.id.clone());
-                        break;
-                    }
-                }
-            }
-            match failed_again {
-                None => return Ok(Flow::Continue),
-                Some(again) => id = again,
-            }
-        }
-    }
-
-    async fn restart_dynamic(
-        &mut self,
-        at: usize,
-        template: &ChildSpec,
-        extra: Vec<Term>,
-    ) -> Result<Flow, Term> {
-        loop {
-            if !self.count_restart() {
-                return Ok(Flow::Stop(shutdown()));
-            }
-            match self.start(template, extra.clone()).await {
-                Ok(Some(pid)) => {
-                    tracing::info!(supervisor = %Term::Pid(self.me.clone()), pid = %Term::Pid(pid.clone()), "dynamic child restarted");
-                    let at = at.min(self.dynamic.len());
-                    self.dynamic.insert(at, Dynamic { pid, extra });
-                    return Ok(Flow::Continue);
-                }
-                Ok(None) => return Ok(Flow::Continue),
-                Err(reason) => {
-                    tracing::error!(supervisor = %Term::Pid(self.me.clone()), %reason, "dynamic child failed to restart; trying again");
-                }
-            }
-        }
-    }
-
     /// Stops every child: static ones in reverse start order, dynamic ones together.
     async fn stop_all(&mut self) -> Result<(), Term> {
-        if let Some(template) = &self.template {
-            let shutdown = template.shutdown;
-            let pids: Vec<Pid> = self.dynamic.drain(..).map(|d| d.pid).collect();
-            stop_children_together(&mut self.inbox, &pids, shutdown).await?;
-        }
-        for i in (0..self.children.len()).rev() {
-            let Some(child) = self.children.get_mut(i) else {
-                continue;
-            };
-            if let Some(pid) = child.pid.take() {
-                let shutdown = child.spec.shutdown;
-                stop_child(&mut self.inbox, &pid, shutdown).await?;
+        let inbox = &mut self.core.inbox;
+        match &mut self.children {
+            Children::Dynamic { template, running } => {
+                let shutdown = template.shutdown;
+                let pids: Vec<Pid> = running.drain(..).map(|d| d.pid).collect();
+                stop_children_together(inbox, &pids, shutdown).await?;
+            }
+            Children::Static(children) => {
+                for child in children.iter_mut().rev() {
+                    if let Some(pid) = child.pid.take() {
+                        let shutdown = child.spec.shutdown;
+                        stop_child(inbox, &pid, shutdown).await?;
+                    }
+                }
             }
         }
         Ok(())
-    }
-
-    fn is_simple(&self) -> bool {
-        self.template.is_some()
-    }
-
-    fn find(&self, id: &Atom) -> Result<usize, SupervisorError> {
-        self.children
-            .iter()
-            .position(|c| &c.spec.id == id)
-            .ok_or(SupervisorError::NotFound)
     }
 
     /// Answers an API request; `Err(reason)` only when the supervisor was killed meanwhile.
@@ -458,68 +478,72 @@ impl Sup {
         &mut self,
         request: Request,
     ) -> Result<Result<Response, SupervisorError>, Term> {
+        let core = &mut self.core;
         Ok(match request {
             Request::StartChild(spec) => self.start_child(spec).await,
-            Request::StartDynamic(extra) => match self.template.clone() {
-                None => Err(SupervisorError::NotSimpleOneForOne),
-                Some(template) => match self.start(&template, extra.clone()).await {
-                    Ok(Some(pid)) => {
-                        self.dynamic.push(Dynamic {
-                            pid: pid.clone(),
-                            extra,
-                        });
-                        Ok(Response::Started(Some(pid)))
+            Request::StartDynamic(extra) => match &mut self.children {
+                Children::Static(_) => Err(SupervisorError::NotSimpleOneForOne),
+                Children::Dynamic { template, running } => {
+                    match core.start(template, extra.clone()).await {
+                        Ok(Some(pid)) => {
+                            running.push(Dynamic {
+                                pid: pid.clone(),
+                                extra,
+                            });
+                            Ok(Response::Started(Some(pid)))
+                        }
+                        Ok(None) => Ok(Response::Started(None)),
+                        Err(reason) => Err(SupervisorError::StartFailed(reason)),
                     }
-                    Ok(None) => Ok(Response::Started(None)),
-                    Err(reason) => Err(SupervisorError::StartFailed(reason)),
-                },
+                }
             },
             Request::TerminateChild(id) => {
-                if self.is_simple() {
+                let Children::Static(children) = &mut self.children else {
                     return Ok(Err(SupervisorError::SimpleOneForOne));
-                }
-                match self.find(&id) {
+                };
+                match find(children, &id) {
                     Err(e) => Err(e),
                     Ok(i) => {
-                        if let Some(pid) = self.children[i].pid.take() {
-                            let shutdown = self.children[i].spec.shutdown;
-                            stop_child(&mut self.inbox, &pid, shutdown).await?;
+                        if let Some(pid) = children[i].pid.take() {
+                            let shutdown = children[i].spec.shutdown;
+                            stop_child(&mut core.inbox, &pid, shutdown).await?;
                         }
-                        if let Ok(i) = self.find(&id) {
-                            if self.children[i].spec.restart == Restart::Temporary {
-                                self.children.remove(i);
+                        if let Ok(i) = find(children, &id) {
+                            if children[i].spec.restart == Restart::Temporary {
+                                children.remove(i);
                             }
                         }
                         Ok(Response::Done)
                     }
                 }
             }
-            Request::TerminatePid(pid) => match (
-                &self.template,
-                self.dynamic.iter().position(|d| d.pid == pid),
-            ) {
-                (None, _) => Err(SupervisorError::NotSimpleOneForOne),
-                (Some(_), None) => Err(SupervisorError::NotFound),
-                (Some(template), Some(i)) => {
-                    let shutdown = template.shutdown;
-                    self.dynamic.remove(i);
-                    stop_child(&mut self.inbox, &pid, shutdown).await?;
-                    Ok(Response::Done)
+            Request::TerminatePid(pid) => match &mut self.children {
+                Children::Static(_) => Err(SupervisorError::NotSimpleOneForOne),
+                Children::Dynamic { template, running } => {
+                    match running.iter().position(|d| d.pid == pid) {
+                        None => Err(SupervisorError::NotFound),
+                        Some(i) => {
+                            let shutdown = template.shutdown;
+                            running.remove(i);
+                            stop_child(&mut core.inbox, &pid, shutdown).await?;
+                            Ok(Response::Done)
+                        }
+                    }
                 }
             },
             Request::RestartChild(id) => {
-                if self.is_simple() {
+                let Children::Static(children) = &mut self.children else {
                     return Ok(Err(SupervisorError::SimpleOneForOne));
-                }
-                match self.find(&id) {
+                };
+                match find(children, &id) {
                     Err(e) => Err(e),
-                    Ok(i) if self.children[i].pid.is_some() => Err(SupervisorError::Running),
+                    Ok(i) if children[i].pid.is_some() => Err(SupervisorError::Running),
                     Ok(i) => {
-                        let spec = self.children[i].spec.clone();
-                        match self.start(&spec, Vec::new()).await {
+                        let spec = children[i].spec.clone();
+                        match core.start(&spec, Vec::new()).await {
                             Ok(pid) => {
-                                if let Ok(i) = self.find(&id) {
-                                    self.children[i].pid = pid.clone();
+                                if let Ok(i) = find(children, &id) {
+                                    children[i].pid = pid.clone();
                                 }
                                 Ok(Response::Started(pid))
                             }
@@ -529,39 +553,39 @@ impl Sup {
                 }
             }
             Request::DeleteChild(id) => {
-                if self.is_simple() {
+                let Children::Static(children) = &mut self.children else {
                     return Ok(Err(SupervisorError::SimpleOneForOne));
-                }
-                match self.find(&id) {
+                };
+                match find(children, &id) {
                     Err(e) => Err(e),
-                    Ok(i) if self.children[i].pid.is_some() => Err(SupervisorError::Running),
+                    Ok(i) if children[i].pid.is_some() => Err(SupervisorError::Running),
                     Ok(i) => {
-                        self.children.remove(i);
+                        children.remove(i);
                         Ok(Response::Done)
                     }
                 }
             }
-            Request::WhichChildren => Ok(Response::Children(self.which_children())),
+            Request::WhichChildren => Ok(Response::Children(self.children.which())),
             Request::CountChildren => Ok(Response::Counts(self.count_children())),
             Request::Stop(_) => Ok(Response::Done), // handled by the loop before it gets here
         })
     }
 
     async fn start_child(&mut self, spec: ChildSpec) -> Result<Response, SupervisorError> {
-        if self.is_simple() {
+        let Children::Static(children) = &mut self.children else {
             return Err(SupervisorError::SimpleOneForOne);
-        }
+        };
         spec.check()?;
-        if let Ok(i) = self.find(&spec.id) {
-            return Err(match &self.children[i].pid {
+        if let Ok(i) = find(children, &spec.id) {
+            return Err(match &children[i].pid {
                 Some(pid) => SupervisorError::AlreadyStarted(pid.clone()),
                 None => SupervisorError::AlreadyPresent,
             });
         }
-        match self.start(&spec, Vec::new()).await {
+        match self.core.start(&spec, Vec::new()).await {
             Ok(pid) => {
                 if pid.is_some() || spec.restart != Restart::Temporary {
-                    self.children.push(Child {
+                    children.push(Child {
                         spec,
                         pid: pid.clone(),
                     });
@@ -572,41 +596,12 @@ impl Sup {
         }
     }
 
-    fn which_children(&self) -> Vec<ChildInfo> {
-        match &self.template {
-            Some(template) => self
-                .dynamic
-                .iter()
-                .map(|d| ChildInfo {
-                    id: None,
-                    pid: ChildPid::Running(d.pid.clone()),
-                    kind: template.kind,
-                })
-                .collect(),
-            None => self
-                .children
-                .iter()
-                .map(|c| ChildInfo {
-                    id: Some(c.spec.id.clone()),
-                    pid: match &c.pid {
-                        Some(p) => ChildPid::Running(p.clone()),
-                        None => ChildPid::Undefined,
-                    },
-                    kind: c.spec.kind,
-                })
-                .collect(),
-        }
-    }
-
     fn count_children(&self) -> ChildCounts {
-        let infos = self.which_children();
-        let alive = |i: &ChildInfo| matches!(&i.pid, ChildPid::Running(p) if !self.node.is_local(p) || self.node.is_alive(p));
+        let infos = self.children.which();
+        let node = &self.core.node;
+        let alive = |i: &ChildInfo| matches!(&i.pid, ChildPid::Running(p) if !node.is_local(p) || node.is_alive(p));
         ChildCounts {
-            specs: if self.is_simple() {
-                1
-            } else {
-                self.children.len()
-            },
+            specs: self.children.spec_count(),
             active: infos.iter().filter(|i| alive(i)).count(),
             supervisors: infos
                 .iter()
@@ -621,7 +616,8 @@ impl Sup {
     fn term_request(&self, request: &Term) -> Term {
         if request.is_atom("which_children") {
             let list = self
-                .which_children()
+                .children
+                .which()
                 .into_iter()
                 .map(|i| {
                     Term::tuple(vec![
