@@ -4,14 +4,15 @@
 //! locker in `init_connect`, and the holder of the connect locks `{global, [Lockers]}` it takes
 //! (`lock_nodes_safely`: the boss node first, then this node and the peer, then every known
 //! node). Also the `set_lock` / `del_lock` calls the registrar uses. Owns no table; must not
-//! decide when to lock (that is `connect.rs`).
+//! decide when to lock (that is `connect/`).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use ergo_etf::{Atom, Pid, Term};
+use ergo_etf::{Atom, FromTerm, IntoTerm, Pid, Term};
 use tokio::sync::mpsc;
 
+use super::protocol::{Call, GlobalLockId, Info};
 use super::server::Request;
 use super::SERVER;
 use crate::node::Context;
@@ -31,14 +32,14 @@ pub(crate) enum Job {
         /// The connect's tag.
         my_tag: i64,
         /// `{global, LockRequesterId}`.
-        lock_id: Term,
+        lock_id: GlobalLockId,
         /// Nodes to lock besides this one (the peer when we start the lock).
         extra: Vec<Atom>,
         /// The nodes this node knows.
         known: Vec<Atom>,
     },
     /// Release everything held under `lock_id`.
-    Unlock(Term),
+    Unlock(GlobalLockId),
 }
 
 /// The server's handle on its locker.
@@ -65,7 +66,7 @@ pub(crate) fn start(ctx: &Context) -> Result<Locker, SpawnError> {
             ..SpawnOptions::default()
         },
         move |mut ctx: Context| async move {
-            let mut held: HashMap<Term, Vec<Atom>> = HashMap::new();
+            let mut held: HashMap<GlobalLockId, Vec<Atom>> = HashMap::new();
             loop {
                 tokio::select! {
                     job = rx.recv() => match job {
@@ -86,7 +87,12 @@ pub(crate) fn start(ctx: &Context) -> Result<Locker, SpawnError> {
     Ok(Locker { pid, jobs: tx })
 }
 
-async fn run_job(ctx: &Context, server: &Pid, held: &mut HashMap<Term, Vec<Atom>>, job: Job) {
+async fn run_job(
+    ctx: &Context,
+    server: &Pid,
+    held: &mut HashMap<GlobalLockId, Vec<Atom>>,
+    job: Job,
+) {
     match job {
         Job::Lock {
             node,
@@ -100,13 +106,12 @@ async fn run_job(ctx: &Context, server: &Pid, held: &mut HashMap<Term, Vec<Atom>
             if let Some(nodes) = locked {
                 held.entry(lock_id.clone()).or_default().extend(nodes);
             }
-            let answer = Term::tuple(vec![
-                Term::atom("ergo_global_locked"),
-                Term::Atom(node),
-                Term::Int(my_tag),
+            let answer = Info::ErgoGlobalLocked {
+                node,
+                tag: my_tag,
                 lock_id,
-                Term::atom(if ok { "true" } else { "false" }),
-            ]);
+                ok,
+            };
             let _ = ctx.send(server.clone(), answer);
         }
         Job::Unlock(lock_id) => {
@@ -124,7 +129,7 @@ async fn run_job(ctx: &Context, server: &Pid, held: &mut HashMap<Term, Vec<Atom>
 async fn lock_nodes_safely(
     ctx: &Context,
     server: &Pid,
-    id: &Term,
+    id: &GlobalLockId,
     extra: &[Atom],
     known: &[Atom],
 ) -> Option<Vec<Atom>> {
@@ -162,7 +167,7 @@ async fn lock_nodes_safely(
 
 /// One node's answer to a lock call: `None` when it has no `global` (or is gone), which
 /// `gen_server:multi_call` counts as a bad node and skips.
-async fn call_node(ctx: &Context, node: &Atom, request: Term) -> Option<Term> {
+async fn call_node(ctx: &Context, node: &Atom, request: Call) -> Option<Term> {
     let to = Dest::Remote {
         name: Atom::new(SERVER),
         node: node.clone(),
@@ -178,22 +183,30 @@ async fn call_node(ctx: &Context, node: &Atom, request: Term) -> Option<Term> {
 
 /// `set_lock_on_nodes` on behalf of this process: all or nothing (nodes that said yes are
 /// released on a no).
-pub(crate) async fn set_lock_on(ctx: &Context, server: &Pid, id: &Term, nodes: &[Atom]) -> bool {
+pub(crate) async fn set_lock_on(
+    ctx: &Context,
+    server: &Pid,
+    id: &GlobalLockId,
+    nodes: &[Atom],
+) -> bool {
+    let id_term = id.clone().into_term();
     let mut locked = Vec::new();
     for node in nodes {
         let yes = if node == ctx.node().name() {
             ctx.node()
                 .direct(
                     server.clone(),
-                    Request::SetLock(id.clone(), ctx.pid().clone()),
+                    Request::SetLock(id_term.clone(), ctx.pid().clone()),
                 )
                 .await
                 .unwrap_or(false)
         } else {
-            let request = Term::tuple(vec![Term::atom("set_lock"), id.clone()]);
+            let request = Call::SetLock {
+                id: id_term.clone(),
+            };
             call_node(ctx, node, request)
                 .await
-                .map_or(true, |reply| reply.is_atom("true"))
+                .map_or(true, |reply| matches!(bool::from_term(reply), Ok(true)))
         };
         if !yes {
             del_lock_on(ctx, server, id, &locked).await;
@@ -205,7 +218,8 @@ pub(crate) async fn set_lock_on(ctx: &Context, server: &Pid, id: &Term, nodes: &
 }
 
 /// `del_lock` on each of `nodes`, on behalf of this process.
-pub(crate) async fn del_lock_on(ctx: &Context, server: &Pid, id: &Term, nodes: &[Atom]) {
+pub(crate) async fn del_lock_on(ctx: &Context, server: &Pid, id: &GlobalLockId, nodes: &[Atom]) {
+    let id = id.clone().into_term();
     for node in nodes {
         if node == ctx.node().name() {
             let _ = ctx
@@ -216,14 +230,18 @@ pub(crate) async fn del_lock_on(ctx: &Context, server: &Pid, id: &Term, nodes: &
                 )
                 .await;
         } else {
-            let request = Term::tuple(vec![Term::atom("del_lock"), id.clone()]);
-            let _ = call_node(ctx, node, request).await;
+            let _ = call_node(ctx, node, Call::DelLock { id: id.clone() }).await;
         }
     }
 }
 
 /// `delete_global_lock`: every node but the boss, then the boss.
-pub(crate) async fn delete_global_lock(ctx: &Context, server: &Pid, id: &Term, nodes: &[Atom]) {
+pub(crate) async fn delete_global_lock(
+    ctx: &Context,
+    server: &Pid,
+    id: &GlobalLockId,
+    nodes: &[Atom],
+) {
     let Some(boss) = nodes.iter().max().cloned() else {
         return;
     };

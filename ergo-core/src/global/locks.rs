@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use ergo_etf::{Pid, Reference, Term};
 
+use super::protocol::GlobalLockId;
 use crate::node::Context;
 
 /// One held lock.
@@ -104,7 +105,7 @@ impl Locks {
 
     /// The requester id of the `global` lock when `holder` is one of its holders.
     pub(crate) fn global_held_by(&self, holder: &Pid) -> Option<Term> {
-        let global = Term::atom("global");
+        let global = GlobalLockId::resource();
         self.holds(&global, holder)
             .then(|| self.requester(&global).cloned())
             .flatten()

@@ -4,8 +4,9 @@
 //! Rust node joins and names registered on either side are seen on both.
 //!
 //! Owns the [`Global`] handle (read views and the registration API) and the shared view; the
-//! protocol is `server.rs` (dispatch), `connect.rs` (init_connect / lock_set / exchange /
-//! resolved / new_nodes / in_sync), `locker.rs` (the process that takes locks on other nodes),
+//! protocol is `protocol/` (its messages as typed terms), `server.rs` (dispatch), `connect/`
+//! (init_connect / lock_set / exchange / resolved / new_nodes / in_sync, and the state machine
+//! of a connect in `connect/state.rs`), `locker.rs` (the process that takes locks on other nodes),
 //! `names.rs` (the name table and name-clash resolution), `locks.rs` (the lock table) and
 //! `registrar.rs` (registering from Rust under the `global` lock). Must not touch connections:
 //! it sends messages, calls and monitors like any process.
@@ -58,6 +59,7 @@ mod connect;
 mod locker;
 mod locks;
 mod names;
+mod protocol;
 mod registrar;
 mod server;
 

@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ergo_etf::{Atom, Export, Pid, Reference, Term};
+use ergo_etf::{Atom, Export, FromTerm, IntoTerm, Pid, Reference, Term};
 
+use super::protocol::{Badrpc, NameEntry, NameOp, RpcCall};
 use super::Shared;
 use crate::node::{Context, Dest};
 
@@ -37,26 +38,7 @@ pub(crate) fn default_method() -> Term {
 }
 
 fn insert_op(name: Term, pid: Pid, method: Term) -> Term {
-    Term::tuple(vec![
-        Term::atom("insert"),
-        Term::tuple(vec![name, Term::Pid(pid), method]),
-    ])
-}
-
-/// `{Name, Pid, Method}` triples of a peer's name list.
-pub(crate) fn parse_name_list(list: &Term) -> Vec<(Term, Pid, Term)> {
-    let Term::List(items) = list else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .filter_map(|item| match item.as_tuple() {
-            Some([name, Term::Pid(pid), method, ..]) => {
-                Some((name.clone(), pid.clone(), method.clone()))
-            }
-            _ => None,
-        })
-        .collect()
+    NameOp::Insert((name, pid, method)).into_term()
 }
 
 impl Names {
@@ -142,33 +124,31 @@ impl Names {
     }
 
     /// `get_names()`: `[{Name, Pid, Method}]`, what this node sends in `exchange`.
-    pub(crate) fn name_list(&self) -> Term {
-        Term::list(
-            self.table
-                .iter()
-                .map(|(n, e)| {
-                    Term::tuple(vec![n.clone(), Term::Pid(e.pid.clone()), e.method.clone()])
-                })
-                .collect::<Vec<_>>(),
-        )
+    pub(crate) fn name_list(&self) -> Vec<NameEntry> {
+        self.table
+            .iter()
+            .map(|(name, e)| NameEntry {
+                name: name.clone(),
+                pid: e.pid.clone(),
+                method: e.method.clone(),
+            })
+            .collect()
     }
 
     /// `do_ops`: applies `{insert, {Name, Pid, Method}}` and `{delete, Name}` operations.
     /// `keep` decides, per insert, whether `global`'s lock check lets it stand.
     pub(crate) fn apply_ops(&mut self, ctx: &Context, ops: &[Term], keep: bool) {
         for op in ops {
-            match op.as_tuple() {
-                Some([tag, body]) if tag.is_atom("insert") => {
-                    if let Some([name, Term::Pid(pid), method]) = body.as_tuple() {
-                        if keep {
-                            self.insert(ctx, name.clone(), pid.clone(), method.clone());
-                        } else {
-                            self.remove(ctx, name);
-                        }
+            match NameOp::from_term(op.clone()) {
+                Ok(NameOp::Insert((name, pid, method))) => {
+                    if keep {
+                        self.insert(ctx, name, pid, method);
+                    } else {
+                        self.remove(ctx, &name);
                     }
                 }
-                Some([tag, name]) if tag.is_atom("delete") => self.remove(ctx, name),
-                _ => tracing::debug!(%op, "unknown global op ignored"),
+                Ok(NameOp::Delete(name)) => self.remove(ctx, &name),
+                Err(_) => tracing::debug!(%op, "unknown global op ignored"),
             }
         }
     }
@@ -179,13 +159,13 @@ impl Names {
     pub(crate) async fn exchange(
         &self,
         ctx: &Context,
-        his: Vec<(Term, Pid, Term)>,
+        his: Vec<NameEntry>,
         his_node: &Atom,
     ) -> (Vec<Term>, Vec<Term>) {
         let mut ops = Vec::new();
         let mut resolved = Vec::new();
         let we_resolve = ctx.node().name() < his_node;
-        for (name, pid, method) in his {
+        for NameEntry { name, pid, method } in his {
             let Some(ours) = self.table.get(&name) else {
                 ops.push(insert_op(name, pid, method));
                 continue;
@@ -198,7 +178,7 @@ impl Names {
                 Resolution::Keep(p) if p == pid => ops.push(insert_op(name, pid, method)),
                 Resolution::Keep(_) => resolved.push(insert_op(name, pid2, method2)),
                 Resolution::Neither => {
-                    let op = Term::tuple(vec![Term::atom("delete"), name]);
+                    let op = NameOp::Delete(name).into_term();
                     ops.push(op.clone());
                     resolved.push(op);
                 }
@@ -242,24 +222,17 @@ async fn resolve(ctx: &Context, name: &Term, pid: &Pid, pid2: &Pid, method2: &Te
         name: Atom::new("rex"),
         node: pid2.node.clone(),
     };
-    let request = Term::tuple(vec![
-        Term::atom("call"),
-        Term::atom("global"),
-        Term::atom("resolve_it"),
-        Term::list(args),
-        Term::atom("user"),
-    ]);
+    let request = RpcCall {
+        module: Atom::new("global"),
+        function: Atom::new("resolve_it"),
+        args,
+        group_leader: Atom::new("user"),
+    };
     let answer = match node
         .call_timeout::<Term>(rex, request, Duration::from_secs(5))
         .await
     {
-        Ok(reply)
-            if reply
-                .as_tuple()
-                .is_some_and(|t| t.first().is_some_and(|tag| tag.is_atom("badrpc"))) =>
-        {
-            Err(reply.to_string())
-        }
+        Ok(reply) if Badrpc::from_term(reply.clone()).is_ok() => Err(reply.to_string()),
         Ok(reply) => Ok(reply),
         Err(err) => Err(err.to_string()),
     };

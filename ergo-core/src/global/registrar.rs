@@ -13,6 +13,7 @@ use ergo_etf::{Atom, Pid, Term};
 
 use super::locker::{del_lock_on, delete_global_lock, set_lock_on};
 use super::names::default_method;
+use super::protocol::{Call, GlobalLockId};
 use super::server::Request;
 use super::{Global, GlobalError, SERVER};
 use crate::node::Context;
@@ -56,7 +57,7 @@ pub(crate) async fn run(global: &Global, op: Op) -> Result<(), GlobalError> {
 
 /// One node's answer to a call made by the registrar: `None` when the node has no `global`
 /// (or is gone), which `gen_server:multi_call` counts as a bad node and skips.
-async fn call_node(ctx: &Context, g: &Global, node: &Atom, request: Term) -> Option<Term> {
+async fn call_node(ctx: &Context, g: &Global, node: &Atom, request: Call) -> Option<Term> {
     if node == ctx.node().name() {
         return None;
     }
@@ -90,7 +91,7 @@ async fn random_sleep(times: u32) {
 
 /// `set_lock_known`: the lock on the boss, then on every known node (and this one); the nodes
 /// locked, or `None` at the deadline.
-async fn lock_known(ctx: &Context, g: &Global, id: &Term) -> Option<Vec<Atom>> {
+async fn lock_known(ctx: &Context, g: &Global, id: &GlobalLockId) -> Option<Vec<Atom>> {
     let deadline = tokio::time::Instant::now() + LOCK_DEADLINE;
     let mut times = 0;
     loop {
@@ -117,7 +118,9 @@ async fn lock_known(ctx: &Context, g: &Global, id: &Term) -> Option<Vec<Atom>> {
 }
 
 async fn registrar(ctx: &Context, g: &Global, op: Op) -> Result<(), GlobalError> {
-    let id = Term::tuple(vec![Term::atom("global"), Term::Pid(ctx.pid().clone())]);
+    let id = GlobalLockId {
+        requester: Term::Pid(ctx.pid().clone()),
+    };
     let nodes = lock_known(ctx, g, &id)
         .await
         .ok_or(GlobalError::LockTimeout(LOCK_DEADLINE))?;
@@ -136,7 +139,7 @@ async fn under_lock(ctx: &Context, g: &Global, op: Op, nodes: &[Atom]) -> Result
         }
         Op::ReRegister(name, pid) => register_request(ctx, name, pid),
         Op::Unregister(name) => (
-            Term::tuple(vec![Term::atom("unregister"), name.clone()]),
+            Call::Unregister { name: name.clone() },
             Request::Unregister(name),
         ),
     };
@@ -149,15 +152,14 @@ async fn under_lock(ctx: &Context, g: &Global, op: Op, nodes: &[Atom]) -> Result
     Ok(())
 }
 
-fn register_request(ctx: &Context, name: Term, pid: Pid) -> (Term, Request) {
+fn register_request(ctx: &Context, name: Term, pid: Pid) -> (Call, Request) {
     let method = default_method();
     (
-        Term::tuple(vec![
-            Term::atom("register"),
-            name.clone(),
-            Term::Pid(pid.clone()),
-            method.clone(),
-        ]),
+        Call::Register {
+            name: name.clone(),
+            pid: pid.clone(),
+            method: method.clone(),
+        },
         Request::Register {
             name,
             pid,

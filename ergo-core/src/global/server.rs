@@ -1,18 +1,20 @@
 //! The `global_name_server` process: its state, and the dispatch of what peers send (calls,
-//! casts, plain messages) and what the Rust API asks (`handle_direct`) to the connect protocol
-//! (`connect.rs`), the name table (`names.rs`) and the lock table (`locks.rs`). Must not
-//! answer anything an Erlang `global_name_server` would not (an unknown call gets no reply, as
-//! there).
+//! casts, plain messages, read as `protocol/`'s types) and what the Rust API asks
+//! (`handle_direct`) to the connect protocol (`connect/`), the name table (`names.rs`) and the
+//! lock table (`locks.rs`). A message that reads as none of the types is logged and dropped.
+//! Must not answer anything an Erlang `global_name_server` would not (an unknown call gets no
+//! reply, as there).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use ergo_etf::{Atom, Pid, Term};
+use ergo_etf::{Atom, IntoTerm, Pid, Term};
 
-use super::connect::Connect;
+use super::connect::{Connect, HisResolved};
 use super::locker::{self, Locker};
 use super::locks::Locks;
 use super::names::Names;
+use super::protocol::{Call, Cast, GlobalLockId, Info, Yes, VSN};
 use super::Shared;
 use crate::gen::server::{CallOutcome, GenServer, Init, Status};
 use crate::node::Context;
@@ -79,7 +81,7 @@ impl Server {
     /// `ins_name` for a registration call: kept only while `from` holds the `global` lock (or
     /// nobody holds it), as `global`'s `lock_still_set` decides.
     fn register(&mut self, ctx: &Context, name: Term, pid: Pid, method: Term, from: &Pid) {
-        let global = Term::atom("global");
+        let global = GlobalLockId::resource();
         let keep = self.locks.requester(&global).is_none() || self.locks.holds(&global, from);
         if keep {
             self.names.insert(ctx, name, pid, method);
@@ -88,39 +90,28 @@ impl Server {
         }
     }
 
-    fn call(&mut self, ctx: &Context, request: &Term, from: &Pid) -> Option<Term> {
-        let bool_term = |b: bool| Term::atom(if b { "true" } else { "false" });
-        match request.as_tuple() {
-            Some([tag, id]) if tag.is_atom("set_lock") => {
-                Some(bool_term(self.locks.set(ctx, id, from)))
+    fn call(&mut self, ctx: &Context, request: Call, from: &Pid) -> Payload {
+        match request {
+            Call::SetLock { id } => Payload::new(self.locks.set(ctx, &id, from)),
+            Call::DelLock { id } => {
+                self.locks.del(ctx, &id, from);
+                Payload::new(true)
             }
-            Some([tag, id]) if tag.is_atom("del_lock") => {
-                self.locks.del(ctx, id, from);
-                Some(bool_term(true))
+            Call::Register { name, pid, method }
+            | Call::RegisterExt {
+                name, pid, method, ..
+            } => {
+                self.register(ctx, name, pid, method, from);
+                Payload::new(Yes)
             }
-            Some([tag, name, Term::Pid(pid), method]) if tag.is_atom("register") => {
-                self.register(ctx, name.clone(), pid.clone(), method.clone(), from);
-                Some(Term::atom("yes"))
+            Call::Unregister { name } => {
+                self.names.remove(ctx, &name);
+                Payload::new(())
             }
-            Some([tag, name, Term::Pid(pid), method, _reg_node]) if tag.is_atom("register_ext") => {
-                self.register(ctx, name.clone(), pid.clone(), method.clone(), from);
-                Some(Term::atom("yes"))
-            }
-            Some([tag, name]) if tag.is_atom("unregister") => {
-                self.names.remove(ctx, name);
-                Some(Term::atom("ok"))
-            }
-            _ if request.is_atom("get_known") => Some(self.known_list()),
-            _ if request.is_atom("get_synced") => Some(Term::list(
-                self.synced
-                    .iter()
-                    .cloned()
-                    .map(Term::Atom)
-                    .collect::<Vec<_>>(),
-            )),
-            _ if request.is_atom("get_protocol_version") => Some(Term::Int(8)),
-            _ if request.is_atom("get_names_ext") => Some(Term::nil()),
-            _ => None,
+            Call::GetKnown => Payload::new(self.known_list()),
+            Call::GetSynced => Payload::new(self.synced.iter().cloned().collect::<Vec<Atom>>()),
+            Call::GetProtocolVersion => Payload::new(VSN),
+            Call::GetNamesExt => Payload::new(Vec::<Term>::new()),
         }
     }
 }
@@ -161,13 +152,13 @@ impl GenServer for Server {
         request: Payload,
         from: ReplyTo,
     ) -> CallOutcome {
-        let request = request.into_term();
         let Some(caller) = from.pid().cloned() else {
             return CallOutcome::NoReply;
         };
-        match self.call(ctx, &request, &caller) {
-            Some(reply) => CallOutcome::Reply(Payload::Term(reply)),
-            None => {
+        match request.take::<Call>() {
+            Ok(request) => CallOutcome::Reply(self.call(ctx, request, &caller)),
+            Err(unknown) => {
+                let request = unknown.term;
                 tracing::warn!(%request, "global_name_server: unexpected call");
                 CallOutcome::NoReply
             }
@@ -211,98 +202,98 @@ impl GenServer for Server {
     }
 
     async fn handle_cast(&mut self, ctx: &mut Context, request: Payload) -> Status {
-        let request = request.into_term();
-        match request.as_tuple() {
-            Some([tag, vsn, Term::Atom(node), init]) if tag.is_atom("init_connect") => {
-                self.init_connect(ctx, node.clone(), vsn, init)
+        let request = match request.take::<Cast>() {
+            Ok(request) => request,
+            Err(unknown) => {
+                let request = unknown.term;
+                tracing::warn!(%request, "global_name_server: unexpected cast");
+                return Status::Continue;
             }
-            Some([tag, Term::Pid(locker), set, _known, my_tag]) if tag.is_atom("lock_set") => {
-                self.lock_set(ctx, locker.clone(), set.is_atom("true"), Some(my_tag))
-                    .await
+        };
+        match request {
+            Cast::InitConnect { vsn, node, locker } => self.init_connect(ctx, node, vsn, locker),
+            Cast::LockSet {
+                locker, set, tag, ..
+            } => self.lock_set(ctx, locker, set, Some(&tag)).await,
+            Cast::LockSetUntagged { locker, set, .. } => {
+                self.lock_set(ctx, locker, set, None).await
             }
-            Some([tag, Term::Pid(locker), set, _known]) if tag.is_atom("lock_set") => {
-                self.lock_set(ctx, locker.clone(), set.is_atom("true"), None)
-                    .await
+            Cast::Exchange {
+                node, names, tag, ..
+            } => self.exchange(ctx, node, names.0, &tag).await,
+            Cast::Resolved {
+                node,
+                resolved,
+                known,
+                names_ext,
+                tag,
+                ..
+            } => {
+                let his = HisResolved {
+                    ops: resolved.0,
+                    known: known.0,
+                    names_ext,
+                };
+                self.resolved(ctx, node, his, &tag)
             }
-            Some([tag, Term::Atom(node), names, _ext, my_tag]) if tag.is_atom("exchange") => {
-                self.exchange(ctx, node.clone(), names, my_tag).await
-            }
-            Some([tag, Term::Atom(node), his_resolved, his_known, _unused, ext, my_tag])
-                if tag.is_atom("resolved") =>
-            {
-                self.resolved(ctx, node.clone(), his_resolved, his_known, ext, my_tag)
-            }
-            Some([tag, Term::Atom(node), ops, ext, nodes, extra]) if tag.is_atom("new_nodes") => {
-                self.new_nodes(ctx, node.clone(), ops, ext, nodes, extra)
-            }
-            Some([tag, Term::Atom(node), _]) if tag.is_atom("in_sync") => {
-                self.in_sync(ctx, node.clone())
-            }
-            Some([tag, _, _]) if tag.is_atom("async_del_name") || tag.is_atom("async_del_lock") => {
-            }
-            _ => tracing::warn!(%request, "global_name_server: unexpected cast"),
+            Cast::NewNodes {
+                ops, nodes, extra, ..
+            } => self.new_nodes(ctx, ops.0, nodes.0, extra.0),
+            Cast::InSync { node, .. } => self.in_sync(ctx, node),
+            Cast::AsyncDelName { .. } | Cast::AsyncDelLock { .. } => {}
         }
         Status::Continue
     }
 
     async fn handle_info(&mut self, ctx: &mut Context, message: Payload) -> Status {
-        let message = message.into_term();
-        match message.as_tuple() {
-            Some([tag, Term::Atom(node)]) if tag.is_atom("nodeup") => {
-                self.node_up(ctx, node.clone())
+        let message = match message.take::<Info>() {
+            Ok(message) => message,
+            Err(unknown) => {
+                let message = unknown.term;
+                tracing::warn!(%message, "global_name_server: unexpected message");
+                return Status::Continue;
             }
-            Some([tag, Term::Atom(node), ..]) if tag.is_atom("nodedown") => {
-                self.node_down(ctx, node)
-            }
-            Some([tag, Term::Atom(node)]) if tag.is_atom("extra_nodedown") => {
-                self.node_down(ctx, node)
-            }
-            Some([tag, Term::Atom(node), my_tag, his_tag]) if tag.is_atom("init_connect_ack") => {
-                self.init_connect_ack(ctx, node.clone(), my_tag, his_tag)
-            }
-            Some([tag, Term::Atom(node), my_tag]) if tag.is_atom("cancel_connect") => {
-                self.cancel_connect(ctx, node.clone(), my_tag)
-            }
-            Some([tag, Term::Atom(node)]) if tag.is_atom("remove_connection") => {
+        };
+        match message {
+            Info::Nodeup { node } => self.node_up(ctx, node),
+            Info::Nodedown { node }
+            | Info::NodedownDetails { node, .. }
+            | Info::ExtraNodedown { node } => self.node_down(ctx, &node),
+            Info::InitConnectAck {
+                node,
+                my_tag,
+                his_tag,
+            } => self.init_connect_ack(ctx, node, &my_tag, &his_tag),
+            Info::CancelConnect { node, tag } => self.cancel_connect(ctx, node, &tag),
+            Info::RemoveConnection { node } => {
                 tracing::warn!(%node, "global: peer asked to disconnect (overlapping partitions)");
                 ctx.node().disconnect(node.as_str());
-                self.node_down(ctx, node);
+                self.node_down(ctx, &node);
             }
-            Some([tag, Term::Atom(node), my_tag]) if tag.is_atom("ergo_global_try") => {
-                self.try_lock(ctx, node.clone(), my_tag)
-            }
-            Some([tag, Term::Atom(node), my_tag, lock_id, ok])
-                if tag.is_atom("ergo_global_locked") =>
-            {
-                self.locked(
-                    ctx,
-                    node.clone(),
-                    my_tag,
-                    lock_id.clone(),
-                    ok.is_atom("true"),
-                )
-                .await
-            }
+            Info::ErgoGlobalTry { node, tag } => self.try_lock(ctx, node, tag),
+            Info::ErgoGlobalLocked {
+                node,
+                tag,
+                lock_id,
+                ok,
+            } => self.locked(ctx, node, tag, lock_id, ok).await,
             // A peer's locker answering ours directly (older shapes), forwarded by the locker.
-            Some([tag, Term::Pid(locker), set, _known, my_tag]) if tag.is_atom("lock_set") => {
-                self.lock_set(ctx, locker.clone(), set.is_atom("true"), Some(my_tag))
-                    .await
+            Info::LockSet {
+                locker, set, tag, ..
+            } => self.lock_set(ctx, locker, set, Some(&tag)).await,
+            Info::LockSetUntagged { locker, set, .. } => {
+                self.lock_set(ctx, locker, set, None).await
             }
-            Some([tag, Term::Pid(locker), set, _known]) if tag.is_atom("lock_set") => {
-                self.lock_set(ctx, locker.clone(), set.is_atom("true"), None)
-                    .await
-            }
-            Some([tag, ..]) if tag.is_atom("lost_connection") => {
+            lost @ Info::LostConnection { .. } => {
+                let message = lost.into_term();
                 tracing::debug!(%message, "global: lost_connection ignored");
             }
-            Some([tag, Term::Reference(mref), ..]) if tag.is_atom("DOWN") => {
-                let mref = mref.clone();
-                if !self.names.down(&mref) {
-                    self.locks.down(&mref);
+            Info::Down { monitor, .. } => {
+                if !self.names.down(&monitor) {
+                    self.locks.down(&monitor);
                 }
             }
-            Some([tag, ..]) if tag.is_atom("EXIT") => {}
-            _ => tracing::warn!(%message, "global_name_server: unexpected message"),
+            Info::Exit { .. } => {}
         }
         Status::Continue
     }
