@@ -3,7 +3,7 @@
 //! and `nodedown`, hidden nodes, connection failures, and a peer sending garbage losing only its
 //! own connection. Every wait has a deadline.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

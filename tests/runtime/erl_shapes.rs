@@ -3,7 +3,7 @@
 //! goes to the caller's alias; and the call ergo renders for an untyped receiver is the shape
 //! Erlang's `gen` expects.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::sync::{Arc, Mutex};

@@ -12,7 +12,7 @@
 //!
 //! Every test starts its own nodes with unique names and cookies; every wait has a deadline.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

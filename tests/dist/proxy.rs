@@ -5,7 +5,7 @@
 //! cookies are checked end to end, an Erlang node cannot be a transit node, and a malformed
 //! proxy frame closes only the connection that sent it. Every wait has a deadline.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

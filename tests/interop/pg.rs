@@ -2,7 +2,7 @@
 //! scope `ergo_pg`, where joins, leaves, process exits and a node going down converge on every
 //! node. Every wait polls a condition with a deadline.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! Each test starts its own `echo` node (unique name and cookie) and a real `erl` through
 //! `tests/interop/echo_client.escript`, which runs one case and prints PASS or FAIL.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -3,7 +3,7 @@
 //! Rust nodes verified against a CA connect while a node with a foreign certificate is refused;
 //! a TLS node and a plain node refuse each other at once with a clear error.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@
 //! [`Probe`]: a Rust process (trapping exits) that runs commands sent to it as terms and forwards
 //! everything else it receives to the test.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

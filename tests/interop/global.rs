@@ -4,7 +4,7 @@
 //! process, and names go when their process exits or their node goes down. Every wait polls a
 //! condition with a deadline.
 
-mod common;
+use crate::common;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -2,9 +2,8 @@
 //! real `erl` on a test port, and the keeper re-registering and taking over serving when the
 //! EPMD it used dies.
 
-mod common;
-#[path = "dist/support.rs"]
-mod support;
+use crate::common;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

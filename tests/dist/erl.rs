@@ -2,9 +2,8 @@
 //! flags, echo of big binaries (fragments), many atoms (atom cache), 100,000 messages in
 //! order, and ticks.
 
-mod common;
-#[path = "dist/support.rs"]
-mod support;
+use crate::common;
+use crate::support;
 
 use std::time::Duration;
 

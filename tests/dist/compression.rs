@@ -3,9 +3,8 @@
 //! plain; a corrupt or bomb-like compressed frame closes only that connection; an Erlang peer
 //! gets plain messages from a node with compression on.
 
-mod common;
-#[path = "../benches/support/relay.rs"]
-mod relay;
+use crate::common;
+use crate::relay;
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
