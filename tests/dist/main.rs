@@ -1,7 +1,7 @@
 //! The distribution layers: the handshake (`handshake`), connections to a real Erlang node
 //! (`erl`), EPMD (`epmd_erl`), Rust nodes talking over loopback (`net_local`), compression
 //! (`compression`) and proxy routes (`proxy`). `peer.escript` beside this file is the Erlang
-//! peer the `erl` and `epmd_erl` tests start.
+//! peer the `erl` and `epmd_erl` tests start (`common::peer::ErlPeer`).
 //!
 //! One test binary for all of them, so that the crate graph is linked once, not once per file.
 //! Their tests run in parallel threads of this one process: every node gets a unique name,
@@ -12,7 +12,6 @@
 mod common;
 #[path = "../../benches/support/relay.rs"]
 mod relay;
-mod support;
 
 mod compression;
 mod epmd_erl;

@@ -4,6 +4,7 @@
 //! own connection. Every wait has a deadline.
 
 use crate::common;
+use crate::common::wait::next_within;
 
 use std::time::Duration;
 
@@ -14,40 +15,18 @@ use tokio::io::AsyncWriteExt;
 
 const DEADLINE: Duration = Duration::from_secs(10);
 
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{prefix}_{}_{}@localhost",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
+fn options(hidden: bool) -> NodeOptions {
+    common::loopback_options(
+        "net_local",
+        DistOptions {
+            hidden,
+            ..DistOptions::default()
+        },
     )
 }
 
-fn options(hidden: bool) -> NodeOptions {
-    NodeOptions {
-        cookie: "net_local".into(),
-        distribution: Some(DistOptions {
-            listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
-            register_with_epmd: false,
-            hidden,
-            ..DistOptions::default()
-        }),
-        ..NodeOptions::default()
-    }
-}
-
 async fn node(prefix: &str) -> Node {
-    Node::start(&unique(prefix), options(false))
-        .await
-        .expect("node starts")
-}
-
-/// Lets `from` reach `to` without EPMD.
-fn route(from: &Node, to: &Node) {
-    let port = to.dist_port().expect("distributed");
-    from.add_static_route(to.name().as_str(), ([127, 0, 0, 1], port).into())
-        .expect("route");
+    common::start_node(prefix, options(false)).await
 }
 
 async fn pair(prefix: &str) -> (Node, Node) {
@@ -57,14 +36,7 @@ async fn pair(prefix: &str) -> (Node, Node) {
     (a, b)
 }
 
-use common::Echo;
-
-async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
-    tokio::time::timeout(DEADLINE, rx.recv())
-        .await
-        .expect("a message within the deadline")
-        .expect("forwarder alive")
-}
+use common::{route, Echo};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_send_connects_and_calls_cross_nodes() {
@@ -83,7 +55,7 @@ async fn first_send_connects_and_calls_cross_nodes() {
         Term::atom("hello"),
     )
     .expect("queued");
-    assert_eq!(next(&mut rx).await, Term::atom("hello"));
+    assert_eq!(next_within(&mut rx, DEADLINE).await, Term::atom("hello"));
     assert_eq!(a.nodes(), vec![b.name().clone()]);
     assert_eq!(b.nodes(), vec![a.name().clone()]);
     let to_echo = Dest::Remote {
@@ -132,7 +104,10 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     b.exit(b.outside_pid(), &victim, Term::atom("boom"));
-    let mut seen = vec![next(&mut events).await, next(&mut events).await];
+    let mut seen = vec![
+        next_within(&mut events, DEADLINE).await,
+        next_within(&mut events, DEADLINE).await,
+    ];
     seen.sort_by_key(|t| t.to_string());
     assert_eq!(
         seen,
@@ -177,14 +152,17 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
         ])
     };
     assert_eq!(
-        next(&mut reason_events).await,
+        next_within(&mut reason_events, DEADLINE).await,
         with_reason(&b, "disconnect")
     );
     assert_eq!(
-        next(&mut b_events).await,
+        next_within(&mut b_events, DEADLINE).await,
         with_reason(&a, "connection_closed")
     );
-    let mut seen = vec![next(&mut events).await, next(&mut events).await];
+    let mut seen = vec![
+        next_within(&mut events, DEADLINE).await,
+        next_within(&mut events, DEADLINE).await,
+    ];
     seen.sort_by_key(|t| t.to_string());
     assert_eq!(
         seen,
@@ -204,7 +182,7 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
         ]
     );
     assert_eq!(
-        next(&mut node_events).await,
+        next_within(&mut node_events, DEADLINE).await,
         Term::tuple(vec![Term::atom("nodedown"), Term::Atom(b.name().clone())])
     );
     assert!(a.nodes().is_empty());
@@ -255,7 +233,7 @@ async fn a_stopped_node_is_nodedown_and_calls_in_flight_fail() {
         "{result:?}"
     );
     assert_eq!(
-        next(&mut events).await,
+        next_within(&mut events, DEADLINE).await,
         Term::tuple(vec![Term::atom("nodedown"), Term::Atom(b.name().clone())])
     );
 }
@@ -263,7 +241,7 @@ async fn a_stopped_node_is_nodedown_and_calls_in_flight_fail() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hidden_nodes_are_connected_but_not_listed() {
     let a = node("visible").await;
-    let h = Node::start(&unique("hidden"), options(true))
+    let h = Node::start(&common::node_name("hidden"), options(true))
         .await
         .expect("hidden node");
     route(&h, &a);
@@ -300,7 +278,7 @@ async fn failures_are_typed_errors() {
     ));
     // Wrong cookie: refused, typed.
     let b = Node::start(
-        &unique("other_cookie"),
+        &common::node_name("other_cookie"),
         NodeOptions {
             cookie: "different".into(),
             ..options(false)
@@ -321,7 +299,7 @@ async fn failures_are_typed_errors() {
     };
     a.link(&watcher, &ghost);
     assert_eq!(
-        next(&mut events).await,
+        next_within(&mut events, DEADLINE).await,
         Term::tuple(vec![
             Term::atom("EXIT"),
             Term::Pid(ghost),
@@ -329,7 +307,7 @@ async fn failures_are_typed_errors() {
         ])
     );
     // A local node cannot connect at all.
-    let local = Node::start(&unique("local"), NodeOptions::default())
+    let local = Node::start(&common::node_name("local"), NodeOptions::default())
         .await
         .expect("local");
     assert!(matches!(
@@ -343,7 +321,7 @@ async fn garbage_from_one_peer_closes_only_its_connection() {
     let (a, b) = pair("garbage").await;
     a.connect(b.name().as_str()).await.expect("connect");
     // A raw peer that handshakes properly, then sends a frame that is not a distribution message.
-    let rogue_name = unique("rogue");
+    let rogue_name = common::node_name("rogue");
     let mut done = common::raw_peer(&a, &rogue_name, "net_local").await;
     let deadline = std::time::Instant::now() + DEADLINE;
     done.stream
@@ -361,7 +339,10 @@ async fn garbage_from_one_peer_closes_only_its_connection() {
     assert_eq!(a.nodes(), vec![b.name().clone()]);
     let (pid, mut rx) = common::forwarder(&b, false);
     a.send(pid, Term::atom("still_here")).expect("send");
-    assert_eq!(next(&mut rx).await, Term::atom("still_here"));
+    assert_eq!(
+        next_within(&mut rx, DEADLINE).await,
+        Term::atom("still_here")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -382,8 +363,8 @@ async fn simultaneous_connects_settle_on_one_connection() {
         let (ra, rb) = tokio::join!(a.connect(b.name().as_str()), b.connect(a.name().as_str()));
         ra.expect("a connects");
         rb.expect("b connects");
-        assert_eq!(next(&mut rxb).await, Term::atom("from_a"));
-        assert_eq!(next(&mut rxa).await, Term::atom("from_b"));
+        assert_eq!(next_within(&mut rxb, DEADLINE).await, Term::atom("from_a"));
+        assert_eq!(next_within(&mut rxa, DEADLINE).await, Term::atom("from_b"));
         assert_eq!(a.nodes(), vec![b.name().clone()]);
         assert_eq!(b.nodes(), vec![a.name().clone()]);
         a.stop();
@@ -432,7 +413,7 @@ async fn large_and_small_messages_arrive_whole_and_in_order() {
     }
     for round in 0..3 {
         for (i, size) in sizes.iter().enumerate() {
-            let got = next(&mut rx).await;
+            let got = next_within(&mut rx, DEADLINE).await;
             assert!(
                 got == payload(round * 100 + i, *size),
                 "message {round}/{i} ({size} bytes twice) arrived changed or out of order"

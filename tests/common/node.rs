@@ -1,0 +1,77 @@
+//! Rust nodes for tests: node options on loopback without EPMD (reached through static routes),
+//! distributed nodes registered with EPMD (to meet real Erlang nodes), and an echo gen_server.
+
+use ergo::{DistOptions, Node, NodeOptions};
+
+/// Options of a distributed node listening on 127.0.0.1 that does not register with EPMD (other
+/// nodes reach it through [`route`]), with `cookie` and otherwise `dist`.
+pub fn loopback_options(cookie: &str, dist: DistOptions) -> NodeOptions {
+    NodeOptions {
+        cookie: cookie.into(),
+        distribution: Some(DistOptions {
+            listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
+            register_with_epmd: false,
+            ..dist
+        }),
+        ..NodeOptions::default()
+    }
+}
+
+/// Lets `from` reach `to` directly: a static route to its port on 127.0.0.1.
+pub fn route(from: &Node, to: &Node) {
+    let port = to.dist_port().expect("distributed");
+    from.add_static_route(to.name().as_str(), ([127, 0, 0, 1], port).into())
+        .expect("route");
+}
+
+/// Starts a node named `<prefix>_<unique>@localhost` (no other test's) with `options`.
+pub async fn start_node(prefix: &str, options: NodeOptions) -> Node {
+    Node::start(&super::node_name(prefix), options)
+        .await
+        .unwrap_or_else(|e| panic!("start node {prefix}: {e}"))
+}
+
+/// A distributed node named `<prefix>_<unique>@localhost` with `cookie`, registered with the
+/// system EPMD (start it first: [`super::ensure_system_epmd`]), as real Erlang nodes find it.
+///
+/// With `RUST_LOG` set (e.g. `RUST_LOG=ergo_core=debug`) it also installs a log subscriber
+/// writing to the test's output, once per test binary.
+pub async fn dist_node(prefix: &str, cookie: &str) -> Node {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
+    start_node(
+        prefix,
+        NodeOptions {
+            cookie: cookie.to_string(),
+            distribution: Some(DistOptions::default()),
+            ..NodeOptions::default()
+        },
+    )
+    .await
+}
+
+/// A gen_server that answers every call with its request, except `hang`, which it never answers.
+pub struct Echo;
+
+impl ergo::GenServer for Echo {
+    type Args = ();
+    async fn init(_ctx: &mut ergo::Context, _args: ()) -> ergo::Init<Self> {
+        ergo::Init::Ok(Echo)
+    }
+    async fn handle_call(
+        &mut self,
+        _ctx: &mut ergo::Context,
+        request: ergo::Payload,
+        _from: ergo::core::From,
+    ) -> ergo::CallOutcome {
+        let request = request.into_term();
+        if request.is_atom("hang") {
+            return ergo::CallOutcome::NoReply;
+        }
+        ergo::CallOutcome::Reply(ergo::Payload::new(request))
+    }
+}
