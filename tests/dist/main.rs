@@ -7,6 +7,9 @@
 //! Their tests run in parallel threads of this one process: every node gets a unique name,
 //! nodes that need no EPMD listen on loopback with static routes, the others share the system
 //! EPMD on port 4369, and every child process is killed when its test ends.
+//! A log subscriber is process-wide: `net_local`'s (with `NET_LOCAL_TRACE` set) and
+//! `common::dist_node`'s (with `RUST_LOG` set) are only installed on request, and the first one
+//! installed serves the whole binary.
 
 #[path = "../common/mod.rs"]
 mod common;

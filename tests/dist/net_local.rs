@@ -4,7 +4,7 @@
 //! own connection. Every wait has a deadline.
 
 use crate::common;
-use crate::common::wait::next_within;
+use crate::common::wait::{next_within, wait_until_within};
 
 use std::time::Duration;
 
@@ -91,18 +91,11 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
     a.link(&watcher, &victim);
     let mref = a.monitor(&watcher, &Dest::Pid(victim.clone()));
     // Make sure the link and monitor reached B before killing.
-    let deadline = std::time::Instant::now() + DEADLINE;
-    while b
-        .process_info(&victim)
-        .map(|i| i.links.is_empty() || i.monitored_by.is_empty())
-        .unwrap_or(true)
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "link and monitor never reached B"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_until_within("link and monitor reach B", DEADLINE, || {
+        b.process_info(&victim)
+            .is_some_and(|i| !i.links.is_empty() && !i.monitored_by.is_empty())
+    })
+    .await;
     b.exit(b.outside_pid(), &victim, Term::atom("boom"));
     let mut seen = vec![
         next_within(&mut events, DEADLINE).await,
@@ -247,11 +240,7 @@ async fn hidden_nodes_are_connected_but_not_listed() {
     route(&h, &a);
     h.connect(a.name().as_str()).await.expect("connect");
     // The accepting side installs the connection just after the dialing side returns.
-    let deadline = std::time::Instant::now() + DEADLINE;
-    while a.connected_nodes().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "a never saw h");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_until_within("a sees h", DEADLINE, || !a.connected_nodes().is_empty()).await;
     assert!(a.nodes().is_empty(), "a hidden peer is not in nodes()");
     assert_eq!(a.connected_nodes(), vec![h.name().clone()]);
     assert!(h.nodes().is_empty());

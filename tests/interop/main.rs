@@ -7,6 +7,8 @@
 //! Their tests run in parallel threads of this one process: every node (Rust, `erl`, `elixir`)
 //! gets a unique name and cookie, all share the system EPMD on port 4369
 //! (`common::ensure_system_epmd`), and every child process is killed when its test ends.
+//! The log subscriber is process-wide, so `common::dist_node` installs it only when `RUST_LOG`
+//! is set.
 
 #[path = "../common/mod.rs"]
 mod common;
