@@ -32,7 +32,9 @@ pub async fn start_node(prefix: &str, options: NodeOptions) -> Node {
 }
 
 /// A distributed node named `<prefix>_<unique>@localhost` with `cookie`, registered with the
-/// system EPMD (start it first: [`super::ensure_system_epmd`]), as real Erlang nodes find it.
+/// system EPMD (started first if need be, so that the EPMD other tests' nodes register with is
+/// not one embedded in this node, which would end with this test), as real Erlang nodes find
+/// it.
 ///
 /// With `RUST_LOG` set (e.g. `RUST_LOG=ergo_core=debug`) it also installs a log subscriber
 /// writing to the test's output, once per test binary.
@@ -43,6 +45,7 @@ pub async fn dist_node(prefix: &str, cookie: &str) -> Node {
             .with_test_writer()
             .try_init();
     }
+    super::ensure_system_epmd();
     start_node(
         prefix,
         NodeOptions {
