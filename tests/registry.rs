@@ -1,6 +1,11 @@
 //! The type registry: types marked `#[term(register)]` are found by the shape of an incoming
 //! term (tag + arity, atom, Elixir `__struct__`) and decoded to the right Rust type; other shapes
 //! are not claimed; a claimed shape with bad contents is an error naming the field.
+//!
+//! Its own test binary: the registry holds every registered type linked into the binary, and
+//! `registrations_are_consistent` and `unclaimed_shapes_are_none` check all of it, so another
+//! test's registered types would change what they check (the duplicate of
+//! tests/registry_duplicate.rs would fail them).
 
 use ergo::registry::{self, LookupError, Shape};
 use ergo::{IntoTerm, Map, Term};

@@ -1,5 +1,6 @@
 #!/usr/bin/env escript
-%% A real Erlang node for the distribution tests, driven by tests/dist_*.rs.
+%% A real Erlang node for the distribution tests, driven by tests/dist/erl.rs and
+%% tests/dist/epmd_erl.rs.
 %% Usage: peer.escript MODE NAME COOKIE TICKTIME [ARGS]
 %%   echo            register `echo`: {From, Msg} -> From ! Msg ({From, which_nodes} gets
 %%                   {nodes(visible), nodes(hidden)}); print READY

@@ -1,4 +1,4 @@
-%% The Erlang side of tests/interop_rust_erlang.rs: a real `erl` node that a Rust node drives.
+%% The Erlang side of tests/interop/rust_erlang.rs: a real `erl` node that a Rust node drives.
 %%
 %% Started by the test as
 %%   erl -sname Name -setcookie Cookie -noshell -eval <compile this file, load it, main()>

@@ -1,4 +1,4 @@
-%% The Erlang side of tests/interop_global.rs: a real node with a gen_server `global_ctl` the
+%% The Erlang side of tests/interop/global.rs: a real node with a gen_server `global_ctl` the
 %% Rust test drives:
 %%   sync                  -> {ok, Ms} when global:sync() returned within 5 s, else timeout
 %%   {register, Name}      -> {Answer, Pid}: a new idle process and global:register_name's answer

@@ -1,4 +1,4 @@
-%% The Erlang side of tests/interop_pg.rs: a real node with the pg scope `ergo_pg` and a
+%% The Erlang side of tests/interop/pg.rs: a real node with the pg scope `ergo_pg` and a
 %% gen_server `pg_ctl` the Rust test drives:
 %%   {join, Group}        -> Pid of a new member process that joined Group
 %%   {leave, Group, Pid}  -> pg:leave/3's result

@@ -1,4 +1,4 @@
-%% The functions tests/interop_rpc.rs provides from its Rust node, written in Erlang: a real
+%% The functions tests/interop/rpc.rs provides from its Rust node, written in Erlang: a real
 %% Erlang node running this module is the twin the Rust node's answers are compared with, and
 %% the target of the Rust -> Erlang calls and spawns.
 %%

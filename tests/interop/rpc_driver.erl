@@ -1,4 +1,4 @@
-%% The Erlang side of tests/interop_rpc.rs: a real `erl` node that calls into the Rust node R
+%% The Erlang side of tests/interop/rpc.rs: a real `erl` node that calls into the Rust node R
 %% with rpc and erpc, and makes each call of the comparison list against the Erlang twin node E
 %% (running rpc_demo.erl) as well: both answers must be the same once stack locations
 %% ({file, ...}, {line, ...}) are dropped, since Rust functions have none.

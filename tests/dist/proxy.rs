@@ -5,7 +5,8 @@
 //! cookies are checked end to end, an Erlang node cannot be a transit node, and a malformed
 //! proxy frame closes only the connection that sent it. Every wait has a deadline.
 
-mod common;
+use crate::common;
+use crate::common::wait::{next_within, wait_until_within};
 
 use std::time::{Duration, Instant};
 
@@ -17,10 +18,6 @@ use ergo::{
 use tokio::io::AsyncWriteExt;
 
 const DEADLINE: Duration = Duration::from_secs(10);
-
-fn unique(prefix: &str) -> String {
-    format!("{}@localhost", common::unique_name(prefix))
-}
 
 /// A hidden node: without `global`, nothing connects on its own (a published node's `global`
 /// connects to every node its peers know, as OTP's does, which would reopen closed tunnels
@@ -44,20 +41,7 @@ async fn start(prefix: &str, cookie: &str, proxy: ProxyOptions, hidden: bool) ->
 
 /// A node on loopback without EPMD, with these distribution options otherwise.
 async fn start_with(prefix: &str, cookie: &str, options: DistOptions) -> Node {
-    Node::start_distributed(
-        &unique(prefix),
-        NodeOptions {
-            cookie: cookie.into(),
-            ..NodeOptions::default()
-        },
-        DistOptions {
-            listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
-            register_with_epmd: false,
-            ..options
-        },
-    )
-    .await
-    .expect("node starts")
+    common::start_loopback(prefix, cookie, options).await
 }
 
 fn transit() -> ProxyOptions {
@@ -65,13 +49,6 @@ fn transit() -> ProxyOptions {
         transit: true,
         ..ProxyOptions::default()
     }
-}
-
-/// Lets `from` reach `to` directly (a static route; nothing else can be found: no EPMD).
-fn route(from: &Node, to: &Node) {
-    let port = to.dist_port().expect("distributed");
-    from.add_static_route(to.name().as_str(), ([127, 0, 0, 1], port).into())
-        .expect("route");
 }
 
 /// A - B - C, where only neighbours can reach each other, and A routes to C via B; hidden
@@ -95,22 +72,7 @@ async fn line(prefix: &str, encrypted: bool, published: bool) -> (Node, Node, No
     (a, b, c)
 }
 
-use common::Echo;
-
-async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
-    tokio::time::timeout(DEADLINE, rx.recv())
-        .await
-        .expect("a message within the deadline")
-        .expect("forwarder alive")
-}
-
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}: not within the deadline");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
+use common::{route, Echo};
 
 fn remote(name: &str, node: &Node) -> Dest {
     Dest::Remote {
@@ -168,7 +130,7 @@ async fn everything_goes_through(encrypted: bool) {
     // The first send opens the tunnel.
     a.send(remote("sink", &c), Term::atom("hello"))
         .expect("queued");
-    assert_eq!(next(&mut at_c).await, Term::atom("hello"));
+    assert_eq!(next_within(&mut at_c, DEADLINE).await, Term::atom("hello"));
     assert_eq!(a.connected_nodes(), sorted(&[&b, &c]));
     assert_eq!(c.connected_nodes(), sorted(&[&a, &b]));
     assert_eq!(
@@ -208,7 +170,7 @@ async fn everything_goes_through(encrypted: bool) {
         c.send(remote("sink", &a), Term::Int(i)).expect("queued");
     }
     for i in 0..1000 {
-        assert_eq!(next(&mut at_a).await, Term::Int(i));
+        assert_eq!(next_within(&mut at_a, DEADLINE).await, Term::Int(i));
     }
 
     // Links and monitors through the tunnel.
@@ -216,14 +178,17 @@ async fn everything_goes_through(encrypted: bool) {
     let (victim, _victim_rx) = common::forwarder(&c, false);
     a.link(&watcher, &victim);
     let mref = a.monitor(&watcher, &Dest::Pid(victim.clone()));
-    wait_until("link and monitor reach C", || {
+    wait_until_within("link and monitor reach C", DEADLINE, || {
         c.process_info(&victim)
             .map(|i| !i.links.is_empty() && !i.monitored_by.is_empty())
             .unwrap_or(false)
     })
     .await;
     c.exit(c.outside_pid(), &victim, Term::atom("boom"));
-    let seen = vec![next(&mut events).await, next(&mut events).await];
+    let seen = vec![
+        next_within(&mut events, DEADLINE).await,
+        next_within(&mut events, DEADLINE).await,
+    ];
     assert_eq!(sorted_terms(seen), down_and_exit(&mref, &victim, "boom"));
     for n in [&a, &b, &c] {
         n.stop();
@@ -261,7 +226,7 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
     let (a_watch, mut a_events) = common::forwarder(&a, false);
     a.monitor_nodes_with_reason(&a_watch, true)
         .expect("monitor_nodes");
-    wait_until("link and monitor reach C", || {
+    wait_until_within("link and monitor reach C", DEADLINE, || {
         c.process_info(&victim)
             .map(|i| !i.links.is_empty() && !i.monitored_by.is_empty())
             .unwrap_or(false)
@@ -273,7 +238,7 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
         let to = remote("echo", &c);
         tokio::spawn(async move { a.call::<Term>(to, Term::atom("hang")).await })
     };
-    wait_until("the hanging call reaches C", || {
+    wait_until_within("the hanging call reaches C", DEADLINE, || {
         c.whereis("echo")
             .and_then(|p| c.process_info(&p))
             .map(|i| !i.monitored_by.is_empty())
@@ -285,9 +250,9 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
     let started = Instant::now();
     assert!(b.disconnect(c.name().as_str()));
     let seen = vec![
-        next(&mut events).await,
-        next(&mut events).await,
-        next(&mut events).await,
+        next_within(&mut events, DEADLINE).await,
+        next_within(&mut events, DEADLINE).await,
+        next_within(&mut events, DEADLINE).await,
     ];
     let mut expected = down_and_exit(&mref, &victim, "noconnection");
     expected.push(Term::tuple(vec![
@@ -322,7 +287,7 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
     };
     let mut downs = Vec::new();
     while downs.len() < 2 {
-        let event = next(&mut c_events).await;
+        let event = next_within(&mut c_events, DEADLINE).await;
         if event.as_tuple().is_some_and(|t| t[0].is_atom("nodedown")) {
             downs.push(event);
         }
@@ -342,7 +307,7 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
         ])
     );
     let event = loop {
-        let event = next(&mut a_events).await;
+        let event = next_within(&mut a_events, DEADLINE).await;
         if event.as_tuple().is_some_and(|t| t[0].is_atom("nodedown")) {
             break event;
         }
@@ -363,7 +328,7 @@ async fn a_failing_hop_gives_noconnection_and_nodedown_at_both_ends() {
         "{:?}",
         started.elapsed()
     );
-    wait_until("tunnels forgotten", || {
+    wait_until_within("tunnels forgotten", DEADLINE, || {
         a.proxy_tunnels() == 0 && b.proxy_tunnels() == 0 && c.proxy_tunnels() == 0
     })
     .await;
@@ -385,13 +350,19 @@ async fn closing_the_tunnel_at_one_end_frees_it_everywhere() {
     let (a, b, c) = line("px_close", false, false).await;
     a.connect(c.name().as_str()).await.expect("connect");
     assert_eq!(b.proxy_tunnels(), 1);
-    wait_until("C lists A", || c.connected_nodes().contains(a.name())).await;
+    wait_until_within("C lists A", DEADLINE, || {
+        c.connected_nodes().contains(a.name())
+    })
+    .await;
     assert!(c.disconnect(a.name().as_str()));
-    wait_until("tunnels forgotten", || {
+    wait_until_within("tunnels forgotten", DEADLINE, || {
         a.proxy_tunnels() == 0 && b.proxy_tunnels() == 0 && c.proxy_tunnels() == 0
     })
     .await;
-    wait_until("A sees C gone", || !a.connected_nodes().contains(c.name())).await;
+    wait_until_within("A sees C gone", DEADLINE, || {
+        !a.connected_nodes().contains(c.name())
+    })
+    .await;
     // B's own connections are untouched.
     assert_eq!(b.connected_nodes(), sorted(&[&a, &c]));
     for n in [&a, &b, &c] {
@@ -406,22 +377,25 @@ async fn a_transit_node_that_stops_ends_the_tunnel_at_both_ends() {
     let (a_watch, mut a_events) = common::forwarder(&a, false);
     a.monitor_node(&a_watch, c.name(), true)
         .expect("monitor_node");
-    wait_until("C lists A", || c.connected_nodes().contains(a.name())).await;
+    wait_until_within("C lists A", DEADLINE, || {
+        c.connected_nodes().contains(a.name())
+    })
+    .await;
     let (c_watch, mut c_events) = common::forwarder(&c, false);
     c.monitor_node(&c_watch, a.name(), true)
         .expect("monitor_node");
     b.stop();
     let nodedown =
         |n: &Node| Term::tuple(vec![Term::atom("nodedown"), Term::Atom(n.name().clone())]);
-    assert_eq!(next(&mut a_events).await, nodedown(&c));
-    assert_eq!(next(&mut c_events).await, nodedown(&a));
-    wait_until("tunnels forgotten", || {
+    assert_eq!(next_within(&mut a_events, DEADLINE).await, nodedown(&c));
+    assert_eq!(next_within(&mut c_events, DEADLINE).await, nodedown(&a));
+    wait_until_within("tunnels forgotten", DEADLINE, || {
         a.proxy_tunnels() == 0 && c.proxy_tunnels() == 0
     })
     .await;
     // Each end also loses its own connection to B, which it notices on its own schedule: the
     // nodedown above came through the tunnel, not through that connection.
-    wait_until("A and C connected to nobody", || {
+    wait_until_within("A and C connected to nobody", DEADLINE, || {
         a.connected_nodes().is_empty() && c.connected_nodes().is_empty()
     })
     .await;
@@ -537,7 +511,7 @@ async fn cookies_are_checked_end_to_end() {
         } else {
             assert!(reason.contains("cookie"), "{reason}");
         }
-        wait_until("the refused tunnel is forgotten", || {
+        wait_until_within("the refused tunnel is forgotten", DEADLINE, || {
             a.proxy_tunnels() == 0 && b.proxy_tunnels() == 0 && c.proxy_tunnels() == 0
         })
         .await;
@@ -548,7 +522,10 @@ async fn cookies_are_checked_end_to_end() {
         .await
         .expect("connect with the right cookie");
     // C installs its side once it has sent the last handshake message: a moment later.
-    wait_until("C lists A", || c.connected_nodes().contains(a.name())).await;
+    wait_until_within("C lists A", DEADLINE, || {
+        c.connected_nodes().contains(a.name())
+    })
+    .await;
     for n in [&a, &b, &c] {
         n.stop();
     }
@@ -660,13 +637,13 @@ async fn a_malformed_proxy_frame_closes_only_its_connection() {
     a.connect(c.name().as_str()).await.expect("connect");
     // A raw peer of B that handshakes properly (offering the proxy flag), then sends a proxy
     // frame of an unknown kind.
-    let rogue_name = unique("px_rogue");
+    let rogue_name = common::node_name("px_rogue");
     let mut done = common::raw_peer(&b, &rogue_name, "proxy").await;
     assert!(done.flags.contains(DistFlags::ERGO_PROXY));
     let mut frame = vec![0, 0, 0, 18, 0xE5, 99];
     frame.extend_from_slice(&[0; 16]);
     done.stream.write_all(&frame).await.expect("write garbage");
-    wait_until("rogue dropped", || {
+    wait_until_within("rogue dropped", DEADLINE, || {
         !b.connected_nodes().iter().any(|n| n.as_str() == rogue_name)
     })
     .await;
@@ -675,7 +652,7 @@ async fn a_malformed_proxy_frame_closes_only_its_connection() {
     c.register("sink", &sink).expect("register");
     a.send(remote("sink", &c), Term::atom("still"))
         .expect("queued");
-    assert_eq!(next(&mut rx).await, Term::atom("still"));
+    assert_eq!(next_within(&mut rx, DEADLINE).await, Term::atom("still"));
     assert_eq!(b.proxy_tunnels(), 1);
     for n in [&a, &b, &c] {
         n.stop();
@@ -690,17 +667,8 @@ async fn an_erlang_node_cannot_be_a_transit_node_and_per_node_cookies_work_with_
         return;
     }
     // The erl node has its own cookie; the Rust node is told it with set_cookie/2.
-    let erl = common::ErlModuleNode::start("px_erl", "interop/pg_side.erl", "erl_only");
-    let node = Node::start_distributed(
-        &unique("px_rust"),
-        NodeOptions {
-            cookie: "rust_only".into(),
-            ..NodeOptions::default()
-        },
-        DistOptions::default(),
-    )
-    .await
-    .expect("node");
+    let erl = common::ErlNode::start("px_erl", "erl_only", &["interop/pg_side.erl"], &[]).await;
+    let node = common::dist_node("px_rust", "rust_only").await;
     let refused = node.connect(&erl.name).await;
     assert!(refused.is_err(), "the wrong cookie is refused: {refused:?}");
     node.set_cookie(&erl.name, "erl_only").expect("cookie");

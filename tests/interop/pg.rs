@@ -2,19 +2,19 @@
 //! scope `ergo_pg`, where joins, leaves, process exits and a node going down converge on every
 //! node. Every wait polls a condition with a deadline.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
 use ergo::runtime::pg::PgScope;
-use ergo::{Context, Dest, DistOptions, Node, NodeOptions, Pid, SpawnOptions, Term};
+use ergo::{Context, Dest, Node, Pid, SpawnOptions, Term};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
-type ErlNode = common::ErlModuleNode;
+use common::ErlNode;
 
-fn start_erl(cookie: &str) -> ErlNode {
-    common::ErlModuleNode::start("pg_erl", "interop/pg_side.erl", cookie)
+async fn start_erl(cookie: &str) -> ErlNode {
+    ErlNode::start("pg_erl", cookie, &["interop/pg_side.erl"], &[]).await
 }
 
 fn ctl(erl: &ErlNode) -> Dest {
@@ -93,19 +93,10 @@ async fn membership_converges_across_a_three_node_cluster() {
     }
     common::ensure_system_epmd();
     let cookie = common::unique_name("pgcookie");
-    let node = Node::start_distributed(
-        &format!("{}@localhost", common::unique_name("pg_rust")),
-        NodeOptions {
-            cookie: cookie.clone(),
-            ..NodeOptions::default()
-        },
-        DistOptions::default(),
-    )
-    .await
-    .expect("rust node");
+    let node = common::dist_node("pg_rust", &cookie).await;
     let scope = PgScope::start(&node, "ergo_pg").await.expect("scope");
-    let e1 = start_erl(&cookie);
-    let mut e2 = Some(start_erl(&cookie));
+    let e1 = start_erl(&cookie).await;
+    let mut e2 = Some(start_erl(&cookie).await);
     node.connect(&e1.name).await.expect("connect e1");
     let e2_name = e2.as_ref().map(|e| e.name.clone()).unwrap_or_default();
     node.connect(&e2_name).await.expect("connect e2");
@@ -245,16 +236,7 @@ async fn phoenix_pubsub_style_broadcasts_both_ways_with_elixir() {
     }
     common::ensure_system_epmd();
     let cookie = common::unique_name("pubsub");
-    let node = Node::start_distributed(
-        &format!("{}@localhost", common::unique_name("pubsub_rust")),
-        NodeOptions {
-            cookie: cookie.clone(),
-            ..NodeOptions::default()
-        },
-        DistOptions::default(),
-    )
-    .await
-    .expect("rust node");
+    let node = common::dist_node("pubsub_rust", &cookie).await;
     let scope = PgScope::start(&node, "Elixir.Phoenix.PubSub")
         .await
         .expect("scope");
@@ -338,18 +320,12 @@ async fn phoenix_pubsub_style_broadcasts_both_ways_with_elixir() {
         rust = node.name()
     );
     let me = common::unique_name("pubsub_ex");
-    let out = tokio::process::Command::new("elixir")
-        .args(["--sname", &me, "--cookie", &cookie, "-e", &script])
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), out)
-        .await
-        .expect("elixir finishes within 60 s")
-        .expect("run elixir");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PASS"),
-        "elixir failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut elixir = std::process::Command::new("elixir");
+    elixir.args(["--sname", &me, "--cookie", &cookie, "-e", &script]);
+    tokio::task::spawn_blocking(move || {
+        common::run_within(elixir, Duration::from_secs(60), "elixir")
+    })
+    .await
+    .expect("elixir ran")
+    .assert_passed("elixir");
 }

@@ -1,24 +1,22 @@
-//! Helpers shared by the tests/dist_*.rs files: starting a real Erlang peer through
-//! tests/dist/peer.escript (killed on drop), reading its stdout lines with deadlines, and
-//! building our own pids.
-#![allow(dead_code)]
+//! The distribution layer's helpers (for tests/dist/): a real Erlang peer running
+//! tests/dist/peer.escript (killed on drop) whose stdout lines are read with deadlines, our own
+//! pids, answering net_kernel's `is_auth`, and a raw peer that handshakes and then is just a
+//! socket.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use ergo::runtime::dist::{ControlMessage, DistMessage, DistSender};
 use ergo::{Atom, Pid, Term};
 
-use crate::common::{self, ChildGuard};
+use super::child::{ChildGuard, Output};
 
 /// A real Erlang node running peer.escript.
 pub struct ErlPeer {
     _guard: ChildGuard,
     /// Its full node name.
     pub name: String,
-    lines: mpsc::Receiver<String>,
+    output: Output,
 }
 
 impl ErlPeer {
@@ -30,9 +28,9 @@ impl ErlPeer {
         args: &[&str],
         env: &[(&str, String)],
     ) -> ErlPeer {
-        let name = format!("{}@localhost", common::unique_name("erl"));
+        let name = super::node_name("erl");
         let mut cmd = Command::new("escript");
-        cmd.arg(common::test_file("dist/peer.escript"))
+        cmd.arg(super::test_file("dist/peer.escript"))
             .args([mode, &name, cookie, &ticktime.to_string()])
             .args(args)
             .stdout(Stdio::piped())
@@ -41,37 +39,17 @@ impl ErlPeer {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("start escript");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let guard = ChildGuard(child);
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let output = Output::of(&mut child, &name);
         ErlPeer {
-            _guard: guard,
+            _guard: ChildGuard(child),
             name,
-            lines: rx,
+            output,
         }
     }
 
     /// Waits (up to `timeout`) for a stdout line starting with `prefix`; returns it.
     pub fn wait_line(&self, prefix: &str, timeout: Duration) -> String {
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.starts_with(prefix) => return line,
-                Ok(_) => continue,
-                Err(_) => panic!(
-                    "no line starting with {prefix:?} from {} within {timeout:?}",
-                    self.name
-                ),
-            }
-        }
+        self.output.wait_line(prefix, timeout)
     }
 }
 
@@ -124,4 +102,30 @@ pub async fn answer_is_auth(sender: &DistSender, msg: &DistMessage, us: &Pid) ->
         .await
         .expect("send is_auth reply");
     true
+}
+
+/// A raw peer of `node` named `name` (a full node name) that handshakes properly with `cookie`
+/// and then is just a socket: for tests that send what no real node would. Returns once `node`
+/// lists it as connected (10 s at most).
+pub async fn raw_peer(
+    node: &ergo::Node,
+    name: &str,
+    cookie: &str,
+) -> ergo::runtime::dist::Handshaken<tokio::net::TcpStream> {
+    use ergo::runtime::dist::handshake::{self, HandshakeOptions, LocalNode};
+    let port = node.dist_port().expect("a distributed node");
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("dial");
+    let local = LocalNode::new(name, 7, false);
+    let options = HandshakeOptions::default();
+    let done = handshake::initiate(stream, &local, node.name().as_str(), cookie, &options)
+        .await
+        .expect("handshake");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !node.connected_nodes().iter().any(|n| n.as_str() == name) {
+        assert!(std::time::Instant::now() < deadline, "{name} never listed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    done
 }

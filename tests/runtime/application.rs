@@ -13,19 +13,15 @@ use ergo::{
     GenServer, Init, Node, NodeOptions, Shutdown, SpawnOptions, StartType, Strategy,
     SupervisorSpec, Term,
 };
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 const DEADLINE: Duration = Duration::from_secs(5);
 
+use crate::common;
+use crate::common::wait::{next, wait_until};
+
 async fn node(prefix: &str) -> Node {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    Node::start(
-        &format!("{prefix}{}@localhost", N.fetch_add(1, Ordering::Relaxed)),
-        NodeOptions::default(),
-    )
-    .await
-    .expect("node")
+    common::start_node(prefix, NodeOptions::default()).await
 }
 
 /// A root process registered as `name`: reports `("up", name)` and, when told to stop by its
@@ -65,25 +61,12 @@ fn root(name: &'static str, tx: &UnboundedSender<(&'static str, &'static str)>) 
     )
 }
 
-async fn next(
-    rx: &mut UnboundedReceiver<(&'static str, &'static str)>,
-) -> (&'static str, &'static str) {
-    tokio::time::timeout(DEADLINE, rx.recv())
-        .await
-        .expect("event in time")
-        .expect("open")
-}
-
 fn exit_msg(reason: &str) -> Term {
     Term::tuple(vec![Term::atom("exit"), Term::atom(reason)])
 }
 
 async fn wait_node_stopped(node: &Node) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while !node.is_stopped() {
-        assert!(tokio::time::Instant::now() < deadline, "node did not stop");
-        tokio::task::yield_now().await;
-    }
+    wait_until("the node stopped", || node.is_stopped()).await;
 }
 
 #[tokio::test]

@@ -3,9 +3,9 @@
 //! plain; a corrupt or bomb-like compressed frame closes only that connection; an Erlang peer
 //! gets plain messages from a node with compression on.
 
-mod common;
-#[path = "../benches/support/relay.rs"]
-mod relay;
+use crate::common;
+use crate::common::wait::next_within;
+use crate::relay;
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -19,29 +19,12 @@ use tokio::io::AsyncWriteExt;
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
-fn options(compression: Option<Compression>) -> (NodeOptions, DistOptions) {
-    let node = NodeOptions {
-        cookie: "compression".into(),
-        ..NodeOptions::default()
-    };
+async fn node(prefix: &str, compression: Option<Compression>) -> Node {
     let dist = DistOptions {
-        listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
-        register_with_epmd: false,
         compression,
         ..DistOptions::default()
     };
-    (node, dist)
-}
-
-async fn node(prefix: &str, compression: Option<Compression>) -> Node {
-    let (options, dist) = options(compression);
-    Node::start_distributed(
-        &format!("{}@localhost", common::unique_name(prefix)),
-        options,
-        dist,
-    )
-    .await
-    .expect("node")
+    common::start_loopback(prefix, "compression", dist).await
 }
 
 fn compressible(len: usize) -> Vec<u8> {
@@ -78,13 +61,6 @@ async fn linked(compression: Option<Compression>) -> (Node, Node, Relay) {
     (a, b, relay)
 }
 
-async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
-    tokio::time::timeout(DEADLINE, rx.recv())
-        .await
-        .expect("message within the deadline")
-        .expect("sink alive")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compressible_messages_cross_compressed_and_arrive_intact() {
     let (a, b, relay) = linked(Some(Compression::default())).await;
@@ -93,7 +69,7 @@ async fn compressible_messages_cross_compressed_and_arrive_intact() {
     let before = relay.forward.load(Ordering::Relaxed);
     a.send(pid.clone(), Term::binary(data.clone()))
         .expect("send");
-    assert_eq!(next(&mut rx).await, Term::binary(data));
+    assert_eq!(next_within(&mut rx, DEADLINE).await, Term::binary(data));
     let wire = relay.forward.load(Ordering::Relaxed) - before;
     assert!(
         wire < 64 << 10,
@@ -104,12 +80,12 @@ async fn compressible_messages_cross_compressed_and_arrive_intact() {
     let before = relay.forward.load(Ordering::Relaxed);
     a.send(pid.clone(), Term::binary(random.clone()))
         .expect("send");
-    assert_eq!(next(&mut rx).await, Term::binary(random));
+    assert_eq!(next_within(&mut rx, DEADLINE).await, Term::binary(random));
     let wire = relay.forward.load(Ordering::Relaxed) - before;
     assert!(wire > 1 << 20, "random bytes went plain ({wire} bytes)");
     // Small messages go plain, and arrive.
     a.send(pid, Term::atom("small")).expect("send");
-    assert_eq!(next(&mut rx).await, Term::atom("small"));
+    assert_eq!(next_within(&mut rx, DEADLINE).await, Term::atom("small"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,12 +108,18 @@ async fn a_process_can_opt_out_and_another_opt_in() {
         level: 1,
         threshold: 1024,
     }));
-    assert_eq!(next(&mut rx).await, Term::binary(data.clone()));
+    assert_eq!(
+        next_within(&mut rx, DEADLINE).await,
+        Term::binary(data.clone())
+    );
     assert!(relay.forward.load(Ordering::Relaxed) - before < 64 << 10);
     // And one that stays off.
     let before = relay.forward.load(Ordering::Relaxed);
     sender(ProcessCompression::Off);
-    assert_eq!(next(&mut rx).await, Term::binary(data.clone()));
+    assert_eq!(
+        next_within(&mut rx, DEADLINE).await,
+        Term::binary(data.clone())
+    );
     assert!(relay.forward.load(Ordering::Relaxed) - before > 512 << 10);
 }
 
@@ -194,7 +176,10 @@ async fn corrupt_and_bomb_compressed_frames_close_only_that_connection() {
     // The other connection still works.
     let (pb, mut rxb) = common::forwarder(&b, false);
     a.send(pb, Term::atom("still_here")).expect("send");
-    assert_eq!(next(&mut rxb).await, Term::atom("still_here"));
+    assert_eq!(
+        next_within(&mut rxb, DEADLINE).await,
+        Term::atom("still_here")
+    );
     assert!(rx.try_recv().is_err(), "nothing reached the target");
 }
 
@@ -203,9 +188,9 @@ async fn erlang_peers_get_plain_messages_from_a_compressing_node() {
     if !common::require_erl("erlang_peers_get_plain_messages_from_a_compressing_node") {
         return;
     }
-    let erl = common::ErlModuleNode::start("cmp_erl", "interop/pg_side.erl", "compression");
-    let node = Node::start_distributed(
-        &format!("{}@localhost", common::unique_name("cmp_rust")),
+    let erl = common::ErlNode::start("cmp_erl", "compression", &["interop/pg_side.erl"], &[]).await;
+    let node = common::start_dist(
+        "cmp_rust",
         NodeOptions {
             cookie: "compression".into(),
             ..NodeOptions::default()
@@ -215,8 +200,7 @@ async fn erlang_peers_get_plain_messages_from_a_compressing_node() {
             ..DistOptions::default()
         },
     )
-    .await
-    .expect("node");
+    .await;
     let size: i64 = node
         .rpc_call(
             &erl.name,

@@ -2,9 +2,8 @@
 //! flags, echo of big binaries (fragments), many atoms (atom cache), 100,000 messages in
 //! order, and ticks.
 
-mod common;
-#[path = "dist/support.rs"]
-mod support;
+use crate::common;
+use crate::common::peer::{answer_is_auth, our_pid, ErlPeer};
 
 use std::time::Duration;
 
@@ -14,7 +13,6 @@ use ergo::runtime::dist::{
 };
 use ergo::runtime::epmd::{EpmdClient, NodeEntry, Resolver};
 use ergo::{Atom, Pid, Term};
-use support::{answer_is_auth, our_pid, ErlPeer};
 
 const T: Duration = Duration::from_secs(30);
 
@@ -530,18 +528,8 @@ async fn elixir_pings_us() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("start elixir");
-    let stdout = child.stdout.take().expect("stdout");
+    let output = common::Output::of(&mut child, "elixir");
     let _guard = common::ChildGuard(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
     let (stream, _) = tokio::time::timeout(T, listener.accept())
         .await
         .expect("elixir dials")
@@ -569,15 +557,5 @@ async fn elixir_pings_us() {
             break;
         }
     }
-    let deadline = std::time::Instant::now() + T;
-    loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let line = rx
-            .recv_timeout(left)
-            .expect("elixir printed its ping result");
-        if line.starts_with("PING") {
-            assert_eq!(line, "PING pong");
-            break;
-        }
-    }
+    assert_eq!(output.wait_line("PING", T), "PING pong");
 }

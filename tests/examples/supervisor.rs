@@ -1,7 +1,7 @@
 //! The `supervisor` example end to end: it runs by itself, ends by itself, and its output shows
 //! the strategies (one_for_one under `root`, rest_for_one under `pair`).
 
-mod common;
+use crate::common;
 
 #[test]
 fn the_example_shows_each_strategy_and_ends_by_itself() {

@@ -9,161 +9,41 @@
 //! [`Probe`]: a Rust process (trapping exits) that runs commands sent to it as terms and forwards
 //! everything else it receives to the test.
 
-mod common;
+use crate::common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ergo::{
-    Atom, CallError, Context, Dest, DistOptions, Node, NodeOptions, Pid, SpawnOptions, Term,
-};
+use ergo::{Atom, CallError, Context, Dest, Node, Pid, SpawnOptions, Term};
 use tokio::sync::mpsc;
 
-use common::ChildGuard;
+use common::wait::wait_until_within;
+use common::ErlNode;
 
 /// The deadline of any single wait.
 const T: Duration = Duration::from_secs(30);
 /// What "promptly" means for a failure that must not wait for a timeout.
 const PROMPT: Duration = Duration::from_secs(5);
 
-/// A real Erlang node running `erl_side.erl`; killed when dropped.
-struct ErlNode {
-    guard: Option<ChildGuard>,
-    name: String,
-    lines: mpsc::UnboundedReceiver<String>,
-    seen: Vec<String>,
+/// Starts `erl` running `erl_side.erl` with `cookie` in `mode` (`serve`, or `ping` with the Rust
+/// node's name); does not wait for it.
+fn erl_side(cookie: &str, mode: &[&str]) -> ErlNode {
+    ErlNode::spawn("erl", cookie, &["interop/erl_side.erl"], mode)
 }
 
-impl ErlNode {
-    /// Starts `erl` with `cookie` in `mode` (`serve`, or `ping` with the Rust node's name).
-    fn spawn(cookie: &str, mode: &[&str]) -> ErlNode {
-        common::ensure_system_epmd();
-        let name = format!("{}@localhost", common::unique_name("erl"));
-        let source = common::test_file("interop/erl_side.erl");
-        let eval = "[P | _] = init:get_plain_arguments(), \
-                    {ok, M, B} = compile:file(P, [binary, report]), \
-                    {module, M} = code:load_binary(M, P, B), \
-                    M:main().";
-        let mut child = Command::new("erl")
-            .args(["-sname", &name, "-setcookie", cookie, "-noshell"])
-            .args(["-eval", eval, "-extra"])
-            .arg(&source)
-            .args(mode)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start erl");
-        let (tx, lines) = mpsc::unbounded_channel();
-        for (stream, prefix) in [
-            (
-                child
-                    .stdout
-                    .take()
-                    .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-                "",
-            ),
-            (
-                child
-                    .stderr
-                    .take()
-                    .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-                "stderr: ",
-            ),
-        ] {
-            let stream = stream.expect("piped output");
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if tx.send(format!("{prefix}{line}")).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        ErlNode {
-            guard: Some(ChildGuard(child)),
-            name,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Starts a serving `erl` and waits until it has registered everything.
-    async fn serve(cookie: &str) -> ErlNode {
-        let mut erl = ErlNode::spawn(cookie, &["serve"]);
-        erl.wait_line("READY").await;
-        erl
-    }
-
-    /// Waits (up to [`T`]) for a stdout line starting with `prefix`.
-    async fn wait_line(&mut self, prefix: &str) -> String {
-        let deadline = tokio::time::Instant::now() + T;
-        loop {
-            match tokio::time::timeout_at(deadline, self.lines.recv()).await {
-                Ok(Some(line)) => {
-                    self.seen.push(line.clone());
-                    if line.starts_with(prefix) {
-                        return line;
-                    }
-                }
-                Ok(None) => panic!(
-                    "{} exited before printing {prefix:?}; output:\n{}",
-                    self.name,
-                    self.seen.join("\n")
-                ),
-                Err(_) => panic!(
-                    "no line {prefix:?} from {} within {T:?}; output:\n{}",
-                    self.name,
-                    self.seen.join("\n")
-                ),
-            }
-        }
-    }
-
-    /// Kills the node (SIGKILL: no goodbye on the wire) and reaps it.
-    fn kill(&mut self) {
-        self.guard.take();
-    }
-
-    fn atom(&self) -> Atom {
-        Atom::new(&self.name)
-    }
-
-    /// `{Name, ThisNode}`.
-    fn dest(&self, name: &str) -> Dest {
-        Dest::Remote {
-            name: Atom::new(name),
-            node: self.atom(),
-        }
-    }
+/// Starts a serving `erl` and waits until it has registered everything.
+async fn serve(cookie: &str) -> ErlNode {
+    ErlNode::start("erl", cookie, &["interop/erl_side.erl"], &["serve"]).await
 }
 
 /// A distributed Rust node with a unique name.
 async fn rust_node(cookie: &str) -> Node {
-    // RUST_LOG=ergo_core=debug shows the node's logs in a failing test's output.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let name = format!("{}@localhost", common::unique_name("rs"));
-    Node::start_distributed(
-        &name,
-        NodeOptions {
-            cookie: cookie.to_string(),
-            ..NodeOptions::default()
-        },
-        DistOptions::default(),
-    )
-    .await
-    .expect("start the Rust node")
+    common::dist_node("rs", cookie).await
 }
 
 /// A test's two nodes sharing a cookie, with a probe on the Rust one.
 async fn pair() -> (Node, ErlNode, Probe) {
     let cookie = common::unique_name("cookie");
-    let erl = ErlNode::serve(&cookie).await;
+    let erl = serve(&cookie).await;
     let node = rust_node(&cookie).await;
     let probe = Probe::spawn(&node);
     (node, erl, probe)
@@ -397,15 +277,6 @@ async fn victim(node: &Node, erl: &ErlNode) -> Pid {
     }
 }
 
-/// Waits until `cond` holds, polling, within [`T`].
-async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + T;
-    while !cond() {
-        assert!(Instant::now() < deadline, "{what}: not within {T:?}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 fn list_has(term: &Term, name: &Atom) -> bool {
     matches!(term, Term::List(v) if v.iter().any(|t| t == &Term::Atom(name.clone())))
 }
@@ -443,7 +314,7 @@ async fn erlang_connects_to_rust() {
     let node = rust_node(&cookie).await;
     let mut probe = Probe::spawn(&node);
     node.monitor_nodes(&probe.pid, true).expect("monitor_nodes");
-    let mut erl = ErlNode::spawn(&cookie, &["ping", node.name().as_str()]);
+    let erl = erl_side(&cookie, &["ping", node.name().as_str()]);
     assert_eq!(erl.wait_line("PING").await, "PING pong");
     let theirs = erl.wait_line("NODES").await;
     assert_eq!(theirs, format!("NODES [{}]", node.name()));
@@ -451,7 +322,7 @@ async fn erlang_connects_to_rust() {
         probe.next().await,
         tuple([atom("nodeup"), Term::Atom(erl.atom())])
     );
-    eventually("the Rust node lists erl", || {
+    wait_until_within("the Rust node lists erl", T, || {
         node.nodes() == vec![erl.atom()]
     })
     .await;
@@ -892,14 +763,14 @@ async fn killing_the_erlang_node_gives_noconnection() {
         "took {:?}",
         killed_at.elapsed()
     );
-    eventually("erl leaves nodes()", || node.nodes().is_empty()).await;
+    wait_until_within("erl leaves nodes()", T, || node.nodes().is_empty()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_cookie_refused_both_ways() {
     require_erl!("wrong_cookie_refused_both_ways");
     // Rust dials Erlang with the wrong cookie.
-    let erl = ErlNode::serve(&common::unique_name("erl_cookie")).await;
+    let erl = serve(&common::unique_name("erl_cookie")).await;
     let node = rust_node(&common::unique_name("rust_cookie")).await;
     let result = tokio::time::timeout(T, node.connect(&erl.name))
         .await
@@ -910,7 +781,7 @@ async fn wrong_cookie_refused_both_ways() {
     );
     assert!(node.nodes().is_empty(), "{:?}", node.nodes());
     // Erlang dials Rust with the wrong cookie: pang.
-    let mut pinger = ErlNode::spawn(
+    let pinger = erl_side(
         &common::unique_name("other_cookie"),
         &["ping", node.name().as_str()],
     );

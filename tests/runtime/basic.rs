@@ -2,7 +2,7 @@
 //! casts, OTP message shapes, timers, events, introspection and the distribution seam.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ergo::runtime::event::EventMessage;
 use ergo::runtime::RemoteSignal;
@@ -12,58 +12,24 @@ use ergo::{
     Payload, Pid, SendError, SpawnOptions, Status, Term,
 };
 
-fn node_name(prefix: &str) -> String {
-    format!("{prefix}_{}@localhost", std::process::id())
-}
+use crate::common::wait::{next, wait_until};
+use crate::common::{self, Collector};
 
 async fn start(prefix: &str) -> Node {
-    match Node::start(&node_name(prefix), NodeOptions::default()).await {
-        Ok(n) => n,
-        Err(e) => panic!("node start failed: {e}"),
-    }
+    common::start_node(prefix, NodeOptions::default()).await
 }
 
-/// Waits (with a deadline) until `cond` holds.
-async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
-
-/// A process that forwards every envelope it receives, as a term, to a channel.
+/// A collector (forwarding every envelope it receives, as a term) that ends on `stop` and
+/// reports its exit reason as `{exited, Reason}`.
 fn spawn_collector(
     node: &Node,
     options: SpawnOptions,
 ) -> (Pid, tokio::sync::mpsc::UnboundedReceiver<Term>) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let pid = node
-        .spawn(options, move |mut ctx: Context| async move {
-            loop {
-                match ctx.recv_term().await {
-                    Ok(t) => {
-                        if t.is_atom("stop") {
-                            return Term::atom("normal");
-                        }
-                        let _ = tx.send(t);
-                    }
-                    Err(reason) => {
-                        let _ = tx.send(Term::tuple(vec![Term::atom("exited"), reason.clone()]));
-                        return reason;
-                    }
-                }
-            }
-        })
-        .unwrap_or_else(|e| panic!("spawn: {e}"));
-    (pid, rx)
-}
-
-async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
-    match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
-        Ok(Some(t)) => t,
-        other => panic!("no message in time: {other:?}"),
-    }
+    Collector::new()
+        .options(options)
+        .stop_on("stop")
+        .report_exit("exited")
+        .spawn(node)
 }
 
 /// A hand-written gen_server: a counter.

@@ -1,7 +1,7 @@
 //! The `proxy` example end to end: it runs by itself, ends by itself, and its output shows the
 //! call through the encrypted tunnel and `noconnection` / `nodedown` when the hop fails.
 
-mod common;
+use crate::common;
 
 #[test]
 fn the_example_calls_through_the_tunnel_and_sees_the_hop_fail() {

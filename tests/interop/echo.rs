@@ -3,16 +3,16 @@
 //! Each test starts its own `echo` node (unique name and cookie) and a real `erl` through
 //! `tests/interop/echo_client.escript`, which runs one case and prints PASS or FAIL.
 
-mod common;
+use crate::common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::{ChildGuard, EchoNode};
+use common::child::Ended;
+use common::{ChildGuard, EchoNode, Output};
 
-/// Runs one case of the escript against `echo`; `on_armed` runs when the script prints ARMED.
+/// Runs one case of the escript against `echo` (120 s at most); `on_armed` runs when the script
+/// prints ARMED.
 fn run_case(echo: &mut EchoNode, case: &str, on_armed: impl FnOnce(&mut EchoNode)) {
     let me = common::unique_name("erl");
     let mut child = Command::new("escript")
@@ -22,45 +22,28 @@ fn run_case(echo: &mut EchoNode, case: &str, on_armed: impl FnOnce(&mut EchoNode
         .stderr(Stdio::piped())
         .spawn()
         .expect("start escript");
-    let stdout = child.stdout.take().expect("piped stdout");
+    let output = Output::of(&mut child, &format!("case {case}"));
     let mut guard = ChildGuard(child);
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut output = Vec::new();
     let mut on_armed = Some(on_armed);
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match rx.recv_timeout(left) {
+        match output.recv(deadline) {
             Ok(line) => {
                 if line == "ARMED" {
                     if let Some(f) = on_armed.take() {
                         f(echo);
                     }
                 }
-                output.push(line);
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                panic!("case {case} timed out; output: {output:?}")
-            }
+            Err(Ended::Closed) => break,
+            Err(Ended::TimedOut) => output.fail("did not end within 120 s"),
         }
     }
     let status = guard.0.wait().expect("escript exit status");
-    let mut stderr = String::new();
-    if let Some(mut e) = guard.0.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
-    }
+    let text = output.text();
     assert!(
-        status.success() && output.iter().any(|l| l == "PASS"),
-        "case {case} failed ({status}):\n{}\n{stderr}",
-        output.join("\n")
+        status.success() && text.lines().any(|l| l == "PASS"),
+        "case {case} failed ({status}):\n{text}"
     );
 }
 
@@ -118,14 +101,7 @@ fn elixir_ping_and_call() {
         "#,
         node = echo.name
     );
-    let out = Command::new("elixir")
-        .args(["--sname", &me, "--cookie", &echo.cookie, "-e", &script])
-        .output()
-        .expect("run elixir");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PASS"),
-        "elixir failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut elixir = Command::new("elixir");
+    elixir.args(["--sname", &me, "--cookie", &echo.cookie, "-e", &script]);
+    common::run_within(elixir, Duration::from_secs(120), "elixir").assert_passed("elixir");
 }

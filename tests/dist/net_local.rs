@@ -3,7 +3,8 @@
 //! and `nodedown`, hidden nodes, connection failures, and a peer sending garbage losing only its
 //! own connection. Every wait has a deadline.
 
-mod common;
+use crate::common;
+use crate::common::wait::{next_within, wait_until_within};
 
 use std::time::Duration;
 
@@ -14,16 +15,6 @@ use tokio::io::AsyncWriteExt;
 
 const DEADLINE: Duration = Duration::from_secs(10);
 
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{prefix}_{}_{}@localhost",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 fn options() -> NodeOptions {
     NodeOptions {
         cookie: "net_local".into(),
@@ -32,25 +23,14 @@ fn options() -> NodeOptions {
 }
 
 fn dist(hidden: bool) -> DistOptions {
-    DistOptions {
-        listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
-        register_with_epmd: false,
+    common::loopback(DistOptions {
         hidden,
         ..DistOptions::default()
-    }
+    })
 }
 
 async fn node(prefix: &str) -> Node {
-    Node::start_distributed(&unique(prefix), options(), dist(false))
-        .await
-        .expect("node starts")
-}
-
-/// Lets `from` reach `to` without EPMD.
-fn route(from: &Node, to: &Node) {
-    let port = to.dist_port().expect("distributed");
-    from.add_static_route(to.name().as_str(), ([127, 0, 0, 1], port).into())
-        .expect("route");
+    common::start_dist(prefix, options(), dist(false)).await
 }
 
 async fn pair(prefix: &str) -> (Node, Node) {
@@ -60,14 +40,7 @@ async fn pair(prefix: &str) -> (Node, Node) {
     (a, b)
 }
 
-use common::Echo;
-
-async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
-    tokio::time::timeout(DEADLINE, rx.recv())
-        .await
-        .expect("a message within the deadline")
-        .expect("forwarder alive")
-}
+use common::{route, Echo};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_send_connects_and_calls_cross_nodes() {
@@ -86,7 +59,7 @@ async fn first_send_connects_and_calls_cross_nodes() {
         Term::atom("hello"),
     )
     .expect("queued");
-    assert_eq!(next(&mut rx).await, Term::atom("hello"));
+    assert_eq!(next_within(&mut rx, DEADLINE).await, Term::atom("hello"));
     assert_eq!(a.nodes(), vec![b.name().clone()]);
     assert_eq!(b.nodes(), vec![a.name().clone()]);
     let to_echo = Dest::Remote {
@@ -122,20 +95,16 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
     a.link(&watcher, &victim);
     let mref = a.monitor(&watcher, &Dest::Pid(victim.clone()));
     // Make sure the link and monitor reached B before killing.
-    let deadline = std::time::Instant::now() + DEADLINE;
-    while b
-        .process_info(&victim)
-        .map(|i| i.links.is_empty() || i.monitored_by.is_empty())
-        .unwrap_or(true)
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "link and monitor never reached B"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_until_within("link and monitor reach B", DEADLINE, || {
+        b.process_info(&victim)
+            .is_some_and(|i| !i.links.is_empty() && !i.monitored_by.is_empty())
+    })
+    .await;
     b.exit(b.outside_pid(), &victim, Term::atom("boom"));
-    let mut seen = vec![next(&mut events).await, next(&mut events).await];
+    let mut seen = vec![
+        next_within(&mut events, DEADLINE).await,
+        next_within(&mut events, DEADLINE).await,
+    ];
     seen.sort_by_key(|t| t.to_string());
     assert_eq!(
         seen,
@@ -180,14 +149,17 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
         ])
     };
     assert_eq!(
-        next(&mut reason_events).await,
+        next_within(&mut reason_events, DEADLINE).await,
         with_reason(&b, "disconnect")
     );
     assert_eq!(
-        next(&mut b_events).await,
+        next_within(&mut b_events, DEADLINE).await,
         with_reason(&a, "connection_closed")
     );
-    let mut seen = vec![next(&mut events).await, next(&mut events).await];
+    let mut seen = vec![
+        next_within(&mut events, DEADLINE).await,
+        next_within(&mut events, DEADLINE).await,
+    ];
     seen.sort_by_key(|t| t.to_string());
     assert_eq!(
         seen,
@@ -207,7 +179,7 @@ async fn links_and_monitors_fire_across_nodes_and_on_disconnect() {
         ]
     );
     assert_eq!(
-        next(&mut node_events).await,
+        next_within(&mut node_events, DEADLINE).await,
         Term::tuple(vec![Term::atom("nodedown"), Term::Atom(b.name().clone())])
     );
     assert!(a.nodes().is_empty());
@@ -258,7 +230,7 @@ async fn a_stopped_node_is_nodedown_and_calls_in_flight_fail() {
         "{result:?}"
     );
     assert_eq!(
-        next(&mut events).await,
+        next_within(&mut events, DEADLINE).await,
         Term::tuple(vec![Term::atom("nodedown"), Term::Atom(b.name().clone())])
     );
 }
@@ -266,17 +238,13 @@ async fn a_stopped_node_is_nodedown_and_calls_in_flight_fail() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hidden_nodes_are_connected_but_not_listed() {
     let a = node("visible").await;
-    let h = Node::start_distributed(&unique("hidden"), options(), dist(true))
+    let h = Node::start_distributed(&common::node_name("hidden"), options(), dist(true))
         .await
         .expect("hidden node");
     route(&h, &a);
     h.connect(a.name().as_str()).await.expect("connect");
     // The accepting side installs the connection just after the dialing side returns.
-    let deadline = std::time::Instant::now() + DEADLINE;
-    while a.connected_nodes().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "a never saw h");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_until_within("a sees h", DEADLINE, || !a.connected_nodes().is_empty()).await;
     assert!(a.nodes().is_empty(), "a hidden peer is not in nodes()");
     assert_eq!(a.connected_nodes(), vec![h.name().clone()]);
     assert!(h.nodes().is_empty());
@@ -303,7 +271,7 @@ async fn failures_are_typed_errors() {
     ));
     // Wrong cookie: refused, typed.
     let b = Node::start_distributed(
-        &unique("other_cookie"),
+        &common::node_name("other_cookie"),
         NodeOptions {
             cookie: "different".into(),
             ..options()
@@ -325,7 +293,7 @@ async fn failures_are_typed_errors() {
     };
     a.link(&watcher, &ghost);
     assert_eq!(
-        next(&mut events).await,
+        next_within(&mut events, DEADLINE).await,
         Term::tuple(vec![
             Term::atom("EXIT"),
             Term::Pid(ghost),
@@ -333,7 +301,7 @@ async fn failures_are_typed_errors() {
         ])
     );
     // A local node cannot connect at all.
-    let local = Node::start(&unique("local"), NodeOptions::default())
+    let local = Node::start(&common::node_name("local"), NodeOptions::default())
         .await
         .expect("local");
     assert!(matches!(
@@ -347,7 +315,7 @@ async fn garbage_from_one_peer_closes_only_its_connection() {
     let (a, b) = pair("garbage").await;
     a.connect(b.name().as_str()).await.expect("connect");
     // A raw peer that handshakes properly, then sends a frame that is not a distribution message.
-    let rogue_name = unique("rogue");
+    let rogue_name = common::node_name("rogue");
     let mut done = common::raw_peer(&a, &rogue_name, "net_local").await;
     let deadline = std::time::Instant::now() + DEADLINE;
     done.stream
@@ -365,7 +333,10 @@ async fn garbage_from_one_peer_closes_only_its_connection() {
     assert_eq!(a.nodes(), vec![b.name().clone()]);
     let (pid, mut rx) = common::forwarder(&b, false);
     a.send(pid, Term::atom("still_here")).expect("send");
-    assert_eq!(next(&mut rx).await, Term::atom("still_here"));
+    assert_eq!(
+        next_within(&mut rx, DEADLINE).await,
+        Term::atom("still_here")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -386,8 +357,8 @@ async fn simultaneous_connects_settle_on_one_connection() {
         let (ra, rb) = tokio::join!(a.connect(b.name().as_str()), b.connect(a.name().as_str()));
         ra.expect("a connects");
         rb.expect("b connects");
-        assert_eq!(next(&mut rxb).await, Term::atom("from_a"));
-        assert_eq!(next(&mut rxa).await, Term::atom("from_b"));
+        assert_eq!(next_within(&mut rxb, DEADLINE).await, Term::atom("from_a"));
+        assert_eq!(next_within(&mut rxa, DEADLINE).await, Term::atom("from_b"));
         assert_eq!(a.nodes(), vec![b.name().clone()]);
         assert_eq!(b.nodes(), vec![a.name().clone()]);
         a.stop();
@@ -436,7 +407,7 @@ async fn large_and_small_messages_arrive_whole_and_in_order() {
     }
     for round in 0..3 {
         for (i, size) in sizes.iter().enumerate() {
-            let got = next(&mut rx).await;
+            let got = next_within(&mut rx, DEADLINE).await;
             assert!(
                 got == payload(round * 100 + i, *size),
                 "message {round}/{i} ({size} bytes twice) arrived changed or out of order"

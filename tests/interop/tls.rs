@@ -3,24 +3,16 @@
 //! Rust nodes verified against a CA connect while a node with a foreign certificate is refused;
 //! a TLS node and a plain node refuse each other at once with a clear error.
 
-mod common;
+use crate::common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ChildGuard, EchoNode};
+use common::{ChildGuard, EchoNode, Output};
 use ergo::runtime::dist::HandshakeError;
 use ergo::runtime::net::{ConnectError, TlsIdentity, TlsOptions, TlsVerify};
 use ergo::{DistOptions, NetError, Node, NodeOptions, Term};
-
-/// A fresh directory for this test's certificates.
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(common::unique_name(tag));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 /// Writes a self-signed certificate for `localhost` and its key; returns their paths.
 fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
@@ -49,13 +41,8 @@ fn erl_tls_options(dir: &Path) -> PathBuf {
     conf
 }
 
-/// Starts `erl` over TLS distribution running `eval`; its output lines come back on the receiver.
-fn start_tls_erl(
-    conf: &Path,
-    name: &str,
-    cookie: &str,
-    eval: &str,
-) -> (ChildGuard, std::sync::mpsc::Receiver<String>) {
+/// Starts `erl` over TLS distribution running `eval`; its output is read line by line.
+fn start_tls_erl(conf: &Path, name: &str, cookie: &str, eval: &str) -> (ChildGuard, Output) {
     let mut child = Command::new("erl")
         .args(["-proto_dist", "inet_tls", "-ssl_dist_optfile"])
         .arg(conf)
@@ -73,35 +60,26 @@ fn start_tls_erl(
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start erl");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (ChildGuard(child), rx)
+    let output = Output::of(&mut child, name);
+    (ChildGuard(child), output)
 }
 
-/// Waits for a line starting with `PASS`/`READY`, failing on `FAIL` or the deadline.
-fn wait_line(rx: &std::sync::mpsc::Receiver<String>, want: &str) {
+/// Waits (60 s at most) for a line starting with `PASS`/`READY`, failing on `FAIL`.
+fn wait_line(output: &Output, want: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut seen = Vec::new();
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
+        match output.recv(deadline) {
             Ok(line) if line.starts_with(want) => return,
-            Ok(line) if line.starts_with("FAIL") => panic!("erl: {line}\n{}", seen.join("\n")),
-            Ok(line) => seen.push(line),
-            Err(_) => panic!("no {want} from erl; output:\n{}", seen.join("\n")),
+            Ok(line) if line.starts_with("FAIL") => output.fail(&line),
+            Ok(_) => {}
+            Err(ended) => output.fail(&format!("no {want} ({ended})")),
         }
     }
 }
 
-async fn start_node(name: &str, cookie: &str, tls: Option<TlsOptions>) -> Result<Node, NetError> {
-    let node = NodeOptions {
+/// A node named `<prefix>_<unique>@localhost` registered with EPMD, over TLS when `tls` is set.
+async fn tls_node(prefix: &str, cookie: &str, tls: Option<TlsOptions>) -> Node {
+    let options = NodeOptions {
         cookie: cookie.into(),
         ..NodeOptions::default()
     };
@@ -109,7 +87,7 @@ async fn start_node(name: &str, cookie: &str, tls: Option<TlsOptions>) -> Result
         tls,
         ..DistOptions::default()
     };
-    Node::start_distributed(name, node, dist).await
+    common::start_dist(prefix, options, dist).await
 }
 
 #[test]
@@ -118,7 +96,7 @@ fn erlang_over_tls_pings_and_calls_echo() {
         return;
     }
     let echo = EchoNode::start_with(&["--tls"]);
-    let dir = temp_dir("tls_erl_client");
+    let dir = common::temp_dir("tls_erl_client");
     let conf = erl_tls_options(&dir);
     let eval = format!(
         "E = '{echo}', \
@@ -133,8 +111,8 @@ fn erlang_over_tls_pings_and_calls_echo() {
         echo = echo.name
     );
     let me = format!("{}@localhost", common::unique_name("tls_client"));
-    let (_guard, rx) = start_tls_erl(&conf, &me, &echo.cookie, &eval);
-    wait_line(&rx, "PASS");
+    let (_guard, output) = start_tls_erl(&conf, &me, &echo.cookie, &eval);
+    wait_line(&output, "PASS");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,20 +121,19 @@ async fn rust_over_tls_calls_an_erlang_tls_node() {
         return;
     }
     common::ensure_system_epmd();
-    let dir = temp_dir("tls_erl_server");
+    let dir = common::temp_dir("tls_erl_server");
     let conf = erl_tls_options(&dir);
     let cookie = common::unique_name("tlscookie");
     let erl_name = format!("{}@localhost", common::unique_name("tls_erl"));
     let eval = "spawn(fun() -> io:get_line(\"\"), halt() end), io:format(\"READY~n\").";
-    let (_guard, rx) = start_tls_erl(&conf, &erl_name, &cookie, eval);
-    wait_line(&rx, "READY");
-    let node = start_node(
-        &format!("{}@localhost", common::unique_name("tls_rust")),
+    let (_guard, output) = start_tls_erl(&conf, &erl_name, &cookie, eval);
+    wait_line(&output, "READY");
+    let node = tls_node(
+        "tls_rust",
         &cookie,
         Some(TlsOptions::self_signed_insecure()),
     )
-    .await
-    .expect("rust tls node");
+    .await;
     node.connect(&erl_name).await.expect("connect over TLS");
     let their_name: Term = node
         .rpc_call(&erl_name, "erlang", "node", vec![], Duration::from_secs(10))
@@ -181,20 +158,8 @@ async fn rust_over_tls_calls_an_erlang_tls_node() {
 async fn tls_and_plain_nodes_refuse_each_other_at_once() {
     common::ensure_system_epmd();
     let cookie = common::unique_name("mix");
-    let tls = start_node(
-        &format!("{}@localhost", common::unique_name("mix_tls")),
-        &cookie,
-        Some(TlsOptions::self_signed_insecure()),
-    )
-    .await
-    .expect("tls node");
-    let plain = start_node(
-        &format!("{}@localhost", common::unique_name("mix_plain")),
-        &cookie,
-        None,
-    )
-    .await
-    .expect("plain node");
+    let tls = tls_node("mix_tls", &cookie, Some(TlsOptions::self_signed_insecure())).await;
+    let plain = tls_node("mix_plain", &cookie, None).await;
     for (from, to) in [(&tls, &plain), (&plain, &tls)] {
         let started = Instant::now();
         let err = from
@@ -251,20 +216,12 @@ fn new_ca() -> (rcgen::Certificate, rcgen::KeyPair) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_verified_against_a_ca_connect_and_strangers_are_refused() {
     common::ensure_system_epmd();
-    let dir = temp_dir("tls_ca");
+    let dir = common::temp_dir("tls_ca");
     let (ca, other_ca) = (new_ca(), new_ca());
     let cookie = common::unique_name("ca");
     let start = |tls: TlsOptions, tag: &'static str| {
         let cookie = cookie.clone();
-        async move {
-            start_node(
-                &format!("{}@localhost", common::unique_name(tag)),
-                &cookie,
-                Some(tls),
-            )
-            .await
-            .expect("node")
-        }
+        async move { tls_node(tag, &cookie, Some(tls)).await }
     };
     let a = start(ca_signed(&dir, "a", &ca), "ca_a").await;
     let b = start(ca_signed(&dir, "b", &ca), "ca_b").await;

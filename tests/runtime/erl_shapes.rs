@@ -3,16 +3,16 @@
 //! goes to the caller's alias; and the call ergo renders for an untyped receiver is the shape
 //! Erlang's `gen` expects.
 
-mod common;
+use crate::common;
+use crate::common::wait::wait_until;
 
-use std::io::Read;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ergo::runtime::{Distribution, RemoteSignal};
-use ergo::ReplyTo;
 use ergo::{
-    gen_server, Atom, Context, Dest, Node, NodeOptions, Pid, Reply, SendError, SpawnOptions, Term,
+    gen_server, Atom, Context, Dest, NodeOptions, Pid, Reply, ReplyTo, SendError, SpawnOptions,
+    Term,
 };
 
 const ESCRIPT: &str = r#"
@@ -31,32 +31,14 @@ main(["check", Hex]) ->
 "#;
 
 fn run_escript(args: &[&str]) -> String {
-    let dir = std::env::temp_dir().join(common::unique_name("ergo_shapes"));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("tmp dir: {e}"));
+    let dir = common::temp_dir("ergo_shapes");
     let script = dir.join("shapes.escript");
     std::fs::write(&script, ESCRIPT).unwrap_or_else(|e| panic!("write escript: {e}"));
-    let child = std::process::Command::new("escript")
-        .arg(&script)
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("escript: {e}"));
-    let mut guard = common::ChildGuard(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match guard.0.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            other => panic!("escript did not finish: {other:?}"),
-        }
-    }
-    let mut out = String::new();
-    if let Some(mut s) = guard.0.stdout.take() {
-        let _ = s.read_to_string(&mut out);
-    }
+    let mut escript = std::process::Command::new("escript");
+    escript.arg(&script).args(args);
+    let done = common::run_within(escript, Duration::from_secs(30), "escript");
     let _ = std::fs::remove_dir_all(&dir);
-    out.trim().to_string()
+    done.stdout.trim().to_string()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -129,12 +111,7 @@ async fn erlang_gen_call_is_served_and_answered_on_its_alias() {
         .unwrap_or_else(|e| panic!("{e}"));
     let call =
         ergo::from_bytes(&unhex(&captured)).unwrap_or_else(|e| panic!("decode {captured}: {e}"));
-    let node = Node::start(
-        &format!("{}@localhost", common::unique_name("shapes")),
-        NodeOptions::default(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let node = common::start_node("shapes", NodeOptions::default()).await;
     let router = Arc::new(Recorder::default());
     assert!(node.set_distribution(router.clone()));
     let server = node
@@ -143,14 +120,9 @@ async fn erlang_gen_call_is_served_and_answered_on_its_alias() {
         .unwrap_or_else(|e| panic!("{e}"));
     node.deliver(&Dest::Pid(server), call.clone())
         .unwrap_or_else(|e| panic!("{e}"));
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let (dest, reply) = loop {
-        if let Some(first) = router.sent.lock().ok().and_then(|s| s.first().cloned()) {
-            break first;
-        }
-        assert!(Instant::now() < deadline, "no reply routed");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    };
+    let first = || router.sent.lock().ok().and_then(|s| s.first().cloned());
+    wait_until("a reply is routed", || first().is_some()).await;
+    let (dest, reply) = first().expect("a reply routed");
     let elems = call.as_tuple().unwrap_or_else(|| panic!("{call:?}"));
     let from = elems[1].as_tuple().unwrap_or_else(|| panic!("{call:?}"));
     let tag = from[1].clone();
@@ -169,12 +141,7 @@ async fn ergo_rendered_gen_call_has_the_shape_erlang_expects() {
     if !common::require_erl("ergo_rendered_gen_call_has_the_shape_erlang_expects") {
         return;
     }
-    let node = Node::start(
-        &format!("{}@localhost", common::unique_name("shapes2")),
-        NodeOptions::default(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let node = common::start_node("shapes2", NodeOptions::default()).await;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let raw = node
         .spawn(

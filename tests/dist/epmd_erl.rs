@@ -2,35 +2,18 @@
 //! real `erl` on a test port, and the keeper re-registering and taking over serving when the
 //! EPMD it used dies.
 
-mod common;
-#[path = "dist/support.rs"]
-mod support;
+use crate::common;
+use crate::common::peer::{our_pid, ErlPeer};
+use crate::common::wait::poll_until;
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ergo::runtime::dist::{self, ConnectionOptions, ControlMessage, HandshakeOptions, LocalNode};
 use ergo::runtime::epmd::{EpmdClient, EpmdKeeper, EpmdServer, KeeperState, NodeEntry, Resolver};
 use ergo::{Atom, Term};
-use support::{our_pid, ErlPeer};
 
 const T: Duration = Duration::from_secs(30);
-
-/// Polls `check` until it is true or `timeout` passes.
-async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
 
 /// A TCP port nobody listens on right now.
 fn free_port() -> u16 {
@@ -73,7 +56,7 @@ async fn client_against_system_epmd() {
         .await
         .is_err());
     drop(registration);
-    let gone = eventually(Duration::from_secs(5), || {
+    let gone = poll_until(Duration::from_secs(5), || {
         let client = client.clone();
         let name = name.clone();
         async move { matches!(client.port_please(&name).await, Ok(None)) }
@@ -161,7 +144,7 @@ async fn embedded_epmd_serves_a_real_erl() {
         }
     }
     drop(peer);
-    let gone = eventually(Duration::from_secs(10), || {
+    let gone = poll_until(Duration::from_secs(10), || {
         let r = server.registered();
         let short = short.clone();
         async move { !r.iter().any(|(n, _)| n == &short) }
@@ -190,7 +173,7 @@ async fn keeper_reregisters_and_takes_over_serving() {
 
     // The EPMD dies: the keeper serves the port itself and registers again.
     drop(first);
-    let took_over = eventually(T, || {
+    let took_over = poll_until(T, || {
         let state = keeper.state();
         async move { matches!(state, KeeperState::Registered { serving: true, .. }) }
     })

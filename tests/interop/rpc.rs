@@ -12,128 +12,27 @@
 //!
 //! Every test starts its own nodes with unique names and cookies; every wait has a deadline.
 
-mod common;
+use crate::common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ergo::{
-    Atom, Context, Dest, DistOptions, Envelope, Exception, Node, NodeOptions, Pid,
-    RemoteSpawnOptions, RpcError, SpawnOptions, Term,
+    Atom, Context, Dest, Envelope, Exception, Node, Pid, RemoteSpawnOptions, RpcError,
+    SpawnOptions, Term,
 };
 use tokio::sync::mpsc;
 
-use common::ChildGuard;
+use common::{EchoNode, ErlNode};
 
 /// The deadline of any single wait.
 const T: Duration = Duration::from_secs(30);
 /// What "promptly" means for a failure that must not wait for a timeout.
 const PROMPT: Duration = Duration::from_secs(5);
 
-/// A real Erlang node; killed when dropped.
-struct ErlNode {
-    guard: Option<ChildGuard>,
-    name: String,
-    lines: mpsc::UnboundedReceiver<String>,
-    seen: Vec<String>,
-}
-
-impl ErlNode {
-    /// Starts `erl` loading `files` (under tests/interop/) and running the last one's `main/0`,
-    /// with `args` after the files as plain arguments.
-    fn spawn(cookie: &str, files: &[&str], args: &[&str]) -> ErlNode {
-        common::ensure_system_epmd();
-        let name = format!("{}@localhost", common::unique_name("erl"));
-        let eval = "Args = init:get_plain_arguments(), \
-                    Files = [F || F <- Args, lists:suffix(\".erl\", F)], \
-                    [begin {ok, M, B} = compile:file(F, [binary, report]), \
-                           {module, M} = code:load_binary(M, F, B) end || F <- Files], \
-                    Main = list_to_atom(filename:basename(lists:last(Files), \".erl\")), \
-                    Main:main().";
-        let mut child = Command::new("erl")
-            .args(["-sname", &name, "-setcookie", cookie, "-noshell"])
-            .args(["-eval", eval, "-extra"])
-            .args(
-                files
-                    .iter()
-                    .map(|f| common::test_file(&format!("interop/{f}"))),
-            )
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start erl");
-        let (tx, lines) = mpsc::unbounded_channel();
-        let streams: [(Option<Box<dyn std::io::Read + Send>>, &str); 2] = [
-            (child.stdout.take().map(|s| Box::new(s) as _), ""),
-            (child.stderr.take().map(|s| Box::new(s) as _), "stderr: "),
-        ];
-        for (stream, prefix) in streams {
-            let stream = stream.expect("piped output");
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if tx.send(format!("{prefix}{line}")).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        ErlNode {
-            guard: Some(ChildGuard(child)),
-            name,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The Erlang twin: `rpc_demo.erl` loaded, READY printed.
-    async fn twin(cookie: &str) -> ErlNode {
-        let mut erl = ErlNode::spawn(cookie, &["rpc_demo.erl"], &[]);
-        erl.wait_line("READY").await;
-        erl
-    }
-
-    /// The next stdout line (stderr lines are kept for the failure message only).
-    async fn next_line(&mut self) -> String {
-        let deadline = tokio::time::Instant::now() + T;
-        loop {
-            match tokio::time::timeout_at(deadline, self.lines.recv()).await {
-                Ok(Some(line)) => {
-                    self.seen.push(line.clone());
-                    if !line.starts_with("stderr: ") {
-                        return line;
-                    }
-                }
-                Ok(None) => panic!(
-                    "{} exited early; output:\n{}",
-                    self.name,
-                    self.seen.join("\n")
-                ),
-                Err(_) => panic!(
-                    "no line from {} within {T:?}; output:\n{}",
-                    self.name,
-                    self.seen.join("\n")
-                ),
-            }
-        }
-    }
-
-    /// Waits for a stdout line starting with `prefix`.
-    async fn wait_line(&mut self, prefix: &str) -> String {
-        loop {
-            let line = self.next_line().await;
-            if line.starts_with(prefix) {
-                return line;
-            }
-        }
-    }
-
-    fn kill(&mut self) {
-        self.guard.take();
-    }
+/// The Erlang twin: `rpc_demo.erl` loaded, READY printed.
+async fn twin(cookie: &str) -> ErlNode {
+    ErlNode::start("erl", cookie, &["interop/rpc_demo.erl"], &[]).await
 }
 
 fn atom(text: &str) -> Term {
@@ -142,22 +41,7 @@ fn atom(text: &str) -> Term {
 
 /// A distributed Rust node providing `rpc_demo`'s functions and its spawnable `echo_loop`.
 async fn rust_node(cookie: &str) -> Node {
-    // RUST_LOG=ergo_core=debug shows the node's logs in a failing test's output.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let name = format!("{}@localhost", common::unique_name("rs"));
-    let node = Node::start_distributed(
-        &name,
-        NodeOptions {
-            cookie: cookie.to_string(),
-            ..NodeOptions::default()
-        },
-        DistOptions::default(),
-    )
-    .await
-    .expect("start the Rust node");
+    let node = common::dist_node("rs", cookie).await;
     provide_demo(&node).expect("provide rpc_demo");
     node
 }
@@ -236,9 +120,10 @@ async fn drive(
     case: &str,
     mut on_line: impl FnMut(&str, &ErlNode),
 ) -> Vec<String> {
-    let mut driver = ErlNode::spawn(
+    let driver = ErlNode::spawn(
+        "erl",
         cookie,
-        &["rpc_demo.erl", "rpc_driver.erl"],
+        &["interop/rpc_demo.erl", "interop/rpc_driver.erl"],
         &[case, node.name().as_str(), &twin.name],
     );
     let mut checks = Vec::new();
@@ -269,7 +154,7 @@ async fn drive(
             .map(|s| s.as_str())
             .collect::<Vec<_>>()
             .join("\n"),
-        driver.seen.join("\n")
+        driver.output()
     );
     checks
 }
@@ -280,7 +165,7 @@ async fn erlang_calls_into_rust_as_into_erlang() {
         return;
     }
     let cookie = common::unique_name("cookie");
-    let twin = ErlNode::twin(&cookie).await;
+    let twin = twin(&cookie).await;
     let node = rust_node(&cookie).await;
     let checks = drive(&cookie, &node, &twin, "compare", |_, _| {}).await;
     // 10 calls x 6 ways, plus timeouts, bad arguments, spawn of an unknown function, features.
@@ -315,7 +200,7 @@ async fn erlang_uses_rust_builtins_casts_and_spawn() {
         return;
     }
     let cookie = common::unique_name("cookie");
-    let twin = ErlNode::twin(&cookie).await;
+    let twin = twin(&cookie).await;
     let node = rust_node(&cookie).await;
     let checks = drive(&cookie, &node, &twin, "rust", |_, _| {}).await;
     assert_eq!(checks.len(), 23, "checks: {checks:#?}");
@@ -328,7 +213,7 @@ async fn revoked_function_is_undef() {
         return;
     }
     let cookie = common::unique_name("cookie");
-    let twin = ErlNode::twin(&cookie).await;
+    let twin = twin(&cookie).await;
     let node = rust_node(&cookie).await;
     let probe = node.clone();
     let checks = drive(&cookie, &node, &twin, "revoke", move |line, driver| {
@@ -370,7 +255,7 @@ async fn rust_calls_into_erlang() {
         return;
     }
     let cookie = common::unique_name("cookie");
-    let mut twin = ErlNode::twin(&cookie).await;
+    let mut twin = twin(&cookie).await;
     let node = rust_node(&cookie).await;
     let erl = twin.name.clone();
     call_checks(&node, &erl, || twin.kill()).await;
@@ -619,7 +504,7 @@ async fn rust_spawns_on_erlang() {
         return;
     }
     let cookie = common::unique_name("cookie");
-    let twin = ErlNode::twin(&cookie).await;
+    let twin = twin(&cookie).await;
     let node = rust_node(&cookie).await;
     run_spawn_checks(&node, twin.name.clone()).await;
     node.stop();
@@ -785,25 +670,8 @@ async fn echo_example_rpc_and_spawn() {
         return;
     }
     common::ensure_system_epmd();
-    let name = format!("{}@localhost", common::unique_name("echo"));
-    let cookie = common::unique_name("cookie");
-    let mut child = Command::new(common::example_binary("echo"))
-        .args(["--name", &name, "--cookie", &cookie])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the echo example");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let _echo = ChildGuard(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.trim() == "ready" {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(T).expect("echo printed `ready`");
+    let echo = EchoNode::start();
+    let (name, cookie) = (echo.name.clone(), echo.cookie.clone());
     let me = common::unique_name("erl");
     let script = format!(
         "N = '{name}', \
@@ -820,23 +688,13 @@ async fn echo_example_rpc_and_spawn() {
          receive {{'DOWN', R, process, P, normal}} -> ok after 10000 -> exit(no_down) end, \
          io:format(\"PASS~n\"), halt(0)."
     );
-    let out = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::process::Command::new("erl")
-            .args(["-sname", &me, "-setcookie", &cookie, "-noshell"])
-            .args(["-eval", &script])
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("erl finished in time")
-    .expect("run erl");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PASS"),
-        "erl failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut erl = Command::new("erl");
+    erl.args(["-sname", &me, "-setcookie", &cookie, "-noshell"])
+        .args(["-eval", &script]);
+    tokio::task::spawn_blocking(move || common::run_within(erl, Duration::from_secs(60), "erl"))
+        .await
+        .expect("erl ran")
+        .assert_passed("erl");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -869,21 +727,13 @@ async fn elixir_calls_and_spawns_on_rust() {
         "#,
         node = node.name()
     );
-    let out = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::process::Command::new("elixir")
-            .args(["--sname", &me, "--cookie", &cookie, "-e", &script])
-            .kill_on_drop(true)
-            .output(),
-    )
+    let mut elixir = Command::new("elixir");
+    elixir.args(["--sname", &me, "--cookie", &cookie, "-e", &script]);
+    tokio::task::spawn_blocking(move || {
+        common::run_within(elixir, Duration::from_secs(60), "elixir")
+    })
     .await
-    .expect("elixir finished in time")
-    .expect("run elixir");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("PASS"),
-        "elixir failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    .expect("elixir ran")
+    .assert_passed("elixir");
     node.stop();
 }

@@ -4,20 +4,20 @@
 //! process, and names go when their process exits or their node goes down. Every wait polls a
 //! condition with a deadline.
 
-mod common;
+use crate::common;
+use crate::common::wait::eventually;
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ergo::runtime::global::{Global, GlobalError};
 use ergo::{Atom, Dest, DistOptions, Node, NodeOptions, Term};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
-type ErlNode = common::ErlModuleNode;
+use common::ErlNode;
 
-fn start_erl(cookie: &str) -> ErlNode {
-    common::ErlModuleNode::start("gl_erl", "interop/global_side.erl", cookie)
+async fn start_erl(cookie: &str) -> ErlNode {
+    ErlNode::start("gl_erl", cookie, &["interop/global_side.erl"], &[]).await
 }
 
 async fn rust_node(cookie: &str) -> Node {
@@ -26,16 +26,7 @@ async fn rust_node(cookie: &str) -> Node {
 
 /// A Rust node whose name starts with `prefix` (node names order who resolves name clashes).
 async fn rust_node_named(cookie: &str, prefix: &str) -> Node {
-    Node::start_distributed(
-        &format!("{}@localhost", common::unique_name(prefix)),
-        NodeOptions {
-            cookie: cookie.to_string(),
-            ..NodeOptions::default()
-        },
-        DistOptions::default(),
-    )
-    .await
-    .expect("rust node")
+    common::dist_node(prefix, cookie).await
 }
 
 async fn erl_call(node: &Node, erl: &ErlNode, request: Term) -> Term {
@@ -69,19 +60,6 @@ async fn assert_erl_syncs(node: &Node, erl: &ErlNode) {
     }
 }
 
-/// Polls `check` until it holds; panics with `what` at the deadline.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + DEADLINE;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn atoms(names: &[&str]) -> Term {
     let mut v: Vec<Term> = names.iter().map(|n| Term::atom(n)).collect();
     v.sort();
@@ -100,8 +78,8 @@ async fn global_sync_returns_with_one_and_two_erlang_nodes() {
         .global()
         .await
         .expect("global runs on a published node");
-    let e1 = start_erl(&cookie);
-    let e2 = start_erl(&cookie);
+    let e1 = start_erl(&cookie).await;
+    let e2 = start_erl(&cookie).await;
 
     // One Erlang node.
     node.connect(&e1.name).await.expect("connect e1");
@@ -130,10 +108,14 @@ async fn global_sync_returns_with_one_and_two_erlang_nodes() {
         "Rust side synced"
     );
     let rust = node.name().as_str().to_string();
-    eventually("each Erlang node has synced with the other two", || async {
-        erl_call(&node, &e1, Term::atom("synced")).await == atoms(&[&rust, &e2.name])
-            && erl_call(&node, &e2, Term::atom("synced")).await == atoms(&[&rust, &e1.name])
-    })
+    eventually(
+        "each Erlang node has synced with the other two",
+        DEADLINE,
+        || async {
+            erl_call(&node, &e1, Term::atom("synced")).await == atoms(&[&rust, &e2.name])
+                && erl_call(&node, &e2, Term::atom("synced")).await == atoms(&[&rust, &e1.name])
+        },
+    )
     .await;
     assert_eq!(
         erl_call(&node, &e1, Term::atom("nodes")).await,
@@ -150,9 +132,11 @@ async fn global_sync_returns_with_one_and_two_erlang_nodes() {
     // A disconnect (global on e1 then has e2 drop us too, against overlapping partitions) and
     // a reconnect: everyone syncs again.
     assert!(node.disconnect(&e1.name));
-    eventually("the Rust node is out of e1's synced list", || async {
-        erl_call(&node, &e1, Term::atom("synced")).await == atoms(&[&e2.name])
-    })
+    eventually(
+        "the Rust node is out of e1's synced list",
+        DEADLINE,
+        || async { erl_call(&node, &e1, Term::atom("synced")).await == atoms(&[&e2.name]) },
+    )
     .await;
     node.connect(&e1.name).await.expect("reconnect e1");
     assert_erl_syncs(&node, &e1).await;
@@ -160,7 +144,7 @@ async fn global_sync_returns_with_one_and_two_erlang_nodes() {
         global.sync(Duration::from_secs(5)).await,
         "Rust side synced again"
     );
-    eventually("all three synced again", || async {
+    eventually("all three synced again", DEADLINE, || async {
         erl_call(&node, &e1, Term::atom("synced")).await == atoms(&[&rust, &e2.name])
             && erl_call(&node, &e2, Term::atom("synced")).await == atoms(&[&rust, &e1.name])
     })
@@ -177,8 +161,8 @@ async fn global_names_are_shared_both_ways() {
     let cookie = common::unique_name("glnames");
     let node = rust_node(&cookie).await;
     let global: Global = node.global().await.expect("global");
-    let e1 = start_erl(&cookie);
-    let e2 = start_erl(&cookie);
+    let e1 = start_erl(&cookie).await;
+    let e2 = start_erl(&cookie).await;
     let rust = node.name().as_str().to_string();
 
     // Before anyone connects: a name on e1, a name on the Rust node.
@@ -218,10 +202,14 @@ async fn global_names_are_shared_both_ways() {
         Some(early_erl.clone())
     );
     for erl in [&e1, &e2] {
-        eventually("early_rust is seen on every Erlang node", || async {
-            erl_call(&node, erl, req("whereis", vec![Term::atom("early_rust")])).await
-                == Term::Pid(early_rust.clone())
-        })
+        eventually(
+            "early_rust is seen on every Erlang node",
+            DEADLINE,
+            || async {
+                erl_call(&node, erl, req("whereis", vec![Term::atom("early_rust")])).await
+                    == Term::Pid(early_rust.clone())
+            },
+        )
         .await;
     }
 
@@ -232,7 +220,7 @@ async fn global_names_are_shared_both_ways() {
     };
     assert!(yes.is_atom("yes"));
     let from_erl = from_erl.clone();
-    eventually("from_erl is seen from Rust", || async {
+    eventually("from_erl is seen from Rust", DEADLINE, || async {
         global.whereis_name(Term::atom("from_erl")) == Some(from_erl.clone())
     })
     .await;
@@ -300,7 +288,7 @@ async fn global_names_are_shared_both_ways() {
 
     // A Rust registered process that exits is unregistered everywhere.
     node.exit(node.outside_pid(), &from_rust, Term::atom("kill"));
-    eventually("from_rust is gone everywhere", || async {
+    eventually("from_rust is gone everywhere", DEADLINE, || async {
         global.whereis_name(Term::atom("from_rust")).is_none()
             && erl_call(&node, &e1, req("whereis", vec![Term::atom("from_rust")])).await
                 == Term::atom("undefined")
@@ -311,7 +299,7 @@ async fn global_names_are_shared_both_ways() {
 
     // An Erlang registered process that exits.
     erl_call(&node, &e2, req("kill", vec![Term::Pid(from_erl.clone())])).await;
-    eventually("from_erl is gone from Rust", || async {
+    eventually("from_erl is gone from Rust", DEADLINE, || async {
         global.whereis_name(Term::atom("from_erl")).is_none()
     })
     .await;
@@ -335,12 +323,12 @@ async fn global_names_are_shared_both_ways() {
         panic!("register on e2: {registered}");
     };
     let on_e2 = on_e2.clone();
-    eventually("on_e2 is seen from Rust", || async {
+    eventually("on_e2 is seen from Rust", DEADLINE, || async {
         global.whereis_name(Term::atom("on_e2")) == Some(on_e2.clone())
     })
     .await;
     drop(e2);
-    eventually("on_e2 is gone with its node", || async {
+    eventually("on_e2 is gone with its node", DEADLINE, || async {
         global.whereis_name(Term::atom("on_e2")).is_none()
             && erl_call(&node, &e1, req("whereis", vec![Term::atom("on_e2")])).await
                 == Term::atom("undefined")
@@ -361,7 +349,7 @@ async fn clash(prefix: &str, rust_wins: bool) {
     let cookie = common::unique_name("glclash");
     let node = rust_node_named(&cookie, prefix).await;
     let global = node.global().await.expect("global");
-    let erl = start_erl(&cookie);
+    let erl = start_erl(&cookie).await;
     assert_eq!(node.name() < &Atom::new(&erl.name), rust_wins);
     let (ours, _rx) = common::forwarder(&node, false);
     global
@@ -385,7 +373,7 @@ async fn clash(prefix: &str, rust_wins: bool) {
     } else {
         (theirs.clone(), ours.clone())
     };
-    eventually("both sides agree on the clash winner", || async {
+    eventually("both sides agree on the clash winner", DEADLINE, || async {
         global.whereis_name(Term::atom("clash")) == Some(winner.clone())
             && erl_call(&node, &erl, req("whereis", vec![Term::atom("clash")])).await
                 == Term::Pid(winner.clone())
@@ -393,13 +381,13 @@ async fn clash(prefix: &str, rust_wins: bool) {
     .await;
     if rust_wins {
         // The Erlang loser was killed: global:send to its pid's name is gone, the pid is dead.
-        eventually("the Erlang loser is dead", || async {
+        eventually("the Erlang loser is dead", DEADLINE, || async {
             erl_call(&node, &erl, req("alive", vec![Term::Pid(loser.clone())])).await
                 == Term::atom("false")
         })
         .await;
     } else {
-        eventually("the Rust loser is dead", || async {
+        eventually("the Rust loser is dead", DEADLINE, || async {
             !node.is_alive(&loser)
         })
         .await;
@@ -450,7 +438,7 @@ async fn two_rust_nodes_sync_and_an_erlang_node_joins() {
         .expect("register on b");
     assert_eq!(ga.whereis_name(Term::atom("on_b")), Some(on_b.clone()));
 
-    let e1 = start_erl(&cookie);
+    let e1 = start_erl(&cookie).await;
     assert_eq!(
         erl_call(&a, &e1, req("connect", vec![Term::atom(a.name().as_str())])).await,
         Term::atom("true")
@@ -458,7 +446,7 @@ async fn two_rust_nodes_sync_and_an_erlang_node_joins() {
     assert_erl_syncs(&a, &e1).await;
     let b_name = b.name().as_str().to_string();
     let a_name = a.name().as_str().to_string();
-    eventually("e1 synced with both Rust nodes", || async {
+    eventually("e1 synced with both Rust nodes", DEADLINE, || async {
         erl_call(&a, &e1, Term::atom("synced")).await == atoms(&[&a_name, &b_name])
     })
     .await;
@@ -473,7 +461,7 @@ async fn two_rust_nodes_sync_and_an_erlang_node_joins() {
         );
     }
     b.exit(b.outside_pid(), &on_b, Term::atom("kill"));
-    eventually("on_b is gone everywhere", || async {
+    eventually("on_b is gone everywhere", DEADLINE, || async {
         ga.whereis_name(Term::atom("on_b")).is_none()
             && gb.whereis_name(Term::atom("on_b")).is_none()
             && erl_call(&a, &e1, req("whereis", vec![Term::atom("on_b")])).await
@@ -493,8 +481,8 @@ async fn concurrent_joins_sync() {
     let cookie = common::unique_name("glconc");
     let node = rust_node(&cookie).await;
     let global = node.global().await.expect("global");
-    let e1 = start_erl(&cookie);
-    let e2 = start_erl(&cookie);
+    let e1 = start_erl(&cookie).await;
+    let e2 = start_erl(&cookie).await;
     let me = Term::atom(node.name().as_str());
     let (r1, r2) = tokio::join!(
         erl_call(&node, &e1, req("connect", vec![me.clone()])),
@@ -508,7 +496,7 @@ async fn concurrent_joins_sync() {
         "Rust side synced"
     );
     let rust = node.name().as_str().to_string();
-    eventually("every node synced with the other two", || async {
+    eventually("every node synced with the other two", DEADLINE, || async {
         erl_call(&node, &e1, Term::atom("synced")).await == atoms(&[&rust, &e2.name])
             && erl_call(&node, &e2, Term::atom("synced")).await == atoms(&[&rust, &e1.name])
     })
@@ -521,8 +509,8 @@ async fn hidden_nodes_run_no_global() {
         return;
     }
     common::ensure_system_epmd();
-    let node = Node::start_distributed(
-        &format!("{}@localhost", common::unique_name("gl_hidden")),
+    let node = common::start_dist(
+        "gl_hidden",
         NodeOptions {
             cookie: "hidden".into(),
             ..NodeOptions::default()
@@ -532,7 +520,6 @@ async fn hidden_nodes_run_no_global() {
             ..DistOptions::default()
         },
     )
-    .await
-    .expect("hidden node");
+    .await;
     assert!(matches!(node.global().await, Err(GlobalError::NotRunning)));
 }

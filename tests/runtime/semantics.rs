@@ -8,24 +8,15 @@ use ergo::{
     SendError, SpawnOptions, Term,
 };
 
+use crate::common::wait::{next, wait_until};
+use crate::common::{self, Collector};
+
 async fn start(prefix: &str, options: NodeOptions) -> Node {
-    Node::start(
-        &format!("{prefix}_{}@localhost", std::process::id()),
-        options,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"))
+    common::start_node(prefix, options).await
 }
 
-async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
-
-/// A process that waits for `go`, then forwards everything (or its exit reason) to a channel.
+/// A collector that waits for `go` before it reads its mailbox, then forwards everything (and
+/// its exit reason, as `{died, Reason}`).
 fn gated_collector(
     node: &Node,
     options: SpawnOptions,
@@ -34,32 +25,10 @@ fn gated_collector(
     tokio::sync::mpsc::UnboundedReceiver<Term>,
     tokio::sync::oneshot::Sender<()>,
 ) {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
-    let pid = node
-        .spawn(options, move |mut ctx: Context| async move {
-            let _ = go_rx.await;
-            loop {
-                match ctx.recv_term().await {
-                    Ok(t) => {
-                        let _ = tx.send(t);
-                    }
-                    Err(reason) => {
-                        let _ = tx.send(Term::tuple(vec![Term::atom("died"), reason.clone()]));
-                        return reason;
-                    }
-                }
-            }
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
-    (pid, rx, go_tx)
-}
-
-async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Term>) -> Term {
-    match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
-        Ok(Some(t)) => t,
-        other => panic!("nothing received: {other:?}"),
-    }
+    Collector::new()
+        .options(options)
+        .report_exit("died")
+        .spawn_gated(node)
 }
 
 #[tokio::test]

@@ -1,0 +1,10 @@
+//! The examples end to end (`proxy`, `supervisor`): each runs by itself as its own process and
+//! ends by itself, and its output shows what it demonstrates.
+//!
+//! One test binary for all of them, so that the crate graph is linked once, not once per file.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod proxy;
+mod supervisor;
