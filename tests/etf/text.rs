@@ -4,7 +4,7 @@
 //! term `erl_eval` builds from them. Plus parse errors, limits, and the print-then-parse round
 //! trip as a property.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::Write as _;

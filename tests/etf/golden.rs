@@ -17,7 +17,7 @@
 //!   re-encoded in their modern forms.
 //!
 //! Everything else (`*.v2.bin`) must be byte-identical.
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

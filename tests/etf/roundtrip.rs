@@ -1,7 +1,7 @@
 //! Property tests of the ETF codec: random terms round-trip through our encoder and decoder,
 //! through the atom-cache hooks, and through a real OTP (our bytes -> `binary_to_term` ->
 //! `term_to_binary` -> our decoder) unchanged. One `escript` process serves every case.
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

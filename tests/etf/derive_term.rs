@@ -1,7 +1,7 @@
 //! `#[derive(Term)]`: every shape and attribute round-trips to an exact, hand-built term; wrong
 //! input gives errors naming the type, field or variant; `from_proplist` reads structs from
 //! proplists; and a few derived encodings are checked against a real `erl` (and `elixir`).
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -3,10 +3,10 @@
 //! binary_to_term must give back the same term, and the text must be what erl's own
 //! `io:format("~p~n")` prints).
 
-mod common;
+use crate::common;
 
 #[allow(dead_code)]
-#[path = "../examples/etf.rs"]
+#[path = "../../examples/etf.rs"]
 mod converter;
 
 use std::io::Write as _;
