@@ -12,6 +12,7 @@
 //! [`logging::init`], a `tracing` subscriber for programs). Without default features ergo is a
 //! local-only runtime that compiles none of the network, crypto or compression crates.
 #![deny(missing_docs)]
+#![deny(unreachable_pub)]
 
 // Lets `#[derive(Term)]`'s `::ergo::` paths resolve inside this crate too.
 extern crate self as ergo;

@@ -1,5 +1,6 @@
 //! The ergo runtime: nodes, processes, behaviours and the Erlang distribution.
 #![deny(missing_docs)]
+#![deny(unreachable_pub)]
 
 #[cfg(feature = "dist")]
 pub mod dist;

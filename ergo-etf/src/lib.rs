@@ -5,6 +5,7 @@
 //! [`FromTerm`]), the type registry used by `#[derive(Term)]`, and Erlang-syntax text. It knows
 //! nothing of processes, nodes or sockets: the runtime (`ergo-core`) builds on it, never the
 //! other way round.
+#![deny(unreachable_pub)]
 #![deny(missing_docs)]
 
 mod atom;

@@ -9,14 +9,14 @@ use quote::ToTokens;
 
 /// Collects errors; [`Ctxt::finish`] combines them into one `syn::Error`. Dropping a context
 /// without finishing it is a bug in the macro (errors would be lost) and panics.
-pub struct Ctxt {
+pub(crate) struct Ctxt {
     /// `None` once finished.
     errors: Option<Vec<syn::Error>>,
 }
 
 impl Ctxt {
     /// An empty collector.
-    pub fn new() -> Ctxt {
+    pub(crate) fn new() -> Ctxt {
         Ctxt {
             errors: Some(Vec::new()),
         }
@@ -30,28 +30,28 @@ impl Ctxt {
     }
 
     /// Records an error at a span.
-    pub fn error(&mut self, span: Span, message: impl Display) {
+    pub(crate) fn error(&mut self, span: Span, message: impl Display) {
         self.push(syn::Error::new(span, message));
     }
 
     /// Records an error spanning the tokens of `tokens` (first to last token, where the
     /// compiler can join spans).
-    pub fn error_spanned(&mut self, tokens: impl ToTokens, message: impl Display) {
+    pub(crate) fn error_spanned(&mut self, tokens: impl ToTokens, message: impl Display) {
         self.push(syn::Error::new_spanned(tokens, message));
     }
 
     /// Records an error that already has its span (a `syn` parse error).
-    pub fn syn_error(&mut self, error: syn::Error) {
+    pub(crate) fn syn_error(&mut self, error: syn::Error) {
         self.push(error);
     }
 
     /// Records the error of a failed step and gives its value otherwise.
-    pub fn ok<T>(&mut self, result: syn::Result<T>) -> Option<T> {
+    pub(crate) fn ok<T>(&mut self, result: syn::Result<T>) -> Option<T> {
         result.map_err(|e| self.push(e)).ok()
     }
 
     /// `Ok` when nothing was recorded, else all errors combined, in the order recorded.
-    pub fn finish(mut self) -> Result<(), syn::Error> {
+    pub(crate) fn finish(mut self) -> Result<(), syn::Error> {
         let errors = self.errors.take().unwrap_or_default();
         errors
             .into_iter()
@@ -66,7 +66,7 @@ impl Ctxt {
 impl Ctxt {
     /// The recorded errors as `compile_error!`s (nothing when there are none), for a macro that
     /// cannot go on.
-    pub fn into_compile_errors(self) -> proc_macro2::TokenStream {
+    pub(crate) fn into_compile_errors(self) -> proc_macro2::TokenStream {
         self.finish()
             .err()
             .map(|e| e.to_compile_error())

@@ -3,6 +3,7 @@
 //! Generated code names only items at the root of `::ergo` (the facade crate) and in
 //! `::ergo::__private`, never the runtime crates directly; `#[derive(Term)]` takes another root
 //! with `#[term(crate = "..")]` (`"::ergo_etf"` inside ergo-core).
+#![deny(unreachable_pub)]
 #![deny(missing_docs)]
 
 mod application;

@@ -14,14 +14,17 @@ pub(crate) struct Extensions {
 
 impl Extensions {
     /// The value of type `T`, if one was set.
-    pub fn get<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+    pub(crate) fn get<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
         let values = self.values.read().unwrap_or_else(|p| p.into_inner());
         find::<T>(&values)
     }
 
     /// The value of type `T`, made by `make` when there is none yet (once: a racing second
     /// caller gets the first one's value).
-    pub fn get_or_insert_with<T: Any + Send + Sync>(&self, make: impl FnOnce() -> T) -> Arc<T> {
+    pub(crate) fn get_or_insert_with<T: Any + Send + Sync>(
+        &self,
+        make: impl FnOnce() -> T,
+    ) -> Arc<T> {
         if let Some(value) = self.get::<T>() {
             return value;
         }
@@ -39,7 +42,7 @@ impl Extensions {
 
     /// Sets the value of type `T`; false (and `value` dropped) when one was set already.
     #[cfg_attr(not(feature = "dist"), allow(dead_code))]
-    pub fn insert<T: Any + Send + Sync>(&self, value: Arc<T>) -> bool {
+    pub(crate) fn insert<T: Any + Send + Sync>(&self, value: Arc<T>) -> bool {
         let mut values = self.values.write().unwrap_or_else(|p| p.into_inner());
         if find::<T>(&values).is_some() {
             return false;

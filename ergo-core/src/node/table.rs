@@ -28,7 +28,7 @@ pub(crate) struct Monitoring {
 
 impl Monitoring {
     /// The node the target lives on.
-    pub fn target_node(&self) -> &Atom {
+    pub(crate) fn target_node(&self) -> &Atom {
         match &self.target {
             MonitorTarget::Pid(p) => &p.node,
             MonitorTarget::Name { node, .. } => node,
@@ -73,13 +73,13 @@ impl ProcState {
     /// Takes out the monitor `reference` held on this process. The list is not kept in order
     /// (the order of DOWNs among watchers is not defined), so a removal moves one entry instead
     /// of shifting the rest: a busy server holds a monitor per call in flight.
-    pub fn remove_monitored_by(&mut self, reference: &Reference) -> Option<MonitoredBy> {
+    pub(crate) fn remove_monitored_by(&mut self, reference: &Reference) -> Option<MonitoredBy> {
         take_first(&mut self.monitored_by, |m| &m.reference == reference)
     }
 
     /// Takes out the monitor `reference` this process holds (as
     /// [`ProcState::remove_monitored_by`]).
-    pub fn remove_monitoring(&mut self, reference: &Reference) -> Option<Monitoring> {
+    pub(crate) fn remove_monitoring(&mut self, reference: &Reference) -> Option<Monitoring> {
         take_first(&mut self.monitoring, |m| &m.reference == reference)
     }
 }
@@ -106,7 +106,7 @@ pub(crate) struct ProcessEntry {
 }
 
 impl ProcessEntry {
-    pub fn state(&self) -> MutexGuard<'_, ProcState> {
+    pub(crate) fn state(&self) -> MutexGuard<'_, ProcState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -117,7 +117,7 @@ pub(crate) struct ProcessTable {
 }
 
 impl ProcessTable {
-    pub fn new() -> ProcessTable {
+    pub(crate) fn new() -> ProcessTable {
         ProcessTable {
             shards: (0..SHARDS).map(|_| Mutex::new(IdMap::default())).collect(),
         }
@@ -132,17 +132,17 @@ impl ProcessTable {
         }
     }
 
-    pub fn insert(&self, entry: Arc<ProcessEntry>) {
+    pub(crate) fn insert(&self, entry: Arc<ProcessEntry>) {
         self.shard(entry.pid.id).insert(entry.pid.id, entry);
     }
 
-    pub fn get(&self, pid: &Pid) -> Option<Arc<ProcessEntry>> {
+    pub(crate) fn get(&self, pid: &Pid) -> Option<Arc<ProcessEntry>> {
         let shard = self.shard(pid.id);
         let e = shard.get(&pid.id)?;
         (e.pid.serial == pid.serial).then(|| Arc::clone(e))
     }
 
-    pub fn remove(&self, pid: &Pid) {
+    pub(crate) fn remove(&self, pid: &Pid) {
         let mut shard = self.shard(pid.id);
         if shard
             .get(&pid.id)
@@ -152,7 +152,7 @@ impl ProcessTable {
         }
     }
 
-    pub fn all(&self) -> Vec<Arc<ProcessEntry>> {
+    pub(crate) fn all(&self) -> Vec<Arc<ProcessEntry>> {
         let mut out = Vec::new();
         for idx in 0..SHARDS {
             out.extend(self.shard(idx as u32).values().cloned());
@@ -160,7 +160,7 @@ impl ProcessTable {
         out
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         (0..SHARDS).map(|i| self.shard(i as u32).len()).sum()
     }
 }

@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use super::model::ApplicationModel;
 
 /// The generated tokens (the item, then the impl).
-pub fn expand(input: &syn::DeriveInput, model: &ApplicationModel) -> TokenStream {
+pub(super) fn expand(input: &syn::DeriveInput, model: &ApplicationModel) -> TokenStream {
     let ty = &input.ident;
     let name = &model.name;
     let mut spec = quote! { ::ergo::ApplicationSpec::new(#name) };

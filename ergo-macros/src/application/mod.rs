@@ -13,7 +13,7 @@ use proc_macro2::TokenStream;
 use crate::ctxt::Ctxt;
 
 /// Expands the attribute, or returns every error found (plus the item unchanged).
-pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::new();
     let input: syn::DeriveInput = match syn::parse2(item.clone()) {
         Ok(i) => i,

@@ -1,7 +1,7 @@
 //! The parsed `#[application]` declaration. Owns only data.
 
 /// What the attribute declares.
-pub struct ApplicationModel {
+pub(super) struct ApplicationModel {
     /// The application name (default: the type's name in snake_case).
     pub name: String,
     pub description: Option<syn::LitStr>,

@@ -41,7 +41,11 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Parses the attribute.
-pub fn application(cx: &mut Ctxt, attr: TokenStream, input: &syn::DeriveInput) -> ApplicationModel {
+pub(super) fn application(
+    cx: &mut Ctxt,
+    attr: TokenStream,
+    input: &syn::DeriveInput,
+) -> ApplicationModel {
     let mut model = ApplicationModel {
         name: snake(&input.ident.to_string()),
         description: None,

@@ -15,7 +15,7 @@ use crate::ctxt::Ctxt;
 const MAX_ATOM_CHARS: usize = 255;
 
 /// Records every inconsistency of the container.
-pub fn container(cx: &mut Ctxt, c: &Container) {
+pub(super) fn container(cx: &mut Ctxt, c: &Container) {
     generics(cx, c);
     attribute_combinations(cx, c);
     atom_texts(cx, c);

@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 use super::model::{encoded, Container, Data, DefaultValue, Field, Spanned, Style, Variant};
 
 /// The whole expansion.
-pub fn expand(c: &Container) -> TokenStream {
+pub(super) fn expand(c: &Container) -> TokenStream {
     let into = into_term_impl(c);
     let from = from_term_impl(c);
     let fields = from_fields_impl(c);

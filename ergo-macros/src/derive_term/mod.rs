@@ -17,7 +17,7 @@ mod parse;
 use proc_macro2::TokenStream;
 
 /// Expands the derive, or returns every error found as `compile_error!`s.
-pub fn expand(input: syn::DeriveInput) -> TokenStream {
+pub(crate) fn expand(input: syn::DeriveInput) -> TokenStream {
     let mut cx = crate::ctxt::Ctxt::new();
     let container = parse::container(&mut cx, &input);
     if let Some(container) = &container {

@@ -7,7 +7,7 @@ use proc_macro2::Span;
 
 /// A value written in an attribute, with the span to point errors at.
 #[derive(Clone, Debug)]
-pub struct Spanned<T> {
+pub(super) struct Spanned<T> {
     /// The value.
     pub value: T,
     /// Where it was written.
@@ -15,7 +15,7 @@ pub struct Spanned<T> {
 }
 
 /// The type deriving `Term`.
-pub struct Container {
+pub(super) struct Container {
     /// The type's name.
     pub ident: syn::Ident,
     /// Its generic parameters.
@@ -28,7 +28,7 @@ pub struct Container {
 
 /// Container attributes; each is `Some(span)` when written.
 #[derive(Default)]
-pub struct ContainerAttrs {
+pub(super) struct ContainerAttrs {
     /// `tag = "..."`: the tuple tag / unit atom instead of the snake_case type name.
     pub tag: Option<Spanned<String>>,
     /// `map`: encode as a map keyed by field-name atoms.
@@ -47,7 +47,7 @@ pub struct ContainerAttrs {
 
 /// How the fields of a struct or variant are written.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Style {
+pub(super) enum Style {
     /// `{ a: A, b: B }`
     Named,
     /// `(A, B)`
@@ -57,7 +57,7 @@ pub enum Style {
 }
 
 /// Struct or enum.
-pub enum Data {
+pub(super) enum Data {
     /// A struct with its fields.
     Struct(Style, Vec<Field>),
     /// An enum with its variants.
@@ -65,7 +65,7 @@ pub enum Data {
 }
 
 /// One enum variant.
-pub struct Variant {
+pub(super) struct Variant {
     /// The variant's name.
     pub ident: syn::Ident,
     /// `rename = "..."`.
@@ -77,7 +77,7 @@ pub struct Variant {
 }
 
 /// One field of a struct or variant.
-pub struct Field {
+pub(super) struct Field {
     /// `self.name` or `self.0`.
     pub member: syn::Member,
     /// The field's Rust name (`0`, `1`, ... for tuple fields), without `r#`.
@@ -98,7 +98,7 @@ pub struct Field {
 
 /// Where a default value comes from.
 #[derive(Clone, Debug)]
-pub enum DefaultValue {
+pub(super) enum DefaultValue {
     /// `Default::default()`.
     Trait,
     /// A function path called with no arguments.
@@ -107,7 +107,7 @@ pub enum DefaultValue {
 
 /// A case rule for `rename_all`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum RenameRule {
+pub(super) enum RenameRule {
     /// `snake_case`
     Snake,
     /// `lowercase`
@@ -126,7 +126,7 @@ pub enum RenameRule {
 
 impl RenameRule {
     /// Every rule with the text that selects it.
-    pub const ALL: [(&'static str, RenameRule); 7] = [
+    pub(super) const ALL: [(&'static str, RenameRule); 7] = [
         ("snake_case", RenameRule::Snake),
         ("lowercase", RenameRule::Lower),
         ("UPPERCASE", RenameRule::Upper),
@@ -137,7 +137,7 @@ impl RenameRule {
     ];
 
     /// Applies the rule to a Rust identifier (PascalCase or snake_case).
-    pub fn apply(self, ident: &str) -> String {
+    pub(super) fn apply(self, ident: &str) -> String {
         let words = split_words(ident);
         match self {
             RenameRule::Snake => words.join("_"),
@@ -165,7 +165,7 @@ fn capitalise(word: &str) -> String {
 
 /// Splits an identifier into lowercase words at underscores and case changes, keeping acronyms
 /// together: `HTTPServer` -> `http`, `server`; `user_id` -> `user`, `id`.
-pub fn split_words(ident: &str) -> Vec<String> {
+pub(super) fn split_words(ident: &str) -> Vec<String> {
     let chars: Vec<char> = ident.chars().collect();
     let mut words: Vec<String> = Vec::new();
     let mut current = String::new();
@@ -196,7 +196,7 @@ pub fn split_words(ident: &str) -> Vec<String> {
 
 impl Container {
     /// The path every generated item is named through: `crate = "..."`, or `::ergo`.
-    pub fn root(&self) -> syn::Path {
+    pub(super) fn root(&self) -> syn::Path {
         match &self.attrs.krate {
             Some(path) => path.value.clone(),
             None => syn::parse_quote!(::ergo),
@@ -204,7 +204,7 @@ impl Container {
     }
 
     /// The tag atom: `tag = "..."` or the type name in snake_case.
-    pub fn tag(&self) -> String {
+    pub(super) fn tag(&self) -> String {
         match &self.attrs.tag {
             Some(tag) => tag.value.clone(),
             None => RenameRule::Snake.apply(&self.ident.to_string()),
@@ -212,12 +212,12 @@ impl Container {
     }
 
     /// The type's name as text.
-    pub fn name(&self) -> String {
+    pub(super) fn name(&self) -> String {
         self.ident.to_string()
     }
 
     /// The key of a field in map-like encodings.
-    pub fn field_key(&self, field: &Field) -> String {
+    pub(super) fn field_key(&self, field: &Field) -> String {
         match (&field.rename, &self.attrs.rename_all) {
             (Some(rename), _) => rename.value.clone(),
             (None, Some(rule)) if matches!(self.data, Data::Struct(..)) => {
@@ -228,7 +228,7 @@ impl Container {
     }
 
     /// The atom or tag of a variant: `rename`, else the `rename_all` rule (default snake_case).
-    pub fn variant_name(&self, variant: &Variant) -> String {
+    pub(super) fn variant_name(&self, variant: &Variant) -> String {
         match &variant.rename {
             Some(rename) => rename.value.clone(),
             None => {
@@ -245,13 +245,13 @@ impl Container {
 
 impl Field {
     /// Whether the field is encoded.
-    pub fn is_encoded(&self) -> bool {
+    pub(super) fn is_encoded(&self) -> bool {
         self.skip.is_none()
     }
 }
 
 /// The fields that are encoded, in order.
-pub fn encoded(fields: &[Field]) -> impl Iterator<Item = &Field> {
+pub(super) fn encoded(fields: &[Field]) -> impl Iterator<Item = &Field> {
     fields.iter().filter(|f| f.is_encoded())
 }
 

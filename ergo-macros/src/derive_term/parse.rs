@@ -13,7 +13,7 @@ use super::model::{
 use crate::ctxt::Ctxt;
 
 /// Parses the input; `None` when it is not something the derive can describe (a union).
-pub fn container(cx: &mut Ctxt, input: &DeriveInput) -> Option<Container> {
+pub(super) fn container(cx: &mut Ctxt, input: &DeriveInput) -> Option<Container> {
     let attrs = container_attrs(cx, &input.attrs);
     let data = match &input.data {
         syn::Data::Struct(data) => {

@@ -10,7 +10,7 @@ use super::model::{Kind, Method, Server};
 use crate::ctxt::Ctxt;
 
 /// Records every shape error of the block.
-pub fn server(cx: &mut Ctxt, server: &Server) {
+pub(super) fn server(cx: &mut Ctxt, server: &Server) {
     if let Some(path) = &server.trait_path {
         cx.error_spanned(
             path,

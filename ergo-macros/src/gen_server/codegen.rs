@@ -49,7 +49,7 @@ fn msg_ty(m: &Method) -> TokenStream {
 }
 
 /// The block unchanged, plus the trait impl.
-pub fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
+pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
     let ty = &server.self_ty;
     let p = private();
     let fut = quote! { ::core::future::Future };

@@ -16,7 +16,7 @@ use crate::ctxt::Ctxt;
 /// Expands the attribute, or returns every error found (plus the impl block, so the user's code
 /// still type-checks and other errors stay readable; a callback defined twice is left out of it,
 /// its duplicate error already says where both are).
-pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::new();
     if !attr.is_empty() {
         cx.error_spanned(&attr, "#[gen_server] takes no arguments");

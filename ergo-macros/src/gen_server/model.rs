@@ -5,7 +5,7 @@
 
 /// One callback kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(super) enum Kind {
     /// `init`.
     Init,
     /// `handle_call`.
@@ -22,7 +22,7 @@ pub enum Kind {
 
 impl Kind {
     /// The callback for a method name.
-    pub fn from_name(name: &str) -> Option<Kind> {
+    pub(super) fn from_name(name: &str) -> Option<Kind> {
         Some(match name {
             "init" => Kind::Init,
             "handle_call" => Kind::Call,
@@ -35,7 +35,7 @@ impl Kind {
     }
 
     /// The signature the user must write, for error messages.
-    pub fn expected(self) -> &'static str {
+    pub(super) fn expected(self) -> &'static str {
         match self {
             Kind::Init => "async fn init([ctx: &mut Context,] args: A) -> Result<Self, E> (or Init<Self>)",
             Kind::Call => "async fn handle_call(&mut self, [ctx: &mut Context,] msg: T, from: ReplyTo) -> Reply<R>",
@@ -47,7 +47,7 @@ impl Kind {
     }
 
     /// How many parameters besides `self` and `ctx`.
-    pub fn arity(self) -> usize {
+    pub(super) fn arity(self) -> usize {
         match self {
             Kind::Call => 2,
             _ => 1,
@@ -55,7 +55,7 @@ impl Kind {
     }
 
     /// How to handle several message shapes in one callback, for the duplicate-callback error.
-    pub fn one_callback_hint(self) -> &'static str {
+    pub(super) fn one_callback_hint(self) -> &'static str {
         match self {
             Kind::Call => "to answer several request shapes, declare one enum deriving `Term` whose variants are the shapes, e.g. `#[derive(Term)] enum Request { Get, Put(u32) }`, take `msg: Request` and `match msg { Request::Get => .., Request::Put(n) => .. }`",
             Kind::Cast => "to handle several cast shapes, declare one enum deriving `Term` whose variants are the shapes, e.g. `#[derive(Term)] enum Cast { Reset, Add(u32) }`, take `msg: Cast` and `match msg { Cast::Reset => .., Cast::Add(n) => .. }`",
@@ -68,7 +68,7 @@ impl Kind {
 }
 
 /// One method of the block that is, or looks like, a callback.
-pub struct Method {
+pub(super) struct Method {
     /// Which callback; `None` for a `handle_*` name that is none.
     pub kind: Option<Kind>,
     /// Its position among the impl block's items.
@@ -88,18 +88,18 @@ pub struct Method {
 
 impl Method {
     /// The message (or args, or reason) type.
-    pub fn msg_ty(&self) -> Option<&syn::Type> {
+    pub(super) fn msg_ty(&self) -> Option<&syn::Type> {
         self.params.first()
     }
 
     /// `handle_call`'s reply handle type.
-    pub fn reply_to_ty(&self) -> Option<&syn::Type> {
+    pub(super) fn reply_to_ty(&self) -> Option<&syn::Type> {
         self.params.get(1)
     }
 }
 
 /// The whole impl block.
-pub struct Server {
+pub(super) struct Server {
     /// The server type.
     pub self_ty: syn::Type,
     /// The trait of `impl Trait for ..`, when written (not allowed).
@@ -112,12 +112,12 @@ pub struct Server {
 
 impl Server {
     /// The first callback of a kind (the one the generated code calls).
-    pub fn get(&self, kind: Kind) -> Option<&Method> {
+    pub(super) fn get(&self, kind: Kind) -> Option<&Method> {
         self.methods.iter().find(|m| m.kind == Some(kind))
     }
 
     /// Each callback defined again after its first definition, with that first definition.
-    pub fn duplicates(&self) -> impl Iterator<Item = (&Method, &Method)> {
+    pub(super) fn duplicates(&self) -> impl Iterator<Item = (&Method, &Method)> {
         self.methods.iter().enumerate().filter_map(|(i, m)| {
             let kind = m.kind?;
             let first = self.methods[..i].iter().find(|f| f.kind == Some(kind))?;

@@ -7,7 +7,7 @@
 use super::model::{Kind, Method, Server};
 
 /// The model of the block.
-pub fn server(block: &syn::ItemImpl) -> Server {
+pub(super) fn server(block: &syn::ItemImpl) -> Server {
     let methods = block
         .items
         .iter()

@@ -16,7 +16,7 @@ pub(crate) const RESTARTS: [&str; 3] = ["permanent", "transient", "temporary"];
 pub(crate) const AUTO_SHUTDOWNS: [&str; 3] = ["never", "any_significant", "all_significant"];
 
 /// Reports every problem in `model`.
-pub fn supervisor(cx: &mut Ctxt, model: &SupervisorModel) {
+pub(super) fn supervisor(cx: &mut Ctxt, model: &SupervisorModel) {
     if !model.generics.params.is_empty() {
         cx.error_spanned(
             &model.generics,

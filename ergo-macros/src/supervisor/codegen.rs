@@ -66,7 +66,7 @@ fn child(c: &ChildModel) -> TokenStream {
 }
 
 /// The generated tokens.
-pub fn expand(model: &SupervisorModel) -> TokenStream {
+pub(super) fn expand(model: &SupervisorModel) -> TokenStream {
     let self_ty = &model.self_ty;
     let args_ty = match &model.args {
         Some(t) => quote! { #t },

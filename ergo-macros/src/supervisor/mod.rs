@@ -16,7 +16,7 @@ use proc_macro2::TokenStream;
 use crate::ctxt::Ctxt;
 
 /// Expands the attribute, or returns every error found.
-pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::new();
     let block: syn::ItemImpl = match syn::parse2(item.clone()) {
         Ok(b) => b,

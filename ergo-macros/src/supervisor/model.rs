@@ -5,21 +5,21 @@ use proc_macro2::Span;
 
 /// A value and where it was written.
 #[derive(Clone)]
-pub struct Spanned<T> {
+pub(crate) struct Spanned<T> {
     pub value: T,
     pub span: Span,
 }
 
 /// How a child is stopped, as written.
 #[derive(Clone)]
-pub enum ShutdownModel {
+pub(crate) enum ShutdownModel {
     BrutalKill,
     Infinity,
     Millis(u64),
 }
 
 /// One `worker(..)` or `supervisor(..)` entry.
-pub struct ChildModel {
+pub(crate) struct ChildModel {
     /// `worker` or `supervisor`.
     pub kind: Spanned<String>,
     pub id: Option<syn::Ident>,
@@ -33,7 +33,7 @@ pub struct ChildModel {
 }
 
 /// The whole declaration.
-pub struct SupervisorModel {
+pub(crate) struct SupervisorModel {
     /// The type the impl block is for.
     pub self_ty: syn::Type,
     /// The impl's generics (must be empty; checked).

@@ -133,12 +133,12 @@ fn value_span(kv: &KeyValue) -> Span {
 pub(crate) struct Seen(Vec<String>);
 
 impl Seen {
-    pub fn new() -> Seen {
+    pub(crate) fn new() -> Seen {
         Seen(Vec::new())
     }
 
     /// False (and an error) when `key` was given before.
-    pub fn first(&mut self, key: &Ident, cx: &mut Ctxt) -> bool {
+    pub(crate) fn first(&mut self, key: &Ident, cx: &mut Ctxt) -> bool {
         let k = key.to_string();
         if self.0.contains(&k) {
             cx.error(key.span(), format!("`{k}` is given twice"));
@@ -150,7 +150,7 @@ impl Seen {
 }
 
 /// Parses the attribute and the impl block into a model.
-pub fn supervisor(
+pub(crate) fn supervisor(
     cx: &mut Ctxt,
     attr: TokenStream,
     block: &syn::ItemImpl,

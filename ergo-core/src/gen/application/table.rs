@@ -51,12 +51,12 @@ pub(super) struct AppTable {
 }
 
 impl AppTable {
-    pub fn state(&self) -> MutexGuard<'_, State> {
+    pub(super) fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Records that `name` is no longer running.
-    pub fn record_exit(&self, name: &Atom, reason: Term) -> Option<StartType> {
+    pub(super) fn record_exit(&self, name: &Atom, reason: Term) -> Option<StartType> {
         let start_type = {
             let mut st = self.state();
             let pos = st.running.iter().position(|r| &r.name == name)?;

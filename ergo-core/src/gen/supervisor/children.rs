@@ -37,7 +37,10 @@ impl Children {
     /// The children `strategy` makes of `specs`, none started yet: static children without
     /// pids, or the template of simple_one_for_one (exactly one spec, as
     /// `SupervisorSpec::check` requires).
-    pub fn new(strategy: Strategy, specs: Vec<ChildSpec>) -> Result<Children, SupervisorError> {
+    pub(super) fn new(
+        strategy: Strategy,
+        specs: Vec<ChildSpec>,
+    ) -> Result<Children, SupervisorError> {
         if strategy != Strategy::SimpleOneForOne {
             return Ok(Children::Static(
                 specs
@@ -61,7 +64,7 @@ impl Children {
 
     /// `which_children`: static children with their ids, in start order, or the running
     /// dynamic children (no id).
-    pub fn which(&self) -> Vec<ChildInfo> {
+    pub(super) fn which(&self) -> Vec<ChildInfo> {
         match self {
             Children::Dynamic { template, running } => running
                 .iter()
@@ -86,7 +89,7 @@ impl Children {
     }
 
     /// How many child specs there are (1 for simple_one_for_one).
-    pub fn spec_count(&self) -> usize {
+    pub(super) fn spec_count(&self) -> usize {
         match self {
             Children::Dynamic { .. } => 1,
             Children::Static(list) => list.len(),
@@ -95,7 +98,7 @@ impl Children {
 
     /// Whether a significant child is still running (for `auto_shutdown = all_significant`);
     /// dynamic children are all significant when one is.
-    pub fn significant_left(&self) -> bool {
+    pub(super) fn significant_left(&self) -> bool {
         match self {
             Children::Dynamic { running, .. } => !running.is_empty(),
             Children::Static(list) => list.iter().any(|c| c.spec.significant && c.pid.is_some()),

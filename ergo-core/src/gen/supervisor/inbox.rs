@@ -17,7 +17,7 @@ pub(super) struct Inbox {
 }
 
 impl Inbox {
-    pub fn new(ctx: Context) -> Inbox {
+    pub(super) fn new(ctx: Context) -> Inbox {
         Inbox {
             ctx,
             deferred: VecDeque::new(),
@@ -25,7 +25,7 @@ impl Inbox {
     }
 
     /// The next envelope; `Err(reason)` when the supervisor must exit (an untrappable kill).
-    pub async fn next(&mut self) -> Result<Envelope, Term> {
+    pub(super) async fn next(&mut self) -> Result<Envelope, Term> {
         match self.deferred.pop_front() {
             Some(e) => Ok(e),
             None => self.ctx.recv().await,
@@ -34,7 +34,7 @@ impl Inbox {
 
     /// Waits for the `DOWN` of monitor `reference` until `deadline` (`None`: forever). Returns
     /// the exit reason, or `Ok(None)` at the deadline.
-    pub async fn wait_down(
+    pub(super) async fn wait_down(
         &mut self,
         reference: &Reference,
         deadline: Option<Instant>,

@@ -33,7 +33,7 @@ impl Restart {
 
 /// True for the exit reasons OTP treats as a normal stop of a child: `normal`, `shutdown` and
 /// `{shutdown, _}`.
-pub fn is_normal_exit(reason: &Term) -> bool {
+pub(super) fn is_normal_exit(reason: &Term) -> bool {
     match reason {
         Term::Atom(a) => a.as_str() == "normal" || a.as_str() == "shutdown",
         Term::Tuple(elems) => {
