@@ -203,7 +203,7 @@ async fn erlang_uses_rust_builtins_casts_and_spawn() {
     let twin = twin(&cookie).await;
     let node = rust_node(&cookie).await;
     let checks = drive(&cookie, &node, &twin, "rust", |_, _| {}).await;
-    assert_eq!(checks.len(), 23, "checks: {checks:#?}");
+    assert_eq!(checks.len(), 30, "checks: {checks:#?}");
     node.stop();
 }
 

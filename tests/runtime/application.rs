@@ -253,9 +253,21 @@ async fn terminate_case(start_type: StartType, reason: &str) -> bool {
         StartType::Temporary => false,
     };
     if fatal {
-        // The other application is stopped (gracefully) before the node goes down.
+        // The other application is stopped (gracefully) before the node goes down, and what
+        // waits for the node learns why it stopped (so a program's main can end with it).
         assert_eq!(next(&mut rx).await, ("down", "other_root"));
-        wait_node_stopped(&node).await;
+        let why = tokio::time::timeout(DEADLINE, node.wait())
+            .await
+            .expect("Node::wait resolves when the node stops itself");
+        assert_eq!(
+            why,
+            Term::tuple(vec![
+                Term::atom("application_terminated"),
+                Term::atom("subject"),
+                Term::atom(reason),
+            ])
+        );
+        assert!(node.is_stopped());
     } else {
         // Reported only: the other application still runs and answers.
         assert!(apps.is_running("other"));

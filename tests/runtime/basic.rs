@@ -831,3 +831,28 @@ async fn aliases_deliver_until_unaliased() {
     node.send(&pid, 3i64).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(next(&mut rx).await, Term::Int(3));
 }
+
+#[tokio::test]
+async fn waiting_for_a_node_gives_the_reason_it_stopped() {
+    let node = start("rb_wait").await;
+    let waiter = tokio::spawn({
+        let node = node.clone();
+        async move { node.wait().await }
+    });
+    // Not stopped yet: the waiter is still waiting.
+    tokio::task::yield_now().await;
+    assert!(!waiter.is_finished());
+    node.stop_with(Term::atom("maintenance"));
+    let why = tokio::time::timeout(Duration::from_secs(5), waiter)
+        .await
+        .expect("wait resolves")
+        .expect("the waiter did not panic");
+    assert_eq!(why, Term::atom("maintenance"));
+    // The first stop's reason is kept; waiting after the stop answers at once.
+    node.stop();
+    assert_eq!(node.wait().await, Term::atom("maintenance"));
+    // A plain stop is `normal`.
+    let other = start("rb_wait_normal").await;
+    other.stop();
+    assert_eq!(other.wait().await, Term::atom("normal"));
+}

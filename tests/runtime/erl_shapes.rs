@@ -69,6 +69,11 @@ impl Counter {
         self.0 += n;
         Reply::Reply(self.0)
     }
+    async fn handle_cast(&mut self, msg: Req) -> ergo::Status {
+        let Req::Incr(n) = msg;
+        self.0 += n;
+        ergo::Status::Continue
+    }
 }
 
 #[derive(Default)]
@@ -134,6 +139,78 @@ async fn erlang_gen_call_is_served_and_answered_on_its_alias() {
     };
     assert_eq!(dest, Dest::Alias(alias));
     assert_eq!(reply, Term::tuple(vec![tag, Term::Int(6)]));
+}
+
+/// The one policy for messages a typed server cannot decode, as a remote caller sees it: a call
+/// is refused at once with `{Tag, {error, {bad_request, Req}}}` (no timeout to wait out), and a
+/// bad cast or info is dropped while the server keeps running with its state.
+#[tokio::test]
+async fn undecodable_messages_from_a_remote_node_are_refused_or_dropped_and_the_server_lives() {
+    let node = common::start_node("bad_requests", NodeOptions::default()).await;
+    let router = Arc::new(Recorder::default());
+    assert!(node.set_distribution(router.clone()));
+    let server = node
+        .start_server::<Counter>(1, SpawnOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let remote = Pid {
+        node: Atom::new("caller@elsewhere"),
+        id: 40,
+        serial: 0,
+        creation: 3,
+    };
+    let alias = ergo::Reference {
+        node: Atom::new("caller@elsewhere"),
+        creation: 3,
+        ids: [7, 8, 9].into(),
+    };
+    let tag = Term::cons(vec![Term::atom("alias")], Term::Reference(alias.clone()));
+    let gen_call = |request: Term| {
+        Term::tuple(vec![
+            Term::atom("$gen_call"),
+            Term::tuple(vec![Term::Pid(remote.clone()), tag.clone()]),
+            request,
+        ])
+    };
+    // A bad cast and a bad info first: dropped, the server keeps its state (1).
+    for bad in [
+        Term::tuple(vec![Term::atom("$gen_cast"), Term::atom("frobnicate")]),
+        Term::atom("stray"),
+    ] {
+        node.deliver(&Dest::Pid(server.clone()), bad)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    node.deliver(
+        &Dest::Pid(server.clone()),
+        gen_call(Term::atom("frobnicate")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sent = |i: usize| router.sent.lock().ok().and_then(|s| s.get(i).cloned());
+    wait_until("the refusal is routed", || sent(0).is_some()).await;
+    let refusal = Term::tuple(vec![
+        Term::atom("error"),
+        Term::tuple(vec![Term::atom("bad_request"), Term::atom("frobnicate")]),
+    ]);
+    assert_eq!(
+        sent(0),
+        Some((
+            Dest::Alias(alias.clone()),
+            Term::tuple(vec![tag.clone(), refusal])
+        ))
+    );
+    assert!(
+        node.is_alive(&server),
+        "a bad message does not stop the server"
+    );
+    // A good call afterwards sees the state untouched by the bad messages: 1 + 5.
+    let incr = Term::tuple(vec![Term::atom("incr"), Term::Int(5)]);
+    node.deliver(&Dest::Pid(server.clone()), gen_call(incr))
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_until("the reply is routed", || sent(1).is_some()).await;
+    assert_eq!(
+        sent(1),
+        Some((Dest::Alias(alias), Term::tuple(vec![tag, Term::Int(6)])))
+    );
 }
 
 #[tokio::test]

@@ -21,6 +21,7 @@
 //! ```
 
 mod api;
+mod builtins;
 mod compression;
 mod error;
 mod incoming;

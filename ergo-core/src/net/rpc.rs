@@ -226,25 +226,6 @@ fn frame(module: &Atom, function: &Atom, args_or_arity: Term) -> Term {
     ])])
 }
 
-fn builtin(node: &Node, module: &Atom, function: &Atom, arity: usize) -> Option<Term> {
-    if module.as_str() != "erlang" || arity != 0 {
-        return None;
-    }
-    match function.as_str() {
-        "node" => Some(Term::Atom(node.name().clone())),
-        "nodes" => Some(Term::list(
-            node.nodes().into_iter().map(Term::Atom).collect::<Vec<_>>(),
-        )),
-        "processes" => Some(Term::list(
-            node.processes()
-                .into_iter()
-                .map(Term::Pid)
-                .collect::<Vec<_>>(),
-        )),
-        _ => None,
-    }
-}
-
 /// A provided function about to run, or running.
 pub(crate) enum PendingCall {
     /// Started: its future, which needs no process of its own.
@@ -381,13 +362,19 @@ fn lookup(
         .net_manager()
         .and_then(|net| net.rpc.find(&module, &function, arity));
     match handler {
-        None => Err(match builtin(node, &module, &function, arity) {
-            Some(value) => Outcome::Return(value),
-            None => Outcome::Error {
-                reason: Term::atom("undef"),
-                stack: frame(&module, &function, Term::list(args)),
+        None => Err(
+            match super::builtins::call(node, &module, &function, &args) {
+                Some(Ok(value)) => Outcome::Return(value),
+                Some(Err(reason)) => Outcome::Error {
+                    reason,
+                    stack: frame(&module, &function, Term::list(args)),
+                },
+                None => Outcome::Error {
+                    reason: Term::atom("undef"),
+                    stack: frame(&module, &function, Term::list(args)),
+                },
             },
-        }),
+        ),
         Some(Handler::Plain(handler)) => {
             let future = (handler.call)(args.clone());
             started(future, Some(handler), module, function, args).map(PendingCall::Running)

@@ -1,6 +1,6 @@
 //! Introspection: the list of processes and what `process_info` shows. Must not change state.
 
-use ergo_etf::{Atom, Pid, Reference};
+use ergo_etf::{Atom, Pid, Reference, Term};
 
 use super::Node;
 
@@ -17,6 +17,8 @@ pub struct ProcessInfo {
     pub links: Vec<Pid>,
     /// Monitors it holds (references).
     pub monitors: Vec<Reference>,
+    /// What those monitors watch, in the same order: a pid, or `{Name, Node}`.
+    pub monitor_targets: Vec<Term>,
     /// Processes monitoring it.
     pub monitored_by: Vec<Pid>,
     /// The behaviour it runs (`process`, `gen_server:Type`...).
@@ -34,6 +36,13 @@ impl Node {
             .into_iter()
             .map(|e| e.pid.clone())
             .collect()
+    }
+
+    /// The registered names of local processes (`erlang:registered/0`), sorted.
+    pub fn registered(&self) -> Vec<Atom> {
+        let mut names: Vec<Atom> = super::lock(&self.inner.names).keys().cloned().collect();
+        names.sort();
+        names
     }
 
     /// How many processes are alive.
@@ -54,6 +63,7 @@ impl Node {
             mailbox_len: e.mailbox.len(),
             links: st.links.clone(),
             monitors: st.monitoring.iter().map(|m| m.reference.clone()).collect(),
+            monitor_targets: st.monitoring.iter().map(|m| m.who.clone()).collect(),
             monitored_by: st.monitored_by.iter().map(|m| m.watcher.clone()).collect(),
             behaviour: e.behaviour,
             trap_exit: e.trap_exit.load(std::sync::atomic::Ordering::Relaxed),
