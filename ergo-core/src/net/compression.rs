@@ -53,8 +53,7 @@ impl Node {
             return false;
         };
         if setting != ProcessCompression::Inherit {
-            self.inner
-                .process_compression_used
+            self.process_compression_used()
                 .store(true, Ordering::Relaxed);
         }
         entry.compression.store(pack(setting), Ordering::Relaxed);
@@ -74,7 +73,7 @@ impl Node {
         from: Option<&Pid>,
         default: Option<Compression>,
     ) -> Option<Compression> {
-        if !self.inner.process_compression_used.load(Ordering::Relaxed) {
+        if !self.process_compression_used().load(Ordering::Relaxed) {
             return default;
         }
         match from.map(|p| self.process_compression(p)) {

@@ -31,7 +31,7 @@ use crate::epmd::routes::split_node_name;
 use crate::epmd::{EpmdKeeper, Resolver};
 use crate::fast_hash::FxHashMap;
 use crate::node::SendError;
-use crate::node::{ConnectFuture, Dest, Distribution, Node, NodeInner, RemoteSignal};
+use crate::node::{ConnectFuture, Dest, Distribution, Node, RemoteSignal, WeakNode};
 
 /// The outcome of a connection attempt, for those waiting on it.
 type Outcome = Option<Result<(), Arc<ConnectError>>>;
@@ -129,7 +129,7 @@ fn nodedown_reason(err: &ConnectionError) -> Term {
 /// The node's distribution: listener, EPMD registration and connections.
 pub(crate) struct NetManager {
     me: Weak<NetManager>,
-    node: Weak<NodeInner>,
+    node: WeakNode,
     node_name: Atom,
     outside: Pid,
     local: LocalNode,
@@ -183,7 +183,7 @@ impl NetManager {
         let proxy = Proxy::new(node.name().clone(), &parts.options.proxy);
         Arc::new_cyclic(|me| NetManager {
             me: me.clone(),
-            node: Arc::downgrade(&node.inner),
+            node: node.downgrade(),
             node_name: node.name().clone(),
             outside: node.outside_pid().clone(),
             local: parts.local,
@@ -193,7 +193,7 @@ impl NetManager {
             options: parts.options,
             port: parts.port,
             tls: parts.tls,
-            runtime: node.inner.runtime.clone(),
+            runtime: node.runtime().clone(),
             peers: RwLock::new(FxHashMap::default()),
             next_id: AtomicU64::new(1),
             next_unlink_id: AtomicU64::new(1),
@@ -201,7 +201,7 @@ impl NetManager {
             background: Mutex::new(Vec::new()),
             keeper: Mutex::new(parts.keeper),
             stopped: AtomicBool::new(false),
-            process_compression_used: Arc::clone(&node.inner.process_compression_used),
+            process_compression_used: Arc::clone(node.process_compression_used()),
             rpc: Default::default(),
             spawnables: Default::default(),
             pending_spawns: Default::default(),
@@ -210,7 +210,7 @@ impl NetManager {
     }
 
     fn node(&self) -> Option<Node> {
-        self.node.upgrade().map(|inner| Node { inner })
+        self.node.upgrade()
     }
 
     fn read(&self) -> RwLockReadGuard<'_, FxHashMap<Atom, PeerState>> {

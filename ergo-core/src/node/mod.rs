@@ -50,6 +50,7 @@ pub use timer::TimerHandle;
 
 use crate::process::{Envelope, Payload, ReplyRoute, ReplySlot};
 pub(crate) use extensions::Extensions;
+
 #[cfg(feature = "dist")]
 pub(crate) use table::Monitoring;
 pub(crate) use table::{ExitHook, ProcessEntry, ProcessTable};
@@ -96,27 +97,27 @@ pub(crate) enum AliasTarget {
 pub(crate) struct NodeInner {
     /// The node itself, for the few places that hold only `&NodeInner` (a reply's route).
     me: Weak<NodeInner>,
-    pub name: Atom,
-    pub creation: u32,
-    pub options: NodeOptions,
-    pub table: ProcessTable,
-    pub names: Mutex<crate::fast_hash::FxHashMap<Atom, Pid>>,
-    pub aliases: Mutex<crate::fast_hash::FxHashMap<Reference, AliasTarget>>,
-    pub next_pid: AtomicU64,
-    pub next_ref: AtomicU64,
+    pub(in crate::node) name: Atom,
+    pub(in crate::node) creation: u32,
+    pub(in crate::node) options: NodeOptions,
+    pub(in crate::node) table: ProcessTable,
+    pub(in crate::node) names: Mutex<crate::fast_hash::FxHashMap<Atom, Pid>>,
+    pub(in crate::node) aliases: Mutex<crate::fast_hash::FxHashMap<Reference, AliasTarget>>,
+    pub(in crate::node) next_pid: AtomicU64,
+    pub(in crate::node) next_ref: AtomicU64,
     /// The distribution layer, once the node is on the network.
-    pub distribution: OnceLock<Arc<dyn Distribution>>,
+    pub(in crate::node) distribution: OnceLock<Arc<dyn Distribution>>,
     /// The per-node state of the layers above.
-    pub extensions: Extensions,
-    pub stopped: AtomicBool,
+    pub(in crate::node) extensions: Extensions,
+    pub(in crate::node) stopped: AtomicBool,
     /// Why the node stopped, once it has (what [`Node::wait`] waits for).
-    pub stop_reason: tokio::sync::watch::Sender<Option<Term>>,
-    pub runtime: tokio::runtime::Handle,
+    pub(in crate::node) stop_reason: tokio::sync::watch::Sender<Option<Term>>,
+    pub(in crate::node) runtime: tokio::runtime::Handle,
     /// The `From` pid of calls made from outside any process.
-    pub outside_pid: Pid,
+    pub(in crate::node) outside_pid: Pid,
     /// Set once any process has its own compression setting (until then none is looked up).
     #[cfg_attr(not(feature = "dist"), allow(dead_code))]
-    pub process_compression_used: Arc<AtomicBool>,
+    pub(in crate::node) process_compression_used: Arc<AtomicBool>,
 }
 
 impl Drop for NodeInner {
@@ -165,7 +166,21 @@ fn reference(name: &Atom, creation: u32, n: u64) -> Reference {
 /// A running node. Cheap to clone; all clones are the same node.
 #[derive(Clone)]
 pub struct Node {
-    pub(crate) inner: Arc<NodeInner>,
+    pub(in crate::node) inner: Arc<NodeInner>,
+}
+
+/// A node handle that does not keep the node alive (for what the node itself holds, such as
+/// its distribution).
+#[derive(Clone)]
+#[cfg_attr(not(feature = "dist"), allow(dead_code))]
+pub(crate) struct WeakNode(Weak<NodeInner>);
+
+#[cfg_attr(not(feature = "dist"), allow(dead_code))]
+impl WeakNode {
+    /// The node, while it lives.
+    pub(crate) fn upgrade(&self) -> Option<Node> {
+        self.0.upgrade().map(|inner| Node { inner })
+    }
 }
 
 impl std::fmt::Debug for Node {
@@ -306,6 +321,24 @@ impl Node {
     /// The reference for a number from [`Node::next_ref_number`].
     pub(crate) fn ref_from_number(&self, n: u64) -> Reference {
         reference(&self.inner.name, self.inner.creation, n)
+    }
+
+    /// A handle that does not keep the node alive.
+    #[cfg_attr(not(feature = "dist"), allow(dead_code))]
+    pub(crate) fn downgrade(&self) -> WeakNode {
+        WeakNode(Arc::downgrade(&self.inner))
+    }
+
+    /// The tokio runtime the node runs on.
+    #[cfg_attr(not(feature = "dist"), allow(dead_code))]
+    pub(crate) fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.inner.runtime
+    }
+
+    /// Set once any process has its own compression setting (until then none is looked up).
+    #[cfg_attr(not(feature = "dist"), allow(dead_code))]
+    pub(crate) fn process_compression_used(&self) -> &Arc<AtomicBool> {
+        &self.inner.process_compression_used
     }
 
     /// The node as the route of its calls' replies.
