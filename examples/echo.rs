@@ -31,7 +31,10 @@ enum EchoCast {
 }
 
 /// The echo server.
-struct Echo;
+/// The echo server; it counts the calls it answered.
+struct Echo {
+    calls: u64,
+}
 
 fn echo_of(message: Term) -> Term {
     Term::tuple(vec![Term::atom("echo"), message])
@@ -48,7 +51,12 @@ impl Echo {
                 .await
                 .map_err(|e| Term::binary(e.to_string().into_bytes()))?;
         }
-        Ok(Echo)
+        Ok(Echo { calls: 0 })
+    }
+
+    /// What `sys:get_state({echo, Node})` shows from Erlang: `{echo_state, Calls}`.
+    fn format_state(&self) -> Term {
+        Term::tuple(vec![Term::atom("echo_state"), Term::from(self.calls)])
     }
 
     async fn handle_call(
@@ -57,7 +65,8 @@ impl Echo {
         request: Term,
         _from: ergo::ReplyTo,
     ) -> ergo::Reply<Term> {
-        ergo::Reply::Reply(Term::tuple(vec![
+        self.calls += 1;
+        ergo::Reply::ok(Term::tuple(vec![
             Term::atom("echo"),
             request,
             Term::Pid(ctx.pid().clone()),

@@ -62,6 +62,7 @@ macro_rules! erlang_case {
 
 erlang_case!(ping);
 erlang_case!(call);
+erlang_case!(sys);
 erlang_case!(cast);
 erlang_case!(noproc);
 erlang_case!(send_name);

@@ -43,6 +43,15 @@ run(call, Echo) ->
     %% Elixir-style call with an explicit timeout through a pid.
     {echo, 42, Pid} = gen_server:call(Pid, 42, 5000),
     ok;
+run(sys, Echo) ->
+    {echo, hello, Pid} = gen_server:call({echo, Echo}, hello),
+    %% The server's own view of its state (its format_state), as OTP's sys shows any server's.
+    {echo_state, Calls} = sys:get_state({echo, Echo}),
+    true = is_integer(Calls) andalso Calls >= 1,
+    {status, Pid, {module, gen_server}, [_PDict, running, _Parent, [], Misc]} =
+        sys:get_status({echo, Echo}),
+    [{echo_state, Calls}] = [S || {data, Data} <- Misc, {"State", S} <- Data],
+    ok;
 run(cast, Echo) ->
     ok = gen_server:cast({echo, Echo}, {reply_to, self(), m1}),
     expect(fun(M) -> M =:= {echo, m1} end, 5000),

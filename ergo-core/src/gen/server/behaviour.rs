@@ -68,6 +68,12 @@ pub trait GenServer: Sized + Send + 'static {
         async {}
     }
 
+    /// The state as Erlang's tools see it (`sys:get_state/1`, `sys:get_status/1`). The default
+    /// is a binary naming the state's Rust type; override it to show the state itself.
+    fn format_state(&self) -> Term {
+        Term::binary(format!("#{}{{}}", std::any::type_name::<Self>()).into_bytes())
+    }
+
     /// Runs once when the server stops with `reason`: a callback returned a stop, or (while it
     /// traps exits) its parent's exit signal arrived. Not when an exit signal kills it (an
     /// untrapped one, or `kill`), as in OTP.

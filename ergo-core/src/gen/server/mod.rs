@@ -5,6 +5,7 @@
 mod bad_message;
 mod behaviour;
 mod run;
+mod system;
 mod types;
 
 pub use crate::process::ReplyTo;

@@ -6,7 +6,7 @@
 
 use ergo_etf::{Atom, Pid, Term};
 
-use super::{CallOutcome, GenServer, Init, Status};
+use super::{system, CallOutcome, GenServer, Init, Status};
 use crate::node::Context;
 use crate::node::SpawnError;
 use crate::node::{Node, SpawnOptions};
@@ -81,7 +81,13 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
                 state.handle_direct(&mut ctx, request).await;
                 Status::Continue
             }
-            Envelope::Message(p) => state.handle_info(&mut ctx, p).await,
+            Envelope::Message(p) => match system::recognise(&ctx, p) {
+                Ok(request) => {
+                    system::answer(&ctx, &state, parent.as_ref(), request);
+                    Status::Continue
+                }
+                Err(p) => state.handle_info(&mut ctx, p).await,
+            },
             other => {
                 state
                     .handle_info(&mut ctx, Payload::Term(other.into_term()))
