@@ -26,7 +26,9 @@ pub mod wait;
 pub use child::{example_binary, run_example, run_within, ChildGuard, EchoNode, Finished, Output};
 pub use collector::{forwarder, Collector};
 pub use erl::{ensure_system_epmd, ErlNode};
-pub use node::{dist_node, loopback, route, start_dist, start_loopback, start_node, Echo};
+pub use node::{
+    dist_node, loopback, route, start_dist, start_loopback, start_node, Echo, RecordingDistribution,
+};
 pub use peer::raw_peer;
 
 use std::process::Command;

@@ -1,7 +1,10 @@
 //! Rust nodes for tests: node options on loopback without EPMD (reached through static routes),
 //! distributed nodes registered with EPMD (to meet real Erlang nodes), and an echo gen_server.
 
-use ergo::{DistOptions, Node, NodeOptions};
+use std::sync::Mutex;
+
+use ergo::runtime::{ConnectFuture, Distribution, RemoteSignal};
+use ergo::{Atom, Dest, DistOptions, Node, NodeOptions, Pid, SendError, Term};
 
 /// A distributed node named `<prefix>_<unique>@localhost` listening on 127.0.0.1 that does not
 /// register with EPMD (other nodes reach it through [`route`]), with `cookie` and otherwise
@@ -86,4 +89,44 @@ impl ergo::GenServer for Echo {
         }
         ergo::CallOutcome::Reply(ergo::Payload::new(request))
     }
+}
+
+/// A stand-in for the network layer that records what the node hands it (for tests that play a
+/// remote node with `Node::set_distribution`): messages in `sent`, signals in `signals`. It
+/// connects nowhere and knows no nodes.
+#[derive(Default)]
+pub struct RecordingDistribution {
+    /// Remote sends, in order.
+    pub sent: Mutex<Vec<(Dest, Term)>>,
+    /// Remote signals, in order.
+    pub signals: Mutex<Vec<RemoteSignal>>,
+}
+
+impl Distribution for RecordingDistribution {
+    fn send(&self, _from: Option<&Pid>, to: &Dest, message: Term) -> Result<(), SendError> {
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((to.clone(), message));
+        Ok(())
+    }
+    fn signal(&self, signal: RemoteSignal) -> Result<(), SendError> {
+        self.signals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(signal);
+        Ok(())
+    }
+    fn connect(&self, node: Atom) -> ConnectFuture {
+        Box::pin(
+            async move { Err(format!("{node}: a recording distribution connects nowhere").into()) },
+        )
+    }
+    fn nodes(&self, _include_hidden: bool) -> Vec<Atom> {
+        Vec::new()
+    }
+    fn disconnect(&self, _node: &Atom) -> bool {
+        false
+    }
+    fn watch_nodes(&self, _watcher: &Pid, _node: Option<&Atom>, _on: bool, _with_reason: bool) {}
 }

@@ -1,7 +1,7 @@
 //! Black-box tests of the process runtime: spawn, send, names, links, exits, monitors, calls,
 //! casts, OTP message shapes, timers, events, introspection and the distribution seam.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ergo::runtime::event::EventMessage;
@@ -444,41 +444,6 @@ async fn incoming_gen_call_term_is_served_and_answered_by_message() {
     );
 }
 
-#[derive(Default)]
-struct RecordingRouter {
-    sent: Mutex<Vec<(Dest, Term)>>,
-    signals: Mutex<Vec<RemoteSignal>>,
-}
-
-impl ergo::runtime::Distribution for RecordingRouter {
-    fn send(&self, _from: Option<&Pid>, to: &Dest, message: Term) -> Result<(), SendError> {
-        self.sent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((to.clone(), message));
-        Ok(())
-    }
-    fn signal(&self, signal: RemoteSignal) -> Result<(), SendError> {
-        self.signals
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(signal);
-        Ok(())
-    }
-    fn connect(&self, node: Atom) -> ergo::runtime::ConnectFuture {
-        Box::pin(
-            async move { Err(format!("{node}: this recording router connects nowhere").into()) },
-        )
-    }
-    fn nodes(&self, _include_hidden: bool) -> Vec<Atom> {
-        Vec::new()
-    }
-    fn disconnect(&self, _node: &Atom) -> bool {
-        false
-    }
-    fn watch_nodes(&self, _watcher: &Pid, _node: Option<&Atom>, _on: bool, _with_reason: bool) {}
-}
-
 #[tokio::test]
 async fn remote_destinations_go_through_the_router_seam() {
     let node = start("rb_seam").await;
@@ -492,7 +457,7 @@ async fn remote_destinations_go_through_the_router_seam() {
         node.send(&remote, 1i64),
         Err(SendError::NoRoute(_))
     ));
-    let router = Arc::new(RecordingRouter::default());
+    let router = Arc::new(common::RecordingDistribution::default());
     assert!(node.set_distribution(router.clone()));
     node.send(&remote, 1i64).unwrap_or_else(|e| panic!("{e}"));
     node.send(("srv", "other@host"), Term::atom("x"))
@@ -716,7 +681,7 @@ async fn introspection_and_stop() {
 #[tokio::test]
 async fn lost_connection_fires_noconnection_to_links_and_monitors() {
     let node = start("rb_nodedown").await;
-    let router = Arc::new(RecordingRouter::default());
+    let router = Arc::new(common::RecordingDistribution::default());
     assert!(node.set_distribution(router.clone()));
     let remote = Pid {
         node: Atom::new("gone@host"),

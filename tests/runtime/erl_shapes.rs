@@ -6,14 +6,10 @@
 use crate::common;
 use crate::common::wait::wait_until;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use ergo::runtime::{Distribution, RemoteSignal};
-use ergo::{
-    gen_server, Atom, Context, Dest, NodeOptions, Pid, Reply, ReplyTo, SendError, SpawnOptions,
-    Term,
-};
+use ergo::{gen_server, Atom, Context, Dest, NodeOptions, Pid, Reply, ReplyTo, SpawnOptions, Term};
 
 const ESCRIPT: &str = r#"
 main(["capture"]) ->
@@ -76,36 +72,6 @@ impl Counter {
     }
 }
 
-#[derive(Default)]
-struct Recorder {
-    sent: Mutex<Vec<(Dest, Term)>>,
-}
-
-impl Distribution for Recorder {
-    fn send(&self, _from: Option<&Pid>, to: &Dest, message: Term) -> Result<(), SendError> {
-        self.sent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((to.clone(), message));
-        Ok(())
-    }
-    fn signal(&self, _signal: RemoteSignal) -> Result<(), SendError> {
-        Ok(())
-    }
-    fn connect(&self, node: Atom) -> ergo::runtime::ConnectFuture {
-        Box::pin(
-            async move { Err(format!("{node}: this recording router connects nowhere").into()) },
-        )
-    }
-    fn nodes(&self, _include_hidden: bool) -> Vec<Atom> {
-        Vec::new()
-    }
-    fn disconnect(&self, _node: &Atom) -> bool {
-        false
-    }
-    fn watch_nodes(&self, _watcher: &Pid, _node: Option<&Atom>, _on: bool, _with_reason: bool) {}
-}
-
 #[tokio::test]
 async fn erlang_gen_call_is_served_and_answered_on_its_alias() {
     if !common::require_erl("erlang_gen_call_is_served_and_answered_on_its_alias") {
@@ -117,7 +83,7 @@ async fn erlang_gen_call_is_served_and_answered_on_its_alias() {
     let call =
         ergo::from_bytes(&unhex(&captured)).unwrap_or_else(|e| panic!("decode {captured}: {e}"));
     let node = common::start_node("shapes", NodeOptions::default()).await;
-    let router = Arc::new(Recorder::default());
+    let router = Arc::new(common::RecordingDistribution::default());
     assert!(node.set_distribution(router.clone()));
     let server = node
         .start_server::<Counter>(1, SpawnOptions::default())
@@ -147,7 +113,7 @@ async fn erlang_gen_call_is_served_and_answered_on_its_alias() {
 #[tokio::test]
 async fn undecodable_messages_from_a_remote_node_are_refused_or_dropped_and_the_server_lives() {
     let node = common::start_node("bad_requests", NodeOptions::default()).await;
-    let router = Arc::new(Recorder::default());
+    let router = Arc::new(common::RecordingDistribution::default());
     assert!(node.set_distribution(router.clone()));
     let server = node
         .start_server::<Counter>(1, SpawnOptions::default())
