@@ -170,14 +170,18 @@ impl Node {
 }
 
 impl Global {
-    /// The `global` of `node`; `NotRunning` on a local-only or hidden node.
+    /// The `global` of `node`; `NotRunning` on a local-only or hidden node, or once its server
+    /// has ended.
     pub async fn of(node: &Node) -> Result<Global, GlobalError> {
-        let server = node.whereis(SERVER).ok_or(GlobalError::NotRunning)?;
-        let shared = node.direct(server.clone(), server::SharedView).await?;
+        let running = node
+            .extensions()
+            .get::<Running>()
+            .filter(|running| node.is_alive(&running.server))
+            .ok_or(GlobalError::NotRunning)?;
         Ok(Global {
             node: node.clone(),
-            server,
-            shared,
+            server: running.server.clone(),
+            shared: Arc::clone(&running.shared),
         })
     }
 
@@ -267,13 +271,26 @@ impl Global {
 }
 
 /// Starts `global_name_server` on a published node (from `net::attach`).
+/// The node's running `global`: its server and the view it shares (an extension of the node).
+struct Running {
+    server: Pid,
+    shared: Arc<Shared>,
+}
+
 pub(crate) async fn start(node: &Node) -> Result<Pid, SpawnError> {
-    node.start_server::<server::Server>(
-        Arc::new(Shared::default()),
-        SpawnOptions {
-            trap_exit: true,
-            ..SpawnOptions::named(SERVER)
-        },
-    )
-    .await
+    let shared = Arc::new(Shared::default());
+    let server = node
+        .start_server::<server::Server>(
+            Arc::clone(&shared),
+            SpawnOptions {
+                trap_exit: true,
+                ..SpawnOptions::named(SERVER)
+            },
+        )
+        .await?;
+    node.extensions().insert(Arc::new(Running {
+        server: server.clone(),
+        shared,
+    }));
+    Ok(server)
 }

@@ -46,13 +46,6 @@ impl DirectRequest for Request {
     type Reply = bool;
 }
 
-/// Asks the server for its shared view (the names and nodes readers see without a call).
-pub(crate) struct SharedView;
-
-impl DirectRequest for SharedView {
-    type Reply = Arc<Shared>;
-}
-
 /// The server's state.
 pub(crate) struct Server {
     pub(super) me: Pid,
@@ -166,13 +159,6 @@ impl GenServer for Server {
     }
 
     async fn handle_direct(&mut self, ctx: &mut Context, request: DirectEnvelope) {
-        let request = match request.take::<SharedView>() {
-            Ok((SharedView, reply)) => {
-                reply.reply(Arc::clone(&self.shared));
-                return;
-            }
-            Err(request) => request,
-        };
         let Ok((request, reply)) = request.take::<Request>().map_err(|request| {
             request.refuse(Term::atom("badarg"));
         }) else {
