@@ -54,7 +54,9 @@ fn decode(term: &Term) -> registry::Decoded {
 
 #[test]
 fn registrations_are_consistent() {
-    assert_eq!(registry::check(), Ok(()));
+    if let Err(err) = registry::check() {
+        panic!("{err}");
+    }
     let names: Vec<&str> = registry::registrations().map(|r| r.type_name()).collect();
     for expected in [
         "registry::UserProfile",

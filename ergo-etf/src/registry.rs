@@ -187,7 +187,7 @@ impl fmt::Debug for Decoded {
 }
 
 /// Why the registry could not decode a term whose shape is registered.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum LookupError {
     /// More than one type claims the term's shape (see [`check`]); none is picked.
     #[error("{shape} is registered by more than one type: {}", .types.join(", "))]
@@ -212,7 +212,7 @@ pub struct DuplicateShape {
 }
 
 /// What is wrong with the set of registrations linked into the program.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RegistryError {
     /// Some shapes are claimed by more than one type.
     #[error("term shapes registered more than once: {}", describe_duplicates(.0))]

@@ -78,7 +78,7 @@ pub enum HandshakeError {
 }
 
 /// Why an incoming frame could not be decoded (the connection is closed).
-#[derive(Debug, Error, PartialEq)]
+#[derive(Debug, Error)]
 pub enum FrameError {
     /// The frame length exceeds the configured maximum.
     #[error("frame of {len} bytes exceeds the maximum {max}")]

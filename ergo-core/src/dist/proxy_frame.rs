@@ -83,7 +83,7 @@ pub enum ProxyFrame {
 }
 
 /// A malformed proxy frame.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ProxyFrameError {
     /// The frame ends before its field.
     #[error("proxy frame truncated at {0}")]
@@ -251,7 +251,7 @@ mod tests {
         let mut out = Vec::new();
         frame.encode(&mut out);
         assert_eq!(out[0], PROXY_TAG);
-        assert_eq!(ProxyFrame::decode(&Bytes::from(out)), Ok(frame));
+        assert_eq!(ProxyFrame::decode(&Bytes::from(out)).ok(), Some(frame));
     }
 
     #[test]
@@ -298,14 +298,14 @@ mod tests {
     fn unknown_kind_and_foreign_frames_are_refused() {
         let mut bad = vec![PROXY_TAG, 99];
         bad.extend_from_slice(&[0; SESSION_ID_LEN]);
-        assert_eq!(
+        assert!(matches!(
             ProxyFrame::decode(&Bytes::from(bad)),
             Err(ProxyFrameError::UnknownKind(99))
-        );
-        assert_eq!(
+        ));
+        assert!(matches!(
             ProxyFrame::decode(&Bytes::from_static(&[131, 68])),
             Err(ProxyFrameError::NotProxy(131))
-        );
+        ));
     }
 
     #[test]

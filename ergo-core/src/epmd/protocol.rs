@@ -23,7 +23,7 @@ pub const NODE_TYPE_NORMAL: u8 = 77;
 pub const NODE_TYPE_HIDDEN: u8 = 72;
 
 /// A malformed EPMD message.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Error)]
 pub enum EpmdProtocolError {
     /// The message ended before a field.
     #[error("truncated EPMD message")]
