@@ -143,7 +143,7 @@ impl<'a> ContextParam<'a> for &'a mut Context {
 
 /// `handle_call`'s reply handle parameter: `from: ReplyTo`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not the reply handle: handle_call's last parameter is `from: ReplyTo`",
+    message = "`{Self}` is not the reply handle: handle_call's last parameter is `from: ReplyTo` (or `ReplyTo<R>` to reply later with an `R`)",
     label = "expected the reply handle"
 )]
 pub trait ReplyToParam {
@@ -151,9 +151,9 @@ pub trait ReplyToParam {
     fn from_reply_to(from: ReplyTo) -> Self;
 }
 
-impl ReplyToParam for ReplyTo {
+impl<R: IntoTerm + Send + 'static> ReplyToParam for ReplyTo<R> {
     fn from_reply_to(from: ReplyTo) -> Self {
-        from
+        from.typed()
     }
 }
 

@@ -35,7 +35,8 @@ enum CounterMsg {
 struct Counter {
     value: i64,
     reported: Option<tokio::sync::mpsc::UnboundedSender<Term>>,
-    pending: Vec<ReplyTo>,
+    /// Callers answered later, typed like the reply of handle_call.
+    pending: Vec<ReplyTo<i64>>,
 }
 
 #[gen_server]
@@ -51,7 +52,7 @@ impl Counter {
         })
     }
 
-    async fn handle_call(&mut self, msg: CounterMsg, from: ReplyTo) -> Reply<i64> {
+    async fn handle_call(&mut self, msg: CounterMsg, from: ReplyTo<i64>) -> Reply<i64> {
         match msg {
             CounterMsg::Incr(n) => {
                 self.value += n;
@@ -230,7 +231,7 @@ async fn typed_calls_casts_and_infos() {
 mod aliases {
     pub type Answer = ergo::Reply<u32>;
     pub type Ctx = ergo::Context;
-    pub type Caller = ergo::ReplyTo;
+    pub type Caller = ergo::ReplyTo<u32>;
     pub type Done = ergo::Status;
 }
 

@@ -60,7 +60,7 @@ impl GenServer for Counter {
                 let v = self.value;
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_millis(10)).await;
-                    from.reply(v * 10);
+                    from.reply(Term::from(v * 10));
                 });
                 CallOutcome::NoReply
             }

@@ -1,9 +1,13 @@
 //! `ReplyTo`: the handle a gen_server uses to answer a call, now or later. A local caller is
 //! answered through its reply slot (no term conversion, no table lookup); a remote or untyped
 //! caller gets OTP's `{Tag, Reply}` sent to its alias (`[alias|Ref]` tags) or pid. A `ReplyTo` is
-//! one pointer, so envelopes stay small. Must not know the call's request or the server's state,
-//! nor the node's tables: what leaves the slot goes through the node's [`ReplyRoute`].
+//! one pointer, so envelopes stay small. The handle is typed by what the call answers
+//! (`ReplyTo<R>`, `Term` when untyped): `#[gen_server]` hands `handle_call` the type its
+//! parameter names, so a deferred reply is checked like a `Reply<R>`. Must not know the call's
+//! request or the server's state, nor the node's tables: what leaves the slot goes through the
+//! node's [`ReplyRoute`].
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use ergo_etf::{Atom, IntoTerm, Pid, Reference, Term};
@@ -26,13 +30,15 @@ enum Path {
     Spent,
 }
 
-/// Who to answer: the caller's pid and call tag. Clone it to reply later (`Reply::NoReply`);
-/// the first reply wins, later ones are discarded.
-pub struct ReplyTo {
+/// Who to answer, and with what: the caller's pid and call tag, and `R`, the type of the answer
+/// (`Term` for a handle that answers anything). Clone it to reply later (`Reply::NoReply`); the
+/// first reply wins, later ones are discarded.
+pub struct ReplyTo<R = Term> {
     path: Path,
+    answer: PhantomData<fn(R)>,
 }
 
-impl std::fmt::Debug for ReplyTo {
+impl<R> std::fmt::Debug for ReplyTo<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.pid() {
             Some(p) => write!(f, "ReplyTo({})", Term::Pid(p.clone())),
@@ -41,8 +47,8 @@ impl std::fmt::Debug for ReplyTo {
     }
 }
 
-impl Clone for ReplyTo {
-    fn clone(&self) -> ReplyTo {
+impl<R> Clone for ReplyTo<R> {
+    fn clone(&self) -> ReplyTo<R> {
         let path = match &self.path {
             Path::Local(slot) => {
                 slot.add_holder();
@@ -51,11 +57,14 @@ impl Clone for ReplyTo {
             Path::Remote(r) => Path::Remote(Arc::clone(r)),
             Path::Spent => Path::Spent,
         };
-        ReplyTo { path }
+        ReplyTo {
+            path,
+            answer: PhantomData,
+        }
     }
 }
 
-impl Drop for ReplyTo {
+impl<R> Drop for ReplyTo<R> {
     fn drop(&mut self) {
         if let Path::Local(slot) = &self.path {
             slot.release_holder();
@@ -72,6 +81,7 @@ impl ReplyTo {
         slot.add_holder();
         ReplyTo {
             path: Path::Local(slot),
+            answer: PhantomData,
         }
     }
 
@@ -79,6 +89,25 @@ impl ReplyTo {
     pub fn remote(route: Arc<dyn ReplyRoute>, caller: Pid, tag: Term) -> ReplyTo {
         ReplyTo {
             path: Path::Remote(Arc::new(RemoteCaller { route, caller, tag })),
+            answer: PhantomData,
+        }
+    }
+}
+
+impl<R: IntoTerm + Send + 'static> ReplyTo<R> {
+    /// Answers the call with `value`; false if the caller is gone or already answered.
+    pub fn reply(&self, value: R) -> bool {
+        self.reply_payload(Payload::new(value))
+    }
+}
+
+impl<R> ReplyTo<R> {
+    /// The same handle, answering with values of type `T` (what `#[gen_server]` does for a
+    /// `from: ReplyTo<T>` parameter).
+    pub fn typed<T>(mut self) -> ReplyTo<T> {
+        ReplyTo {
+            path: std::mem::replace(&mut self.path, Path::Spent),
+            answer: PhantomData,
         }
     }
 
@@ -99,11 +128,6 @@ impl ReplyTo {
             Path::Remote(r) => r.tag.clone(),
             Path::Spent => Term::nil(),
         }
-    }
-
-    /// Answers the call with `value`; false if the caller is gone or already answered.
-    pub fn reply(&self, value: impl IntoTerm + Send + 'static) -> bool {
-        self.reply_payload(Payload::new(value))
     }
 
     /// Answers with a payload.
@@ -137,7 +161,8 @@ impl ReplyTo {
                 slot.fulfil(Err(CallFailure::Refused(reason)));
             }
             Path::Remote(_) => {
-                self.reply(Term::tuple(vec![Term::Atom(Atom::new("error")), reason]));
+                let refusal = Term::tuple(vec![Term::Atom(Atom::new("error")), reason]);
+                self.reply_payload(Payload::Term(refusal));
             }
             Path::Spent => {}
         }
