@@ -1,5 +1,5 @@
 //! Procedural macros of ergo. Each macro is parse -> model -> check -> codegen, in its own
-//! module, with every error recorded in one [`ctxt::Ctxt`] and emitted together, each at its span.
+//! module, with every error recorded in one `ctxt::Ctxt` and emitted together, each at its span.
 //! Generated code names only items at the root of `::ergo` (the facade crate) and in
 //! `::ergo::__private`, never the runtime crates directly; `#[derive(Term)]` takes another root
 //! with `#[term(crate = "..")]` (`"::ergo_etf"` inside ergo-core).

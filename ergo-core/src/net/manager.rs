@@ -1,6 +1,6 @@
 //! The connection manager: one entry per peer node, pending (being dialed, holding what was
 //! sent meanwhile) or up (a live connection and the task applying its incoming traffic). It is
-//! the node's `RemoteRouter` (connecting on first send, as Erlang does) and the acceptor's
+//! the node's `Distribution` (connecting on first send, as Erlang does) and the acceptor's
 //! `ConnectionArbiter` (simultaneous connects), and it turns a lost or failed connection into
 //! `noconnection` for links, monitors and calls, and `{nodedown, Node}` for node watchers.
 //!

@@ -9,7 +9,7 @@
 //! Owns the wiring between `node/` and `dist/`; the protocol itself is `dist/`'s, EPMD is
 //! `epmd/`'s, and what a message means to a process is the node's.
 //!
-//! A node is distributed when it is started with [`Node::start_distributed`] (`start.rs`):
+//! A node is distributed when it is started with [`Node::start_distributed`](crate::Node::start_distributed) (`start.rs`):
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use crate::dist::{ConnectionOptions, HandshakeOptions};
 
-/// Distribution settings of a node (see [`crate::NodeOptions::distribution`]).
+/// Distribution settings of a node (given to [`Node::start_distributed`](crate::Node::start_distributed)).
 #[derive(Clone, Debug)]
 pub struct DistOptions {
     /// The address the distribution listener binds (default all interfaces, as OTP).

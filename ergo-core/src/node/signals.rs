@@ -1,5 +1,5 @@
 //! Sending messages and signals: local delivery by pid, name or alias, routing to other nodes
-//! through the `RemoteRouter`, links, exit signals, monitors, and the entry points the
+//! through the `Distribution`, links, exit signals, monitors, and the entry points the
 //! distribution layer calls for incoming traffic. Must not decide how a receiver reacts to a
 //! signal (that is `Context::recv`).
 
