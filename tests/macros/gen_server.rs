@@ -298,3 +298,62 @@ async fn aliased_reply_context_and_reply_handle_types_answer_calls() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(call("count").await, 18);
 }
+
+/// `on_bad_message = crash`: OTP's behaviour, the server stops on a message it cannot decode.
+struct Strict;
+
+#[gen_server(on_bad_message = crash)]
+impl Strict {
+    async fn init(_args: ()) -> Result<Self, Term> {
+        Ok(Strict)
+    }
+    async fn handle_cast(&mut self, _msg: i64) -> Status {
+        Status::Continue
+    }
+}
+
+#[tokio::test]
+async fn a_crash_on_bad_message_server_stops_with_bad_cast() {
+    let node = Node::start("strict@localhost", NodeOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pid = node
+        .start_server::<Strict>((), SpawnOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (watcher, mut down) = tokio::sync::mpsc::unbounded_channel();
+    let (ready, watching) = tokio::sync::oneshot::channel();
+    let target = pid.clone();
+    node.spawn(
+        SpawnOptions::default(),
+        move |mut ctx: Context| async move {
+            let reference = ctx.monitor(target);
+            let _ = ready.send(());
+            if let Ok(ergo::Envelope::Down {
+                reference: r,
+                reason,
+                ..
+            }) = ctx.recv().await
+            {
+                if r == reference {
+                    let _ = watcher.send(reason);
+                }
+            }
+            Term::atom("normal")
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    watching.await.unwrap_or_else(|e| panic!("{e}"));
+    node.cast(&pid, 1i64).unwrap_or_else(|e| panic!("{e}"));
+    node.cast(&pid, Term::atom("frobnicate"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reason = tokio::time::timeout(Duration::from_secs(5), down.recv())
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("the strict server did not stop"));
+    assert_eq!(
+        reason,
+        Term::tuple(vec![Term::atom("bad_cast"), Term::atom("frobnicate")])
+    );
+}

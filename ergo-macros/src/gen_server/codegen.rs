@@ -18,7 +18,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::model::{Kind, Method, Server};
+use super::model::{Kind, Method, OnBadMessage, Server};
 
 /// `::ergo::__private`, where the conversion traits live.
 fn private() -> TokenStream {
@@ -48,6 +48,29 @@ fn msg_ty(m: &Method) -> TokenStream {
     quote! { #ty }
 }
 
+/// What the generated callback does with `term`, a `kind` message that is not a `msg`: logs it
+/// and goes on (a call refused at once), or with `on_bad_message = crash` stops the server with
+/// `{bad_call | bad_cast | bad_info, Msg}`, as OTP's gen_server would crash.
+fn on_bad(server: &Server, msg: &TokenStream, kind: &str) -> TokenStream {
+    let p = private();
+    let tag = format!("bad_{kind}");
+    let reason = quote! { ::ergo::Term::tuple(::std::vec![::ergo::Term::atom(#tag), term]) };
+    match (server.on_bad_message, kind) {
+        (OnBadMessage::Drop, "call") => quote! {{
+            #p::log_bad_message::<#msg>(#kind, &term);
+            ::ergo::CallOutcome::Refuse(term)
+        }},
+        (OnBadMessage::Drop, _) => quote! {{
+            #p::log_bad_message::<#msg>(#kind, &term);
+            ::ergo::Status::Continue
+        }},
+        (OnBadMessage::Crash, "call") => quote! {
+            ::ergo::CallOutcome::Stop(#reason, ::core::option::Option::None)
+        },
+        (OnBadMessage::Crash, _) => quote! { ::ergo::Status::Stop(#reason) },
+    }
+}
+
 /// The block unchanged, plus the trait impl.
 pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
     let ty = &server.self_ty;
@@ -73,6 +96,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
         let ret = ret_ty(cb);
         let from_ty = cb.reply_to_ty();
         let c = ctx_arg(cb);
+        let on_bad_call = on_bad(server, &msg, "call");
         methods.push(quote! {
             fn handle_call(&mut self, ctx: &mut ::ergo::Context, request: ::ergo::Payload, from: #p::ReplyTo)
                 -> impl #fut<Output = ::ergo::CallOutcome> + #send {
@@ -81,10 +105,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
                     match #p::take::<#msg>(request) {
                         ::core::result::Result::Ok(msg) => <#ret as #p::CallReturn>::into_outcome(
                             <#ty>::handle_call(self, #c msg, <#from_ty as #p::ReplyToParam>::from_reply_to(from)).await),
-                        ::core::result::Result::Err(term) => {
-                            #p::log_bad_message::<#msg>("call", &term);
-                            ::ergo::CallOutcome::Refuse(term)
-                        }
+                        ::core::result::Result::Err(term) => #on_bad_call,
                     }
                 }
             }
@@ -92,6 +113,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
     }
     if let Some(cb) = server.get(Kind::Cast) {
         let msg = msg_ty(cb);
+        let on_bad_cast = on_bad(server, &msg, "cast");
         let ret = ret_ty(cb);
         let c = ctx_arg(cb);
         methods.push(quote! {
@@ -102,10 +124,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
                     match #p::take::<#msg>(request) {
                         ::core::result::Result::Ok(msg) => <#ret as #p::StatusReturn>::into_status(
                             <#ty>::handle_cast(self, #c msg).await),
-                        ::core::result::Result::Err(term) => {
-                            #p::log_bad_message::<#msg>("cast", &term);
-                            ::ergo::Status::Continue
-                        }
+                        ::core::result::Result::Err(term) => #on_bad_cast,
                     }
                 }
             }
@@ -113,6 +132,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
     }
     if let Some(cb) = server.get(Kind::Info) {
         let msg = msg_ty(cb);
+        let on_bad_info = on_bad(server, &msg, "info");
         let ret = ret_ty(cb);
         let c = ctx_arg(cb);
         methods.push(quote! {
@@ -123,10 +143,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
                     match #p::take::<#msg>(message) {
                         ::core::result::Result::Ok(msg) => <#ret as #p::StatusReturn>::into_status(
                             <#ty>::handle_info(self, #c msg).await),
-                        ::core::result::Result::Err(term) => {
-                            #p::log_bad_message::<#msg>("info", &term);
-                            ::ergo::Status::Continue
-                        }
+                        ::core::result::Result::Err(term) => #on_bad_info,
                     }
                 }
             }

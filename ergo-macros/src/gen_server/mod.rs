@@ -18,9 +18,7 @@ use crate::ctxt::Ctxt;
 /// its duplicate error already says where both are).
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::new();
-    if !attr.is_empty() {
-        cx.error_spanned(&attr, "#[gen_server] takes no arguments");
-    }
+    let on_bad_message = cx.ok(parse::arguments(attr)).unwrap_or_default();
     let mut block: syn::ItemImpl = match syn::parse2(item.clone()) {
         Ok(b) => b,
         Err(_) => {
@@ -31,7 +29,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             return cx.into_compile_errors();
         }
     };
-    let server = parse::server(&block);
+    let mut server = parse::server(&block);
+    server.on_bad_message = on_bad_message;
     check::server(&mut cx, &server);
     match cx.finish() {
         Ok(()) => codegen::expand(&block, &server),

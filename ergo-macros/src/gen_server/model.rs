@@ -108,6 +108,19 @@ pub(super) struct Server {
     pub generics: syn::Generics,
     /// The callbacks and would-be callbacks, in the order written (duplicates included).
     pub methods: Vec<Method>,
+    /// What a message the callback cannot decode does (`on_bad_message = ..`).
+    pub on_bad_message: OnBadMessage,
+}
+
+/// `#[gen_server(on_bad_message = drop | crash)]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum OnBadMessage {
+    /// The runtime's policy: logged and dropped (a call refused at once); the server runs on.
+    #[default]
+    Drop,
+    /// OTP's: the server stops with `{bad_call | bad_cast | bad_info, Msg}` (its supervisor
+    /// restarts it; a caller sees the server go down).
+    Crash,
 }
 
 impl Server {

@@ -2,9 +2,37 @@
 //! callbacks, their receivers, a leading `&mut _` parameter as the context, the other parameter
 //! types and the return type, all as written. Nothing here can fail: whether the shapes are
 //! right is `check`'s job, whether the types are is the compiler's (through the generated code).
-//! Must not report errors or generate code.
+//! Must not report errors or generate code, except that the attribute's own arguments are
+//! parsed here and their syntax errors returned ([`arguments`]).
 
-use super::model::{Kind, Method, Server};
+use super::model::{Kind, Method, OnBadMessage, Server};
+
+/// The attribute's arguments: empty, or `on_bad_message = drop | crash`.
+pub(super) fn arguments(attr: proc_macro2::TokenStream) -> syn::Result<OnBadMessage> {
+    let mut on_bad_message = OnBadMessage::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("on_bad_message") {
+            let value: syn::Ident = meta.value()?.parse()?;
+            on_bad_message = match value.to_string().as_str() {
+                "drop" => OnBadMessage::Drop,
+                "crash" => OnBadMessage::Crash,
+                _ => {
+                    return Err(syn::Error::new(
+                        value.span(),
+                        "expected `drop` (log it and go on, the default) or `crash` (stop the server, as OTP's gen_server does)",
+                    ))
+                }
+            };
+            Ok(())
+        } else {
+            Err(meta.error(
+                "unknown #[gen_server] argument: the one argument is `on_bad_message = drop | crash`",
+            ))
+        }
+    });
+    syn::parse::Parser::parse2(parser, attr)?;
+    Ok(on_bad_message)
+}
 
 /// The model of the block.
 pub(super) fn server(block: &syn::ItemImpl) -> Server {
@@ -22,6 +50,7 @@ pub(super) fn server(block: &syn::ItemImpl) -> Server {
         trait_path: block.trait_.as_ref().map(|(_, path, _)| path.clone()),
         generics: block.generics.clone(),
         methods,
+        on_bad_message: OnBadMessage::default(),
     }
 }
 
