@@ -1,6 +1,9 @@
 //! Node benchmarks, a scenario table chosen by the first CLI argument:
 //! - `call-local [--pairs P] [--secs S]`: P client/server pairs, each client doing synchronous
 //!   gen_server calls to its own server; prints calls/s and latency percentiles.
+//! - `call-local-ceiling [--pairs P] [--secs S] [--rounds R]`: `call-local` and the same shape
+//!   written with bare tokio (an mpsc request and a oneshot reply per call, no framework), taking
+//!   turns R times on one runtime; prints both, the median ratio and the lowest round's.
 //! - `call-network [--pairs P] [--secs S]`: the same over distribution: two nodes in this
 //!   process connected over loopback, clients on node A, servers on node B.
 //! - `erlang-to-rust [--pairs P] [--secs S] [--rounds R]` (needs `erl`): an Erlang node started
@@ -44,6 +47,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "call-local",
         "P client/server pairs doing synchronous calls (--pairs 30 --secs 5)",
         call_local,
+    ),
+    (
+        "call-local-ceiling",
+        "call-local against the same shape in bare tokio (an mpsc request and a oneshot reply per call), in turns (--pairs 30 --secs 2 --rounds 3)",
+        call_local_ceiling,
     ),
     (
         "call-network",
@@ -271,6 +279,90 @@ fn call_local(args: &[String]) -> Result<(), String> {
         println!(
             "call-local pairs={pairs} calls_per_sec={:.0} p50_us={:.2} p99_us={:.2}",
             f.calls_per_sec, f.p50_us, f.p99_us
+        );
+        node.stop();
+        Ok(())
+    })
+}
+
+/// `call-local`'s shape with no framework: P server tasks each owning an mpsc receiver of
+/// `(request, oneshot reply)`, P client tasks each calling its own server in a loop and awaiting
+/// the oneshot (within `timeout` when given, as every ergo call has one). What a local call
+/// could cost at best on this runtime: the ceiling `call-local` is compared with.
+async fn bare_tokio_calls(pairs: u64, secs: u64, timeout: Option<Duration>) -> f64 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let total = Arc::new(AtomicU64::new(0));
+    let mut clients = Vec::new();
+    for _ in 0..pairs {
+        let (tx, mut rx) =
+            tokio::sync::mpsc::unbounded_channel::<(i64, tokio::sync::oneshot::Sender<i64>)>();
+        tokio::spawn(async move {
+            while let Some((request, reply)) = rx.recv().await {
+                let _ = reply.send(request);
+            }
+        });
+        let (stop, total) = (stop.clone(), total.clone());
+        clients.push(tokio::spawn(async move {
+            let mut n: u64 = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                if tx.send((n as i64, reply)).is_err() {
+                    break;
+                }
+                let answered = match timeout {
+                    None => answer.await.is_ok(),
+                    Some(limit) => matches!(tokio::time::timeout(limit, answer).await, Ok(Ok(_))),
+                };
+                if !answered {
+                    break;
+                }
+                n += 1;
+            }
+            total.fetch_add(n, Ordering::Relaxed);
+        }));
+    }
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        let _ = client.await;
+    }
+    total.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// `call-local` and [`bare_tokio_calls`] taking turns for R rounds on one runtime (2 workers,
+/// or `ERGO_BENCH_WORKERS`); prints each round, the medians and the ratio (ergo over bare tokio).
+fn call_local_ceiling(args: &[String]) -> Result<(), String> {
+    let pairs = flag(args, "--pairs", 30)?;
+    let secs = flag(args, "--secs", 2)?;
+    let rounds = flag(args, "--rounds", 3)?.max(1);
+    let workers = runtime_workers();
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let node = Node::start("bench@localhost", NodeOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        let servers = start_echo_servers(&node, pairs).await?;
+        let (mut ours, mut ceiling, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 1..=rounds {
+            let targets = servers.iter().cloned().map(Dest::Pid).collect();
+            let ergo = drive_calls(&node, targets, secs).await?.calls_per_sec;
+            let bare = bare_tokio_calls(pairs, secs, None).await;
+            let timed = bare_tokio_calls(pairs, secs, Some(Duration::from_secs(5))).await;
+            println!(
+                "call-local-ceiling round={round} workers={workers} ergo_calls_per_sec={ergo:.0} bare_tokio_calls_per_sec={bare:.0} bare_tokio_with_timeout_calls_per_sec={timed:.0} ratio={:.2}",
+                ergo / bare
+            );
+            ours.push(ergo);
+            ceiling.push(bare);
+            ratios.push(ergo / bare);
+        }
+        let low = ratios.iter().cloned().fold(f64::INFINITY, f64::min);
+        println!(
+            "call-local-ceiling pairs={pairs} workers={workers} rounds={rounds} ergo_calls_per_sec={:.0} bare_tokio_calls_per_sec={:.0} ratio={:.2} min_ratio={low:.2}",
+            median(&ours),
+            median(&ceiling),
+            median(&ratios)
         );
         node.stop();
         Ok(())

@@ -17,15 +17,13 @@ use crate::process::{
 };
 
 /// What a call's wait on its reply slot (under its timeout) means to the caller.
-fn call_result(
-    outcome: Result<Option<ReplyResult>, tokio::time::error::Elapsed>,
-) -> Result<Payload, CallError> {
+fn call_result(outcome: Option<ReplyResult>) -> Result<Payload, CallError> {
     match outcome {
-        Ok(Some(Ok(payload))) => Ok(payload),
-        Ok(Some(Err(CallFailure::Refused(reason)))) => Err(CallError::BadRequest(reason)),
-        Ok(Some(Err(CallFailure::Down(reason)))) => Err(CallError::Down(reason)),
-        Ok(None) => Err(CallError::NoReply),
-        Err(_) => Err(CallError::Timeout),
+        Some(Ok(payload)) => Ok(payload),
+        Some(Err(CallFailure::Refused(reason))) => Err(CallError::BadRequest(reason)),
+        Some(Err(CallFailure::Down(reason))) => Err(CallError::Down(reason)),
+        Some(Err(CallFailure::TimedOut)) => Err(CallError::Timeout),
+        None => Err(CallError::NoReply),
     }
 }
 
@@ -91,8 +89,11 @@ impl Node {
         } else {
             return self.call_remote(caller, to, envelope, slot, timeout).await;
         }
-        let outcome = tokio::time::timeout(timeout, slot.wait()).await;
-        if outcome.is_err() {
+        let outcome = {
+            let _deadline = self.arm_deadline(caller, &slot, timeout);
+            slot.wait().await
+        };
+        if matches!(outcome, Some(Err(CallFailure::TimedOut))) {
             // Close the slot and deactivate an alias a term rendering may have made: a late
             // reply is discarded.
             slot.close();
@@ -147,11 +148,14 @@ impl Node {
             lock(&self.inner.aliases).remove(&tag);
             return Err(e.into());
         }
-        let outcome = tokio::time::timeout(timeout, slot.wait()).await;
+        let outcome = {
+            let _deadline = self.arm_deadline(caller, &slot, timeout);
+            slot.wait().await
+        };
         // Whatever happened, the alias is inactive now and the monitor goes.
         slot.close();
         lock(&self.inner.aliases).remove(&tag);
-        let down = matches!(outcome, Ok(Some(Err(CallFailure::Down(_)))));
+        let down = matches!(outcome, Some(Err(CallFailure::Down(_))));
         if !down {
             monitor(|from, target, reference| RemoteSignal::Demonitor {
                 from,

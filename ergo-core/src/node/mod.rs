@@ -24,6 +24,7 @@ macro_rules! testing_pub {
 mod call;
 mod cluster;
 mod context;
+mod deadlines;
 mod dest;
 mod distribution;
 pub(crate) mod error;
@@ -109,6 +110,9 @@ pub(crate) struct NodeInner {
     pub(in crate::node) distribution: OnceLock<Arc<dyn Distribution>>,
     /// The per-node state of the layers above.
     pub(in crate::node) extensions: Extensions,
+    /// The deadlines of the calls in flight, and whether their ticker runs.
+    pub(in crate::node) deadlines: deadlines::CallDeadlines,
+    pub(in crate::node) ticker_started: std::sync::Once,
     pub(in crate::node) stopped: AtomicBool,
     /// Why the node stopped, once it has (what [`Node::wait`] waits for).
     pub(in crate::node) stop_reason: tokio::sync::watch::Sender<Option<Term>>,
@@ -122,6 +126,7 @@ pub(crate) struct NodeInner {
 
 impl Drop for NodeInner {
     fn drop(&mut self) {
+        self.deadlines.wake_ticker();
         if let Some(distribution) = self.distribution.get() {
             distribution.shutdown();
         }
@@ -252,6 +257,8 @@ impl Node {
             next_ref: AtomicU64::new(1),
             distribution: OnceLock::new(),
             extensions: Extensions::default(),
+            deadlines: deadlines::CallDeadlines::new(),
+            ticker_started: std::sync::Once::new(),
             stopped: AtomicBool::new(false),
             stop_reason: tokio::sync::watch::Sender::new(None),
             runtime,
@@ -361,6 +368,22 @@ impl Node {
     /// The per-node state of the layers above the node.
     pub(crate) fn extensions(&self) -> &Extensions {
         &self.inner.extensions
+    }
+
+    /// Registers a call's deadline (the ticker starts with the first call); dropping the guard
+    /// unregisters it.
+    pub(crate) fn arm_deadline(
+        &self,
+        caller: &Pid,
+        slot: &Arc<ReplySlot>,
+        timeout: Duration,
+    ) -> deadlines::Armed<'_> {
+        self.inner.ticker_started.call_once(|| {
+            let node = Arc::downgrade(&self.inner);
+            self.inner.runtime.spawn(deadlines::tick(node));
+        });
+        let key = u64::from(caller.id) ^ (u64::from(caller.serial) << 32);
+        self.inner.deadlines.arm(key, slot, timeout)
     }
 
     pub(crate) fn entry(&self, pid: &Pid) -> Option<Arc<ProcessEntry>> {

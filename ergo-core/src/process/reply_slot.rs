@@ -35,6 +35,8 @@ pub enum CallFailure {
     Refused(Term),
     /// The monitor on the server fired: `noproc`, `noconnection`, or the server's exit reason.
     Down(Term),
+    /// The call's deadline came first.
+    TimedOut,
 }
 
 #[derive(Default)]

@@ -1,0 +1,246 @@
+//! The deadlines of the node's calls in flight. A call registers its reply slot here instead of
+//! arming a tokio timer of its own: every call used to insert and remove an entry in tokio's
+//! timer wheel, whose lock the workers contended for (a bare tokio request/reply loop with a
+//! per-call `tokio::time::timeout` runs at half the speed of one without, and is bimodal on two
+//! workers: `call-local-ceiling` in benches/node.rs). Here a call takes one sharded, rarely
+//! contended lock to register and one to leave; one ticker task per node sleeps until the earliest
+//! deadline (a single tokio timer), fails the calls that reached theirs with
+//! `CallFailure::TimedOut` and sleeps again. Resolution: tokio's timer's, 1 ms. A reply after the
+//! deadline is never delivered: the slot is filled with the failure first. Owns the registry and
+//! the ticker; must not know what a call sends.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+use crate::process::{CallFailure, ReplySlot};
+
+/// Shards of the registry: a call picks one by its caller, so callers on different workers
+/// rarely meet on a lock.
+const SHARDS: usize = 16;
+
+/// One call in flight: when it times out, and its slot.
+struct Entry {
+    deadline: u64,
+    slot: Weak<ReplySlot>,
+}
+
+/// A shard: entries in a vector with a free list, so registering and leaving are O(1).
+#[derive(Default)]
+struct Shard {
+    entries: Vec<Option<Entry>>,
+    free: Vec<usize>,
+}
+
+/// The registry of a node's call deadlines.
+pub(crate) struct CallDeadlines {
+    shards: Box<[Mutex<Shard>]>,
+    /// Milliseconds are counted from here.
+    epoch: Instant,
+    /// When the ticker wakes next (ms since `epoch`; `u64::MAX` when it sleeps for good).
+    next_wake: AtomicU64,
+    /// Wakes the ticker when a deadline comes before `next_wake`.
+    earlier: Arc<Notify>,
+}
+
+/// A call's registration; leaving it (dropping it) removes the entry.
+pub(crate) struct Armed<'a> {
+    deadlines: &'a CallDeadlines,
+    shard: usize,
+    index: usize,
+}
+
+impl Drop for Armed<'_> {
+    fn drop(&mut self) {
+        let mut shard = self.deadlines.shard(self.shard);
+        if let Some(entry) = shard.entries.get_mut(self.index) {
+            if entry.take().is_some() {
+                shard.free.push(self.index);
+            }
+        }
+    }
+}
+
+impl CallDeadlines {
+    pub(crate) fn new() -> CallDeadlines {
+        CallDeadlines {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            epoch: Instant::now(),
+            next_wake: AtomicU64::new(u64::MAX),
+            earlier: Arc::new(Notify::new()),
+        }
+    }
+
+    fn shard(&self, i: usize) -> MutexGuard<'_, Shard> {
+        self.shards[i % SHARDS]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Registers `slot` to fail with `TimedOut` after `timeout` (shard picked by `key`, e.g.
+    /// the caller's pid number); the returned guard unregisters it.
+    pub(crate) fn arm(&self, key: u64, slot: &Arc<ReplySlot>, timeout: Duration) -> Armed<'_> {
+        let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        // Round up: a call never times out before its timeout.
+        let deadline = self.now_ms().saturating_add(timeout_ms).saturating_add(1);
+        let shard_index = (key as usize) % SHARDS;
+        let index = {
+            let mut shard = self.shard(shard_index);
+            let entry = Entry {
+                deadline,
+                slot: Arc::downgrade(slot),
+            };
+            match shard.free.pop() {
+                Some(i) => {
+                    shard.entries[i] = Some(entry);
+                    i
+                }
+                None => {
+                    shard.entries.push(Some(entry));
+                    shard.entries.len() - 1
+                }
+            }
+        };
+        // Only a deadline earlier than the ticker's next wake needs to wake it.
+        if self.next_wake.fetch_min(deadline, Ordering::AcqRel) > deadline {
+            self.earlier.notify_one();
+        }
+        Armed {
+            deadlines: self,
+            shard: shard_index,
+            index,
+        }
+    }
+
+    /// Fails every call whose deadline has come; returns the earliest deadline left.
+    fn expire_due(&self) -> u64 {
+        let now = self.now_ms();
+        let mut earliest = u64::MAX;
+        let mut due = Vec::new();
+        for i in 0..SHARDS {
+            let mut shard = self.shard(i);
+            let Shard { entries, free } = &mut *shard;
+            for (index, slot) in entries.iter_mut().enumerate() {
+                match slot {
+                    Some(entry) if entry.deadline <= now => {
+                        if let Some(entry) = slot.take() {
+                            due.push(entry.slot);
+                        }
+                        free.push(index);
+                    }
+                    Some(entry) => earliest = earliest.min(entry.deadline),
+                    None => {}
+                }
+            }
+        }
+        // Outside the shard locks: filling a slot wakes its caller.
+        for slot in due {
+            if let Some(slot) = slot.upgrade() {
+                slot.fulfil(Err(CallFailure::TimedOut));
+            }
+        }
+        earliest
+    }
+}
+
+/// The ticker of a node's deadlines: expires what is due, sleeps until the earliest deadline
+/// left (or until an earlier one is registered), and ends with the node (its `Drop` wakes it).
+pub(crate) async fn tick(node: Weak<super::NodeInner>) {
+    loop {
+        let (earlier, wake_at) = {
+            let Some(inner) = node.upgrade() else {
+                return;
+            };
+            let d = &inner.deadlines;
+            // While scanning, every registration counts as earlier and leaves a notify permit,
+            // so one that the scan missed makes the next wait return at once.
+            d.next_wake.store(u64::MAX, Ordering::Release);
+            let earliest = d.expire_due();
+            d.next_wake.store(earliest, Ordering::Release);
+            let wake_at = (earliest != u64::MAX).then(|| d.epoch + Duration::from_millis(earliest));
+            (Arc::clone(&d.earlier), wake_at)
+        };
+        match wake_at {
+            Some(at) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(at.into()) => {}
+                    _ = earlier.notified() => {}
+                }
+            }
+            None => earlier.notified().await,
+        }
+    }
+}
+
+impl CallDeadlines {
+    /// Wakes the ticker (the node is going: it sees that and ends).
+    pub(crate) fn wake_ticker(&self) {
+        self.earlier.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_leave_their_shard_when_the_guard_drops() {
+        let deadlines = CallDeadlines::new();
+        let slot = Arc::new(ReplySlot::new(Arc::new(NoRoute), test_pid(), 1));
+        {
+            let _armed = deadlines.arm(3, &slot, Duration::from_secs(60));
+            assert_eq!(deadlines.shard(3).entries.iter().flatten().count(), 1);
+        }
+        assert_eq!(deadlines.shard(3).entries.iter().flatten().count(), 0);
+        assert_eq!(deadlines.shard(3).free, vec![0]);
+    }
+
+    #[test]
+    fn a_due_entry_fails_its_call_and_later_ones_stay() {
+        let deadlines = CallDeadlines::new();
+        let due = Arc::new(ReplySlot::new(Arc::new(NoRoute), test_pid(), 1));
+        let later = Arc::new(ReplySlot::new(Arc::new(NoRoute), test_pid(), 2));
+        let _a = deadlines.arm(1, &due, Duration::ZERO);
+        let _b = deadlines.arm(2, &later, Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(3));
+        let earliest = deadlines.expire_due();
+        assert!(earliest >= 60_000, "the later deadline is left: {earliest}");
+        assert!(!due.fulfil(Ok(crate::process::Payload::Term(ergo_etf::Term::nil()))));
+        assert!(later.fulfil(Ok(crate::process::Payload::Term(ergo_etf::Term::nil()))));
+    }
+
+    struct NoRoute;
+    impl crate::process::ReplyRoute for NoRoute {
+        fn tag_reference(&self, _n: u64) -> ergo_etf::Reference {
+            ergo_etf::Reference {
+                node: ergo_etf::Atom::new("t@h"),
+                creation: 1,
+                ids: [0, 0, 0].into(),
+            }
+        }
+        fn register_reply_alias(&self, _alias: ergo_etf::Reference, _slot: Arc<ReplySlot>) {}
+        fn send_reply(
+            &self,
+            _caller: &ergo_etf::Pid,
+            _alias: Option<ergo_etf::Reference>,
+            _message: ergo_etf::Term,
+        ) -> bool {
+            false
+        }
+    }
+
+    fn test_pid() -> ergo_etf::Pid {
+        ergo_etf::Pid {
+            node: ergo_etf::Atom::new("t@h"),
+            id: 1,
+            serial: 0,
+            creation: 1,
+        }
+    }
+}
