@@ -77,15 +77,19 @@ impl Node {
         };
         let envelope = Envelope::Call { from, request };
         if local {
-            // A call to a dead local pid fails at once, like gen:call's monitor giving noproc.
-            if let Dest::Pid(p) = to {
-                if self.entry(p).is_none() {
-                    return Err(CallError::Send(SendError::NoProc(
-                        Term::Pid(p.clone()).to_string(),
-                    )));
-                }
+            match to {
+                // One table lookup: a call to a dead local pid fails at once, like gen:call's
+                // monitor giving noproc, and a live one gets the envelope.
+                Dest::Pid(p) => match self.entry(p) {
+                    Some(entry) => super::signals::push_result(&entry, envelope, false)?,
+                    None => {
+                        return Err(CallError::Send(SendError::NoProc(
+                            Term::Pid(p.clone()).to_string(),
+                        )))
+                    }
+                },
+                _ => self.send_envelope(Some(caller), to, envelope)?,
             }
-            self.send_envelope(Some(caller), to, envelope)?;
         } else {
             return self.call_remote(caller, to, envelope, slot, timeout).await;
         }

@@ -12,7 +12,11 @@ use super::table::{MonitoredBy, Monitoring, ProcessEntry};
 use super::{lock, AliasTarget, Dest, MonitorTarget, Node, RemoteSignal};
 use crate::process::{CallFailure, Envelope, Payload, PushError, ReplyTo};
 
-fn push_result(entry: &ProcessEntry, envelope: Envelope, force: bool) -> Result<(), SendError> {
+pub(super) fn push_result(
+    entry: &ProcessEntry,
+    envelope: Envelope,
+    force: bool,
+) -> Result<(), SendError> {
     match entry.mailbox.push(envelope, force) {
         Ok(()) => Ok(()),
         // A send to a process that is exiting is silently dropped, as in Erlang.
