@@ -60,10 +60,6 @@ pub use ergo_core::{CallOutcome, GenServer, Init, Reply, ReplyTo, Status};
 /// a gen_server's `handle_direct`).
 pub use ergo_core::process::{DirectEnvelope, DirectReplyTo, DirectRequest};
 
-/// The reply handle's former name (it shadowed `std::convert::From` under a glob import).
-#[deprecated(since = "0.2.0", note = "renamed `ergo::ReplyTo`")]
-pub type From = ReplyTo;
-
 /// Applications (OTP's application controller): specs, start types, `node.applications()`.
 pub use ergo_core::gen::application;
 pub use ergo_core::{Application, ApplicationError, ApplicationSpec, Applications, StartType};

@@ -5,7 +5,7 @@
 //! node cannot know is left out or refused (`badarg`), never made up. Owns these answers; must
 //! not run user code.
 
-use ergo_etf::{Atom, Pid, Term};
+use ergo_etf::{Atom, Charlist, Pid, Term};
 
 use crate::node::Node;
 
@@ -135,18 +135,10 @@ fn which_applications(node: &Node) -> Term {
             .map(|app| {
                 Term::tuple(vec![
                     Term::Atom(app.name),
-                    charlist(&app.description),
-                    charlist(&app.version),
+                    Charlist::encode(&app.description),
+                    Charlist::encode(&app.version),
                 ])
             })
-            .collect::<Vec<_>>(),
-    )
-}
-
-fn charlist(text: &str) -> Term {
-    Term::list(
-        text.chars()
-            .map(|c| Term::Int(c as i64))
             .collect::<Vec<_>>(),
     )
 }

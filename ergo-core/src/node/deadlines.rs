@@ -118,6 +118,11 @@ impl CallDeadlines {
         }
     }
 
+    /// Wakes the ticker (the node is going: it sees that and ends).
+    pub(crate) fn wake_ticker(&self) {
+        self.earlier.notify_one();
+    }
+
     /// Fails every call whose deadline has come; returns the earliest deadline left.
     fn expire_due(&self) -> u64 {
         let now = self.now_ms();
@@ -175,13 +180,6 @@ pub(crate) async fn tick(node: Weak<super::NodeInner>) {
             }
             None => earlier.notified().await,
         }
-    }
-}
-
-impl CallDeadlines {
-    /// Wakes the ticker (the node is going: it sees that and ends).
-    pub(crate) fn wake_ticker(&self) {
-        self.earlier.notify_one();
     }
 }
 

@@ -175,11 +175,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
     }
     // A method named `format_state` in the block (`fn format_state(&self) -> Term`) is what
     // Erlang's `sys:get_state/1` and `sys:get_status/1` show; without one, the trait's default.
-    let has_format_state = block
-        .items
-        .iter()
-        .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "format_state"));
-    if has_format_state {
+    if server.has_format_state {
         methods.push(quote! {
             fn format_state(&self) -> ::ergo::Term {
                 <#ty>::format_state(self)

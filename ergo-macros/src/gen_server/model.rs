@@ -110,6 +110,8 @@ pub(super) struct Server {
     pub methods: Vec<Method>,
     /// What a message the callback cannot decode does (`on_bad_message = ..`).
     pub on_bad_message: OnBadMessage,
+    /// The block has a `format_state` method (what `sys:get_state/1` shows).
+    pub has_format_state: bool,
 }
 
 /// `#[gen_server(on_bad_message = drop | crash)]`.

@@ -51,6 +51,10 @@ pub(super) fn server(block: &syn::ItemImpl) -> Server {
         generics: block.generics.clone(),
         methods,
         on_bad_message: OnBadMessage::default(),
+        has_format_state: block
+            .items
+            .iter()
+            .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "format_state")),
     }
 }
 

@@ -6,7 +6,7 @@
 //! answered `{error, {not_supported, Request}}`, never pretended. Owns the recognition and the
 //! answers; must not run the server's other callbacks.
 
-use ergo_etf::{Pid, Term};
+use ergo_etf::{Charlist, Pid, Term};
 
 use super::GenServer;
 use crate::node::Context;
@@ -84,18 +84,11 @@ fn status<S: GenServer>(ctx: &Context, state: &S, parent: Option<&Pid>) -> Term 
         .and_then(|info| info.name)
         .map(|name| name.as_str().to_string())
         .unwrap_or_else(|| Term::Pid(me.clone()).to_string());
-    let string = |text: &str| {
-        Term::list(
-            text.chars()
-                .map(|c| Term::Int(c as i64))
-                .collect::<Vec<_>>(),
-        )
-    };
-    let pair = |key: &str, value: Term| Term::tuple(vec![string(key), value]);
+    let pair = |key: &str, value: Term| Term::tuple(vec![Charlist::encode(key), value]);
     let misc = Term::list(vec![
         Term::tuple(vec![
             Term::atom("header"),
-            string(&format!("Status for generic server {name}")),
+            Charlist::encode(&format!("Status for generic server {name}")),
         ]),
         Term::tuple(vec![
             Term::atom("data"),
