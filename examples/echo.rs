@@ -3,7 +3,10 @@
 //!
 //! - `gen_server:call({echo, Node}, R)` replies `{echo, R, EchoPid}`;
 //! - `gen_server:cast({echo, Node}, {reply_to, Pid, M})` sends `{echo, M}` to Pid;
-//! - `{echo, Node} ! {Pid, M}` sends `{echo, M}` to Pid.
+//! - `{echo, Node} ! {Pid, M}` sends `{echo, M}` to Pid;
+//! - `gen_server:call({store, Node}, {incr, 5} | get | reset)` answers the running total (the
+//!   README's typed server): a request of another shape is refused at once with
+//!   `{error, {bad_request, Req}}`, and a cast of another shape is logged and dropped.
 //!
 //! Killing the server (`exit(rpc:call(...) or a pid from a call, kill)`) brings a new `echo` at
 //! once, from its supervisor.
@@ -30,7 +33,6 @@ enum EchoCast {
     ReplyTo(Pid, Term),
 }
 
-/// The echo server.
 /// The echo server; it counts the calls it answered.
 struct Echo {
     calls: u64,
@@ -117,13 +119,54 @@ async fn spawned_echo(mut ctx: Context) -> Term {
     }
 }
 
-/// Restarts `echo` whenever it dies (up to 100 times a second).
+/// `{incr, 5} | get | reset`: what the `store` server takes.
+#[derive(ergo::Term, Debug, Clone, PartialEq)]
+enum Counter {
+    Incr(i64),
+    Get,
+    Reset,
+}
+
+/// The README's typed server: a running total.
+struct Store {
+    total: i64,
+}
+
+#[gen_server]
+impl Store {
+    async fn init(start: i64) -> Result<Self, Term> {
+        Ok(Store { total: start })
+    }
+
+    async fn handle_call(&mut self, req: Counter, _from: ergo::ReplyTo) -> ergo::Reply<i64> {
+        self.apply(req);
+        ergo::Reply::ok(self.total)
+    }
+
+    async fn handle_cast(&mut self, req: Counter) -> Status {
+        self.apply(req);
+        Status::Continue
+    }
+}
+
+impl Store {
+    fn apply(&mut self, req: Counter) {
+        match req {
+            Counter::Incr(n) => self.total += n,
+            Counter::Reset => self.total = 0,
+            Counter::Get => {}
+        }
+    }
+}
+
+/// Restarts `echo` and `store` whenever they die (up to 100 times a second).
 struct EchoSup;
 
 #[supervisor(strategy = one_for_one, intensity = 100, period = 1)]
 impl EchoSup {
     children! {
         worker(id = echo, start = Echo, args = (), name = "echo"),
+        worker(id = store, start = Store, args = 0, name = "store"),
     }
 }
 

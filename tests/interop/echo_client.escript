@@ -52,6 +52,18 @@ run(sys, Echo) ->
         sys:get_status({echo, Echo}),
     [{echo_state, Calls}] = [S || {data, Data} <- Misc, {"State", S} <- Data],
     ok;
+run(bad_request, Echo) ->
+    %% A typed server answers a request it cannot decode with a refusal (a call that got no
+    %% reply would exit with timeout here), and a cast it cannot decode leaves it running with
+    %% its state.
+    0 = gen_server:call({store, Echo}, reset),
+    5 = gen_server:call({store, Echo}, {incr, 5}),
+    {error, {bad_request, {frobnicate, 1}}} = gen_server:call({store, Echo}, {frobnicate, 1}, 30000),
+    {error, {bad_request, "k"}} = gen_server:call({store, Echo}, "k", 30000),
+    ok = gen_server:cast({store, Echo}, {frobnicate, 2}),
+    ok = gen_server:cast({store, Echo}, {incr, 2}),
+    7 = gen_server:call({store, Echo}, get),
+    ok;
 run(cast, Echo) ->
     ok = gen_server:cast({echo, Echo}, {reply_to, self(), m1}),
     expect(fun(M) -> M =:= {echo, m1} end, 5000),
