@@ -6,7 +6,8 @@
 
 use ergo_etf::{Atom, Pid, Term};
 
-use super::{system, CallOutcome, GenServer, Init, Status};
+use super::system::{self, AfterSystem, SystemRequest, SystemState};
+use super::{CallOutcome, GenServer, Init, Status};
 use crate::node::Context;
 use crate::node::SpawnError;
 use crate::node::{Node, SpawnOptions};
@@ -40,18 +41,32 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
             return reason;
         }
     };
+    let mut system = SystemState::default();
     loop {
-        let envelope = match ctx.recv().await {
+        let envelope = match system.next(&mut ctx).await {
             Ok(e) => e,
             // An exit signal kills the server where it stands (untrapped, or `kill`): as in OTP,
             // no code of its own runs.
             Err(reason) => return reason,
         };
+        system.trace(&ctx, &envelope);
         let status = match envelope {
             // A trapped exit signal from the parent is an order to stop: terminate with its
             // reason and exit with it; handle_info never sees it.
             Envelope::Exit { from, reason, .. } if parent.as_ref() == Some(&from) => {
                 Status::Stop(reason)
+            }
+            // A suspended server answers system messages only; the rest waits for `resume`.
+            Envelope::Message(p) if system.suspended() => match system::recognise(&ctx, p) {
+                Ok(request) => answer_system(&mut system, &ctx, &state, parent.as_ref(), request),
+                Err(p) => {
+                    system.defer(Envelope::Message(p));
+                    Status::Continue
+                }
+            },
+            other if system.suspended() => {
+                system.defer(other);
+                Status::Continue
             }
             Envelope::Call { from, request } => {
                 let keep = from.clone();
@@ -82,10 +97,7 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
                 Status::Continue
             }
             Envelope::Message(p) => match system::recognise(&ctx, p) {
-                Ok(request) => {
-                    system::answer(&ctx, &state, parent.as_ref(), request);
-                    Status::Continue
-                }
+                Ok(request) => answer_system(&mut system, &ctx, &state, parent.as_ref(), request),
                 Err(p) => state.handle_info(&mut ctx, p).await,
             },
             other => {
@@ -98,6 +110,19 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
             state.terminate(&mut ctx, &reason).await;
             return reason;
         }
+    }
+}
+
+fn answer_system<S: GenServer>(
+    system: &mut SystemState,
+    ctx: &Context,
+    state: &S,
+    parent: Option<&Pid>,
+    request: SystemRequest,
+) -> Status {
+    match system.answer(ctx, state, parent, request) {
+        AfterSystem::Continue => Status::Continue,
+        AfterSystem::Terminate(reason) => Status::Stop(reason),
     }
 }
 
