@@ -7,6 +7,7 @@
 //! Owns the peer table and the tasks per connection; must not encode frames (dist/) nor decide
 //! what a message means to a process (the node does).
 
+use super::log_throttle::LogThrottle;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
@@ -158,6 +159,10 @@ pub(crate) struct NetManager {
     pub(crate) pending_spawns: super::spawn_request::PendingSpawns,
     /// Proxy routes and the tunnels through or ending at this node.
     pub(crate) proxy: Proxy,
+    /// Refused incoming connections (bad handshakes, garbage), logged rate-limited per address.
+    pub(crate) refused_incoming: LogThrottle<std::net::IpAddr>,
+    /// Failed connection attempts, logged rate-limited per node.
+    connect_failures: LogThrottle<Atom>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -198,6 +203,8 @@ impl NetManager {
             next_id: AtomicU64::new(1),
             next_unlink_id: AtomicU64::new(1),
             watchers: Mutex::new(Vec::new()),
+            refused_incoming: LogThrottle::new(),
+            connect_failures: LogThrottle::new(),
             background: Mutex::new(Vec::new()),
             keeper: Mutex::new(parts.keeper),
             stopped: AtomicBool::new(false),
@@ -451,10 +458,11 @@ impl NetManager {
         let Some(PeerState::Pending { queue, done, .. }) = removed else {
             return;
         };
-        if queue.is_empty() {
-            tracing::warn!(peer = %node, %reason, "cannot connect");
-        } else {
+        if !queue.is_empty() {
+            // What was dropped is always said.
             tracing::warn!(peer = %node, %reason, dropped = queue.len(), "cannot connect; dropping what was sent to it");
+        } else if let Some(repeated) = self.connect_failures.occur(node) {
+            tracing::warn!(peer = %node, %reason, repeated, "cannot connect");
         }
         let _ = done.send(Some(Err(Arc::new(reason))));
         self.node_down(node, Term::atom("connection_setup_failed"));
