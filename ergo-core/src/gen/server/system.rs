@@ -13,14 +13,14 @@ use crate::node::Context;
 use crate::process::{Payload, ReplyTo};
 
 /// A system message: who asked, and what.
-pub(super) struct SystemRequest {
+pub(crate) struct SystemRequest {
     from: ReplyTo,
     request: Term,
 }
 
 /// `{system, {Pid, Tag}, Request}` as a system request, or the payload back untouched. Only a
 /// term payload can be one (a typed local message is the server's own).
-pub(super) fn recognise(ctx: &Context, payload: Payload) -> Result<SystemRequest, Payload> {
+pub(crate) fn recognise(ctx: &Context, payload: Payload) -> Result<SystemRequest, Payload> {
     let Payload::Term(term) = payload else {
         return Err(payload);
     };
@@ -55,12 +55,23 @@ pub(super) fn answer<S: GenServer>(
     parent: Option<&Pid>,
     system: SystemRequest,
 ) {
+    answer_with(ctx, &|| state.format_state(), parent, system)
+}
+
+/// Answers a system request for a process whose state `format_state` shows (any behaviour run
+/// by a loop of this crate: gen_server, gen_stage).
+pub(crate) fn answer_with(
+    ctx: &Context,
+    format_state: &dyn Fn() -> Term,
+    parent: Option<&Pid>,
+    system: SystemRequest,
+) {
     let SystemRequest { from, request } = system;
     // The process answers get_state with the state itself; sys:get_state/1 returns it as is.
     let reply = if request.is_atom("get_state") {
-        state.format_state()
+        format_state()
     } else if request.is_atom("get_status") {
-        status(ctx, state, parent)
+        status(ctx, format_state, parent)
     } else {
         tracing::debug!(%request, "gen_server: system request not supported");
         Term::tuple(vec![
@@ -72,7 +83,7 @@ pub(super) fn answer<S: GenServer>(
 }
 
 /// What `sys:get_status/1` returns for an OTP gen_server, with this server's state.
-fn status<S: GenServer>(ctx: &Context, state: &S, parent: Option<&Pid>) -> Term {
+fn status(ctx: &Context, format_state: &dyn Fn() -> Term, parent: Option<&Pid>) -> Term {
     let me = ctx.pid().clone();
     let parent = parent
         .cloned()
@@ -100,7 +111,7 @@ fn status<S: GenServer>(ctx: &Context, state: &S, parent: Option<&Pid>) -> Term 
         ]),
         Term::tuple(vec![
             Term::atom("data"),
-            Term::list(vec![pair("State", state.format_state())]),
+            Term::list(vec![pair("State", format_state())]),
         ]),
     ]);
     Term::tuple(vec![
