@@ -60,6 +60,11 @@ pub use ergo_core::{CallOutcome, GenServer, Init, Reply, ReplyTo, Status};
 /// a gen_server's `handle_direct`).
 pub use ergo_core::process::{DirectEnvelope, DirectReplyTo, DirectRequest};
 
+/// gen_stage (Elixir's GenStage, wire-compatible): the callback trait, dispatchers, options and
+/// the control API (`stage::subscribe`, `stage::ask`, ...); `Node::start_stage` starts one.
+pub use ergo_core::gen::stage;
+pub use ergo_core::gen::stage::GenStage;
+
 /// Applications (OTP's application controller): specs, start types, `node.applications()`.
 pub use ergo_core::gen::application;
 pub use ergo_core::{Application, ApplicationError, ApplicationSpec, Applications, StartType};

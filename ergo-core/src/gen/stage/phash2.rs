@@ -29,8 +29,8 @@ const HCONST_16: u32 = 0xe377_9b90;
 const HCONST_19: u32 = 0xbe1e_08bb;
 /// `[]` hashed first (the VM's shortcut for a hash of 0 so far).
 const NIL_FIRST: u32 = 3_468_870_702;
-/// The 32 low bits of the VM's word for `[]`.
-const NIL_WORD: u32 = 0xffff_fffb;
+/// The VM's type number for `[]` (its `NIL_DEF`), mixed in for a `[]` that is not first.
+const NIL_WORD: u32 = 2;
 
 /// `erlang:phash2(Term, Range)`: a value in `0..range` (`range` from 1 to 2^32).
 pub fn phash2_range(term: &Term, range: u64) -> u64 {
