@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 
 use ergo::runtime::gen::stage::phash2::phash2_range;
-use ergo::stage::{self, BroadcastDispatcher, PartitionDispatcher, StageOptions, SubscribeOptions};
+use ergo::stage::{
+    self, BroadcastDispatcher, DemandMode, PartitionDispatcher, StageOptions, SubscribeOptions,
+};
 use ergo::{Node, Pid, SpawnOptions, Term};
 use tokio::sync::mpsc;
 
@@ -129,10 +131,13 @@ async fn rust_broadcast_producer_feeds_every_elixir_consumer() {
     let Some((node, ex)) = pair("rust_broadcast_producer_feeds_every_elixir_consumer").await else {
         return;
     };
-    rust_producer(
+    // Demand accumulates until both are subscribed, so both see the stream from its start.
+    let news = rust_producer(
         &node,
         "news",
-        StageOptions::default().dispatcher(BroadcastDispatcher::new()),
+        StageOptions::default()
+            .dispatcher(BroadcastDispatcher::new())
+            .demand(DemandMode::Accumulate),
     )
     .await;
     let (report, mut rx) = Collector::new().spawn(&node);
@@ -140,6 +145,11 @@ async fn rust_broadcast_producer_feeds_every_elixir_consumer() {
     let b = ex_consumer(&node, &ex, &report, 70).await;
     ex_subscribe(&node, &ex, &a, keyword(&[("to", to_remote(&node, "news"))])).await;
     ex_subscribe(&node, &ex, &b, keyword(&[("to", to_remote(&node, "news"))])).await;
+    assert_eq!(
+        stage::demand(&node, news.clone()).await.ok(),
+        Some(DemandMode::Accumulate)
+    );
+    stage::set_demand(&node, news, DemandMode::Forward).expect("forward");
     let mut next: HashMap<Term, i64> = HashMap::from([(a.clone(), 0), (b.clone(), 0)]);
     while next.values().any(|n| *n < 1_000) {
         let batch = ex_batch(&mut rx, &ex).await;

@@ -28,27 +28,29 @@ defmodule Side.Consumer do
   def handle_subscribe(:producer, _opts, from, s) do
     send(s.report, {:subscribed, self(), from})
     GenStage.ask(from, s.ask)
-    {:manual, put_in(s.out[from], s.ask)}
+    {_, ref} = from
+    {:manual, put_in(s.out[ref], s.ask)}
   end
 
-  def handle_events(events, from, %{ask: :automatic} = s) do
+  def handle_events(events, _from, %{ask: :automatic} = s) do
     send(s.report, {:batch, self(), length(events), :automatic, events})
     {:noreply, [], s}
   end
 
   def handle_events(events, from, s) do
     n = length(events)
-    out = Map.get(s.out, from, 0)
+    {_, ref} = from
+    out = Map.get(s.out, ref, 0)
     send(s.report, {:batch, self(), n, out, events})
 
     s =
       case out - n do
         left when left <= 0 ->
           GenStage.ask(from, s.ask)
-          put_in(s.out[from], s.ask)
+          put_in(s.out[ref], s.ask)
 
         left ->
-          put_in(s.out[from], left)
+          put_in(s.out[ref], left)
       end
 
     {:noreply, [], s}
