@@ -134,8 +134,8 @@ impl<S: GenStage> Engine<S> {
 
     // ---------------------------------------------------------------- producer side
 
-    /// `{'$gen_producer', From, Request}` from a consumer.
-    pub(super) async fn to_producer(&mut self, message: ToProducer) -> Flow {
+    /// `{'$gen_producer', From, Request}`: a message from a consumer.
+    pub(super) async fn consumer_message(&mut self, message: ToProducer) -> Flow {
         if self.kind == StageKind::Consumer {
             log_error(
                 "a consumer received a $gen_producer message",
@@ -402,7 +402,7 @@ impl<S: GenStage> Engine<S> {
     // ---------------------------------------------------------------- consumer side
 
     /// `{'$gen_consumer', From, Events | {cancel, Reason}}` from a producer.
-    pub(super) async fn to_consumer(&mut self, message: ToConsumer) -> Flow {
+    pub(super) async fn producer_message(&mut self, message: ToConsumer) -> Flow {
         if self.kind == StageKind::Producer {
             log_error(
                 "a producer received a $gen_consumer message",

@@ -277,20 +277,18 @@ impl Dispatcher for PartitionDispatcher {
         let mut per: HashMap<Term, Vec<Term>> = HashMap::new();
         for event in events {
             self.waiting -= 1;
-            match (self.hash)(event) {
-                Some((event, partition)) => {
-                    if self.partitions.contains_key(&partition) {
-                        per.entry(partition).or_default().push(event);
-                    } else {
-                        self.dropped += 1;
-                        tracing::error!(
-                            %partition,
-                            %event,
-                            "GenStage PartitionDispatcher: the hash named an unknown partition; event discarded"
-                        );
-                    }
+            // `None`: the hash discards the event.
+            if let Some((event, partition)) = (self.hash)(event) {
+                if self.partitions.contains_key(&partition) {
+                    per.entry(partition).or_default().push(event);
+                } else {
+                    self.dropped += 1;
+                    tracing::error!(
+                        %partition,
+                        %event,
+                        "GenStage PartitionDispatcher: the hash named an unknown partition; event discarded"
+                    );
                 }
-                None => {}
             }
         }
         for name in &self.order {

@@ -10,11 +10,13 @@ use ergo_etf::{Atom, Pid, Term};
 use super::behaviour::GenStage;
 use super::buffer::Buffer;
 use super::demand_dispatcher::DemandDispatcher;
+use super::dispatcher::Dispatcher;
 use super::engine::{Engine, Flow};
 use super::messages::{recognise, StageMessage};
+use super::options::SubscribeOptions;
 use super::types::{DemandMode, StageInit, StageKind, StageOptions, StageReply};
 use crate::gen::server::system;
-use crate::node::{Context, Node, SpawnError, SpawnOptions};
+use crate::node::{Context, Dest, Node, SpawnError, SpawnOptions};
 use crate::process::{panic_reason, CatchUnwind, Envelope, Payload, ReplyTo};
 
 type Ack = tokio::sync::oneshot::Sender<Result<(), SpawnError>>;
@@ -66,19 +68,16 @@ fn bad_opts(message: &str) -> Term {
     ])
 }
 
+/// What a stage's options become: its dispatcher, buffer, demand mode and first subscriptions.
+struct Parts {
+    dispatcher: Box<dyn Dispatcher>,
+    buffer: Buffer,
+    demand: DemandMode,
+    subscribe_to: Vec<(Dest, SubscribeOptions)>,
+}
+
 /// Checks `options` against `kind` and builds the engine's parts.
-fn configure(
-    kind: StageKind,
-    options: StageOptions,
-) -> Result<
-    (
-        Box<dyn super::dispatcher::Dispatcher>,
-        Buffer,
-        DemandMode,
-        Vec<(crate::node::Dest, super::options::SubscribeOptions)>,
-    ),
-    Term,
-> {
+fn configure(kind: StageKind, options: StageOptions) -> Result<Parts, Term> {
     let StageOptions {
         dispatcher,
         buffer_size,
@@ -108,15 +107,14 @@ fn configure(
         (StageKind::Producer, None) => Some(10_000),
         (_, None) => None,
     };
-    let dispatcher = dispatcher.unwrap_or_else(|| {
-        Box::new(DemandDispatcher::new()) as Box<dyn super::dispatcher::Dispatcher>
-    });
-    Ok((
+    let dispatcher =
+        dispatcher.unwrap_or_else(|| Box::new(DemandDispatcher::new()) as Box<dyn Dispatcher>);
+    Ok(Parts {
         dispatcher,
-        Buffer::new(capacity, buffer_keep),
+        buffer: Buffer::new(capacity, buffer_keep),
         demand,
         subscribe_to,
-    ))
+    })
 }
 
 async fn run<S: GenStage>(mut ctx: Context, args: S::Args, parent: Option<Pid>, ack: Ack) -> Term {
@@ -140,7 +138,12 @@ async fn run<S: GenStage>(mut ctx: Context, args: S::Args, parent: Option<Pid>, 
             return reason;
         }
     };
-    let (dispatcher, buffer, demand, subscribe_to) = match configure(kind, options) {
+    let Parts {
+        dispatcher,
+        buffer,
+        demand,
+        subscribe_to,
+    } = match configure(kind, options) {
         Ok(parts) => parts,
         Err(reason) => {
             let _ = ack.send(Err(SpawnError::InitFailed(reason.clone())));
@@ -179,8 +182,8 @@ async fn step<S: GenStage>(
     match envelope {
         Envelope::Exit { from, reason, .. } if parent == Some(&from) => Err(reason),
         Envelope::Message(payload) => match recognise(payload) {
-            Ok(StageMessage::ToConsumer(m)) => engine.to_consumer(m).await,
-            Ok(StageMessage::ToProducer(m)) => engine.to_producer(m).await,
+            Ok(StageMessage::ToConsumer(m)) => engine.producer_message(m).await,
+            Ok(StageMessage::ToProducer(m)) => engine.consumer_message(m).await,
             Ok(StageMessage::Malformed(bad)) => engine.malformed(bad).await,
             Err(payload) => match system::recognise(&engine.ctx, payload) {
                 Ok(request) => {
