@@ -23,6 +23,10 @@ pub use ergo_macros::Term;
 /// `#[gen_server]`: implements `GenServer` from an impl block of async callbacks.
 pub use ergo_macros::gen_server;
 
+/// `#[gen_stage]`: implements `GenStage` (Elixir's GenStage) from an impl block of async
+/// callbacks with typed events.
+pub use ergo_macros::gen_stage;
+
 /// `#[supervisor]`: implements `Supervisor` from flags and a `children! { .. }` list.
 pub use ergo_macros::supervisor;
 

@@ -240,6 +240,10 @@ async fn step<S: GenStage>(
                         }
                         Err(reason)
                     }
+                    StageReply::Refuse(request) => {
+                        keep.refuse(Term::tuple(vec![Term::atom("bad_request"), request]));
+                        Ok(())
+                    }
                 }
             }
         },

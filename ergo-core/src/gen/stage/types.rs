@@ -1,7 +1,7 @@
 //! What stage callbacks return and what `init` configures: the stage's kind and options, the
 //! events a callback emits or its stop, the subscription mode. Must not run anything.
 
-use ergo_etf::Term;
+use ergo_etf::{IntoTerm, Term};
 
 use super::buffer::BufferKeep;
 use super::dispatcher::Dispatcher;
@@ -135,19 +135,44 @@ impl<S> StageInit<S> {
 }
 
 /// What `handle_demand`, `handle_events`, `handle_cancel`, `handle_cast`, `handle_info` return:
-/// events to emit (a consumer's must be empty), or a stop.
+/// events to emit (a consumer's must be empty), or a stop. The engine works on terms; typed
+/// events (`Emit<u64>`, `Emit<MyEvent>` with `#[derive(Term)]`) become terms with
+/// [`Emit::into_terms`].
 #[derive(Debug, Clone, PartialEq)]
-pub enum Emit {
+pub enum Emit<E = Term> {
     /// Emit these events (possibly none) and go on.
-    Events(Vec<Term>),
+    Events(Vec<E>),
     /// Stop with this reason (`terminate` runs first).
     Stop(Term),
 }
 
-impl Emit {
+impl<E> Emit<E> {
     /// Go on, emitting nothing.
-    pub fn none() -> Emit {
+    pub fn none() -> Emit<E> {
         Emit::Events(Vec::new())
+    }
+}
+
+impl<E: IntoTerm + 'static> Emit<E> {
+    /// The events as terms (no conversion when they already are).
+    pub fn into_terms(self) -> Emit {
+        match self {
+            Emit::Events(events) => {
+                let mut slot = Some(events);
+                if let Some(terms) =
+                    (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Vec<Term>>>()
+                {
+                    return Emit::Events(terms.take().unwrap_or_default());
+                }
+                Emit::Events(
+                    slot.unwrap_or_default()
+                        .into_iter()
+                        .map(IntoTerm::into_term)
+                        .collect(),
+                )
+            }
+            Emit::Stop(reason) => Emit::Stop(reason),
+        }
     }
 }
 
@@ -198,4 +223,7 @@ pub enum StageReply {
     NoReply(Vec<Term>),
     /// Stop, replying first when a payload is given.
     Stop(Term, Option<Payload>),
+    /// The request was not understood: a local caller gets `CallError::BadRequest`, a remote
+    /// one `{error, {bad_request, Req}}`; the stage goes on.
+    Refuse(Term),
 }
