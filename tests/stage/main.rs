@@ -11,6 +11,7 @@ mod common;
 
 mod elixir;
 mod elixir_interop;
+mod example;
 mod local;
 mod phash2;
 mod stages;
