@@ -59,7 +59,7 @@ pub fn gen_stage_ebin(test: &str) -> Option<PathBuf> {
 
 /// An Elixir node running GenStage and the side driver; killed when dropped.
 pub struct ElixirNode {
-    _guard: ChildGuard,
+    guard: Option<ChildGuard>,
     /// Its full node name.
     pub name: String,
     output: Output,
@@ -85,12 +85,17 @@ impl ElixirNode {
             .expect("start elixir");
         let output = Output::of(&mut child, &name);
         let node = ElixirNode {
-            _guard: ChildGuard(child),
+            guard: Some(ChildGuard(child)),
             name,
             output,
         };
         node.output.wait_line_async("READY", T).await;
         node
+    }
+
+    /// Kills it (SIGKILL: its connections drop without a goodbye).
+    pub fn kill(&mut self) {
+        self.guard.take();
     }
 
     /// Its name as an atom.

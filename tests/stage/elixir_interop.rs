@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::common::{self, Collector};
 use crate::elixir::{gen_stage_ebin, keyword, ElixirNode, T};
-use crate::stages::{Asking, Doubler, Numbers, Recorder, Report};
+use crate::stages::{Asking, Doubler, Numbers, Recorder, Report, Watched};
 
 /// A Rust node and an Elixir node with one cookie.
 async fn pair(test: &str) -> Option<(Node, ElixirNode)> {
@@ -434,4 +434,39 @@ async fn elixir_cancel_modes_against_a_rust_producer_exit() {
             assert_eq!(exit, Term::atom("alive"), "{reason}");
         }
     }
+}
+
+/// The consumer's node dies mid-flow: the Rust producer sees `{down, noconnection}` for that
+/// subscription and goes on serving others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_node_killed_mid_flow_is_noconnection() {
+    let Some((node, mut ex)) = pair("a_consumer_node_killed_mid_flow_is_noconnection").await else {
+        return;
+    };
+    let (tx, mut cancels) = mpsc::unbounded_channel();
+    let p = node
+        .start_stage::<Watched>(tx, SpawnOptions::named("watched"))
+        .await
+        .expect("start the producer");
+    let (report, mut rx) = Collector::new().spawn(&node);
+    let c = ex_consumer(&node, &ex, &report, 20).await;
+    ex_subscribe(
+        &node,
+        &ex,
+        &c,
+        keyword(&[("to", to_remote(&node, "watched"))]),
+    )
+    .await;
+    ex_batch(&mut rx, &ex).await;
+    ex.kill();
+    let cancel = tokio::time::timeout(T, cancels.recv())
+        .await
+        .expect("a cancel in time")
+        .expect("producer alive");
+    assert_eq!(cancel, stage::CancelKind::Down(Term::atom("noconnection")));
+    let (c, mut rx) = rust_consumer(&node, Asking::Manual(10)).await;
+    stage::subscribe(&node, c, p, &SubscribeOptions::new())
+        .await
+        .expect("subscribe after the loss");
+    assert_eq!(rust_batches(&mut rx, 10).await.len(), 10);
 }

@@ -120,7 +120,8 @@ async fn manual_demand_is_never_exceeded_and_producer_consumer_transforms() {
     }
 }
 
-/// Every cancel mode against every way a producer ends: the consumer stops (with the reason)
+/// Every cancel mode against every way a producer ends (a stop with `normal`, `shutdown`,
+/// `{shutdown, _}`, `boom`; killed by an exit signal): the consumer stops (with the reason)
 /// exactly when GenStage's rules say so, and its handle_cancel sees `{down, Reason}`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_modes_against_every_exit_kind() {
@@ -130,6 +131,8 @@ async fn cancel_modes_against_every_exit_kind() {
         Term::atom("shutdown"),
         Term::tuple(vec![Term::atom("shutdown"), Term::atom("bye")]),
         Term::atom("boom"),
+        // Not a stop: an untrappable exit signal; the monitor says `killed`.
+        Term::atom("killed"),
     ];
     for mode in [
         CancelMode::Permanent,
@@ -179,7 +182,7 @@ async fn cancel_modes_against_every_exit_kind() {
             }
             let stops = match mode {
                 CancelMode::Permanent => true,
-                CancelMode::Transient => reason.is_atom("boom"),
+                CancelMode::Transient => reason.is_atom("boom") || reason.is_atom("killed"),
                 CancelMode::Temporary => false,
             };
             if stops {

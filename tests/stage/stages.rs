@@ -186,3 +186,35 @@ impl GenStage for Pass {
         Emit::Events(events)
     }
 }
+
+/// A producer of integers that reports how its subscriptions end.
+pub struct Watched {
+    next: i64,
+    cancels: UnboundedSender<CancelKind>,
+}
+
+impl GenStage for Watched {
+    type Args = UnboundedSender<CancelKind>;
+
+    async fn init(_ctx: &mut Context, cancels: Self::Args) -> StageInit<Self> {
+        StageInit::producer(Watched { next: 0, cancels })
+    }
+
+    async fn handle_demand(&mut self, _ctx: &mut Context, demand: u64) -> Emit {
+        let events = (self.next..self.next + demand as i64)
+            .map(Term::Int)
+            .collect();
+        self.next += demand as i64;
+        Emit::Events(events)
+    }
+
+    async fn handle_cancel(
+        &mut self,
+        _ctx: &mut Context,
+        cancel: CancelKind,
+        _from: &StageFrom,
+    ) -> Emit {
+        let _ = self.cancels.send(cancel);
+        Emit::none()
+    }
+}
