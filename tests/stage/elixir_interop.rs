@@ -470,3 +470,53 @@ async fn a_consumer_node_killed_mid_flow_is_noconnection() {
         .expect("subscribe after the loss");
     assert_eq!(rust_batches(&mut rx, 10).await.len(), 10);
 }
+
+/// A Rust ConsumerSupervisor fed by an Elixir producer: one child per event, every event
+/// handled once, never more than max_demand children alive at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_supervisor_runs_a_child_per_elixir_event() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let Some((node, ex)) = pair("consumer_supervisor_runs_a_child_per_elixir_event").await else {
+        return;
+    };
+    ex_producer(&node, &ex, "jobs", None).await;
+    let alive = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (tx, mut done) = mpsc::unbounded_channel::<Term>();
+    let (a, m) = (alive.clone(), most.clone());
+    let body: stage::ChildBody = Arc::new(move |_ctx, event| {
+        let (alive, most, tx) = (a.clone(), m.clone(), tx.clone());
+        Box::pin(async move {
+            let now = alive.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            alive.fetch_sub(1, Ordering::SeqCst);
+            let _ = tx.send(event);
+            Term::atom("normal")
+        })
+    });
+    let spec = stage::ConsumerSupervisorSpec::new(body).subscribe_to(
+        ex.dest("jobs"),
+        SubscribeOptions::new().max_demand(10).min_demand(5),
+    );
+    node.start_stage::<stage::ConsumerSupervisor>(spec, SpawnOptions::default())
+        .await
+        .expect("start the consumer supervisor");
+    let mut seen = std::collections::BTreeSet::new();
+    while seen.len() < 300 {
+        let e = tokio::time::timeout(T, done.recv())
+            .await
+            .expect("a child's event in time")
+            .expect("open");
+        let Term::Int(n) = e else { panic!("{e}") };
+        assert!(seen.insert(n), "event {n} handled twice");
+    }
+    assert_eq!(seen.iter().next(), Some(&0));
+    assert!(
+        most.load(Ordering::SeqCst) <= 10,
+        "{} children at once",
+        most.load(Ordering::SeqCst)
+    );
+}

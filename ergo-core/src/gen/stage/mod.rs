@@ -12,12 +12,14 @@
 //!   three dispatchers; `phash2`: `erlang:phash2/2`, bit for bit, for the partition hash;
 //! - `behaviour`, `types`: the callback trait and what callbacks return;
 //! - `engine`: GenStage's rules for every message; `run`: the receive loop and `start_stage`;
-//! - `control`: the API for Rust code (`subscribe`, `ask`, `cancel`, `demand`, ...).
+//! - `control`: the API for Rust code (`subscribe`, `ask`, `cancel`, `demand`, ...);
+//! - `consumer_supervisor`: Elixir's ConsumerSupervisor (one child process per event).
 
 mod batches;
 mod behaviour;
 mod broadcast;
 mod buffer;
+mod consumer_supervisor;
 mod control;
 mod demand_dispatcher;
 mod dispatcher;
@@ -33,6 +35,7 @@ pub use batches::{split_batches, AutoDemand, Batch};
 pub use behaviour::GenStage;
 pub use broadcast::{BroadcastDispatcher, Selector, SelectorResolver};
 pub use buffer::{Buffer, BufferKeep, Buffered, Taken};
+pub use consumer_supervisor::{ChildBody, ConsumerSupervisor, ConsumerSupervisorSpec};
 pub use control::{
     ask, async_info, cancel, demand, estimate_buffered_count, set_demand, subscribe, sync_info,
     StageError,
