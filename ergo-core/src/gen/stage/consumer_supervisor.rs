@@ -171,8 +171,10 @@ impl GenStage for ConsumerSupervisor {
 
     async fn init(ctx: &mut Context, spec: ConsumerSupervisorSpec) -> StageInit<Self> {
         ctx.trap_exit(true);
-        let mut options = StageOptions::default();
-        options.subscribe_to = spec.subscribe_to.clone();
+        let options = StageOptions {
+            subscribe_to: spec.subscribe_to.clone(),
+            ..StageOptions::default()
+        };
         StageInit::Ok(
             StageKind::Consumer,
             ConsumerSupervisor {
