@@ -520,3 +520,63 @@ async fn consumer_supervisor_runs_a_child_per_elixir_event() {
         most.load(Ordering::SeqCst)
     );
 }
+
+/// Bad input over the wire from a real Elixir node: a subscription to a partition that does not
+/// exist and a non-integer ask are answered with a cancel carrying the reason; the Rust producer
+/// keeps serving an Elixir consumer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_from_elixir_cancels_only_its_subscription() {
+    let Some((node, ex)) = pair("bad_input_from_elixir_cancels_only_its_subscription").await else {
+        return;
+    };
+    rust_producer(
+        &node,
+        "parts",
+        StageOptions::default().dispatcher(PartitionDispatcher::new(2)),
+    )
+    .await;
+    let to = to_remote(&node, "parts");
+    let reason = ex
+        .apply(
+            &node,
+            "Side",
+            "forge",
+            vec![
+                to.clone(),
+                keyword(&[("partition", Term::Int(7))]),
+                Term::tuple(vec![Term::atom("ask"), Term::Int(5)]),
+            ],
+        )
+        .await;
+    assert!(
+        matches!(reason.as_tuple(), Some([t, _]) if t.is_atom("bad_opts")),
+        "{reason}"
+    );
+    let reason = ex
+        .apply(
+            &node,
+            "Side",
+            "forge",
+            vec![
+                to.clone(),
+                keyword(&[("partition", Term::Int(0))]),
+                Term::tuple(vec![Term::atom("ask"), Term::atom("lots")]),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reason,
+        Term::tuple(vec![Term::atom("bad_ask"), Term::atom("lots")])
+    );
+    // The producer still serves a real Elixir consumer on partition 1.
+    let (report, mut rx) = Collector::new().spawn(&node);
+    let c = ex_consumer(&node, &ex, &report, 10).await;
+    ex_subscribe(
+        &node,
+        &ex,
+        &c,
+        keyword(&[("to", to), ("partition", Term::Int(1))]),
+    )
+    .await;
+    assert!(!ex_batch(&mut rx, &ex).await.events.is_empty());
+}

@@ -99,6 +99,20 @@ defmodule Side do
     GenStage.start(module, args, opts)
   end
 
+  # Sends a forged `{:"$gen_producer", {self(), ref}, request}` to `to` (first a subscribe with
+  # `opts` when given) and returns the reason of the cancel that comes back, or :no_cancel.
+  def forge(to, subscribe_opts, request) do
+    ref = make_ref()
+    if subscribe_opts, do: send(to, {:"$gen_producer", {self(), ref}, {:subscribe, nil, subscribe_opts}})
+    send(to, {:"$gen_producer", {self(), ref}, request})
+
+    receive do
+      {:"$gen_consumer", {_, ^ref}, {:cancel, reason}} -> reason
+    after
+      5000 -> :no_cancel
+    end
+  end
+
   # The partitions Elixir's PartitionDispatcher picks for `events` over `n` partitions.
   def partitions(events, n), do: Enum.map(events, &:erlang.phash2(&1, n))
 

@@ -203,8 +203,13 @@ impl<S: GenStage> Engine<S> {
             .state
             .handle_subscribe(&mut self.ctx, Role::Consumer, &options, &from)
             .await;
-        if let SubscribeMode::Stop(reason) = mode {
-            return Err(reason);
+        match mode {
+            SubscribeMode::Automatic => {}
+            SubscribeMode::Stop(reason) => return Err(reason),
+            // A producer's demand is always automatic: GenStage stops on any other answer.
+            SubscribeMode::Manual => {
+                return Err(Term::tuple(vec![atom("bad_return_value"), atom("manual")]))
+            }
         }
         let mut out = ContextOutbox { ctx: &self.ctx };
         match self.dispatcher.subscribe(&options, &from, &mut out) {

@@ -181,7 +181,8 @@ impl<E: IntoTerm + 'static> Emit<E> {
 pub enum SubscribeMode {
     /// The stage manages demand itself (the default).
     Automatic,
-    /// The user asks with [`super::ask`] (consumer side only; a producer treats it as automatic).
+    /// The user asks with [`super::ask`] (consumer side only: a producer answering it for a
+    /// consumer stops with `{bad_return_value, manual}`, as GenStage does).
     Manual,
     /// Stop with this reason.
     Stop(Term),
