@@ -390,3 +390,74 @@ impl ergo::GenStage for Burst {
         stage::Emit::Events((0..10).map(Term::Int).collect())
     }
 }
+
+/// Emits 0..10 on a cast; forwards its infos to the test.
+struct Noted {
+    infos: mpsc::UnboundedSender<Term>,
+}
+
+impl ergo::GenStage for Noted {
+    type Args = mpsc::UnboundedSender<Term>;
+
+    async fn init(_ctx: &mut ergo::Context, infos: Self::Args) -> stage::StageInit<Self> {
+        stage::StageInit::producer(Noted { infos })
+    }
+
+    async fn handle_cast(
+        &mut self,
+        _ctx: &mut ergo::Context,
+        _request: ergo::Payload,
+    ) -> stage::Emit {
+        stage::Emit::Events((0..10).map(Term::Int).collect())
+    }
+
+    async fn handle_info(
+        &mut self,
+        _ctx: &mut ergo::Context,
+        message: ergo::Payload,
+    ) -> stage::Emit {
+        let _ = self.infos.send(message.into_term());
+        stage::Emit::none()
+    }
+}
+
+/// `sync_info` waits behind the buffered events: the info reaches handle_info only once the
+/// events emitted before it went to a consumer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_info_waits_behind_buffered_events() {
+    let node = local_node("info").await;
+    let (tx, mut infos) = mpsc::unbounded_channel();
+    let p = node
+        .start_stage::<Noted>(tx, SpawnOptions::default())
+        .await
+        .expect("start");
+    node.cast(p.clone(), Term::atom("emit")).expect("cast");
+    stage::sync_info(&node, p.clone(), Term::atom("marker"))
+        .await
+        .expect("sync_info");
+    // A second call is answered after anything the first one queued for the producer itself.
+    assert_eq!(
+        stage::estimate_buffered_count(&node, p.clone()).await.ok(),
+        Some(10)
+    );
+    assert!(
+        infos.try_recv().is_err(),
+        "the info went out before its events"
+    );
+    let (c, mut rx) = consumer(&node, Asking::Manual(5), SpawnOptions::default()).await;
+    stage::subscribe(&node, c, p.clone(), &SubscribeOptions::new())
+        .await
+        .expect("subscribe");
+    let mut got = Vec::new();
+    while got.len() < 10 {
+        if let Report::Batch { events, .. } = next(&mut rx).await {
+            got.extend(events);
+        }
+    }
+    assert_eq!(got, (0..10).map(Term::Int).collect::<Vec<_>>());
+    let info = tokio::time::timeout(T, infos.recv())
+        .await
+        .expect("the info in time")
+        .expect("open");
+    assert_eq!(info, Term::atom("marker"));
+}

@@ -395,4 +395,44 @@ mod tests {
         d.subscribe(&part(0), &from(1), &mut out).expect("ok");
         assert!(d.subscribe(&part(0), &from(2), &mut out).is_err());
     }
+
+    #[test]
+    fn named_partitions_with_a_user_hash_and_infos_behind_queues() {
+        let hash: PartitionHash = Arc::new(|e: Term| match e {
+            Term::Int(n) if n < 0 => None,
+            Term::Int(n) => Some((e, Term::atom(if n % 2 == 0 { "even" } else { "odd" }))),
+            other => Some((other, Term::atom("nowhere"))),
+        });
+        let mut d =
+            PartitionDispatcher::with_partitions(vec![Term::atom("even"), Term::atom("odd")], hash);
+        let mut out = RecordingOutbox::default();
+        let even = Term::list(vec![Term::tuple(vec![
+            Term::atom("partition"),
+            Term::atom("even"),
+        ])]);
+        let odd = Term::list(vec![Term::tuple(vec![
+            Term::atom("partition"),
+            Term::atom("odd"),
+        ])]);
+        d.subscribe(&even, &from(1), &mut out).expect("ok");
+        d.subscribe(&odd, &from(2), &mut out).expect("ok");
+        assert_eq!(d.ask(10, &from(1), &mut out), 10);
+        // -1 is discarded by the hash; `x` names no partition: logged, dropped, counted.
+        let events = vec![
+            Term::Int(-1),
+            Term::Int(2),
+            Term::Int(3),
+            Term::atom("x"),
+            Term::Int(4),
+        ];
+        assert!(d.dispatch(events, &mut out).is_empty());
+        assert_eq!(out.sent, vec![(from(1), vec![Term::Int(2), Term::Int(4)])]);
+        assert_eq!(d.dropped(), 1);
+        // `odd` has no demand: 3 waits in its queue, and an info waits behind it.
+        d.info(Term::atom("marker"), &mut out);
+        assert!(out.to_self.is_empty());
+        assert_eq!(d.ask(5, &from(2), &mut out), 5);
+        assert_eq!(out.sent[1], (from(2), vec![Term::Int(3)]));
+        assert_eq!(out.to_self, vec![Term::atom("marker")]);
+    }
 }
