@@ -461,3 +461,50 @@ async fn sync_info_waits_behind_buffered_events() {
         .expect("open");
     assert_eq!(info, Term::atom("marker"));
 }
+
+/// A producer already dead at subscribe: `noproc` stops a permanent consumer (after replying
+/// `{ok, Ref}`, as GenStage does), a temporary one only gets a reference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_producer_at_subscribe_is_noproc() {
+    let node = local_node("noproc").await;
+    let p = producer(&node, StageOptions::default()).await;
+    node.send_exit(&p, Term::atom("kill"));
+    common::wait::wait_until("the producer is gone", || node.process_info(&p).is_none()).await;
+    let (temporary, _rx) = consumer(&node, Asking::Manual(1), SpawnOptions::default()).await;
+    let tag = stage::subscribe(
+        &node,
+        temporary.clone(),
+        p.clone(),
+        &SubscribeOptions::new().cancel(CancelMode::Temporary),
+    )
+    .await
+    .expect("a reference");
+    assert!(matches!(tag, Term::Reference(_)), "{tag}");
+    assert!(node.process_info(&temporary).is_some());
+    let (watcher, mut exits) = Collector::new().trap_exit(true).spawn(&node);
+    let (permanent, _rx) = consumer(
+        &node,
+        Asking::Manual(1),
+        SpawnOptions {
+            link: Some(watcher),
+            ..SpawnOptions::default()
+        },
+    )
+    .await;
+    let tag = stage::subscribe(&node, permanent.clone(), p, &SubscribeOptions::new())
+        .await
+        .expect("a reference");
+    assert!(matches!(tag, Term::Reference(_)), "{tag}");
+    let exit = tokio::time::timeout(T, exits.recv())
+        .await
+        .expect("the consumer stops")
+        .expect("watcher");
+    assert_eq!(
+        exit,
+        Term::tuple(vec![
+            Term::atom("EXIT"),
+            Term::Pid(permanent),
+            Term::atom("noproc")
+        ])
+    );
+}
