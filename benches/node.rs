@@ -25,6 +25,13 @@
 //!   its own one-worker runtime. The four take turns for S seconds each, R rounds; prints each
 //!   and the median slowdowns (`--mode M`: only mode M of direct, tcp-relay, via, encrypted).
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
+//! - `stage-local [--secs S]`: one gen_stage producer emitting integers, one consumer
+//!   (max_demand 1000) counting them, on one node; prints events/s.
+//! - `stage-network [--secs S]`: the same shape across two nodes of this process over loopback.
+//! - `stage-elixir [--secs S]` (needs `elixir` and `../shared/third_party/gen_stage`): the same
+//!   shape with two Elixir GenStage stages on one Elixir node, then across two Elixir nodes
+//!   (`benches/elixir/stage.exs`), and the two Rust shapes in the same run; prints all four and
+//!   the ratios Rust/Elixir (targets: local 5x, across nodes 3x).
 //!
 //! Unknown or missing scenario: lists the scenarios and exits non-zero.
 
@@ -82,6 +89,21 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "spawn",
         "spawn N idle processes, time and RSS per process (--count 1000000)",
         spawn,
+    ),
+    (
+        "stage-local",
+        "gen_stage: one producer of integers, one consumer (max_demand 1000), events/s (--secs 5)",
+        stage_local,
+    ),
+    (
+        "stage-network",
+        "gen_stage: the same shape across two nodes over loopback (--secs 5)",
+        stage_network,
+    ),
+    (
+        "stage-elixir",
+        "gen_stage: Elixir's same shape on one node and across two, against Rust's, with ratios (--secs 5)",
+        stage_elixir,
     ),
 ];
 
@@ -861,4 +883,222 @@ fn spawn(args: &[String]) -> Result<(), String> {
         node.stop();
         Ok(())
     })
+}
+
+// ---------------------------------------------------------------- gen_stage
+
+/// Emits the integers from 0 on demand.
+struct BenchProducer {
+    next: i64,
+}
+
+impl ergo::GenStage for BenchProducer {
+    type Args = ();
+
+    async fn init(_ctx: &mut Context, _args: ()) -> ergo::stage::StageInit<Self> {
+        ergo::stage::StageInit::producer(BenchProducer { next: 0 })
+    }
+
+    async fn handle_demand(&mut self, _ctx: &mut Context, demand: u64) -> ergo::stage::Emit {
+        let events = (self.next..self.next + demand as i64)
+            .map(Term::Int)
+            .collect();
+        self.next += demand as i64;
+        ergo::stage::Emit::Events(events)
+    }
+}
+
+/// Counts the events it receives.
+struct BenchConsumer {
+    count: Arc<AtomicU64>,
+}
+
+impl ergo::GenStage for BenchConsumer {
+    type Args = Arc<AtomicU64>;
+
+    async fn init(_ctx: &mut Context, count: Arc<AtomicU64>) -> ergo::stage::StageInit<Self> {
+        ergo::stage::StageInit::consumer(BenchConsumer { count })
+    }
+
+    async fn handle_events(
+        &mut self,
+        _ctx: &mut Context,
+        events: Vec<Term>,
+        _from: &ergo::stage::StageFrom,
+    ) -> ergo::stage::Emit {
+        self.count.fetch_add(events.len() as u64, Ordering::Relaxed);
+        ergo::stage::Emit::none()
+    }
+}
+
+/// Subscribes a counting consumer on `consumer_node` to `producer`, lets it run half a second,
+/// then counts for `secs`; events/s.
+async fn stage_rate(consumer_node: &Node, producer: Pid, secs: u64) -> Result<f64, String> {
+    let count = Arc::new(AtomicU64::new(0));
+    let consumer = consumer_node
+        .start_stage::<BenchConsumer>(count.clone(), SpawnOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    ergo::stage::subscribe(
+        consumer_node,
+        consumer.clone(),
+        producer,
+        &ergo::stage::SubscribeOptions::new().max_demand(1000),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let start = count.load(Ordering::Relaxed);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    let n = count.load(Ordering::Relaxed) - start;
+    let rate = n as f64 / t0.elapsed().as_secs_f64();
+    consumer_node.send_exit(&consumer, Term::atom("kill"));
+    Ok(rate)
+}
+
+async fn rust_stage_local(secs: u64) -> Result<f64, String> {
+    let node = Node::start("bench_stage@localhost", NodeOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let producer = node
+        .start_stage::<BenchProducer>((), SpawnOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let rate = stage_rate(&node, producer, secs).await;
+    node.stop();
+    rate
+}
+
+async fn rust_stage_network(secs: u64) -> Result<f64, String> {
+    let tag = std::process::id();
+    let cookie = format!("bench_stage_{tag}");
+    let a = dist_node(&format!("bench_stage_a_{tag}@localhost"), &cookie, false).await?;
+    let b = dist_node(&format!("bench_stage_b_{tag}@localhost"), &cookie, false).await?;
+    static_route(&a, &b)?;
+    static_route(&b, &a)?;
+    let producer = b
+        .start_stage::<BenchProducer>((), SpawnOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let rate = stage_rate(&a, producer, secs).await;
+    a.stop();
+    b.stop();
+    rate
+}
+
+fn stage_local(args: &[String]) -> Result<(), String> {
+    let secs = flag(args, "--secs", 5)?;
+    let rate = runtime()?.block_on(rust_stage_local(secs))?;
+    println!("stage-local secs={secs} max_demand=1000 events_per_sec={rate:.0}");
+    Ok(())
+}
+
+fn stage_network(args: &[String]) -> Result<(), String> {
+    let secs = flag(args, "--secs", 5)?;
+    let rate = net_runtime(runtime_workers())?.block_on(rust_stage_network(secs))?;
+    println!("stage-network secs={secs} max_demand=1000 events_per_sec={rate:.0}");
+    Ok(())
+}
+
+/// GenStage compiled into a fresh temporary directory with the sources' own build.sh.
+fn build_gen_stage() -> Result<std::path::PathBuf, String> {
+    let sources =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/third_party/gen_stage");
+    let out = std::env::temp_dir().join(format!("bench_gen_stage_{}", std::process::id()));
+    let status = std::process::Command::new("sh")
+        .arg(sources.join("build.sh"))
+        .arg(&out)
+        .status()
+        .map_err(|e| format!("cannot run build.sh: {e}"))?;
+    if !status.success() {
+        return Err(format!("{}/build.sh failed", sources.display()));
+    }
+    Ok(out)
+}
+
+/// Runs `elixir` with GenStage and benches/elixir/stage.exs on its code path, evaluating `expr`.
+fn elixir_bench(ebin: &std::path::Path, sname: &str, expr: &str) -> std::process::Command {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/elixir/stage.exs");
+    let mut cmd = std::process::Command::new("elixir");
+    cmd.args(["--sname", sname, "--cookie", "bench_stage", "-pa"])
+        .arg(ebin)
+        .args(["-r", script, "-e", expr]);
+    cmd
+}
+
+fn events_per_sec(output: &std::process::Output) -> Result<f64, String> {
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("events_per_sec "))
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "no rate from elixir: {text}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+}
+
+fn elixir_stage_local(ebin: &std::path::Path, secs: u64) -> Result<f64, String> {
+    let name = format!("bench_ex_{}@localhost", std::process::id());
+    let out = elixir_bench(ebin, &name, &format!("Bench.local({secs})"))
+        .output()
+        .map_err(|e| e.to_string())?;
+    events_per_sec(&out)
+}
+
+fn elixir_stage_network(ebin: &std::path::Path, secs: u64) -> Result<f64, String> {
+    use std::io::BufRead;
+    let tag = std::process::id();
+    let producer_name = format!("bench_exp_{tag}@localhost");
+    let mut producer = elixir_bench(ebin, &producer_name, "Bench.producer()")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let ready = producer
+        .stdout
+        .take()
+        .map(|o| {
+            std::io::BufReader::new(o)
+                .lines()
+                .any(|l| l.is_ok_and(|l| l == "READY"))
+        })
+        .unwrap_or(false);
+    let result = if ready {
+        elixir_bench(
+            ebin,
+            &format!("bench_exc_{tag}@localhost"),
+            &format!("Bench.consumer(:\"{producer_name}\", {secs})"),
+        )
+        .output()
+        .map_err(|e| e.to_string())
+        .and_then(|out| events_per_sec(&out))
+    } else {
+        Err("the Elixir producer node did not start".into())
+    };
+    let _ = producer.kill();
+    let _ = producer.wait();
+    result
+}
+
+fn stage_elixir(args: &[String]) -> Result<(), String> {
+    let secs = flag(args, "--secs", 5)?;
+    let _ = std::process::Command::new("epmd").arg("-daemon").status();
+    let ebin = build_gen_stage()?;
+    let ex_local = elixir_stage_local(&ebin, secs)?;
+    println!("stage-elixir elixir_local_events_per_sec={ex_local:.0}");
+    let ex_network = elixir_stage_network(&ebin, secs)?;
+    println!("stage-elixir elixir_network_events_per_sec={ex_network:.0}");
+    let rs_local = runtime()?.block_on(rust_stage_local(secs))?;
+    println!("stage-elixir rust_local_events_per_sec={rs_local:.0}");
+    let rs_network = net_runtime(runtime_workers())?.block_on(rust_stage_network(secs))?;
+    println!("stage-elixir rust_network_events_per_sec={rs_network:.0}");
+    println!(
+        "stage-elixir secs={secs} local_ratio={:.2} (target 5) network_ratio={:.2} (target 3)",
+        rs_local / ex_local,
+        rs_network / ex_network
+    );
+    let _ = std::fs::remove_dir_all(&ebin);
+    Ok(())
 }

@@ -23,6 +23,10 @@ pub use ergo_macros::Term;
 /// `#[gen_server]`: implements `GenServer` from an impl block of async callbacks.
 pub use ergo_macros::gen_server;
 
+/// `#[gen_stage]`: implements `GenStage` (Elixir's GenStage) from an impl block of async
+/// callbacks with typed events.
+pub use ergo_macros::gen_stage;
+
 /// `#[supervisor]`: implements `Supervisor` from flags and a `children! { .. }` list.
 pub use ergo_macros::supervisor;
 
@@ -59,6 +63,11 @@ pub use ergo_core::{CallOutcome, GenServer, Init, Reply, ReplyTo, Status};
 /// Direct requests: plain Rust values to a local process with a typed answer (`Node::direct`,
 /// a gen_server's `handle_direct`).
 pub use ergo_core::process::{DirectEnvelope, DirectReplyTo, DirectRequest};
+
+/// gen_stage (Elixir's GenStage, wire-compatible): the callback trait, dispatchers, options and
+/// the control API (`stage::subscribe`, `stage::ask`, ...); `Node::start_stage` starts one.
+pub use ergo_core::gen::stage;
+pub use ergo_core::gen::stage::GenStage;
 
 /// Applications (OTP's application controller): specs, start types, `node.applications()`.
 pub use ergo_core::gen::application;

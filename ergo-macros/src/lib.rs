@@ -10,6 +10,7 @@ mod application;
 mod ctxt;
 mod derive_term;
 mod gen_server;
+mod gen_stage;
 mod supervisor;
 
 /// Derives `ergo::IntoTerm` and `ergo::FromTerm` (and `ergo::FromFields` for structs with named
@@ -40,6 +41,21 @@ pub fn gen_server(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     gen_server::expand(attr.into(), item.into()).into()
+}
+
+/// `#[gen_stage]` on an inherent impl block: implements `ergo::GenStage` (Elixir's GenStage,
+/// wire-compatible) from async callbacks `init` (returns `StageInit<Self>`: the kind, the state,
+/// the options), `handle_demand`, `handle_events`, `handle_subscribe`, `handle_cancel`,
+/// `handle_call`, `handle_cast`, `handle_info`, `terminate` (each may take `ctx: &mut Context`
+/// first). Events are typed: `handle_events` takes `events: Vec<T>` (T: FromTerm, e.g. a
+/// `#[derive(Term)]` type; an event that does not decode is logged and dropped) and callbacks
+/// return `Emit<E>` or `Vec<E>` (E: IntoTerm); `Term` is the untyped path.
+#[proc_macro_attribute]
+pub fn gen_stage(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    gen_stage::expand(attr.into(), item.into()).into()
 }
 
 /// `#[supervisor(strategy = one_for_one, intensity = 5, period = 10)]` on an inherent impl block

@@ -6,7 +6,7 @@
 
 use ergo_etf::{Atom, Pid, Term};
 
-use super::system::{self, AfterSystem, SystemRequest, SystemState};
+use super::system::{Intercepted, SystemState};
 use super::{CallOutcome, GenServer, Init, Status};
 use crate::node::Context;
 use crate::node::SpawnError;
@@ -49,24 +49,23 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
             // no code of its own runs.
             Err(reason) => return reason,
         };
-        system.trace(&ctx, &envelope);
+        let intercepted = {
+            let format_state = || state.format_state();
+            system.intercept(&ctx, envelope, parent.as_ref(), &format_state)
+        };
+        let envelope = match intercepted {
+            Intercepted::Pass(envelope) => envelope,
+            Intercepted::Handled => continue,
+            Intercepted::Terminate(reason) => {
+                state.terminate(&mut ctx, &reason).await;
+                return reason;
+            }
+        };
         let status = match envelope {
             // A trapped exit signal from the parent is an order to stop: terminate with its
             // reason and exit with it; handle_info never sees it.
             Envelope::Exit { from, reason, .. } if parent.as_ref() == Some(&from) => {
                 Status::Stop(reason)
-            }
-            // A suspended server answers system messages only; the rest waits for `resume`.
-            Envelope::Message(p) if system.suspended() => match system::recognise(&ctx, p) {
-                Ok(request) => answer_system(&mut system, &ctx, &state, parent.as_ref(), request),
-                Err(p) => {
-                    system.defer(Envelope::Message(p));
-                    Status::Continue
-                }
-            },
-            other if system.suspended() => {
-                system.defer(other);
-                Status::Continue
             }
             Envelope::Call { from, request } => {
                 let keep = from.clone();
@@ -96,10 +95,7 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
                 state.handle_direct(&mut ctx, request).await;
                 Status::Continue
             }
-            Envelope::Message(p) => match system::recognise(&ctx, p) {
-                Ok(request) => answer_system(&mut system, &ctx, &state, parent.as_ref(), request),
-                Err(p) => state.handle_info(&mut ctx, p).await,
-            },
+            Envelope::Message(p) => state.handle_info(&mut ctx, p).await,
             other => {
                 state
                     .handle_info(&mut ctx, Payload::Term(other.into_term()))
@@ -110,19 +106,6 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
             state.terminate(&mut ctx, &reason).await;
             return reason;
         }
-    }
-}
-
-fn answer_system<S: GenServer>(
-    system: &mut SystemState,
-    ctx: &Context,
-    state: &S,
-    parent: Option<&Pid>,
-    request: SystemRequest,
-) -> Status {
-    match system.answer(ctx, state, parent, request) {
-        AfterSystem::Continue => Status::Continue,
-        AfterSystem::Terminate(reason) => Status::Stop(reason),
     }
 }
 

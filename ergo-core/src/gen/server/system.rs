@@ -1,4 +1,4 @@
-//! OTP's system messages to a gen_server, `{system, From, Request}` (what the `sys` module
+//! OTP's system messages to a gen_server (and a gen_stage), `{system, From, Request}` (what the `sys` module
 //! sends), handled by the run loop so Erlang's tools can look into and steer a Rust server:
 //!
 //! - `get_state` answers the state as [`GenServer::format_state`]; `get_status` the
@@ -11,6 +11,10 @@
 //!   server gets is logged (tracing target `ergo::sys`, level INFO), as OTP's `*DBG*` lines;
 //! - `{terminate, Reason}` (`sys:terminate/2`): answered `ok`, then the server terminates.
 //!
+//! [`SystemState::intercept`] is the one entry for every behaviour run by a loop of this crate
+//! (gen_server, gen_stage): it answers system messages, keeps the rest while suspended, and
+//! hands everything else back to the behaviour.
+//!
 //! What the run loop cannot do (`replace_state` with an Erlang fun, `change_code`, the other
 //! debug options) is answered `{error, {not_supported, Request}}`, never pretended. Owns the
 //! recognition, the answers and the suspended/traced state; must not run the server's
@@ -20,19 +24,18 @@ use std::collections::VecDeque;
 
 use ergo_etf::{Charlist, Pid, Term};
 
-use super::GenServer;
 use crate::node::Context;
 use crate::process::{Envelope, Payload, ReplyTo};
 
 /// A system message: who asked, and what.
-pub(super) struct SystemRequest {
+struct SystemRequest {
     from: ReplyTo,
     request: Term,
 }
 
 /// `{system, {Pid, Tag}, Request}` as a system request, or the payload back untouched. Only a
 /// term payload can be one (a typed local message is the server's own).
-pub(super) fn recognise(ctx: &Context, payload: Payload) -> Result<SystemRequest, Payload> {
+fn recognise(ctx: &Context, payload: Payload) -> Result<SystemRequest, Payload> {
     let Payload::Term(term) = payload else {
         return Err(payload);
     };
@@ -61,17 +64,28 @@ pub(super) fn recognise(ctx: &Context, payload: Payload) -> Result<SystemRequest
 }
 
 /// What the run loop does after a system request was answered.
-pub(super) enum AfterSystem {
+enum AfterSystem {
     /// Go on (running or suspended, as the request left it).
     Continue,
     /// `sys:terminate/2`: terminate with this reason.
     Terminate(Term),
 }
 
+/// What [`SystemState::intercept`] made of a message.
+pub(crate) enum Intercepted {
+    /// Not a system message, and the process is running (or it is its parent's exit): the
+    /// behaviour handles it.
+    Pass(Envelope),
+    /// Answered, or kept for after `resume`.
+    Handled,
+    /// `sys:terminate/2`: the behaviour terminates with this reason.
+    Terminate(Term),
+}
+
 /// The server's `sys` state: suspended or running, traced or not, and the messages that
 /// arrived while it was suspended.
 #[derive(Default)]
-pub(super) struct SystemState {
+pub(crate) struct SystemState {
     suspended: bool,
     trace: bool,
     deferred: VecDeque<Envelope>,
@@ -79,7 +93,7 @@ pub(super) struct SystemState {
 
 impl SystemState {
     /// The next message to handle: those deferred while suspended come first, once resumed.
-    pub(super) async fn next(&mut self, ctx: &mut Context) -> Result<Envelope, Term> {
+    pub(crate) async fn next(&mut self, ctx: &mut Context) -> Result<Envelope, Term> {
         if !self.suspended {
             if let Some(envelope) = self.deferred.pop_front() {
                 return Ok(envelope);
@@ -88,28 +102,50 @@ impl SystemState {
         ctx.recv().await
     }
 
-    /// Whether the server is suspended (only system messages and its parent's exit are handled).
-    pub(super) fn suspended(&self) -> bool {
-        self.suspended
+    /// Answers a system message, keeps any other message while suspended (but its parent's
+    /// exit, which the behaviour handles in any state), and hands the rest back. `format_state`
+    /// is the behaviour's view of its state, for `get_state` and `get_status`.
+    pub(crate) fn intercept(
+        &mut self,
+        ctx: &Context,
+        envelope: Envelope,
+        parent: Option<&Pid>,
+        format_state: &dyn Fn() -> Term,
+    ) -> Intercepted {
+        self.trace(ctx, &envelope);
+        match envelope {
+            Envelope::Message(payload) => match recognise(ctx, payload) {
+                Ok(request) => match self.answer(ctx, format_state, parent, request) {
+                    AfterSystem::Continue => Intercepted::Handled,
+                    AfterSystem::Terminate(reason) => Intercepted::Terminate(reason),
+                },
+                Err(payload) if self.suspended => {
+                    self.deferred.push_back(Envelope::Message(payload));
+                    Intercepted::Handled
+                }
+                Err(payload) => Intercepted::Pass(Envelope::Message(payload)),
+            },
+            Envelope::Exit { ref from, .. } if parent == Some(from) => Intercepted::Pass(envelope),
+            other if self.suspended => {
+                self.deferred.push_back(other);
+                Intercepted::Handled
+            }
+            other => Intercepted::Pass(other),
+        }
     }
 
-    /// Keeps a message for after `resume`.
-    pub(super) fn defer(&mut self, envelope: Envelope) {
-        self.deferred.push_back(envelope);
-    }
-
-    /// Logs a message the server is about to handle, when traced.
-    pub(super) fn trace(&self, ctx: &Context, envelope: &Envelope) {
+    /// Logs a message the server got, when traced.
+    fn trace(&self, ctx: &Context, envelope: &Envelope) {
         if self.trace {
             tracing::info!(target: "ergo::sys", pid = ?ctx.pid(), event = ?envelope, "got");
         }
     }
 
-    /// Answers a system request for `state`.
-    pub(super) fn answer<S: GenServer>(
+    /// Answers a system request for a process whose state `format_state` shows.
+    fn answer(
         &mut self,
         ctx: &Context,
-        state: &S,
+        format_state: &dyn Fn() -> Term,
         parent: Option<&Pid>,
         system: SystemRequest,
     ) -> AfterSystem {
@@ -117,9 +153,12 @@ impl SystemState {
         let ok = Term::atom("ok");
         let (reply, after) = if request.is_atom("get_state") {
             // sys:get_state/1 returns what the process answers, as is.
-            (state.format_state(), AfterSystem::Continue)
+            (format_state(), AfterSystem::Continue)
         } else if request.is_atom("get_status") {
-            (self.status(ctx, state, parent), AfterSystem::Continue)
+            (
+                self.status(ctx, format_state, parent),
+                AfterSystem::Continue,
+            )
         } else if request.is_atom("suspend") {
             self.suspended = true;
             (ok, AfterSystem::Continue)
@@ -143,7 +182,7 @@ impl SystemState {
     }
 
     /// What `sys:get_status/1` returns for an OTP gen_server, with this server's state.
-    fn status<S: GenServer>(&self, ctx: &Context, state: &S, parent: Option<&Pid>) -> Term {
+    fn status(&self, ctx: &Context, format_state: &dyn Fn() -> Term, parent: Option<&Pid>) -> Term {
         let me = ctx.pid().clone();
         let parent = parent
             .cloned()
@@ -176,7 +215,7 @@ impl SystemState {
             ]),
             Term::tuple(vec![
                 Term::atom("data"),
-                Term::list(vec![pair("State", state.format_state())]),
+                Term::list(vec![pair("State", format_state())]),
             ]),
         ]);
         // OTP's Debug list: `[{trace, true}]` when traced.
