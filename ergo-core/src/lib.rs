@@ -7,6 +7,8 @@ pub mod dist;
 #[cfg(feature = "dist")]
 pub mod epmd;
 
+#[cfg(feature = "cron")]
+pub mod cron;
 pub mod event;
 pub(crate) mod fast_hash;
 pub mod gen;
