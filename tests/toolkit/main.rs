@@ -1,4 +1,5 @@
-//! The toolkit around the runtime: cron jobs on virtual time (`cron`).
+//! The toolkit around the runtime: cron jobs on virtual time (`cron`), the test kit's real
+//! Erlang node (`erl_node`).
 //!
 //! One test binary for all of them, so that the crate graph is linked once. Tests run in
 //! parallel threads of this one process: node names are unique (`common::node_name`), and the
@@ -8,3 +9,4 @@
 mod common;
 
 mod cron;
+mod erl_node;

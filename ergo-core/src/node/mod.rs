@@ -8,13 +8,13 @@
 
 /// A node method that acts on behalf of any pid (forging links, exits, monitors and incoming
 /// distribution traffic): `pub(crate)`, for the runtime itself, and `pub` only with the
-/// `testing` feature, for tests that play a remote node. Applications act through `Context`.
+/// `forge-signals` feature, for tests that play a remote node. Applications act through `Context`.
 macro_rules! testing_pub {
     ($(#[$meta:meta])* fn $($rest:tt)*) => {
-        #[cfg(feature = "testing")]
+        #[cfg(feature = "forge-signals")]
         $(#[$meta])*
         pub fn $($rest)*
-        #[cfg(not(feature = "testing"))]
+        #[cfg(not(feature = "forge-signals"))]
         $(#[$meta])*
         #[allow(dead_code)]
         pub(crate) fn $($rest)*
