@@ -38,9 +38,9 @@ pub use net::{
     RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
 pub use node::{
-    CallError, ConnectFailure, ConnectFuture, Context, Dest, Distribution, MonitorTarget, Node,
-    NodeError, NodeOptions, NotDistributed, ProcessInfo, RemoteSignal, SendError, SpawnError,
-    SpawnOptions, TimerHandle,
+    CallError, ConnectFailure, ConnectFuture, Context, Dest, Distribution, Effect, EffectObserver,
+    MonitorTarget, Node, NodeError, NodeOptions, NotDistributed, ProcessInfo, RemoteSignal,
+    SendError, SpawnError, SpawnOptions, TimerHandle,
 };
 pub use pg::PgScope;
 pub use process::{Envelope, Payload, ReplyTo};

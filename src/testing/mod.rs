@@ -21,5 +21,11 @@
 //! ```
 
 mod erl_node;
+mod expect;
+mod kit;
+mod recorder;
 
+pub use ergo_core::Effect;
 pub use erl_node::{erl_required, ErlError, ErlNode, EVAL_TIMEOUT, START_TIMEOUT};
+pub use expect::{CallExpect, Expect};
+pub use kit::GenServerKit;

@@ -10,3 +10,4 @@ mod common;
 
 mod cron;
 mod erl_node;
+mod kit;
