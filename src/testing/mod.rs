@@ -105,7 +105,7 @@ mod expect;
 mod kit;
 mod recorder;
 
-pub use erl_node::{erl_required, ErlError, ErlNode, EVAL_TIMEOUT, START_TIMEOUT};
 pub use ergo_core::Effect;
+pub use erl_node::{erl_required, ErlError, ErlNode, EVAL_TIMEOUT, START_TIMEOUT};
 pub use expect::{CallExpect, Expect};
 pub use kit::GenServerKit;
