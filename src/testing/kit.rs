@@ -15,9 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::expect::{listing, CallExpect, Expect, Kind};
 use super::recorder::{lock, Mock, Recorder};
-use crate::{
-    CallError, Context, Dest, IntoTerm, Node, NodeOptions, Pid, SpawnError, SpawnOptions, Term,
-};
+use crate::{Context, Dest, IntoTerm, Node, NodeOptions, Pid, SpawnError, SpawnOptions, Term};
 
 /// How long a call from the kit may wait for its reply (virtual time, when paused).
 const CALL_TIMEOUT: Duration = Duration::from_secs(365 * 86_400);
@@ -34,8 +32,13 @@ pub struct GenServerKit<S: GenServer> {
     recorder: Arc<Recorder>,
     helper: mpsc::UnboundedSender<SyncRequest>,
     stopped: Option<Term>,
+    /// The kit's calls still waiting for a reply, polled after every step (never spawned: a
+    /// reply handed over during a step is seen by the poll that follows it, on any runtime).
+    pending: Vec<PendingCall>,
     _server: PhantomData<fn() -> S>,
 }
+
+type PendingCall = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 impl<S: GenServer> std::fmt::Debug for GenServerKit<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -121,6 +124,7 @@ impl<S: GenServer> GenServerKit<S> {
             recorder,
             helper: helper_tx,
             stopped: None,
+            pending: Vec::new(),
             _server: PhantomData,
         };
         kit.settle().await;
@@ -153,31 +157,16 @@ impl<S: GenServer> GenServerKit<S> {
             }
             let _ = tx.send(reply);
         };
-        let mut call = Box::pin(call);
-        // Poll it once so the request is in the mailbox, then let it finish in the background.
-        if futures_poll_once(&mut call).await {
-            return self.after_call(&mut rx).await;
+        let mut call: PendingCall = Box::pin(call);
+        // Polled once, the request is in the mailbox, ahead of the sync request of the settle.
+        if !poll_once(&mut call).await {
+            self.pending.push(call);
         }
-        tokio::spawn(call);
-        self.after_call(&mut rx).await
-    }
-
-    async fn after_call(
-        &mut self,
-        rx: &mut oneshot::Receiver<Result<Term, CallError>>,
-    ) -> Option<Term> {
         self.settle().await;
-        // The reply, if any, was handed over before the server looked at the sync request; the
-        // calling task needs a few turns of the scheduler to see it.
-        for _ in 0..64 {
-            match rx.try_recv() {
-                Ok(Ok(reply)) => return Some(reply),
-                Ok(Err(_)) => return None,
-                Err(oneshot::error::TryRecvError::Closed) => return None,
-                Err(oneshot::error::TryRecvError::Empty) => tokio::task::yield_now().await,
-            }
+        match rx.try_recv() {
+            Ok(Ok(reply)) => Some(reply),
+            _ => None,
         }
-        None
     }
 
     /// Casts `request` to the server and waits until it has handled it.
@@ -332,7 +321,17 @@ impl<S: GenServer> GenServerKit<S> {
     /// Waits until the server has handled everything sent so far; records its stop; fails on
     /// calls nobody mocked.
     async fn settle(&mut self) {
-        if let Err(reason) = self.sync().await {
+        let synced = self.sync().await;
+        // Replies handed over before the server answered the sync request are recorded before
+        // its stop.
+        let mut still_pending = Vec::new();
+        for mut call in std::mem::take(&mut self.pending) {
+            if !poll_once(&mut call).await {
+                still_pending.push(call);
+            }
+        }
+        self.pending = still_pending;
+        if let Err(reason) = synced {
             if self.stopped.is_none() {
                 self.recorder.push(Effect::Stop(reason.clone()));
                 self.stopped = Some(reason);
@@ -356,7 +355,7 @@ impl<S: GenServer> Drop for GenServerKit<S> {
 }
 
 /// Polls `future` once; true when it completed.
-async fn futures_poll_once<F: std::future::Future + Unpin>(future: &mut F) -> bool {
+async fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> bool {
     std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *future).poll(cx) {
         std::task::Poll::Ready(_) => std::task::Poll::Ready(true),
         std::task::Poll::Pending => std::task::Poll::Ready(false),

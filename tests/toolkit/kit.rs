@@ -217,3 +217,15 @@ async fn an_unexpected_call_fails_the_test_with_the_request() {
         "{message}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_are_seen_on_a_multi_threaded_runtime_too() {
+    let mut kit = GenServerKit::<Keeper>::start(3).await.unwrap();
+    for _ in 0..50 {
+        assert_eq!(kit.call(Req::Get).await, Some(Term::Int(3)));
+    }
+    kit.should_replies().message(3i64).times(50);
+    assert_eq!(kit.call(Req::Later).await, None);
+    kit.cast(Req::Flush).await;
+    kit.should_reply(3i64);
+}
