@@ -9,7 +9,9 @@
 //! Cargo features: `dist` (default: Erlang distribution, EPMD, RPC, remote spawn), `tls`
 //! (default: distribution over TLS 1.3 and end-to-end encrypted proxy routes), `compression`
 //! (default: compressed terms and compressed distribution messages), `logging` (default:
-//! [`logging::init`], a `tracing` subscriber for programs). Without default features ergo is a
+//! [`logging::init`], a `tracing` subscriber for programs), `cron` (default: [`cron`], scheduled
+//! jobs on `croner`, `chrono` and `chrono-tz`), `testing` (off: `ergo::testing`, the test
+//! kit). Without default features ergo is a
 //! local-only runtime that compiles none of the network, crypto or compression crates.
 #![deny(missing_docs)]
 #![deny(unreachable_pub)]
@@ -95,8 +97,15 @@ pub use ergo_core::net::{
     RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
 
+/// Cron (feature `cron`, default): node-level scheduled jobs, `node.cron()`; see `docs/cron.md`.
+#[cfg(feature = "cron")]
+pub use ergo_core::cron;
+
 #[cfg(feature = "logging")]
 pub mod logging;
+
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// Items the macros' generated code needs; not part of the public API.
 #[doc(hidden)]

@@ -7,6 +7,8 @@ pub mod dist;
 #[cfg(feature = "dist")]
 pub mod epmd;
 
+#[cfg(feature = "cron")]
+pub mod cron;
 pub mod event;
 pub(crate) mod fast_hash;
 pub mod gen;
@@ -36,9 +38,9 @@ pub use net::{
     RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
 pub use node::{
-    CallError, ConnectFailure, ConnectFuture, Context, Dest, Distribution, MonitorTarget, Node,
-    NodeError, NodeOptions, NotDistributed, ProcessInfo, RemoteSignal, SendError, SpawnError,
-    SpawnOptions, TimerHandle,
+    CallError, ConnectFailure, ConnectFuture, Context, Dest, Distribution, Effect, EffectObserver,
+    MonitorTarget, Node, NodeError, NodeOptions, NotDistributed, ProcessInfo, RemoteSignal,
+    SendError, SpawnError, SpawnOptions, TimerHandle,
 };
 pub use pg::PgScope;
 pub use process::{Envelope, Payload, ReplyTo};

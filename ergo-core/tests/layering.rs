@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["dist"],
     &["process"],
     &["node"],
-    &["event", "gen"],
+    &["event", "gen", "cron"],
     &["global", "pg"],
     &["net"],
 ];

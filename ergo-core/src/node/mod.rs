@@ -8,13 +8,13 @@
 
 /// A node method that acts on behalf of any pid (forging links, exits, monitors and incoming
 /// distribution traffic): `pub(crate)`, for the runtime itself, and `pub` only with the
-/// `testing` feature, for tests that play a remote node. Applications act through `Context`.
+/// `forge-signals` feature, for tests that play a remote node. Applications act through `Context`.
 macro_rules! testing_pub {
     ($(#[$meta:meta])* fn $($rest:tt)*) => {
-        #[cfg(feature = "testing")]
+        #[cfg(feature = "forge-signals")]
         $(#[$meta])*
         pub fn $($rest)*
-        #[cfg(not(feature = "testing"))]
+        #[cfg(not(feature = "forge-signals"))]
         $(#[$meta])*
         #[allow(dead_code)]
         pub(crate) fn $($rest)*
@@ -27,6 +27,7 @@ mod context;
 mod deadlines;
 mod dest;
 mod distribution;
+mod effects;
 pub(crate) mod error;
 mod extensions;
 mod info;
@@ -44,6 +45,7 @@ use ergo_etf::{Atom, Pid, RefIds, Reference, Term};
 pub use context::{Context, Recv};
 pub use dest::Dest;
 pub use distribution::{ConnectFailure, ConnectFuture, Distribution, MonitorTarget, RemoteSignal};
+pub use effects::{Effect, EffectObserver};
 pub use error::{CallError, NodeError, NotDistributed, SendError, SpawnError};
 pub use info::ProcessInfo;
 pub use spawn::SpawnOptions;
@@ -108,6 +110,8 @@ pub(crate) struct NodeInner {
     pub(in crate::node) next_ref: AtomicU64,
     /// The distribution layer, once the node is on the network.
     pub(in crate::node) distribution: OnceLock<Arc<dyn Distribution>>,
+    /// A test kit's observer of one process's effects (`effects.rs`).
+    pub(in crate::node) observer: OnceLock<Arc<dyn EffectObserver>>,
     /// The per-node state of the layers above.
     pub(in crate::node) extensions: Extensions,
     /// The deadlines of the calls in flight, and whether their ticker runs.
@@ -256,6 +260,7 @@ impl Node {
             next_pid: AtomicU64::new(1),
             next_ref: AtomicU64::new(1),
             distribution: OnceLock::new(),
+            observer: OnceLock::new(),
             extensions: Extensions::default(),
             deadlines: deadlines::CallDeadlines::new(),
             ticker_started: std::sync::Once::new(),

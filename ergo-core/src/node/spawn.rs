@@ -125,6 +125,14 @@ impl Node {
             entry.state().name = Some(name.clone());
         }
         self.inner.table.insert(Arc::clone(&entry));
+        if let Some(observer) = self.observer() {
+            let effect = super::Effect::Spawn {
+                pid: pid.clone(),
+                name: options.name.clone(),
+                behaviour,
+            };
+            observer.record(None, effect);
+        }
         if let Some(peer) = &options.link {
             self.link(&pid, peer);
         }
