@@ -71,6 +71,11 @@ pub use ergo_core::{
     SupervisorError, SupervisorRef, SupervisorSpec,
 };
 
+/// gen_saga (the seed's distributed transactions): the `GenSaga` and `SagaWorker` callbacks,
+/// the `SagaContext` they act through, options, ids and errors (`ergo::saga::*`).
+pub use ergo_core::gen::saga;
+pub use ergo_core::gen::saga::{GenSaga, SagaWorker};
+
 /// Services: global names (Erlang's `global`), process groups (Erlang's `pg`) and events.
 pub use ergo_core::event::{EventError, EventMessage, EventToken};
 #[cfg(feature = "dist")]
