@@ -89,3 +89,50 @@ async fn a_participant_failing_before_the_commit_rolls_everything_back() {
     assert_eq!(log.count("tx_cancel"), 3, "{:?}", log.events());
     assert_eq!(log.count("job_cancel"), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_lost_before_the_commit_cancels_the_transaction() {
+    // a holds its own job, so the commit waits; b and c are done and wait for it.
+    let cluster = Cluster::start("saga_2pc_lost").await;
+    let hop = |i: usize| Hop {
+        to: cluster.saga(i, "saga"),
+        value: 1,
+        trap_cancel: false,
+    };
+    let plan = |next: Option<usize>, work: Work| Plan {
+        work: Some(work),
+        nexts: next.map(hop).into_iter().collect(),
+        ..Plan::default()
+    };
+    cluster
+        .stage(2, "saga", "c", plan(None, Work::Compute))
+        .await;
+    cluster
+        .stage(1, "saga", "b", plan(Some(2), Work::Compute))
+        .await;
+    cluster
+        .stage(0, "saga", "a", plan(Some(1), Work::Hold))
+        .await;
+    cluster.start_tx("saga", 1, true, 0).await;
+    let log = &cluster.log;
+    assert_eq!(log.wait_for("a", "tx_result").await, Term::Int(2));
+    cluster.nodes[2].stop();
+    // b lost c, which had done its part: nothing can commit atomically any more.
+    assert_eq!(
+        log.wait_for("b", "tx_cancel").await,
+        Term::atom("noconnection")
+    );
+    assert_eq!(
+        log.wait_for("a", "tx_cancel").await,
+        Term::atom("noconnection")
+    );
+    assert_eq!(
+        log.wait_for("b.worker", "job_cancel").await,
+        Term::atom("noconnection")
+    );
+    assert_eq!(
+        log.wait_for("a.worker", "job_cancel").await,
+        Term::atom("noconnection")
+    );
+    assert_eq!(log.count("tx_commit") + log.count("job_commit"), 0);
+}

@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bad_input;
 mod cancel;
 mod commit;
 mod limits;
