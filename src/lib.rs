@@ -26,6 +26,10 @@ pub use ergo_macros::gen_server;
 /// `#[supervisor]`: implements `Supervisor` from flags and a `children! { .. }` list.
 pub use ergo_macros::supervisor;
 
+/// `#[gen_saga]` and `#[saga_worker]`: implement `GenSaga` and `SagaWorker` from impl blocks of
+/// async callbacks.
+pub use ergo_macros::{gen_saga, saga_worker};
+
 /// `#[application]`: implements `Application` from name, version, env, dependencies and root.
 pub use ergo_macros::application;
 

@@ -172,3 +172,35 @@ impl<'a> ReasonParam<'a> for &'a Term {
         reason
     }
 }
+
+/// What `#[gen_saga]`'s `handle_tx_done` returns: the final value, any `IntoTerm`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a final value: handle_tx_done returns a value that implements `IntoTerm`",
+    label = "handle_tx_done returns this type"
+)]
+pub trait DoneReturn {
+    /// The final value as a term.
+    fn into_final(self) -> Term;
+}
+
+impl<T: IntoTerm> DoneReturn for T {
+    fn into_final(self) -> Term {
+        self.into_term()
+    }
+}
+
+/// A transaction value a `#[gen_saga]` callback could not decode as `T` (the runtime's policy:
+/// logged; an interim dropped, any other value cancels the transaction).
+pub fn saga_bad_value<T>(
+    saga: &mut crate::saga::SagaContext<'_>,
+    tx: &crate::saga::TxId,
+    callback: &'static str,
+    value: Term,
+) -> Status {
+    crate::saga::reject_tx_value(saga, tx, callback, std::any::type_name::<T>(), value)
+}
+
+/// A job value a `#[saga_worker]` callback could not decode as `T` (logged; the job fails).
+pub fn job_bad_value<T>(callback: &'static str, value: Term) -> Status {
+    crate::saga::reject_job_value(callback, std::any::type_name::<T>(), value)
+}

@@ -14,3 +14,4 @@ mod commit;
 mod limits;
 mod sum;
 mod support;
+mod typed;

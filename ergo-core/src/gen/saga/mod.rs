@@ -8,11 +8,12 @@
 //! casts and supervision work as for any server).
 //!
 //! Files: `ids` (the ids), `options`, `wire` (shapes), `error`, `behaviour` (`GenSaga`),
-//! `worker` (`SagaWorker`, `Job`, the worker process), `table` (transactions), `core`
+//! `worker` (`SagaWorker`, `Job`, the worker process), `bad_value` (undecodable values of the typed macros), `table` (transactions), `core`
 //! (cancellation, commit, the callback queue), `context` (`SagaContext`, the API), `receive`
 //! (incoming messages), `run` (the process). Must not reach the network (remote sagas are
 //! reached through the node's sends and monitors).
 
+mod bad_value;
 mod behaviour;
 mod context;
 mod core;
@@ -25,6 +26,7 @@ mod table;
 mod wire;
 mod worker;
 
+pub use bad_value::{reject_job_value, reject_tx_value};
 pub use behaviour::GenSaga;
 pub use context::SagaContext;
 pub use error::SagaError;
