@@ -204,3 +204,35 @@ pub fn saga_bad_value<T>(
 pub fn job_bad_value<T>(callback: &'static str, value: Term) -> Status {
     crate::saga::reject_job_value(callback, std::any::type_name::<T>(), value)
 }
+
+/// A `#[gen_saga]` callback's handle parameter: `saga: &mut SagaContext<'_>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the saga context: a saga callback's `&mut` parameter after self is `saga: &mut SagaContext<'_>`",
+    label = "expected `&mut SagaContext<'_>`"
+)]
+pub trait SagaContextParam<'b, 'a> {
+    /// The context, as the callback's parameter type.
+    fn from_saga(saga: &'b mut crate::saga::SagaContext<'a>) -> Self;
+}
+
+impl<'b, 'a> SagaContextParam<'b, 'a> for &'b mut crate::saga::SagaContext<'a> {
+    fn from_saga(saga: &'b mut crate::saga::SagaContext<'a>) -> Self {
+        saga
+    }
+}
+
+/// A `#[saga_worker]` callback's handle parameter: `job: &mut Job`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the job: a worker callback's `&mut` parameter after self is `job: &mut Job`",
+    label = "expected `&mut Job`"
+)]
+pub trait JobParam<'a> {
+    /// The job, as the callback's parameter type.
+    fn from_job(job: &'a mut crate::saga::Job) -> Self;
+}
+
+impl<'a> JobParam<'a> for &'a mut crate::saga::Job {
+    fn from_job(job: &'a mut crate::saga::Job) -> Self {
+        job
+    }
+}

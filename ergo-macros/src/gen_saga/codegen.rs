@@ -1,16 +1,15 @@
 //! Generates `impl ::ergo::GenSaga` (from `#[gen_saga]`) or `impl ::ergo::SagaWorker` (from
 //! `#[saga_worker]`) from a checked model: each trait method decodes the values the user's
-//! callback declares (`__private::take::<T>`: downcast or `FromTerm`), passes ids, reasons and
-//! the `&mut` handle through as they are (the compiler checks the user's types at their
-//! spans), and converts the result through `__private`'s traits (`InitReturn`,
+//! callback declares (`__private::take::<T>`: downcast or `FromTerm`), passes ids and reasons
+//! as they are (the compiler checks the user's types), the `&mut` handle through a trait, and
+//! converts the result through `__private`'s traits (`InitReturn`,
 //! `StatusReturn`, `CallReturn`, `DoneReturn`, `ReplyToParam`, `ReasonParam`,
-//! `ContextParam`). A value a callback cannot decode follows the runtime's one policy
+//! `ContextParam`, `SagaContextParam`, `JobParam`). A value a callback cannot decode follows the runtime's one policy
 //! (`__private::saga_bad_value` / `job_bad_value`). Names only `::ergo` root items,
 //! `::ergo::saga` and `::ergo::__private`. Must not check anything.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
-use syn::spanned::Spanned as _;
+use quote::quote;
 
 use super::model::{Behaviour, Block, Method};
 
@@ -18,12 +17,15 @@ fn private() -> TokenStream {
     quote! { ::ergo::__private }
 }
 
-/// The handle argument (with its trailing comma) when the callback takes one: `handle` spanned
-/// at the user's type, so a wrong type is reported there.
+/// The handle argument (with its trailing comma) when the callback takes one, through
+/// `SagaContextParam` (`saga`) or `JobParam` (`job`), so a wrong type is reported at it.
 fn handle_arg(m: &Method, handle: TokenStream) -> TokenStream {
-    match &m.ctx_ty {
-        Some(ty) => quote_spanned! { ty.span()=> #handle, },
-        None => quote! {},
+    let p = private();
+    let is_job = handle.to_string() == "job";
+    match (&m.ctx_ty, is_job) {
+        (Some(ty), false) => quote! { <#ty as #p::SagaContextParam<'_, '_>>::from_saga(#handle), },
+        (Some(ty), true) => quote! { <#ty as #p::JobParam<'_>>::from_job(#handle), },
+        (None, _) => quote! {},
     }
 }
 
