@@ -8,6 +8,7 @@
 //!
 //! Run with `cargo run --example saga` or `cargo run --example saga -- --fail-credit`.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,7 +37,7 @@ fn change(account: &Account, by: i64) {
 struct Step {
     side: &'static str,
     account: Account,
-    /// +amount for credit, -amount for debit, 0 for the ledger.
+    /// 1 for credit, -1 for debit, 0 for the ledger.
     sign: i64,
     fail: bool,
     amount: i64,
@@ -72,20 +73,34 @@ impl Step {
 
     async fn handle_job_commit(&mut self, final_value: Term) {
         change(&self.account, self.sign * self.amount);
-        println!(
-            "[{}] commits {final_value}: balance {}",
-            self.side,
-            balance(&self.account)
-        );
+        if self.sign == 0 {
+            println!(
+                "[{}] commits {final_value}: ledger entry written",
+                self.side
+            );
+        } else {
+            println!(
+                "[{}] commits {final_value}: balance {}",
+                self.side,
+                balance(&self.account)
+            );
+        }
         let _ = self.report.send(format!("{} committed", self.side));
     }
 
     async fn handle_job_cancel(&mut self, reason: Term) {
-        println!(
-            "[{}] rolls back ({reason}): balance stays {}",
-            self.side,
-            balance(&self.account)
-        );
+        if self.sign == 0 {
+            println!(
+                "[{}] rolls back ({reason}): ledger entry dropped",
+                self.side
+            );
+        } else {
+            println!(
+                "[{}] rolls back ({reason}): balance stays {}",
+                self.side,
+                balance(&self.account)
+            );
+        }
         let _ = self.report.send(format!("{} rolled back", self.side));
     }
 }
@@ -99,6 +114,8 @@ struct Side {
     fail: bool,
     nexts: Vec<Dest>,
     report: Report,
+    /// The amount of each transaction in progress here.
+    amounts: HashMap<TxId, i64>,
 }
 
 type SideArgs = (&'static str, Account, i64, bool, Vec<Dest>, Report);
@@ -116,10 +133,12 @@ impl Side {
             fail,
             nexts,
             report,
+            amounts: HashMap::new(),
         })
     }
 
     async fn handle_tx_new(&mut self, saga: &mut SagaContext<'_>, tx: TxId, amount: i64) {
+        self.amounts.insert(tx.clone(), amount);
         let step = Step {
             side: self.side,
             account: self.account.clone(),
@@ -168,12 +187,14 @@ impl Side {
         Term::tuple(vec![Term::atom("transferred"), Term::Int(amount)])
     }
 
-    async fn handle_tx_commit(&mut self, _tx: TxId, _value: Term) {
+    async fn handle_tx_commit(&mut self, tx: TxId, _value: Term) {
+        self.amounts.remove(&tx);
         println!("[{}] transaction committed", self.side);
         let _ = self.report.send(format!("{} saga committed", self.side));
     }
 
-    async fn handle_tx_cancel(&mut self, _tx: TxId, reason: Term) {
+    async fn handle_tx_cancel(&mut self, tx: TxId, reason: Term) {
+        self.amounts.remove(&tx);
         println!("[{}] transaction cancelled: {reason}", self.side);
         let _ = self.report.send(format!("{} saga cancelled", self.side));
     }
@@ -197,10 +218,12 @@ impl Side {
 }
 
 impl Side {
-    /// Sends this side's result once its step and its next sagas are all prepared.
-    fn prepared(&self, saga: &mut SagaContext<'_>, tx: &TxId) {
+    /// Sends this side's result (the amount it prepared) once its step and its next sagas are
+    /// all prepared; without two-phase commit the transaction would end here.
+    fn prepared(&mut self, saga: &mut SagaContext<'_>, tx: &TxId) {
         if !saga.pending(tx) {
-            let _ = saga.send_result(tx, Term::atom("prepared"));
+            let amount = self.amounts.get(tx).copied().unwrap_or(0);
+            let _ = saga.send_result(tx, amount);
         }
     }
 }

@@ -10,7 +10,12 @@ fn run(args: &[&str]) -> String {
     let mut command = Command::new(common::example_binary("saga"));
     command.args(args);
     let done = common::run_within(command, Duration::from_secs(30), "example saga");
-    assert!(done.status.success(), "example failed: {}\n{}", done.status, done.stdout);
+    assert!(
+        done.status.success(),
+        "example failed: {}\n{}",
+        done.status,
+        done.stdout
+    );
     done.stdout
 }
 
@@ -24,6 +29,7 @@ fn the_transfer_commits_everywhere() {
         "[debit] every part is prepared: commit 30",
         "[debit] commits {transferred,30}: balance 70",
         "[credit] commits {transferred,30}: balance 30",
+        "[audit] commits {transferred,30}: ledger entry written",
         "[credit] transaction committed",
         "[audit] transaction committed",
         "alice 70, bob 30",
@@ -42,7 +48,7 @@ fn a_refused_credit_rolls_everything_back() {
         "[debit] transaction cancelled: {error,account_frozen}",
         "[audit] transaction cancelled: {error,account_frozen}",
         "[debit] rolls back ({error,account_frozen}): balance stays 100",
-        "[audit] rolls back ({error,account_frozen})",
+        "[audit] rolls back ({error,account_frozen}): ledger entry dropped",
         "alice 100, bob 0",
     ] {
         assert!(out.contains(line), "missing {line:?} in\n{out}");
