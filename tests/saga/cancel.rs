@@ -156,3 +156,27 @@ async fn the_lifespan_ends_the_transaction_on_every_node() {
     let (cluster, _tx) = chain("saga_lifespan", 1000).await;
     everyone_cancelled_once(&cluster, None, &error("lifespan_expired")).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saga_that_stops_cancels_its_transactions_everywhere() {
+    let (cluster, _tx) = chain("saga_stop", 0).await;
+    let reply = cluster.call(0, 1, "saga", Term::atom("stop")).await;
+    assert_eq!(reply, Term::atom("ok"));
+    // b told everyone, ran its own cancel once, and its worker undid its job.
+    let log = &cluster.log;
+    for who in ["a", "b", "c", "a.worker", "b.worker", "c.worker"] {
+        let what = if who.ends_with("worker") {
+            "job_cancel"
+        } else {
+            "tx_cancel"
+        };
+        assert_eq!(
+            log.wait_for(who, what).await,
+            Term::atom("shutdown"),
+            "{who}"
+        );
+    }
+    cluster.settle(&[(0, "saga"), (2, "saga")]).await;
+    assert_eq!(log.count("tx_cancel"), 3, "{:?}", log.events());
+    assert_eq!(log.count("job_cancel"), 3);
+}

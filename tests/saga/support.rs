@@ -309,6 +309,12 @@ impl GenSaga for Stage {
                     Err(error) => Term::binary(error.to_string()),
                 }
             }
+            _ if request.is_atom("stop") => {
+                return CallOutcome::Stop(
+                    Term::atom("shutdown"),
+                    Some(Payload::new(Term::atom("ok"))),
+                );
+            }
             _ if request.is_atom("transactions") => {
                 Term::Int(i64::try_from(saga.transactions().len()).unwrap_or(-1))
             }

@@ -4,13 +4,15 @@
 //! callbacks the machinery queued run in order; one about a transaction that has ended since it
 //! was queued (a result, an interim, a job's report, the originator's done) is dropped, so no
 //! result of a cancelled transaction reaches the user. Owns that dispatch and `Node::start_saga`;
-//! must not decide what a message means to a transaction (that is `receive.rs`).
+//! must not decide what a message means to a transaction (that is `receive.rs`). A saga that
+//! stops cancels its transactions first.
 
 use ergo_etf::{Pid, Term};
 
 use super::behaviour::GenSaga;
 use super::context::SagaContext;
-use super::core::{Callback, SagaCore};
+use super::core::{Callback, CancelSource, SagaCore};
+use super::ids::TxId;
 use super::wire::{recognise, Incoming};
 use crate::gen::server::{CallOutcome, GenServer, Init, ReplyTo, Status};
 use crate::node::{Context, Node, SpawnError, SpawnOptions};
@@ -138,7 +140,7 @@ impl<S: GenSaga> SagaServer<S> {
 }
 
 /// The transaction a queued callback is about, when that transaction has ended since.
-fn ended<'a>(core: &SagaCore, callback: &'a Callback) -> Option<&'a super::ids::TxId> {
+fn ended<'a>(core: &SagaCore, callback: &'a Callback) -> Option<&'a TxId> {
     let tx = match callback {
         Callback::TxResult(tx, ..)
         | Callback::TxInterim(tx, ..)
@@ -211,7 +213,15 @@ impl<S: GenSaga> GenServer for SagaServer<S> {
         request.refuse(Term::atom("handle_direct_not_implemented"));
     }
 
+    /// A saga that stops cancels its transactions with its stop reason (its workers, parents
+    /// and next sagas are told, its `handle_tx_cancel` runs), then the user's `terminate`.
     async fn terminate(&mut self, ctx: &mut Context, reason: &Term) {
+        let txs: Vec<TxId> = self.core.table.txs.keys().cloned().collect();
+        for tx in txs {
+            self.core
+                .cancel(ctx, &tx, reason.clone(), CancelSource::Local);
+        }
+        let _ = self.drain(ctx).await;
         self.user.terminate(ctx, reason).await;
     }
 }
