@@ -1061,8 +1061,8 @@ fn saga_chain(args: &[String]) -> Result<(), String> {
             let c = drive_calls_with(&nodes[0], targets(Dest::Pid(echo.clone())), secs, request.clone())
                 .await?;
             println!(
-                "round {round}: 2pc_off tx_per_sec={:.0} p50_us={:.0} p99_us={:.0} | 2pc_on tx_per_sec={:.0} p50_us={:.0} p99_us={:.0} | a->b calls_per_sec={:.0} p50_us={:.0}",
-                p.calls_per_sec, p.p50_us, p.p99_us, t.calls_per_sec, t.p50_us, t.p99_us, c.calls_per_sec, c.p50_us
+                "round {round}: 2pc_off tx_per_sec={:.0} p50_us={:.0} p99_us={:.0} | 2pc_on tx_per_sec={:.0} p50_us={:.0} p99_us={:.0} | a->b calls_per_sec={:.0} p50_us={:.0} p99_us={:.0}",
+                p.calls_per_sec, p.p50_us, p.p99_us, t.calls_per_sec, t.p50_us, t.p99_us, c.calls_per_sec, c.p50_us, c.p99_us
             );
             plain.push((p.calls_per_sec, p.p50_us, p.p99_us));
             twopc.push((t.calls_per_sec, t.p50_us, t.p99_us));

@@ -154,7 +154,7 @@ fn saga(block: &Block) -> Vec<TokenStream> {
     out.extend(status_callback(
         block,
         "handle_tx_new",
-        &[tx_id.clone()],
+        std::slice::from_ref(&tx_id),
         true,
     ));
     out.extend(status_callback(
@@ -172,13 +172,13 @@ fn saga(block: &Block) -> Vec<TokenStream> {
     out.extend(status_callback(
         block,
         "handle_tx_cancel",
-        &[tx_id.clone()],
+        std::slice::from_ref(&tx_id),
         false,
     ));
     out.extend(status_callback(
         block,
         "handle_tx_commit",
-        &[tx_id.clone()],
+        std::slice::from_ref(&tx_id),
         true,
     ));
     out.extend(status_callback(

@@ -52,7 +52,7 @@ impl SagaCore {
                 }
             }
             SagaMessage::Commit(from, (tx, origin, value)) => {
-                if self.from_parent(&tx, &origin, &from, "commit") {
+                if self.sent_by_parent(&tx, &origin, &from, "commit") {
                     self.commit(ctx, &tx, value);
                 }
             }
@@ -137,7 +137,7 @@ impl SagaCore {
 
     /// Whether `from` is `tx`'s parent reaching it by `origin`; else logs that the `what` is
     /// dropped.
-    fn from_parent(&self, tx: &TxId, origin: &NextId, from: &Pid, what: &str) -> bool {
+    fn sent_by_parent(&self, tx: &TxId, origin: &NextId, from: &Pid, what: &str) -> bool {
         let ok = self
             .table
             .txs
