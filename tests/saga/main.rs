@@ -15,3 +15,4 @@ mod limits;
 mod sum;
 mod support;
 mod typed;
+mod wire;
