@@ -21,6 +21,7 @@ async fn bad_saga_messages_are_dropped_and_the_transaction_goes_on() {
             to: cluster.saga(1, "saga"),
             value: 1,
             trap_cancel: false,
+            timeout: None,
         }],
         ..Plan::default()
     };

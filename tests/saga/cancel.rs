@@ -18,6 +18,7 @@ async fn chain(prefix: &str, lifespan_ms: u64) -> (Cluster, Term) {
                 to: cluster.saga(i, "saga"),
                 value: 1,
                 trap_cancel: false,
+                timeout: None,
             })
             .into_iter()
             .collect(),
@@ -179,4 +180,54 @@ async fn a_saga_that_stops_cancels_its_transactions_everywhere() {
     cluster.settle(&[(0, "saga"), (2, "saga")]).await;
     assert_eq!(log.count("tx_cancel"), 3, "{:?}", log.events());
     assert_eq!(log.count("job_cancel"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_saga_that_does_not_answer_in_time_cancels_the_transaction() {
+    let cluster = Cluster::start("saga_next_timeout").await;
+    let hold = Plan {
+        work: Some(Work::Hold),
+        ..Plan::default()
+    };
+    cluster.stage(1, "saga", "b", hold).await;
+    let originator = Plan {
+        nexts: vec![Hop {
+            to: cluster.saga(1, "saga"),
+            value: 1,
+            trap_cancel: false,
+            timeout: Some(std::time::Duration::from_millis(200)),
+        }],
+        ..Plan::default()
+    };
+    cluster.stage(0, "saga", "a", originator).await;
+    cluster.start_tx("saga", 1, false, 0).await;
+    let log = &cluster.log;
+    assert_eq!(log.wait_for("a", "tx_cancel").await, error("next_timeout"));
+    assert_eq!(log.wait_for("b", "tx_cancel").await, error("next_timeout"));
+    assert_eq!(
+        log.wait_for("b.worker", "job_cancel").await,
+        error("next_timeout")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_does_not_answer_in_time_fails() {
+    let cluster = Cluster::start("saga_job_timeout").await;
+    let hold = Plan {
+        work: Some(Work::Hold),
+        job_timeout: Some(std::time::Duration::from_millis(200)),
+        ..Plan::default()
+    };
+    cluster.stage(0, "saga", "a", hold).await;
+    cluster.start_tx("saga", 1, false, 0).await;
+    let log = &cluster.log;
+    // The worker is told, the saga's handle_job_failed runs, and (the test saga's choice) the
+    // transaction is cancelled.
+    assert_eq!(
+        log.wait_for("a.worker", "job_cancel").await,
+        error("job_timeout")
+    );
+    assert_eq!(log.wait_for("a", "job_failed").await, error("job_timeout"));
+    assert_eq!(log.wait_for("a", "tx_cancel").await, error("job_timeout"));
+    assert_eq!(log.of("a.worker", "job_cancel").len(), 1);
 }

@@ -16,6 +16,7 @@ async fn chain(prefix: &str, leaf_work: Work) -> Cluster {
                 to: cluster.saga(i, "saga"),
                 value: 10_i64.pow(u32::try_from(i).unwrap_or(0)),
                 trap_cancel: false,
+                timeout: None,
             })
             .into_iter()
             .collect(),
@@ -98,6 +99,7 @@ async fn a_participant_lost_before_the_commit_cancels_the_transaction() {
         to: cluster.saga(i, "saga"),
         value: 1,
         trap_cancel: false,
+        timeout: None,
     };
     let plan = |next: Option<usize>, work: Work| Plan {
         work: Some(work),

@@ -24,6 +24,7 @@ async fn trap_cancel_reroutes_to_another_saga() {
             to: cluster.saga(1, "saga"),
             value: 5,
             trap_cancel: true,
+            timeout: None,
         }],
         fallback: Some(cluster.saga(2, "saga")),
         ..Plan::default()
@@ -53,6 +54,7 @@ async fn a_saga_at_its_limit_refuses_with_exceed_tx_limit() {
             to: cluster.saga(1, "saga"),
             value: 1,
             trap_cancel: false,
+            timeout: None,
         }],
         ..Plan::default()
     };
@@ -101,6 +103,7 @@ async fn a_transaction_coming_back_is_a_loop() {
             to: cluster.saga(0, "saga"),
             value: 1,
             trap_cancel: false,
+            timeout: None,
         }],
         ..Plan::default()
     };
@@ -110,6 +113,7 @@ async fn a_transaction_coming_back_is_a_loop() {
             to: cluster.saga(1, "saga"),
             value: 1,
             trap_cancel: false,
+            timeout: None,
         }],
         ..Plan::default()
     };

@@ -21,11 +21,13 @@ async fn three_nodes_sum_in_parallel_with_interim_results() {
                 to: cluster.saga(1, "saga"),
                 value: 10,
                 trap_cancel: false,
+                timeout: None,
             },
             Hop {
                 to: cluster.saga(2, "saga"),
                 value: 100,
                 trap_cancel: false,
+                timeout: None,
             },
         ],
         ..Plan::default()

@@ -92,6 +92,7 @@ pub struct Hop {
     pub to: Dest,
     pub value: i64,
     pub trap_cancel: bool,
+    pub timeout: Option<Duration>,
 }
 
 /// What a stage does with a transaction.
@@ -109,6 +110,8 @@ pub struct Plan {
     pub forward_interim: bool,
     /// The saga's transaction limit.
     pub max_transactions: usize,
+    /// The job's timeout.
+    pub job_timeout: Option<Duration>,
 }
 
 /// The test saga.
@@ -163,12 +166,15 @@ impl GenSaga for Stage {
                 work,
                 held: None,
             };
-            saga.start_job(&tx, worker, JobOptions::default(), value.clone())
+            let options = JobOptions {
+                timeout: self.plan.job_timeout,
+            };
+            saga.start_job(&tx, worker, options, value.clone())
                 .expect("start_job");
         }
         for hop in self.plan.nexts.clone() {
             let options = NextOptions {
-                timeout: None,
+                timeout: hop.timeout,
                 trap_cancel: hop.trap_cancel,
             };
             if let Err(error) = saga.next(&tx, hop.to, hop.value, options) {

@@ -66,6 +66,7 @@ async fn our_saga_passes_a_transaction_to_a_foreign_one() {
             to: cluster.saga(1, "foreign"),
             value: 7,
             trap_cancel: false,
+            timeout: None,
         }],
         ..Plan::default()
     };
