@@ -1,4 +1,4 @@
-//! trap_cancel rerouting to another saga, the transaction limit (`{error, exceed_tx_limit}`)
+//! trap_cancel rerouting to another saga (after its refusal, and after its node is lost), the transaction limit (`{error, exceed_tx_limit}`)
 //! and loop detection (`{error, loop_detected}`), and the hop limit as the length of the path.
 
 use ergo::saga::{SagaContext, SagaOptions, TxId, TxOptions};
@@ -210,4 +210,41 @@ async fn the_hop_limit_is_the_length_of_the_path() {
     let refused = log.wait_for("r2", "next").await;
     assert!(refused.to_string().contains("hop limit"), "{refused}");
     assert!(log.of("r3", "next").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trap_cancel_reroutes_when_the_next_sagas_node_is_lost() {
+    let cluster = Cluster::start("saga_trap_down").await;
+    let hold = Plan {
+        work: Some(Work::Hold),
+        ..Plan::default()
+    };
+    cluster.stage(1, "saga", "b", hold).await;
+    let compute = Plan {
+        work: Some(Work::Compute),
+        ..Plan::default()
+    };
+    cluster.stage(2, "saga", "c", compute).await;
+    let originator = Plan {
+        nexts: vec![Hop {
+            to: cluster.saga(1, "saga"),
+            value: 5,
+            trap_cancel: true,
+            timeout: None,
+        }],
+        fallback: Some(cluster.saga(2, "saga")),
+        ..Plan::default()
+    };
+    cluster.stage(0, "saga", "a", originator).await;
+    cluster.start_tx("saga", 0, false, 0).await;
+    let log = &cluster.log;
+    log.wait_for("b.worker", "job_start").await;
+    cluster.nodes[1].stop();
+    // b's node is gone: a got that as a message and finished the transaction with c.
+    assert_eq!(
+        log.wait_for("a", "next_cancelled").await,
+        Term::atom("noconnection")
+    );
+    assert_eq!(log.wait_for("a", "tx_done").await, Term::Int(1000));
+    assert!(log.of("a", "tx_cancel").is_empty());
 }
