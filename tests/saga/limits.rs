@@ -1,5 +1,6 @@
-//! trap_cancel rerouting to another saga (after its refusal, and after its node is lost), the transaction limit (`{error, exceed_tx_limit}`)
-//! and loop detection (`{error, loop_detected}`), and the hop limit as the length of the path.
+//! trap_cancel rerouting to another saga (after its refusal, and after its node is lost), the
+//! transaction limit (`{error, exceed_tx_limit}`), loop detection (`{error, loop_detected}`),
+//! and the hop limit as the length of the path.
 
 use ergo::saga::{SagaContext, SagaOptions, TxId, TxOptions};
 use ergo::{Context, GenSaga, Init, SpawnOptions, Status, Term};
