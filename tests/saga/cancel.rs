@@ -231,3 +231,28 @@ async fn a_job_that_does_not_answer_in_time_fails() {
     assert_eq!(log.wait_for("a", "tx_cancel").await, error("job_timeout"));
     assert_eq!(log.of("a.worker", "job_cancel").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_originators_node_lost_cancels_the_rest_through_the_parent_monitors() {
+    let (cluster, _tx) = chain("saga_parentdown", 0).await;
+    cluster.nodes[0].stop();
+    let log = &cluster.log;
+    // b lost its parent with its node, and told c, which heard nothing from node 0.
+    assert_eq!(
+        log.wait_for("b", "tx_cancel").await,
+        Term::atom("noconnection")
+    );
+    assert_eq!(
+        log.wait_for("c", "tx_cancel").await,
+        Term::atom("noconnection")
+    );
+    for who in ["b.worker", "c.worker"] {
+        assert_eq!(
+            log.wait_for(who, "job_cancel").await,
+            Term::atom("noconnection")
+        );
+    }
+    cluster.settle(&[(1, "saga"), (2, "saga")]).await;
+    assert_eq!(log.of("b", "tx_cancel").len(), 1);
+    assert_eq!(log.of("c", "tx_cancel").len(), 1);
+}
