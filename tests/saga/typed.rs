@@ -1,6 +1,7 @@
 //! `#[gen_saga]` and `#[saga_worker]` at work across two nodes: typed values decoded for each
 //! callback, the worker's typed result, the originator's typed final value; a value that does
-//! not decode cancels its transaction with `{error, {bad_value, Value}}`.
+//! not decode cancels its transaction with `{error, {bad_value, Value}}`. The README's and
+//! docs/saga.md's examples are compiled here too.
 
 use std::collections::HashMap;
 
@@ -137,4 +138,75 @@ async fn typed_sagas_and_workers_sum_across_nodes() {
     ]);
     assert_eq!(log.wait_for("a", "tx_cancel").await, expected);
     assert_eq!(log.of("a", "tx_done").len(), 1);
+}
+
+/// The README's and docs/saga.md's examples, as written there: they must compile.
+#[allow(dead_code)]
+mod documented {
+    mod readme {
+        use ergo::saga::{Job, JobOptions, SagaContext, TxId};
+        use ergo::{gen_saga, saga_worker, Status, Term};
+
+        struct Double;
+
+        #[saga_worker]
+        impl Double {
+            async fn handle_job_start(&mut self, job: &mut Job, value: u64) -> Status {
+                job.send_result(value * 2).expect("once");
+                Status::Continue
+            }
+            async fn handle_job_cancel(&mut self, _reason: Term) {}
+        }
+
+        struct Doubler;
+
+        #[gen_saga(max_transactions = 100)]
+        impl Doubler {
+            async fn init(_args: ()) -> Result<Self, Term> {
+                Ok(Doubler)
+            }
+            async fn handle_tx_new(&mut self, saga: &mut SagaContext<'_>, tx: TxId, value: u64) {
+                saga.start_job(&tx, Double, JobOptions::default(), value)
+                    .expect("job");
+            }
+            async fn handle_tx_cancel(&mut self, _tx: TxId, _reason: Term) {}
+        }
+    }
+
+    mod docs {
+        use ergo::saga::{Job, JobOptions, NextOptions, SagaContext, TxId};
+        use ergo::{gen_saga, saga_worker, Dest, Status, Term};
+
+        struct Double;
+
+        #[saga_worker]
+        impl Double {
+            async fn handle_job_start(&mut self, job: &mut Job, value: u64) -> Status {
+                job.send_result(value * 2).expect("once");
+                Status::Continue
+            }
+            async fn handle_job_cancel(&mut self, _reason: Term) {}
+        }
+
+        struct Adder {
+            next: Option<Dest>,
+        }
+
+        #[gen_saga(max_transactions = 100)]
+        impl Adder {
+            async fn init(next: Option<Dest>) -> Result<Self, Term> {
+                Ok(Adder { next })
+            }
+
+            async fn handle_tx_new(&mut self, saga: &mut SagaContext<'_>, tx: TxId, value: u64) {
+                saga.start_job(&tx, Double, JobOptions::default(), value)
+                    .expect("job");
+                if let Some(next) = self.next.clone() {
+                    saga.next(&tx, next, value + 1, NextOptions::default())
+                        .expect("next");
+                }
+            }
+            async fn handle_tx_cancel(&mut self, _tx: TxId, _reason: Term) {}
+        }
+    }
 }
