@@ -24,6 +24,12 @@
 //!   for any transit), through transit node B, and through B encrypted end to end; each node on
 //!   its own one-worker runtime. The four take turns for S seconds each, R rounds; prints each
 //!   and the median slowdowns (`--mode M`: only mode M of direct, tcp-relay, via, encrypted).
+//! - `saga-chain [--pairs P] [--secs S] [--rounds R]`: three nodes in this process over
+//!   loopback, a saga on each in a chain a -> b -> c, each doing its part on one job (a worker
+//!   answering at once); P clients on node a each start one transaction per call and wait for
+//!   its end (done, and with two-phase commit the commit on a). Two-phase commit off and on, and
+//!   as the peer plain gen_server calls from a to an echo server on b, take turns R times, S
+//!   seconds each; prints transactions/s and p50/p99 of each, the medians, and the ratios.
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //! - `stage-local [--secs S]`: one gen_stage producer emitting integers, one consumer
 //!   (max_demand 1000) counting them, on one node; prints events/s.
@@ -84,6 +90,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "proxy-1kb",
         "calls with 1 KB requests: direct, via a transit node, via it encrypted (--pairs 30 --secs 2 --rounds 3)",
         proxy_1kb,
+    ),
+    (
+        "saga-chain",
+        "transactions through a 3-saga chain across 3 nodes, one job each, 2PC off and on, against node-to-node calls (--pairs 16 --secs 2 --rounds 3)",
+        saga_chain,
     ),
     (
         "spawn",
@@ -1101,4 +1112,221 @@ fn stage_elixir(args: &[String]) -> Result<(), String> {
     );
     let _ = std::fs::remove_dir_all(&ebin);
     Ok(())
+}
+
+/// The chain's saga: a job of its own, then the next saga when there is one; its result once
+/// both answered. On the originator, each call starts a transaction and is answered when it
+/// ends (done, or with two-phase commit, committed here).
+struct ChainSaga {
+    next: Option<Dest>,
+    two_phase_commit: bool,
+    callers: std::collections::HashMap<ergo::saga::TxId, ergo::ReplyTo>,
+}
+
+/// Transactions of `saga-chain` cancelled anywhere (there should be none).
+static SAGA_CANCELS: AtomicU64 = AtomicU64::new(0);
+
+/// The chain's worker: answers at once.
+struct ChainJob;
+
+impl ergo::SagaWorker for ChainJob {
+    async fn handle_job_start(&mut self, job: &mut ergo::saga::Job, value: Term) -> ergo::Status {
+        let _ = job.send_result(value);
+        ergo::Status::Continue
+    }
+    async fn handle_job_cancel(&mut self, _job: &mut ergo::saga::Job, _reason: Term) {}
+}
+
+impl ergo::GenSaga for ChainSaga {
+    type Args = (Option<Dest>, bool);
+
+    async fn init(
+        _ctx: &mut Context,
+        (next, two_phase_commit): Self::Args,
+    ) -> Init<(Self, ergo::saga::SagaOptions)> {
+        Init::Ok((
+            ChainSaga {
+                next,
+                two_phase_commit,
+                callers: std::collections::HashMap::new(),
+            },
+            ergo::saga::SagaOptions::default(),
+        ))
+    }
+
+    async fn handle_tx_new(
+        &mut self,
+        saga: &mut ergo::saga::SagaContext<'_>,
+        tx: ergo::saga::TxId,
+        value: Term,
+    ) -> ergo::Status {
+        let started = saga
+            .start_job(
+                &tx,
+                ChainJob,
+                ergo::saga::JobOptions::default(),
+                value.clone(),
+            )
+            .is_ok();
+        let passed = match self.next.clone() {
+            Some(next) => saga
+                .next(&tx, next, value, ergo::saga::NextOptions::default())
+                .is_ok(),
+            None => true,
+        };
+        if !(started && passed) {
+            let _ = saga.cancel(&tx, Term::atom("bench_failed"));
+        }
+        ergo::Status::Continue
+    }
+
+    async fn handle_tx_cancel(
+        &mut self,
+        _saga: &mut ergo::saga::SagaContext<'_>,
+        tx: ergo::saga::TxId,
+        reason: Term,
+    ) -> ergo::Status {
+        // Counted: the bench fails when any transaction was cancelled.
+        SAGA_CANCELS.fetch_add(1, Ordering::Relaxed);
+        if let Some(caller) = self.callers.remove(&tx) {
+            caller.reply(Term::tuple(vec![Term::atom("cancelled"), reason]));
+        }
+        ergo::Status::Continue
+    }
+
+    async fn handle_tx_done(
+        &mut self,
+        _saga: &mut ergo::saga::SagaContext<'_>,
+        tx: ergo::saga::TxId,
+        result: Term,
+    ) -> (Term, ergo::Status) {
+        if !self.two_phase_commit {
+            if let Some(caller) = self.callers.remove(&tx) {
+                caller.reply(result.clone());
+            }
+        }
+        (result, ergo::Status::Continue)
+    }
+
+    async fn handle_tx_commit(
+        &mut self,
+        _saga: &mut ergo::saga::SagaContext<'_>,
+        tx: ergo::saga::TxId,
+        value: Term,
+    ) -> ergo::Status {
+        if let Some(caller) = self.callers.remove(&tx) {
+            caller.reply(value);
+        }
+        ergo::Status::Continue
+    }
+
+    async fn handle_call(
+        &mut self,
+        saga: &mut ergo::saga::SagaContext<'_>,
+        request: Payload,
+        from: ergo::ReplyTo,
+    ) -> CallOutcome {
+        let options = ergo::saga::TxOptions {
+            two_phase_commit: self.two_phase_commit,
+            ..ergo::saga::TxOptions::default()
+        };
+        match saga.start_transaction(options, request.into_term()) {
+            Ok(tx) => {
+                self.callers.insert(tx, from);
+                CallOutcome::NoReply
+            }
+            Err(error) => CallOutcome::Refuse(Term::binary(error.to_string())),
+        }
+    }
+}
+
+fn saga_chain(args: &[String]) -> Result<(), String> {
+    let pairs = flag(args, "--pairs", 16)?;
+    let secs = flag(args, "--secs", 2)?;
+    let rounds = flag(args, "--rounds", 3)?;
+    let tag = std::process::id();
+    let rt = net_runtime(runtime_workers())?;
+    rt.block_on(async {
+        let mut nodes = Vec::new();
+        for name in ["a", "b", "c"] {
+            nodes.push(dist_node(&format!("saga_{name}_{tag}@localhost"), "bench", false).await?);
+        }
+        for from in &nodes {
+            for to in &nodes {
+                if from.name() != to.name() {
+                    static_route(from, to)?;
+                }
+            }
+        }
+        let at = |i: usize, name: &str| Dest::Remote {
+            name: ergo::Atom::new(name),
+            node: nodes[i].name().clone(),
+        };
+        // One chain with two-phase commit off ("plain_*"), one with it on ("twopc_*").
+        for (prefix, two_phase) in [("plain", false), ("twopc", true)] {
+            let name = |i: usize| format!("{prefix}_{i}");
+            nodes[2]
+                .start_saga::<ChainSaga>((None, two_phase), SpawnOptions::named(&name(2)))
+                .await
+                .map_err(|e| e.to_string())?;
+            nodes[1]
+                .start_saga::<ChainSaga>(
+                    (Some(at(2, &name(2))), two_phase),
+                    SpawnOptions::named(&name(1)),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            nodes[0]
+                .start_saga::<ChainSaga>(
+                    (Some(at(1, &name(1))), two_phase),
+                    SpawnOptions::named(&name(0)),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let echo = nodes[1]
+            .start_server::<Echo>((), SpawnOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        let request = Some(Term::Int(1));
+        let mut plain = Vec::new();
+        let mut twopc = Vec::new();
+        let mut calls = Vec::new();
+        for round in 0..rounds {
+            let targets = |d: Dest| (0..pairs).map(|_| d.clone()).collect::<Vec<_>>();
+            let p = drive_calls_with(&nodes[0], targets(at(0, "plain_0")), secs, request.clone())
+                .await?;
+            let t = drive_calls_with(&nodes[0], targets(at(0, "twopc_0")), secs, request.clone())
+                .await?;
+            let c = drive_calls_with(&nodes[0], targets(Dest::Pid(echo.clone())), secs, request.clone())
+                .await?;
+            println!(
+                "round {round}: 2pc_off tx_per_sec={:.0} p50_us={:.0} p99_us={:.0} | 2pc_on tx_per_sec={:.0} p50_us={:.0} p99_us={:.0} | a->b calls_per_sec={:.0} p50_us={:.0} p99_us={:.0}",
+                p.calls_per_sec, p.p50_us, p.p99_us, t.calls_per_sec, t.p50_us, t.p99_us, c.calls_per_sec, c.p50_us, c.p99_us
+            );
+            plain.push((p.calls_per_sec, p.p50_us, p.p99_us));
+            twopc.push((t.calls_per_sec, t.p50_us, t.p99_us));
+            calls.push(c.calls_per_sec);
+        }
+        let med = |v: &[(f64, f64, f64)], f: fn(&(f64, f64, f64)) -> f64| {
+            median(&v.iter().map(f).collect::<Vec<_>>())
+        };
+        let (p_tx, t_tx, c_calls) = (med(&plain, |x| x.0), med(&twopc, |x| x.0), median(&calls));
+        println!(
+            "saga-chain pairs={pairs} 2pc_off: tx_per_sec={p_tx:.0} p50_us={:.0} p99_us={:.0}; 2pc_on: tx_per_sec={t_tx:.0} p50_us={:.0} p99_us={:.0}; a->b calls_per_sec={c_calls:.0}; 2pc_on/2pc_off={:.2} 2pc_off/calls={:.3}",
+            med(&plain, |x| x.1),
+            med(&plain, |x| x.2),
+            med(&twopc, |x| x.1),
+            med(&twopc, |x| x.2),
+            t_tx / p_tx,
+            p_tx / c_calls,
+        );
+        for node in &nodes {
+            node.stop();
+        }
+        match SAGA_CANCELS.load(Ordering::Relaxed) {
+            0 => Ok::<(), String>(()),
+            n => Err(format!("{n} transactions were cancelled")),
+        }
+    })
 }

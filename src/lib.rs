@@ -32,6 +32,10 @@ pub use ergo_macros::gen_stage;
 /// `#[supervisor]`: implements `Supervisor` from flags and a `children! { .. }` list.
 pub use ergo_macros::supervisor;
 
+/// `#[gen_saga]` and `#[saga_worker]`: implement `GenSaga` and `SagaWorker` from impl blocks of
+/// async callbacks.
+pub use ergo_macros::{gen_saga, saga_worker};
+
 /// `#[application]`: implements `Application` from name, version, env, dependencies and root.
 pub use ergo_macros::application;
 
@@ -81,6 +85,11 @@ pub use ergo_core::{
     AutoShutdown, ChildKind, ChildSpec, ChildStart, Restart, Shutdown, Strategy, Supervisor,
     SupervisorError, SupervisorRef, SupervisorSpec,
 };
+
+/// gen_saga (the seed's distributed transactions): the `GenSaga` and `SagaWorker` callbacks,
+/// the `SagaContext` they act through, options, ids and errors (`ergo::saga::*`).
+pub use ergo_core::gen::saga;
+pub use ergo_core::gen::saga::{GenSaga, SagaWorker};
 
 /// Services: global names (Erlang's `global`), process groups (Erlang's `pg`) and events.
 pub use ergo_core::event::{EventError, EventMessage, EventToken};

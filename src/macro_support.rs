@@ -307,3 +307,67 @@ impl<R: IntoTerm + Send + 'static> StageCallReturn for Reply<R> {
         }
     }
 }
+
+/// What `#[gen_saga]`'s `handle_tx_done` returns: the final value, any `IntoTerm`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a final value: handle_tx_done returns a value that implements `IntoTerm`",
+    label = "handle_tx_done returns this type"
+)]
+pub trait DoneReturn {
+    /// The final value as a term.
+    fn into_final(self) -> Term;
+}
+
+impl<T: IntoTerm> DoneReturn for T {
+    fn into_final(self) -> Term {
+        self.into_term()
+    }
+}
+
+/// A transaction value a `#[gen_saga]` callback could not decode as `T` (the runtime's policy:
+/// logged; an interim dropped, any other value cancels the transaction).
+pub fn saga_bad_value<T>(
+    saga: &mut crate::saga::SagaContext<'_>,
+    tx: &crate::saga::TxId,
+    callback: &'static str,
+    value: Term,
+) -> Status {
+    crate::saga::reject_tx_value(saga, tx, callback, std::any::type_name::<T>(), value)
+}
+
+/// A job value a `#[saga_worker]` callback could not decode as `T` (logged; the job fails).
+pub fn job_bad_value<T>(callback: &'static str, value: Term) -> Status {
+    crate::saga::reject_job_value(callback, std::any::type_name::<T>(), value)
+}
+
+/// A `#[gen_saga]` callback's handle parameter: `saga: &mut SagaContext<'_>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the saga context: a saga callback's `&mut` parameter after self is `saga: &mut SagaContext<'_>`",
+    label = "expected `&mut SagaContext<'_>`"
+)]
+pub trait SagaContextParam<'b, 'a> {
+    /// The context, as the callback's parameter type.
+    fn from_saga(saga: &'b mut crate::saga::SagaContext<'a>) -> Self;
+}
+
+impl<'b, 'a> SagaContextParam<'b, 'a> for &'b mut crate::saga::SagaContext<'a> {
+    fn from_saga(saga: &'b mut crate::saga::SagaContext<'a>) -> Self {
+        saga
+    }
+}
+
+/// A `#[saga_worker]` callback's handle parameter: `job: &mut Job`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the job: a worker callback's `&mut` parameter after self is `job: &mut Job`",
+    label = "expected `&mut Job`"
+)]
+pub trait JobParam<'a> {
+    /// The job, as the callback's parameter type.
+    fn from_job(job: &'a mut crate::saga::Job) -> Self;
+}
+
+impl<'a> JobParam<'a> for &'a mut crate::saga::Job {
+    fn from_job(job: &'a mut crate::saga::Job) -> Self {
+        job
+    }
+}

@@ -9,6 +9,7 @@
 mod application;
 mod ctxt;
 mod derive_term;
+mod gen_saga;
 mod gen_server;
 mod gen_stage;
 mod supervisor;
@@ -87,4 +88,32 @@ pub fn application(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     application::expand(attr.into(), item.into()).into()
+}
+
+/// `#[gen_saga(max_transactions = N)]` on an inherent impl block: implements `ergo::GenSaga`
+/// from async callbacks `init`, `handle_tx_new`, `handle_tx_cancel` (required),
+/// `handle_tx_result`, `handle_tx_interim`, `handle_tx_done` (returns the final value),
+/// `handle_tx_commit`, `handle_job_result`, `handle_job_interim`, `handle_job_failed`,
+/// `handle_call`, `handle_cast`, `handle_info`, `terminate`. A leading `&mut` parameter is the
+/// `SagaContext` (the `Context` for init and terminate). Values are decoded into the declared
+/// types; one that does not decode is logged and cancels its transaction with
+/// `{error, {bad_value, Value}}` (an interim is dropped).
+#[proc_macro_attribute]
+pub fn gen_saga(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    gen_saga::expand(gen_saga::Behaviour::Saga, attr.into(), item.into()).into()
+}
+
+/// `#[saga_worker]` on an inherent impl block: implements `ergo::SagaWorker` from async
+/// callbacks `handle_job_start`, `handle_job_cancel` (required), `handle_job_commit`,
+/// `handle_job_info`. A leading `&mut` parameter is the `Job`. A start value that does not
+/// decode fails the job with `{bad_value, Value}`.
+#[proc_macro_attribute]
+pub fn saga_worker(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    gen_saga::expand(gen_saga::Behaviour::Worker, attr.into(), item.into()).into()
 }

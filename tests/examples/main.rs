@@ -1,4 +1,4 @@
-//! The examples end to end (`cron`, `proxy`, `supervisor`): each runs by itself as its own process and
+//! The examples end to end (`cron`, `proxy`, `saga`, `supervisor`): each runs by itself as its own process and
 //! ends by itself, and its output shows what it demonstrates.
 //!
 //! One test binary for all of them, so that the crate graph is linked once, not once per file.
@@ -8,4 +8,5 @@ mod common;
 
 mod cron;
 mod proxy;
+mod saga;
 mod supervisor;
