@@ -220,6 +220,14 @@ impl Context {
         self.node.unalias(&self.entry.pid, alias)
     }
 
+    /// Says what kind of process this is (`gen_server`, `supervisor`...) and whether it answers
+    /// [`super::InspectProcess`] requests: behaviours call this once they run.
+    pub(crate) fn set_kind(&self, kind: &'static str, answers_inspect: bool) {
+        let mut state = self.entry.state();
+        state.kind = kind;
+        state.answers_inspect = answers_inspect;
+    }
+
     /// Registers this process under `name`.
     pub fn register(&self, name: &str) -> Result<(), SpawnError> {
         self.node.register(name, &self.entry.pid)
@@ -237,11 +245,20 @@ impl std::future::Future for Recv<'_> {
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
+        let entry = &self.ctx.entry;
         loop {
-            let envelope = match self.ctx.entry.mailbox.poll_pop(cx) {
+            let envelope = match entry.mailbox.poll_pop(cx) {
                 std::task::Poll::Ready(e) => e,
-                std::task::Poll::Pending => return std::task::Poll::Pending,
+                std::task::Poll::Pending => {
+                    entry.waiting.store(true, Ordering::Relaxed);
+                    return std::task::Poll::Pending;
+                }
             };
+            // Only this process's task writes these: a load and a store, no locked instruction.
+            entry.waiting.store(false, Ordering::Relaxed);
+            entry
+                .handled
+                .store(entry.handled.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             match envelope {
                 Envelope::Exit {
                     from,

@@ -30,6 +30,7 @@ mod distribution;
 pub(crate) mod error;
 mod extensions;
 mod info;
+mod observer_options;
 mod signals;
 mod spawn;
 mod table;
@@ -45,7 +46,8 @@ pub use context::{Context, Recv};
 pub use dest::Dest;
 pub use distribution::{ConnectFailure, ConnectFuture, Distribution, MonitorTarget, RemoteSignal};
 pub use error::{CallError, NodeError, NotDistributed, SendError, SpawnError};
-pub use info::ProcessInfo;
+pub use info::{resident_memory, InspectProcess, NodeStats, ProcessInfo, ProcessStatus};
+pub use observer_options::ObserverOptions;
 pub use spawn::SpawnOptions;
 pub use timer::TimerHandle;
 
@@ -68,6 +70,9 @@ pub struct NodeOptions {
     pub catch_panics: bool,
     /// Timeout of calls that do not give one (default 5 s).
     pub default_call_timeout: Duration,
+    /// Serve the observer (web UI and `/metrics`) at this address (feature `observer`; off by
+    /// default). Made with `ObserverOptions::new(addr)`.
+    pub observer: Option<ObserverOptions>,
 }
 
 impl Default for NodeOptions {
@@ -77,6 +82,7 @@ impl Default for NodeOptions {
             creation: None,
             catch_panics: true,
             default_call_timeout: Duration::from_secs(5),
+            observer: None,
         }
     }
 }
@@ -122,6 +128,10 @@ pub(crate) struct NodeInner {
     /// Set once any process has its own compression setting (until then none is looked up).
     #[cfg_attr(not(feature = "dist"), allow(dead_code))]
     pub(in crate::node) process_compression_used: Arc<AtomicBool>,
+    /// When the node started (its uptime).
+    pub(in crate::node) started_at: std::time::Instant,
+    /// Envelopes taken by processes that have ended (the live ones count in their entries).
+    pub(in crate::node) handled_by_exited: AtomicU64,
 }
 
 impl Drop for NodeInner {
@@ -177,10 +187,10 @@ pub struct Node {
 /// A node handle that does not keep the node alive (for what the node itself holds, such as
 /// its distribution).
 #[derive(Clone)]
-#[cfg_attr(not(feature = "dist"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "dist", feature = "observer")), allow(dead_code))]
 pub(crate) struct WeakNode(Weak<NodeInner>);
 
-#[cfg_attr(not(feature = "dist"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "dist", feature = "observer")), allow(dead_code))]
 impl WeakNode {
     /// The node, while it lives.
     pub(crate) fn upgrade(&self) -> Option<Node> {
@@ -264,9 +274,15 @@ impl Node {
             runtime,
             outside_pid,
             process_compression_used: Arc::new(AtomicBool::new(false)),
+            started_at: std::time::Instant::now(),
+            handled_by_exited: AtomicU64::new(0),
         });
         tracing::debug!(node = %inner.name, creation, "node started");
-        Ok(Node { inner })
+        let node = Node { inner };
+        if let Some(observer) = &node.inner.options.observer {
+            observer.start(&node)?;
+        }
+        Ok(node)
     }
 
     /// The node's name.
@@ -331,13 +347,13 @@ impl Node {
     }
 
     /// A handle that does not keep the node alive.
-    #[cfg_attr(not(feature = "dist"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "dist", feature = "observer")), allow(dead_code))]
     pub(crate) fn downgrade(&self) -> WeakNode {
         WeakNode(Arc::downgrade(&self.inner))
     }
 
     /// The tokio runtime the node runs on.
-    #[cfg_attr(not(feature = "dist"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "dist", feature = "observer")), allow(dead_code))]
     pub(crate) fn runtime(&self) -> &tokio::runtime::Handle {
         &self.inner.runtime
     }
@@ -446,6 +462,13 @@ impl Node {
             // The sender lives in the node itself, so it outlives every waiter.
             _ => Term::atom("normal"),
         }
+    }
+
+    /// A receiver that sees the node stop (its reason), and errs once the node is dropped;
+    /// holding it does not keep the node alive.
+    #[cfg_attr(not(feature = "observer"), allow(dead_code))]
+    pub(crate) fn stop_signal(&self) -> tokio::sync::watch::Receiver<Option<Term>> {
+        self.inner.stop_reason.subscribe()
     }
 
     /// True after [`Node::stop`].

@@ -115,6 +115,8 @@ impl Node {
                 alive: true,
                 ..ProcState::default()
             }),
+            handled: std::sync::atomic::AtomicU64::new(0),
+            waiting: AtomicBool::new(false),
         });
         if let Some(name) = &options.name {
             let mut names = lock(&self.inner.names);
@@ -207,6 +209,9 @@ impl Node {
         };
         let leftover = entry.mailbox.close();
         self.inner.table.remove(&entry.pid);
+        self.inner
+            .handled_by_exited
+            .fetch_add(entry.handled.load(Ordering::Relaxed), Ordering::Relaxed);
         if let Some(name) = &state.name {
             let mut names = lock(&self.inner.names);
             if names.get(name) == Some(&entry.pid) {

@@ -9,6 +9,7 @@ use ergo_etf::{Atom, Pid, Term};
 use super::system::{self, AfterSystem, SystemRequest, SystemState};
 use super::{CallOutcome, GenServer, Init, Status};
 use crate::node::Context;
+use crate::node::InspectProcess;
 use crate::node::SpawnError;
 use crate::node::{Node, SpawnOptions};
 use crate::process::{panic_reason, CatchUnwind, Envelope, Payload};
@@ -41,6 +42,7 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
             return reason;
         }
     };
+    ctx.set_kind("gen_server", true);
     let mut system = SystemState::default();
     loop {
         let envelope = match system.next(&mut ctx).await {
@@ -55,6 +57,13 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
             // reason and exit with it; handle_info never sees it.
             Envelope::Exit { from, reason, .. } if parent.as_ref() == Some(&from) => {
                 Status::Stop(reason)
+            }
+            // The inspect API's question is answered even while suspended: it changes nothing.
+            Envelope::Direct(request) if request.is::<InspectProcess>() => {
+                if let Ok((InspectProcess, reply)) = request.take::<InspectProcess>() {
+                    reply.reply(state.inspect());
+                }
+                Status::Continue
             }
             // A suspended server answers system messages only; the rest waits for `resume`.
             Envelope::Message(p) if system.suspended() => match system::recognise(&ctx, p) {

@@ -1,0 +1,13 @@
+//! Looking into a running node: the inspect API (`inspect`), the observer's HTTP server, its
+//! pages, actions and `/metrics` (`http`), and its pages in a real headless Chromium
+//! (`browser`).
+//!
+//! One test binary for all of them (see tests/runtime/main.rs for why).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod browser;
+mod http;
+mod inspect;
+mod tree;
