@@ -298,6 +298,24 @@ async fn metrics_are_scraped_in_prometheus_text() {
     );
     assert_eq!(value("ergo_mailbox_length_count "), processes);
     assert!(value("ergo_messages_handled_total ") > 0.0);
+    let counter = node.whereis("counter").expect("counter");
+    for _ in 0..16 {
+        let _: i64 = node.call(counter.clone(), 1i64).await.expect("call");
+    }
+    let text = get(addr, "/metrics").await.body;
+    let value = |prefix: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
+    };
+    assert_eq!(value("ergo_calls_handled_total "), 16.0);
+    assert_eq!(value("ergo_call_duration_seconds_count "), 1.0);
+    assert_eq!(
+        value("ergo_call_duration_seconds_bucket{le=\"+Inf\"} "),
+        1.0
+    );
     assert!(text.contains("ergo_mailbox_length_bucket{le=\"0.0\"}"));
     let restarts: Vec<&str> = text
         .lines()

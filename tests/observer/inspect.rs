@@ -15,8 +15,8 @@ async fn the_process_list_counts_messages_and_a_gen_server_inspects_itself() {
     let node = common::start_node("insp_list", NodeOptions::default()).await;
     start_tree(&node).await;
     let counter = node.whereis("counter").expect("counter registered");
-    for _ in 0..5 {
-        let _: i64 = node.call(counter.clone(), 2i64).await.expect("call");
+    for _ in 0..16 {
+        let _: i64 = node.call(counter.clone(), 1i64).await.expect("call");
     }
     let inspector = node.inspector();
     let list = inspector.processes();
@@ -28,13 +28,13 @@ async fn the_process_list_counts_messages_and_a_gen_server_inspects_itself() {
     assert_eq!(info.name.as_ref().map(|n| n.as_str()), Some("counter"));
     assert_eq!(info.kind, "gen_server");
     assert!(info.behaviour.ends_with("Counter"), "{}", info.behaviour);
-    assert!(info.messages_handled >= 5, "{}", info.messages_handled);
+    assert!(info.messages_handled >= 16, "{}", info.messages_handled);
     assert_eq!(info.links.len(), 1, "linked to its supervisor");
     assert_eq!(info.status, ProcessStatus::Waiting);
     let detail = inspector.process(&counter).await.expect("alive");
     assert_eq!(
         detail.inspect,
-        vec![("count".to_string(), "10".to_string())]
+        vec![("count".to_string(), "16".to_string())]
     );
     assert!(detail.inspect_error.is_none());
 
@@ -64,7 +64,10 @@ async fn the_process_list_counts_messages_and_a_gen_server_inspects_itself() {
     let summary = inspector.summary();
     assert_eq!(summary.processes, node.process_count());
     assert!(summary.processes_spawned >= summary.processes as u64);
-    assert!(summary.messages_handled >= 5);
+    assert!(summary.messages_handled >= 16);
+    // Every call is counted, one in 16 per server timed.
+    assert_eq!(summary.calls_handled, 16);
+    assert_eq!(summary.call_durations.count(), 1);
     assert!(!summary.distributed && summary.connections == 0);
     assert!(summary.memory_rss.is_some_and(|m| m > 0));
     node.stop();

@@ -61,6 +61,8 @@ impl Inspector {
             processes_spawned: stats.spawned,
             memory_rss: stats.memory_rss,
             messages_handled: stats.messages_handled,
+            calls_handled: stats.calls_handled,
+            call_durations: stats.call_durations,
             network_messages_in: network.as_ref().map_or(0, |n| n.messages_in),
             network_messages_out: network.as_ref().map_or(0, |n| n.messages_out),
             network_bytes_in: network.as_ref().map_or(0, |n| n.bytes_in),

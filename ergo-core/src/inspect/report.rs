@@ -25,6 +25,10 @@ pub struct NodeSummary {
     pub memory_rss: Option<u64>,
     /// Messages (and signals) processes have taken from their mailboxes since the node started.
     pub messages_handled: u64,
+    /// Calls gen_servers have handled.
+    pub calls_handled: u64,
+    /// How long they took to handle, sampled (one call in `CALL_SAMPLE` per server).
+    pub call_durations: crate::node::CallDurations,
     /// Distribution messages received since the node went on the network.
     pub network_messages_in: u64,
     /// Distribution messages sent.

@@ -228,6 +228,19 @@ impl Context {
         state.answers_inspect = answers_inspect;
     }
 
+    /// Counts a call the behaviour is about to handle; true when this one is to be timed (one
+    /// in [`super::CALL_SAMPLE`]). Only the process's own task writes the count.
+    pub(crate) fn call_starts(&self) -> bool {
+        let n = self.entry.calls.load(Ordering::Relaxed) + 1;
+        self.entry.calls.store(n, Ordering::Relaxed);
+        n % super::CALL_SAMPLE == 0
+    }
+
+    /// Records how long a timed call took to handle.
+    pub(crate) fn call_took(&self, took: Duration) {
+        self.node.record_call_time(took);
+    }
+
     /// Registers this process under `name`.
     pub fn register(&self, name: &str) -> Result<(), SpawnError> {
         self.node.register(name, &self.entry.pid)

@@ -75,6 +75,10 @@ pub struct NodeStats {
     pub messages_handled: u64,
     /// The OS process's resident memory in bytes, where the OS says.
     pub memory_rss: Option<u64>,
+    /// Calls gen_servers have handled, live and ended.
+    pub calls_handled: u64,
+    /// How long they took to handle, sampled (one call in [`super::CALL_SAMPLE`]).
+    pub call_durations: super::CallDurations,
 }
 
 /// A request a behaviour answers about itself, for the inspect API: key/value pairs (a
@@ -180,19 +184,31 @@ impl Node {
 
     /// The node's counters: uptime, processes, messages handled, memory.
     pub fn stats(&self) -> NodeStats {
-        let live: u64 = self
+        let (live, live_calls) = self
             .inner
             .table
             .all()
             .iter()
-            .map(|e| e.handled.load(Ordering::Relaxed))
-            .sum();
+            .map(|e| {
+                (
+                    e.handled.load(Ordering::Relaxed),
+                    e.calls.load(Ordering::Relaxed),
+                )
+            })
+            .fold((0, 0), |(h, c), (eh, ec)| (h + eh, c + ec));
         NodeStats {
             uptime: self.inner.started_at.elapsed(),
             processes: self.inner.table.len(),
             spawned: self.inner.next_pid.load(Ordering::Relaxed) - 1,
             messages_handled: live + self.inner.handled_by_exited.load(Ordering::Relaxed),
             memory_rss: resident_memory(),
+            calls_handled: live_calls + self.inner.calls_by_exited.load(Ordering::Relaxed),
+            call_durations: self.inner.call_times.read(),
         }
+    }
+
+    /// Adds a timed call's duration to the node's histogram.
+    pub(crate) fn record_call_time(&self, took: Duration) {
+        self.inner.call_times.record(took);
     }
 }

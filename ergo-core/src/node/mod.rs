@@ -22,6 +22,7 @@ macro_rules! testing_pub {
 }
 
 mod call;
+mod call_times;
 mod cluster;
 mod context;
 mod deadlines;
@@ -42,6 +43,7 @@ use std::time::Duration;
 
 use ergo_etf::{Atom, Pid, RefIds, Reference, Term};
 
+pub use call_times::{CallDurations, CALL_BUCKETS_US, CALL_SAMPLE};
 pub use context::{Context, Recv};
 pub use dest::Dest;
 pub use distribution::{ConnectFailure, ConnectFuture, Distribution, MonitorTarget, RemoteSignal};
@@ -132,6 +134,10 @@ pub(crate) struct NodeInner {
     pub(in crate::node) started_at: std::time::Instant,
     /// Envelopes taken by processes that have ended (the live ones count in their entries).
     pub(in crate::node) handled_by_exited: AtomicU64,
+    /// Calls handled by gen_servers that have ended.
+    pub(in crate::node) calls_by_exited: AtomicU64,
+    /// The sampled durations of calls handled.
+    pub(in crate::node) call_times: call_times::CallTimes,
 }
 
 impl Drop for NodeInner {
@@ -216,6 +222,16 @@ fn random_u32() -> u32 {
     h.finish() as u32
 }
 
+/// Whether `ERGO_NORECOVER` asks not to catch panics in processes.
+fn norecover() -> bool {
+    norecover_value(std::env::var_os("ERGO_NORECOVER"))
+}
+
+/// `ERGO_NORECOVER`'s value read as a switch: set, and neither empty nor `0`.
+fn norecover_value(value: Option<std::ffi::OsString>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -242,8 +258,15 @@ impl Node {
 
     /// Builds the node (the layer that starts a distributed node calls this once it knows the
     /// creation EPMD gave).
-    pub(crate) fn build(name: &str, options: NodeOptions) -> Result<Node, NodeError> {
+    pub(crate) fn build(name: &str, mut options: NodeOptions) -> Result<Node, NodeError> {
         let atom = Node::check_name(name)?;
+        if norecover() {
+            tracing::warn!(
+                node = name,
+                "ERGO_NORECOVER is set: panics in processes are not caught"
+            );
+            options.catch_panics = false;
+        }
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| NodeError::NoRuntime)?;
         let creation = match options.creation {
             Some(c) => c,
@@ -276,6 +299,8 @@ impl Node {
             process_compression_used: Arc::new(AtomicBool::new(false)),
             started_at: std::time::Instant::now(),
             handled_by_exited: AtomicU64::new(0),
+            calls_by_exited: AtomicU64::new(0),
+            call_times: call_times::CallTimes::default(),
         });
         tracing::debug!(node = %inner.name, creation, "node started");
         let node = Node { inner };
@@ -474,5 +499,19 @@ impl Node {
     /// True after [`Node::stop`].
     pub fn is_stopped(&self) -> bool {
         self.inner.stopped.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::norecover_value;
+
+    #[test]
+    fn norecover_is_on_when_set_to_anything_but_empty_or_zero() {
+        assert!(!norecover_value(None));
+        assert!(!norecover_value(Some("".into())));
+        assert!(!norecover_value(Some("0".into())));
+        assert!(norecover_value(Some("1".into())));
+        assert!(norecover_value(Some("yes".into())));
     }
 }

@@ -129,6 +129,8 @@ pub(crate) struct ProcessEntry {
     /// Whether the process is waiting in `recv` for a message (else it runs its code); written
     /// by its own task only.
     pub waiting: AtomicBool,
+    /// Calls its behaviour handled (a gen_server's); written by its own task only.
+    pub calls: AtomicU64,
 }
 
 impl ProcessEntry {

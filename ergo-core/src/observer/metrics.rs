@@ -1,22 +1,50 @@
 //! The Prometheus text of a node (`/metrics` on the observer), made with `prometheus-client` at
 //! each scrape from the inspect API: nothing is counted on the hot paths for it. Families:
 //! `ergo_processes`, `ergo_processes_spawned_total`, `ergo_messages_handled_total`,
-//! `ergo_memory_resident_bytes`, `ergo_uptime_seconds`, `ergo_mailbox_length` (a histogram over
+//! `ergo_memory_resident_bytes`, `ergo_uptime_seconds`, `ergo_calls_handled_total`,
+//! `ergo_call_duration_seconds` (a histogram of the calls gen_servers handled, one in
+//! `CALL_SAMPLE` timed), `ergo_mailbox_length` (a histogram over
 //! the live processes), `ergo_connection_messages_total` / `ergo_connection_bytes_total` (per
 //! peer and direction), `ergo_connection_atom_cache_entries`, `ergo_supervisor_restarts_total`
 //! (per supervisor), `ergo_handshake_failures_total` (per reason). Owns only the rendering.
 
 use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::{EncodeMetric, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
 use crate::inspect::Inspector;
 
 /// Mailbox length buckets of `ergo_mailbox_length`.
 const MAILBOX_BUCKETS: [f64; 8] = [0.0, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0];
+
+/// The node's sampled call durations as a Prometheus histogram (in seconds).
+#[derive(Debug)]
+struct CallDurationMetric(crate::node::CallDurations);
+
+impl EncodeMetric for CallDurationMetric {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        let bounds = crate::node::CALL_BUCKETS_US
+            .iter()
+            .map(|us| *us as f64 / 1e6)
+            .chain(std::iter::once(f64::MAX));
+        let buckets: Vec<(f64, u64)> = bounds.zip(self.0.buckets.iter().copied()).collect();
+        encoder.encode_histogram::<NoLabelSet>(
+            self.0.sum.as_secs_f64(),
+            self.0.count(),
+            &buckets,
+            None,
+        )
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+}
 
 fn counter(value: u64) -> Counter {
     let c = Counter::default();
@@ -49,6 +77,16 @@ pub async fn render_metrics(inspector: &Inspector) -> String {
         "ergo_messages_handled",
         "Envelopes taken from mailboxes by all processes",
         counter(summary.messages_handled),
+    );
+    registry.register(
+        "ergo_calls_handled",
+        "Calls gen_servers have handled",
+        counter(summary.calls_handled),
+    );
+    registry.register(
+        "ergo_call_duration_seconds",
+        "Time gen_servers took to handle calls (one call in 16 per server timed)",
+        CallDurationMetric(summary.call_durations.clone()),
     );
     registry.register(
         "ergo_uptime_seconds",

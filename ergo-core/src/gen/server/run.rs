@@ -79,7 +79,12 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
             }
             Envelope::Call { from, request } => {
                 let keep = from.clone();
-                match state.handle_call(&mut ctx, request, from).await {
+                let timed = ctx.call_starts().then(std::time::Instant::now);
+                let outcome = state.handle_call(&mut ctx, request, from).await;
+                if let Some(started) = timed {
+                    ctx.call_took(started.elapsed());
+                }
+                match outcome {
                     CallOutcome::Reply(p) => {
                         keep.reply_payload(p);
                         Status::Continue
