@@ -87,6 +87,9 @@ pub struct NodeStats {
 #[derive(Debug)]
 pub struct InspectProcess;
 
+// Not offered as a suggestion when some other type is not a `DirectRequest` (it is the runtime's
+// own request, not an example to follow).
+#[diagnostic::do_not_recommend]
 impl DirectRequest for InspectProcess {
     type Reply = Vec<(String, String)>;
 }
