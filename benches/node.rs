@@ -30,6 +30,10 @@
 //!   its end (done, and with two-phase commit the commit on a). Two-phase commit off and on, and
 //!   as the peer plain gen_server calls from a to an echo server on b, take turns R times, S
 //!   seconds each; prints transactions/s and p50/p99 of each, the medians, and the ratios.
+//! - `inspect-100k [--count N] [--rounds R]`: N idle processes (100,000 by default), then R times
+//!   each: the inspect API's full process list, its node summary, and the observer's `/metrics`
+//!   text; prints the median and worst time of each against the one-second period an observer
+//!   polls at.
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //! - `stage-local [--secs S]`: one gen_stage producer emitting integers, one consumer
 //!   (max_demand 1000) counting them, on one node; prints events/s.
@@ -95,6 +99,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "saga-chain",
         "transactions through a 3-saga chain across 3 nodes, one job each, 2PC off and on, against node-to-node calls (--pairs 16 --secs 2 --rounds 3)",
         saga_chain,
+    ),
+    (
+        "inspect-100k",
+        "inspect API snapshots on a node of N idle processes: process list, summary, metrics (--count 100000 --rounds 5)",
+        inspect_100k,
     ),
     (
         "spawn",
@@ -1328,5 +1337,63 @@ fn saga_chain(args: &[String]) -> Result<(), String> {
             0 => Ok::<(), String>(()),
             n => Err(format!("{n} transactions were cancelled")),
         }
+    })
+}
+
+/// Median and worst of `rounds` timings of `f`, in milliseconds.
+async fn timed<F, Fut, T>(rounds: u64, mut f: F) -> (f64, f64, T)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..rounds.max(1) {
+        let started = Instant::now();
+        let out = f().await;
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+        last = Some(out);
+    }
+    let worst = times.iter().cloned().fold(0.0, f64::max);
+    match last {
+        Some(out) => (median(&times), worst, out),
+        None => unreachable!("rounds.max(1) runs f at least once"),
+    }
+}
+
+fn inspect_100k(args: &[String]) -> Result<(), String> {
+    let count = flag(args, "--count", 100_000)?;
+    let rounds = flag(args, "--rounds", 5)?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let node = Node::start("bench_inspect@localhost", NodeOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        for _ in 0..count {
+            node.spawn(SpawnOptions::default(), |mut ctx: Context| async move {
+                match ctx.recv().await {
+                    Ok(_) => Term::atom("normal"),
+                    Err(reason) => reason,
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let inspector = node.inspector();
+        let (list_ms, list_worst, list) = timed(rounds, || async { inspector.processes() }).await;
+        let (summary_ms, summary_worst, _) =
+            timed(rounds, || async { inspector.summary() }).await;
+        let (metrics_ms, metrics_worst, text) = timed(rounds, || async {
+            ergo::observer::render_metrics(&inspector).await
+        })
+        .await;
+        println!(
+            "inspect-100k processes={} rounds={rounds} process_list_ms={list_ms:.1} (worst {list_worst:.1}) summary_ms={summary_ms:.1} (worst {summary_worst:.1}) metrics_ms={metrics_ms:.1} (worst {metrics_worst:.1}) metrics_bytes={} share_of_1s_poll={:.1}%",
+            list.len(),
+            text.len(),
+            (list_ms + summary_ms) / 10.0,
+        );
+        node.stop();
+        Ok(())
     })
 }

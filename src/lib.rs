@@ -109,6 +109,15 @@ pub use ergo_core::net::{
 /// Cron (feature `cron`, default): node-level scheduled jobs, `node.cron()`; see `docs/cron.md`.
 #[cfg(feature = "cron")]
 pub use ergo_core::cron;
+/// Looking into a running node: the inspect API (`node.inspector()`: summary, processes, one
+/// process in detail, supervision trees, applications, network, names, events, pg groups) and,
+/// with the feature `observer`, the observer's web UI and metrics (`NodeOptions::observer`).
+pub use ergo_core::inspect;
+/// The observer (feature `observer`): `ObserverOptions::new(addr)`, `observer::url(&node)`,
+/// the log layer and the metrics text.
+#[cfg(feature = "observer")]
+pub use ergo_core::observer;
+pub use ergo_core::{InspectProcess, NodeStats, ObserverOptions, ProcessStatus};
 
 #[cfg(feature = "logging")]
 pub mod logging;

@@ -14,9 +14,12 @@ pub(crate) mod fast_hash;
 pub mod gen;
 #[cfg(feature = "dist")]
 pub mod global;
+pub mod inspect;
 #[cfg(feature = "dist")]
 pub mod net;
 pub mod node;
+#[cfg(feature = "observer")]
+pub mod observer;
 pub mod pg;
 pub mod process;
 
@@ -39,8 +42,9 @@ pub use net::{
 };
 pub use node::{
     CallError, ConnectFailure, ConnectFuture, Context, Dest, Distribution, Effect, EffectObserver,
-    MonitorTarget, Node, NodeError, NodeOptions, NotDistributed, ProcessInfo, RemoteSignal,
-    SendError, SpawnError, SpawnOptions, TimerHandle,
+    InspectProcess, MonitorTarget, Node, NodeError, NodeOptions, NodeStats, NotDistributed,
+    ObserverOptions, ProcessInfo, ProcessStatus, RemoteSignal, SendError, SpawnError, SpawnOptions,
+    TimerHandle,
 };
 pub use pg::PgScope;
 pub use process::{Envelope, Payload, ReplyTo};

@@ -15,6 +15,8 @@ const LAYERS: &[&[&str]] = &[
     &["event", "gen", "cron"],
     &["global", "pg"],
     &["net"],
+    &["inspect"],
+    &["observer"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

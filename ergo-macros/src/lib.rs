@@ -35,7 +35,9 @@ pub fn derive_term(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 /// so aliases (of `Reply<R>`, `Context`, the reply handle) work and errors point at them.
 /// A message a callback cannot decode is logged and dropped (a call refused at once);
 /// `#[gen_server(on_bad_message = crash)]` stops the server instead, as OTP's does. A
-/// `fn format_state(&self) -> Term` in the block is what `sys:get_state/1` shows from Erlang.
+/// `fn format_state(&self) -> Term` in the block is what `sys:get_state/1` shows from Erlang;
+/// a `fn inspect(&self) -> Vec<(String, String)>` is what the inspect API and the observer's
+/// process page show.
 #[proc_macro_attribute]
 pub fn gen_server(
     attr: proc_macro::TokenStream,

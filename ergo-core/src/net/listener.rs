@@ -94,6 +94,7 @@ pub(crate) async fn accept_loop(manager: Arc<NetManager>, listener: TcpListener)
             match transport::accept(&manager.endpoint(), stream).await {
                 Ok(connection) => manager.install(connection),
                 Err(err) => {
+                    manager.handshake_failed(&err);
                     // One line per refused connection, rate-limited per peer address.
                     if let Some(repeated) = manager.refused_incoming.occur(&addr.ip()) {
                         tracing::warn!(%addr, %err, repeated, "incoming connection refused");

@@ -306,6 +306,27 @@ impl Context {
         self.node.unalias(&self.entry.pid, alias)
     }
 
+    /// Says what kind of process this is (`gen_server`, `supervisor`...) and whether it answers
+    /// [`super::InspectProcess`] requests: behaviours call this once they run.
+    pub(crate) fn set_kind(&self, kind: &'static str, answers_inspect: bool) {
+        let mut state = self.entry.state();
+        state.kind = kind;
+        state.answers_inspect = answers_inspect;
+    }
+
+    /// Counts a call the behaviour is about to handle; true when this one is to be timed (one
+    /// in [`super::CALL_SAMPLE`]). Only the process's own task writes the count.
+    pub(crate) fn call_starts(&self) -> bool {
+        let n = self.entry.calls.load(Ordering::Relaxed) + 1;
+        self.entry.calls.store(n, Ordering::Relaxed);
+        n % super::CALL_SAMPLE == 0
+    }
+
+    /// Records how long a timed call took to handle.
+    pub(crate) fn call_took(&self, took: Duration) {
+        self.node.record_call_time(took);
+    }
+
     /// Registers this process under `name`.
     pub fn register(&self, name: &str) -> Result<(), SpawnError> {
         self.node.register(name, &self.entry.pid)
@@ -323,11 +344,20 @@ impl std::future::Future for Recv<'_> {
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
+        let entry = &self.ctx.entry;
         loop {
-            let envelope = match self.ctx.entry.mailbox.poll_pop(cx) {
+            let envelope = match entry.mailbox.poll_pop(cx) {
                 std::task::Poll::Ready(e) => e,
-                std::task::Poll::Pending => return std::task::Poll::Pending,
+                std::task::Poll::Pending => {
+                    entry.waiting.store(true, Ordering::Relaxed);
+                    return std::task::Poll::Pending;
+                }
             };
+            // Only this process's task writes these: a load and a store, no locked instruction.
+            entry.waiting.store(false, Ordering::Relaxed);
+            entry
+                .handled
+                .store(entry.handled.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             match envelope {
                 Envelope::Exit {
                     from,
