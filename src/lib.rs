@@ -86,6 +86,14 @@ pub use ergo_core::net::{
     RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
 
+/// gen_raft (feature `raft`): replicated serial-numbered appends on a Raft cluster of 3 to 11
+/// voting members among the online peers, on the openraft engine over the distribution; see
+/// docs/raft.md.
+#[cfg(feature = "raft")]
+pub use ergo_core::gen::raft;
+#[cfg(feature = "raft")]
+pub use ergo_core::gen::raft::{GenRaft, GenRaftError, RaftMember, RaftOptions};
+
 #[cfg(feature = "logging")]
 pub mod logging;
 

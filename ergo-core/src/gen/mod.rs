@@ -1,5 +1,8 @@
-//! Generic behaviours built on processes: `server` (gen_server), `supervisor`, `application`.
+//! Generic behaviours built on processes: `server` (gen_server), `supervisor`, `application`,
+//! and (feature `raft`) `raft` (gen_raft on openraft).
 
 pub mod application;
 pub mod server;
 pub mod supervisor;
+#[cfg(feature = "raft")]
+pub mod raft;
