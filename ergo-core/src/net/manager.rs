@@ -163,6 +163,9 @@ pub(crate) struct NetManager {
     pub(crate) refused_incoming: LogThrottle<std::net::IpAddr>,
     /// Failed connection attempts, logged rate-limited per node.
     connect_failures: LogThrottle<Atom>,
+    /// Nodes a test cut this node off from (`Node::cut_link`, feature `testing`): no connection
+    /// to or from them until healed. Always empty in applications.
+    cut: RwLock<std::collections::HashSet<Atom>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -205,6 +208,7 @@ impl NetManager {
             watchers: Mutex::new(Vec::new()),
             refused_incoming: LogThrottle::new(),
             connect_failures: LogThrottle::new(),
+            cut: RwLock::new(std::collections::HashSet::new()),
             background: Mutex::new(Vec::new()),
             keeper: Mutex::new(parts.keeper),
             stopped: AtomicBool::new(false),
@@ -226,6 +230,31 @@ impl NetManager {
 
     fn write(&self) -> RwLockWriteGuard<'_, FxHashMap<Atom, PeerState>> {
         self.peers.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether a test cut this node off from `node`.
+    fn is_cut(&self, node: &Atom) -> bool {
+        self.cut
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(node)
+    }
+
+    /// Cuts this node off from `node` (`on`), closing the connection and refusing new ones
+    /// both ways, or heals the link (`!on`). For tests (`Node::cut_link`).
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn set_cut(&self, node: &Atom, on: bool) {
+        {
+            let mut cut = self.cut.write().unwrap_or_else(|p| p.into_inner());
+            if on {
+                cut.insert(node.clone());
+            } else {
+                cut.remove(node);
+            }
+        }
+        if on {
+            self.disconnect(node, "link cut by a test");
+        }
     }
 
     /// Keeps a background task (the listener) to stop with the node.
@@ -427,6 +456,10 @@ impl NetManager {
     }
 
     async fn connect_task(self: Arc<Self>, node: Atom, id: u64) {
+        if self.is_cut(&node) {
+            self.fail_pending(&node, id, ConnectError::Cut);
+            return;
+        }
         let result = match self.proxy.route(&node) {
             Some(route) => proxy::open(&self, &node, &route).await,
             None => super::transport::dial(&self.endpoint(), &self.resolver, node.as_str()).await,
@@ -777,6 +810,9 @@ impl ConnectionArbiter for NetManager {
         let Some(atom) = Atom::try_new(node) else {
             return decide_incoming(local, node, ExistingConnection::None);
         };
+        if self.is_cut(&atom) {
+            return AcceptStatus::NotAllowed;
+        }
         let mut peers = self.write();
         let existing = match peers.get(&atom) {
             Some(PeerState::Up(_)) => ExistingConnection::Up,
