@@ -14,7 +14,9 @@
 //! It prints `ready` once its member runs. `--data DIR` (the file-backed log) is not
 //! implemented yet: the program refuses it with an error.
 
-use ergo::{CallOutcome, Context, Node, NodeOptions, Payload, RaftMember, RaftOptions, ReplyTo, Term};
+use ergo::{
+    CallOutcome, Context, Node, NodeOptions, Payload, RaftMember, RaftOptions, ReplyTo, Term,
+};
 
 /// The `kv` server: each request runs on a task of its own and answers when the cluster does,
 /// so a slow commit never holds up the other callers.
@@ -59,12 +61,12 @@ impl ergo::GenServer for Kv {
                 });
                 CallOutcome::NoReply
             }
-            _ if request.is_atom("leader") => CallOutcome::Reply(Payload::new(
-                match member.leader() {
+            _ if request.is_atom("leader") => {
+                CallOutcome::Reply(Payload::new(match member.leader() {
                     Some((node, term)) => Term::tuple(vec![Term::Atom(node), Term::from(term)]),
                     None => Term::atom("none"),
-                },
-            )),
+                }))
+            }
             _ if request.is_atom("members") => CallOutcome::Reply(Payload::new(Term::List(
                 member.members().into_iter().map(Term::Atom).collect(),
             ))),

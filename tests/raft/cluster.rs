@@ -21,7 +21,9 @@ pub async fn nodes(prefix: &str, count: usize) -> Vec<Node> {
             cookie: "raft_test".into(),
             ..NodeOptions::default()
         };
-        nodes.push(common::start_dist(prefix, options, common::loopback(DistOptions::default())).await);
+        nodes.push(
+            common::start_dist(prefix, options, common::loopback(DistOptions::default())).await,
+        );
     }
     for a in &nodes {
         for b in &nodes {
@@ -35,7 +37,10 @@ pub async fn nodes(prefix: &str, count: usize) -> Vec<Node> {
 
 /// Options for `cluster` seeded with every node of `seeds`, with test timings.
 pub fn options(cluster: &str, seeds: &[Node]) -> RaftOptions {
-    let peers = seeds.iter().map(|n| n.name().as_str().to_string()).collect();
+    let peers = seeds
+        .iter()
+        .map(|n| n.name().as_str().to_string())
+        .collect();
     let mut options = RaftOptions::new(cluster, NAME, peers);
     options.heartbeat = Duration::from_millis(60);
     options.election_timeout = (Duration::from_millis(300), Duration::from_millis(600));
@@ -63,9 +68,11 @@ pub async fn settled(members: &[RaftMember], voters: usize, learners: usize) -> 
     let deadline = std::time::Instant::now() + SETTLE;
     loop {
         let leaders: Vec<_> = members.iter().map(|m| m.leader().map(|l| l.0)).collect();
-        let agreed = leaders.first().cloned().flatten().filter(|first| {
-            leaders.iter().all(|l| l.as_ref() == Some(first))
-        });
+        let agreed = leaders
+            .first()
+            .cloned()
+            .flatten()
+            .filter(|first| leaders.iter().all(|l| l.as_ref() == Some(first)));
         let shapes_ok = members
             .iter()
             .all(|m| m.members().len() == voters && m.learners().len() == learners);
@@ -76,8 +83,14 @@ pub async fn settled(members: &[RaftMember], voters: usize, learners: usize) -> 
             std::time::Instant::now() < deadline,
             "no settled cluster of {voters} voters and {learners} learners within {SETTLE:?}: \
              leaders {leaders:?}, voters {:?}, learners {:?}",
-            members.iter().map(|m| m.members().len()).collect::<Vec<_>>(),
-            members.iter().map(|m| m.learners().len()).collect::<Vec<_>>()
+            members
+                .iter()
+                .map(|m| m.members().len())
+                .collect::<Vec<_>>(),
+            members
+                .iter()
+                .map(|m| m.learners().len())
+                .collect::<Vec<_>>()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -26,11 +26,18 @@ async fn writes_from_a_follower_are_read_everywhere(
             .expect("append from a follower");
         serials.push(serial);
     }
-    assert!(serials.windows(2).all(|w| w[0] < w[1]), "serials grow: {serials:?}");
+    assert!(
+        serials.windows(2).all(|w| w[0] < w[1]),
+        "serials grow: {serials:?}"
+    );
     let last = *serials.last().expect("serials");
     for member in members {
         let got = member.get(&Term::atom("k")).await.expect("get");
-        assert_eq!(got, Some((last, Term::Int(4))), "linearizable read on every member");
+        assert_eq!(
+            got,
+            Some((last, Term::Int(4))),
+            "linearizable read on every member"
+        );
         let entry = member.get_serial(serials[0]).await.expect("get_serial");
         assert_eq!(entry, Some((Term::atom("k"), Term::Int(0))));
         assert_eq!(member.get(&Term::atom("missing")).await.expect("get"), None);
@@ -64,8 +71,15 @@ async fn two_peers_have_no_quorum_until_a_third_joins_then_a_fourth_is_a_learner
     tokio::time::sleep(Duration::from_millis(500)).await;
     let started = Instant::now();
     let refused = running[0].append(&Term::atom("k"), &Term::Int(1)).await;
-    assert!(matches!(refused, Err(GenRaftError::NoQuorum)), "{refused:?}");
-    assert!(started.elapsed() < Duration::from_millis(200), "at once: {:?}", started.elapsed());
+    assert!(
+        matches!(refused, Err(GenRaftError::NoQuorum)),
+        "{refused:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(200),
+        "at once: {:?}",
+        started.elapsed()
+    );
     assert!(running[1].members().is_empty());
     // A third joins: a quorum of 3.
     running.extend(members("grow", seeds, &nodes[2..3]).await);
@@ -79,7 +93,10 @@ async fn two_peers_have_no_quorum_until_a_third_joins_then_a_fourth_is_a_learner
     running.extend(members("grow", seeds, &nodes[3..4]).await);
     settled(&running, 3, 1).await;
     let learner = &running[3];
-    let got = learner.get(&Term::atom("k")).await.expect("get on a learner");
+    let got = learner
+        .get(&Term::atom("k"))
+        .await
+        .expect("get on a learner");
     assert_eq!(got, Some((1, Term::Int(1))));
     // A fifth: 5 voters, through joint consensus.
     running.extend(members("grow", seeds, &nodes[4..5]).await);

@@ -33,7 +33,9 @@ async fn three_example_nodes_driven_from_erl_survive_a_killed_leader() {
             .expect("start the raft example");
         let output = Output::of(&mut child, name);
         let guard = ChildGuard(child);
-        output.wait_line_async("ready", Duration::from_secs(30)).await;
+        output
+            .wait_line_async("ready", Duration::from_secs(30))
+            .await;
         nodes.push(RaftNode {
             name: name.clone(),
             guard: Some(guard),
@@ -56,6 +58,10 @@ async fn three_example_nodes_driven_from_erl_survive_a_killed_leader() {
         } else if line.starts_with("FAIL") {
             panic!("{line}\n{}", erl.output());
         }
-        assert!(Instant::now() < deadline, "driver did not finish:\n{}", erl.output());
+        assert!(
+            Instant::now() < deadline,
+            "driver did not finish:\n{}",
+            erl.output()
+        );
     }
 }

@@ -21,7 +21,10 @@ async fn the_leaders_node_stopped_a_new_leader_keeps_every_acknowledged_write() 
             .expect("append");
         acknowledged.push((key, serial));
     }
-    let leader_index = nodes.iter().position(|n| n.name() == &leader).expect("leader");
+    let leader_index = nodes
+        .iter()
+        .position(|n| n.name() == &leader)
+        .expect("leader");
     nodes[leader_index].stop();
     let survivors: Vec<_> = members
         .iter()
@@ -37,7 +40,10 @@ async fn the_leaders_node_stopped_a_new_leader_keeps_every_acknowledged_write() 
                 break l.clone();
             }
         }
-        assert!(std::time::Instant::now() < deadline, "no new leader: {seen:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new leader: {seen:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_ne!(new_leader, leader);
@@ -59,16 +65,16 @@ async fn requests_from_another_cluster_or_malformed_are_dropped() {
     let nodes = nodes("raft_bad", 3).await;
     let members = members("good", &nodes, &nodes).await;
     settled(&members, 3, 0).await;
-    members[0].append(&Term::atom("k"), &Term::Int(1)).await.expect("append");
+    members[0]
+        .append(&Term::atom("k"), &Term::Int(1))
+        .await
+        .expect("append");
     let to = Dest::Remote {
         name: Atom::new(NAME),
         node: nodes[1].name().clone(),
     };
-    let other_cluster = ergo::raft::wire::request_term(
-        b"evil",
-        ergo::raft::wire::RpcKind::Hello,
-        Vec::new(),
-    );
+    let other_cluster =
+        ergo::raft::wire::request_term(b"evil", ergo::raft::wire::RpcKind::Hello, Vec::new());
     let malformed = Term::tuple(vec![Term::atom("$raft"), Term::Int(1)]);
     let bad_payload = ergo::raft::wire::request_term(
         b"good",
@@ -79,7 +85,10 @@ async fn requests_from_another_cluster_or_malformed_are_dropped() {
         let answer = nodes[0]
             .call_timeout::<Term>(to.clone(), request, Duration::from_millis(300))
             .await;
-        assert!(matches!(answer, Err(CallError::Timeout)), "dropped: {answer:?}");
+        assert!(
+            matches!(answer, Err(CallError::Timeout)),
+            "dropped: {answer:?}"
+        );
     }
     // The member is unharmed and its state unchanged.
     let got = members[1].get(&Term::atom("k")).await.expect("get");
@@ -101,7 +110,10 @@ async fn a_partitioned_leader_cannot_commit_and_the_majority_elects_a_new_one() 
         );
     }
     let leader = settled(&members, 3, 0).await;
-    let old = nodes.iter().position(|n| n.name() == &leader).expect("leader");
+    let old = nodes
+        .iter()
+        .position(|n| n.name() == &leader)
+        .expect("leader");
     members[old]
         .append(&Term::atom("before"), &Term::Int(1))
         .await
@@ -123,7 +135,10 @@ async fn a_partitioned_leader_cannot_commit_and_the_majority_elects_a_new_one() 
                 break (l.clone(), *t);
             }
         }
-        assert!(std::time::Instant::now() < deadline, "no new leader: {seen:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new leader: {seen:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_ne!(new_leader, leader);
@@ -153,7 +168,10 @@ async fn a_partitioned_leader_cannot_commit_and_the_majority_elects_a_new_one() 
             member.get(&Term::atom("majority")).await.expect("get"),
             Some((serial, Term::Int(3)))
         );
-        assert_eq!(member.get(&Term::atom("minority")).await.expect("get"), None);
+        assert_eq!(
+            member.get(&Term::atom("minority")).await.expect("get"),
+            None
+        );
         assert_eq!(
             member.get(&Term::atom("before")).await.expect("get"),
             Some((1, Term::Int(1)))

@@ -2,7 +2,7 @@
 //! and (feature `raft`) `raft` (gen_raft on openraft).
 
 pub mod application;
-pub mod server;
-pub mod supervisor;
 #[cfg(feature = "raft")]
 pub mod raft;
+pub mod server;
+pub mod supervisor;

@@ -49,7 +49,12 @@ impl MemberCore {
     pub(super) fn status(&self) -> PeerStatus {
         let metrics = self.metrics();
         PeerStatus {
-            initialized: metrics.membership_config.membership().voter_ids().next().is_some(),
+            initialized: metrics
+                .membership_config
+                .membership()
+                .voter_ids()
+                .next()
+                .is_some(),
             last_log_index: metrics.last_log_index.unwrap_or(0),
         }
     }
@@ -57,8 +62,11 @@ impl MemberCore {
     /// Confirms this member still leads (a heartbeat round acknowledged by a majority) and
     /// waits until it applied everything committed before: a read after this is linearizable.
     pub(super) async fn read_index(&self) -> Result<(), &'static str> {
-        match tokio::time::timeout(self.options.request_timeout, self.raft.ensure_linearizable())
-            .await
+        match tokio::time::timeout(
+            self.options.request_timeout,
+            self.raft.ensure_linearizable(),
+        )
+        .await
         {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(_)))) => Err(NOT_LEADER),
@@ -104,7 +112,10 @@ impl std::fmt::Debug for RaftMember {
 
 impl RaftMember {
     /// Starts a member on `node` with an in-memory log and no callbacks.
-    pub async fn start_in_memory(node: &Node, options: RaftOptions) -> Result<RaftMember, GenRaftError> {
+    pub async fn start_in_memory(
+        node: &Node,
+        options: RaftOptions,
+    ) -> Result<RaftMember, GenRaftError> {
         RaftMember::start(node, options, MemLog::new(), ()).await
     }
 
@@ -214,7 +225,11 @@ impl RaftMember {
     pub fn leader(&self) -> Option<(Atom, u64)> {
         let metrics = self.core.metrics();
         let leader = metrics.current_leader?;
-        let peer = metrics.membership_config.membership().get_node(&leader)?.clone();
+        let peer = metrics
+            .membership_config
+            .membership()
+            .get_node(&leader)?
+            .clone();
         Some((Atom::new(&peer.node), metrics.current_term))
     }
 
@@ -404,7 +419,9 @@ async fn manage(core: Arc<MemberCore>, pid: Pid) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if core.stopped.load(Ordering::Acquire) || core.node.is_stopped() || !core.node.is_alive(&pid)
+        if core.stopped.load(Ordering::Acquire)
+            || core.node.is_stopped()
+            || !core.node.is_alive(&pid)
         {
             core.stopped.store(true, Ordering::Release);
             if let Err(error) = core.raft.shutdown().await {
@@ -434,7 +451,10 @@ async fn manage(core: Arc<MemberCore>, pid: Pid) {
 /// Forms the cluster when 3 or more peers are online, none belongs to a cluster yet, and this
 /// node has the smallest name among them: the largest odd number of them (up to 11), by name,
 /// vote; the leader adds the rest as learners.
-async fn initialize_if_first(core: &Arc<MemberCore>, online: &BTreeMap<u64, (PeerAddr, PeerStatus)>) {
+async fn initialize_if_first(
+    core: &Arc<MemberCore>,
+    online: &BTreeMap<u64, (PeerAddr, PeerStatus)>,
+) {
     if online.values().any(|(_, status)| status.initialized) {
         return; // A formed cluster's leader adds this member.
     }
@@ -469,9 +489,13 @@ async fn rebalance(
     for (id, (peer, _)) in online {
         if membership.get_node(id).is_none() {
             tracing::info!(peer = %peer, "gen_raft: adding a learner");
-            match tokio::time::timeout(timeout, core.raft.add_learner(*id, peer.clone(), false)).await {
+            match tokio::time::timeout(timeout, core.raft.add_learner(*id, peer.clone(), false))
+                .await
+            {
                 Ok(Ok(_)) => {}
-                Ok(Err(error)) => tracing::info!(%error, peer = %peer, "gen_raft: learner not added"),
+                Ok(Err(error)) => {
+                    tracing::info!(%error, peer = %peer, "gen_raft: learner not added")
+                }
                 Err(_) => tracing::info!(peer = %peer, "gen_raft: adding a learner timed out"),
             }
             return; // The next round sees the new membership.

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ergo_etf::{Atom, Term};
-use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
+use openraft::error::{
+    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
@@ -102,7 +104,8 @@ impl ErgoConnection {
         Resp: DeserializeOwned,
         E: std::error::Error + DeserializeOwned,
     {
-        let payload = wire::encode(request).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let payload =
+            wire::encode(request).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
         let timeout = self.network.timeout.min(option.hard_ttl());
         let answer = call_peer(
             &self.network.node,

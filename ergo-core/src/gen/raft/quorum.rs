@@ -22,7 +22,11 @@ pub struct Candidate {
 /// The largest odd number of voters `online` peers allow (at most 11), or `None` below 3.
 pub fn voter_count(online: usize) -> Option<usize> {
     let capped = online.min(MAX_VOTERS);
-    let odd = if capped % 2 == 0 { capped.saturating_sub(1) } else { capped };
+    let odd = if capped % 2 == 0 {
+        capped.saturating_sub(1)
+    } else {
+        capped
+    };
     (odd >= MIN_VOTERS).then_some(odd)
 }
 
@@ -74,7 +78,11 @@ mod tests {
     #[test]
     fn grows_with_the_most_up_to_date_learners() {
         let voters: BTreeSet<u64> = [1, 2, 3].into();
-        let chosen = choose_voters(1, &voters, &online(&[(1, 9), (2, 9), (3, 9), (4, 2), (5, 8)]));
+        let chosen = choose_voters(
+            1,
+            &voters,
+            &online(&[(1, 9), (2, 9), (3, 9), (4, 2), (5, 8)]),
+        );
         assert_eq!(chosen, Some([1, 2, 3, 4, 5].into()));
         let six = online(&[(1, 9), (2, 9), (3, 9), (4, 2), (5, 8), (6, 7)]);
         let chosen = choose_voters(1, &voters, &six);
@@ -84,7 +92,10 @@ mod tests {
     #[test]
     fn keeps_a_full_online_voter_set_and_replaces_the_missing() {
         let voters: BTreeSet<u64> = [1, 2, 3].into();
-        assert_eq!(choose_voters(1, &voters, &online(&[(1, 9), (2, 9), (3, 9), (4, 9)])), None);
+        assert_eq!(
+            choose_voters(1, &voters, &online(&[(1, 9), (2, 9), (3, 9), (4, 9)])),
+            None
+        );
         // Voter 3 is gone: learner 4 replaces it.
         assert_eq!(
             choose_voters(1, &voters, &online(&[(1, 9), (2, 9), (4, 1)])),

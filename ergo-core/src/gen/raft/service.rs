@@ -98,7 +98,8 @@ async fn serve_one(core: &MemberCore, request: RpcRequest) -> Result<Term, WireE
         RpcKind::Hello => wire::encode(&core.status())?,
         RpcKind::ClientWrite => {
             let command: AppendCommand = wire::decode(&request.payload)?;
-            let write = tokio::time::timeout(core.options.request_timeout, raft.client_write(command));
+            let write =
+                tokio::time::timeout(core.options.request_timeout, raft.client_write(command));
             match write.await {
                 Ok(Ok(response)) => wire::encode(&response.data.serial)?,
                 Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => {

@@ -101,7 +101,10 @@ impl KvMachine {
             value: append.value.clone(),
         };
         if self.applied_tx.send(applied).is_err() {
-            tracing::debug!(serial, "gen_raft: applied append not announced, member gone");
+            tracing::debug!(
+                serial,
+                "gen_raft: applied append not announced, member gone"
+            );
         }
     }
 }
@@ -109,10 +112,14 @@ impl KvMachine {
 impl RaftSnapshotBuilder<RaftTypes> for KvMachine {
     async fn build_snapshot(&mut self) -> Result<Snapshot<RaftTypes>, StorageError<u64>> {
         let mut state = self.state.write().await;
-        let bytes = wire::encode(&state.data).map_err(|e| StorageIOError::read_state_machine(&e))?;
+        let bytes =
+            wire::encode(&state.data).map_err(|e| StorageIOError::read_state_machine(&e))?;
         state.snapshots_built += 1;
         let snapshot_id = match state.applied {
-            Some(last) => format!("{}-{}-{}", last.leader_id, last.index, state.snapshots_built),
+            Some(last) => format!(
+                "{}-{}-{}",
+                last.leader_id, last.index, state.snapshots_built
+            ),
             None => format!("--{}", state.snapshots_built),
         };
         let meta = SnapshotMeta {
