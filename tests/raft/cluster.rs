@@ -14,7 +14,15 @@ pub const NAME: &str = "raft";
 pub const SETTLE: Duration = Duration::from_secs(20);
 
 /// Starts `count` loopback nodes, each with a static route to every other.
+///
+/// With `RUST_LOG` set it also installs a log subscriber writing to the test's output.
 pub async fn nodes(prefix: &str, count: usize) -> Vec<Node> {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
     let mut nodes = Vec::new();
     for _ in 0..count {
         let options = NodeOptions {
@@ -94,13 +102,4 @@ pub async fn settled(members: &[RaftMember], voters: usize, learners: usize) -> 
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-/// The member running on `node`.
-pub fn on<'a>(members: &'a [RaftMember], nodes: &[Node], node: &Atom) -> &'a RaftMember {
-    let index = nodes
-        .iter()
-        .position(|n| n.name() == node)
-        .expect("a node of the cluster");
-    &members[index]
 }

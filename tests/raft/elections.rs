@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use ergo::{GenRaftError, Term};
 
-use crate::cluster::{self, members, nodes, settled};
+use crate::cluster::{members, nodes, settled};
 
 async fn writes_from_a_follower_are_read_everywhere(
     members: &[ergo::RaftMember],
@@ -32,7 +32,14 @@ async fn writes_from_a_follower_are_read_everywhere(
     );
     let last = *serials.last().expect("serials");
     for member in members {
-        let got = member.get(&Term::atom("k")).await.expect("get");
+        let started = Instant::now();
+        let got = member.get(&Term::atom("k")).await;
+        eprintln!(
+            "get on {:?} took {:?}: {got:?}",
+            member.pid(),
+            started.elapsed()
+        );
+        let got = got.expect("get");
         assert_eq!(
             got,
             Some((last, Term::Int(4))),
@@ -104,5 +111,12 @@ async fn two_peers_have_no_quorum_until_a_third_joins_then_a_fourth_is_a_learner
     for member in &running {
         assert_eq!(member.members().len(), 5);
     }
-    let _ = cluster::NAME;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twelve_peers_make_eleven_voters_and_a_learner() {
+    let nodes = nodes("raft12", 12).await;
+    let members = members("c12", &nodes, &nodes).await;
+    let leader = settled(&members, 11, 1).await;
+    writes_from_a_follower_are_read_everywhere(&members, &leader, &nodes).await;
 }

@@ -22,7 +22,7 @@ use super::log_store::{LogStorage, MemLog};
 use super::network::{call_peer, ErgoNetwork, RpcFailure};
 use super::options::RaftOptions;
 use super::quorum::{choose_voters, voter_count, Candidate};
-use super::service::{self, PeerStatus, NOT_LEADER, TIMEOUT};
+use super::service::{self, PeerStatus, NOT_CONFIRMED, NOT_LEADER, TIMEOUT};
 use super::state_machine::KvMachine;
 use super::types::{node_id, AppendCommand, PeerAddr, RaftTypes};
 use super::wire::{self, RpcKind};
@@ -70,7 +70,9 @@ impl MemberCore {
         {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(_)))) => Err(NOT_LEADER),
-            Ok(Err(RaftError::APIError(CheckIsLeaderError::QuorumNotEnough(_)))) => Err(TIMEOUT),
+            Ok(Err(RaftError::APIError(CheckIsLeaderError::QuorumNotEnough(_)))) => {
+                Err(NOT_CONFIRMED)
+            }
             Ok(Err(RaftError::Fatal(error))) => {
                 tracing::warn!(%error, "gen_raft: read on a stopped engine");
                 Err("engine")
@@ -313,7 +315,8 @@ impl RaftMember {
                 Err(RpcFailure::Refused(reason)) if reason == TIMEOUT => {
                     return Err(GenRaftError::Timeout)
                 }
-                Err(RpcFailure::Refused(reason)) if reason == NOT_LEADER => {}
+                Err(RpcFailure::Refused(reason))
+                    if reason == NOT_LEADER || reason == NOT_CONFIRMED => {}
                 Err(RpcFailure::Call(CallError::Timeout)) => return Err(GenRaftError::Timeout),
                 Err(RpcFailure::Call(error)) => {
                     tracing::debug!(%error, leader = %leader, "gen_raft: leader unreachable, retrying");

@@ -31,6 +31,9 @@ pub struct PeerStatus {
 pub(super) const NOT_LEADER: &str = "not_leader";
 /// The forwarded request did not complete in time.
 pub(super) const TIMEOUT: &str = "timeout";
+/// The leader's confirmation round did not reach a majority this time (a slow heartbeat): the
+/// caller may ask again within its deadline.
+pub(super) const NOT_CONFIRMED: &str = "not_confirmed";
 
 /// The raft process's loop: serves requests until an exit signal stops it.
 pub(super) async fn serve(mut ctx: Context, core: Arc<MemberCore>) -> Term {
