@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod callbacks;
 mod cluster;
 mod elections;
 mod example;
