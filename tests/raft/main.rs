@@ -12,3 +12,4 @@ mod cluster;
 mod elections;
 mod example;
 mod failures;
+mod restart;

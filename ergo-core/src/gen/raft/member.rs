@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use ergo_etf::{Atom, Pid, Term};
 use openraft::error::{CheckIsLeaderError, RaftError};
-use openraft::{Config, Raft, RaftMetrics, ServerState};
+use openraft::{Config, Raft, RaftMetrics, ServerState, SnapshotPolicy};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
@@ -135,6 +135,10 @@ impl RaftMember {
             heartbeat_interval: millis(options.heartbeat),
             election_timeout_min: millis(options.election_timeout.0),
             election_timeout_max: millis(options.election_timeout.1),
+            snapshot_policy: match options.snapshot_every {
+                Some(entries) => SnapshotPolicy::LogsSinceLast(entries),
+                None => SnapshotPolicy::Never,
+            },
             ..Config::default()
         }
         .validate()

@@ -5,6 +5,7 @@
 //! - `types`: openraft's type configuration, the log command, peer addresses, node ids;
 //! - `wire`: the request and reply terms between raft processes, and the payload encoding;
 //! - `log_store`: the log storage trait and the in-memory log;
+//! - `file_log`: the file-backed log (fsync, group commit);
 //! - `state_machine`: applying committed appends, reads, snapshots;
 //! - `network`: openraft's RPCs as calls to the peers' raft processes;
 //! - `service`: the raft process serving those calls;
@@ -17,6 +18,7 @@
 
 pub mod callbacks;
 pub mod error;
+pub mod file_log;
 pub mod log_store;
 pub mod member;
 pub mod network;
@@ -29,6 +31,7 @@ pub mod wire;
 
 pub use callbacks::{GenRaft, RaftEvent};
 pub use error::GenRaftError;
+pub use file_log::FileLog;
 pub use log_store::{LogStorage, MemLog};
 pub use member::RaftMember;
 pub use options::RaftOptions;

@@ -23,11 +23,16 @@ pub struct RaftOptions {
     pub request_timeout: Duration,
     /// How often the member probes its peers (online set, joining, membership changes).
     pub probe_interval: Duration,
+    /// Take a snapshot (and purge the log before it) every this many entries; `None`: never.
+    /// A member on a [`FileLog`](super::FileLog) must use `None`: its state machine is rebuilt
+    /// from the whole log at start.
+    pub snapshot_every: Option<u64>,
 }
 
 impl RaftOptions {
     /// Options for `cluster` with processes named `name` and these seed peers; default timings
-    /// (heartbeat 100 ms, election 500-1000 ms, RPC 1 s, requests 5 s, probes every 300 ms).
+    /// (heartbeat 100 ms, election 500-1000 ms, RPC 1 s, requests 5 s, probes every 300 ms), a
+    /// snapshot every 5000 entries.
     pub fn new(cluster: &str, name: &str, peers: Vec<String>) -> RaftOptions {
         RaftOptions {
             cluster: cluster.to_string(),
@@ -38,6 +43,7 @@ impl RaftOptions {
             rpc_timeout: Duration::from_secs(1),
             request_timeout: Duration::from_secs(5),
             probe_interval: Duration::from_millis(300),
+            snapshot_every: Some(5000),
         }
     }
 }

@@ -53,8 +53,13 @@ openraft::declare_raft_types!(
 /// node without asking it (a node name is unique in a cluster; a 64-bit collision between a
 /// dozen names is negligible).
 pub fn node_id(node: &str) -> u64 {
+    fnv1a(node.as_bytes())
+}
+
+/// FNV-1a, 64 bits.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in node.as_bytes() {
+    for byte in bytes {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
