@@ -12,4 +12,5 @@ mod cluster;
 mod elections;
 mod example;
 mod failures;
+mod linearizable;
 mod restart;

@@ -6,7 +6,7 @@
 //! not serve requests (that is `service`) or decide who votes (that is `quorum`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,9 @@ pub(super) struct MemberCore {
     pub(super) machine: KvMachine,
     events: mpsc::UnboundedSender<RaftEvent>,
     stopped: AtomicBool,
+    /// The next request number of this member's appends (starting from the start time in
+    /// nanoseconds, so a restarted member does not reuse one).
+    next_request: AtomicU64,
 }
 
 impl MemberCore {
@@ -74,8 +77,8 @@ impl MemberCore {
                 Err(NOT_CONFIRMED)
             }
             Ok(Err(RaftError::Fatal(error))) => {
-                tracing::warn!(%error, "gen_raft: read on a stopped engine");
-                Err("engine")
+                tracing::debug!(%error, "gen_raft: read on a stopped engine");
+                Err(NOT_LEADER)
             }
             Err(_) => Err(TIMEOUT),
         }
@@ -161,6 +164,12 @@ impl RaftMember {
             machine,
             events: events_tx,
             stopped: AtomicBool::new(false),
+            next_request: AtomicU64::new(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(0),
+            ),
         });
         let served = Arc::clone(&core);
         let spawned = node.spawn_behaviour(
@@ -195,10 +204,14 @@ impl RaftMember {
     /// member or learner: the request goes to the leader. `NoQuorum` at once while no cluster
     /// is formed (fewer than 3 peers), or when no leader shows up within two election timeouts;
     /// `Timeout` when it did not commit within the request timeout. An append whose answer was
-    /// lost with a failing leader is sent again to the next one, so it may be applied twice
-    /// (two serials).
+    /// lost with a failing leader is sent again to the next one; it carries a request id, so the
+    /// state machine applies it once and answers the same serial.
     pub async fn append(&self, key: &Term, value: &Term) -> Result<u64, GenRaftError> {
         let command = AppendCommand {
+            request: (
+                self.core.id,
+                self.core.next_request.fetch_add(1, Ordering::Relaxed),
+            ),
             key: encode_term(key)?,
             value: encode_term(value)?,
         };

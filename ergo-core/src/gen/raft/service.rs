@@ -105,9 +105,10 @@ async fn serve_one(core: &MemberCore, request: RpcRequest) -> Result<Term, WireE
                 tokio::time::timeout(core.options.request_timeout, raft.client_write(command));
             match write.await {
                 Ok(Ok(response)) => wire::encode(&response.data.serial)?,
-                Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => {
-                    return Ok(wire::error_reply(NOT_LEADER))
-                }
+                // Not the leader, or its engine stopped under the request: the caller asks
+                // the leader it finds next (the request id keeps a repeated append single).
+                Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))))
+                | Ok(Err(RaftError::Fatal(_))) => return Ok(wire::error_reply(NOT_LEADER)),
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "gen_raft: forwarded append failed");
                     return Ok(wire::error_reply("engine"));

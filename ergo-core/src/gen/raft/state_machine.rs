@@ -1,5 +1,6 @@
 //! The replicated state: every committed append in serial order, the latest serial of each key,
-//! the last applied log id and membership, and snapshots of all of it. Each newly applied append
+//! the serial of each request (an append sent twice is applied once), the last applied log id
+//! and membership, and snapshots of all of it. Each newly applied append
 //! is announced on a channel (the member turns it into `handle_append`). Owns applying and
 //! snapshots; must not touch the log or the network.
 
@@ -35,6 +36,9 @@ struct KvData {
     appends: Vec<AppendCommand>,
     #[serde(skip)]
     by_key: HashMap<Vec<u8>, u64>,
+    /// The serial each request got: a request applied again answers its first serial.
+    #[serde(skip)]
+    by_request: HashMap<(u64, u64), u64>,
 }
 
 impl KvData {
@@ -44,6 +48,12 @@ impl KvData {
             .iter()
             .enumerate()
             .map(|(i, a)| (a.key.clone(), i as u64 + 1))
+            .collect();
+        self.by_request = self
+            .appends
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.request, i as u64 + 1))
             .collect();
     }
 }
@@ -160,9 +170,15 @@ impl RaftStateMachine<RaftTypes> for KvMachine {
                     answers.push(AppendApplied { serial: 0 });
                 }
                 EntryPayload::Normal(append) => {
+                    if let Some(&serial) = state.data.by_request.get(&append.request) {
+                        // Sent again after its answer was lost: applied once.
+                        answers.push(AppendApplied { serial });
+                        continue;
+                    }
                     state.data.appends.push(append.clone());
                     let serial = state.data.appends.len() as u64;
                     state.data.by_key.insert(append.key.clone(), serial);
+                    state.data.by_request.insert(append.request, serial);
                     self.announce(serial, &append);
                     answers.push(AppendApplied { serial });
                 }
@@ -210,5 +226,44 @@ impl RaftStateMachine<RaftTypes> for KvMachine {
             meta: meta.clone(),
             snapshot: Box::new(Cursor::new(bytes.clone())),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use openraft::{CommittedLeaderId, EntryPayload, LogId};
+
+    use super::*;
+
+    fn entry(index: u64, request: (u64, u64), value: u8) -> Entry<RaftTypes> {
+        Entry {
+            log_id: LogId::new(CommittedLeaderId::new(1, 0), index),
+            payload: EntryPayload::Normal(AppendCommand {
+                request,
+                key: vec![1],
+                value: vec![value],
+            }),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_applied_twice_keeps_its_first_serial() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut machine = KvMachine::new(tx);
+        let answers = machine
+            .apply(vec![
+                entry(1, (7, 1), 10),
+                entry(2, (7, 2), 20),
+                entry(3, (7, 1), 10),
+            ])
+            .await
+            .unwrap();
+        let serials: Vec<u64> = answers.iter().map(|a| a.serial).collect();
+        assert_eq!(serials, vec![1, 2, 1]);
+        assert_eq!(machine.last_serial().await, 2);
+        assert_eq!(machine.get(&[1]).await, Some((2, vec![20])));
+        assert_eq!(rx.recv().await.map(|a| a.serial), Some(1));
+        assert_eq!(rx.recv().await.map(|a| a.serial), Some(2));
+        assert!(rx.try_recv().is_err(), "the duplicate is not announced");
     }
 }

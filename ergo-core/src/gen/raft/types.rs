@@ -6,9 +6,14 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A command in the replicated log: one `append(key, value)`, both ETF-encoded terms.
+/// A command in the replicated log: one `append(key, value)`, both ETF-encoded terms, with the
+/// id of the request that made it, so an append sent again (its answer lost with a failing
+/// leader) is applied once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppendCommand {
+    /// The request: the node id of the member that first sent it, and a number that member
+    /// never used before.
+    pub request: (u64, u64),
     /// The key, as ETF bytes.
     pub key: Vec<u8>,
     /// The value, as ETF bytes.
