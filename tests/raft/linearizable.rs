@@ -81,7 +81,8 @@ async fn client(member: RaftMember, index: usize, seed: u64, ops: usize) -> Vec<
             let outcome = match member.append(&Term::Int(key), &value).await {
                 Ok(serial) => Outcome::Put(serial),
                 Err(GenRaftError::NoQuorum | GenRaftError::Timeout) => Outcome::Unknown,
-                Err(GenRaftError::Stopped) => break, // this client's member was stopped
+                // This client's member was stopped under it: the put may have taken effect.
+                Err(GenRaftError::Stopped) => Outcome::Unknown,
                 Err(other) => panic!("put: {other}"),
             };
             (Some(value), outcome)
@@ -90,11 +91,12 @@ async fn client(member: RaftMember, index: usize, seed: u64, ops: usize) -> Vec<
                 Ok(Some((serial, value))) => Outcome::Get(serial, Some(value)),
                 Ok(None) => Outcome::Get(0, None),
                 Err(GenRaftError::NoQuorum | GenRaftError::Timeout) => Outcome::Unknown,
-                Err(GenRaftError::Stopped) => break,
+                Err(GenRaftError::Stopped) => Outcome::Unknown,
                 Err(other) => panic!("get: {other}"),
             };
             (None, outcome)
         };
+        let stopped = matches!(outcome, Outcome::Unknown) && member.is_stopped();
         history.push(Op {
             client: index,
             key,
@@ -103,6 +105,9 @@ async fn client(member: RaftMember, index: usize, seed: u64, ops: usize) -> Vec<
             completed: Instant::now(),
             outcome,
         });
+        if stopped {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(rng.below(20))).await;
     }
     history

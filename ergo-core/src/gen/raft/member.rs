@@ -268,6 +268,12 @@ impl RaftMember {
             .collect()
     }
 
+    /// Whether the member was stopped ([`RaftMember::stop`], its node stopped, or its raft
+    /// process gone).
+    pub fn is_stopped(&self) -> bool {
+        self.core.stopped.load(Ordering::Acquire)
+    }
+
     /// The last serial applied on this member.
     pub async fn last_serial(&self) -> u64 {
         self.core.machine.last_serial().await
