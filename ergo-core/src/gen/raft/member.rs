@@ -25,7 +25,7 @@ use super::quorum::{choose_voters, voter_count, Candidate};
 use super::service::{self, PeerStatus, NOT_CONFIRMED, NOT_LEADER, TIMEOUT};
 use super::state_machine::KvMachine;
 use super::types::{node_id, AppendCommand, PeerAddr, RaftTypes};
-use super::wire::{self, RpcKind};
+use super::wire::{self, RpcKind, RpcRequest};
 use crate::node::{CallError, Node, SpawnOptions};
 
 /// What the service, the manager and the handle share.
@@ -322,15 +322,30 @@ impl RaftMember {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
             };
-            let answer = call_peer(
-                &core.node,
-                &core.cluster,
-                &leader,
-                kind,
-                payload.clone(),
-                deadline - now,
-            )
-            .await;
+            let answer = if metrics.current_leader == Some(core.id) {
+                // This member leads: served here, without the process hop.
+                let request = RpcRequest {
+                    cluster: core.cluster.to_vec(),
+                    kind,
+                    payload: payload.clone(),
+                };
+                match service::serve_one(core, request).await {
+                    Ok(reply) => wire::parse_reply(&reply)
+                        .map_err(RpcFailure::Wire)
+                        .and_then(|r| r.map_err(RpcFailure::Refused)),
+                    Err(error) => Err(RpcFailure::Wire(error)),
+                }
+            } else {
+                call_peer(
+                    &core.node,
+                    &core.cluster,
+                    &leader,
+                    kind,
+                    payload.clone(),
+                    deadline - now,
+                )
+                .await
+            };
             match answer {
                 Ok(bytes) => {
                     return wire::decode(&bytes).map_err(|e| GenRaftError::Engine(e.to_string()))

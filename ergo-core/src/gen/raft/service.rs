@@ -81,7 +81,9 @@ async fn answer(core: Arc<MemberCore>, request: RpcRequest, from: ReplyTo) {
     }
 }
 
-async fn serve_one(core: &MemberCore, request: RpcRequest) -> Result<Term, WireError> {
+/// Serves one checked request; the reply term. (Also called directly, with no process hop, for
+/// a member's own requests while it leads.)
+pub(super) async fn serve_one(core: &MemberCore, request: RpcRequest) -> Result<Term, WireError> {
     let raft = &core.raft;
     let payload = match request.kind {
         RpcKind::AppendEntries => {
