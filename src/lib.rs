@@ -29,6 +29,10 @@ pub use ergo_macros::supervisor;
 /// `#[application]`: implements `Application` from name, version, env, dependencies and root.
 pub use ergo_macros::application;
 
+/// `#[gen_raft]` (feature `raft`): implements `GenRaft` from an impl block of callbacks.
+#[cfg(feature = "raft")]
+pub use ergo_macros::gen_raft;
+
 /// The term layer, whole: codec entry points, text (Erlang syntax), the type registry.
 pub use ergo_etf as etf;
 

@@ -1,10 +1,10 @@
-//! The GenRaft callbacks: every member sees each committed append once, in serial order, and
-//! hears of the leader, the voting members and the peers.
+//! The GenRaft callbacks (declared with `#[gen_raft]`): every member sees each committed append
+//! once, in serial order, and hears of the leader, the voting members and the peers.
 
 use std::time::Duration;
 
 use ergo::raft::MemLog;
-use ergo::{Atom, GenRaft, RaftMember, Term};
+use ergo::{Atom, RaftMember, Term};
 use tokio::sync::mpsc;
 
 use crate::cluster::{self, nodes, settled};
@@ -20,18 +20,23 @@ enum Seen {
 
 struct Recorder(mpsc::UnboundedSender<Seen>);
 
-impl GenRaft for Recorder {
+#[ergo::gen_raft]
+impl Recorder {
+    /// Not a callback: stays an inherent method.
+    fn record(&self, seen: Seen) {
+        let _ = self.0.send(seen);
+    }
     fn handle_append(&mut self, serial: u64, key: Term, value: Term) {
-        let _ = self.0.send(Seen::Append(serial, key, value));
+        self.record(Seen::Append(serial, key, value));
     }
     fn handle_leader(&mut self, leader: Option<Atom>, _term: u64) {
-        let _ = self.0.send(Seen::Leader(leader));
+        self.record(Seen::Leader(leader));
     }
     fn handle_quorum(&mut self, members: Vec<Atom>) {
-        let _ = self.0.send(Seen::Quorum(members));
+        self.record(Seen::Quorum(members));
     }
     fn handle_peer(&mut self, peer: Atom, online: bool) {
-        let _ = self.0.send(Seen::Peer(peer, online));
+        self.record(Seen::Peer(peer, online));
     }
 }
 
