@@ -34,6 +34,11 @@
 //!   each: the inspect API's full process list, its node summary, and the observer's `/metrics`
 //!   text; prints the median and worst time of each against the one-second period an observer
 //!   polls at.
+//! - `raft-append [--clients C] [--secs S] [--bytes B] [--log mem|file|both]`: a gen_raft
+//!   cluster of 3 members, each node on its own one-worker runtime, over loopback distribution;
+//!   C clients on the leader's node append B-byte values for S seconds; prints committed
+//!   appends/s, p50/p99 and the ratio to the target (100,000/s in memory, 10,000/s on
+//!   the file log with fsync), and the file log's figure over the in-memory one.
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //! - `stage-local [--secs S]`: one gen_stage producer emitting integers, one consumer
 //!   (max_demand 1000) counting them, on one node; prints events/s.
@@ -104,6 +109,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "inspect-100k",
         "inspect API snapshots on a node of N idle processes: process list, summary, metrics (--count 100000 --rounds 5)",
         inspect_100k,
+    ),
+    (
+        "raft-append",
+        "3 gen_raft members, C clients appending B-byte values, in memory and on file logs (--clients 30 --secs 5 --bytes 100 --log both)",
+        raft_append,
     ),
     (
         "spawn",
@@ -1396,4 +1406,178 @@ fn inspect_100k(args: &[String]) -> Result<(), String> {
         node.stop();
         Ok(())
     })
+}
+
+/// One run of `raft-append`: committed appends/s and latency percentiles (µs).
+struct RaftFigures {
+    per_sec: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+/// A 3-member gen_raft cluster, each node on its own one-worker runtime, `clients` tasks on the
+/// leader's node appending `bytes`-byte values for `secs` seconds.
+fn raft_append_run(
+    clients: u64,
+    secs: u64,
+    bytes: usize,
+    file: bool,
+) -> Result<RaftFigures, String> {
+    use ergo::raft::{FileLog, RaftOptions};
+    use ergo::RaftMember;
+    let tag = if file { "file" } else { "mem" };
+    let runtimes: Vec<tokio::runtime::Runtime> = (0..3)
+        .map(|_| runtime_with(1, 61))
+        .collect::<Result<_, _>>()?;
+    let names: Vec<String> = (0..3)
+        .map(|i| format!("raft_{tag}_{i}_{}@localhost", std::process::id()))
+        .collect();
+    let mut nodes = Vec::new();
+    for (rt, name) in runtimes.iter().zip(&names) {
+        nodes.push(rt.block_on(dist_node(name, "raft_bench", false))?);
+    }
+    for a in &nodes {
+        for b in &nodes {
+            if a.name() != b.name() {
+                static_route(a, b)?;
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("ergo_raft_bench_{}", std::process::id()));
+    let mut members = Vec::new();
+    for (i, (rt, node)) in runtimes.iter().zip(&nodes).enumerate() {
+        let mut options = RaftOptions::new("bench", "raft_bench", names.clone());
+        let member = rt.block_on(async {
+            if file {
+                options.snapshot_every = None;
+                let log = FileLog::open(dir.join(i.to_string())).map_err(|e| e.to_string())?;
+                RaftMember::start(node, options, log, ()).await
+            } else {
+                RaftMember::start_in_memory(node, options).await
+            }
+            .map_err(|e| e.to_string())
+        })?;
+        members.push(member);
+    }
+    // Wait for a leader that all three agree on.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let leader = loop {
+        let seen: Vec<_> = members.iter().map(|m| m.leader().map(|l| l.0)).collect();
+        if let Some(Some(l)) = seen.first() {
+            if seen.iter().all(|s| s.as_ref() == Some(l)) && members[0].members().len() == 3 {
+                break l.clone();
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no leader: {seen:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let index = nodes
+        .iter()
+        .position(|n| n.name() == &leader)
+        .ok_or("leader")?;
+    let member = members[index].clone();
+    let figures = runtimes[index].block_on(async move {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (lat_tx, mut lat_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u64>>();
+        let failed = Arc::new(AtomicU64::new(0));
+        for c in 0..clients {
+            let (member, stop, lat_tx, failed) =
+                (member.clone(), stop.clone(), lat_tx.clone(), failed.clone());
+            tokio::spawn(async move {
+                let value = Term::binary(vec![c as u8; bytes]);
+                let mut lat = Vec::new();
+                let mut n: i64 = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    let key = Term::tuple(vec![Term::Int(c as i64), Term::Int(n)]);
+                    if member.append(&key, &value).await.is_err() {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
+                    lat.push(t.elapsed().as_nanos() as u64);
+                    n += 1;
+                }
+                let _ = lat_tx.send(lat);
+            });
+        }
+        drop(lat_tx);
+        let started = Instant::now();
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+        stop.store(true, Ordering::Relaxed);
+        let mut all = Vec::new();
+        while let Some(l) = lat_rx.recv().await {
+            all.extend(l);
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        if failed.load(Ordering::Relaxed) > 0 {
+            return Err(format!(
+                "{} clients had an append fail",
+                failed.load(Ordering::Relaxed)
+            ));
+        }
+        all.sort_unstable();
+        let pct = |p: f64| {
+            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or(0) as f64
+                / 1000.0
+        };
+        Ok(RaftFigures {
+            per_sec: all.len() as f64 / elapsed,
+            p50_us: pct(0.5),
+            p99_us: pct(0.99),
+        })
+    })?;
+    for (rt, member) in runtimes.iter().zip(&members) {
+        rt.block_on(member.stop());
+    }
+    for node in &nodes {
+        node.stop();
+    }
+    drop(runtimes);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(figures)
+}
+
+fn raft_append(args: &[String]) -> Result<(), String> {
+    let clients = flag(args, "--clients", 30)?;
+    let secs = flag(args, "--secs", 5)?;
+    let bytes = flag(args, "--bytes", 100)? as usize;
+    let log = args
+        .iter()
+        .position(|a| a == "--log")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+        .unwrap_or("both");
+    let (mem, file) = match log {
+        "mem" => (true, false),
+        "file" => (false, true),
+        "both" => (true, true),
+        other => return Err(format!("--log mem|file|both, not {other}")),
+    };
+    let mut mem_rate = None;
+    if mem {
+        let f = raft_append_run(clients, secs, bytes, false)?;
+        println!(
+            "raft-append log=mem clients={clients} bytes={bytes} appends_per_sec={:.0} p50_us={:.0} p99_us={:.0} target=100000 ratio_to_target={:.2}",
+            f.per_sec, f.p50_us, f.p99_us, f.per_sec / 100_000.0
+        );
+        mem_rate = Some(f.per_sec);
+    }
+    if file {
+        let f = raft_append_run(clients, secs, bytes, true)?;
+        println!(
+            "raft-append log=file clients={clients} bytes={bytes} appends_per_sec={:.0} p50_us={:.0} p99_us={:.0} target=10000 ratio_to_target={:.2}{}",
+            f.per_sec,
+            f.p50_us,
+            f.p99_us,
+            f.per_sec / 10_000.0,
+            mem_rate
+                .map(|m| format!(" file_over_mem={:.2}", f.per_sec / m))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
 }

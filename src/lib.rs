@@ -39,6 +39,10 @@ pub use ergo_macros::{gen_saga, saga_worker};
 /// `#[application]`: implements `Application` from name, version, env, dependencies and root.
 pub use ergo_macros::application;
 
+/// `#[gen_raft]` (feature `raft`): implements `GenRaft` from an impl block of callbacks.
+#[cfg(feature = "raft")]
+pub use ergo_macros::gen_raft;
+
 /// The term layer, whole: codec entry points, text (Erlang syntax), the type registry.
 pub use ergo_etf as etf;
 
@@ -109,6 +113,13 @@ pub use ergo_core::net::{
 /// Cron (feature `cron`, default): node-level scheduled jobs, `node.cron()`; see `docs/cron.md`.
 #[cfg(feature = "cron")]
 pub use ergo_core::cron;
+/// gen_raft (feature `raft`): replicated serial-numbered appends on a Raft cluster of 3 to 11
+/// voting members among the online peers, on the openraft engine over the distribution; see
+/// docs/raft.md.
+#[cfg(feature = "raft")]
+pub use ergo_core::gen::raft;
+#[cfg(feature = "raft")]
+pub use ergo_core::gen::raft::{GenRaft, GenRaftError, RaftMember, RaftOptions};
 /// Looking into a running node: the inspect API (`node.inspector()`: summary, processes, one
 /// process in detail, supervision trees, applications, network, names, events, pg groups) and,
 /// with the feature `observer`, the observer's web UI and metrics (`NodeOptions::observer`).

@@ -9,6 +9,7 @@
 mod application;
 mod ctxt;
 mod derive_term;
+mod gen_raft;
 mod gen_saga;
 mod gen_server;
 mod gen_stage;
@@ -118,4 +119,17 @@ pub fn saga_worker(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     gen_saga::expand(gen_saga::Behaviour::Worker, attr.into(), item.into()).into()
+}
+
+/// `#[gen_raft]` on an inherent impl block: implements `ergo::GenRaft` (feature `raft`) from the
+/// synchronous callbacks `handle_append(&mut self, serial: u64, key: Term, value: Term)`,
+/// `handle_leader(&mut self, leader: Option<Atom>, term: u64)`,
+/// `handle_quorum(&mut self, members: Vec<Atom>)` and `handle_peer(&mut self, peer: Atom,
+/// online: bool)`, each optional; the block's other items stay an inherent impl.
+#[proc_macro_attribute]
+pub fn gen_raft(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    gen_raft::expand(attr.into(), item.into()).into()
 }

@@ -12,4 +12,5 @@ fn macro_misuse_is_a_spanned_compile_error() {
     cases.compile_fail("tests/ui/supervisor/*.rs");
     cases.compile_fail("tests/ui/application/*.rs");
     cases.compile_fail("tests/ui/gen_saga/*.rs");
+    cases.compile_fail("tests/ui/gen_raft/*.rs");
 }

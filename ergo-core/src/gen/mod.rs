@@ -1,7 +1,10 @@
 //! Generic behaviours built on processes: `server` (gen_server), `stage` (gen_stage),
-//! `supervisor`, `application`, `saga` (gen_saga).
+//! `supervisor`, `application`, `saga` (gen_saga) and (feature `raft`) `raft` (gen_raft on
+//! openraft).
 
 pub mod application;
+#[cfg(feature = "raft")]
+pub mod raft;
 pub mod saga;
 pub mod server;
 pub mod stage;

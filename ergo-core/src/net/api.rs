@@ -57,4 +57,23 @@ impl Node {
         self.net()?.resolver().add_static_route(node, addr);
         Ok(())
     }
+
+    /// Partitions this node from `node` (feature `forge-signals`): closes the connection between
+    /// them and refuses new ones, in both directions, until [`Node::heal_link`]. Call it on both
+    /// nodes for a clean cut (each then refuses the other).
+    #[cfg(feature = "forge-signals")]
+    pub fn cut_link(&self, node: &str) -> Result<(), NetError> {
+        let atom = Atom::try_new(node).ok_or_else(|| NetError::InvalidNode(node.to_string()))?;
+        self.net()?.set_cut(&atom, true);
+        Ok(())
+    }
+
+    /// Heals a link cut by [`Node::cut_link`] (feature `forge-signals`): connections to and from
+    /// `node` are made again on the next send.
+    #[cfg(feature = "forge-signals")]
+    pub fn heal_link(&self, node: &str) -> Result<(), NetError> {
+        let atom = Atom::try_new(node).ok_or_else(|| NetError::InvalidNode(node.to_string()))?;
+        self.net()?.set_cut(&atom, false);
+        Ok(())
+    }
 }

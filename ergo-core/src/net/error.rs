@@ -27,6 +27,9 @@ pub enum ConnectError {
     /// handshake within the setup time.
     #[error("the incoming handshake did not finish")]
     IncomingUnfinished,
+    /// A test cut the link to this node (`Node::cut_link`, feature `forge-signals`).
+    #[error("the link to this node is cut")]
+    Cut,
 }
 
 /// Why distribution could not start, or a connection could not be made.

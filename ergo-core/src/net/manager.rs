@@ -174,6 +174,9 @@ pub(crate) struct NetManager {
     closed_traffic: Mutex<Traffic>,
     /// Failed handshakes (both directions) by kind.
     handshake_failures: Mutex<std::collections::BTreeMap<&'static str, u64>>,
+    /// Nodes a test cut this node off from (`Node::cut_link`, feature `forge-signals`): no connection
+    /// to or from them until healed. Always empty in applications.
+    cut: RwLock<std::collections::HashSet<Atom>>,
 }
 
 /// One connected peer as the inspect API sees it.
@@ -228,6 +231,7 @@ impl NetManager {
             closed_traffic: Mutex::new(Traffic::default()),
             handshake_failures: Mutex::new(std::collections::BTreeMap::new()),
             connect_failures: LogThrottle::new(),
+            cut: RwLock::new(std::collections::HashSet::new()),
             background: Mutex::new(Vec::new()),
             keeper: Mutex::new(parts.keeper),
             stopped: AtomicBool::new(false),
@@ -249,6 +253,31 @@ impl NetManager {
 
     fn write(&self) -> RwLockWriteGuard<'_, FxHashMap<Atom, PeerState>> {
         self.peers.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether a test cut this node off from `node`.
+    fn is_cut(&self, node: &Atom) -> bool {
+        self.cut
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(node)
+    }
+
+    /// Cuts this node off from `node` (`on`), closing the connection and refusing new ones
+    /// both ways, or heals the link (`!on`). For tests (`Node::cut_link`).
+    #[cfg_attr(not(feature = "forge-signals"), allow(dead_code))]
+    pub(crate) fn set_cut(&self, node: &Atom, on: bool) {
+        {
+            let mut cut = self.cut.write().unwrap_or_else(|p| p.into_inner());
+            if on {
+                cut.insert(node.clone());
+            } else {
+                cut.remove(node);
+            }
+        }
+        if on {
+            self.disconnect(node, "link cut by a test");
+        }
     }
 
     /// Keeps a background task (the listener) to stop with the node.
@@ -450,6 +479,10 @@ impl NetManager {
     }
 
     async fn connect_task(self: Arc<Self>, node: Atom, id: u64) {
+        if self.is_cut(&node) {
+            self.fail_pending(&node, id, ConnectError::Cut);
+            return;
+        }
         let route = self.proxy.route(&node);
         let via_proxy = route.is_some();
         let result = match route {
@@ -867,6 +900,9 @@ impl ConnectionArbiter for NetManager {
         let Some(atom) = Atom::try_new(node) else {
             return decide_incoming(local, node, ExistingConnection::None);
         };
+        if self.is_cut(&atom) {
+            return AcceptStatus::NotAllowed;
+        }
         let mut peers = self.write();
         let existing = match peers.get(&atom) {
             Some(PeerState::Up(_)) => ExistingConnection::Up,

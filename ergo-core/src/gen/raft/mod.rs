@@ -1,0 +1,37 @@
+//! gen_raft: replicated, serial-numbered key/value appends on a Raft cluster of 3 to 11 voting
+//! members chosen among the online peers (the rest are learners), on the openraft engine with
+//! the distribution as its transport. One idea per file:
+//!
+//! - `types`: openraft's type configuration, the log command, peer addresses, node ids;
+//! - `wire`: the request and reply terms between raft processes, and the payload encoding;
+//! - `log_store`: the log storage trait and the in-memory log;
+//! - `file_log`: the file-backed log (fsync, group commit);
+//! - `state_machine`: applying committed appends, reads, snapshots;
+//! - `network`: openraft's RPCs as calls to the peers' raft processes;
+//! - `service`: the raft process serving those calls;
+//! - `quorum`: which online members vote;
+//! - `member`: starting a member, its manager and its API;
+//! - `callbacks`: the `GenRaft` callbacks;
+//! - `options`, `error`.
+//!
+//! Must not reach the network layer: remote calls go through `Node`.
+
+pub mod callbacks;
+pub mod error;
+pub mod file_log;
+pub mod log_store;
+pub mod member;
+pub mod network;
+pub mod options;
+pub mod quorum;
+pub mod service;
+pub mod state_machine;
+pub mod types;
+pub mod wire;
+
+pub use callbacks::{GenRaft, RaftEvent};
+pub use error::GenRaftError;
+pub use file_log::FileLog;
+pub use log_store::{LogStorage, MemLog};
+pub use member::RaftMember;
+pub use options::RaftOptions;

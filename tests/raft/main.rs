@@ -1,0 +1,16 @@
+//! gen_raft: Rust nodes in one test process over loopback distribution (static routes, no EPMD),
+//! each running a member. Elections with 3 and 5 members, writes from followers committed and
+//! read linearizably everywhere, no quorum below 3 peers and a quorum once a third joins, the
+//! rest as learners, a stopped leader's node replaced without losing an acknowledged write, and
+//! requests from another cluster or malformed dropped. Every wait has a deadline.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod callbacks;
+mod cluster;
+mod elections;
+mod example;
+mod failures;
+mod linearizable;
+mod restart;

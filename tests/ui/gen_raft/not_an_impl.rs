@@ -1,0 +1,6 @@
+use ergo::gen_raft;
+
+#[gen_raft]
+struct S;
+
+fn main() {}
