@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod application;
+mod callback;
 mod ctxt;
 mod derive_term;
 mod gen_raft;

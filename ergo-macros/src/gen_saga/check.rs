@@ -27,7 +27,7 @@ pub(super) fn block(cx: &mut Ctxt, block: &Block) {
     }
     let duplicates: Vec<(&Method, &Method)> = block.duplicates().collect();
     for m in &block.methods {
-        let Some(spec) = m.spec else {
+        let Some(spec) = m.kind else {
             cx.error_spanned(
                 &m.sig.ident,
                 format!(

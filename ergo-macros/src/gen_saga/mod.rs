@@ -19,7 +19,7 @@ pub(crate) use model::Behaviour;
 pub(crate) fn expand(behaviour: Behaviour, attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::new();
     let max_transactions = cx.ok(parse::arguments(behaviour, attr)).flatten();
-    let mut item: syn::ItemImpl = match syn::parse2(item.clone()) {
+    let item: syn::ItemImpl = match syn::parse2(item.clone()) {
         Ok(b) => b,
         Err(_) => {
             cx.error_spanned(
@@ -36,16 +36,10 @@ pub(crate) fn expand(behaviour: Behaviour, attr: TokenStream, item: TokenStream)
     check::block(&mut cx, &block);
     match cx.finish() {
         Ok(()) => codegen::expand(&item, &block),
-        Err(errors) => {
-            let duplicates: Vec<usize> = block.duplicates().map(|(d, _)| d.index).collect();
-            item.items = std::mem::take(&mut item.items)
-                .into_iter()
-                .enumerate()
-                .filter(|(index, _)| !duplicates.contains(index))
-                .map(|(_, item)| item)
-                .collect();
-            let errors = errors.to_compile_error();
-            quote::quote! { #item #errors }
-        }
+        Err(errors) => crate::callback::block_with_errors(
+            item,
+            block.duplicates().map(|(d, _)| d.index),
+            errors,
+        ),
     }
 }

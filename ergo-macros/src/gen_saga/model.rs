@@ -161,22 +161,7 @@ impl Behaviour {
 }
 
 /// One method of the block that is, or looks like, a callback.
-pub(super) struct Method {
-    /// Which callback; `None` for a `handle_*` name that is none.
-    pub spec: Option<&'static Spec>,
-    /// Its position among the block's items.
-    pub index: usize,
-    /// The signature as written.
-    pub sig: syn::Signature,
-    /// `self`, `&self`, `&mut self`, ... when written.
-    pub receiver: Option<syn::Receiver>,
-    /// The leading `&mut _` parameter (the saga context, the job, or the process context).
-    pub ctx_ty: Option<syn::Type>,
-    /// The other typed parameters.
-    pub params: Vec<syn::Type>,
-    /// The declared return type (`None` = `()`).
-    pub ret_ty: Option<syn::Type>,
-}
+pub(super) type Method = crate::callback::Callback<&'static Spec>;
 
 /// The whole impl block.
 pub(super) struct Block {
@@ -199,16 +184,16 @@ impl Block {
     pub(super) fn get(&self, name: &str) -> Option<&Method> {
         self.methods
             .iter()
-            .find(|m| m.spec.is_some_and(|s| s.name == name))
+            .find(|m| m.kind.is_some_and(|s| s.name == name))
     }
 
     /// Each callback defined again, with its first definition.
     pub(super) fn duplicates(&self) -> impl Iterator<Item = (&Method, &Method)> {
         self.methods.iter().enumerate().filter_map(|(i, m)| {
-            let spec = m.spec?;
+            let spec = m.kind?;
             let first = self.methods[..i]
                 .iter()
-                .find(|f| f.spec.is_some_and(|s| s.name == spec.name))?;
+                .find(|f| f.kind.is_some_and(|s| s.name == spec.name))?;
             Some((m, first))
         })
     }

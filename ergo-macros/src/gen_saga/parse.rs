@@ -55,37 +55,7 @@ pub(super) fn block(
 
 /// A callback, a `handle_*` method that is none, or `None` for any other method.
 fn method(behaviour: Behaviour, index: usize, sig: &syn::Signature) -> Option<Method> {
-    let name = sig.ident.to_string();
-    let spec = behaviour.spec(&name);
-    if spec.is_none() && !name.starts_with("handle_") {
-        return None;
-    }
-    let mut receiver = None;
-    let mut typed = Vec::new();
-    for input in &sig.inputs {
-        match input {
-            syn::FnArg::Receiver(r) => receiver = Some(r.clone()),
-            syn::FnArg::Typed(t) => typed.push((*t.ty).clone()),
-        }
-    }
-    // The handle is taken by `&mut`, and nothing else a callback takes is.
-    let ctx_ty = match typed.first() {
-        Some(syn::Type::Reference(r)) if r.mutability.is_some() => Some(typed.remove(0)),
-        _ => None,
-    };
-    let ret_ty = match &sig.output {
-        syn::ReturnType::Default => None,
-        syn::ReturnType::Type(_, t) => Some((**t).clone()),
-    };
-    Some(Method {
-        spec,
-        index,
-        sig: sig.clone(),
-        receiver,
-        ctx_ty,
-        params: typed,
-        ret_ty,
-    })
+    crate::callback::read(index, sig, behaviour.spec(&sig.ident.to_string()))
 }
 
 #[cfg(test)]
@@ -113,6 +83,6 @@ mod tests {
             .expect("cancel")
             .ctx_ty
             .is_none());
-        assert!(block.methods.iter().any(|m| m.spec.is_none()));
+        assert!(block.methods.iter().any(|m| m.kind.is_none()));
     }
 }

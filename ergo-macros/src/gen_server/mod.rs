@@ -19,7 +19,7 @@ use crate::ctxt::Ctxt;
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut cx = Ctxt::new();
     let on_bad_message = cx.ok(parse::arguments(attr)).unwrap_or_default();
-    let mut block: syn::ItemImpl = match syn::parse2(item.clone()) {
+    let block: syn::ItemImpl = match syn::parse2(item.clone()) {
         Ok(b) => b,
         Err(_) => {
             cx.error_spanned(
@@ -34,16 +34,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     check::server(&mut cx, &server);
     match cx.finish() {
         Ok(()) => codegen::expand(&block, &server),
-        Err(errors) => {
-            let duplicates: Vec<usize> = server.duplicates().map(|(d, _)| d.index).collect();
-            block.items = std::mem::take(&mut block.items)
-                .into_iter()
-                .enumerate()
-                .filter(|(index, _)| !duplicates.contains(index))
-                .map(|(_, item)| item)
-                .collect();
-            let errors = errors.to_compile_error();
-            quote::quote! { #block #errors }
-        }
+        Err(errors) => crate::callback::block_with_errors(
+            block,
+            server.duplicates().map(|(d, _)| d.index),
+            errors,
+        ),
     }
 }

@@ -64,38 +64,7 @@ pub(super) fn server(block: &syn::ItemImpl) -> Server {
 
 /// A callback, a `handle_*` method that is no callback, or `None` for any other method.
 fn method(index: usize, sig: &syn::Signature) -> Option<Method> {
-    let name = sig.ident.to_string();
-    let kind = Kind::from_name(&name);
-    if kind.is_none() && !name.starts_with("handle_") {
-        return None;
-    }
-    let mut receiver = None;
-    let mut typed = Vec::new();
-    for input in &sig.inputs {
-        match input {
-            syn::FnArg::Receiver(r) => receiver = Some(r.clone()),
-            syn::FnArg::Typed(t) => typed.push((*t.ty).clone()),
-        }
-    }
-    // A context is taken by `&mut`, and nothing else a callback takes is: the first parameter is
-    // the context exactly when it is a `&mut` reference, whatever its type is called.
-    let ctx_ty = match typed.first() {
-        Some(syn::Type::Reference(r)) if r.mutability.is_some() => Some(typed.remove(0)),
-        _ => None,
-    };
-    let ret_ty = match &sig.output {
-        syn::ReturnType::Default => None,
-        syn::ReturnType::Type(_, t) => Some((**t).clone()),
-    };
-    Some(Method {
-        kind,
-        index,
-        sig: sig.clone(),
-        receiver,
-        ctx_ty,
-        params: typed,
-        ret_ty,
-    })
+    crate::callback::read(index, sig, Kind::from_name(&sig.ident.to_string()))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     if !attr.is_empty() {
         cx.error_spanned(&attr, "#[gen_stage] takes no arguments");
     }
-    let mut block: syn::ItemImpl = match syn::parse2(item.clone()) {
+    let block: syn::ItemImpl = match syn::parse2(item.clone()) {
         Ok(b) => b,
         Err(_) => {
             cx.error_spanned(
@@ -34,16 +34,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     check::stage(&mut cx, &stage);
     match cx.finish() {
         Ok(()) => codegen::expand(&block, &stage),
-        Err(errors) => {
-            let duplicates: Vec<usize> = stage.duplicates().map(|(d, _)| d.index).collect();
-            block.items = std::mem::take(&mut block.items)
-                .into_iter()
-                .enumerate()
-                .filter(|(index, _)| !duplicates.contains(index))
-                .map(|(_, item)| item)
-                .collect();
-            let errors = errors.to_compile_error();
-            quote::quote! { #block #errors }
-        }
+        Err(errors) => crate::callback::block_with_errors(
+            block,
+            stage.duplicates().map(|(d, _)| d.index),
+            errors,
+        ),
     }
 }

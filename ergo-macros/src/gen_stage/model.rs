@@ -68,22 +68,7 @@ impl Kind {
 }
 
 /// One method of the block that is, or looks like, a callback.
-pub(super) struct Method {
-    /// Which callback; `None` for a `handle_*` name that is none.
-    pub kind: Option<Kind>,
-    /// Its position among the impl block's items.
-    pub index: usize,
-    /// The signature as written (for spans).
-    pub sig: syn::Signature,
-    /// `self`, `&self`, `&mut self`, ... when written.
-    pub receiver: Option<syn::Receiver>,
-    /// The context parameter's type: the first typed parameter when it is `&mut _`.
-    pub ctx_ty: Option<syn::Type>,
-    /// The other typed parameters, in order.
-    pub params: Vec<syn::Type>,
-    /// The declared return type (`None` = `()`).
-    pub ret_ty: Option<syn::Type>,
-}
+pub(super) type Method = crate::callback::Callback<Kind>;
 
 /// The whole impl block.
 pub(super) struct Stage {

@@ -1,0 +1,76 @@
+//! A callback as every impl-block behaviour attribute (`#[gen_server]`, `#[gen_stage]`,
+//! `#[gen_saga]`, `#[saga_worker]`) reads it from a method's signature: which callback it is,
+//! its receiver, its leading `&mut` handle (the context, the saga context, the job), its other
+//! parameters and its return type. Owns the reading only; what each behaviour's callbacks must
+//! look like is its own `check` step.
+
+/// One method of a block that is, or looks like, a callback; `K` says which callback.
+pub(crate) struct Callback<K> {
+    /// Which callback; `None` for a `handle_*` name that is none.
+    pub kind: Option<K>,
+    /// Its position among the impl block's items.
+    pub index: usize,
+    /// The signature as written (for spans).
+    pub sig: syn::Signature,
+    /// `self`, `&self`, `&mut self`, ... when written.
+    pub receiver: Option<syn::Receiver>,
+    /// The leading handle: the first typed parameter when it is `&mut _`. Nothing else a
+    /// callback takes is a `&mut` reference, so that is the handle whatever its type is called.
+    pub ctx_ty: Option<syn::Type>,
+    /// The other typed parameters, in order.
+    pub params: Vec<syn::Type>,
+    /// The declared return type (`None` = `()`).
+    pub ret_ty: Option<syn::Type>,
+}
+
+/// Reads the method at `index` as a callback of kind `kind`; a method that is neither a known
+/// callback nor named `handle_*` (so that a misspelt one is reported) is `None`.
+pub(crate) fn read<K>(index: usize, sig: &syn::Signature, kind: Option<K>) -> Option<Callback<K>> {
+    if kind.is_none() && !sig.ident.to_string().starts_with("handle_") {
+        return None;
+    }
+    let mut receiver = None;
+    let mut typed = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            syn::FnArg::Receiver(r) => receiver = Some(r.clone()),
+            syn::FnArg::Typed(t) => typed.push((*t.ty).clone()),
+        }
+    }
+    let ctx_ty = match typed.first() {
+        Some(syn::Type::Reference(r)) if r.mutability.is_some() => Some(typed.remove(0)),
+        _ => None,
+    };
+    let ret_ty = match &sig.output {
+        syn::ReturnType::Default => None,
+        syn::ReturnType::Type(_, t) => Some((**t).clone()),
+    };
+    Some(Callback {
+        kind,
+        index,
+        sig: sig.clone(),
+        receiver,
+        ctx_ty,
+        params: typed,
+        ret_ty,
+    })
+}
+
+/// What a behaviour attribute expands to when its checks failed: the block as written, less the
+/// duplicated callbacks at `duplicates` (so rustc reports only the attribute's own error, not
+/// also a duplicate definition), followed by the errors.
+pub(crate) fn block_with_errors(
+    mut block: syn::ItemImpl,
+    duplicates: impl Iterator<Item = usize>,
+    errors: syn::Error,
+) -> proc_macro2::TokenStream {
+    let duplicates: Vec<usize> = duplicates.collect();
+    block.items = std::mem::take(&mut block.items)
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| !duplicates.contains(index))
+        .map(|(_, item)| item)
+        .collect();
+    let errors = errors.to_compile_error();
+    quote::quote! { #block #errors }
+}
