@@ -64,6 +64,11 @@ pub use ergo_core::process::{DirectEnvelope, DirectReplyTo, DirectRequest};
 pub use ergo_core::gen::application;
 pub use ergo_core::{Application, ApplicationError, ApplicationSpec, Applications, StartType};
 
+/// Worker pools: gen_servers behind one process, requests handed to the next worker that can
+/// queue them, with direct replies, load shedding, replacement of crashed workers and resizing.
+pub use ergo_core::gen::pool;
+pub use ergo_core::gen::pool::{PoolError, PoolOptions, PoolResize, PoolStats, PoolStatsRequest};
+
 /// Supervisors (OTP's supervisor behaviour): specs, strategies, the runtime API.
 pub use ergo_core::gen::supervisor;
 pub use ergo_core::{
