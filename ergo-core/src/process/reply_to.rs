@@ -248,8 +248,7 @@ impl<R> ReplyTo<R> {
             }
             Path::Remote(r) => {
                 // Whoever gets the term answers it now.
-                r.answered
-                    .store(true, std::sync::atomic::Ordering::Release);
+                r.answered.store(true, std::sync::atomic::Ordering::Release);
                 (r.caller.clone(), r.tag.clone())
             }
             Path::Spent => (
