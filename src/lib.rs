@@ -69,6 +69,10 @@ pub use ergo_core::{Application, ApplicationError, ApplicationSpec, Applications
 pub use ergo_core::gen::pool;
 pub use ergo_core::gen::pool::{PoolError, PoolOptions, PoolResize, PoolStats, PoolStatsRequest};
 
+/// TCP and UDP servers (and, with `web`, the web server) whose traffic is served by processes.
+#[cfg(feature = "servers")]
+pub use ergo_core::servers;
+
 /// Supervisors (OTP's supervisor behaviour): specs, strategies, the runtime API.
 pub use ergo_core::gen::supervisor;
 pub use ergo_core::{

@@ -17,6 +17,8 @@ pub mod net;
 pub mod node;
 pub mod pg;
 pub mod process;
+#[cfg(feature = "servers")]
+pub mod servers;
 
 pub use gen::application::{
     Application, ApplicationError, ApplicationSpec, Applications, StartType,

@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["event", "gen"],
     &["global", "pg"],
     &["net"],
+    &["servers"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

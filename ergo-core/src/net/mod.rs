@@ -54,5 +54,7 @@ pub use rpc::{Exception, RpcArgs};
 pub use rpc_call::RpcError;
 pub use spawn_request::{RemoteSpawnError, RemoteSpawnOptions, RemoteSpawned};
 pub use tls_options::{TlsIdentity, TlsOptions, TlsVerify};
+#[cfg(all(feature = "tls", feature = "servers"))]
+pub(crate) use tls::server_config as tls_server_config;
 
 pub(crate) use manager::NetManager;

@@ -108,6 +108,11 @@ impl Mailbox {
         self.lock().queue.len()
     }
 
+    /// True when the mailbox is bounded and holds as many envelopes as its bound.
+    pub fn is_full(&self) -> bool {
+        self.bound.is_some_and(|bound| self.len() >= bound)
+    }
+
     /// True when nothing is queued.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
