@@ -3,15 +3,10 @@
 //! the client) and nothing is dropped; or, for datagrams, trying once. Owns that waiting; must
 //! not touch sockets.
 
-use std::time::Duration;
-
 use ergo_etf::{IntoTerm, Pid};
 
 use crate::node::{Node, SendError};
 use crate::process::{Envelope, Payload, PushError};
-
-/// The longest pause between two tries to put an event in a full mailbox.
-const MAX_PAUSE: Duration = Duration::from_millis(20);
 
 /// Why an event could not be delivered.
 #[derive(Debug)]
@@ -22,16 +17,14 @@ pub(crate) enum Undelivered {
     Full,
 }
 
-/// Puts `event` in `to`'s mailbox, waiting while it is full (a pause from 50 µs growing to 20
-/// ms between tries: the mailbox has no "room again" signal, and a full mailbox means the
-/// handler is the bottleneck anyway). A handler on another node gets a plain send.
+/// Puts `event` in `to`'s mailbox, waiting while it is full (woken when the handler takes an
+/// envelope out: `Mailbox::room`). A handler on another node gets a plain send.
 pub(crate) async fn deliver(
     node: &Node,
     to: &Pid,
     event: impl IntoTerm + Send + 'static,
 ) -> Result<(), Undelivered> {
     let mut envelope = Envelope::Message(Payload::new(event));
-    let mut pause = Duration::from_micros(50);
     loop {
         if !node.is_local(to) {
             return node
@@ -46,9 +39,7 @@ pub(crate) async fn deliver(
             Err(PushError::Closed(_)) => return Err(Undelivered::Gone),
             Err(PushError::Full(back)) => envelope = back,
         }
-        drop(entry);
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(MAX_PAUSE);
+        entry.mailbox.room().await;
     }
 }
 

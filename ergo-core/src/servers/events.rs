@@ -122,7 +122,13 @@ impl IntoTerm for TcpEvent {
 
 impl FromTerm for TcpEvent {
     fn from_term(term: Term) -> Result<TcpEvent, ConvertError> {
-        let bad = || ConvertError::new("TcpEvent", "{tcp | tcp_connected | tcp_closed, Conn, _}", &term);
+        let bad = || {
+            ConvertError::new(
+                "TcpEvent",
+                "{tcp | tcp_connected | tcp_closed, Conn, _}",
+                &term,
+            )
+        };
         match elems(&term) {
             [tag, Term::Pid(conn), peer] if tag.is_atom("tcp_connected") => {
                 Ok(TcpEvent::Connected {
@@ -130,10 +136,12 @@ impl FromTerm for TcpEvent {
                     peer: address_of(peer).ok_or_else(bad)?,
                 })
             }
-            [tag, Term::Pid(conn), Term::Binary(data)] if tag.is_atom("tcp") => Ok(TcpEvent::Data {
-                conn: conn.clone(),
-                data: data.clone(),
-            }),
+            [tag, Term::Pid(conn), Term::Binary(data)] if tag.is_atom("tcp") => {
+                Ok(TcpEvent::Data {
+                    conn: conn.clone(),
+                    data: data.clone(),
+                })
+            }
             [tag, Term::Pid(conn), reason] if tag.is_atom("tcp_closed") => {
                 Ok(TcpEvent::Disconnected {
                     conn: conn.clone(),
@@ -336,7 +344,10 @@ mod tests {
         let v6: SocketAddr = "[::1]:5".parse().unwrap();
         for event in [
             TcpEvent::Connected { conn: pid(), peer },
-            TcpEvent::Connected { conn: pid(), peer: v6 },
+            TcpEvent::Connected {
+                conn: pid(),
+                peer: v6,
+            },
             TcpEvent::Data {
                 conn: pid(),
                 data: Bytes::from_static(b"x"),
@@ -346,14 +357,28 @@ mod tests {
                 reason: Term::atom("closed"),
             },
         ] {
-            assert_eq!(TcpEvent::from_term(event.clone().into_term()).unwrap(), event);
+            assert_eq!(
+                TcpEvent::from_term(event.clone().into_term()).unwrap(),
+                event
+            );
         }
         assert_eq!(
-            TcpEvent::Connected { conn: pid(), peer }.into_term().to_string(),
-            format!("{{tcp_connected,{},{{{{127,0,0,1}},4000}}}}", Term::Pid(pid()))
+            TcpEvent::Connected { conn: pid(), peer }
+                .into_term()
+                .to_string(),
+            format!(
+                "{{tcp_connected,{},{{{{127,0,0,1}},4000}}}}",
+                Term::Pid(pid())
+            )
         );
-        for command in [TcpCommand::Write(Bytes::from_static(b"y")), TcpCommand::Close] {
-            assert_eq!(TcpCommand::from_term(command.clone().into_term()).unwrap(), command);
+        for command in [
+            TcpCommand::Write(Bytes::from_static(b"y")),
+            TcpCommand::Close,
+        ] {
+            assert_eq!(
+                TcpCommand::from_term(command.clone().into_term()).unwrap(),
+                command
+            );
         }
         let udp = UdpEvent {
             server: pid(),
@@ -365,7 +390,10 @@ mod tests {
             to: peer,
             data: Bytes::from_static(b"r"),
         };
-        assert_eq!(UdpCommand::from_term(send.clone().into_term()).unwrap(), send);
+        assert_eq!(
+            UdpCommand::from_term(send.clone().into_term()).unwrap(),
+            send
+        );
         assert!(TcpCommand::from_term(Term::atom("nope")).is_err());
         assert!(UdpCommand::from_term(Term::tuple(vec![
             Term::atom("udp_send"),

@@ -52,10 +52,19 @@ pub enum FrameError {
 
 /// The codec of one connection.
 pub(crate) enum FrameCodec {
-    Raw { codec: BytesCodec, max: usize },
-    Lines { codec: AnyDelimiterCodec, max: usize },
+    Raw {
+        codec: BytesCodec,
+        max: usize,
+    },
+    Lines {
+        codec: AnyDelimiterCodec,
+        max: usize,
+    },
     Fixed(usize),
-    Prefixed { codec: LengthDelimitedCodec, max: usize },
+    Prefixed {
+        codec: LengthDelimitedCodec,
+        max: usize,
+    },
 }
 
 impl FrameCodec {
@@ -264,7 +273,9 @@ mod tests {
         let mut lines = FrameCodec::new(Framing::Lines, 10).unwrap();
         lines.encode(Bytes::from_static(b"hi"), &mut out).unwrap();
         let mut prefixed = FrameCodec::new(Framing::LengthPrefixed(1), 10).unwrap();
-        prefixed.encode(Bytes::from_static(b"ab"), &mut out).unwrap();
+        prefixed
+            .encode(Bytes::from_static(b"ab"), &mut out)
+            .unwrap();
         assert_eq!(&out[..], b"hi\n\x02ab");
         let mut fixed = FrameCodec::new(Framing::Fixed(3), 10).unwrap();
         assert!(fixed.encode(Bytes::from_static(b"ab"), &mut out).is_err());

@@ -199,7 +199,12 @@ fn reason_text(tag: &str, text: impl ToString) -> Term {
     ])
 }
 
-async fn connection(mut ctx: Context, tcp: TcpStream, peer: SocketAddr, shared: Arc<Shared>) -> Term {
+async fn connection(
+    mut ctx: Context,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+) -> Term {
     let node = ctx.node().clone();
     let me = ctx.pid().clone();
     let stream = match shared.acceptor.accept(tcp, shared.keepalive).await {
@@ -231,9 +236,16 @@ async fn connection(mut ctx: Context, tcp: TcpStream, peer: SocketAddr, shared: 
     let (read, write) = tokio::io::split(stream);
     let mut reader = FramedRead::new(read, codec_in);
     let mut writer = FramedWrite::new(write, codec_out);
-    if deliver(&node, &handler, TcpEvent::Connected { conn: me.clone(), peer })
-        .await
-        .is_err()
+    if deliver(
+        &node,
+        &handler,
+        TcpEvent::Connected {
+            conn: me.clone(),
+            peer,
+        },
+    )
+    .await
+    .is_err()
     {
         tracing::warn!(%peer, "TCP connection closed: its handler is gone");
         return Term::atom("normal");
