@@ -44,15 +44,17 @@ fn on_path(program: &str) -> bool {
 }
 
 fn require(program: &str, test: &str) -> bool {
+    require_package(program, "erlang-base elixir", test)
+}
+
+fn require_package(program: &str, package: &str, test: &str) -> bool {
     if on_path(program) {
         return true;
     }
     if std::env::var_os("CI").is_some() {
         panic!("{test}: `{program}` is not installed, and CI is set: .ci/run must install it");
     }
-    eprintln!(
-        "SKIPPED {test}: `{program}` is not installed (apt-get install -y erlang-base elixir)"
-    );
+    eprintln!("SKIPPED {test}: `{program}` is not installed (apt-get install -y {package})");
     false
 }
 
@@ -65,6 +67,11 @@ pub fn require_erl(test: &str) -> bool {
 /// True when `elixir` can run; same rules as [`require_erl`].
 pub fn require_elixir(test: &str) -> bool {
     require("elixir", test)
+}
+
+/// True when `curl` can run; same rules as [`require_erl`].
+pub fn require_curl(test: &str) -> bool {
+    require_package("curl", "curl", test)
 }
 
 /// A name that no other test (or concurrent run) uses: `prefix_<pid>_<counter>_<nanos>`.
