@@ -11,7 +11,7 @@ mod request;
 mod route;
 mod server;
 
-pub use call::{call_process, call_route};
+pub use call::{call_process, call_route, call_text, parse_dest};
 pub use request::{WebReply, WebRequest, WebResponse};
 pub use route::{process_route, RouteOptions};
 pub use server::{WebServer, WebServerOptions};
