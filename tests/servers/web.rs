@@ -18,12 +18,12 @@ use ergo::servers::web::{
 };
 use ergo::{Context, Dest, Node, NodeOptions, Pid, SpawnOptions, Term};
 use http_body_util::{BodyExt, Full};
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, Semaphore};
 
-/// A handler process: `/echo/<x>` answers `x`; `/slow` answers `slow` once the gate gives a
+/// A handler process: `/echo/<x>` answers `x`; `/slow` tells `started`, then answers `slow` once the gate gives a
 /// permit (from another task: a deferred reply); `/never` keeps the request unanswered;
 /// `/drop` drops it; `/crash` panics with a secret in the message.
-fn handler(node: &Node, gate: Arc<Semaphore>) -> Pid {
+fn handler(node: &Node, gate: Arc<Semaphore>, started: mpsc::UnboundedSender<()>) -> Pid {
     node.spawn(
         SpawnOptions::default(),
         move |mut ctx: Context| async move {
@@ -36,6 +36,7 @@ fn handler(node: &Node, gate: Arc<Semaphore>) -> Pid {
                 };
                 match request.path.as_str() {
                     "/slow" => {
+                        let _ = started.send(());
                         let gate = Arc::clone(&gate);
                         tokio::spawn(async move {
                             if let Ok(p) = gate.acquire().await {
@@ -94,14 +95,20 @@ struct Fixture {
     _node: Node,
     server: WebServer,
     gate: Arc<Semaphore>,
+    /// One item per `/slow` request a handler has received.
+    slow_started: mpsc::UnboundedReceiver<()>,
 }
 
 async fn start(tls: bool) -> Fixture {
     let node = common::start_node("web", NodeOptions::default()).await;
     let gate = Arc::new(Semaphore::new(0));
-    let handlers = vec![handler(&node, gate.clone()), handler(&node, gate.clone())];
+    let (started, slow_started) = mpsc::unbounded_channel();
+    let handlers = vec![
+        handler(&node, gate.clone(), started.clone()),
+        handler(&node, gate.clone(), started),
+    ];
     let options = RouteOptions {
-        timeout: Duration::from_millis(300),
+        timeout: Duration::from_secs(1),
         queue_limit: 2,
         body_limit: 1000,
     };
@@ -132,6 +139,7 @@ async fn start(tls: bool) -> Fixture {
         _node: node,
         server,
         gate,
+        slow_started,
     }
 }
 
@@ -187,7 +195,7 @@ async fn process_routes_with_curl_and_every_failure_status() {
     if !common::require_curl("process_routes_with_curl_and_every_failure_status") {
         return;
     }
-    let f = start(false).await;
+    let mut f = start(false).await;
     let u = |p: &str| url(&f.server, p);
     assert_eq!(
         curl_async(vec![u("/echo/hello")]).await,
@@ -218,25 +226,16 @@ async fn process_routes_with_curl_and_every_failure_status() {
         413
     );
     // 503: two slow requests in flight fill the queue limit of 2.
-    let slow1 = tokio::spawn(curl_async(vec![u("/slow")]));
-    let slow2 = tokio::spawn(curl_async(vec![u("/slow")]));
-    // The limit counts requests in flight; wait until both are.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let (status, _) = curl_async(vec![u("/echo/probe")]).await;
-        if status == 503 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "never saw 503");
+    let addr = f.server.local_addr();
+    let slow1 = tokio::spawn(hyper_get(addr, "/slow", false));
+    let slow2 = tokio::spawn(hyper_get(addr, "/slow", false));
+    for _ in 0..2 {
+        common::wait::next_within(&mut f.slow_started, Duration::from_secs(10)).await;
     }
+    assert_eq!(hyper_get(addr, "/echo/probe", false).await.0, 503);
     f.gate.add_permits(2);
-    // Their timeout is 300 ms: whether they were answered or timed out, they ended with a status.
-    let s1 = slow1.await.expect("task").0;
-    let s2 = slow2.await.expect("task").0;
-    assert!(
-        [200, 504].contains(&s1) && [200, 504].contains(&s2),
-        "{s1} {s2}"
-    );
+    assert_eq!(slow1.await.expect("task"), (200, Bytes::from("slow")));
+    assert_eq!(slow2.await.expect("task"), (200, Bytes::from("slow")));
     assert_eq!(
         curl_async(vec![u("/echo/again")]).await,
         (200, "again".into())
@@ -320,7 +319,7 @@ async fn hyper_get(addr: SocketAddr, path: &str, http2: bool) -> (u16, Bytes) {
 
 #[tokio::test]
 async fn hyper_clients_http1_and_http2_and_graceful_shutdown() {
-    let f = start(false).await;
+    let mut f = start(false).await;
     let addr = f.server.local_addr();
     assert_eq!(
         hyper_get(addr, "/echo/one", false).await,
@@ -370,7 +369,7 @@ async fn hyper_clients_http1_and_http2_and_graceful_shutdown() {
     assert!(ok >= 2);
     // Graceful shutdown: a request in flight finishes, new connections are refused.
     let slow = tokio::spawn(hyper_get(addr, "/slow", false));
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    common::wait::next_within(&mut f.slow_started, Duration::from_secs(10)).await;
     let server = Arc::new(f.server);
     let stopping = {
         let server = Arc::clone(&server);
