@@ -419,3 +419,32 @@ async fn tls_connections_with_the_distribution_certificate_options() {
         .expect("closed");
     assert!(!rest.starts_with(b"HELLO"));
 }
+
+#[tokio::test]
+async fn a_last_line_without_newline_is_delivered_at_end_of_stream() {
+    let node = node().await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let handler = upper_handler(&node, tx, None);
+    let server = server(
+        &node,
+        TcpServerOptions::new(0, Handlers::RoundRobin(vec![handler])),
+    )
+    .await;
+    let mut tcp = TcpStream::connect(server.local_addr())
+        .await
+        .expect("connect");
+    tcp.write_all(b"one\ntwo").await.expect("write");
+    tcp.shutdown().await.expect("half close");
+    let mut data = Vec::new();
+    loop {
+        match next(&mut rx).await {
+            TcpEvent::Data { data: d, .. } => data.push(d),
+            TcpEvent::Disconnected { reason, .. } => {
+                assert_eq!(reason, Term::atom("closed"));
+                break;
+            }
+            TcpEvent::Connected { .. } => {}
+        }
+    }
+    assert_eq!(data, vec!["one", "two"]);
+}

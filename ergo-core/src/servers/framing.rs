@@ -149,14 +149,21 @@ impl Decoder for FrameCodec {
     }
 
     fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
+        if let FrameCodec::Lines { codec, max } = self {
+            // The line codec keeps a search position: its own end-of-stream handling resets it.
+            return match codec.decode_eof(buf) {
+                Ok(line) => Ok(line.map(strip_cr)),
+                Err(AnyDelimiterCodecError::MaxChunkLengthExceeded) => {
+                    Err(FrameError::TooLarge { max: *max })
+                }
+                Err(AnyDelimiterCodecError::Io(e)) => Err(e.into()),
+            };
+        }
         match self.decode(buf)? {
             Some(frame) => Ok(Some(frame)),
             None if buf.is_empty() => Ok(None),
             None => match self {
-                FrameCodec::Lines { .. } | FrameCodec::Raw { .. } => {
-                    let rest = buf.split_to(buf.len()).freeze();
-                    Ok(Some(strip_cr(rest)))
-                }
+                FrameCodec::Raw { .. } => Ok(Some(buf.split_to(buf.len()).freeze())),
                 _ => {
                     let left = buf.len();
                     buf.advance(left);

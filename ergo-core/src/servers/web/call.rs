@@ -79,3 +79,23 @@ where
         async move { call_process(&node, to, &body, timeout).await }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_paths_name_a_local_or_a_remote_process() {
+        assert_eq!(parse_dest("calc"), Some(Dest::Name(Atom::new("calc"))));
+        assert_eq!(
+            parse_dest("calc@erl@localhost"),
+            Some(Dest::Remote {
+                name: Atom::new("calc"),
+                node: Atom::new("erl@localhost"),
+            })
+        );
+        assert_eq!(parse_dest(""), None);
+        assert_eq!(parse_dest("calc@host"), None, "a node name has an @");
+        assert_eq!(parse_dest("@a@b"), None);
+    }
+}
