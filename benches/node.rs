@@ -30,7 +30,24 @@
 //! - `tcp-echo [--conns C] [--secs S] [--rounds R]`: C connections of line echo (write a line,
 //!   read it back) through the TCP server and 4 handler processes, then through a bare tokio
 //!   echo server, in turns; prints lines/s of both and the ratios.
+//! - `saga-chain [--pairs P] [--secs S] [--rounds R]`: three nodes in this process over
+//!   loopback, a saga on each in a chain a -> b -> c, each doing its part on one job (a worker
+//!   answering at once); P clients on node a each start one transaction per call and wait for
+//!   its end (done, and with two-phase commit the commit on a). Two-phase commit off and on, and
+//!   as the peer plain gen_server calls from a to an echo server on b, take turns R times, S
+//!   seconds each; prints transactions/s and p50/p99 of each, the medians, and the ratios.
+//! - `inspect-100k [--count N] [--rounds R]`: N idle processes (100,000 by default), then R times
+//!   each: the inspect API's full process list, its node summary, and the observer's `/metrics`
+//!   text; prints the median and worst time of each against the one-second period an observer
+//!   polls at.
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
+//! - `stage-local [--secs S]`: one gen_stage producer emitting integers, one consumer
+//!   (max_demand 1000) counting them, on one node; prints events/s.
+//! - `stage-network [--secs S]`: the same shape across two nodes of this process over loopback.
+//! - `stage-elixir [--secs S]` (needs `elixir` and `../shared/third_party/gen_stage`): the same
+//!   shape with two Elixir GenStage stages on one Elixir node, then across two Elixir nodes
+//!   (`benches/elixir/stage.exs`), and the two Rust shapes in the same run; prints all four and
+//!   the ratios Rust/Elixir (targets: local 5x, across nodes 3x).
 //!
 //! Unknown or missing scenario: lists the scenarios and exits non-zero.
 
@@ -97,9 +114,34 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         servers::tcp_echo,
     ),
     (
+        "saga-chain",
+        "transactions through a 3-saga chain across 3 nodes, one job each, 2PC off and on, against node-to-node calls (--pairs 16 --secs 2 --rounds 3)",
+        saga_chain,
+    ),
+    (
+        "inspect-100k",
+        "inspect API snapshots on a node of N idle processes: process list, summary, metrics (--count 100000 --rounds 5)",
+        inspect_100k,
+    ),
+    (
         "spawn",
         "spawn N idle processes, time and RSS per process (--count 1000000)",
         spawn,
+    ),
+    (
+        "stage-local",
+        "gen_stage: one producer of integers, one consumer (max_demand 1000), events/s (--secs 5)",
+        stage_local,
+    ),
+    (
+        "stage-network",
+        "gen_stage: the same shape across two nodes over loopback (--secs 5)",
+        stage_network,
+    ),
+    (
+        "stage-elixir",
+        "gen_stage: Elixir's same shape on one node and across two, against Rust's, with ratios (--secs 5)",
+        stage_elixir,
     ),
 ];
 
@@ -875,6 +917,499 @@ fn spawn(args: &[String]) -> Result<(), String> {
             spawned.as_secs_f64(),
             count as f64 / spawned.as_secs_f64(),
             node.process_count()
+        );
+        node.stop();
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------- gen_stage
+
+/// Emits the integers from 0 on demand.
+struct BenchProducer {
+    next: i64,
+}
+
+impl ergo::GenStage for BenchProducer {
+    type Args = ();
+
+    async fn init(_ctx: &mut Context, _args: ()) -> ergo::stage::StageInit<Self> {
+        ergo::stage::StageInit::producer(BenchProducer { next: 0 })
+    }
+
+    async fn handle_demand(&mut self, _ctx: &mut Context, demand: u64) -> ergo::stage::Emit {
+        let events = (self.next..self.next + demand as i64)
+            .map(Term::Int)
+            .collect();
+        self.next += demand as i64;
+        ergo::stage::Emit::Events(events)
+    }
+}
+
+/// Counts the events it receives.
+struct BenchConsumer {
+    count: Arc<AtomicU64>,
+}
+
+impl ergo::GenStage for BenchConsumer {
+    type Args = Arc<AtomicU64>;
+
+    async fn init(_ctx: &mut Context, count: Arc<AtomicU64>) -> ergo::stage::StageInit<Self> {
+        ergo::stage::StageInit::consumer(BenchConsumer { count })
+    }
+
+    async fn handle_events(
+        &mut self,
+        _ctx: &mut Context,
+        events: Vec<Term>,
+        _from: &ergo::stage::StageFrom,
+    ) -> ergo::stage::Emit {
+        self.count.fetch_add(events.len() as u64, Ordering::Relaxed);
+        ergo::stage::Emit::none()
+    }
+}
+
+/// Subscribes a counting consumer on `consumer_node` to `producer`, lets it run half a second,
+/// then counts for `secs`; events/s.
+async fn stage_rate(consumer_node: &Node, producer: Pid, secs: u64) -> Result<f64, String> {
+    let count = Arc::new(AtomicU64::new(0));
+    let consumer = consumer_node
+        .start_stage::<BenchConsumer>(count.clone(), SpawnOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    ergo::stage::subscribe(
+        consumer_node,
+        consumer.clone(),
+        producer,
+        &ergo::stage::SubscribeOptions::new().max_demand(1000),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let start = count.load(Ordering::Relaxed);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    let n = count.load(Ordering::Relaxed) - start;
+    let rate = n as f64 / t0.elapsed().as_secs_f64();
+    consumer_node.send_exit(&consumer, Term::atom("kill"));
+    Ok(rate)
+}
+
+async fn rust_stage_local(secs: u64) -> Result<f64, String> {
+    let node = Node::start("bench_stage@localhost", NodeOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let producer = node
+        .start_stage::<BenchProducer>((), SpawnOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let rate = stage_rate(&node, producer, secs).await;
+    node.stop();
+    rate
+}
+
+async fn rust_stage_network(secs: u64) -> Result<f64, String> {
+    let tag = std::process::id();
+    let cookie = format!("bench_stage_{tag}");
+    let a = dist_node(&format!("bench_stage_a_{tag}@localhost"), &cookie, false).await?;
+    let b = dist_node(&format!("bench_stage_b_{tag}@localhost"), &cookie, false).await?;
+    static_route(&a, &b)?;
+    static_route(&b, &a)?;
+    let producer = b
+        .start_stage::<BenchProducer>((), SpawnOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let rate = stage_rate(&a, producer, secs).await;
+    a.stop();
+    b.stop();
+    rate
+}
+
+fn stage_local(args: &[String]) -> Result<(), String> {
+    let secs = flag(args, "--secs", 5)?;
+    let rate = runtime()?.block_on(rust_stage_local(secs))?;
+    println!("stage-local secs={secs} max_demand=1000 events_per_sec={rate:.0}");
+    Ok(())
+}
+
+fn stage_network(args: &[String]) -> Result<(), String> {
+    let secs = flag(args, "--secs", 5)?;
+    let rate = net_runtime(runtime_workers())?.block_on(rust_stage_network(secs))?;
+    println!("stage-network secs={secs} max_demand=1000 events_per_sec={rate:.0}");
+    Ok(())
+}
+
+/// GenStage compiled into a fresh temporary directory with the sources' own build.sh.
+fn build_gen_stage() -> Result<std::path::PathBuf, String> {
+    let sources =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/third_party/gen_stage");
+    let out = std::env::temp_dir().join(format!("bench_gen_stage_{}", std::process::id()));
+    let status = std::process::Command::new("sh")
+        .arg(sources.join("build.sh"))
+        .arg(&out)
+        .status()
+        .map_err(|e| format!("cannot run build.sh: {e}"))?;
+    if !status.success() {
+        return Err(format!("{}/build.sh failed", sources.display()));
+    }
+    Ok(out)
+}
+
+/// Runs `elixir` with GenStage and benches/elixir/stage.exs on its code path, evaluating `expr`.
+fn elixir_bench(ebin: &std::path::Path, sname: &str, expr: &str) -> std::process::Command {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/elixir/stage.exs");
+    let mut cmd = std::process::Command::new("elixir");
+    cmd.args(["--sname", sname, "--cookie", "bench_stage", "-pa"])
+        .arg(ebin)
+        .args(["-r", script, "-e", expr]);
+    cmd
+}
+
+fn events_per_sec(output: &std::process::Output) -> Result<f64, String> {
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("events_per_sec "))
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "no rate from elixir: {text}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+}
+
+fn elixir_stage_local(ebin: &std::path::Path, secs: u64) -> Result<f64, String> {
+    let name = format!("bench_ex_{}@localhost", std::process::id());
+    let out = elixir_bench(ebin, &name, &format!("Bench.local({secs})"))
+        .output()
+        .map_err(|e| e.to_string())?;
+    events_per_sec(&out)
+}
+
+fn elixir_stage_network(ebin: &std::path::Path, secs: u64) -> Result<f64, String> {
+    use std::io::BufRead;
+    let tag = std::process::id();
+    let producer_name = format!("bench_exp_{tag}@localhost");
+    let mut producer = elixir_bench(ebin, &producer_name, "Bench.producer()")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let ready = producer
+        .stdout
+        .take()
+        .map(|o| {
+            std::io::BufReader::new(o)
+                .lines()
+                .any(|l| l.is_ok_and(|l| l == "READY"))
+        })
+        .unwrap_or(false);
+    let result = if ready {
+        elixir_bench(
+            ebin,
+            &format!("bench_exc_{tag}@localhost"),
+            &format!("Bench.consumer(:\"{producer_name}\", {secs})"),
+        )
+        .output()
+        .map_err(|e| e.to_string())
+        .and_then(|out| events_per_sec(&out))
+    } else {
+        Err("the Elixir producer node did not start".into())
+    };
+    let _ = producer.kill();
+    let _ = producer.wait();
+    result
+}
+
+fn stage_elixir(args: &[String]) -> Result<(), String> {
+    let secs = flag(args, "--secs", 5)?;
+    let _ = std::process::Command::new("epmd").arg("-daemon").status();
+    let ebin = build_gen_stage()?;
+    let ex_local = elixir_stage_local(&ebin, secs)?;
+    println!("stage-elixir elixir_local_events_per_sec={ex_local:.0}");
+    let ex_network = elixir_stage_network(&ebin, secs)?;
+    println!("stage-elixir elixir_network_events_per_sec={ex_network:.0}");
+    let rs_local = runtime()?.block_on(rust_stage_local(secs))?;
+    println!("stage-elixir rust_local_events_per_sec={rs_local:.0}");
+    let rs_network = net_runtime(runtime_workers())?.block_on(rust_stage_network(secs))?;
+    println!("stage-elixir rust_network_events_per_sec={rs_network:.0}");
+    println!(
+        "stage-elixir secs={secs} local_ratio={:.2} (target 5) network_ratio={:.2} (target 3)",
+        rs_local / ex_local,
+        rs_network / ex_network
+    );
+    let _ = std::fs::remove_dir_all(&ebin);
+    Ok(())
+}
+
+/// The chain's saga: a job of its own, then the next saga when there is one; its result once
+/// both answered. On the originator, each call starts a transaction and is answered when it
+/// ends (done, or with two-phase commit, committed here).
+struct ChainSaga {
+    next: Option<Dest>,
+    two_phase_commit: bool,
+    callers: std::collections::HashMap<ergo::saga::TxId, ergo::ReplyTo>,
+}
+
+/// Transactions of `saga-chain` cancelled anywhere (there should be none).
+static SAGA_CANCELS: AtomicU64 = AtomicU64::new(0);
+
+/// The chain's worker: answers at once.
+struct ChainJob;
+
+impl ergo::SagaWorker for ChainJob {
+    async fn handle_job_start(&mut self, job: &mut ergo::saga::Job, value: Term) -> ergo::Status {
+        let _ = job.send_result(value);
+        ergo::Status::Continue
+    }
+    async fn handle_job_cancel(&mut self, _job: &mut ergo::saga::Job, _reason: Term) {}
+}
+
+impl ergo::GenSaga for ChainSaga {
+    type Args = (Option<Dest>, bool);
+
+    async fn init(
+        _ctx: &mut Context,
+        (next, two_phase_commit): Self::Args,
+    ) -> Init<(Self, ergo::saga::SagaOptions)> {
+        Init::Ok((
+            ChainSaga {
+                next,
+                two_phase_commit,
+                callers: std::collections::HashMap::new(),
+            },
+            ergo::saga::SagaOptions::default(),
+        ))
+    }
+
+    async fn handle_tx_new(
+        &mut self,
+        saga: &mut ergo::saga::SagaContext<'_>,
+        tx: ergo::saga::TxId,
+        value: Term,
+    ) -> ergo::Status {
+        let started = saga
+            .start_job(
+                &tx,
+                ChainJob,
+                ergo::saga::JobOptions::default(),
+                value.clone(),
+            )
+            .is_ok();
+        let passed = match self.next.clone() {
+            Some(next) => saga
+                .next(&tx, next, value, ergo::saga::NextOptions::default())
+                .is_ok(),
+            None => true,
+        };
+        if !(started && passed) {
+            let _ = saga.cancel(&tx, Term::atom("bench_failed"));
+        }
+        ergo::Status::Continue
+    }
+
+    async fn handle_tx_cancel(
+        &mut self,
+        _saga: &mut ergo::saga::SagaContext<'_>,
+        tx: ergo::saga::TxId,
+        reason: Term,
+    ) -> ergo::Status {
+        // Counted: the bench fails when any transaction was cancelled.
+        SAGA_CANCELS.fetch_add(1, Ordering::Relaxed);
+        if let Some(caller) = self.callers.remove(&tx) {
+            caller.reply(Term::tuple(vec![Term::atom("cancelled"), reason]));
+        }
+        ergo::Status::Continue
+    }
+
+    async fn handle_tx_done(
+        &mut self,
+        _saga: &mut ergo::saga::SagaContext<'_>,
+        tx: ergo::saga::TxId,
+        result: Term,
+    ) -> (Term, ergo::Status) {
+        if !self.two_phase_commit {
+            if let Some(caller) = self.callers.remove(&tx) {
+                caller.reply(result.clone());
+            }
+        }
+        (result, ergo::Status::Continue)
+    }
+
+    async fn handle_tx_commit(
+        &mut self,
+        _saga: &mut ergo::saga::SagaContext<'_>,
+        tx: ergo::saga::TxId,
+        value: Term,
+    ) -> ergo::Status {
+        if let Some(caller) = self.callers.remove(&tx) {
+            caller.reply(value);
+        }
+        ergo::Status::Continue
+    }
+
+    async fn handle_call(
+        &mut self,
+        saga: &mut ergo::saga::SagaContext<'_>,
+        request: Payload,
+        from: ergo::ReplyTo,
+    ) -> CallOutcome {
+        let options = ergo::saga::TxOptions {
+            two_phase_commit: self.two_phase_commit,
+            ..ergo::saga::TxOptions::default()
+        };
+        match saga.start_transaction(options, request.into_term()) {
+            Ok(tx) => {
+                self.callers.insert(tx, from);
+                CallOutcome::NoReply
+            }
+            Err(error) => CallOutcome::Refuse(Term::binary(error.to_string())),
+        }
+    }
+}
+
+fn saga_chain(args: &[String]) -> Result<(), String> {
+    let pairs = flag(args, "--pairs", 16)?;
+    let secs = flag(args, "--secs", 2)?;
+    let rounds = flag(args, "--rounds", 3)?;
+    let tag = std::process::id();
+    let rt = net_runtime(runtime_workers())?;
+    rt.block_on(async {
+        let mut nodes = Vec::new();
+        for name in ["a", "b", "c"] {
+            nodes.push(dist_node(&format!("saga_{name}_{tag}@localhost"), "bench", false).await?);
+        }
+        for from in &nodes {
+            for to in &nodes {
+                if from.name() != to.name() {
+                    static_route(from, to)?;
+                }
+            }
+        }
+        let at = |i: usize, name: &str| Dest::Remote {
+            name: ergo::Atom::new(name),
+            node: nodes[i].name().clone(),
+        };
+        // One chain with two-phase commit off ("plain_*"), one with it on ("twopc_*").
+        for (prefix, two_phase) in [("plain", false), ("twopc", true)] {
+            let name = |i: usize| format!("{prefix}_{i}");
+            nodes[2]
+                .start_saga::<ChainSaga>((None, two_phase), SpawnOptions::named(&name(2)))
+                .await
+                .map_err(|e| e.to_string())?;
+            nodes[1]
+                .start_saga::<ChainSaga>(
+                    (Some(at(2, &name(2))), two_phase),
+                    SpawnOptions::named(&name(1)),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            nodes[0]
+                .start_saga::<ChainSaga>(
+                    (Some(at(1, &name(1))), two_phase),
+                    SpawnOptions::named(&name(0)),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let echo = nodes[1]
+            .start_server::<Echo>((), SpawnOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        let request = Some(Term::Int(1));
+        let mut plain = Vec::new();
+        let mut twopc = Vec::new();
+        let mut calls = Vec::new();
+        for round in 0..rounds {
+            let targets = |d: Dest| (0..pairs).map(|_| d.clone()).collect::<Vec<_>>();
+            let p = drive_calls_with(&nodes[0], targets(at(0, "plain_0")), secs, request.clone())
+                .await?;
+            let t = drive_calls_with(&nodes[0], targets(at(0, "twopc_0")), secs, request.clone())
+                .await?;
+            let c = drive_calls_with(&nodes[0], targets(Dest::Pid(echo.clone())), secs, request.clone())
+                .await?;
+            println!(
+                "round {round}: 2pc_off tx_per_sec={:.0} p50_us={:.0} p99_us={:.0} | 2pc_on tx_per_sec={:.0} p50_us={:.0} p99_us={:.0} | a->b calls_per_sec={:.0} p50_us={:.0} p99_us={:.0}",
+                p.calls_per_sec, p.p50_us, p.p99_us, t.calls_per_sec, t.p50_us, t.p99_us, c.calls_per_sec, c.p50_us, c.p99_us
+            );
+            plain.push((p.calls_per_sec, p.p50_us, p.p99_us));
+            twopc.push((t.calls_per_sec, t.p50_us, t.p99_us));
+            calls.push(c.calls_per_sec);
+        }
+        let med = |v: &[(f64, f64, f64)], f: fn(&(f64, f64, f64)) -> f64| {
+            median(&v.iter().map(f).collect::<Vec<_>>())
+        };
+        let (p_tx, t_tx, c_calls) = (med(&plain, |x| x.0), med(&twopc, |x| x.0), median(&calls));
+        println!(
+            "saga-chain pairs={pairs} 2pc_off: tx_per_sec={p_tx:.0} p50_us={:.0} p99_us={:.0}; 2pc_on: tx_per_sec={t_tx:.0} p50_us={:.0} p99_us={:.0}; a->b calls_per_sec={c_calls:.0}; 2pc_on/2pc_off={:.2} 2pc_off/calls={:.3}",
+            med(&plain, |x| x.1),
+            med(&plain, |x| x.2),
+            med(&twopc, |x| x.1),
+            med(&twopc, |x| x.2),
+            t_tx / p_tx,
+            p_tx / c_calls,
+        );
+        for node in &nodes {
+            node.stop();
+        }
+        match SAGA_CANCELS.load(Ordering::Relaxed) {
+            0 => Ok::<(), String>(()),
+            n => Err(format!("{n} transactions were cancelled")),
+        }
+    })
+}
+
+/// Median and worst of `rounds` timings of `f`, in milliseconds.
+async fn timed<F, Fut, T>(rounds: u64, mut f: F) -> (f64, f64, T)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..rounds.max(1) {
+        let started = Instant::now();
+        let out = f().await;
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+        last = Some(out);
+    }
+    let worst = times.iter().cloned().fold(0.0, f64::max);
+    match last {
+        Some(out) => (median(&times), worst, out),
+        None => unreachable!("rounds.max(1) runs f at least once"),
+    }
+}
+
+fn inspect_100k(args: &[String]) -> Result<(), String> {
+    let count = flag(args, "--count", 100_000)?;
+    let rounds = flag(args, "--rounds", 5)?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let node = Node::start("bench_inspect@localhost", NodeOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        for _ in 0..count {
+            node.spawn(SpawnOptions::default(), |mut ctx: Context| async move {
+                match ctx.recv().await {
+                    Ok(_) => Term::atom("normal"),
+                    Err(reason) => reason,
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let inspector = node.inspector();
+        let (list_ms, list_worst, list) = timed(rounds, || async { inspector.processes() }).await;
+        let (summary_ms, summary_worst, _) =
+            timed(rounds, || async { inspector.summary() }).await;
+        let (metrics_ms, metrics_worst, text) = timed(rounds, || async {
+            ergo::observer::render_metrics(&inspector).await
+        })
+        .await;
+        println!(
+            "inspect-100k processes={} rounds={rounds} process_list_ms={list_ms:.1} (worst {list_worst:.1}) summary_ms={summary_ms:.1} (worst {summary_worst:.1}) metrics_ms={metrics_ms:.1} (worst {metrics_worst:.1}) metrics_bytes={} share_of_1s_poll={:.1}%",
+            list.len(),
+            text.len(),
+            (list_ms + summary_ms) / 10.0,
         );
         node.stop();
         Ok(())

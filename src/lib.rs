@@ -9,7 +9,9 @@
 //! Cargo features: `dist` (default: Erlang distribution, EPMD, RPC, remote spawn), `tls`
 //! (default: distribution over TLS 1.3 and end-to-end encrypted proxy routes), `compression`
 //! (default: compressed terms and compressed distribution messages), `logging` (default:
-//! [`logging::init`], a `tracing` subscriber for programs). Without default features ergo is a
+//! [`logging::init`], a `tracing` subscriber for programs), `cron` (default: [`cron`], scheduled
+//! jobs on `croner`, `chrono` and `chrono-tz`), `testing` (off: `ergo::testing`, the test
+//! kit). Without default features ergo is a
 //! local-only runtime that compiles none of the network, crypto or compression crates.
 #![deny(missing_docs)]
 #![deny(unreachable_pub)]
@@ -23,8 +25,16 @@ pub use ergo_macros::Term;
 /// `#[gen_server]`: implements `GenServer` from an impl block of async callbacks.
 pub use ergo_macros::gen_server;
 
+/// `#[gen_stage]`: implements `GenStage` (Elixir's GenStage) from an impl block of async
+/// callbacks with typed events.
+pub use ergo_macros::gen_stage;
+
 /// `#[supervisor]`: implements `Supervisor` from flags and a `children! { .. }` list.
 pub use ergo_macros::supervisor;
+
+/// `#[gen_saga]` and `#[saga_worker]`: implement `GenSaga` and `SagaWorker` from impl blocks of
+/// async callbacks.
+pub use ergo_macros::{gen_saga, saga_worker};
 
 /// `#[application]`: implements `Application` from name, version, env, dependencies and root.
 pub use ergo_macros::application;
@@ -60,6 +70,11 @@ pub use ergo_core::{CallOutcome, GenServer, Init, Reply, ReplyTo, Status};
 /// a gen_server's `handle_direct`).
 pub use ergo_core::process::{DirectEnvelope, DirectReplyTo, DirectRequest};
 
+/// gen_stage (Elixir's GenStage, wire-compatible): the callback trait, dispatchers, options and
+/// the control API (`stage::subscribe`, `stage::ask`, ...); `Node::start_stage` starts one.
+pub use ergo_core::gen::stage;
+pub use ergo_core::gen::stage::GenStage;
+
 /// Applications (OTP's application controller): specs, start types, `node.applications()`.
 pub use ergo_core::gen::application;
 pub use ergo_core::{Application, ApplicationError, ApplicationSpec, Applications, StartType};
@@ -80,6 +95,11 @@ pub use ergo_core::{
     SupervisorError, SupervisorRef, SupervisorSpec,
 };
 
+/// gen_saga (the seed's distributed transactions): the `GenSaga` and `SagaWorker` callbacks,
+/// the `SagaContext` they act through, options, ids and errors (`ergo::saga::*`).
+pub use ergo_core::gen::saga;
+pub use ergo_core::gen::saga::{GenSaga, SagaWorker};
+
 /// Services: global names (Erlang's `global`), process groups (Erlang's `pg`) and events.
 pub use ergo_core::event::{EventError, EventMessage, EventToken};
 #[cfg(feature = "dist")]
@@ -95,8 +115,24 @@ pub use ergo_core::net::{
     RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
 
+/// Cron (feature `cron`, default): node-level scheduled jobs, `node.cron()`; see `docs/cron.md`.
+#[cfg(feature = "cron")]
+pub use ergo_core::cron;
+/// Looking into a running node: the inspect API (`node.inspector()`: summary, processes, one
+/// process in detail, supervision trees, applications, network, names, events, pg groups) and,
+/// with the feature `observer`, the observer's web UI and metrics (`NodeOptions::observer`).
+pub use ergo_core::inspect;
+/// The observer (feature `observer`): `ObserverOptions::new(addr)`, `observer::url(&node)`,
+/// the log layer and the metrics text.
+#[cfg(feature = "observer")]
+pub use ergo_core::observer;
+pub use ergo_core::{InspectProcess, NodeStats, ObserverOptions, ProcessStatus};
+
 #[cfg(feature = "logging")]
 pub mod logging;
+
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// Items the macros' generated code needs; not part of the public API.
 #[doc(hidden)]

@@ -14,15 +14,31 @@ pub struct AlreadyInstalled;
 
 /// Installs the subscriber and the panic hook described in the module docs. `RUST_LOG` takes
 /// the usual `tracing_subscriber::EnvFilter` directives (`debug`, `ergo_core=debug,info`...).
+///
+/// With the feature `observer`, the observer's log layer is added (the observer's live log view
+/// shows what passes the filter). With the feature `console`, tokio-console's layer is added
+/// too (it sees every task, whatever the filter): the program must be built with
+/// `RUSTFLAGS="--cfg tokio_unstable"`, and `tokio-console` connects to `127.0.0.1:6669`.
 pub fn init() -> Result<(), AlreadyInstalled> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init()
-        .map_err(|_| AlreadyInstalled)?;
+        .with_ansi(std::io::stderr().is_terminal());
+    #[cfg(feature = "observer")]
+    let filtered = fmt
+        .and_then(ergo_core::observer::log_layer())
+        .with_filter(filter);
+    #[cfg(not(feature = "observer"))]
+    let filtered = fmt.with_filter(filter);
+    let registry = tracing_subscriber::registry().with(filtered);
+    #[cfg(feature = "console")]
+    let registry = registry.with(console_subscriber::spawn());
+    registry.try_init().map_err(|_| AlreadyInstalled)?;
     ergo_core::process::install_panic_hook();
     Ok(())
 }

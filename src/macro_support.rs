@@ -172,3 +172,202 @@ impl<'a> ReasonParam<'a> for &'a Term {
         reason
     }
 }
+
+// ---------------------------------------------------------------- #[gen_stage]
+
+use ergo_core::gen::stage::{Emit, StageInit, StageReply, SubscribeMode};
+
+/// What `init` of a `#[gen_stage]` returns: `StageInit<Self>`, or `Result<StageInit<Self>, E>`
+/// (an `Err` stops the start with that reason).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a gen_stage init result for `{S}`: init returns `StageInit<Self>` (or `Result<StageInit<Self>, E>`, E: IntoTerm)",
+    label = "init returns this type"
+)]
+pub trait StageInitReturn<S> {
+    /// The start decision.
+    fn into_stage_init(self) -> StageInit<S>;
+}
+
+impl<S> StageInitReturn<S> for StageInit<S> {
+    fn into_stage_init(self) -> StageInit<S> {
+        self
+    }
+}
+
+impl<S, E: IntoTerm> StageInitReturn<S> for Result<StageInit<S>, E> {
+    fn into_stage_init(self) -> StageInit<S> {
+        match self {
+            Ok(init) => init,
+            Err(e) => StageInit::Stop(e.into_term()),
+        }
+    }
+}
+
+/// What `handle_demand`, `handle_events`, `handle_cancel`, `handle_cast` and `handle_info` of
+/// a `#[gen_stage]` return: `Emit<E>` or `Vec<E>` (E: IntoTerm, typed events), or nothing.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a gen_stage callback result: it returns `Emit<E>` or `Vec<E>` (E: IntoTerm), or nothing",
+    label = "returns this type"
+)]
+pub trait EmitReturn {
+    /// The events as terms, or the stop.
+    fn into_emit(self) -> Emit;
+}
+
+impl<E: IntoTerm + 'static> EmitReturn for Emit<E> {
+    fn into_emit(self) -> Emit {
+        self.into_terms()
+    }
+}
+
+impl<E: IntoTerm + 'static> EmitReturn for Vec<E> {
+    fn into_emit(self) -> Emit {
+        Emit::Events(self).into_terms()
+    }
+}
+
+impl EmitReturn for () {
+    fn into_emit(self) -> Emit {
+        Emit::none()
+    }
+}
+
+/// `handle_events`'s events parameter: `events: Vec<T>` (T: FromTerm; `Vec<Term>` untyped).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not handle_events' events: it takes `events: Vec<T>` (T: FromTerm, e.g. a `#[derive(Term)]` type or `Term`)",
+    label = "expected `Vec<T>`"
+)]
+pub trait EventsParam: Sized {
+    /// The events as this type; an event that does not decode is logged and dropped.
+    fn from_events(events: Vec<Term>) -> Self;
+}
+
+impl<T: FromTerm + 'static> EventsParam for Vec<T> {
+    fn from_events(events: Vec<Term>) -> Self {
+        let mut slot = Some(events);
+        if let Some(terms) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Vec<T>>>()
+        {
+            return terms.take().unwrap_or_default();
+        }
+        let mut out = Vec::new();
+        for event in slot.unwrap_or_default() {
+            match T::from_term(event.clone()) {
+                Ok(v) => out.push(v),
+                Err(_) => log_bad_message::<T>("event", &event),
+            }
+        }
+        out
+    }
+}
+
+/// What `handle_subscribe` of a `#[gen_stage]` returns: `SubscribeMode`, or nothing (automatic).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a handle_subscribe result: it returns `SubscribeMode` (or nothing: automatic demand)",
+    label = "returns this type"
+)]
+pub trait SubscribeReturn {
+    /// The subscription mode.
+    fn into_mode(self) -> SubscribeMode;
+}
+
+impl SubscribeReturn for SubscribeMode {
+    fn into_mode(self) -> SubscribeMode {
+        self
+    }
+}
+
+impl SubscribeReturn for () {
+    fn into_mode(self) -> SubscribeMode {
+        SubscribeMode::Automatic
+    }
+}
+
+/// What `handle_call` of a `#[gen_stage]` returns: `Reply<R>` or `StageReply`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a gen_stage handle_call result: it returns `Reply<R>` (R: IntoTerm) or `StageReply`",
+    label = "handle_call returns this type"
+)]
+pub trait StageCallReturn {
+    /// The untyped reply the stage acts on.
+    fn into_stage_reply(self) -> StageReply;
+}
+
+impl StageCallReturn for StageReply {
+    fn into_stage_reply(self) -> StageReply {
+        self
+    }
+}
+
+impl<R: IntoTerm + Send + 'static> StageCallReturn for Reply<R> {
+    fn into_stage_reply(self) -> StageReply {
+        match self {
+            Reply::Reply(r) => StageReply::Reply(Payload::new(r), Vec::new()),
+            Reply::NoReply => StageReply::NoReply(Vec::new()),
+            Reply::Stop(reason, r) => StageReply::Stop(reason, r.map(Payload::new)),
+        }
+    }
+}
+
+/// What `#[gen_saga]`'s `handle_tx_done` returns: the final value, any `IntoTerm`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a final value: handle_tx_done returns a value that implements `IntoTerm`",
+    label = "handle_tx_done returns this type"
+)]
+pub trait DoneReturn {
+    /// The final value as a term.
+    fn into_final(self) -> Term;
+}
+
+impl<T: IntoTerm> DoneReturn for T {
+    fn into_final(self) -> Term {
+        self.into_term()
+    }
+}
+
+/// A transaction value a `#[gen_saga]` callback could not decode as `T` (the runtime's policy:
+/// logged; an interim dropped, any other value cancels the transaction).
+pub fn saga_bad_value<T>(
+    saga: &mut crate::saga::SagaContext<'_>,
+    tx: &crate::saga::TxId,
+    callback: &'static str,
+    value: Term,
+) -> Status {
+    crate::saga::reject_tx_value(saga, tx, callback, std::any::type_name::<T>(), value)
+}
+
+/// A job value a `#[saga_worker]` callback could not decode as `T` (logged; the job fails).
+pub fn job_bad_value<T>(callback: &'static str, value: Term) -> Status {
+    crate::saga::reject_job_value(callback, std::any::type_name::<T>(), value)
+}
+
+/// A `#[gen_saga]` callback's handle parameter: `saga: &mut SagaContext<'_>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the saga context: a saga callback's `&mut` parameter after self is `saga: &mut SagaContext<'_>`",
+    label = "expected `&mut SagaContext<'_>`"
+)]
+pub trait SagaContextParam<'b, 'a> {
+    /// The context, as the callback's parameter type.
+    fn from_saga(saga: &'b mut crate::saga::SagaContext<'a>) -> Self;
+}
+
+impl<'b, 'a> SagaContextParam<'b, 'a> for &'b mut crate::saga::SagaContext<'a> {
+    fn from_saga(saga: &'b mut crate::saga::SagaContext<'a>) -> Self {
+        saga
+    }
+}
+
+/// A `#[saga_worker]` callback's handle parameter: `job: &mut Job`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the job: a worker callback's `&mut` parameter after self is `job: &mut Job`",
+    label = "expected `&mut Job`"
+)]
+pub trait JobParam<'a> {
+    /// The job, as the callback's parameter type.
+    fn from_job(job: &'a mut crate::saga::Job) -> Self;
+}
+
+impl<'a> JobParam<'a> for &'a mut crate::saga::Job {
+    fn from_job(job: &'a mut crate::saga::Job) -> Self {
+        job
+    }
+}

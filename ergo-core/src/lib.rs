@@ -7,14 +7,19 @@ pub mod dist;
 #[cfg(feature = "dist")]
 pub mod epmd;
 
+#[cfg(feature = "cron")]
+pub mod cron;
 pub mod event;
 pub(crate) mod fast_hash;
 pub mod gen;
 #[cfg(feature = "dist")]
 pub mod global;
+pub mod inspect;
 #[cfg(feature = "dist")]
 pub mod net;
 pub mod node;
+#[cfg(feature = "observer")]
+pub mod observer;
 pub mod pg;
 pub mod process;
 #[cfg(feature = "servers")]
@@ -38,9 +43,10 @@ pub use net::{
     RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
 pub use node::{
-    CallError, ConnectFailure, ConnectFuture, Context, Dest, Distribution, MonitorTarget, Node,
-    NodeError, NodeOptions, NotDistributed, ProcessInfo, RemoteSignal, SendError, SpawnError,
-    SpawnOptions, TimerHandle,
+    CallError, ConnectFailure, ConnectFuture, Context, Dest, Distribution, Effect, EffectObserver,
+    InspectProcess, MonitorTarget, Node, NodeError, NodeOptions, NodeStats, NotDistributed,
+    ObserverOptions, ProcessInfo, ProcessStatus, RemoteSignal, SendError, SpawnError, SpawnOptions,
+    TimerHandle,
 };
 pub use pg::PgScope;
 pub use process::{Envelope, Payload, ReplyTo};

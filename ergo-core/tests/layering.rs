@@ -12,10 +12,12 @@ const LAYERS: &[&[&str]] = &[
     &["dist"],
     &["process"],
     &["node"],
-    &["event", "gen"],
+    &["event", "gen", "cron"],
     &["global", "pg"],
     &["net"],
     &["servers"],
+    &["inspect"],
+    &["observer"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

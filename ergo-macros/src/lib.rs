@@ -9,7 +9,9 @@
 mod application;
 mod ctxt;
 mod derive_term;
+mod gen_saga;
 mod gen_server;
+mod gen_stage;
 mod supervisor;
 
 /// Derives `ergo::IntoTerm` and `ergo::FromTerm` (and `ergo::FromFields` for structs with named
@@ -33,13 +35,30 @@ pub fn derive_term(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
 /// so aliases (of `Reply<R>`, `Context`, the reply handle) work and errors point at them.
 /// A message a callback cannot decode is logged and dropped (a call refused at once);
 /// `#[gen_server(on_bad_message = crash)]` stops the server instead, as OTP's does. A
-/// `fn format_state(&self) -> Term` in the block is what `sys:get_state/1` shows from Erlang.
+/// `fn format_state(&self) -> Term` in the block is what `sys:get_state/1` shows from Erlang;
+/// a `fn inspect(&self) -> Vec<(String, String)>` is what the inspect API and the observer's
+/// process page show.
 #[proc_macro_attribute]
 pub fn gen_server(
     attr: proc_macro::TokenStream,
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     gen_server::expand(attr.into(), item.into()).into()
+}
+
+/// `#[gen_stage]` on an inherent impl block: implements `ergo::GenStage` (Elixir's GenStage,
+/// wire-compatible) from async callbacks `init` (returns `StageInit<Self>`: the kind, the state,
+/// the options), `handle_demand`, `handle_events`, `handle_subscribe`, `handle_cancel`,
+/// `handle_call`, `handle_cast`, `handle_info`, `terminate` (each may take `ctx: &mut Context`
+/// first). Events are typed: `handle_events` takes `events: Vec<T>` (T: FromTerm, e.g. a
+/// `#[derive(Term)]` type; an event that does not decode is logged and dropped) and callbacks
+/// return `Emit<E>` or `Vec<E>` (E: IntoTerm); `Term` is the untyped path.
+#[proc_macro_attribute]
+pub fn gen_stage(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    gen_stage::expand(attr.into(), item.into()).into()
 }
 
 /// `#[supervisor(strategy = one_for_one, intensity = 5, period = 10)]` on an inherent impl block
@@ -71,4 +90,32 @@ pub fn application(
     item: proc_macro::TokenStream,
 ) -> proc_macro::TokenStream {
     application::expand(attr.into(), item.into()).into()
+}
+
+/// `#[gen_saga(max_transactions = N)]` on an inherent impl block: implements `ergo::GenSaga`
+/// from async callbacks `init`, `handle_tx_new`, `handle_tx_cancel` (required),
+/// `handle_tx_result`, `handle_tx_interim`, `handle_tx_done` (returns the final value),
+/// `handle_tx_commit`, `handle_job_result`, `handle_job_interim`, `handle_job_failed`,
+/// `handle_call`, `handle_cast`, `handle_info`, `terminate`. A leading `&mut` parameter is the
+/// `SagaContext` (the `Context` for init and terminate). Values are decoded into the declared
+/// types; one that does not decode is logged and cancels its transaction with
+/// `{error, {bad_value, Value}}` (an interim is dropped).
+#[proc_macro_attribute]
+pub fn gen_saga(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    gen_saga::expand(gen_saga::Behaviour::Saga, attr.into(), item.into()).into()
+}
+
+/// `#[saga_worker]` on an inherent impl block: implements `ergo::SagaWorker` from async
+/// callbacks `handle_job_start`, `handle_job_cancel` (required), `handle_job_commit`,
+/// `handle_job_info`. A leading `&mut` parameter is the `Job`. A start value that does not
+/// decode fails the job with `{bad_value, Value}`.
+#[proc_macro_attribute]
+pub fn saga_worker(
+    attr: proc_macro::TokenStream,
+    item: proc_macro::TokenStream,
+) -> proc_macro::TokenStream {
+    gen_saga::expand(gen_saga::Behaviour::Worker, attr.into(), item.into()).into()
 }

@@ -2,7 +2,8 @@
 //! through `#[path = "../common/mod.rs"] mod common;`, the single-file ones through
 //! `mod common;`). Split by idea:
 //!
-//! - this file: finding `erl` and `elixir` (fail loudly under CI, skip elsewhere), unique names,
+//! - this file: finding `erl` and `elixir` (fail loudly under CI or ERGO_REQUIRE_ERL=1, skip
+//!   elsewhere, as `ergo::testing::ErlNode` does), unique names,
 //!   paths under tests/ and temporary directories;
 //! - [`wait`]: deadlines: the next message on a channel, a condition polled until it holds;
 //! - [`collector`]: one process that forwards what it receives to the test;
@@ -51,14 +52,19 @@ fn require_package(program: &str, package: &str, test: &str) -> bool {
     if on_path(program) {
         return true;
     }
-    if std::env::var_os("CI").is_some() {
-        panic!("{test}: `{program}` is not installed, and CI is set: .ci/run must install it");
+    // The project's own tests treat CI like ERGO_REQUIRE_ERL=1 (what `ergo::testing::ErlNode`
+    // obeys): .ci/run sets both, and a CI that lacks erl must fail, not skip.
+    if std::env::var_os("CI").is_some() || ergo::testing::erl_required() {
+        panic!(
+            "{test}: `{program}` is not installed, and CI or ERGO_REQUIRE_ERL=1 is set: .ci/run \
+             must install it"
+        );
     }
     eprintln!("SKIPPED {test}: `{program}` is not installed (apt-get install -y {package})");
     false
 }
 
-/// True when `erl` and `escript` can run. Under `CI` a missing `erl` panics; elsewhere the test
+/// True when `erl` and `escript` can run. Under `CI` or `ERGO_REQUIRE_ERL=1` a missing `erl` panics; elsewhere the test
 /// prints that it was skipped and should return early.
 pub fn require_erl(test: &str) -> bool {
     require("erl", test) && require("escript", test)

@@ -415,3 +415,79 @@ async fn large_and_small_messages_arrive_whole_and_in_order() {
         }
     }
 }
+
+/// Log lines written while a test runs on its own thread.
+#[derive(Clone, Default)]
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLog {
+    fn lines_with(&self, needle: &str) -> Vec<String> {
+        let text = String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned();
+        text.lines()
+            .filter(|l| l.contains(needle))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// A flood of bad connections from one address is one WARN line (the rest counted for the next
+/// line), and a refused handshake is logged once, by the listener, not again by the handshake.
+#[test]
+fn a_flood_of_bad_connections_is_logged_once() {
+    let log = CapturedLog::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // A current-thread runtime: the node's tasks all run on this thread, under this subscriber.
+    let _guard = tracing_subscriber::util::SubscriberInitExt::set_default(subscriber);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let a = node("flood").await;
+        let port = a.dist_port().expect("distributed");
+        for _ in 0..20 {
+            let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .expect("dial");
+            // A name message with an unknown tag: the handshake refuses it.
+            stream
+                .write_all(&[0, 5, b'x', 1, 2, 3, 4])
+                .await
+                .expect("write garbage");
+            // The node closes the connection: read to the end, within a deadline.
+            let mut sink = Vec::new();
+            let read = tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut sink);
+            let _ = tokio::time::timeout(DEADLINE, read)
+                .await
+                .expect("the node closes a refused connection");
+        }
+        wait_until_within("the refusal is logged", DEADLINE, || {
+            !log.lines_with("incoming connection refused").is_empty()
+        })
+        .await;
+    });
+    let refused = log.lines_with("incoming connection refused");
+    assert_eq!(refused.len(), 1, "one line for 20 refusals: {refused:#?}");
+    assert!(refused[0].contains("repeated=0"), "{}", refused[0]);
+    assert!(
+        log.lines_with("handshake")
+            .iter()
+            .all(|l| l.contains("incoming connection refused")),
+        "the handshake does not log the failure again"
+    );
+}

@@ -63,6 +63,7 @@ macro_rules! erlang_case {
 erlang_case!(ping);
 erlang_case!(call);
 erlang_case!(sys);
+erlang_case!(sys_control);
 erlang_case!(bad_request);
 erlang_case!(cast);
 erlang_case!(noproc);

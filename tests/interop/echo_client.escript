@@ -52,6 +52,30 @@ run(sys, Echo) ->
         sys:get_status({echo, Echo}),
     [{echo_state, Calls}] = [S || {data, Data} <- Misc, {"State", S} <- Data],
     ok;
+run(sys_control, Echo) ->
+    Pid = echo_pid(Echo),
+    %% Suspended, the server answers system messages only: a call waits, in order, until resume.
+    ok = sys:suspend(Pid),
+    {status, Pid, _, [_, suspended, _, _, _]} = sys:get_status(Pid),
+    Me = self(),
+    Caller = spawn(fun() -> Me ! {answered, gen_server:call(Pid, late, 30000)} end),
+    nothing = receive {answered, _} -> answered after 300 -> nothing end,
+    ok = sys:resume(Pid),
+    expect(fun(M) -> M =:= {answered, {echo, late, Pid}} end, 5000),
+    false = is_process_alive(Caller),
+    %% Traced: sys shows it in the status's debug list; untraced again with no_debug.
+    ok = sys:trace(Pid, true),
+    {status, Pid, _, [_, running, _, [{trace, true}], _]} = sys:get_status(Pid),
+    {echo, traced, Pid} = gen_server:call(Pid, traced),
+    ok = sys:no_debug(Pid),
+    {status, Pid, _, [_, running, _, [], _]} = sys:get_status(Pid),
+    %% What the server cannot do is refused, not pretended.
+    {'EXIT', {{not_supported, _}, _}} = (catch sys:replace_state(Pid, fun(S) -> S end)),
+    %% sys:terminate/2: ok, then the server stops with that reason.
+    Ref = monitor(process, Pid),
+    ok = sys:terminate(Pid, shutdown),
+    expect(fun(M) -> M =:= {'DOWN', Ref, process, Pid, shutdown} end, 5000),
+    ok;
 run(bad_request, Echo) ->
     %% A typed server answers a request it cannot decode with a refusal (a call that got no
     %% reply would exit with timeout here), and a cast it cannot decode leaves it running with

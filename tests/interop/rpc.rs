@@ -672,29 +672,65 @@ async fn echo_example_rpc_and_spawn() {
     common::ensure_system_epmd();
     let echo = EchoNode::start();
     let (name, cookie) = (echo.name.clone(), echo.cookie.clone());
-    let me = common::unique_name("erl");
-    let script = format!(
-        "N = '{name}', \
-         [3, 2, 1] = rpc:call(N, echo, reverse, [[1, 2, 3]]), \
-         <<\"cba\">> = erpc:call(N, echo, reverse, [<<\"abc\">>]), \
-         {{badrpc, {{'EXIT', {{crash, [{{echo, crash, 0, []}}]}}}}}} = rpc:call(N, echo, crash, []), \
-         ok = try erpc:call(N, echo, crash, []) catch error:{{exception, crash, _}} -> ok end, \
-         process_flag(trap_exit, true), \
-         R = spawn_request(N, echo, start, [], [link, monitor]), \
-         P = receive {{spawn_reply, R, ok, P0}} -> P0 after 10000 -> exit(no_reply) end, \
-         P ! {{self(), hi}}, \
-         receive {{echo, hi}} -> ok after 10000 -> exit(no_echo) end, \
-         P ! stop, \
-         receive {{'DOWN', R, process, P, normal}} -> ok after 10000 -> exit(no_down) end, \
-         io:format(\"PASS~n\"), halt(0)."
-    );
-    let mut erl = Command::new("erl");
-    erl.args(["-sname", &me, "-setcookie", &cookie, "-noshell"])
-        .args(["-eval", &script]);
-    tokio::task::spawn_blocking(move || common::run_within(erl, Duration::from_secs(60), "erl"))
+    // A real erl node from the test kit: each step is evaluated there and its value asserted
+    // here, so a failure names the step and shows the value.
+    let erl = ergo::testing::ErlNode::start(&common::node_name("erl"), &cookie)
         .await
-        .expect("erl ran")
-        .assert_passed("erl");
+        .unwrap_or_else(|e| panic!("start erl: {e}"))
+        .expect("require_erl said erl is installed");
+    let eval = |expr: String| {
+        let erl = &erl;
+        async move {
+            erl.eval_within(&expr, Duration::from_secs(30))
+                .await
+                .unwrap_or_else(|e| panic!("{expr}: {e}"))
+        }
+    };
+    eval(format!("N = '{name}'")).await;
+    assert_eq!(
+        eval("rpc:call(N, echo, reverse, [[1, 2, 3]])".into()).await,
+        Term::list(vec![Term::from(3i64), Term::from(2i64), Term::from(1i64)])
+    );
+    assert_eq!(
+        eval("erpc:call(N, echo, reverse, [<<\"abc\">>])".into()).await,
+        Term::binary(&b"cba"[..])
+    );
+    assert_eq!(
+        eval("rpc:call(N, echo, crash, [])".into())
+            .await
+            .to_string(),
+        "{badrpc,{'EXIT',{crash,[{echo,crash,0,[]}]}}}"
+    );
+    match erl.eval("erpc:call(N, echo, crash, [])").await {
+        Err(ergo::testing::ErlError::Raised { class, reason, .. }) => {
+            assert_eq!(class, Atom::new("error"));
+            assert!(
+                reason.to_string().starts_with("{exception,crash,"),
+                "{reason}"
+            );
+        }
+        other => panic!("erpc:call of a crash: {other:?}"),
+    }
+    eval("process_flag(trap_exit, true)".into()).await;
+    eval("R = spawn_request(N, echo, start, [], [link, monitor])".into()).await;
+    let pid = eval("receive {spawn_reply, R, ok, P} -> P after 10000 -> no_reply end".into()).await;
+    assert!(
+        matches!(&pid, Term::Pid(p) if p.node.as_str() == name),
+        "{pid}"
+    );
+    assert_eq!(
+        eval("P ! {self(), hi}, receive {echo, hi} = E -> E after 10000 -> no_echo end".into())
+            .await,
+        Term::tuple(vec![atom("echo"), atom("hi")])
+    );
+    assert_eq!(
+        eval(
+            "P ! stop, receive {'DOWN', R, process, P, Why} -> Why after 10000 -> no_down end"
+                .into()
+        )
+        .await,
+        atom("normal")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

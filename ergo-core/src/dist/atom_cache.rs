@@ -49,6 +49,11 @@ fn slot_of(atom: &Atom) -> u16 {
 }
 
 impl OutgoingAtomCache {
+    /// Slots holding an atom.
+    pub fn entries(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+
     /// Starts encoding one message: refs are collected in the returned encoder.
     pub fn message(&mut self) -> MessageAtoms<'_> {
         let refs = std::mem::take(&mut self.spare_refs);

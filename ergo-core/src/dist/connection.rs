@@ -23,6 +23,7 @@ use super::error::{ConnectionError, FrameError, HandshakeError};
 use super::frame::{DistMessage, FrameDecoder, FrameEncoder, FrameSettings};
 use super::handshake::{self, ConnectionArbiter, HandshakeOptions, Handshaken, LocalNode};
 use super::proxy_frame::PROXY_TAG;
+use super::traffic::{Traffic, TrafficCounters};
 use super::DistFlags;
 use crate::epmd::Resolver;
 
@@ -62,6 +63,8 @@ struct OutboxState {
     encoder: FrameEncoder,
     closed: bool,
     peer: String,
+    /// Messages encoded for the peer (counted here, under the lock senders take anyway).
+    messages_out: u64,
 }
 
 impl OutboxState {
@@ -74,6 +77,8 @@ impl OutboxState {
 struct Outbox {
     state: std::sync::Mutex<OutboxState>,
     ready: tokio::sync::Notify,
+    /// Bytes out (the writer's), messages and bytes in (the reader's).
+    traffic: Arc<TrafficCounters>,
 }
 
 impl Outbox {
@@ -170,8 +175,10 @@ impl DistSender {
                 splices,
                 encoder,
                 peer,
+                messages_out,
                 ..
             } = &mut *state;
+            *messages_out += 1;
             // The writer needs waking only when the buffer it last emptied gets its first bytes.
             let was_empty = buf.is_empty();
             encode_logged(
@@ -233,6 +240,17 @@ impl DistSender {
     /// Whether the writer has stopped (the connection is down).
     pub fn is_closed(&self) -> bool {
         self.outbox.lock().closed
+    }
+
+    /// The connection's traffic so far.
+    pub fn traffic(&self) -> Traffic {
+        let messages_out = self.outbox.lock().messages_out;
+        self.outbox.traffic.read(messages_out)
+    }
+
+    /// Entries of the outgoing atom cache in use (of 2,048; 0 without the cache).
+    pub fn atom_cache_entries(&self) -> usize {
+        self.outbox.lock().encoder.atom_cache_entries()
     }
 }
 
@@ -314,8 +332,10 @@ impl DistConnection {
                 encoder: FrameEncoder::new(done.flags, &options.frames),
                 closed: false,
                 peer: done.peer_name.clone(),
+                messages_out: 0,
             }),
             ready: tokio::sync::Notify::new(),
+            traffic: Arc::new(TrafficCounters::default()),
         });
         let (in_tx, in_rx) = mpsc::channel(options.queue_len.max(1));
         let (sink_tx, sink_rx) = oneshot::channel();
@@ -335,7 +355,7 @@ impl DistConnection {
             stop_tx,
             decoder,
             options.clone(),
-            peer,
+            (peer, Arc::clone(&outbox.traffic)),
         ));
         let tasks = Arc::new(Tasks { reader, writer });
         DistConnection {
@@ -481,6 +501,9 @@ async fn write_loop<W: AsyncWrite>(
                     tracing::warn!(%peer, %err, "distribution write failed; closing");
                     break;
                 }
+                outbox
+                    .traffic
+                    .bytes_out(ergo_etf::iovec::spliced_len(&spare, &spare_splices));
                 spare.clear();
                 spare_splices.clear();
                 if spare.capacity() > (4 << 20) {
@@ -494,6 +517,7 @@ async fn write_loop<W: AsyncWrite>(
                         tracing::warn!(%peer, %err, "tick write failed; closing");
                         break;
                     }
+                    outbox.traffic.bytes_out(4);
                     tracing::trace!(%peer, "tick sent");
                 }
                 wrote_since_tick = false;
@@ -565,7 +589,7 @@ async fn read_loop<R: AsyncRead>(
     stop_writer: oneshot::Sender<()>,
     mut decoder: FrameDecoder,
     options: ConnectionOptions,
-    peer: String,
+    (peer, traffic): (String, Arc<TrafficCounters>),
 ) {
     let Ok(mut sink) = sink.await else {
         let _ = stop_writer.send(());
@@ -574,7 +598,11 @@ async fn read_loop<R: AsyncRead>(
     let mut frames = FrameReader::new(read_half, &options);
     let proxy = decoder.flags().contains(DistFlags::ERGO_PROXY);
     let reason = loop {
-        let decoded = match frames.next().await {
+        let next = frames.next().await;
+        if let Ok(frame) = &next {
+            traffic.frame_in(frame.len() + 4);
+        }
+        let decoded = match next {
             Ok(frame) if frame.is_empty() => continue,
             Ok(frame) if frame[0] == PROXY_TAG && proxy => match &mut sink {
                 Sink::Handler(handler) => handler.proxy(frame).map(|()| None),
@@ -585,6 +613,9 @@ async fn read_loop<R: AsyncRead>(
             Ok(frame) => decoder.decode(frame).map_err(ConnectionError::from),
             Err(err) => Err(err),
         };
+        if let Ok(Some(_)) = &decoded {
+            traffic.message_in();
+        }
         match decoded {
             Ok(Some(msg)) => match &mut sink {
                 Sink::Channel(incoming) => {

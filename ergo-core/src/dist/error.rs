@@ -77,6 +77,32 @@ pub enum HandshakeError {
     },
 }
 
+impl HandshakeError {
+    /// A short label of the kind of failure (a metric label: `bad_digest`, `timeout`...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HandshakeError::Resolve(_) => "resolve",
+            HandshakeError::Io(_) => "io",
+            HandshakeError::Timeout => "timeout",
+            HandshakeError::Closed(_) => "closed",
+            HandshakeError::Malformed(_) => "malformed",
+            HandshakeError::Unexpected { .. } => "unexpected",
+            HandshakeError::MissingFlags(_) => "missing_flags",
+            HandshakeError::NotAllowed => "not_allowed",
+            HandshakeError::SimultaneousLost => "simultaneous_lost",
+            HandshakeError::Tls(_) => "tls",
+            HandshakeError::Transport(_) => "transport",
+            HandshakeError::Proxy(_) => "proxy",
+            HandshakeError::AlreadyConnected => "already_connected",
+            HandshakeError::Refused(_) => "refused",
+            HandshakeError::UnknownStatus(_) => "unknown_status",
+            HandshakeError::BadDigest(_) => "bad_digest",
+            HandshakeError::BadAck(_) => "bad_ack",
+            HandshakeError::WrongName { .. } => "wrong_name",
+        }
+    }
+}
+
 /// Why an incoming frame could not be decoded (the connection is closed).
 #[derive(Debug, Error)]
 pub enum FrameError {

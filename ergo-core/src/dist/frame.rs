@@ -88,6 +88,11 @@ impl FrameEncoder {
         }
     }
 
+    /// Entries of the outgoing atom cache in use.
+    pub fn atom_cache_entries(&self) -> usize {
+        self.cache.entries()
+    }
+
     /// Appends the frame(s) of one message, each with its u32 length, to `out`.
     pub fn encode(
         &mut self,

@@ -399,16 +399,13 @@ pub async fn initiate_with<S: AsyncRead + AsyncWrite + Unpin>(
     options: &HandshakeOptions,
     arbiter: &dyn ConnectionArbiter,
 ) -> Result<Handshaken<S>, HandshakeError> {
-    let result = tokio::time::timeout(
+    // A failure is the caller's to log (once, rate-limited per peer: net's connection manager).
+    tokio::time::timeout(
         options.setup_timeout,
         initiate_inner(stream, local, expected_peer, cookie, options, arbiter),
     )
     .await
-    .unwrap_or(Err(HandshakeError::Timeout));
-    if let Err(err) = &result {
-        tracing::warn!(peer = %expected_peer, %err, "outgoing handshake failed");
-    }
-    result
+    .unwrap_or(Err(HandshakeError::Timeout))
 }
 
 async fn initiate_inner<S: AsyncRead + AsyncWrite + Unpin>(
@@ -493,7 +490,6 @@ async fn initiate_inner<S: AsyncRead + AsyncWrite + Unpin>(
     match ack.split_first() {
         Some((b'a', d)) if d.len() >= 16 && d[..16] == digest(cookie, our_challenge) => {}
         Some((b'a', _)) => {
-            tracing::error!(peer = %peer_name, "invalid challenge ack: wrong cookie");
             return Err(HandshakeError::BadAck(peer_name));
         }
         Some((tag, _)) => {
@@ -523,16 +519,13 @@ pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
     arbiter: &dyn ConnectionArbiter,
     options: &HandshakeOptions,
 ) -> Result<Handshaken<S>, HandshakeError> {
-    let result = tokio::time::timeout(
+    // A failure is the caller's to log (once, rate-limited per address: net's listener).
+    tokio::time::timeout(
         options.setup_timeout,
         accept_inner(stream, local, cookie, arbiter, options),
     )
     .await
-    .unwrap_or(Err(HandshakeError::Timeout));
-    if let Err(err) = &result {
-        tracing::warn!(%err, "incoming handshake failed");
-    }
-    result
+    .unwrap_or(Err(HandshakeError::Timeout))
 }
 
 async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
@@ -556,7 +549,6 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
         .flags
         .missing(options.required_flags & DistFlags(u64::from(u32::MAX)));
     if missing != DistFlags::EMPTY {
-        tracing::warn!(peer = %hello.name, missing = ?missing, "refusing peer: missing mandatory flags");
         write_msg(&mut stream, options.length_prefix, b"snot_allowed").await?;
         return Err(HandshakeError::MissingFlags(missing));
     }
@@ -625,7 +617,6 @@ async fn accept_inner<S: AsyncRead + AsyncWrite + Unpin>(
     let own_cookie = arbiter.cookie_for(&hello.name);
     let cookie = own_cookie.as_deref().unwrap_or(cookie);
     if their_digest != digest(cookie, challenge) {
-        tracing::error!(peer = %hello.name, "invalid challenge reply: wrong cookie; closing");
         return Err(HandshakeError::BadDigest(hello.name));
     }
     let mut ack = vec![b'a'];

@@ -28,6 +28,7 @@ pub mod fragments;
 pub mod frame;
 pub mod handshake;
 pub mod proxy_frame;
+mod traffic;
 
 pub use compression::Compression;
 pub use connection::{
@@ -39,3 +40,4 @@ pub use flags::DistFlags;
 pub use frame::{DistMessage, FrameDecoder, FrameEncoder, FrameSettings};
 pub use handshake::{HandshakeOptions, Handshaken, LocalNode};
 pub use proxy_frame::{ProxyFrame, ProxyFrameError};
+pub use traffic::Traffic;

@@ -92,6 +92,16 @@ impl Node {
         self.entry_arc(pid).filter(|e| e.state().alive)
     }
 
+    /// The registered events: name, owner and how many subscribe (for the inspect API).
+    pub fn event_list(&self) -> Vec<(Atom, Pid, usize)> {
+        let table = self.events();
+        let events = crate::node::lock(&table.entries);
+        events
+            .iter()
+            .map(|(name, e)| (name.clone(), e.owner.clone(), e.subscribers.len()))
+            .collect()
+    }
+
     /// Registers event `name`, owned by the live local process `owner`.
     pub fn register_event(&self, owner: &Pid, name: &str) -> Result<EventToken, EventError> {
         let entry = self

@@ -93,7 +93,13 @@ pub(crate) async fn accept_loop(manager: Arc<NetManager>, listener: TcpListener)
         tokio::spawn(async move {
             match transport::accept(&manager.endpoint(), stream).await {
                 Ok(connection) => manager.install(connection),
-                Err(err) => tracing::warn!(%addr, %err, "incoming connection refused"),
+                Err(err) => {
+                    manager.handshake_failed(&err);
+                    // One line per refused connection, rate-limited per peer address.
+                    if let Some(repeated) = manager.refused_incoming.occur(&addr.ip()) {
+                        tracing::warn!(%addr, %err, repeated, "incoming connection refused");
+                    }
+                }
             }
         });
     }

@@ -7,6 +7,7 @@
 //! Owns the peer table and the tasks per connection; must not encode frames (dist/) nor decide
 //! what a message means to a process (the node does).
 
+use super::log_throttle::LogThrottle;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
@@ -22,7 +23,7 @@ use super::{ConnectError, DistOptions, NetError};
 use crate::dist::handshake::{
     decide_incoming, AcceptStatus, ConnectionArbiter, ExistingConnection,
 };
-use crate::dist::Compression;
+use crate::dist::{Compression, Traffic};
 use crate::dist::{
     ConnectionError, DistConnection, DistFlags, DistMessage, DistSender, HandshakeError,
     IncomingHandler, LocalNode,
@@ -53,6 +54,8 @@ struct Link {
     id: u64,
     sender: DistSender,
     flags: DistFlags,
+    /// Whether it runs through a proxy route (a tunnel via another node).
+    proxy: bool,
 }
 
 impl Link {
@@ -95,8 +98,13 @@ impl IncomingHandler for Dispatcher {
 
 impl Drop for Dispatcher {
     /// However the connection ended (by itself, closed, replaced, the node stopping), the proxy
-    /// tunnels over it end with it.
+    /// tunnels over it end with it, and its traffic counts in the node's totals.
     fn drop(&mut self) {
+        let traffic = self.sender.traffic();
+        {
+            let mut closed = lock(&self.manager.closed_traffic);
+            *closed = *closed + traffic;
+        }
         self.manager.proxy.sessions.link_down(&self.peer, self.id);
     }
 }
@@ -158,6 +166,24 @@ pub(crate) struct NetManager {
     pub(crate) pending_spawns: super::spawn_request::PendingSpawns,
     /// Proxy routes and the tunnels through or ending at this node.
     pub(crate) proxy: Proxy,
+    /// Refused incoming connections (bad handshakes, garbage), logged rate-limited per address.
+    pub(crate) refused_incoming: LogThrottle<std::net::IpAddr>,
+    /// Failed connection attempts, logged rate-limited per node.
+    connect_failures: LogThrottle<Atom>,
+    /// The traffic of connections that have ended.
+    closed_traffic: Mutex<Traffic>,
+    /// Failed handshakes (both directions) by kind.
+    handshake_failures: Mutex<std::collections::BTreeMap<&'static str, u64>>,
+}
+
+/// One connected peer as the inspect API sees it.
+pub(crate) struct PeerSnapshot {
+    pub name: Atom,
+    pub flags: DistFlags,
+    pub proxy: bool,
+    pub tls: bool,
+    pub traffic: Traffic,
+    pub atom_cache_entries: usize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -198,6 +224,10 @@ impl NetManager {
             next_id: AtomicU64::new(1),
             next_unlink_id: AtomicU64::new(1),
             watchers: Mutex::new(Vec::new()),
+            refused_incoming: LogThrottle::new(),
+            closed_traffic: Mutex::new(Traffic::default()),
+            handshake_failures: Mutex::new(std::collections::BTreeMap::new()),
+            connect_failures: LogThrottle::new(),
             background: Mutex::new(Vec::new()),
             keeper: Mutex::new(parts.keeper),
             stopped: AtomicBool::new(false),
@@ -420,12 +450,14 @@ impl NetManager {
     }
 
     async fn connect_task(self: Arc<Self>, node: Atom, id: u64) {
-        let result = match self.proxy.route(&node) {
+        let route = self.proxy.route(&node);
+        let via_proxy = route.is_some();
+        let result = match route {
             Some(route) => proxy::open(&self, &node, &route).await,
             None => super::transport::dial(&self.endpoint(), &self.resolver, node.as_str()).await,
         };
         match result {
-            Ok(connection) => self.install(connection),
+            Ok(connection) => self.install_via(connection, via_proxy),
             Err(HandshakeError::SimultaneousLost) => {
                 // The peer's own connection to us won; it arrives through the listener and
                 // takes over this pending entry. Give it the setup time, then give up.
@@ -434,7 +466,10 @@ impl NetManager {
             }
             // The other direction's connection is up: this attempt was not needed.
             Err(HandshakeError::AlreadyConnected) => {}
-            Err(err) => self.fail_pending(&node, id, ConnectError::Handshake(err)),
+            Err(err) => {
+                self.handshake_failed(&err);
+                self.fail_pending(&node, id, ConnectError::Handshake(err))
+            }
         }
     }
 
@@ -451,10 +486,11 @@ impl NetManager {
         let Some(PeerState::Pending { queue, done, .. }) = removed else {
             return;
         };
-        if queue.is_empty() {
-            tracing::warn!(peer = %node, %reason, "cannot connect");
-        } else {
+        if !queue.is_empty() {
+            // What was dropped is always said.
             tracing::warn!(peer = %node, %reason, dropped = queue.len(), "cannot connect; dropping what was sent to it");
+        } else if let Some(repeated) = self.connect_failures.occur(node) {
+            tracing::warn!(peer = %node, %reason, repeated, "cannot connect");
         }
         let _ = done.send(Some(Err(Arc::new(reason))));
         self.node_down(node, Term::atom("connection_setup_failed"));
@@ -462,6 +498,12 @@ impl NetManager {
 
     /// Makes a handshaken connection the peer's live one.
     pub(crate) fn install(&self, connection: DistConnection) {
+        self.install_via(connection, false)
+    }
+
+    /// [`NetManager::install`], saying whether the connection is a tunnel through a proxy
+    /// route.
+    pub(crate) fn install_via(&self, connection: DistConnection, proxy: bool) {
         let Some(peer) = Atom::try_new(&connection.peer_name) else {
             tracing::warn!(peer = %connection.peer_name, "peer name is not an atom; closing");
             return;
@@ -481,6 +523,7 @@ impl NetManager {
             id,
             sender: sender.clone(),
             flags,
+            proxy,
         };
         let (replaced, waiting) = {
             let mut peers = self.write();
@@ -517,6 +560,61 @@ impl NetManager {
         if let Some(done) = waiting {
             let _ = done.send(Some(Ok(())));
         }
+    }
+
+    /// Counts a failed handshake by its kind.
+    pub(crate) fn handshake_failed(&self, err: &HandshakeError) {
+        *lock(&self.handshake_failures)
+            .entry(err.kind())
+            .or_insert(0) += 1;
+    }
+
+    /// Failed handshakes by kind, sorted by kind.
+    pub(crate) fn handshake_failures(&self) -> Vec<(String, u64)> {
+        lock(&self.handshake_failures)
+            .iter()
+            .map(|(kind, n)| ((*kind).to_string(), *n))
+            .collect()
+    }
+
+    /// Whether connections run over TLS.
+    pub(crate) fn uses_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The connected peers, sorted by name.
+    pub(crate) fn peer_snapshots(&self) -> Vec<PeerSnapshot> {
+        let tls = self.tls.is_some();
+        let mut out: Vec<PeerSnapshot> = self
+            .read()
+            .iter()
+            .filter_map(|(name, state)| match state {
+                PeerState::Up(link) => Some(PeerSnapshot {
+                    name: name.clone(),
+                    flags: link.flags,
+                    proxy: link.proxy,
+                    // A tunnel is encrypted end to end by the proxy itself, not by TLS.
+                    tls: tls && !link.proxy,
+                    traffic: link.sender.traffic(),
+                    atom_cache_entries: link.sender.atom_cache_entries(),
+                }),
+                PeerState::Pending { .. } => None,
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    /// The traffic of every connection, live and ended.
+    pub(crate) fn traffic_totals(&self) -> Traffic {
+        let closed = *lock(&self.closed_traffic);
+        self.read()
+            .values()
+            .filter_map(|state| match state {
+                PeerState::Up(link) => Some(link.sender.traffic()),
+                PeerState::Pending { .. } => None,
+            })
+            .fold(closed, |sum, t| sum + t)
     }
 
     /// The connection `id` to `peer` ended by itself (closed, tick timeout, bad input).

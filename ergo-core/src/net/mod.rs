@@ -26,6 +26,7 @@ mod compression;
 mod error;
 mod incoming;
 mod listener;
+mod log_throttle;
 mod manager;
 mod net_kernel;
 mod options;

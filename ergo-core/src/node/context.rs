@@ -10,7 +10,7 @@ use std::time::Duration;
 use ergo_etf::{FromTerm, IntoTerm, Pid, Reference, Term};
 
 use super::error::{CallError, SendError, SpawnError};
-use super::{Dest, Node, ProcessEntry, TimerHandle};
+use super::{Dest, Effect, EffectObserver, Node, ProcessEntry, TimerHandle};
 use crate::process::{Envelope, Payload};
 
 /// A process's handle on itself and its node.
@@ -28,6 +28,16 @@ impl std::fmt::Debug for Context {
 impl Context {
     pub(crate) fn new(node: Node, entry: Arc<ProcessEntry>) -> Context {
         Context { node, entry }
+    }
+
+    /// The test kit's observer, when it watches this process (`effects.rs`).
+    fn watched(&self) -> Option<&Arc<dyn EffectObserver>> {
+        self.node.observer_of(&self.entry.pid)
+    }
+
+    /// True when `to` is this process's own pid.
+    fn is_me(&self, to: &Dest) -> bool {
+        matches!(to, Dest::Pid(pid) if *pid == self.entry.pid)
     }
 
     /// This process's pid.
@@ -124,9 +134,28 @@ impl Context {
         to: impl Into<Dest>,
         message: impl IntoTerm + Send + 'static,
     ) -> Result<(), SendError> {
+        let to = to.into();
+        if let Some(observer) = self.watched() {
+            let message = message.into_term();
+            observer.record(
+                Some(&self.entry.pid),
+                Effect::Send {
+                    to: to.clone(),
+                    message: message.clone(),
+                },
+            );
+            if !self.is_me(&to) {
+                return Ok(());
+            }
+            return self.node.send_envelope(
+                Some(&self.entry.pid),
+                &to,
+                Envelope::Message(Payload::Term(message)),
+            );
+        }
         self.node.send_envelope(
             Some(&self.entry.pid),
-            &to.into(),
+            &to,
             Envelope::Message(Payload::new(message)),
         )
     }
@@ -148,9 +177,22 @@ impl Context {
         request: impl IntoTerm + Send + 'static,
         timeout: Duration,
     ) -> Result<R, CallError> {
+        let to = to.into();
+        if let Some(observer) = self.watched() {
+            let request = request.into_term();
+            observer.record(
+                Some(&self.entry.pid),
+                Effect::Call {
+                    to: to.clone(),
+                    request: request.clone(),
+                },
+            );
+            let answer = observer.answer_call(&self.entry.pid, &to, &request)?;
+            return R::from_term(answer).map_err(CallError::BadReply);
+        }
         let payload = self
             .node
-            .call_payload(&self.entry.pid, &to.into(), Payload::new(request), timeout)
+            .call_payload(&self.entry.pid, &to, Payload::new(request), timeout)
             .await?;
         payload
             .take::<R>()
@@ -163,31 +205,64 @@ impl Context {
         to: impl Into<Dest>,
         request: impl IntoTerm + Send + 'static,
     ) -> Result<(), SendError> {
+        if let Some(observer) = self.watched() {
+            let effect = Effect::Cast {
+                to: to.into(),
+                request: request.into_term(),
+            };
+            observer.record(Some(&self.entry.pid), effect);
+            return Ok(());
+        }
         self.node.cast(to, request)
     }
 
     /// Links this process to `other`.
     pub fn link(&self, other: &Pid) {
+        if let Some(observer) = self.watched() {
+            return observer.record(Some(&self.entry.pid), Effect::Link(other.clone()));
+        }
         self.node.link(&self.entry.pid, other)
     }
 
     /// Removes the link to `other`.
     pub fn unlink(&self, other: &Pid) {
+        if let Some(observer) = self.watched() {
+            return observer.record(Some(&self.entry.pid), Effect::Unlink(other.clone()));
+        }
         self.node.unlink(&self.entry.pid, other)
     }
 
     /// Monitors a pid or a registered name.
     pub fn monitor(&self, target: impl Into<Dest>) -> Reference {
-        self.node.monitor(&self.entry.pid, &target.into())
+        let target = target.into();
+        if let Some(observer) = self.watched() {
+            observer.record(Some(&self.entry.pid), Effect::Monitor(target));
+            return self.node.make_ref();
+        }
+        self.node.monitor(&self.entry.pid, &target)
     }
 
     /// Removes a monitor (and flushes its DOWN message).
     pub fn demonitor(&self, reference: &Reference) -> bool {
+        if let Some(observer) = self.watched() {
+            observer.record(Some(&self.entry.pid), Effect::Demonitor(reference.clone()));
+            return true;
+        }
         self.node.demonitor(&self.entry.pid, reference)
     }
 
     /// Sends an exit signal to `to`.
     pub fn exit(&self, to: &Pid, reason: Term) {
+        if let Some(observer) = self.watched() {
+            let effect = Effect::Exit {
+                to: to.clone(),
+                reason: reason.clone(),
+            };
+            observer.record(Some(&self.entry.pid), effect);
+            if *to != self.entry.pid {
+                return;
+            }
+        }
         self.node.exit(&self.entry.pid, to, reason)
     }
 
@@ -198,6 +273,17 @@ impl Context {
         message: impl IntoTerm + Send + 'static,
         delay: Duration,
     ) -> TimerHandle {
+        let to = to.into();
+        if let Some(observer) = self.watched() {
+            let message = message.into_term();
+            let effect = Effect::SendAfter {
+                to: to.clone(),
+                message: message.clone(),
+                delay,
+            };
+            observer.record(Some(&self.entry.pid), effect);
+            return self.node.send_after(to, message, delay);
+        }
         self.node.send_after(to, message, delay)
     }
 
@@ -207,7 +293,7 @@ impl Context {
         message: impl IntoTerm + Send + 'static,
         delay: Duration,
     ) -> TimerHandle {
-        self.node.send_after(self.entry.pid.clone(), message, delay)
+        self.send_after(self.entry.pid.clone(), message, delay)
     }
 
     /// Makes an alias for this process (`erlang:alias/0`).
@@ -218,6 +304,27 @@ impl Context {
     /// Deactivates one of this process's aliases.
     pub fn unalias(&self, alias: &Reference) -> bool {
         self.node.unalias(&self.entry.pid, alias)
+    }
+
+    /// Says what kind of process this is (`gen_server`, `supervisor`...) and whether it answers
+    /// [`super::InspectProcess`] requests: behaviours call this once they run.
+    pub(crate) fn set_kind(&self, kind: &'static str, answers_inspect: bool) {
+        let mut state = self.entry.state();
+        state.kind = kind;
+        state.answers_inspect = answers_inspect;
+    }
+
+    /// Counts a call the behaviour is about to handle; true when this one is to be timed (one
+    /// in [`super::CALL_SAMPLE`]). Only the process's own task writes the count.
+    pub(crate) fn call_starts(&self) -> bool {
+        let n = self.entry.calls.load(Ordering::Relaxed) + 1;
+        self.entry.calls.store(n, Ordering::Relaxed);
+        n % super::CALL_SAMPLE == 0
+    }
+
+    /// Records how long a timed call took to handle.
+    pub(crate) fn call_took(&self, took: Duration) {
+        self.node.record_call_time(took);
     }
 
     /// Registers this process under `name`.
@@ -237,11 +344,20 @@ impl std::future::Future for Recv<'_> {
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
+        let entry = &self.ctx.entry;
         loop {
-            let envelope = match self.ctx.entry.mailbox.poll_pop(cx) {
+            let envelope = match entry.mailbox.poll_pop(cx) {
                 std::task::Poll::Ready(e) => e,
-                std::task::Poll::Pending => return std::task::Poll::Pending,
+                std::task::Poll::Pending => {
+                    entry.waiting.store(true, Ordering::Relaxed);
+                    return std::task::Poll::Pending;
+                }
             };
+            // Only this process's task writes these: a load and a store, no locked instruction.
+            entry.waiting.store(false, Ordering::Relaxed);
+            entry
+                .handled
+                .store(entry.handled.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             match envelope {
                 Envelope::Exit {
                     from,

@@ -14,6 +14,10 @@ pub enum NodeError {
     /// `Node::start` was called outside a tokio runtime.
     #[error("no tokio runtime: start the node from inside a tokio runtime")]
     NoRuntime,
+    /// The observer asked for in the options could not start (its address is taken, or it is
+    /// not a loopback address and no token was given...).
+    #[error("observer: {0}")]
+    Observer(String),
 }
 
 /// Why a message or signal could not be delivered.

@@ -8,13 +8,13 @@
 
 /// A node method that acts on behalf of any pid (forging links, exits, monitors and incoming
 /// distribution traffic): `pub(crate)`, for the runtime itself, and `pub` only with the
-/// `testing` feature, for tests that play a remote node. Applications act through `Context`.
+/// `forge-signals` feature, for tests that play a remote node. Applications act through `Context`.
 macro_rules! testing_pub {
     ($(#[$meta:meta])* fn $($rest:tt)*) => {
-        #[cfg(feature = "testing")]
+        #[cfg(feature = "forge-signals")]
         $(#[$meta])*
         pub fn $($rest)*
-        #[cfg(not(feature = "testing"))]
+        #[cfg(not(feature = "forge-signals"))]
         $(#[$meta])*
         #[allow(dead_code)]
         pub(crate) fn $($rest)*
@@ -22,14 +22,17 @@ macro_rules! testing_pub {
 }
 
 mod call;
+mod call_times;
 mod cluster;
 mod context;
 mod deadlines;
 mod dest;
 mod distribution;
+mod effects;
 pub(crate) mod error;
 mod extensions;
 mod info;
+mod observer_options;
 mod signals;
 mod spawn;
 mod table;
@@ -41,11 +44,14 @@ use std::time::Duration;
 
 use ergo_etf::{Atom, Pid, RefIds, Reference, Term};
 
+pub use call_times::{CallDurations, CALL_BUCKETS_US, CALL_SAMPLE};
 pub use context::{Context, Recv};
 pub use dest::Dest;
 pub use distribution::{ConnectFailure, ConnectFuture, Distribution, MonitorTarget, RemoteSignal};
+pub use effects::{Effect, EffectObserver};
 pub use error::{CallError, NodeError, NotDistributed, SendError, SpawnError};
-pub use info::ProcessInfo;
+pub use info::{resident_memory, InspectProcess, NodeStats, ProcessInfo, ProcessStatus};
+pub use observer_options::ObserverOptions;
 pub use spawn::SpawnOptions;
 pub use timer::TimerHandle;
 
@@ -68,6 +74,9 @@ pub struct NodeOptions {
     pub catch_panics: bool,
     /// Timeout of calls that do not give one (default 5 s).
     pub default_call_timeout: Duration,
+    /// Serve the observer (web UI and `/metrics`) at this address (feature `observer`; off by
+    /// default). Made with `ObserverOptions::new(addr)`.
+    pub observer: Option<ObserverOptions>,
 }
 
 impl Default for NodeOptions {
@@ -77,6 +86,7 @@ impl Default for NodeOptions {
             creation: None,
             catch_panics: true,
             default_call_timeout: Duration::from_secs(5),
+            observer: None,
         }
     }
 }
@@ -108,6 +118,8 @@ pub(crate) struct NodeInner {
     pub(in crate::node) next_ref: AtomicU64,
     /// The distribution layer, once the node is on the network.
     pub(in crate::node) distribution: OnceLock<Arc<dyn Distribution>>,
+    /// A test kit's observer of one process's effects (`effects.rs`).
+    pub(in crate::node) observer: OnceLock<Arc<dyn EffectObserver>>,
     /// The per-node state of the layers above.
     pub(in crate::node) extensions: Extensions,
     /// The deadlines of the calls in flight, and whether their ticker runs.
@@ -122,6 +134,14 @@ pub(crate) struct NodeInner {
     /// Set once any process has its own compression setting (until then none is looked up).
     #[cfg_attr(not(feature = "dist"), allow(dead_code))]
     pub(in crate::node) process_compression_used: Arc<AtomicBool>,
+    /// When the node started (its uptime).
+    pub(in crate::node) started_at: std::time::Instant,
+    /// Envelopes taken by processes that have ended (the live ones count in their entries).
+    pub(in crate::node) handled_by_exited: AtomicU64,
+    /// Calls handled by gen_servers that have ended.
+    pub(in crate::node) calls_by_exited: AtomicU64,
+    /// The sampled durations of calls handled.
+    pub(in crate::node) call_times: call_times::CallTimes,
 }
 
 impl Drop for NodeInner {
@@ -177,10 +197,10 @@ pub struct Node {
 /// A node handle that does not keep the node alive (for what the node itself holds, such as
 /// its distribution).
 #[derive(Clone)]
-#[cfg_attr(not(feature = "dist"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "dist", feature = "observer")), allow(dead_code))]
 pub(crate) struct WeakNode(Weak<NodeInner>);
 
-#[cfg_attr(not(feature = "dist"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "dist", feature = "observer")), allow(dead_code))]
 impl WeakNode {
     /// The node, while it lives.
     pub(crate) fn upgrade(&self) -> Option<Node> {
@@ -204,6 +224,16 @@ fn random_u32() -> u32 {
             .unwrap_or(0),
     );
     h.finish() as u32
+}
+
+/// Whether `ERGO_NORECOVER` asks not to catch panics in processes.
+fn norecover() -> bool {
+    norecover_value(std::env::var_os("ERGO_NORECOVER"))
+}
+
+/// `ERGO_NORECOVER`'s value read as a switch: set, and neither empty nor `0`.
+fn norecover_value(value: Option<std::ffi::OsString>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -232,8 +262,15 @@ impl Node {
 
     /// Builds the node (the layer that starts a distributed node calls this once it knows the
     /// creation EPMD gave).
-    pub(crate) fn build(name: &str, options: NodeOptions) -> Result<Node, NodeError> {
+    pub(crate) fn build(name: &str, mut options: NodeOptions) -> Result<Node, NodeError> {
         let atom = Node::check_name(name)?;
+        if norecover() {
+            tracing::warn!(
+                node = name,
+                "ERGO_NORECOVER is set: panics in processes are not caught"
+            );
+            options.catch_panics = false;
+        }
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| NodeError::NoRuntime)?;
         let creation = match options.creation {
             Some(c) => c,
@@ -256,6 +293,7 @@ impl Node {
             next_pid: AtomicU64::new(1),
             next_ref: AtomicU64::new(1),
             distribution: OnceLock::new(),
+            observer: OnceLock::new(),
             extensions: Extensions::default(),
             deadlines: deadlines::CallDeadlines::new(),
             ticker_started: std::sync::Once::new(),
@@ -264,9 +302,17 @@ impl Node {
             runtime,
             outside_pid,
             process_compression_used: Arc::new(AtomicBool::new(false)),
+            started_at: std::time::Instant::now(),
+            handled_by_exited: AtomicU64::new(0),
+            calls_by_exited: AtomicU64::new(0),
+            call_times: call_times::CallTimes::default(),
         });
         tracing::debug!(node = %inner.name, creation, "node started");
-        Ok(Node { inner })
+        let node = Node { inner };
+        if let Some(observer) = &node.inner.options.observer {
+            observer.start(&node)?;
+        }
+        Ok(node)
     }
 
     /// The node's name.
@@ -331,13 +377,13 @@ impl Node {
     }
 
     /// A handle that does not keep the node alive.
-    #[cfg_attr(not(feature = "dist"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "dist", feature = "observer")), allow(dead_code))]
     pub(crate) fn downgrade(&self) -> WeakNode {
         WeakNode(Arc::downgrade(&self.inner))
     }
 
     /// The tokio runtime the node runs on.
-    #[cfg_attr(not(feature = "dist"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "dist", feature = "observer")), allow(dead_code))]
     pub(crate) fn runtime(&self) -> &tokio::runtime::Handle {
         &self.inner.runtime
     }
@@ -448,8 +494,29 @@ impl Node {
         }
     }
 
+    /// A receiver that sees the node stop (its reason), and errs once the node is dropped;
+    /// holding it does not keep the node alive.
+    #[cfg_attr(not(feature = "observer"), allow(dead_code))]
+    pub(crate) fn stop_signal(&self) -> tokio::sync::watch::Receiver<Option<Term>> {
+        self.inner.stop_reason.subscribe()
+    }
+
     /// True after [`Node::stop`].
     pub fn is_stopped(&self) -> bool {
         self.inner.stopped.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::norecover_value;
+
+    #[test]
+    fn norecover_is_on_when_set_to_anything_but_empty_or_zero() {
+        assert!(!norecover_value(None));
+        assert!(!norecover_value(Some("".into())));
+        assert!(!norecover_value(Some("0".into())));
+        assert!(norecover_value(Some("1".into())));
+        assert!(norecover_value(Some("yes".into())));
     }
 }

@@ -115,6 +115,9 @@ impl Node {
                 alive: true,
                 ..ProcState::default()
             }),
+            handled: std::sync::atomic::AtomicU64::new(0),
+            waiting: AtomicBool::new(false),
+            calls: std::sync::atomic::AtomicU64::new(0),
         });
         if let Some(name) = &options.name {
             let mut names = lock(&self.inner.names);
@@ -125,6 +128,14 @@ impl Node {
             entry.state().name = Some(name.clone());
         }
         self.inner.table.insert(Arc::clone(&entry));
+        if let Some(observer) = self.observer() {
+            let effect = super::Effect::Spawn {
+                pid: pid.clone(),
+                name: options.name.clone(),
+                behaviour,
+            };
+            observer.record(None, effect);
+        }
         if let Some(peer) = &options.link {
             self.link(&pid, peer);
         }
@@ -155,6 +166,25 @@ impl Node {
             tracing::debug!(reason = %reason, "process exited");
             guard.reason = Some(reason);
         };
+        #[cfg(tokio_unstable)]
+        {
+            // tokio-console lists tasks by name: a process's is its pid and registered name.
+            let task_name = match &options.name {
+                Some(name) => format!("{} {name}", Term::Pid(pid.clone())),
+                None => Term::Pid(pid.clone()).to_string(),
+            };
+            if let Err(err) = tokio::task::Builder::new()
+                .name(&task_name)
+                .spawn_on(task.instrument(span), &self.inner.runtime)
+            {
+                tracing::error!(%err, "the process's task could not be spawned");
+                if let Some(entry) = self.entry(&pid) {
+                    self.finish(&entry, Term::atom("spawn_failed"));
+                }
+                return Err(SpawnError::NodeStopped);
+            }
+        }
+        #[cfg(not(tokio_unstable))]
         self.inner.runtime.spawn(task.instrument(span));
         Ok(pid)
     }
@@ -207,6 +237,15 @@ impl Node {
         };
         let leftover = entry.mailbox.close();
         self.inner.table.remove(&entry.pid);
+        self.inner
+            .handled_by_exited
+            .fetch_add(entry.handled.load(Ordering::Relaxed), Ordering::Relaxed);
+        let calls = entry.calls.load(Ordering::Relaxed);
+        if calls > 0 {
+            self.inner
+                .calls_by_exited
+                .fetch_add(calls, Ordering::Relaxed);
+        }
         if let Some(name) = &state.name {
             let mut names = lock(&self.inner.names);
             if names.get(name) == Some(&entry.pid) {

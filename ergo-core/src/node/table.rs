@@ -2,7 +2,7 @@
 //! and each entry's shared state (name, links, monitors). Must not implement signal semantics
 //! (those live in `signals.rs`).
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use ergo_etf::{Atom, Pid, Reference, Term};
@@ -57,7 +57,6 @@ pub(crate) struct ExitHook {
 }
 
 /// The mutable, shared part of a process.
-#[derive(Default)]
 pub(crate) struct ProcState {
     pub alive: bool,
     pub name: Option<Atom>,
@@ -67,6 +66,27 @@ pub(crate) struct ProcState {
     /// What the layers above asked to run when this process ends.
     pub exit_hooks: Vec<ExitHook>,
     pub aliases: Vec<Reference>,
+    /// What kind of process it is (`process`, `gen_server`, `supervisor`...), as its behaviour
+    /// says once it runs.
+    pub kind: &'static str,
+    /// Whether its behaviour answers [`super::InspectProcess`] requests.
+    pub answers_inspect: bool,
+}
+
+impl Default for ProcState {
+    fn default() -> ProcState {
+        ProcState {
+            alive: false,
+            name: None,
+            links: Vec::new(),
+            monitoring: Vec::new(),
+            monitored_by: Vec::new(),
+            exit_hooks: Vec::new(),
+            aliases: Vec::new(),
+            kind: "process",
+            answers_inspect: false,
+        }
+    }
 }
 
 impl ProcState {
@@ -103,6 +123,14 @@ pub(crate) struct ProcessEntry {
     #[cfg_attr(not(feature = "dist"), allow(dead_code))]
     pub compression: std::sync::atomic::AtomicU64,
     pub state: Mutex<ProcState>,
+    /// Envelopes the process has taken from its mailbox. Written by the process's own task only
+    /// (a load and a store, no read-modify-write), read by the inspect API.
+    pub handled: AtomicU64,
+    /// Whether the process is waiting in `recv` for a message (else it runs its code); written
+    /// by its own task only.
+    pub waiting: AtomicBool,
+    /// Calls its behaviour handled (a gen_server's); written by its own task only.
+    pub calls: AtomicU64,
 }
 
 impl ProcessEntry {

@@ -55,6 +55,11 @@ pub enum PgError {
     Scope(#[from] CallError),
 }
 
+/// The scopes started on a node: name, process and view (a node extension, so no `Node` in it;
+/// dead ones are skipped when read and dropped at the next start).
+#[derive(Default)]
+struct StartedScopes(std::sync::Mutex<Vec<(Atom, Pid, View)>>);
+
 /// A running `pg` scope on this node.
 #[derive(Clone)]
 pub struct PgScope {
@@ -83,12 +88,38 @@ impl PgScope {
                 SpawnOptions::named(name.as_str()),
             )
             .await?;
-        Ok(PgScope {
+        let scope = PgScope {
             node: node.clone(),
             name,
             pid,
             view,
-        })
+        };
+        let started = node.extensions().get_or_insert_with(StartedScopes::default);
+        let mut list = started.0.lock().unwrap_or_else(|p| p.into_inner());
+        list.retain(|(_, pid, _)| node.is_alive(pid));
+        list.push((
+            scope.name.clone(),
+            scope.pid.clone(),
+            Arc::clone(&scope.view),
+        ));
+        Ok(scope)
+    }
+
+    /// The scopes started on `node` that still run (for the inspect API).
+    pub fn running(node: &Node) -> Vec<PgScope> {
+        let Some(started) = node.extensions().get::<StartedScopes>() else {
+            return Vec::new();
+        };
+        let list = started.0.lock().unwrap_or_else(|p| p.into_inner());
+        list.iter()
+            .filter(|(_, pid, _)| node.is_alive(pid))
+            .map(|(name, pid, view)| PgScope {
+                node: node.clone(),
+                name: name.clone(),
+                pid: pid.clone(),
+                view: Arc::clone(view),
+            })
+            .collect()
     }
 
     /// The scope's name.

@@ -182,6 +182,15 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
             }
         });
     }
+    // A method named `inspect` in the block (`fn inspect(&self) -> Vec<(String, String)>`) is
+    // what the inspect API and the observer's process page show.
+    if server.has_inspect {
+        methods.push(quote! {
+            fn inspect(&self) -> ::std::vec::Vec<(::std::string::String, ::std::string::String)> {
+                <#ty>::inspect(self)
+            }
+        });
+    }
     if let Some(cb) = server.get(Kind::Terminate) {
         let reason = msg_ty(cb);
         let c = ctx_arg(cb);

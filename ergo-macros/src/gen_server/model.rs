@@ -112,6 +112,8 @@ pub(super) struct Server {
     pub on_bad_message: OnBadMessage,
     /// The block has a `format_state` method (what `sys:get_state/1` shows).
     pub has_format_state: bool,
+    /// The block has an `inspect` method (what the inspect API and the observer show).
+    pub has_inspect: bool,
 }
 
 /// `#[gen_server(on_bad_message = drop | crash)]`.

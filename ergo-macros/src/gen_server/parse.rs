@@ -55,6 +55,10 @@ pub(super) fn server(block: &syn::ItemImpl) -> Server {
             .items
             .iter()
             .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "format_state")),
+        has_inspect: block
+            .items
+            .iter()
+            .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "inspect")),
     }
 }
 

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ergo_etf::{Atom, Term};
+use ergo_etf::{Atom, Pid, Term};
 
 use super::master::{self, StopRequest};
 use super::table::{AppTable, Loaded, Running};
@@ -27,6 +27,19 @@ pub struct AppInfo {
     pub description: String,
     /// Its version.
     pub version: String,
+}
+
+/// A running application's processes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningApplication {
+    /// Its name.
+    pub name: Atom,
+    /// Its application master.
+    pub master: Pid,
+    /// Its root process (a supervisor, usually), when it has one.
+    pub root: Option<Pid>,
+    /// How it was started.
+    pub start_type: StartType,
 }
 
 /// The applications of one node (`node.applications()`); cheap to clone.
@@ -129,7 +142,7 @@ impl Applications {
                         .await?;
                 }
             }
-            let master = master::start(
+            let (master, root) = master::start(
                 &self.node,
                 Arc::clone(&self.table),
                 name.clone(),
@@ -140,6 +153,7 @@ impl Applications {
             self.table.state().running.push(Running {
                 name,
                 master,
+                root,
                 start_type,
             });
             Ok(())
@@ -215,6 +229,21 @@ impl Applications {
                     .iter()
                     .find(|l| l.spec.name == r.name)
                     .map(|l| info(&l.spec))
+            })
+            .collect()
+    }
+
+    /// The running applications with their master and root processes, in start order.
+    pub fn running_applications(&self) -> Vec<RunningApplication> {
+        self.table
+            .state()
+            .running
+            .iter()
+            .map(|r| RunningApplication {
+                name: r.name.clone(),
+                master: r.master.clone(),
+                root: r.root.clone(),
+                start_type: r.start_type,
             })
             .collect()
     }

@@ -12,7 +12,7 @@ use super::table::AppTable;
 use super::{ApplicationError, StartType};
 use crate::gen::supervisor::{ChildStart, StartContext};
 use crate::node::Context;
-use crate::node::{Node, SpawnOptions};
+use crate::node::{InspectProcess, Node, SpawnOptions};
 use crate::process::{DirectRequest, Envelope};
 
 /// Asks a master to stop its application (answered once it has).
@@ -22,7 +22,7 @@ impl DirectRequest for StopRequest {
     type Reply = ();
 }
 
-type Ack = tokio::sync::oneshot::Sender<Result<(), Term>>;
+type Ack = tokio::sync::oneshot::Sender<Result<Option<Pid>, Term>>;
 
 /// Spawns the master of `name` and waits until its root has started.
 pub(super) async fn start(
@@ -31,7 +31,7 @@ pub(super) async fn start(
     name: Atom,
     root: Option<ChildStart>,
     start_type: StartType,
-) -> Result<Pid, ApplicationError> {
+) -> Result<(Pid, Option<Pid>), ApplicationError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let options = SpawnOptions {
         trap_exit: true,
@@ -44,7 +44,7 @@ pub(super) async fn start(
         })
         .map_err(|_| ApplicationError::NodeStopped)?;
     match rx.await {
-        Ok(Ok(())) => Ok(pid),
+        Ok(Ok(root)) => Ok((pid, root)),
         Ok(Err(reason)) => Err(ApplicationError::StartFailed(name.to_string(), reason)),
         Err(_) => Err(ApplicationError::StartFailed(
             name.to_string(),
@@ -78,7 +78,8 @@ async fn run(
             }
         }
     };
-    let _ = ack.send(Ok(()));
+    let _ = ack.send(Ok(root_pid.clone()));
+    ctx.set_kind("application_master", true);
     tracing::info!(application = %name, ?start_type, "application started");
     loop {
         let envelope = match ctx.recv().await {
@@ -89,6 +90,19 @@ async fn run(
             Envelope::Exit { from, reason, .. } if Some(&from) == root_pid.as_ref() => {
                 terminated(ctx.node(), &table, &name, reason.clone());
                 return reason;
+            }
+            Envelope::Direct(request) if request.is::<InspectProcess>() => {
+                if let Ok((InspectProcess, reply)) = request.take::<InspectProcess>() {
+                    let root = root_pid
+                        .as_ref()
+                        .map(|p| Term::Pid(p.clone()).to_string())
+                        .unwrap_or_else(|| "none".into());
+                    reply.reply(vec![
+                        ("application".into(), name.to_string()),
+                        ("root".into(), root),
+                        ("start type".into(), format!("{start_type:?}")),
+                    ]);
+                }
             }
             Envelope::Direct(request) if request.is::<StopRequest>() => {
                 if let Some(root) = &root_pid {

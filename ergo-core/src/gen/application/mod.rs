@@ -15,7 +15,7 @@ mod master;
 mod spec;
 mod table;
 
-pub use controller::{AppExit, AppInfo, Applications};
+pub use controller::{AppExit, AppInfo, Applications, RunningApplication};
 pub use error::ApplicationError;
 pub use spec::{ApplicationSpec, StartType};
 

@@ -19,6 +19,7 @@ pub(super) struct Loaded {
 pub(super) struct Running {
     pub name: Atom,
     pub master: Pid,
+    pub root: Option<Pid>,
     pub start_type: StartType,
 }
 

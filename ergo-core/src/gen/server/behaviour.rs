@@ -74,6 +74,13 @@ pub trait GenServer: Sized + Send + 'static {
         Term::binary(format!("#{}{{}}", std::any::type_name::<Self>()).into_bytes())
     }
 
+    /// What the server says of itself to the inspect API and the observer's process page:
+    /// key/value pairs, asked while the server waits between messages (so keep it quick). The
+    /// default says nothing; `#[gen_server]` wires an `inspect` method of the block.
+    fn inspect(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// Runs once when the server stops with `reason`: a callback returned a stop, or (while it
     /// traps exits) its parent's exit signal arrived. Not when an exit signal kills it (an
     /// untrapped one, or `kill`), as in OTP.

@@ -5,7 +5,7 @@
 mod bad_message;
 mod behaviour;
 mod run;
-mod system;
+pub(crate) mod system;
 mod types;
 
 pub use crate::process::ReplyTo;

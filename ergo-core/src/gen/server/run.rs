@@ -6,8 +6,10 @@
 
 use ergo_etf::{Atom, Pid, Term};
 
-use super::{system, CallOutcome, GenServer, Init, Status};
+use super::system::{Intercepted, SystemState};
+use super::{CallOutcome, GenServer, Init, Status};
 use crate::node::Context;
+use crate::node::InspectProcess;
 use crate::node::SpawnError;
 use crate::node::{Node, SpawnOptions};
 use crate::process::{panic_reason, CatchUnwind, Envelope, Payload};
@@ -40,12 +42,37 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
             return reason;
         }
     };
+    ctx.set_kind("gen_server", true);
+    let mut system = SystemState::default();
     loop {
-        let envelope = match ctx.recv().await {
+        let envelope = match system.next(&mut ctx).await {
             Ok(e) => e,
             // An exit signal kills the server where it stands (untrapped, or `kill`): as in OTP,
             // no code of its own runs.
             Err(reason) => return reason,
+        };
+        let envelope = match envelope {
+            // The inspect API's question is answered in any state, suspended too: it changes
+            // nothing.
+            Envelope::Direct(request) if request.is::<InspectProcess>() => {
+                if let Ok((InspectProcess, reply)) = request.take::<InspectProcess>() {
+                    reply.reply(state.inspect());
+                }
+                continue;
+            }
+            other => other,
+        };
+        let intercepted = {
+            let format_state = || state.format_state();
+            system.intercept(&ctx, envelope, parent.as_ref(), &format_state)
+        };
+        let envelope = match intercepted {
+            Intercepted::Pass(envelope) => envelope,
+            Intercepted::Handled => continue,
+            Intercepted::Terminate(reason) => {
+                state.terminate(&mut ctx, &reason).await;
+                return reason;
+            }
         };
         let status = match envelope {
             // A trapped exit signal from the parent is an order to stop: terminate with its
@@ -55,7 +82,12 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
             }
             Envelope::Call { from, request } => {
                 let keep = from.clone();
-                match state.handle_call(&mut ctx, request, from).await {
+                let timed = ctx.call_starts().then(std::time::Instant::now);
+                let outcome = state.handle_call(&mut ctx, request, from).await;
+                if let Some(started) = timed {
+                    ctx.call_took(started.elapsed());
+                }
+                match outcome {
                     CallOutcome::Reply(p) => {
                         keep.reply_payload(p);
                         Status::Continue
@@ -81,13 +113,7 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
                 state.handle_direct(&mut ctx, request).await;
                 Status::Continue
             }
-            Envelope::Message(p) => match system::recognise(&ctx, p) {
-                Ok(request) => {
-                    system::answer(&ctx, &state, parent.as_ref(), request);
-                    Status::Continue
-                }
-                Err(p) => state.handle_info(&mut ctx, p).await,
-            },
+            Envelope::Message(p) => state.handle_info(&mut ctx, p).await,
             other => {
                 state
                     .handle_info(&mut ctx, Payload::Term(other.into_term()))

@@ -4,7 +4,9 @@
 
 use ergo_etf::{Atom, Pid, Term};
 
-use super::{ChildKind, ChildSpec, SupervisorError};
+use std::time::Duration;
+
+use super::{ChildKind, ChildSpec, Restart, Strategy, SupervisorError};
 use crate::node::{Dest, Node};
 use crate::process::{DirectEnvelope, DirectRequest, Envelope};
 
@@ -51,6 +53,37 @@ pub struct ChildCounts {
     pub workers: usize,
 }
 
+/// One child as the inspect API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildReport {
+    /// The child id (`None` for simple_one_for_one children).
+    pub id: Option<Atom>,
+    /// Its process, when running.
+    pub pid: Option<Pid>,
+    /// Worker or supervisor.
+    pub kind: ChildKind,
+    /// Its restart type.
+    pub restart: Restart,
+    /// How often the supervisor restarted it.
+    pub restarts: u64,
+}
+
+/// A supervisor as the inspect API shows it: its flags, its children and how often it
+/// restarted them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupervisorReport {
+    /// Its strategy.
+    pub strategy: Strategy,
+    /// Its restart intensity.
+    pub intensity: u32,
+    /// Its intensity period.
+    pub period: Duration,
+    /// Restarts since it started (all children).
+    pub restarts: u64,
+    /// Its children, in start order.
+    pub children: Vec<ChildReport>,
+}
+
 pub(super) enum Request {
     StartChild(ChildSpec),
     StartDynamic(Vec<Term>),
@@ -60,6 +93,7 @@ pub(super) enum Request {
     DeleteChild(Atom),
     WhichChildren,
     CountChildren,
+    Report,
     Stop(Term),
 }
 
@@ -68,6 +102,7 @@ pub(super) enum Response {
     Done,
     Children(Vec<ChildInfo>),
     Counts(ChildCounts),
+    Report(SupervisorReport),
 }
 
 type Answer = Result<Response, SupervisorError>;
@@ -163,6 +198,25 @@ impl SupervisorRef {
             Response::Children(c) => Ok(c),
             _ => Err(SupervisorError::NoProc),
         }
+    }
+
+    /// Its flags, children and restart counts (what the inspect API shows).
+    pub async fn report(&self) -> Result<SupervisorReport, SupervisorError> {
+        match self.ask(Request::Report).await? {
+            Response::Report(r) => Ok(r),
+            _ => Err(SupervisorError::NoProc),
+        }
+    }
+
+    /// [`SupervisorRef::report`] waiting at most `timeout` (a supervisor busy restarting or
+    /// stopping children answers late): `SupervisorError::Timeout` then.
+    pub async fn report_within(
+        &self,
+        timeout: Duration,
+    ) -> Result<SupervisorReport, SupervisorError> {
+        tokio::time::timeout(timeout, self.report())
+            .await
+            .unwrap_or(Err(SupervisorError::Timeout))
     }
 
     /// Counts of specs, active children, supervisors and workers.

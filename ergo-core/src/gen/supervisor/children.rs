@@ -6,19 +6,23 @@
 
 use ergo_etf::{Atom, Pid, Term};
 
-use super::api::{ChildInfo, ChildPid};
+use super::api::{ChildInfo, ChildPid, ChildReport};
 use super::{ChildSpec, Strategy, SupervisorError};
 
 /// A static child: its spec and its pid while running.
 pub(super) struct Child {
     pub spec: ChildSpec,
     pub pid: Option<Pid>,
+    /// How often it was restarted.
+    pub restarts: u64,
 }
 
 /// A simple_one_for_one child: its pid and the extra arguments it was started with.
 pub(super) struct Dynamic {
     pub pid: Pid,
     pub extra: Vec<Term>,
+    /// How often it was restarted.
+    pub restarts: u64,
 }
 
 /// The children of a supervisor.
@@ -45,7 +49,11 @@ impl Children {
             return Ok(Children::Static(
                 specs
                     .into_iter()
-                    .map(|spec| Child { spec, pid: None })
+                    .map(|spec| Child {
+                        spec,
+                        pid: None,
+                        restarts: 0,
+                    })
                     .collect(),
             ));
         }
@@ -83,6 +91,32 @@ impl Children {
                         None => ChildPid::Undefined,
                     },
                     kind: c.spec.kind,
+                })
+                .collect(),
+        }
+    }
+
+    /// Every child with its restart type and restart count, for the inspect API.
+    pub(super) fn reports(&self) -> Vec<ChildReport> {
+        match self {
+            Children::Dynamic { template, running } => running
+                .iter()
+                .map(|d| ChildReport {
+                    id: None,
+                    pid: Some(d.pid.clone()),
+                    kind: template.kind,
+                    restart: template.restart,
+                    restarts: d.restarts,
+                })
+                .collect(),
+            Children::Static(list) => list
+                .iter()
+                .map(|c| ChildReport {
+                    id: Some(c.spec.id.clone()),
+                    pid: c.pid.clone(),
+                    kind: c.spec.kind,
+                    restart: c.spec.restart,
+                    restarts: c.restarts,
                 })
                 .collect(),
         }

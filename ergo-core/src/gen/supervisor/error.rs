@@ -39,4 +39,7 @@ pub enum SupervisorError {
     /// The supervisor is not running (or exited before answering).
     #[error("supervisor is not running")]
     NoProc,
+    /// The supervisor did not answer in the time given (`SupervisorRef::report_within`).
+    #[error("supervisor did not answer in time")]
+    Timeout,
 }

@@ -21,7 +21,7 @@ mod spec;
 mod start;
 mod strategy;
 
-pub use api::{ChildCounts, ChildInfo, ChildPid, SupervisorRef};
+pub use api::{ChildCounts, ChildInfo, ChildPid, ChildReport, SupervisorRef, SupervisorReport};
 pub use error::SupervisorError;
 pub use restart::RestartWindow;
 pub use spec::{AutoShutdown, ChildKind, ChildSpec, Restart, Shutdown, SupervisorSpec};

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use ergo_etf::{Atom, Pid, Term};
 
-use super::api::{ChildCounts, ChildInfo, ChildPid, Request, Response};
+use super::api::{ChildCounts, ChildInfo, ChildPid, Request, Response, SupervisorReport};
 use super::children::{find, Child, Children, Dynamic};
 use super::inbox::Inbox;
 use super::shutdown::{stop_child, stop_children_together};
@@ -20,6 +20,7 @@ use super::{
     Strategy, Supervisor, SupervisorError, SupervisorSpec,
 };
 use crate::node::Context;
+use crate::node::InspectProcess;
 use crate::node::{Node, SpawnOptions};
 use crate::process::Envelope;
 
@@ -40,6 +41,11 @@ struct Core {
     strategy: Strategy,
     auto_shutdown: AutoShutdown,
     window: RestartWindow,
+    /// Its flags as given (the report shows them).
+    intensity: u32,
+    period: std::time::Duration,
+    /// Restarts since it started.
+    restarts: u64,
 }
 
 /// The supervisor process's state: itself, and what it supervises.
@@ -137,6 +143,7 @@ where
     };
     let node = ctx.node().clone();
     let me = ctx.pid().clone();
+    ctx.set_kind("supervisor", true);
     let mut sup = Sup {
         core: Core {
             inbox: Inbox::new(ctx),
@@ -146,6 +153,9 @@ where
             strategy: spec.strategy,
             auto_shutdown: spec.auto_shutdown,
             window: RestartWindow::new(spec.intensity, spec.period),
+            intensity: spec.intensity,
+            period: spec.period,
+            restarts: 0,
         },
         children,
     };
@@ -176,6 +186,7 @@ impl Core {
 
     /// Counts a restart against the intensity; `false` means give up.
     fn count_restart(&mut self) -> bool {
+        self.restarts += 1;
         if self.window.add(Instant::now()) {
             return true;
         }
@@ -242,6 +253,7 @@ impl Core {
                         tracing::info!(supervisor = %Term::Pid(self.me.clone()), child = %spec.id, pid = ?pid.as_ref().map(|p| Term::Pid(p.clone()).to_string()), "child restarted");
                         if let Some(c) = children.get_mut(i) {
                             c.pid = pid;
+                            c.restarts += 1;
                         }
                     }
                     Err(reason) => {
@@ -266,6 +278,7 @@ impl Core {
         at: usize,
         template: &ChildSpec,
         extra: Vec<Term>,
+        restarts: u64,
     ) -> Result<Flow, Term> {
         loop {
             if !self.count_restart() {
@@ -275,7 +288,14 @@ impl Core {
                 Ok(Some(pid)) => {
                     tracing::info!(supervisor = %Term::Pid(self.me.clone()), pid = %Term::Pid(pid.clone()), "dynamic child restarted");
                     let at = at.min(running.len());
-                    running.insert(at, Dynamic { pid, extra });
+                    running.insert(
+                        at,
+                        Dynamic {
+                            pid,
+                            extra,
+                            restarts: restarts + 1,
+                        },
+                    );
                     return Ok(Flow::Continue);
                 }
                 Ok(None) => return Ok(Flow::Continue),
@@ -358,10 +378,16 @@ impl Sup {
                         }
                         Err(reason) => Err(reason),
                     },
-                    Err(request) => {
-                        request.refuse(Term::atom("bad_request"));
-                        Ok(Flow::Continue)
-                    }
+                    Err(request) => match request.take::<InspectProcess>() {
+                        Ok((InspectProcess, reply)) => {
+                            reply.reply(self.inspect());
+                            Ok(Flow::Continue)
+                        }
+                        Err(request) => {
+                            request.refuse(Term::atom("bad_request"));
+                            Ok(Flow::Continue)
+                        }
+                    },
                 },
                 Envelope::Call { from, request } => {
                     from.reply(self.term_request(&request.into_term()));
@@ -426,7 +452,7 @@ impl Sup {
                 if template.restart.restarts_after(&reason) {
                     tracing::error!(supervisor = %Term::Pid(core.me.clone()), pid = %Term::Pid(from), %reason, "dynamic child terminated; restarting");
                     return core
-                        .restart_dynamic(running, i, template, dynamic.extra)
+                        .restart_dynamic(running, i, template, dynamic.extra, dynamic.restarts)
                         .await;
                 }
                 template.significant
@@ -489,6 +515,7 @@ impl Sup {
                             running.push(Dynamic {
                                 pid: pid.clone(),
                                 extra,
+                                restarts: 0,
                             });
                             Ok(Response::Started(Some(pid)))
                         }
@@ -567,6 +594,7 @@ impl Sup {
             }
             Request::WhichChildren => Ok(Response::Children(self.children.which())),
             Request::CountChildren => Ok(Response::Counts(self.count_children())),
+            Request::Report => Ok(Response::Report(self.report())),
             Request::Stop(_) => Ok(Response::Done), // handled by the loop before it gets here
         })
     }
@@ -588,12 +616,55 @@ impl Sup {
                     children.push(Child {
                         spec,
                         pid: pid.clone(),
+                        restarts: 0,
                     });
                 }
                 Ok(Response::Started(pid))
             }
             Err(reason) => Err(SupervisorError::StartFailed(reason)),
         }
+    }
+
+    fn report(&self) -> SupervisorReport {
+        SupervisorReport {
+            strategy: self.core.strategy,
+            intensity: self.core.intensity,
+            period: self.core.period,
+            restarts: self.core.restarts,
+            children: self.children.reports(),
+        }
+    }
+
+    /// What the inspect API's detail view shows of a supervisor.
+    fn inspect(&self) -> Vec<(String, String)> {
+        let report = self.report();
+        let mut pairs = vec![
+            ("strategy".to_string(), report.strategy.as_str().to_string()),
+            (
+                "intensity".to_string(),
+                format!("{} in {:?}", report.intensity, report.period),
+            ),
+            ("restarts".to_string(), report.restarts.to_string()),
+        ];
+        for child in report.children {
+            let id = child
+                .id
+                .map(|id| id.to_string())
+                .unwrap_or_else(|| "(dynamic)".into());
+            let pid = child
+                .pid
+                .map(|p| Term::Pid(p).to_string())
+                .unwrap_or_else(|| "undefined".into());
+            pairs.push((
+                format!("child {id}"),
+                format!(
+                    "{pid} {} restarts={}",
+                    kind_name(child.kind),
+                    child.restarts
+                ),
+            ));
+        }
+        pairs
     }
 
     fn count_children(&self) -> ChildCounts {

@@ -267,7 +267,10 @@ fn accept(manager: &Arc<NetManager>, from: &FromLink<'_>, request: Request) {
                     peer_flags,
                     flags,
                 };
-                manager.install(DistConnection::start(done, &manager.options.connection));
+                manager.install_via(
+                    DistConnection::start(done, &manager.options.connection),
+                    true,
+                );
                 return;
             }
             Err(err) => err,

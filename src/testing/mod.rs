@@ -1,0 +1,111 @@
+//! The users' test kit (feature `testing`):
+//!
+//! - [`GenServerKit`]: one gen_server under test with no node to set up: start it with its
+//!   args, `call`, `cast`, `info`, `exit` it, let virtual time pass; every effect it has is
+//!   recorded and asserted fluently, its peers (local or remote) are mocked by name;
+//! - [`ErlNode`]: a real Erlang node a test starts, compiles Erlang source on and evaluates
+//!   expressions on, getting their values back as [`Term`](crate::Term)s.
+//!
+//! This is not ergo-core's `forge-signals` feature (which makes the node methods that act for
+//! any pid public, for the project's own tests that play a remote node): turning `testing` on
+//! gives an application's tests this module and nothing else. Put it in your dev-dependencies:
+//! `ergo-rs = { version = "..", features = ["testing"] }` (it brings tokio's `test-util`, for
+//! paused time).
+//!
+//! # A gen_server under test
+//!
+//! ```
+//! use std::time::Duration;
+//! use ergo::testing::GenServerKit;
+//! use ergo::{gen_server, Context, Reply, ReplyTo, Status, Term};
+//!
+//! #[derive(ergo::Term, Debug, Clone, PartialEq)]
+//! enum Req { Get, Price(i64) }
+//!
+//! #[derive(ergo::Term, Debug, Clone, PartialEq)]
+//! struct Tick;
+//!
+//! struct Shop { ticks: i64 }
+//!
+//! #[gen_server]
+//! impl Shop {
+//!     async fn init(ctx: &mut Context, _args: ()) -> Result<Self, Term> {
+//!         ctx.send_self_after(Tick, Duration::from_secs(60));
+//!         Ok(Shop { ticks: 0 })
+//!     }
+//!     async fn handle_call(&mut self, ctx: &mut Context, req: Req, _from: ReplyTo<i64>) -> Reply<i64> {
+//!         match req {
+//!             Req::Get => Reply::Reply(self.ticks),
+//!             // Asks the pricing service on another node.
+//!             Req::Price(item) => match ctx.call::<i64>(("pricing", "prices@dc1"), Term::Int(item)).await {
+//!                 Ok(price) => Reply::Reply(price),
+//!                 Err(_) => Reply::Reply(-1),
+//!             },
+//!         }
+//!     }
+//!     async fn handle_info(&mut self, ctx: &mut Context, _tick: Tick) -> Status {
+//!         self.ticks += 1;
+//!         let _ = ctx.send(("audit", "prices@dc1"), Term::Int(self.ticks));
+//!         ctx.send_self_after(Tick, Duration::from_secs(60));
+//!         Status::Continue
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! // (in a test: #[tokio::test(start_paused = true)])
+//! let mut kit = GenServerKit::<Shop>::start(()).await.unwrap();
+//! kit.should_send_after().message(Tick).once();
+//!
+//! // Ten minutes pass in no time; each tick set the next one.
+//! kit.advance(Duration::from_secs(600)).await;
+//! assert_eq!(kit.call(Req::Get).await, Some(Term::Int(10)));
+//! kit.should_reply(10i64);
+//! kit.should_send().to(("audit", "prices@dc1")).times(10);
+//! kit.should_send().to(("audit", "prices@dc1")).message(Term::Int(3)).never(); // claimed above
+//!
+//! // The remote pricing service, mocked.
+//! kit.should_call(("pricing", "prices@dc1"), Term::Int(7)).respond_with(450i64);
+//! assert_eq!(kit.call(Req::Price(7)).await, Some(Term::Int(450)));
+//! kit.should_call(("pricing", "prices@dc1"), Term::Int(7)).once();
+//! kit.should_reply(450i64);
+//! kit.should_send_after().times(10);
+//! kit.no_more_effects();
+//! # }
+//! ```
+//!
+//! A failed assertion panics with every effect that did happen, `[x]` for those an earlier
+//! assertion claimed:
+//!
+//! ```text
+//! expected 1 send to {nobody,nowhere@host}, found 0
+//! effects so far ([x]: claimed by an earlier assertion):
+//!   [x] send_after 60s to <0.2.0>: tick
+//!   [ ] send to {audit,prices@dc1}: 1
+//! ```
+//!
+//! # A real Erlang node
+//!
+//! ```no_run
+//! use ergo::testing::ErlNode;
+//! use ergo::Term;
+//!
+//! # async fn demo() -> Result<(), ergo::testing::ErlError> {
+//! // None (and a printed SKIPPED line) when `erl` is not installed, unless ERGO_REQUIRE_ERL=1.
+//! let Some(erl) = ErlNode::start("peer@localhost", "secret").await? else {
+//!     return Ok(());
+//! };
+//! erl.compile("-module(sq).\n-export([sq/1]).\nsq(X) -> X * X.\n").await?;
+//! assert_eq!(erl.eval("sq:sq(7)").await?, Term::from(49i64));
+//! # Ok(()) }
+//! ```
+
+mod erl_node;
+mod expect;
+mod kit;
+mod recorder;
+
+pub use ergo_core::Effect;
+pub use erl_node::{erl_required, ErlError, ErlNode, EVAL_TIMEOUT, START_TIMEOUT};
+pub use expect::{CallExpect, Expect};
+pub use kit::GenServerKit;

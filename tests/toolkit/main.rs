@@ -1,0 +1,13 @@
+//! The toolkit around the runtime: cron jobs on virtual time (`cron`), the test kit's real
+//! Erlang node (`erl_node`).
+//!
+//! One test binary for all of them, so that the crate graph is linked once. Tests run in
+//! parallel threads of this one process: node names are unique (`common::node_name`), and the
+//! cron tests run each on its own paused tokio runtime.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cron;
+mod erl_node;
+mod kit;

@@ -1,0 +1,6 @@
+use ergo::gen_stage;
+
+#[gen_stage]
+struct S;
+
+fn main() {}

@@ -1,0 +1,14 @@
+use ergo::{gen_stage, stage::StageInit};
+
+struct S;
+
+#[gen_stage]
+impl S {
+    async fn init(_a: ()) -> StageInit<Self> {
+        StageInit::producer(S)
+    }
+
+    async fn handle_batch(&mut self, _events: Vec<u64>) {}
+}
+
+fn main() {}
