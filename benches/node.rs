@@ -24,6 +24,12 @@
 //!   for any transit), through transit node B, and through B encrypted end to end; each node on
 //!   its own one-worker runtime. The four take turns for S seconds each, R rounds; prints each
 //!   and the median slowdowns (`--mode M`: only mode M of direct, tcp-relay, via, encrypted).
+//! - `web [--conns C] [--secs S] [--rounds R]`: C keep-alive HTTP/1.1 connections of
+//!   `GET /echo/x` served by 4 handler processes, then by the same route in plain axum (the
+//!   ceiling), in turns R times; prints both, the median ratio and the lowest.
+//! - `tcp-echo [--conns C] [--secs S] [--rounds R]`: C connections of line echo (write a line,
+//!   read it back) through the TCP server and 4 handler processes, then through a bare tokio
+//!   echo server, in turns; prints lines/s of both and the ratios.
 //! - `saga-chain [--pairs P] [--secs S] [--rounds R]`: three nodes in this process over
 //!   loopback, a saga on each in a chain a -> b -> c, each doing its part on one job (a worker
 //!   answering at once); P clients on node a each start one transaction per call and wait for
@@ -52,6 +58,8 @@
 
 #[path = "support/relay.rs"]
 mod relay;
+#[path = "support/servers.rs"]
+mod servers;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -99,6 +107,16 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "proxy-1kb",
         "calls with 1 KB requests: direct, via a transit node, via it encrypted (--pairs 30 --secs 2 --rounds 3)",
         proxy_1kb,
+    ),
+    (
+        "web",
+        "HTTP/1.1 keep-alive GET /echo/x served by handler processes vs plain axum, in turns (--conns 64 --secs 3 --rounds 3)",
+        servers::web,
+    ),
+    (
+        "tcp-echo",
+        "line echo through the TCP server and handler processes vs bare tokio, in turns (--conns 64 --secs 3 --rounds 3)",
+        servers::tcp_echo,
     ),
     (
         "saga-chain",

@@ -83,6 +83,15 @@ pub use ergo_core::gen::stage::GenStage;
 pub use ergo_core::gen::application;
 pub use ergo_core::{Application, ApplicationError, ApplicationSpec, Applications, StartType};
 
+/// Worker pools: gen_servers behind one process, requests handed to the next worker that can
+/// queue them, with direct replies, load shedding, replacement of crashed workers and resizing.
+pub use ergo_core::gen::pool;
+pub use ergo_core::gen::pool::{PoolError, PoolOptions, PoolResize, PoolStats, PoolStatsRequest};
+
+/// TCP and UDP servers (and, with `web`, the web server) whose traffic is served by processes.
+#[cfg(feature = "servers")]
+pub use ergo_core::servers;
+
 /// Supervisors (OTP's supervisor behaviour): specs, strategies, the runtime API.
 pub use ergo_core::gen::supervisor;
 pub use ergo_core::{

@@ -22,6 +22,8 @@ pub mod node;
 pub mod observer;
 pub mod pg;
 pub mod process;
+#[cfg(feature = "servers")]
+pub mod servers;
 
 pub use gen::application::{
     Application, ApplicationError, ApplicationSpec, Applications, StartType,

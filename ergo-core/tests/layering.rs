@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["event", "gen", "cron"],
     &["global", "pg"],
     &["net"],
+    &["servers"],
     &["inspect"],
     &["observer"],
 ];

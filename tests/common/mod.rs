@@ -45,6 +45,10 @@ fn on_path(program: &str) -> bool {
 }
 
 fn require(program: &str, test: &str) -> bool {
+    require_package(program, "erlang-base elixir", test)
+}
+
+fn require_package(program: &str, package: &str, test: &str) -> bool {
     if on_path(program) {
         return true;
     }
@@ -56,9 +60,7 @@ fn require(program: &str, test: &str) -> bool {
              must install it"
         );
     }
-    eprintln!(
-        "SKIPPED {test}: `{program}` is not installed (apt-get install -y erlang-base elixir)"
-    );
+    eprintln!("SKIPPED {test}: `{program}` is not installed (apt-get install -y {package})");
     false
 }
 
@@ -71,6 +73,11 @@ pub fn require_erl(test: &str) -> bool {
 /// True when `elixir` can run; same rules as [`require_erl`].
 pub fn require_elixir(test: &str) -> bool {
     require("elixir", test)
+}
+
+/// True when `curl` can run; same rules as [`require_erl`].
+pub fn require_curl(test: &str) -> bool {
+    require_package("curl", "curl", test)
 }
 
 /// A name that no other test (or concurrent run) uses: `prefix_<pid>_<counter>_<nanos>`.

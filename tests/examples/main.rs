@@ -1,5 +1,6 @@
-//! The examples end to end (`cron`, `proxy`, `saga`, `supervisor`): each runs by itself as its own process and
-//! ends by itself, and its output shows what it demonstrates.
+//! The examples end to end, each as its own process: `cron`, `proxy`, `saga` and `supervisor` run
+//! and end by themselves and their output shows what they demonstrate; `gateway` serves until
+//! killed and is driven by curl, raw sockets and a real `erl`.
 //!
 //! One test binary for all of them, so that the crate graph is linked once, not once per file.
 
@@ -7,6 +8,7 @@
 mod common;
 
 mod cron;
+mod gateway;
 mod proxy;
 mod saga;
 mod supervisor;

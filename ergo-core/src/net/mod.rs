@@ -54,6 +54,8 @@ pub use proxy::{ProxyOptions, ProxyRoute};
 pub use rpc::{Exception, RpcArgs};
 pub use rpc_call::RpcError;
 pub use spawn_request::{RemoteSpawnError, RemoteSpawnOptions, RemoteSpawned};
+#[cfg(all(feature = "tls", feature = "servers"))]
+pub(crate) use tls::server_config as tls_server_config;
 pub use tls_options::{TlsIdentity, TlsOptions, TlsVerify};
 
 pub(crate) use manager::NetManager;

@@ -130,6 +130,54 @@ impl ServerCertVerifier for SkipServerVerification {
     }
 }
 
+fn ca_roots(path: &Path) -> Result<RootCertStore, NetError> {
+    let mut roots = RootCertStore::empty();
+    for ca in load_certs(path)? {
+        roots.add(ca).map_err(failed("a CA certificate"))?;
+    }
+    Ok(roots)
+}
+
+/// The server side for `options`: TLS 1.3, the identity given, and with [`TlsVerify::Ca`]
+/// client certificates required and checked against the CA.
+fn server_side(
+    options: &TlsOptions,
+    provider: &Arc<CryptoProvider>,
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> Result<ServerConfig, NetError> {
+    let server = ServerConfig::builder_with_provider(Arc::clone(provider))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(failed("TLS 1.3 server configuration"))?;
+    let server = match &options.verify {
+        TlsVerify::InsecureSkipVerify => server.with_no_client_auth(),
+        TlsVerify::Ca(path) => {
+            let clients = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(ca_roots(path)?),
+                Arc::clone(provider),
+            )
+            .build()
+            .map_err(failed("the client certificate verifier"))?;
+            server.with_client_cert_verifier(clients)
+        }
+    };
+    server
+        .with_single_cert(certs, key)
+        .map_err(failed("the node's certificate as a server"))
+}
+
+/// A rustls server configuration from the same options distribution uses, for the other
+/// servers of a node (TCP, web) listening on `host`: a self-signed certificate names `host`
+/// and `localhost`; [`TlsVerify::Ca`] requires client certificates signed by that CA.
+#[cfg(feature = "servers")]
+pub(crate) fn server_config(options: &TlsOptions, host: &str) -> Result<ServerConfig, NetError> {
+    // ring's provider, as for distribution (see Tls::new).
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let (certs, key) = identity(options, host)?;
+    server_side(options, &provider, certs, key)
+}
+
 impl Tls {
     /// Builds both sides for a node on `host`.
     pub(crate) fn new(options: &TlsOptions, host: &str) -> Result<Tls, NetError> {
@@ -144,46 +192,19 @@ impl Tls {
         let client = ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_protocol_versions(tls13)
             .map_err(failed("TLS 1.3 client configuration"))?;
-        let server = ServerConfig::builder_with_provider(Arc::clone(&provider))
-            .with_protocol_versions(tls13)
-            .map_err(failed("TLS 1.3 server configuration"))?;
-        let (client, server) = match &options.verify {
-            TlsVerify::InsecureSkipVerify => (
-                client
-                    .dangerous()
-                    .with_custom_certificate_verifier(Arc::new(SkipServerVerification(Arc::clone(
-                        &provider,
-                    ))))
-                    .with_client_auth_cert(certs.clone(), key.clone_key())
-                    .map_err(failed("the node's certificate as a client"))?,
-                server
-                    .with_no_client_auth()
-                    .with_single_cert(certs, key)
-                    .map_err(failed("the node's certificate as a server"))?,
-            ),
-            TlsVerify::Ca(path) => {
-                let mut roots = RootCertStore::empty();
-                for ca in load_certs(path)? {
-                    roots.add(ca).map_err(failed("a CA certificate"))?;
-                }
-                let roots = Arc::new(roots);
-                let clients = rustls::server::WebPkiClientVerifier::builder_with_provider(
-                    Arc::clone(&roots),
-                    Arc::clone(&provider),
-                )
-                .build()
-                .map_err(failed("the client certificate verifier"))?;
-                (
-                    client
-                        .with_root_certificates(roots)
-                        .with_client_auth_cert(certs.clone(), key.clone_key())
-                        .map_err(failed("the node's certificate as a client"))?,
-                    server
-                        .with_client_cert_verifier(clients)
-                        .with_single_cert(certs, key)
-                        .map_err(failed("the node's certificate as a server"))?,
-                )
-            }
+        let server = server_side(options, &provider, certs.clone(), key.clone_key())?;
+        let client = match &options.verify {
+            TlsVerify::InsecureSkipVerify => client
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(SkipServerVerification(Arc::clone(
+                    &provider,
+                ))))
+                .with_client_auth_cert(certs, key)
+                .map_err(failed("the node's certificate as a client"))?,
+            TlsVerify::Ca(path) => client
+                .with_root_certificates(Arc::new(ca_roots(path)?))
+                .with_client_auth_cert(certs, key)
+                .map_err(failed("the node's certificate as a client"))?,
         };
         Ok(Tls {
             connector: TlsConnector::from(Arc::new(client)),

@@ -23,6 +23,7 @@ fn call_result(outcome: Option<ReplyResult>) -> Result<Payload, CallError> {
         Some(Err(CallFailure::Refused(reason))) => Err(CallError::BadRequest(reason)),
         Some(Err(CallFailure::Down(reason))) => Err(CallError::Down(reason)),
         Some(Err(CallFailure::TimedOut)) => Err(CallError::Timeout),
+        Some(Err(CallFailure::Rejected(reason))) => Err(CallError::Rejected(reason)),
         None => Err(CallError::NoReply),
     }
 }

@@ -72,6 +72,10 @@ pub enum CallError {
     /// The server refused the request: its typed handler could not decode it (`{bad_request, T}`).
     #[error("server could not decode the request: {0}")]
     BadRequest(Term),
+    /// The server could not take the request now and said so at once: a pool whose workers'
+    /// bounded mailboxes were all full (`busy`). Nothing of the request was handled.
+    #[error("request rejected: {0}")]
+    Rejected(Term),
     /// The server is gone or unreachable (the call's monitor fired, as in `gen:call`): the
     /// reason is `noproc`, `noconnection`, or the server's exit reason.
     #[error("server down: {0}")]

@@ -14,6 +14,25 @@ struct Inner {
     queue: VecDeque<Envelope>,
     waker: Option<Waker>,
     closed: bool,
+    /// Senders waiting for room in a full bounded mailbox (never used when unbounded).
+    room_wakers: Vec<Waker>,
+}
+
+/// Wakes the senders waiting for room, if the mailbox is bounded and any wait: called with the
+/// lock held after a pop, returns the wakers to wake once it is released (an empty `Vec`, which
+/// does not allocate, in the common case).
+fn take_room_wakers(bound: Option<usize>, inner: &mut Inner) -> Vec<Waker> {
+    if bound.is_some() && !inner.room_wakers.is_empty() {
+        std::mem::take(&mut inner.room_wakers)
+    } else {
+        Vec::new()
+    }
+}
+
+fn wake_all(wakers: Vec<Waker>) {
+    for w in wakers {
+        w.wake();
+    }
 }
 
 /// A multi-producer, single-consumer queue of envelopes.
@@ -38,6 +57,7 @@ impl Mailbox {
                 queue: VecDeque::new(),
                 waker: None,
                 closed: false,
+                room_wakers: Vec::new(),
             }),
             bound,
         }
@@ -78,7 +98,19 @@ impl Mailbox {
 
     /// Takes the first envelope, if any.
     pub fn try_pop(&self) -> Option<Envelope> {
-        self.lock().queue.pop_front()
+        let mut inner = self.lock();
+        let envelope = inner.queue.pop_front();
+        let wakers = take_room_wakers(self.bound, &mut inner);
+        drop(inner);
+        wake_all(wakers);
+        envelope
+    }
+
+    /// Waits until the mailbox has room for one more envelope (or is closed): for a sender that
+    /// got `PushError::Full` and would rather wait than give up. An unbounded mailbox always
+    /// has room. Another sender may take the room first: push again, and wait again if full.
+    pub fn room(&self) -> Room<'_> {
+        Room { mailbox: self }
     }
 
     /// Waits for the next envelope.
@@ -90,7 +122,11 @@ impl Mailbox {
     pub fn take_first(&self, mut pick: impl FnMut(&Envelope) -> bool) -> Option<Envelope> {
         let mut inner = self.lock();
         let idx = inner.queue.iter().position(&mut pick)?;
-        inner.queue.remove(idx)
+        let envelope = inner.queue.remove(idx);
+        let wakers = take_room_wakers(self.bound, &mut inner);
+        drop(inner);
+        wake_all(wakers);
+        envelope
     }
 
     /// Remembers the reading task's waker (so a push, or a kill, can wake it before it has ever
@@ -108,6 +144,11 @@ impl Mailbox {
         self.lock().queue.len()
     }
 
+    /// True when the mailbox is bounded and holds as many envelopes as its bound.
+    pub fn is_full(&self) -> bool {
+        self.bound.is_some_and(|bound| self.len() >= bound)
+    }
+
     /// True when nothing is queued.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -118,7 +159,11 @@ impl Mailbox {
         let mut inner = self.lock();
         inner.closed = true;
         inner.waker = None;
-        std::mem::take(&mut inner.queue)
+        let wakers = std::mem::take(&mut inner.room_wakers);
+        let queue = std::mem::take(&mut inner.queue);
+        drop(inner);
+        wake_all(wakers);
+        queue
     }
 }
 
@@ -139,11 +184,36 @@ impl Mailbox {
     pub fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Envelope> {
         let mut inner = self.lock();
         if let Some(e) = inner.queue.pop_front() {
+            let wakers = take_room_wakers(self.bound, &mut inner);
+            drop(inner);
+            wake_all(wakers);
             return Poll::Ready(e);
         }
         match &inner.waker {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => inner.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+/// The future of [`Mailbox::room`].
+pub struct Room<'a> {
+    mailbox: &'a Mailbox,
+}
+
+impl Future for Room<'_> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(bound) = self.mailbox.bound else {
+            return Poll::Ready(());
+        };
+        let mut inner = self.mailbox.lock();
+        if inner.closed || inner.queue.len() < bound {
+            return Poll::Ready(());
+        }
+        if !inner.room_wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            inner.room_wakers.push(cx.waker().clone());
         }
         Poll::Pending
     }

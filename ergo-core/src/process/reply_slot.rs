@@ -37,6 +37,8 @@ pub enum CallFailure {
     Down(Term),
     /// The call's deadline came first.
     TimedOut,
+    /// The server could not take the request (a pool whose workers' mailboxes were all full).
+    Rejected(Term),
 }
 
 #[derive(Default)]

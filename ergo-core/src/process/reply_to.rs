@@ -19,6 +19,43 @@ struct RemoteCaller {
     route: Arc<dyn ReplyRoute>,
     caller: Pid,
     tag: Term,
+    /// Set by [`ReplyTo::answer_error_if_dropped`]: the reason of the `{error, Reason}` reply
+    /// sent when the last handle goes without any reply (a remote caller has no reply slot
+    /// to close, and monitors the process it called, not the one the call was handed to).
+    on_drop: Option<Term>,
+    /// True once a reply left (or the call was rendered as a term, which takes the duty over).
+    answered: std::sync::atomic::AtomicBool,
+}
+
+impl RemoteCaller {
+    fn send(&self, value: Payload) -> bool {
+        self.answered
+            .store(true, std::sync::atomic::Ordering::Release);
+        let alias = match &self.tag {
+            Term::ImproperList(head, tail)
+                if head.len() == 1 && head.first().is_some_and(|h| h.is_atom("alias")) =>
+            {
+                match tail.as_ref() {
+                    Term::Reference(alias) => Some(alias.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let message = Term::tuple(vec![self.tag.clone(), value.into_term()]);
+        self.route.send_reply(&self.caller, alias, message)
+    }
+}
+
+impl Drop for RemoteCaller {
+    fn drop(&mut self) {
+        if let Some(reason) = self.on_drop.take() {
+            if !self.answered.load(std::sync::atomic::Ordering::Acquire) {
+                let error = Term::tuple(vec![Term::Atom(Atom::new("error")), reason]);
+                self.send(Payload::Term(error));
+            }
+        }
+    }
 }
 
 enum Path {
@@ -88,7 +125,13 @@ impl ReplyTo {
     /// A `ReplyTo` for a caller that sent `{'$gen_call', {Caller, Tag}, Req}` as a term.
     pub fn remote(route: Arc<dyn ReplyRoute>, caller: Pid, tag: Term) -> ReplyTo {
         ReplyTo {
-            path: Path::Remote(Arc::new(RemoteCaller { route, caller, tag })),
+            path: Path::Remote(Arc::new(RemoteCaller {
+                route,
+                caller,
+                tag,
+                on_drop: None,
+                answered: std::sync::atomic::AtomicBool::new(false),
+            })),
             answer: PhantomData,
         }
     }
@@ -134,23 +177,46 @@ impl<R> ReplyTo<R> {
     pub fn reply_payload(&self, value: Payload) -> bool {
         match &self.path {
             Path::Local(slot) => slot.fulfil(Ok(value)),
+            Path::Remote(r) => r.send(value),
+            Path::Spent => false,
+        }
+    }
+
+    /// Answers the call with an error at once: a local caller gets `CallError::Rejected(reason)`,
+    /// a remote caller the reply `{error, Reason}` (what a pool answers when no worker can take
+    /// the call).
+    pub fn reject(&self, reason: Term) -> bool {
+        match &self.path {
+            Path::Local(slot) => slot.fulfil(Err(CallFailure::Rejected(reason))),
             Path::Remote(r) => {
-                let alias = match &r.tag {
-                    Term::ImproperList(head, tail)
-                        if head.len() == 1 && head.first().is_some_and(|h| h.is_atom("alias")) =>
-                    {
-                        match tail.as_ref() {
-                            Term::Reference(alias) => Some(alias.clone()),
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                };
-                let message = Term::tuple(vec![r.tag.clone(), value.into_term()]);
-                r.route.send_reply(&r.caller, alias, message)
+                let error = Term::tuple(vec![Term::Atom(Atom::new("error")), reason]);
+                r.send(Payload::Term(error))
             }
             Path::Spent => false,
         }
+    }
+
+    /// The same handle, but when its last clone goes without any reply, a remote caller gets
+    /// `{error, Reason}` (a local caller gets `CallError::NoReply` anyway: its slot closes). A
+    /// pool marks the calls it hands to a worker this way, so a call lost with a crashed worker
+    /// is answered at once instead of at the caller's timeout.
+    pub fn answer_error_if_dropped(mut self, reason: Term) -> ReplyTo<R> {
+        if let Path::Remote(r) = &mut self.path {
+            // Only the pool holds the handle when it marks it: take the caller over.
+            let replaced = RemoteCaller {
+                route: Arc::clone(&r.route),
+                caller: r.caller.clone(),
+                tag: r.tag.clone(),
+                on_drop: Some(reason),
+                answered: std::sync::atomic::AtomicBool::new(
+                    r.answered.load(std::sync::atomic::Ordering::Acquire),
+                ),
+            };
+            // The old record must not answer on its own drop.
+            r.answered.store(true, std::sync::atomic::Ordering::Release);
+            *r = Arc::new(replaced);
+        }
+        self
     }
 
     /// Refuses the call at once: a local caller gets `CallError::BadRequest(reason)`, a remote
@@ -180,7 +246,11 @@ impl<R> ReplyTo<R> {
                 slot.route().register_reply_alias(alias, slot.clone());
                 (caller, tag)
             }
-            Path::Remote(r) => (r.caller.clone(), r.tag.clone()),
+            Path::Remote(r) => {
+                // Whoever gets the term answers it now.
+                r.answered.store(true, std::sync::atomic::Ordering::Release);
+                (r.caller.clone(), r.tag.clone())
+            }
             Path::Spent => (
                 Pid {
                     node: Atom::new("nonode@nohost"),
