@@ -38,6 +38,31 @@ async fn the_process_list_counts_messages_and_a_gen_server_inspects_itself() {
     );
     assert!(detail.inspect_error.is_none());
 
+    // Suspended by sys (as `sys:suspend/1` sends it), it is listed as suspended and still
+    // answers the inspect API; resumed, it waits again.
+    let (me, mut replies) = common::forwarder(&node, false);
+    for (request, status) in [
+        ("suspend", ProcessStatus::Suspended),
+        ("resume", ProcessStatus::Waiting),
+    ] {
+        let tag = Term::atom(request);
+        let system = Term::tuple(vec![
+            Term::atom("system"),
+            Term::tuple(vec![Term::Pid(me.clone()), tag.clone()]),
+            Term::atom(request),
+        ]);
+        node.send(counter.clone(), system).expect("send");
+        let reply = common::wait::next_within(&mut replies, DEADLINE).await;
+        assert_eq!(reply, Term::tuple(vec![tag, Term::atom("ok")]));
+        // Suspended is set before the reply; waiting once it is back in recv.
+        common::wait::wait_until_within(&format!("{status:?} after {request}"), DEADLINE, || {
+            node.process_info(&counter).map(|i| i.status) == Some(status)
+        })
+        .await;
+        let detail = inspector.process(&counter).await.expect("alive");
+        assert_eq!(detail.inspect.len(), 1, "inspected while {request}ed");
+    }
+
     // A plain process answers no inspect request and is not asked.
     let plain = node
         .spawn(SpawnOptions::default(), |mut ctx| async move {

@@ -314,6 +314,11 @@ impl Context {
         state.answers_inspect = answers_inspect;
     }
 
+    /// Marks the process suspended by `sys:suspend/1` (or resumed), for the inspect API.
+    pub(crate) fn set_suspended(&self, suspended: bool) {
+        self.entry.state().suspended = suspended;
+    }
+
     /// Counts a call the behaviour is about to handle; true when this one is to be timed (one
     /// in [`super::CALL_SAMPLE`]). Only the process's own task writes the count.
     pub(crate) fn call_starts(&self) -> bool {

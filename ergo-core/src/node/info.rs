@@ -17,14 +17,17 @@ pub enum ProcessStatus {
     Running,
     /// Waiting in `recv` for a message.
     Waiting,
+    /// Suspended by `sys:suspend/1`: it answers system messages only until `sys:resume/1`.
+    Suspended,
 }
 
 impl ProcessStatus {
-    /// `running` or `waiting`.
+    /// `running`, `waiting` or `suspended`.
     pub fn as_str(self) -> &'static str {
         match self {
             ProcessStatus::Running => "running",
             ProcessStatus::Waiting => "waiting",
+            ProcessStatus::Suspended => "suspended",
         }
     }
 }
@@ -129,7 +132,9 @@ fn snapshot(e: &ProcessEntry) -> Option<ProcessInfo> {
         answers_inspect: st.answers_inspect,
         trap_exit: e.trap_exit.load(Ordering::Relaxed),
         messages_handled: e.handled.load(Ordering::Relaxed),
-        status: if e.waiting.load(Ordering::Relaxed) {
+        status: if st.suspended {
+            ProcessStatus::Suspended
+        } else if e.waiting.load(Ordering::Relaxed) {
             ProcessStatus::Waiting
         } else {
             ProcessStatus::Running

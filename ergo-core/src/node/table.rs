@@ -71,6 +71,8 @@ pub(crate) struct ProcState {
     pub kind: &'static str,
     /// Whether its behaviour answers [`super::InspectProcess`] requests.
     pub answers_inspect: bool,
+    /// Suspended by `sys:suspend/1` (its behaviour handles system messages only).
+    pub suspended: bool,
 }
 
 impl Default for ProcState {
@@ -85,6 +87,7 @@ impl Default for ProcState {
             aliases: Vec::new(),
             kind: "process",
             answers_inspect: false,
+            suspended: false,
         }
     }
 }

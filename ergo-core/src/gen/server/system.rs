@@ -161,9 +161,11 @@ impl SystemState {
             )
         } else if request.is_atom("suspend") {
             self.suspended = true;
+            ctx.set_suspended(true);
             (ok, AfterSystem::Continue)
         } else if request.is_atom("resume") {
             self.suspended = false;
+            ctx.set_suspended(false);
             (ok, AfterSystem::Continue)
         } else if let Some(flag) = trace_flag(&request) {
             self.trace = flag;
