@@ -1,7 +1,7 @@
 //! The observer's pages in a real browser: Debian's headless Chromium (installed by .ci/run)
 //! loads each page of a node running the test tree, the test reads the DOM Chromium built
-//! (`--dump-dom`, after the page's script ran), submits the kill form from a page and checks
-//! that the supervisor restarted the child, and saves screenshots under
+//! (`--dump-dom`, after the page's script ran), clicks a process page's kill button (over the
+//! DevTools protocol, `devtools.rs`) and checks that the supervisor restarted the child, and saves screenshots under
 //! `target/observer-screenshots/` (the one of the overview is docs/observer.png).
 
 use std::net::SocketAddr;
@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+use super::devtools::Browser;
 use super::http::{observed_node, TOKEN};
 use super::tree::{child_pid, child_restarts, shop_tree};
 use crate::common;
@@ -148,21 +149,27 @@ async fn chromium_renders_every_page_and_a_kill_from_the_page_restarts_the_child
     .await;
     assert!(page.contains("<td>count</td><td>0</td>"), "inspect output");
 
-    // A kill posted by a page's form (the form of the process page, with the token) restarts
-    // the child; Chromium follows the redirect to the supervision page.
+    // A kill from the process page: the browser opens the observer's page of a child (with the
+    // token, as the URL the node prints carries it) and clicks its kill button, as a user
+    // would; the supervisor restarts the child and the browser lands on the supervision page.
     let idle = child_pid(&shop_tree(&node).await, "idle").expect("idle");
-    let form = format!(
-        "<form method=post action=\"http://{addr}/process/0.{}.{}/kill\">\
-         <input type=hidden name=token value=\"{TOKEN}\"></form>\
-         <script>document.forms[0].submit()</script>",
-        idle.id, idle.serial
-    );
-    let after = run_chromium(
-        program,
-        format!("data:text/html,{}", form.replace('#', "%23")),
-        vec!["--dump-dom".into()],
-    )
-    .await;
+    let mut browser = Browser::start(program);
+    let page = browser
+        .open(&format!(
+            "http://{addr}/process/0.{}.{}?token={TOKEN}",
+            idle.id, idle.serial
+        ))
+        .await;
+    browser
+        .wait_for(
+            &page,
+            "document.getElementById('kill') !== null",
+            "the process page shows its kill button",
+        )
+        .await;
+    browser
+        .evaluate(&page, "document.getElementById('kill').click()")
+        .await;
     eventually(
         "the child killed from the page is restarted",
         Duration::from_secs(10),
@@ -173,10 +180,14 @@ async fn chromium_renders_every_page_and_a_kill_from_the_page_restarts_the_child
     )
     .await;
     assert!(!node.is_alive(&idle));
-    assert!(
-        after.contains("Supervision trees"),
-        "the browser landed on the tree"
-    );
+    browser
+        .wait_for(
+            &page,
+            "document.readyState === 'complete' && document.body.innerText.includes('Supervision trees')",
+            "the browser lands on the supervision page",
+        )
+        .await;
+    drop(browser);
 
     // Screenshots, the test's artifacts.
     let dir = screenshots();
