@@ -54,11 +54,19 @@ impl Browser {
         .arg("about:blank")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
-        // SAFETY: between fork and exec only dup2 runs (async-signal-safe); dup2 clears
-        // close-on-exec on the new descriptors, so Chromium inherits them as 3 and 4.
+        // SAFETY: between fork and exec only fcntl and dup2 run (async-signal-safe). The ends
+        // are first copied above fd 10, so that one of them being 3 or 4 already cannot be
+        // overwritten by the other's dup2; dup2 clears close-on-exec on the new descriptors, so
+        // Chromium inherits them as 3 and 4.
         unsafe {
             cmd.pre_exec(move || {
-                if libc::dup2(fd_in, 3) < 0 || libc::dup2(fd_out, 4) < 0 {
+                let high_in = libc::fcntl(fd_in, libc::F_DUPFD, 10);
+                let high_out = libc::fcntl(fd_out, libc::F_DUPFD, 10);
+                if high_in < 0
+                    || high_out < 0
+                    || libc::dup2(high_in, 3) < 0
+                    || libc::dup2(high_out, 4) < 0
+                {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
