@@ -11,3 +11,4 @@ mod common;
 mod cron;
 mod erl_node;
 mod kit;
+mod stage_kit;
