@@ -58,7 +58,7 @@ impl<S: GenServer> std::fmt::Debug for GenServerKit<S> {
     }
 }
 
-fn kit_node_name() -> String {
+pub(super) fn kit_node_name() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("kit_{}_{n}@localhost", std::process::id())

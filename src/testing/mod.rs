@@ -5,6 +5,9 @@
 //!   recorded and asserted fluently, its peers (local or remote) are mocked by name;
 //! - [`StageKit`]: one gen_stage the same way, the test playing its consumer (`ask(n)`, then
 //!   `should_emit(events)`) or its producer (`events(..)`, then `should_ask(n)`);
+//! - [`SupervisorPlan`]: a `#[supervisor]`'s declaration (flags, children in order, their
+//!   restart types) read without starting it; [`SupervisorKit`]: the tree started, a child
+//!   killed by id, `should_restart(id)` for the children that came back, in paused time;
 //! - [`ErlNode`]: a real Erlang node a test starts, compiles Erlang source on and evaluates
 //!   expressions on, getting their values back as [`Term`](crate::Term)s.
 //!
@@ -124,6 +127,54 @@
 //! `should_emit` also fails when the batches sent to the fake consumer hold more events than it
 //! asked for in all.
 //!
+//! # A supervisor under test
+//!
+//! ```
+//! use std::time::Duration;
+//! use ergo::testing::{SupervisorKit, SupervisorPlan};
+//! use ergo::{gen_server, supervisor, ChildKind, Context, Restart, Strategy, Term};
+//!
+//! struct Cell;
+//!
+//! #[gen_server]
+//! impl Cell {
+//!     async fn init(_ctx: &mut Context, _args: ()) -> Result<Self, Term> {
+//!         Ok(Cell)
+//!     }
+//! }
+//!
+//! struct Shop;
+//!
+//! #[supervisor(strategy = rest_for_one, intensity = 1, period = 5)]
+//! impl Shop {
+//!     children! {
+//!         worker(id = db, start = Cell, args = ()),
+//!         worker(id = clerk, start = Cell, args = (), restart = transient),
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! // The declaration, with nothing started.
+//! let plan = SupervisorPlan::of::<Shop>(()).unwrap();
+//! plan.should_have_flags(Strategy::RestForOne, 1, Duration::from_secs(5));
+//! plan.should_have_children(&["db", "clerk"]);
+//! plan.should_have_child("clerk", ChildKind::Worker, Restart::Transient);
+//!
+//! // The tree, on the kit's own node.
+//! let mut kit = SupervisorKit::<Shop>::start(()).await.unwrap();
+//! kit.kill("db").await;
+//! kit.should_restart("db");
+//! kit.should_restart("clerk"); // rest_for_one: started after db
+//! kit.advance(Duration::from_secs(6)).await; // out of the intensity window, in no real time
+//! kit.kill("clerk").await;
+//! kit.should_restart("clerk");
+//! kit.should_not_restart("db");
+//! kit.kill("clerk").await; // a second restart within 5 s: too many
+//! kit.should_stop(Term::atom("shutdown"));
+//! # }
+//! ```
+//!
 //! # A real Erlang node
 //!
 //! ```no_run
@@ -145,9 +196,11 @@ mod expect;
 mod kit;
 mod recorder;
 mod stage_kit;
+mod supervisor_kit;
 
 pub use ergo_core::Effect;
 pub use erl_node::{erl_required, ErlError, ErlNode, EVAL_TIMEOUT, START_TIMEOUT};
 pub use expect::{CallExpect, Expect};
 pub use kit::{GenServerKit, ProcessKit};
 pub use stage_kit::StageKit;
+pub use supervisor_kit::{SupervisorKit, SupervisorPlan};
