@@ -25,9 +25,19 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(365 * 86_400);
 type SyncRequest = oneshot::Sender<Result<Term, Term>>;
 
 /// One `#[gen_server]` (any [`GenServer`]) under test, with no node to set up: see the
-/// [module docs](super).
+/// [module docs](super). The driving and the assertions are [`ProcessKit`]'s (it derefs to it).
 pub struct GenServerKit<S: GenServer> {
+    kit: ProcessKit,
+    _server: PhantomData<fn() -> S>,
+}
+
+/// What every kit does to its one process: drives it (`call`, `cast`, `info`, `exit`,
+/// `advance`), records its effects and asserts them (`should_send`...). [`GenServerKit`] and
+/// [`StageKit`](super::StageKit) deref to it.
+pub struct ProcessKit {
     node: Node,
+    /// The kit's helper process (also the fake peer of a stage's subscriptions).
+    helper_pid: Pid,
     pid: Pid,
     recorder: Arc<Recorder>,
     helper: mpsc::UnboundedSender<SyncRequest>,
@@ -35,7 +45,6 @@ pub struct GenServerKit<S: GenServer> {
     /// The kit's calls still waiting for a reply, polled after every step (never spawned: a
     /// reply handed over during a step is seen by the poll that follows it, on any runtime).
     pending: Vec<PendingCall>,
-    _server: PhantomData<fn() -> S>,
 }
 
 type PendingCall = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
@@ -44,12 +53,12 @@ impl<S: GenServer> std::fmt::Debug for GenServerKit<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GenServerKit")
             .field("server", &std::any::type_name::<S>())
-            .field("pid", &Term::Pid(self.pid.clone()).to_string())
+            .field("pid", &Term::Pid(self.kit.pid.clone()).to_string())
             .finish()
     }
 }
 
-fn kit_node_name() -> String {
+pub(super) fn kit_node_name() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("kit_{}_{n}@localhost", std::process::id())
@@ -101,31 +110,73 @@ async fn helper(
 impl<S: GenServer> GenServerKit<S> {
     /// Starts the server with `args` on a private local node and waits for its `init`. What
     /// `init` did is recorded like any other effect. Time is tokio's: under
-    /// `#[tokio::test(start_paused = true)]` [`GenServerKit::advance`] steps it.
+    /// `#[tokio::test(start_paused = true)]` [`ProcessKit::advance`] steps it.
     pub async fn start(args: S::Args) -> Result<GenServerKit<S>, SpawnError> {
+        let kit = ProcessKit::start(std::any::type_name::<S>(), move |node| async move {
+            node.start_server::<S>(args, SpawnOptions::default()).await
+        })
+        .await?;
+        Ok(GenServerKit {
+            kit,
+            _server: PhantomData,
+        })
+    }
+}
+
+impl<S: GenServer> std::ops::Deref for GenServerKit<S> {
+    type Target = ProcessKit;
+    fn deref(&self) -> &ProcessKit {
+        &self.kit
+    }
+}
+
+impl<S: GenServer> std::ops::DerefMut for GenServerKit<S> {
+    fn deref_mut(&mut self) -> &mut ProcessKit {
+        &mut self.kit
+    }
+}
+
+impl std::fmt::Debug for ProcessKit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessKit")
+            .field("pid", &Term::Pid(self.pid.clone()).to_string())
+            .finish()
+    }
+}
+
+impl ProcessKit {
+    /// Starts a private local node with the kit's observer, and on it the process `start`
+    /// spawns (its behaviour named `behaviour`: that spawn makes it the watched process);
+    /// waits until it has handled its start.
+    pub(super) async fn start<F, Fut>(
+        behaviour: &'static str,
+        start: F,
+    ) -> Result<ProcessKit, SpawnError>
+    where
+        F: FnOnce(Node) -> Fut,
+        Fut: std::future::Future<Output = Result<Pid, SpawnError>>,
+    {
         let node = Node::start(&kit_node_name(), NodeOptions::default())
             .await
             .map_err(|e| SpawnError::InitFailed(Term::binary(e.to_string().into_bytes())))?;
         let (server_tx, server_rx) = oneshot::channel();
         let (helper_tx, helper_rx) = mpsc::unbounded_channel();
-        node.spawn(SpawnOptions::default(), move |ctx| {
+        let helper_pid = node.spawn(SpawnOptions::default(), move |ctx| {
             helper(ctx, server_rx, helper_rx)
         })?;
         let recorder = Arc::new(Recorder::default());
-        *lock(&recorder.server_behaviour) = Some(std::any::type_name::<S>());
+        *lock(&recorder.server_behaviour) = Some(behaviour);
         node.observe_effects(Arc::clone(&recorder) as Arc<dyn ergo_core::EffectObserver>);
-        let pid = node
-            .start_server::<S>(args, SpawnOptions::default())
-            .await?;
+        let pid = start(node.clone()).await?;
         let _ = server_tx.send(pid.clone());
-        let mut kit = GenServerKit {
+        let mut kit = ProcessKit {
             node,
+            helper_pid,
             pid,
             recorder,
             helper: helper_tx,
             stopped: None,
             pending: Vec::new(),
-            _server: PhantomData,
         };
         kit.settle().await;
         Ok(kit)
@@ -134,6 +185,11 @@ impl<S: GenServer> GenServerKit<S> {
     /// The server's pid.
     pub fn pid(&self) -> &Pid {
         &self.pid
+    }
+
+    /// The kit's own process: a stage kit's fake producer and consumer.
+    pub(super) fn helper_pid(&self) -> &Pid {
+        &self.helper_pid
     }
 
     /// The private node the server runs on.
@@ -306,6 +362,10 @@ impl<S: GenServer> GenServerKit<S> {
         self.stopped.as_ref()
     }
 
+    pub(super) fn recorder(&self) -> &Arc<Recorder> {
+        &self.recorder
+    }
+
     fn expect(&self, kind: Kind) -> Expect {
         Expect::new(Arc::clone(&self.recorder), kind)
     }
@@ -320,7 +380,7 @@ impl<S: GenServer> GenServerKit<S> {
 
     /// Waits until the server has handled everything sent so far; records its stop; fails on
     /// calls nobody mocked.
-    async fn settle(&mut self) {
+    pub(super) async fn settle(&mut self) {
         let synced = self.sync().await;
         // Replies handed over before the server answered the sync request are recorded before
         // its stop.
@@ -348,7 +408,7 @@ impl<S: GenServer> GenServerKit<S> {
     }
 }
 
-impl<S: GenServer> Drop for GenServerKit<S> {
+impl Drop for ProcessKit {
     fn drop(&mut self) {
         self.node.stop();
     }

@@ -3,6 +3,11 @@
 //! - [`GenServerKit`]: one gen_server under test with no node to set up: start it with its
 //!   args, `call`, `cast`, `info`, `exit` it, let virtual time pass; every effect it has is
 //!   recorded and asserted fluently, its peers (local or remote) are mocked by name;
+//! - [`StageKit`]: one gen_stage the same way, the test playing its consumer (`ask(n)`, then
+//!   `should_emit(events)`) or its producer (`events(..)`, then `should_ask(n)`);
+//! - [`SupervisorPlan`]: a `#[supervisor]`'s declaration (flags, children in order, their
+//!   restart types) read without starting it; [`SupervisorKit`]: the tree started, a child
+//!   killed by id, `should_restart(id)` for the children that came back, in paused time;
 //! - [`ErlNode`]: a real Erlang node a test starts, compiles Erlang source on and evaluates
 //!   expressions on, getting their values back as [`Term`](crate::Term)s.
 //!
@@ -84,6 +89,92 @@
 //!   [ ] send to {audit,prices@dc1}: 1
 //! ```
 //!
+//! # A gen_stage under test
+//!
+//! ```
+//! use ergo::stage::{Emit, StageInit, SubscribeOptions};
+//! use ergo::testing::StageKit;
+//! use ergo::gen_stage;
+//!
+//! struct Counter { next: i64 }
+//!
+//! #[gen_stage]
+//! impl Counter {
+//!     async fn init(start: i64) -> StageInit<Self> {
+//!         StageInit::producer(Counter { next: start })
+//!     }
+//!     async fn handle_demand(&mut self, demand: u64) -> Emit<i64> {
+//!         let events: Vec<i64> = (self.next..self.next + demand as i64).collect();
+//!         self.next += demand as i64;
+//!         Emit::Events(events)
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let mut kit = StageKit::<Counter>::start(1).await.unwrap();
+//! // The test is the consumer: it subscribes, then asks.
+//! kit.subscribe_consumer(SubscribeOptions::new()).await;
+//! kit.should_monitor().once(); // a producer monitors its consumer
+//! kit.ask(3).await;
+//! kit.should_emit([1i64, 2, 3]);
+//! kit.ask(2).await;
+//! kit.should_emit([4i64, 5]); // since the last should_emit
+//! kit.no_more_effects();
+//! # }
+//! ```
+//!
+//! `should_emit` also fails when the batches sent to the fake consumer hold more events than it
+//! asked for in all.
+//!
+//! # A supervisor under test
+//!
+//! ```
+//! use std::time::Duration;
+//! use ergo::testing::{SupervisorKit, SupervisorPlan};
+//! use ergo::{gen_server, supervisor, ChildKind, Context, Restart, Strategy, Term};
+//!
+//! struct Cell;
+//!
+//! #[gen_server]
+//! impl Cell {
+//!     async fn init(_ctx: &mut Context, _args: ()) -> Result<Self, Term> {
+//!         Ok(Cell)
+//!     }
+//! }
+//!
+//! struct Shop;
+//!
+//! #[supervisor(strategy = rest_for_one, intensity = 1, period = 5)]
+//! impl Shop {
+//!     children! {
+//!         worker(id = db, start = Cell, args = ()),
+//!         worker(id = clerk, start = Cell, args = (), restart = transient),
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! // The declaration, with nothing started.
+//! let plan = SupervisorPlan::of::<Shop>(()).unwrap();
+//! plan.should_have_flags(Strategy::RestForOne, 1, Duration::from_secs(5));
+//! plan.should_have_children(&["db", "clerk"]);
+//! plan.should_have_child("clerk", ChildKind::Worker, Restart::Transient);
+//!
+//! // The tree, on the kit's own node.
+//! let mut kit = SupervisorKit::<Shop>::start(()).await.unwrap();
+//! kit.kill("db").await;
+//! kit.should_restart("db");
+//! kit.should_restart("clerk"); // rest_for_one: started after db
+//! kit.advance(Duration::from_secs(6)).await; // out of the intensity window, in no real time
+//! kit.kill("clerk").await;
+//! kit.should_restart("clerk");
+//! kit.should_not_restart("db");
+//! kit.kill("clerk").await; // a second restart within 5 s: too many
+//! kit.should_stop(Term::atom("shutdown"));
+//! # }
+//! ```
+//!
 //! # A real Erlang node
 //!
 //! ```no_run
@@ -104,8 +195,12 @@ mod erl_node;
 mod expect;
 mod kit;
 mod recorder;
+mod stage_kit;
+mod supervisor_kit;
 
 pub use ergo_core::Effect;
 pub use erl_node::{erl_required, ErlError, ErlNode, EVAL_TIMEOUT, START_TIMEOUT};
 pub use expect::{CallExpect, Expect};
-pub use kit::GenServerKit;
+pub use kit::{GenServerKit, ProcessKit};
+pub use stage_kit::StageKit;
+pub use supervisor_kit::{SupervisorKit, SupervisorPlan};

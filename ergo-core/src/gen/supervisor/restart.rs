@@ -1,6 +1,7 @@
-//! The restart intensity window: at most `intensity` restarts within any `period` of real
-//! (monotonic) time, a sliding window as in OTP's `add_restart`. Owns only the bookkeeping; must
-//! not restart anything.
+//! The restart intensity window: at most `intensity` restarts within any `period` of time
+//! (the supervisor stamps restarts with tokio's clock, so a paused runtime moves it), a
+//! sliding window as in OTP's `add_restart`. Owns only the bookkeeping; must not restart
+//! anything.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};

@@ -6,7 +6,6 @@
 //! other supervisors except through their pids, and must not touch node internals.
 
 use std::collections::HashSet;
-use std::time::Instant;
 
 use ergo_etf::{Atom, Pid, Term};
 
@@ -187,7 +186,9 @@ impl Core {
     /// Counts a restart against the intensity; `false` means give up.
     fn count_restart(&mut self) -> bool {
         self.restarts += 1;
-        if self.window.add(Instant::now()) {
+        // tokio's clock, so that a paused runtime (tests, `ergo::testing::SupervisorKit`) moves
+        // the intensity window; outside a paused runtime it is the monotonic clock.
+        if self.window.add(tokio::time::Instant::now().into_std()) {
             return true;
         }
         tracing::error!(supervisor = %Term::Pid(self.me.clone()), "reached_max_restart_intensity: shutting down");
