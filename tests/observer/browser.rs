@@ -172,7 +172,7 @@ async fn chromium_renders_every_page_and_a_kill_from_the_page_restarts_the_child
         .await;
     eventually(
         "the child killed from the page is restarted",
-        Duration::from_secs(10),
+        Duration::from_secs(30),
         || {
             let node = node.clone();
             async move { child_restarts(&shop_tree(&node).await, "idle") == Some(1) }

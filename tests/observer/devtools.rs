@@ -28,7 +28,7 @@ pub struct Page {
     session: String,
 }
 
-const DEADLINE: Duration = Duration::from_secs(30);
+const DEADLINE: Duration = Duration::from_secs(60);
 
 impl Browser {
     /// Starts `program` headless with the DevTools pipe, in a profile directory of its own.
