@@ -74,3 +74,57 @@ pub(crate) fn block_with_errors(
     let errors = errors.to_compile_error();
     quote::quote! { #block #errors }
 }
+
+impl<K> Callback<K> {
+    /// The shape the callbacks of `#[gen_server]` and `#[gen_stage]` share: async, not generic,
+    /// `&mut self` (no self for `init`), and `arity` parameters besides self and the handle;
+    /// `behaviour` names the attribute in the errors, `expected` is the callback's signature.
+    /// False when the arity is wrong (its return type is then not worth checking).
+    pub(crate) fn check_shape(
+        &self,
+        cx: &mut crate::ctxt::Ctxt,
+        behaviour: &str,
+        is_init: bool,
+        arity: usize,
+        expected: &str,
+    ) -> bool {
+        let sig = &self.sig;
+        if sig.asyncness.is_none() {
+            cx.error_spanned(
+                sig.fn_token,
+                format!("{behaviour} callbacks must be async: {expected}"),
+            );
+        }
+        if !sig.generics.params.is_empty() {
+            cx.error_spanned(
+                &sig.generics,
+                format!("{behaviour} callbacks cannot be generic"),
+            );
+        }
+        match (is_init, &self.receiver) {
+            (true, Some(r)) => cx.error_spanned(r, format!("init takes no self: {expected}")),
+            (true, None) => {}
+            (false, Some(r)) if r.reference.is_some() && r.mutability.is_some() => {}
+            (false, Some(r)) => {
+                cx.error_spanned(r, format!("callback must take `&mut self`: {expected}"))
+            }
+            (false, None) => cx.error_spanned(
+                &sig.ident,
+                format!("callback must take `&mut self`: {expected}"),
+            ),
+        }
+        if self.params.len() != arity {
+            cx.error_spanned(
+                &sig.inputs,
+                format!(
+                    "`{}` takes {} parameter(s) besides self and ctx, found {}: {expected}",
+                    sig.ident,
+                    arity,
+                    self.params.len()
+                ),
+            );
+            return false;
+        }
+        true
+    }
+}

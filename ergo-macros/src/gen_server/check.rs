@@ -71,35 +71,7 @@ fn duplicate(cx: &mut Ctxt, kind: Kind, second: &Method, first: &Method) {
 fn callback(cx: &mut Ctxt, kind: Kind, m: &Method) {
     let sig = &m.sig;
     let expected = kind.expected();
-    if sig.asyncness.is_none() {
-        cx.error_spanned(
-            sig.fn_token,
-            format!("gen_server callbacks must be async: {expected}"),
-        );
-    }
-    if !sig.generics.params.is_empty() {
-        cx.error_spanned(&sig.generics, "gen_server callbacks cannot be generic");
-    }
-    match (kind, &m.receiver) {
-        (Kind::Init, Some(r)) => cx.error_spanned(r, format!("init takes no self: {expected}")),
-        (Kind::Init, None) => {}
-        (_, Some(r)) if r.reference.is_some() && r.mutability.is_some() => {}
-        (_, Some(r)) => cx.error_spanned(r, format!("callback must take `&mut self`: {expected}")),
-        (_, None) => cx.error_spanned(
-            &sig.ident,
-            format!("callback must take `&mut self`: {expected}"),
-        ),
-    }
-    if m.params.len() != kind.arity() {
-        cx.error_spanned(
-            &sig.inputs,
-            format!(
-                "`{}` takes {} parameter(s) besides self and ctx, found {}: {expected}",
-                sig.ident,
-                kind.arity(),
-                m.params.len()
-            ),
-        );
+    if !m.check_shape(cx, "gen_server", kind == Kind::Init, kind.arity(), expected) {
         return;
     }
     match kind {
