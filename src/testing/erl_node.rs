@@ -1,32 +1,38 @@
-//! `ErlNode`: a real `erl` node for integration tests, started with a name and a cookie, driven
-//! over its stdin and stdout by a small Erlang driver (`driver.erl`), killed when dropped.
+//! `ErlNode`: a real `erl` node for integration tests, started with a name and a cookie (and
+//! whatever [`ErlOptions`] add), driven by a small Erlang driver (`driver.erl`) over a loopback
+//! TCP connection, killed when dropped. Owns the node's process, its output (read line by line
+//! for tests that wait for a printed line) and the request protocol; must not know any test.
 //!
-//! Values come back as the external term format, hex-encoded on one stdout line: exact for
-//! every term (pids, references, funs, floats, maps, binaries against charlists), independent of
-//! `~p`'s line wrapping and of whether the test runs a distributed Rust node, and decoded by the
-//! same codec the distribution uses.
+//! Values come back as the external term format: exact for every term (pids, references, funs,
+//! floats, maps, binaries against charlists), independent of `~p`'s line wrapping, and decoded by
+//! the same codec the distribution uses. The node's stdin and stdout stay free for the test:
+//! modules it runs may read stdin (it closes when the node is stopped or dropped) and print the
+//! lines [`ErlNode::wait_line`] waits for.
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
-use tokio::sync::mpsc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::process::{Child, ChildStdin};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
 
+use super::erl_options::ErlOptions;
 use crate::{Atom, FromTerm, Term};
 
-/// The driver's source, compiled by the node at start.
-const DRIVER: &str = include_str!("driver.erl");
-
-/// How long [`ErlNode::start`] waits for the node to come up.
+/// How long [`ErlNode::start`] waits for the node to come up (and any request waits for a node
+/// started with [`ErlOptions::spawn`] to come up).
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long [`ErlNode::eval`] and [`ErlNode::compile`] wait for an answer.
 pub const EVAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often [`ErlNode::wait_until`] evaluates its condition again.
+const POLL: Duration = Duration::from_millis(20);
 
 /// True when `ERGO_REQUIRE_ERL=1`: a missing `erl` is then an error
 /// ([`ErlError::NotInstalled`]) instead of a skipped test. CI sets it.
@@ -100,6 +106,14 @@ pub enum ErlError {
         /// What was wrong.
         detail: String,
     },
+    /// The node did not connect back, or its connection failed.
+    #[error("erl node {node}: its driver connection failed: {detail}")]
+    Connect {
+        /// The node.
+        node: String,
+        /// What failed.
+        detail: String,
+    },
     /// The value is not of the type asked for.
     #[error("value {value} is not of the type asked for: {error}")]
     Convert {
@@ -111,55 +125,130 @@ pub enum ErlError {
 }
 
 /// A real Erlang node (`erl -sname Name -setcookie Cookie -noshell`) for a test: compile
-/// Erlang source on it, evaluate expressions and get their values as [`Term`]s. It is killed
-/// when dropped (and halts by itself when its stdin closes). Rust nodes reach it by its
-/// [`ErlNode::name`] over the ordinary distribution.
+/// Erlang source on it, evaluate expressions and get their values as [`Term`]s, run expressions
+/// in the background, wait for the lines it prints. It is killed when dropped (and halts by
+/// itself when its driver's connection closes). Rust nodes reach it by its [`ErlNode::name`]
+/// over the ordinary distribution.
+///
+/// [`ErlNode::start`] starts a plain node; [`ErlNode::options`] adds `erl` flags (`-hidden`,
+/// `-proto_dist inet_tls`...), plain arguments, modules loaded from files and an expression run
+/// at start.
+///
+/// Its deadlines are tokio's time: a test with a real node runs in real (not paused) time.
 pub struct ErlNode {
-    name: String,
-    child: Child,
-    link: tokio::sync::Mutex<Link>,
-    output: Arc<Mutex<Vec<String>>>,
-    dir: PathBuf,
-    next_id: AtomicU64,
+    pub(super) name: String,
+    pub(super) child: Child,
+    pub(super) os_pid: Option<u32>,
+    pub(super) stdin: Option<ChildStdin>,
+    pub(super) conn: tokio::sync::Mutex<Conn>,
+    pub(super) pending: Pending,
+    pub(super) synced: watch::Receiver<u64>,
+    pub(super) lines: tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>,
+    pub(super) output: Arc<Mutex<Vec<String>>>,
+    pub(super) dir: PathBuf,
+    pub(super) next_id: AtomicU64,
 }
 
-/// The request side: stdin, and the answers read from stdout.
-struct Link {
-    stdin: ChildStdin,
-    answers: mpsc::UnboundedReceiver<(u64, String)>,
-    /// Answers read while waiting for another (an earlier request that timed out).
-    early: VecDeque<(u64, String)>,
+/// The answers awaited, by request id, and whether the connection has ended (then no answer
+/// comes: a request registered after the end is told at once).
+#[derive(Default)]
+pub(super) struct Waiting {
+    pub(super) by_id: Mutex<HashMap<u64, mpsc::UnboundedSender<Term>>>,
+    pub(super) ended: std::sync::atomic::AtomicBool,
+}
+
+/// The answers awaited, shared with the connection's reader.
+pub(super) type Pending = Arc<Waiting>;
+
+/// The driver's connection: being set up, or its write half.
+pub(super) enum Conn {
+    /// The node has not connected yet: what its connecting ends with.
+    Connecting(oneshot::Receiver<Result<OwnedWriteHalf, ConnectFailure>>),
+    /// Connected.
+    Ready(OwnedWriteHalf),
+    /// It never connected (the reason, for every later request).
+    Failed(String),
+}
+
+/// Why the driver did not connect.
+#[derive(Debug)]
+pub(super) enum ConnectFailure {
+    /// The node ended first.
+    Exited,
+    /// Not within [`START_TIMEOUT`].
+    Timeout,
+    /// Accepting or reading failed.
+    Io(std::io::Error),
+    /// A file given to [`ErlOptions::load_file`] did not compile.
+    LoadFailed(String),
+    /// The first frame was not a greeting.
+    BadHello(String),
 }
 
 impl std::fmt::Debug for ErlNode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ErlNode").field("name", &self.name).finish()
+        f.debug_struct("ErlNode")
+            .field("name", &self.name)
+            .field("os_pid", &self.os_pid)
+            .finish()
     }
 }
 
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+/// A request's answers, unregistered when dropped.
+struct Waiter {
+    id: u64,
+    answers: mpsc::UnboundedReceiver<Term>,
+    pending: Pending,
 }
 
-fn temp_dir() -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    std::env::temp_dir().join(format!("ergo-erlnode-{}-{n}", std::process::id()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
-        return None;
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        lock(&self.pending.by_id).remove(&self.id);
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+}
+
+/// An expression evaluated in its own process on an [`ErlNode`] (see
+/// [`ErlNode::eval_background`]); its value is awaited with [`ErlTask::result`].
+pub struct ErlTask {
+    node: String,
+    expr: String,
+    pid: Term,
+    waiter: Waiter,
+}
+
+impl std::fmt::Debug for ErlTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ErlTask")
+            .field("node", &self.node)
+            .field("expr", &self.expr)
+            .field("pid", &self.pid.to_string())
+            .finish()
+    }
+}
+
+impl ErlTask {
+    /// The pid of the process evaluating the expression.
+    pub fn pid(&self) -> &Term {
+        &self.pid
+    }
+
+    /// Waits (up to `within`) for the expression's value; an exception is
+    /// [`ErlError::Raised`], the node ending first [`ErlError::Exited`] (without its output:
+    /// see [`ErlNode::output`]).
+    pub async fn result(mut self, within: Duration) -> Result<Term, ErlError> {
+        match tokio::time::timeout(within, self.waiter.answers.recv()).await {
+            Ok(Some(answer)) => outcome(&self.node, &self.expr, answer),
+            Ok(None) => Err(ErlError::Exited {
+                node: self.node.clone(),
+                output: String::new(),
+            }),
+            Err(_) => Err(ErlError::Timeout {
+                node: self.node.clone(),
+                within,
+                request: format!("the value of {}", self.expr),
+            }),
+        }
+    }
 }
 
 fn text_of(term: &Term) -> String {
@@ -167,6 +256,14 @@ fn text_of(term: &Term) -> String {
         Term::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
         other => other.to_string(),
     }
+}
+
+/// Reads one length-prefixed frame (None when the connection ends).
+pub(super) async fn read_frame(read: &mut OwnedReadHalf) -> Option<Vec<u8>> {
+    let len = read.read_u32().await.ok()?;
+    let mut frame = vec![0; len as usize];
+    read.read_exact(&mut frame).await.ok()?;
+    Some(frame)
 }
 
 impl ErlNode {
@@ -177,113 +274,13 @@ impl ErlNode {
     /// `Ok(None)`, so the test can return; with `ERGO_REQUIRE_ERL=1` that is
     /// [`ErlError::NotInstalled`] instead.
     pub async fn start(name: &str, cookie: &str) -> Result<Option<ErlNode>, ErlError> {
-        if !on_path("erl") {
-            if erl_required() {
-                return Err(ErlError::NotInstalled);
-            }
-            let test = std::thread::current()
-                .name()
-                .unwrap_or("this test")
-                .to_string();
-            eprintln!(
-                "SKIPPED {test}: `erl` is not installed (ERGO_REQUIRE_ERL=1 makes this an error)"
-            );
-            return Ok(None);
-        }
-        let Some((_, host)) = name.split_once('@') else {
-            return Err(ErlError::BadName(name.to_string()));
-        };
-        let name_flag = if host.contains('.') {
-            "-name"
-        } else {
-            "-sname"
-        };
-        let io_error = |error| ErlError::Io {
-            node: name.to_string(),
-            error,
-        };
-        let dir = temp_dir();
-        std::fs::create_dir_all(&dir).map_err(io_error)?;
-        let driver = dir.join("ergo_test_driver.erl");
-        std::fs::write(&driver, DRIVER).map_err(io_error)?;
-        let driver = driver.display().to_string();
-        let boot = format!(
-            "{{ok, M, B}} = compile:file({driver:?}, [binary, report]), \
-             {{module, M}} = code:load_binary(M, {driver:?}, B), M:main()."
-        );
-        let mut child = Command::new("erl")
-            .args([
-                name_flag,
-                name,
-                "-setcookie",
-                cookie,
-                "-noshell",
-                "-eval",
-                &boot,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(io_error)?;
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let (answers_tx, answers) = mpsc::unbounded_channel();
-        let (ready_tx, mut ready) = mpsc::unbounded_channel();
-        if let Some(stdout) = child.stdout.take() {
-            let output = Arc::clone(&output);
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stdout).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if let Some(answer) = line.strip_prefix("ERGO_REPLY ") {
-                        if let Some((id, hex)) = answer.split_once(' ') {
-                            if let Ok(id) = id.parse() {
-                                let _ = answers_tx.send((id, hex.to_string()));
-                                continue;
-                            }
-                        }
-                    }
-                    if line.starts_with("ERGO_READY ") {
-                        let _ = ready_tx.send(());
-                    } else if !line.is_empty() {
-                        lock(&output).push(line);
-                    }
-                }
-            });
-        }
-        if let Some(stderr) = child.stderr.take() {
-            let output = Arc::clone(&output);
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    lock(&output).push(format!("stderr: {line}"));
-                }
-            });
-        }
-        let Some(stdin) = child.stdin.take() else {
-            return Err(io_error(std::io::Error::other("no stdin pipe")));
-        };
-        let node = ErlNode {
-            name: name.to_string(),
-            child,
-            link: tokio::sync::Mutex::new(Link {
-                stdin,
-                answers,
-                early: VecDeque::new(),
-            }),
-            output,
-            dir,
-            next_id: AtomicU64::new(1),
-        };
-        match tokio::time::timeout(START_TIMEOUT, ready.recv()).await {
-            Ok(Some(())) => Ok(Some(node)),
-            Ok(None) => Err(node.exited()),
-            Err(_) => Err(ErlError::Timeout {
-                node: name.to_string(),
-                within: START_TIMEOUT,
-                request: format!("start (output so far:\n{})", node.output()),
-            }),
-        }
+        ErlNode::options(name, cookie).start().await
+    }
+
+    /// Options for a node named `name` with `cookie`: extra `erl` flags, plain arguments,
+    /// modules loaded from files, an expression run at start; then [`ErlOptions::start`].
+    pub fn options(name: &str, cookie: &str) -> ErlOptions {
+        ErlOptions::new(name, cookie)
     }
 
     /// The node's full name (`name@host`).
@@ -296,14 +293,53 @@ impl ErlNode {
         Atom::new(&self.name)
     }
 
-    /// Everything the node printed that was not an answer (stderr lines marked `stderr: `).
+    /// The operating system's pid of the node (None once it has been reaped).
+    pub fn os_pid(&self) -> Option<u32> {
+        self.os_pid
+    }
+
+    /// Kills the node at once (SIGKILL: its peers see its connections drop, with no goodbye).
+    pub fn kill(&mut self) {
+        let _ = self.child.start_kill();
+    }
+
+    /// Everything the node printed so far (stderr lines marked `stderr: `).
     pub fn output(&self) -> String {
         lock(&self.output).join("\n")
     }
 
+    /// The next line the node prints on stdout (blank lines skipped), within `within`;
+    /// [`ErlError::Exited`] when its stdout closes first.
+    pub async fn next_line(&self, within: Duration) -> Result<String, ErlError> {
+        let mut lines = self.lines.lock().await;
+        match tokio::time::timeout(within, lines.recv()).await {
+            Ok(Some(line)) => Ok(line),
+            Ok(None) => Err(self.exited()),
+            Err(_) => Err(self.timeout(within, "a line on stdout")),
+        }
+    }
+
+    /// Reads stdout lines until one starts with `prefix` (skipping the others) and returns it,
+    /// within `within` in all.
+    pub async fn wait_line(&self, prefix: &str, within: Duration) -> Result<String, ErlError> {
+        let deadline = Instant::now() + within;
+        let mut lines = self.lines.lock().await;
+        loop {
+            match tokio::time::timeout_at(deadline, lines.recv()).await {
+                Ok(Some(line)) if line.starts_with(prefix) => return Ok(line),
+                Ok(Some(_)) => {}
+                Ok(None) => return Err(self.exited()),
+                Err(_) => {
+                    return Err(self.timeout(within, &format!("a line starting with {prefix:?}")))
+                }
+            }
+        }
+    }
+
     /// Evaluates `expr` (Erlang expressions separated by commas; the final dot may be left
     /// out) and returns the value of the last one. Variables bound by one call are seen by the
-    /// next. An exception is [`ErlError::Raised`] with its class, reason and stack.
+    /// next. An exception is [`ErlError::Raised`] with its class, reason and stack. What the
+    /// expression printed is in [`ErlNode::output`] (and the lines) when this returns.
     pub async fn eval(&self, expr: &str) -> Result<Term, ErlError> {
         self.eval_within(expr, EVAL_TIMEOUT).await
     }
@@ -319,14 +355,53 @@ impl ErlNode {
 
     /// [`ErlNode::eval`] with its own deadline.
     pub async fn eval_within(&self, expr: &str, within: Duration) -> Result<Term, ErlError> {
-        let trimmed = expr.trim_end();
-        let text = if trimmed.ends_with('.') {
-            trimmed.to_string()
-        } else {
-            format!("{trimmed}\n.")
+        let answer = self.ask("eval", &dotted(expr), within, true).await?;
+        outcome(&self.name, expr, answer)
+    }
+
+    /// Evaluates `expr` (with the bindings [`ErlNode::eval`] made so far) in a new process
+    /// and returns at once; the value is [`ErlTask::result`]. For what blocks: a call that waits
+    /// for the test's Rust node to act, a `receive`.
+    pub async fn eval_background(&self, expr: &str) -> Result<ErlTask, ErlError> {
+        let deadline = Instant::now() + EVAL_TIMEOUT;
+        let mut waiter = self.send("spawn", &dotted(expr)).await?;
+        let pid = match tokio::time::timeout_at(deadline, waiter.answers.recv()).await {
+            Ok(Some(answer)) => match answer.as_tuple() {
+                Some([tag, pid]) if tag.is_atom("started") => pid.clone(),
+                _ => {
+                    return Err(match outcome(&self.name, expr, answer) {
+                        Ok(value) => self.bad(value),
+                        Err(error) => error,
+                    })
+                }
+            },
+            Ok(None) => return Err(self.exited()),
+            Err(_) => return Err(self.timeout(EVAL_TIMEOUT, expr)),
         };
-        let answer = self.request("eval", &text, within).await?;
-        self.outcome(expr, answer)
+        Ok(ErlTask {
+            node: self.name.clone(),
+            expr: expr.to_string(),
+            pid,
+            waiter,
+        })
+    }
+
+    /// Evaluates `expr` again and again (every 20 ms) until its value is `true`, within
+    /// `within`; an exception ends the wait. For a condition the node reaches by itself:
+    /// `lists:member(rust@host, nodes())`, `whereis(srv) =/= undefined`.
+    pub async fn wait_until(&self, expr: &str, within: Duration) -> Result<(), ErlError> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let value = self.eval_within(expr, left.max(POLL)).await?;
+            if value.is_atom("true") {
+                return Ok(());
+            }
+            if Instant::now() + POLL > deadline {
+                return Err(self.timeout(within, &format!("{expr} to be true (it is {value})")));
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// Compiles and loads an Erlang module from its source text (with the preprocessor:
@@ -339,24 +414,31 @@ impl ErlNode {
             node: self.name.clone(),
             error,
         })?;
-        let answer = self
-            .request("compile", &path.display().to_string(), EVAL_TIMEOUT)
-            .await?;
-        match self.outcome("compile", answer)? {
+        self.load_file(&path).await
+    }
+
+    /// Compiles and loads the Erlang module in the file at `path` (includes are looked up
+    /// next to it); returns the module's name.
+    pub async fn load_file(&self, path: impl AsRef<std::path::Path>) -> Result<Atom, ErlError> {
+        let path = path.as_ref().display().to_string();
+        let answer = self.ask("compile", &path, EVAL_TIMEOUT, true).await?;
+        match outcome(&self.name, "compile", answer)? {
             Term::Atom(module) => Ok(module),
-            other => Err(ErlError::BadAnswer {
-                node: self.name.clone(),
-                detail: format!("compile answered {other}"),
-            }),
+            other => Err(self.bad(other)),
         }
     }
 
-    /// Halts the node (closes its stdin, waits up to 5 s for it to end, then kills it).
+    /// Halts the node (closes the driver's connection and stdin, waits up to 5 s for it to
+    /// end, then kills it).
     pub async fn stop(mut self) {
         {
-            let mut link = self.link.lock().await;
-            let _ = link.stdin.shutdown().await;
+            let mut conn = self.conn.lock().await;
+            if let Conn::Ready(write) = &mut *conn {
+                let _ = write.shutdown().await;
+            }
+            *conn = Conn::Failed("stopped".into());
         }
+        self.stdin.take();
         if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
             .await
             .is_err()
@@ -365,81 +447,101 @@ impl ErlNode {
         }
     }
 
-    async fn request(&self, kind: &str, text: &str, within: Duration) -> Result<Term, ErlError> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut link = self.link.lock().await;
-        let line = format!("{id} {kind} {}\n", hex(text.as_bytes()));
-        if let Err(error) = link.stdin.write_all(line.as_bytes()).await {
-            drop(link);
-            return Err(match error.kind() {
-                std::io::ErrorKind::BrokenPipe => self.exited(),
-                _ => ErlError::Io {
-                    node: self.name.clone(),
-                    error,
-                },
-            });
-        }
-        let _ = link.stdin.flush().await;
-        let hex = if let Some(at) = link.early.iter().position(|(n, _)| *n == id) {
-            link.early.remove(at).map(|(_, hex)| hex)
-        } else {
-            let deadline = tokio::time::Instant::now() + within;
-            loop {
-                match tokio::time::timeout_at(deadline, link.answers.recv()).await {
-                    Ok(Some((n, hex))) if n == id => break Some(hex),
-                    // An answer to a request that timed out: dropped (its caller has gone).
-                    Ok(Some((n, _))) if n < id => continue,
-                    Ok(Some(other)) => link.early.push_back(other),
-                    Ok(None) => break None,
-                    Err(_) => {
-                        return Err(ErlError::Timeout {
-                            node: self.name.clone(),
-                            within,
-                            request: format!("{kind} {text}"),
-                        })
-                    }
-                }
-            }
-        };
-        drop(link);
-        let Some(hex) = hex else {
-            return Err(self.exited());
-        };
-        let bad = |detail: String| ErlError::BadAnswer {
-            node: self.name.clone(),
-            detail,
-        };
-        let bytes = unhex(&hex).ok_or_else(|| bad("not hex".into()))?;
-        crate::from_bytes(&bytes).map_err(|e| bad(e.to_string()))
+    /// Waits for the driver's connection (within [`START_TIMEOUT`]).
+    pub(super) async fn ready(&self) -> Result<(), ErlError> {
+        let mut conn = self.conn.lock().await;
+        self.connected(&mut conn).await
     }
 
-    fn outcome(&self, expr: &str, answer: Term) -> Result<Term, ErlError> {
-        let bad = || ErlError::BadAnswer {
-            node: self.name.clone(),
-            detail: format!("unexpected answer {answer}"),
-        };
-        let Some(elems) = answer.as_tuple() else {
-            return Err(bad());
-        };
-        match elems {
-            [tag, value] if tag.is_atom("ok") => Ok(value.clone()),
-            [tag, Term::Atom(class), reason, stack] if tag.is_atom("raised") => {
-                Err(ErlError::Raised {
-                    expr: expr.to_string(),
-                    class: class.clone(),
-                    reason: Box::new(reason.clone()),
-                    stack: Box::new(stack.clone()),
+    async fn connected(&self, conn: &mut Conn) -> Result<(), ErlError> {
+        let failure = match conn {
+            Conn::Ready(_) => return Ok(()),
+            Conn::Failed(why) => {
+                return Err(ErlError::Connect {
+                    node: self.name.clone(),
+                    detail: why.clone(),
                 })
             }
-            [tag, message] if tag.is_atom("parse_error") => Err(ErlError::Parse {
-                expr: expr.to_string(),
-                message: text_of(message),
-            }),
-            [tag, message] if tag.is_atom("compile_error") => {
-                Err(ErlError::Compile(text_of(message)))
-            }
-            _ => Err(bad()),
+            Conn::Connecting(rx) => match rx.await {
+                Ok(Ok(write)) => {
+                    *conn = Conn::Ready(write);
+                    return Ok(());
+                }
+                Ok(Err(failure)) => failure,
+                Err(_) => ConnectFailure::Exited,
+            },
+        };
+        *conn = Conn::Failed(format!("{failure:?}"));
+        Err(match failure {
+            ConnectFailure::Exited => self.exited(),
+            ConnectFailure::Timeout => self.timeout(START_TIMEOUT, "start"),
+            ConnectFailure::LoadFailed(text) => ErlError::Compile(text),
+            ConnectFailure::Io(error) => ErlError::Io {
+                node: self.name.clone(),
+                error,
+            },
+            ConnectFailure::BadHello(detail) => ErlError::BadAnswer {
+                node: self.name.clone(),
+                detail,
+            },
+        })
+    }
+
+    /// Sends a request; the answers come to the returned waiter.
+    async fn send(&self, kind: &str, text: &str) -> Result<Waiter, ErlError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, answers) = mpsc::unbounded_channel();
+        lock(&self.pending.by_id).insert(id, tx);
+        let waiter = Waiter {
+            id,
+            answers,
+            pending: Arc::clone(&self.pending),
+        };
+        if self.pending.ended.load(Ordering::SeqCst) {
+            return Err(self.exited());
         }
+        let request = Term::tuple(vec![
+            Term::Int(id as i64),
+            Term::binary(kind.as_bytes().to_vec()),
+            Term::binary(text.as_bytes().to_vec()),
+        ]);
+        let bytes = crate::to_bytes(&request).map_err(|e| self.bad_text(e.to_string()))?;
+        let mut frame = Vec::with_capacity(bytes.len() + 4);
+        frame.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        frame.extend_from_slice(&bytes);
+        let mut conn = self.conn.lock().await;
+        self.connected(&mut conn).await?;
+        if let Conn::Ready(write) = &mut *conn {
+            if write.write_all(&frame).await.is_err() {
+                drop(conn);
+                return Err(self.exited());
+            }
+        }
+        Ok(waiter)
+    }
+
+    /// Sends a request and waits for its one answer (and, with `sync`, for the stdout marker
+    /// the driver prints before it).
+    async fn ask(
+        &self,
+        kind: &str,
+        text: &str,
+        within: Duration,
+        sync: bool,
+    ) -> Result<Term, ErlError> {
+        let mut waiter = self.send(kind, text).await?;
+        let deadline = Instant::now() + within;
+        let answer = match tokio::time::timeout_at(deadline, waiter.answers.recv()).await {
+            Ok(Some(answer)) => answer,
+            Ok(None) => return Err(self.exited()),
+            Err(_) => return Err(self.timeout(within, &format!("{kind} {text}"))),
+        };
+        if sync {
+            let mut synced = self.synced.clone();
+            // Ends early when stdout closes (the node ended): the answer is in hand anyway.
+            let _ = tokio::time::timeout_at(deadline, synced.wait_for(|n| *n >= waiter.id)).await;
+        }
+        Ok(answer)
     }
 
     fn exited(&self) -> ErlError {
@@ -447,6 +549,61 @@ impl ErlNode {
             node: self.name.clone(),
             output: self.output(),
         }
+    }
+
+    fn timeout(&self, within: Duration, request: &str) -> ErlError {
+        ErlError::Timeout {
+            node: self.name.clone(),
+            within,
+            request: format!("{request} (output so far:\n{})", self.output()),
+        }
+    }
+
+    fn bad(&self, answer: Term) -> ErlError {
+        self.bad_text(format!("unexpected answer {answer}"))
+    }
+
+    fn bad_text(&self, detail: String) -> ErlError {
+        ErlError::BadAnswer {
+            node: self.name.clone(),
+            detail,
+        }
+    }
+}
+
+/// `expr` ending with a dot (on its own line, after any comment).
+pub(super) fn dotted(expr: &str) -> String {
+    let trimmed = expr.trim_end();
+    if trimmed.ends_with('.') {
+        trimmed.to_string()
+    } else {
+        format!("{trimmed}\n.")
+    }
+}
+
+/// The value, or the error, an answer says.
+fn outcome(node: &str, expr: &str, answer: Term) -> Result<Term, ErlError> {
+    let bad = |answer: &Term| ErlError::BadAnswer {
+        node: node.to_string(),
+        detail: format!("unexpected answer {answer}"),
+    };
+    let Some(elems) = answer.as_tuple() else {
+        return Err(bad(&answer));
+    };
+    match elems {
+        [tag, value] if tag.is_atom("ok") => Ok(value.clone()),
+        [tag, Term::Atom(class), reason, stack] if tag.is_atom("raised") => Err(ErlError::Raised {
+            expr: expr.to_string(),
+            class: class.clone(),
+            reason: Box::new(reason.clone()),
+            stack: Box::new(stack.clone()),
+        }),
+        [tag, message] if tag.is_atom("parse_error") => Err(ErlError::Parse {
+            expr: expr.to_string(),
+            message: text_of(message),
+        }),
+        [tag, message] if tag.is_atom("compile_error") => Err(ErlError::Compile(text_of(message))),
+        _ => Err(bad(&answer)),
     }
 }
 
@@ -458,6 +615,6 @@ impl Drop for ErlNode {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ergo_core::Effect;
 
 use super::recorder::{lock, Mock, Recorder};
-use crate::{Atom, Dest, IntoTerm, Term};
+use crate::{Atom, Dest, IntoTerm, Pid, Term};
 
 /// Which kind of effect an assertion counts.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -50,6 +50,7 @@ pub struct Expect {
     to: Option<Dest>,
     message: Option<Term>,
     name: Option<Atom>,
+    from: Option<Pid>,
 }
 
 /// What an effect is to, says and is named, for matching.
@@ -83,6 +84,9 @@ fn parts(effect: &Effect) -> (Option<Kind>, Option<Dest>, Option<&Term>, Option<
 
 /// One line per effect, `[x]` for those an assertion claimed.
 pub(super) fn listing(recorder: &Recorder) -> String {
+    let show_from = recorder
+        .show_from
+        .load(std::sync::atomic::Ordering::Relaxed);
     let effects = lock(&recorder.effects);
     if effects.is_empty() {
         return "  (none)".into();
@@ -91,7 +95,13 @@ pub(super) fn listing(recorder: &Recorder) -> String {
         .iter()
         .map(|r| {
             let mark = if r.claimed { "[x]" } else { "[ ]" };
-            format!("  {mark} {}", describe(&r.effect))
+            let from = r
+                .from
+                .as_ref()
+                .filter(|_| show_from)
+                .map(|p| format!("{}: ", Term::Pid(p.clone())))
+                .unwrap_or_default();
+            format!("  {mark} {from}{}", describe(&r.effect))
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -138,6 +148,7 @@ impl Expect {
             to: None,
             message: None,
             name: None,
+            from: None,
         }
     }
 
@@ -151,6 +162,13 @@ impl Expect {
     /// signal's reason, a reply's value, a stop's reason).
     pub fn message(mut self, message: impl IntoTerm) -> Expect {
         self.message = Some(message.into_term());
+        self
+    }
+
+    /// Only effects the process `pid` made (a supervised child's, in a
+    /// [`SupervisorKit`](super::SupervisorKit)).
+    pub fn from(mut self, pid: &Pid) -> Expect {
+        self.from = Some(pid.clone());
         self
     }
 
@@ -180,7 +198,14 @@ impl Expect {
             effects
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| !r.claimed && self.matches(&r.effect))
+                .filter(|(_, r)| {
+                    !r.claimed
+                        && self.matches(&r.effect)
+                        && self
+                            .from
+                            .as_ref()
+                            .map_or(true, |want| r.from.as_ref() == Some(want))
+                })
                 .map(|(i, _)| i)
                 .collect()
         };
@@ -222,6 +247,9 @@ impl Expect {
         }
         if let Some(name) = &self.name {
             text += &format!(" named {name}");
+        }
+        if let Some(from) = &self.from {
+            text += &format!(" from {}", Term::Pid(from.clone()));
         }
         text
     }

@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use ergo_core::{Effect, GenServer};
 use tokio::sync::{mpsc, oneshot};
+use tracing::Level;
 
 use super::expect::{listing, CallExpect, Expect, Kind};
+use super::logs::{LogCapture, LogEvent, LogExpect, Scope};
 use super::recorder::{lock, Mock, Recorder};
 use crate::{Context, Dest, IntoTerm, Node, NodeOptions, Pid, SpawnError, SpawnOptions, Term};
 
@@ -45,6 +47,8 @@ pub struct ProcessKit {
     /// The kit's calls still waiting for a reply, polled after every step (never spawned: a
     /// reply handed over during a step is seen by the poll that follows it, on any runtime).
     pending: Vec<PendingCall>,
+    /// The tracing events logged on the test thread while the kit lives.
+    logs: LogCapture,
 }
 
 type PendingCall = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
@@ -156,6 +160,7 @@ impl ProcessKit {
         F: FnOnce(Node) -> Fut,
         Fut: std::future::Future<Output = Result<Pid, SpawnError>>,
     {
+        let logs = LogCapture::install();
         let node = Node::start(&kit_node_name(), NodeOptions::default())
             .await
             .map_err(|e| SpawnError::InitFailed(Term::binary(e.to_string().into_bytes())))?;
@@ -177,6 +182,7 @@ impl ProcessKit {
             helper: helper_tx,
             stopped: None,
             pending: Vec::new(),
+            logs,
         };
         kit.settle().await;
         Ok(kit)
@@ -334,6 +340,24 @@ impl ProcessKit {
     #[track_caller]
     pub fn should_reply(&self, value: impl IntoTerm) {
         self.expect(Kind::Reply).message(value).once()
+    }
+
+    /// Tracing events the process under test logged at `level` (narrow with `containing`,
+    /// `field`; count with `once`...). They are captured on the test thread (the kit sets its
+    /// subscriber as the thread's default while it lives; events still reach the one set
+    /// before): run the test on tokio's current-thread runtime, `#[tokio::test]`'s default.
+    pub fn should_log(&self, level: Level) -> LogExpect {
+        let pid = Term::Pid(self.pid.clone()).to_string();
+        LogExpect::new(Arc::clone(&self.logs.events), Scope::Process(pid), level)
+    }
+
+    /// Every tracing event captured so far on the test thread while the kit lives (any
+    /// process's, and the kit's node's own).
+    pub fn logs(&self) -> Vec<LogEvent> {
+        lock(&self.logs.events)
+            .iter()
+            .map(|(event, _)| event.clone())
+            .collect()
     }
 
     /// The server stopped with `reason`.

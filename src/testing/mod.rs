@@ -7,9 +7,15 @@
 //!   `should_emit(events)`) or its producer (`events(..)`, then `should_ask(n)`);
 //! - [`SupervisorPlan`]: a `#[supervisor]`'s declaration (flags, children in order, their
 //!   restart types) read without starting it; [`SupervisorKit`]: the tree started, a child
-//!   killed by id, `should_restart(id)` for the children that came back, in paused time;
-//! - [`ErlNode`]: a real Erlang node a test starts, compiles Erlang source on and evaluates
-//!   expressions on, getting their values back as [`Term`](crate::Term)s.
+//!   killed by id, `should_restart(id)` for the children that came back (and
+//!   `should_restart_times(id, n)`: how often, within one step), what the children did
+//!   (`should_send`, `should_spawn`, `should_link`...), in paused time;
+//! - `should_log(level)` on every kit: the tracing events the process under test (or the tree)
+//!   logged, matched by level, message and fields ([`LogExpect`]);
+//! - [`ErlNode`]: a real Erlang node a test starts ([`ErlOptions`]: `erl` flags, modules from
+//!   files, plain arguments, an expression run at start), compiles Erlang source on, evaluates
+//!   expressions on (getting their values back as [`Term`](crate::Term)s, or in the background
+//!   as an [`ErlTask`]), waits on (`wait_line`, `wait_until`) and kills.
 //!
 //! This is not ergo-core's `forge-signals` feature (which makes the node methods that act for
 //! any pid public, for the project's own tests that play a remote node): turning `testing` on
@@ -87,6 +93,38 @@
 //! effects so far ([x]: claimed by an earlier assertion):
 //!   [x] send_after 60s to <0.2.0>: tick
 //!   [ ] send to {audit,prices@dc1}: 1
+//! ```
+//!
+//! # What it logged
+//!
+//! Every kit captures the tracing events logged on the test thread while it lives (it sets its
+//! subscriber as the thread's default; events still reach the one set before), each with the
+//! process it was logged in:
+//!
+//! ```
+//! use ergo::testing::{GenServerKit, Level};
+//! use ergo::{gen_server, Context, Status, Term};
+//!
+//! struct Pricer;
+//!
+//! #[gen_server]
+//! impl Pricer {
+//!     async fn init(_ctx: &mut Context, _args: ()) -> Result<Self, Term> {
+//!         Ok(Pricer)
+//!     }
+//!     async fn handle_cast(&mut self, _ctx: &mut Context, item: i64) -> Status {
+//!         tracing::warn!(item, "no price");
+//!         Status::Continue
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let mut kit = GenServerKit::<Pricer>::start(()).await.unwrap();
+//! kit.cast(7i64).await;
+//! kit.should_log(Level::WARN).containing("no price").field("item", 7).once();
+//! kit.should_log(Level::ERROR).never();
+//! # }
 //! ```
 //!
 //! # A gen_stage under test
@@ -170,14 +208,22 @@
 //! kit.kill("clerk").await;
 //! kit.should_restart("clerk");
 //! kit.should_not_restart("db");
+//! kit.should_spawn().once(); // the children's effects: the restarted clerk's spawn
+//! kit.should_log(ergo::testing::Level::INFO).field("child", "clerk").once(); // "child restarted"
 //! kit.kill("clerk").await; // a second restart within 5 s: too many
 //! kit.should_stop(Term::atom("shutdown"));
 //! # }
 //! ```
 //!
+//! The kit records the children's effects through the node's effect observer, which lets them
+//! through (the children run for real); `should_restart_times(id, n)` counts the supervisor's
+//! restarts of a child within one step (a child that crashes again right after its restart
+//! counts twice).
+//!
 //! # A real Erlang node
 //!
 //! ```no_run
+//! use std::time::Duration;
 //! use ergo::testing::ErlNode;
 //! use ergo::Term;
 //!
@@ -188,19 +234,38 @@
 //! };
 //! erl.compile("-module(sq).\n-export([sq/1]).\nsq(X) -> X * X.\n").await?;
 //! assert_eq!(erl.eval("sq:sq(7)").await?, Term::from(49i64));
+//!
+//! // What blocks runs in the background; a condition is waited for with a deadline.
+//! let task = erl
+//!     .eval_background("register(waiter, self()), receive {go, N} -> N + 1 end")
+//!     .await?;
+//! erl.wait_until("whereis(waiter) =/= undefined", Duration::from_secs(5)).await?;
+//! erl.eval("waiter ! {go, 41}").await?;
+//! assert_eq!(task.result(Duration::from_secs(5)).await?, Term::from(42i64));
 //! # Ok(()) }
 //! ```
+//!
+//! [`ErlNode::options`] starts one with more: `erl` flags (`-hidden`, `-proto_dist inet_tls`,
+//! `-connect_all false`), modules loaded from files, plain arguments, and an expression run in
+//! its own process (a module's `main()` whose printed lines the test waits for with
+//! [`ErlNode::wait_line`]). The project's own interop tests start their Erlang nodes this way.
 
 mod erl_node;
+mod erl_options;
 mod expect;
 mod kit;
+mod logs;
 mod recorder;
 mod stage_kit;
 mod supervisor_kit;
 
 pub use ergo_core::Effect;
-pub use erl_node::{erl_required, ErlError, ErlNode, EVAL_TIMEOUT, START_TIMEOUT};
+pub use erl_node::{erl_required, ErlError, ErlNode, ErlTask, EVAL_TIMEOUT, START_TIMEOUT};
+pub use erl_options::ErlOptions;
 pub use expect::{CallExpect, Expect};
 pub use kit::{GenServerKit, ProcessKit};
+pub use logs::{LogEvent, LogExpect};
 pub use stage_kit::StageKit;
 pub use supervisor_kit::{SupervisorKit, SupervisorPlan};
+/// The levels [`ProcessKit::should_log`] takes (tracing's).
+pub use tracing::Level;

@@ -12,6 +12,8 @@ use crate::{Dest, Pid, Term};
 #[derive(Clone, Debug)]
 pub(super) struct Recorded {
     pub(super) effect: Effect,
+    /// The process that made it (None: a spawn on the node, or recorded by the kit).
+    pub(super) from: Option<Pid>,
     pub(super) claimed: bool,
 }
 
@@ -39,6 +41,8 @@ pub(super) struct Recorder {
     pub(super) effects: Mutex<Vec<Recorded>>,
     pub(super) mocks: Mutex<Vec<Mock>>,
     pub(super) unexpected: Mutex<Vec<String>>,
+    /// Whether listings name the process behind each effect (a tree's, not one server's).
+    pub(super) show_from: std::sync::atomic::AtomicBool,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -47,8 +51,13 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Recorder {
     pub(super) fn push(&self, effect: Effect) {
+        self.push_from(None, effect)
+    }
+
+    pub(super) fn push_from(&self, from: Option<&Pid>, effect: Effect) {
         lock(&self.effects).push(Recorded {
             effect,
+            from: from.cloned(),
             claimed: false,
         });
     }
@@ -59,7 +68,7 @@ impl EffectObserver for Recorder {
         lock(&self.server).as_ref() == Some(pid)
     }
 
-    fn record(&self, _from: Option<&Pid>, effect: Effect) {
+    fn record(&self, from: Option<&Pid>, effect: Effect) {
         if let Effect::Spawn { pid, behaviour, .. } = &effect {
             let mut server = lock(&self.server);
             if server.is_none() && *lock(&self.server_behaviour) == Some(*behaviour) {
@@ -68,7 +77,7 @@ impl EffectObserver for Recorder {
                 return;
             }
         }
-        self.push(effect);
+        self.push_from(from, effect);
     }
 
     fn answer_call(&self, _from: &Pid, to: &Dest, request: &Term) -> Result<Term, CallError> {

@@ -1,21 +1,29 @@
 //! Supervisors under test: `SupervisorPlan` reads a `#[supervisor]`'s declaration (its `init`:
 //! strategy, intensity, period, children in order with their restart types) without starting
 //! anything; `SupervisorKit` starts the tree on a private node, kills or signals a child by id
-//! and tells which children came back under a new pid (`should_restart`) and whether the
-//! supervisor gave up (`should_stop`), in tokio's (paused) time. Owns those; must not change
-//! how a supervisor supervises.
+//! and tells which children came back under a new pid (`should_restart`), how many times
+//! (`should_restart_times`, from the supervisor's `child restarted` events), whether the
+//! supervisor gave up (`should_stop`), and what the children did (sends, links, spawns...:
+//! recorded through the node's effect observer, which lets them through), in tokio's (paused)
+//! time. Owns those; must not change how a supervisor supervises.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ergo_core::gen::supervisor::{ChildPid, SupervisorRef};
+use ergo_core::{CallError, Effect, EffectObserver};
 use tokio::sync::oneshot;
+use tracing::Level;
 
+use super::expect::{listing, Expect, Kind};
 use super::kit::kit_node_name;
+use super::logs::{LogCapture, LogExpect, Scope};
+use super::recorder::{lock, Recorder};
 use crate::{
-    Atom, ChildKind, Context, IntoTerm, Node, NodeOptions, Pid, Restart, SpawnOptions, Strategy,
-    Supervisor, SupervisorError, SupervisorSpec, Term,
+    Atom, ChildKind, Context, Dest, IntoTerm, Node, NodeOptions, Pid, Restart, SpawnOptions,
+    Strategy, Supervisor, SupervisorError, SupervisorSpec, Term,
 };
 
 /// A supervisor's declaration as its `init` returns it, read without starting any child.
@@ -88,12 +96,50 @@ impl SupervisorPlan {
 /// after a millisecond of tokio's time, virtual when paused) before failing the test.
 const SETTLE_LOOKS: u32 = 60_000;
 
+/// The observer of a tree under test: records what every process on the kit's node does but
+/// the supervisor and the kit's watcher (spawns on the node included), and lets it all through.
+struct TreeObserver {
+    recorder: Arc<Recorder>,
+    /// The kit's own processes and the supervisor, whose effects are not the children's.
+    ignored: Mutex<Vec<Pid>>,
+}
+
+impl EffectObserver for TreeObserver {
+    fn watches(&self, pid: &Pid) -> bool {
+        !lock(&self.ignored).contains(pid)
+    }
+
+    fn record(&self, from: Option<&Pid>, effect: Effect) {
+        if let Effect::Spawn { pid, .. } = &effect {
+            if lock(&self.ignored).contains(pid) {
+                return;
+            }
+        }
+        self.recorder.push_from(from, effect);
+    }
+
+    fn answer_call(&self, _from: &Pid, _to: &Dest, _request: &Term) -> Result<Term, CallError> {
+        // Not asked: the observer lets calls through to their real peers.
+        Err(CallError::Down(Term::atom("noproc")))
+    }
+
+    fn passes_through(&self) -> bool {
+        true
+    }
+}
+
 /// One `#[supervisor]` (any [`Supervisor`]) and its tree, started on a private node: see the
 /// [module docs](super).
 pub struct SupervisorKit<S: Supervisor> {
     node: Node,
     pid: Pid,
     supervisor: SupervisorRef,
+    /// What the children did (and the node's spawns).
+    recorder: Arc<Recorder>,
+    /// The tracing events of the test thread, the supervisor's `child restarted` among them.
+    logs: LogCapture,
+    /// How many events had been captured when the last step began.
+    step_start: usize,
     /// The children's pids before and after the last step.
     before: HashMap<Atom, Option<Pid>>,
     after: HashMap<Atom, Option<Pid>>,
@@ -139,24 +185,44 @@ impl<S: Supervisor> SupervisorKit<S> {
     /// Starts the supervisor with `args` and its children on a private local node (the test
     /// sets up none) and waits until all have started.
     pub async fn start(args: S::Args) -> Result<SupervisorKit<S>, SupervisorError> {
+        let logs = LogCapture::install();
         let node = Node::start(&kit_node_name(), NodeOptions::default())
             .await
             .map_err(|e| SupervisorError::InitFailed(Term::binary(e.to_string().into_bytes())))?;
         let (pid_tx, pid_rx) = oneshot::channel();
         let (down_tx, down_rx) = oneshot::channel();
-        node.spawn(SpawnOptions::default(), move |ctx| {
-            watcher(ctx, pid_rx, down_tx)
-        })
-        .map_err(|e| SupervisorError::InitFailed(Term::binary(e.to_string().into_bytes())))?;
+        let watcher_pid = node
+            .spawn(SpawnOptions::default(), move |ctx| {
+                watcher(ctx, pid_rx, down_tx)
+            })
+            .map_err(|e| SupervisorError::InitFailed(Term::binary(e.to_string().into_bytes())))?;
+        let recorder = Arc::new(Recorder::default());
+        recorder
+            .show_from
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let observer = Arc::new(TreeObserver {
+            recorder: Arc::clone(&recorder),
+            ignored: Mutex::new(vec![watcher_pid]),
+        });
+        node.observe_effects(Arc::clone(&observer) as Arc<dyn EffectObserver>);
         let pid = node
             .start_supervisor::<S>(args, SpawnOptions::default())
             .await?;
+        lock(&observer.ignored).push(pid.clone());
+        // The supervisor's own spawn and what it did itself are not its children's effects.
+        lock(&recorder.effects).retain(|r| {
+            r.from.as_ref() != Some(&pid)
+                && !matches!(&r.effect, Effect::Spawn { pid: spawned, .. } if *spawned == pid)
+        });
         let _ = pid_tx.send(pid.clone());
         let supervisor = node.supervisor_ref(pid.clone());
         let mut kit = SupervisorKit {
             node,
             pid,
             supervisor,
+            recorder,
+            logs,
+            step_start: 0,
             before: HashMap::new(),
             after: HashMap::new(),
             down: Some(down_rx),
@@ -198,6 +264,7 @@ impl<S: Supervisor> SupervisorKit<S> {
             panic!("no running child {id}: children {:?}", self.after);
         };
         self.before = self.after.clone();
+        self.step_start = lock(&self.logs.events).len();
         self.node.send_exit(&pid, reason.into_term());
         for _ in 0..SETTLE_LOOKS {
             match self.snapshot().await {
@@ -208,6 +275,7 @@ impl<S: Supervisor> SupervisorKit<S> {
                 Some(now) => {
                     if now.get(&Atom::new(id)).and_then(Option::as_ref) != Some(&pid) {
                         self.after = now;
+                        self.quiesce().await;
                         return;
                     }
                 }
@@ -223,11 +291,121 @@ impl<S: Supervisor> SupervisorKit<S> {
     /// Lets `by` of tokio's time pass (with paused time, none really passes): the restart
     /// intensity's window moves on.
     pub async fn advance(&mut self, by: Duration) {
-        tokio::time::sleep(by).await;
         self.before = self.after.clone();
+        self.step_start = lock(&self.logs.events).len();
+        tokio::time::sleep(by).await;
         if let Some(now) = self.snapshot().await {
             self.after = now;
         }
+        self.quiesce().await;
+    }
+
+    /// Waits until the tree is still: the children's pids are the same in two snapshots a
+    /// millisecond of tokio's time apart (with paused time, the runtime has nothing left to do
+    /// when the time moves), so a child that crashes again right after its restart is
+    /// restarted within the same step.
+    async fn quiesce(&mut self) {
+        for _ in 0..SETTLE_LOOKS {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            match self.snapshot().await {
+                None => {
+                    self.after = HashMap::new();
+                    return;
+                }
+                Some(now) if now == self.after => return,
+                Some(now) => self.after = now,
+            }
+        }
+    }
+
+    /// How many times the supervisor restarted the child `id` in the last step (it logs each
+    /// restart; the events are captured on the test thread).
+    pub fn restart_count(&self, id: &str) -> usize {
+        lock(&self.logs.events)
+            .iter()
+            .skip(self.step_start)
+            .filter(|(event, _)| {
+                event.message == "child restarted"
+                    && event
+                        .fields
+                        .iter()
+                        .any(|(name, value)| name == "child" && value == id)
+            })
+            .count()
+    }
+
+    /// In the last step the supervisor restarted the child `id` exactly `n` times (a child
+    /// that crashed again at once counts twice, though only its last pid is seen).
+    #[track_caller]
+    pub fn should_restart_times(&self, id: &str, n: usize) {
+        let count = self.restart_count(id);
+        if count != n {
+            panic!(
+                "expected child {id} to be restarted {n} time(s) in the last step, it was restarted {count} time(s){}",
+                self.stop_note()
+            );
+        }
+    }
+
+    /// Messages the children sent (narrow with `to`, `message`, `from(pid)`...).
+    pub fn should_send(&self) -> Expect {
+        self.expect(Kind::Send)
+    }
+
+    /// Calls the children made (they went to the real peers).
+    pub fn should_call(&self) -> Expect {
+        self.expect(Kind::Call)
+    }
+
+    /// Casts the children made.
+    pub fn should_cast(&self) -> Expect {
+        self.expect(Kind::Cast)
+    }
+
+    /// Processes spawned on the kit's node after the supervisor: its children (at start and
+    /// at each restart) and what they spawned; narrow with `named`.
+    pub fn should_spawn(&self) -> Expect {
+        self.expect(Kind::Spawn)
+    }
+
+    /// Links the children made.
+    pub fn should_link(&self) -> Expect {
+        self.expect(Kind::Link)
+    }
+
+    /// Monitors the children set.
+    pub fn should_monitor(&self) -> Expect {
+        self.expect(Kind::Monitor)
+    }
+
+    /// Exit signals the children sent.
+    pub fn should_exit(&self) -> Expect {
+        self.expect(Kind::Exit)
+    }
+
+    /// Tracing events the tree's processes (the supervisor and its children) logged at
+    /// `level`; see [`ProcessKit::should_log`](super::ProcessKit::should_log).
+    pub fn should_log(&self, level: Level) -> LogExpect {
+        LogExpect::new(Arc::clone(&self.logs.events), Scope::AnyProcess, level)
+    }
+
+    /// Every effect recorded has been claimed by an assertion; panics listing the others.
+    #[track_caller]
+    pub fn no_more_effects(&self) {
+        let unclaimed = lock(&self.recorder.effects)
+            .iter()
+            .filter(|r| !r.claimed)
+            .count();
+        if unclaimed > 0 {
+            panic!(
+                "{unclaimed} effect(s) no assertion checked ([ ]):\n{}",
+                listing(&self.recorder)
+            );
+        }
+    }
+
+    fn expect(&self, kind: Kind) -> Expect {
+        Expect::new(Arc::clone(&self.recorder), kind)
     }
 
     /// In the last step the child `id` was restarted: it runs under a new pid.

@@ -6,12 +6,12 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ChildGuard, EchoNode, Output};
+use common::EchoNode;
 use ergo::runtime::dist::HandshakeError;
 use ergo::runtime::net::{ConnectError, TlsIdentity, TlsOptions, TlsVerify};
+use ergo::testing::ErlNode;
 use ergo::{DistOptions, NetError, Node, NodeOptions, Term};
 
 /// Writes a self-signed certificate for `localhost` and its key; returns their paths.
@@ -41,39 +41,16 @@ fn erl_tls_options(dir: &Path) -> PathBuf {
     conf
 }
 
-/// Starts `erl` over TLS distribution running `eval`; its output is read line by line.
-fn start_tls_erl(conf: &Path, name: &str, cookie: &str, eval: &str) -> (ChildGuard, Output) {
-    let mut child = Command::new("erl")
+/// Starts `erl` as `name` over TLS distribution (an `ergo::testing::ErlNode`, killed with the
+/// test) and waits until it is up.
+async fn start_tls_erl(conf: &Path, name: &str, cookie: &str) -> ErlNode {
+    let options = ErlNode::options(name, cookie)
         .args(["-proto_dist", "inet_tls", "-ssl_dist_optfile"])
-        .arg(conf)
-        .args([
-            "-sname",
-            name,
-            "-setcookie",
-            cookie,
-            "-noshell",
-            "-eval",
-            eval,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start erl");
-    let output = Output::of(&mut child, name);
-    (ChildGuard(child), output)
-}
-
-/// Waits (60 s at most) for a line starting with `PASS`/`READY`, failing on `FAIL`.
-fn wait_line(output: &Output, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match output.recv(deadline) {
-            Ok(line) if line.starts_with(want) => return,
-            Ok(line) if line.starts_with("FAIL") => output.fail(&line),
-            Ok(_) => {}
-            Err(ended) => output.fail(&format!("no {want} ({ended})")),
-        }
+        .arg(conf);
+    match options.start().await {
+        Ok(Some(erl)) => erl,
+        Ok(None) => panic!("erl is not installed (require_erl said it is)"),
+        Err(e) => panic!("start erl {name} over TLS: {e}"),
     }
 }
 
@@ -90,29 +67,30 @@ async fn tls_node(prefix: &str, cookie: &str, tls: Option<TlsOptions>) -> Node {
     common::start_dist(prefix, options, dist).await
 }
 
-#[test]
-fn erlang_over_tls_pings_and_calls_echo() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erlang_over_tls_pings_and_calls_echo() {
     if !common::require_erl("erlang_over_tls_pings_and_calls_echo") {
         return;
     }
     let echo = EchoNode::start_with(&["--tls"]);
     let dir = common::temp_dir("tls_erl_client");
     let conf = erl_tls_options(&dir);
-    let eval = format!(
+    let me = format!("{}@localhost", common::unique_name("tls_client"));
+    let erl = start_tls_erl(&conf, &me, &echo.cookie).await;
+    let checks = format!(
         "E = '{echo}', \
-         try pong = net_adm:ping(E), \
-             {{echo, hello, P}} = gen_server:call({{echo, E}}, hello), \
-             E = node(P), \
-             Big = binary:copy(<<7>>, 1048576), \
-             {{echo, Big, P}} = gen_server:call({{echo, E}}, Big, 20000), \
-             io:format(\"PASS~n\") \
-         catch C:R -> io:format(\"FAIL ~p~n\", [{{C, R}}]) end, \
-         halt().",
+         pong = net_adm:ping(E), \
+         {{echo, hello, P}} = gen_server:call({{echo, E}}, hello), \
+         E = node(P), \
+         Big = binary:copy(<<7>>, 1048576), \
+         {{echo, Big, P}} = gen_server:call({{echo, E}}, Big, 20000), \
+         passed",
         echo = echo.name
     );
-    let me = format!("{}@localhost", common::unique_name("tls_client"));
-    let (_guard, output) = start_tls_erl(&conf, &me, &echo.cookie, &eval);
-    wait_line(&output, "PASS");
+    match erl.eval_within(&checks, Duration::from_secs(60)).await {
+        Ok(value) if value.is_atom("passed") => {}
+        other => panic!("{other:?}\noutput:\n{}", erl.output()),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,9 +103,7 @@ async fn rust_over_tls_calls_an_erlang_tls_node() {
     let conf = erl_tls_options(&dir);
     let cookie = common::unique_name("tlscookie");
     let erl_name = format!("{}@localhost", common::unique_name("tls_erl"));
-    let eval = "spawn(fun() -> io:get_line(\"\"), halt() end), io:format(\"READY~n\").";
-    let (_guard, output) = start_tls_erl(&conf, &erl_name, &cookie, eval);
-    wait_line(&output, "READY");
+    let _erl = start_tls_erl(&conf, &erl_name, &cookie).await;
     let node = tls_node(
         "tls_rust",
         &cookie,

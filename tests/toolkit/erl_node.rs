@@ -3,6 +3,8 @@
 //! exceptions and errors as typed errors, the node reached by a Rust node, and gone when
 //! dropped.
 
+use std::time::Duration;
+
 use ergo::testing::{ErlError, ErlNode};
 use ergo::{Atom, Term};
 
@@ -153,6 +155,131 @@ async fn a_rust_node_reaches_it_and_it_is_gone_when_dropped() {
         },
     )
     .await;
+}
+
+#[tokio::test]
+async fn options_flags_files_plain_args_and_a_start_expression() {
+    let dir = common::temp_dir("kit_opts");
+    let side = dir.join("kit_side.erl");
+    std::fs::write(
+        &side,
+        "-module(kit_side).\n-export([main/0]).\n\
+         main() ->\n\
+             [Mode] = init:get_plain_arguments(),\n\
+             io:format(\"noise~n\"),\n\
+             io:format(\"READY ~s ~p~n\", [Mode, is_alive()]),\n\
+             receive never -> ok end.\n",
+    )
+    .unwrap();
+    let name = common::node_name("kit_opts");
+    let Some(mut erl) = ErlNode::options(&name, "toolkit_cookie")
+        .hidden()
+        .args(["-connect_all", "false"])
+        .load_file(&side)
+        .plain_args(["serve"])
+        .run("kit_side:main()")
+        .start()
+        .await
+        .unwrap_or_else(|e| panic!("start {name}: {e}"))
+    else {
+        return;
+    };
+    let within = Duration::from_secs(30);
+    // The start expression runs in its own process: its lines are the test's to wait for.
+    assert_eq!(
+        erl.wait_line("READY", within).await.unwrap(),
+        "READY serve true"
+    );
+    // The flags reached erl.
+    let args = erl
+        .eval("{init:get_argument(hidden), init:get_argument(connect_all)}")
+        .await
+        .unwrap();
+    assert_eq!(
+        args.to_string(),
+        "{{ok,[[]]},{ok,[[\"false\"]]}}",
+        "{}",
+        erl.output()
+    );
+    // Lines printed by an eval come in order after the start expression's.
+    erl.eval("io:format(\"after~n\")").await.unwrap();
+    assert_eq!(erl.next_line(within).await.unwrap(), "after");
+    // A module from a file, loaded later.
+    let later = dir.join("kit_later.erl");
+    std::fs::write(&later, "-module(kit_later).\n-export([n/0]).\nn() -> 42.\n").unwrap();
+    assert_eq!(erl.load_file(&later).await.unwrap(), Atom::new("kit_later"));
+    assert_eq!(erl.eval_as::<i64>("kit_later:n()").await.unwrap(), 42);
+    // The OS pid is the node's own.
+    let os_pid: String = erl.eval_as("list_to_binary(os:getpid())").await.unwrap();
+    assert_eq!(Some(os_pid.parse::<u32>().unwrap()), erl.os_pid());
+    // Killed: requests and line waits see it gone.
+    erl.kill();
+    assert!(
+        matches!(erl.next_line(within).await, Err(ErlError::Exited { .. })),
+        "{}",
+        erl.output()
+    );
+    assert!(matches!(erl.eval("ok").await, Err(ErlError::Exited { .. })));
+}
+
+#[tokio::test]
+async fn background_evaluation_and_waiting_for_a_condition() {
+    let Some(erl) = erl("kit_bg").await else {
+        return;
+    };
+    let within = Duration::from_secs(30);
+    erl.eval("Parent = self()").await.unwrap();
+    // Blocks in a receive until the test sends it something: in the background.
+    let task = erl
+        .eval_background("register(kit_waiter, self()), receive {go, N} -> N * 2 end")
+        .await
+        .unwrap();
+    assert!(matches!(task.pid(), Term::Pid(_)), "{:?}", task);
+    erl.wait_until("whereis(kit_waiter) =/= undefined", within)
+        .await
+        .unwrap();
+    erl.eval("kit_waiter ! {go, 21}").await.unwrap();
+    assert_eq!(task.result(within).await.unwrap(), Term::from(42i64));
+    // An exception in the background is typed.
+    let failing = erl.eval_background("exit(gone)").await.unwrap();
+    match failing.result(within).await {
+        Err(ErlError::Raised { class, reason, .. }) => {
+            assert_eq!(class, Atom::new("exit"));
+            assert_eq!(*reason, Term::atom("gone"));
+        }
+        other => panic!("expected Raised, got {other:?}"),
+    }
+    // A condition that never holds ends at its deadline with the last value shown.
+    match erl
+        .wait_until(
+            "whereis(nobody_here) =/= undefined",
+            Duration::from_millis(200),
+        )
+        .await
+    {
+        Err(ErlError::Timeout { request, .. }) => assert!(request.contains("false"), "{request}"),
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_file_that_does_not_compile_fails_the_start() {
+    let dir = common::temp_dir("kit_badfile");
+    let bad = dir.join("kit_broken.erl");
+    std::fs::write(&bad, "-module(kit_broken).\nf( -> ok.\n").unwrap();
+    let name = common::node_name("kit_badfile");
+    match ErlNode::options(&name, "toolkit_cookie")
+        .load_file(&bad)
+        .start()
+        .await
+    {
+        Ok(None) => {}
+        Err(ErlError::Compile(text)) => {
+            assert!(text.contains("kit_broken.erl"), "{text}");
+            assert!(text.contains("syntax error"), "{text}");
+        }
+        other => panic!("expected Compile, got {other:?}"),
+    }
 }
 
 /// Runs one test of this binary again, in a child process with an empty PATH (so no `erl`).

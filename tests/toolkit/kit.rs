@@ -229,3 +229,70 @@ async fn replies_are_seen_on_a_multi_threaded_runtime_too() {
     kit.cast(Req::Flush).await;
     kit.should_reply(3i64);
 }
+
+/// A server that logs what it is told, at the level it is told.
+struct Chatty;
+
+#[derive(ergo::Term, Debug, Clone, PartialEq)]
+enum Say {
+    Warn(i64),
+    Info,
+}
+
+#[gen_server]
+impl Chatty {
+    async fn init(_ctx: &mut Context, _args: ()) -> Result<Self, Term> {
+        tracing::debug!("chatty up");
+        Ok(Chatty)
+    }
+    async fn handle_cast(&mut self, _ctx: &mut Context, say: Say) -> Status {
+        match say {
+            Say::Warn(item) => tracing::warn!(item, "price missing"),
+            Say::Info => tracing::info!(kind = ?Say::Info, "all fine"),
+        }
+        Status::Continue
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn should_log_matches_level_message_and_fields_of_the_server_only() {
+    let mut kit = GenServerKit::<Chatty>::start(()).await.expect("start");
+    kit.should_log(ergo::testing::Level::DEBUG)
+        .containing("up")
+        .once();
+    kit.cast(Say::Warn(7)).await;
+    kit.cast(Say::Info).await;
+    // Logged outside the server: captured, but not the server's.
+    tracing::warn!(item = 7, "price missing");
+    kit.should_log(ergo::testing::Level::WARN)
+        .containing("price")
+        .field("item", 7)
+        .once();
+    kit.should_log(ergo::testing::Level::INFO)
+        .field("kind", "Info")
+        .once();
+    kit.should_log(ergo::testing::Level::ERROR).never();
+    assert!(
+        kit.logs()
+            .iter()
+            .any(|e| e.message == "price missing" && e.process.is_none()),
+        "{:?}",
+        kit.logs()
+    );
+    // A failed assertion lists what the server logged.
+    kit.cast(Say::Warn(8)).await;
+    let wrong = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        kit.should_log(ergo::testing::Level::WARN)
+            .field("item", 9)
+            .once()
+    }))
+    .expect_err("item 9 was never logged");
+    let text = wrong.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        text.contains("expected 1 WARN event with item=9, found 0"),
+        "{text}"
+    );
+    assert!(text.contains("[ ] WARN"), "{text}");
+    assert!(text.contains("[x] WARN"), "{text}");
+    assert!(text.contains("item=8"), "{text}");
+}

@@ -133,3 +133,79 @@ async fn a_transient_child_is_restarted_after_an_abnormal_exit_only() {
     assert!(kit.child("right").is_none());
     assert!(kit.child("left").is_some());
 }
+
+/// How many more times a [`Flaky`] crashes right after its start.
+static FLAKY_CRASHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[derive(ergo::Term, Debug, Clone, PartialEq)]
+struct Crash;
+
+/// A worker that, while [`FLAKY_CRASHES`] says so, tells itself to crash as soon as it starts.
+struct Flaky;
+
+#[gen_server]
+impl Flaky {
+    async fn init(ctx: &mut Context, _args: ()) -> Result<Self, Term> {
+        use std::sync::atomic::Ordering;
+        let more =
+            FLAKY_CRASHES.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        if more.is_ok() {
+            let _ = ctx.send(ctx.pid().clone(), Crash);
+        }
+        Ok(Flaky)
+    }
+    async fn handle_info(&mut self, _ctx: &mut Context, _crash: Crash) -> ergo::Status {
+        tracing::warn!(reason = "asked", "flaky crashing");
+        ergo::Status::Stop(Term::atom("boom"))
+    }
+}
+
+struct Shaky;
+
+#[supervisor(strategy = one_for_one, intensity = 5, period = 10)]
+impl Shaky {
+    children! {
+        worker(id = flaky, start = Flaky, args = ()),
+        worker(id = steady, start = Cell, args = 1),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_childrens_effects_and_two_restarts_in_one_step_are_seen() {
+    let mut kit = SupervisorKit::<Shaky>::start(()).await.expect("start");
+    // The two children's start, seen as spawns on the kit's node.
+    kit.should_spawn().times(2);
+    kit.no_more_effects();
+    // Killed, flaky comes back, crashes at once, and comes back again: one step, two restarts.
+    FLAKY_CRASHES.store(1, std::sync::atomic::Ordering::SeqCst);
+    kit.kill("flaky").await;
+    kit.should_restart("flaky");
+    kit.should_restart_times("flaky", 2);
+    kit.should_restart_times("steady", 0);
+    kit.should_not_restart("steady");
+    kit.should_spawn().times(2);
+    kit.should_send().message(Crash).once();
+    kit.should_log(ergo::testing::Level::WARN)
+        .containing("crashing")
+        .field("reason", "asked")
+        .once();
+    kit.should_log(ergo::testing::Level::INFO)
+        .containing("child restarted")
+        .field("child", "flaky")
+        .times(2);
+    kit.no_more_effects();
+    // A plain kill: one restart, no crash.
+    kit.kill("flaky").await;
+    kit.should_restart_times("flaky", 1);
+    kit.should_spawn().once();
+    kit.should_send().never();
+    let wrong = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        kit.should_restart_times("flaky", 2)
+    }))
+    .expect_err("restarted once");
+    let text = wrong.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        text.contains("expected child flaky to be restarted 2 time(s) in the last step, it was restarted 1 time(s)"),
+        "{text}"
+    );
+}

@@ -35,6 +35,14 @@ impl Context {
         self.node.observer_of(&self.entry.pid)
     }
 
+    /// Records `effect` with an observer that watches this process and lets its effects
+    /// through (the caller then does the effect as usual).
+    fn tap(&self, effect: impl FnOnce() -> Effect) {
+        if let Some(observer) = self.node.tap_of(&self.entry.pid) {
+            observer.record(Some(&self.entry.pid), effect());
+        }
+    }
+
     /// True when `to` is this process's own pid.
     fn is_me(&self, to: &Dest) -> bool {
         matches!(to, Dest::Pid(pid) if *pid == self.entry.pid)
@@ -153,6 +161,19 @@ impl Context {
                 Envelope::Message(Payload::Term(message)),
             );
         }
+        if let Some(observer) = self.node.tap_of(&self.entry.pid) {
+            let message = message.into_term();
+            let effect = Effect::Send {
+                to: to.clone(),
+                message: message.clone(),
+            };
+            observer.record(Some(&self.entry.pid), effect);
+            return self.node.send_envelope(
+                Some(&self.entry.pid),
+                &to,
+                Envelope::Message(Payload::Term(message)),
+            );
+        }
         self.node.send_envelope(
             Some(&self.entry.pid),
             &to,
@@ -190,9 +211,19 @@ impl Context {
             let answer = observer.answer_call(&self.entry.pid, &to, &request)?;
             return R::from_term(answer).map_err(CallError::BadReply);
         }
+        let request = if self.node.tap_of(&self.entry.pid).is_some() {
+            let request = request.into_term();
+            self.tap(|| Effect::Call {
+                to: to.clone(),
+                request: request.clone(),
+            });
+            Payload::Term(request)
+        } else {
+            Payload::new(request)
+        };
         let payload = self
             .node
-            .call_payload(&self.entry.pid, &to, Payload::new(request), timeout)
+            .call_payload(&self.entry.pid, &to, request, timeout)
             .await?;
         payload
             .take::<R>()
@@ -213,6 +244,14 @@ impl Context {
             observer.record(Some(&self.entry.pid), effect);
             return Ok(());
         }
+        if self.node.tap_of(&self.entry.pid).is_some() {
+            let (to, request) = (to.into(), request.into_term());
+            self.tap(|| Effect::Cast {
+                to: to.clone(),
+                request: request.clone(),
+            });
+            return self.node.cast(to, request);
+        }
         self.node.cast(to, request)
     }
 
@@ -221,6 +260,7 @@ impl Context {
         if let Some(observer) = self.watched() {
             return observer.record(Some(&self.entry.pid), Effect::Link(other.clone()));
         }
+        self.tap(|| Effect::Link(other.clone()));
         self.node.link(&self.entry.pid, other)
     }
 
@@ -229,6 +269,7 @@ impl Context {
         if let Some(observer) = self.watched() {
             return observer.record(Some(&self.entry.pid), Effect::Unlink(other.clone()));
         }
+        self.tap(|| Effect::Unlink(other.clone()));
         self.node.unlink(&self.entry.pid, other)
     }
 
@@ -239,6 +280,7 @@ impl Context {
             observer.record(Some(&self.entry.pid), Effect::Monitor(target));
             return self.node.make_ref();
         }
+        self.tap(|| Effect::Monitor(target.clone()));
         self.node.monitor(&self.entry.pid, &target)
     }
 
@@ -248,6 +290,7 @@ impl Context {
             observer.record(Some(&self.entry.pid), Effect::Demonitor(reference.clone()));
             return true;
         }
+        self.tap(|| Effect::Demonitor(reference.clone()));
         self.node.demonitor(&self.entry.pid, reference)
     }
 
@@ -262,6 +305,11 @@ impl Context {
             if *to != self.entry.pid {
                 return;
             }
+        } else {
+            self.tap(|| Effect::Exit {
+                to: to.clone(),
+                reason: reason.clone(),
+            });
         }
         self.node.exit(&self.entry.pid, to, reason)
     }
@@ -275,6 +323,16 @@ impl Context {
     ) -> TimerHandle {
         let to = to.into();
         if let Some(observer) = self.watched() {
+            let message = message.into_term();
+            let effect = Effect::SendAfter {
+                to: to.clone(),
+                message: message.clone(),
+                delay,
+            };
+            observer.record(Some(&self.entry.pid), effect);
+            return self.node.send_after(to, message, delay);
+        }
+        if let Some(observer) = self.node.tap_of(&self.entry.pid) {
             let message = message.into_term();
             let effect = Effect::SendAfter {
                 to: to.clone(),

@@ -2,7 +2,9 @@
 //! for each effect a watched process makes through its `Context` (send, call, cast, link,
 //! monitor, exit, timers) and for each spawn on the node, to record it; a watched process's
 //! sends to others, casts, links, monitors and exits to others are recorded instead of done,
-//! and its calls are answered by the observer (mocked peers). Owns the `Effect` model and the
+//! and its calls are answered by the observer (mocked peers). An observer may instead let a
+//! watched process's effects through (`passes_through`): recorded, then done as usual (a
+//! supervision tree under test runs for real). Owns the `Effect` model and the
 //! `EffectObserver` trait; must not know what a test asserts.
 
 use std::time::Duration;
@@ -31,7 +33,7 @@ pub enum Effect {
         /// After how long.
         delay: Duration,
     },
-    /// A call made; the observer answered it.
+    /// A call made; the observer answered it (or, letting effects through, the peer did).
     Call {
         /// Whom.
         to: Dest,
@@ -85,6 +87,12 @@ pub trait EffectObserver: Send + Sync {
     /// Answers a watched process's call (after it was recorded): a mocked peer's answer, or an
     /// error for a call nobody expected.
     fn answer_call(&self, from: &Pid, to: &Dest, request: &Term) -> Result<Term, CallError>;
+    /// Whether a watched process's effects, once recorded, are also done as usual (its calls
+    /// then go to the real peer, not to [`EffectObserver::answer_call`]). False by default:
+    /// recorded instead of done.
+    fn passes_through(&self) -> bool {
+        false
+    }
 }
 
 impl Node {
@@ -95,9 +103,20 @@ impl Node {
         self.inner.observer.set(observer).is_ok()
     }
 
-    /// The observer, when it watches `pid`.
+    /// The observer, when it watches `pid` and records its effects instead of doing them.
     pub(crate) fn observer_of(&self, pid: &Pid) -> Option<&std::sync::Arc<dyn EffectObserver>> {
-        self.inner.observer.get().filter(|o| o.watches(pid))
+        self.inner
+            .observer
+            .get()
+            .filter(|o| !o.passes_through() && o.watches(pid))
+    }
+
+    /// The observer, when it watches `pid` and lets its effects through.
+    pub(crate) fn tap_of(&self, pid: &Pid) -> Option<&std::sync::Arc<dyn EffectObserver>> {
+        self.inner
+            .observer
+            .get()
+            .filter(|o| o.passes_through() && o.watches(pid))
     }
 
     /// The observer, for spawns.
