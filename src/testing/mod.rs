@@ -201,15 +201,20 @@
 //!
 //! // The tree, on the kit's own node.
 //! let mut kit = SupervisorKit::<Shop>::start(()).await.unwrap();
+//! kit.should_spawn().times(2); // what the children did: here, be spawned
 //! kit.kill("db").await;
 //! kit.should_restart("db");
 //! kit.should_restart("clerk"); // rest_for_one: started after db
+//! kit.should_spawn().times(2);
 //! kit.advance(Duration::from_secs(6)).await; // out of the intensity window, in no real time
 //! kit.kill("clerk").await;
 //! kit.should_restart("clerk");
+//! kit.should_restart_times("clerk", 1);
 //! kit.should_not_restart("db");
-//! kit.should_spawn().once(); // the children's effects: the restarted clerk's spawn
-//! kit.should_log(ergo::testing::Level::INFO).field("child", "clerk").once(); // "child restarted"
+//! kit.should_spawn().once();
+//! kit.no_more_effects();
+//! // The supervisor logged each restart ("child restarted", child = clerk): two so far.
+//! kit.should_log(ergo::testing::Level::INFO).field("child", "clerk").times(2);
 //! kit.kill("clerk").await; // a second restart within 5 s: too many
 //! kit.should_stop(Term::atom("shutdown"));
 //! # }
