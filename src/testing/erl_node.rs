@@ -258,9 +258,20 @@ fn text_of(term: &Term) -> String {
     }
 }
 
-/// Reads one length-prefixed frame (None when the connection ends).
+/// The largest frame the driver may send (a value this big is not a test's).
+const MAX_FRAME: u32 = 256 << 20;
+
+/// Reads one length-prefixed frame (None when the connection ends, or on a frame over
+/// [`MAX_FRAME`], which ends it).
 pub(super) async fn read_frame(read: &mut OwnedReadHalf) -> Option<Vec<u8>> {
     let len = read.read_u32().await.ok()?;
+    if len > MAX_FRAME {
+        tracing::warn!(
+            len,
+            "ErlNode: driver frame over 256 MiB; closing the connection"
+        );
+        return None;
+    }
     let mut frame = vec![0; len as usize];
     read.read_exact(&mut frame).await.ok()?;
     Some(frame)

@@ -10,7 +10,8 @@
 //! - [`node`]: Rust nodes for tests (on loopback without EPMD, or with EPMD), an echo gen_server;
 //! - [`child`]: child processes killed with their test, their output read line by line with
 //!   deadlines, commands run to their end with a deadline, the examples;
-//! - [`erl`]: the system EPMD, and real `erl` nodes running modules from tests/;
+//! - [`erl`]: the system EPMD, and real `erl` nodes running modules from tests/ (a thin layer
+//!   over `ergo::testing::ErlNode`);
 //! - [`peer`]: the distribution layer's helpers: an Erlang peer running
 //!   `tests/dist/peer.escript`, our own pids, a raw peer.
 //!

@@ -209,3 +209,65 @@ async fn the_childrens_effects_and_two_restarts_in_one_step_are_seen() {
         "{text}"
     );
 }
+
+/// A worker that spawns a helper process, links to it and monitors it.
+struct Linker;
+
+#[gen_server]
+impl Linker {
+    async fn init(ctx: &mut Context, _args: ()) -> Result<Self, Term> {
+        let helper = ctx
+            .node()
+            .spawn(
+                ergo::SpawnOptions::default(),
+                |mut ctx: Context| async move {
+                    let _ = ctx.recv_term().await;
+                    Term::atom("normal")
+                },
+            )
+            .map_err(|e| Term::binary(e.to_string().into_bytes()))?;
+        ctx.link(&helper);
+        ctx.monitor(helper);
+        Ok(Linker)
+    }
+}
+
+struct Linked;
+
+#[supervisor(strategy = one_for_one, intensity = 3, period = 10)]
+impl Linked {
+    children! {
+        worker(id = linker, start = Linker, args = ()),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_childs_links_monitors_and_spawns_are_recorded_and_done() {
+    let mut kit = SupervisorKit::<Linked>::start(()).await.expect("start");
+    let linker = kit.child("linker").cloned().expect("linker runs");
+    kit.should_spawn().times(2); // the linker and its helper
+    kit.should_link().from(&linker).once();
+    kit.should_monitor().from(&linker).once();
+    kit.no_more_effects();
+    let before = kit.node().process_count();
+    kit.kill("linker").await;
+    kit.should_restart_times("linker", 1);
+    // The link was made, not only recorded: the old helper died with the old linker.
+    assert_eq!(kit.node().process_count(), before);
+    let again = kit.child("linker").cloned().expect("linker runs again");
+    kit.should_link().from(&linker).never(); // claimed above
+    kit.should_link().from(&again).once();
+    kit.should_monitor().from(&again).once();
+    kit.should_spawn().times(2);
+    kit.no_more_effects();
+    let wrong = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        kit.should_link().from(&again).once()
+    }))
+    .expect_err("the link was claimed");
+    let text = wrong.downcast_ref::<String>().cloned().unwrap_or_default();
+    // The listing names who did what.
+    assert!(
+        text.contains(&format!("[x] {}: link to", Term::Pid(again.clone()))),
+        "{text}"
+    );
+}
