@@ -47,12 +47,14 @@
 //!   the file log with fsync), and the file log's figure over the in-memory one.
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //! - `stage-local [--secs S]`: one gen_stage producer emitting integers, one consumer
-//!   (max_demand 1000) counting them, on one node; prints events/s.
+//!   (max_demand 1000) counting them, on one node; prints events/s and the process's CPU time
+//!   per event over the same window.
 //! - `stage-network [--secs S]`: the same shape across two nodes of this process over loopback.
 //! - `stage-elixir [--secs S]` (needs `elixir` and `../shared/third_party/gen_stage`): the same
 //!   shape with two Elixir GenStage stages on one Elixir node, then across two Elixir nodes
-//!   (`benches/elixir/stage.exs`), and the two Rust shapes in the same run; prints all four and
-//!   the ratios Rust/Elixir (targets: local 5x, across nodes 3x).
+//!   (`benches/elixir/stage.exs`), and the two Rust shapes in the same run; prints all four
+//!   (events/s, CPU ns per event of the node processes) and the ratios Rust/Elixir (targets:
+//!   local 5x, across nodes 3x), and Elixir's CPU per event over Rust's.
 //!
 //! Unknown or missing scenario: lists the scenarios and exits non-zero.
 
@@ -979,9 +981,16 @@ impl ergo::GenStage for BenchConsumer {
     }
 }
 
+/// A stage run's figures: events/s, and this process's CPU time per event over the same
+/// window (all threads, user and system: both stages, and on two nodes both nodes).
+struct StageRate {
+    events_per_sec: f64,
+    cpu_ns_per_event: f64,
+}
+
 /// Subscribes a counting consumer on `consumer_node` to `producer`, lets it run half a second,
-/// then counts for `secs`; events/s.
-async fn stage_rate(consumer_node: &Node, producer: Pid, secs: u64) -> Result<f64, String> {
+/// then counts for `secs`; events/s and CPU ns per event.
+async fn stage_rate(consumer_node: &Node, producer: Pid, secs: u64) -> Result<StageRate, String> {
     let count = Arc::new(AtomicU64::new(0));
     let consumer = consumer_node
         .start_stage::<BenchConsumer>(count.clone(), SpawnOptions::default())
@@ -997,15 +1006,20 @@ async fn stage_rate(consumer_node: &Node, producer: Pid, secs: u64) -> Result<f6
     .map_err(|e| e.to_string())?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let start = count.load(Ordering::Relaxed);
+    let cpu_start = process_cpu_us()?;
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(secs)).await;
     let n = count.load(Ordering::Relaxed) - start;
-    let rate = n as f64 / t0.elapsed().as_secs_f64();
+    let cpu_us = process_cpu_us()? - cpu_start;
+    let elapsed = t0.elapsed().as_secs_f64();
     consumer_node.send_exit(&consumer, Term::atom("kill"));
-    Ok(rate)
+    Ok(StageRate {
+        events_per_sec: n as f64 / elapsed,
+        cpu_ns_per_event: cpu_us as f64 * 1000.0 / n.max(1) as f64,
+    })
 }
 
-async fn rust_stage_local(secs: u64) -> Result<f64, String> {
+async fn rust_stage_local(secs: u64) -> Result<StageRate, String> {
     let node = Node::start("bench_stage@localhost", NodeOptions::default())
         .await
         .map_err(|e| e.to_string())?;
@@ -1018,7 +1032,7 @@ async fn rust_stage_local(secs: u64) -> Result<f64, String> {
     rate
 }
 
-async fn rust_stage_network(secs: u64) -> Result<f64, String> {
+async fn rust_stage_network(secs: u64) -> Result<StageRate, String> {
     let tag = std::process::id();
     let cookie = format!("bench_stage_{tag}");
     let a = dist_node(&format!("bench_stage_a_{tag}@localhost"), &cookie, false).await?;
@@ -1037,15 +1051,21 @@ async fn rust_stage_network(secs: u64) -> Result<f64, String> {
 
 fn stage_local(args: &[String]) -> Result<(), String> {
     let secs = flag(args, "--secs", 5)?;
-    let rate = runtime()?.block_on(rust_stage_local(secs))?;
-    println!("stage-local secs={secs} max_demand=1000 events_per_sec={rate:.0}");
+    let r = runtime()?.block_on(rust_stage_local(secs))?;
+    println!(
+        "stage-local secs={secs} max_demand=1000 events_per_sec={:.0} cpu_ns_per_event={:.1}",
+        r.events_per_sec, r.cpu_ns_per_event
+    );
     Ok(())
 }
 
 fn stage_network(args: &[String]) -> Result<(), String> {
     let secs = flag(args, "--secs", 5)?;
-    let rate = net_runtime(runtime_workers())?.block_on(rust_stage_network(secs))?;
-    println!("stage-network secs={secs} max_demand=1000 events_per_sec={rate:.0}");
+    let r = net_runtime(runtime_workers())?.block_on(rust_stage_network(secs))?;
+    println!(
+        "stage-network secs={secs} max_demand=1000 events_per_sec={:.0} cpu_ns_per_event={:.1}",
+        r.events_per_sec, r.cpu_ns_per_event
+    );
     Ok(())
 }
 
@@ -1075,28 +1095,35 @@ fn elixir_bench(ebin: &std::path::Path, sname: &str, expr: &str) -> std::process
     cmd
 }
 
-fn events_per_sec(output: &std::process::Output) -> Result<f64, String> {
+/// The `events_per_sec N` and `cpu_ns_per_event C` lines benches/elixir/stage.exs prints.
+fn elixir_rate(output: &std::process::Output) -> Result<StageRate, String> {
     let text = String::from_utf8_lossy(&output.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("events_per_sec "))
-        .and_then(|n| n.trim().parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "no rate from elixir: {text}{}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        })
+    let value = |key: &str| -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|n| n.trim().parse().ok())
+    };
+    match (value("events_per_sec "), value("cpu_ns_per_event ")) {
+        (Some(events_per_sec), Some(cpu_ns_per_event)) => Ok(StageRate {
+            events_per_sec,
+            cpu_ns_per_event,
+        }),
+        _ => Err(format!(
+            "no rate from elixir: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        )),
+    }
 }
 
-fn elixir_stage_local(ebin: &std::path::Path, secs: u64) -> Result<f64, String> {
+fn elixir_stage_local(ebin: &std::path::Path, secs: u64) -> Result<StageRate, String> {
     let name = format!("bench_ex_{}@localhost", std::process::id());
     let out = elixir_bench(ebin, &name, &format!("Bench.local({secs})"))
         .output()
         .map_err(|e| e.to_string())?;
-    events_per_sec(&out)
+    elixir_rate(&out)
 }
 
-fn elixir_stage_network(ebin: &std::path::Path, secs: u64) -> Result<f64, String> {
+fn elixir_stage_network(ebin: &std::path::Path, secs: u64) -> Result<StageRate, String> {
     use std::io::BufRead;
     let tag = std::process::id();
     let producer_name = format!("bench_exp_{tag}@localhost");
@@ -1121,7 +1148,7 @@ fn elixir_stage_network(ebin: &std::path::Path, secs: u64) -> Result<f64, String
         )
         .output()
         .map_err(|e| e.to_string())
-        .and_then(|out| events_per_sec(&out))
+        .and_then(|out| elixir_rate(&out))
     } else {
         Err("the Elixir producer node did not start".into())
     };
@@ -1134,18 +1161,27 @@ fn stage_elixir(args: &[String]) -> Result<(), String> {
     let secs = flag(args, "--secs", 5)?;
     let _ = std::process::Command::new("epmd").arg("-daemon").status();
     let ebin = build_gen_stage()?;
+    let print = |what: &str, r: &StageRate| {
+        println!(
+            "stage-elixir {what}_events_per_sec={:.0} {what}_cpu_ns_per_event={:.1}",
+            r.events_per_sec, r.cpu_ns_per_event
+        )
+    };
     let ex_local = elixir_stage_local(&ebin, secs)?;
-    println!("stage-elixir elixir_local_events_per_sec={ex_local:.0}");
+    print("elixir_local", &ex_local);
     let ex_network = elixir_stage_network(&ebin, secs)?;
-    println!("stage-elixir elixir_network_events_per_sec={ex_network:.0}");
+    print("elixir_network", &ex_network);
     let rs_local = runtime()?.block_on(rust_stage_local(secs))?;
-    println!("stage-elixir rust_local_events_per_sec={rs_local:.0}");
+    print("rust_local", &rs_local);
     let rs_network = net_runtime(runtime_workers())?.block_on(rust_stage_network(secs))?;
-    println!("stage-elixir rust_network_events_per_sec={rs_network:.0}");
+    print("rust_network", &rs_network);
     println!(
-        "stage-elixir secs={secs} local_ratio={:.2} (target 5) network_ratio={:.2} (target 3)",
-        rs_local / ex_local,
-        rs_network / ex_network
+        "stage-elixir secs={secs} local_ratio={:.2} (target 5) network_ratio={:.2} (target 3) \
+         cpu_per_event_ratio local={:.2} network={:.2} (Elixir's CPU per event / Rust's)",
+        rs_local.events_per_sec / ex_local.events_per_sec,
+        rs_network.events_per_sec / ex_network.events_per_sec,
+        ex_local.cpu_ns_per_event / rs_local.cpu_ns_per_event,
+        ex_network.cpu_ns_per_event / rs_network.cpu_ns_per_event,
     );
     let _ = std::fs::remove_dir_all(&ebin);
     Ok(())

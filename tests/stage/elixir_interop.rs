@@ -580,3 +580,187 @@ async fn bad_input_from_elixir_cancels_only_its_subscription() {
     .await;
     assert!(!ex_batch(&mut rx, &ex).await.events.is_empty());
 }
+
+/// ConsumerSupervisor's management calls on a Rust consumer supervisor, made by a real Elixir
+/// node (`Supervisor.which_children/1`, `ConsumerSupervisor.count_children/1` and
+/// `start_child/2`) and by the Rust API, which reads a real Elixir ConsumerSupervisor's
+/// replies the same way. A child started by `start_child` is outside of demand: no producer
+/// is asked for it; the children fed by the producer are re-asked for once they exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_supervisor_answers_supervisor_calls() {
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    let Some((node, ex)) = pair("consumer_supervisor_answers_supervisor_calls").await else {
+        return;
+    };
+    ex_producer(&node, &ex, "jobs", None).await;
+    let (release, released) = tokio::sync::watch::channel(false);
+    let (tx, mut started) = mpsc::unbounded_channel::<(Pid, Term)>();
+    let body: stage::ChildBody = Arc::new(move |ctx, event| {
+        let (tx, mut released) = (tx.clone(), released.clone());
+        Box::pin(async move {
+            let _ = tx.send((ctx.pid().clone(), event));
+            let _ = released.wait_for(|r| *r).await;
+            Term::atom("normal")
+        })
+    });
+    let spec = stage::ConsumerSupervisorSpec::new(body)
+        .modules(vec![ergo::Atom::new("Elixir.Jobs")])
+        .subscribe_to(
+            ex.dest("jobs"),
+            SubscribeOptions::new().max_demand(3).min_demand(1),
+        );
+    let sup = node
+        .start_stage::<stage::ConsumerSupervisor>(spec, SpawnOptions::default())
+        .await
+        .expect("start the consumer supervisor");
+    async fn next(rx: &mut mpsc::UnboundedReceiver<(Pid, Term)>) -> (Pid, Term) {
+        tokio::time::timeout(T, rx.recv())
+            .await
+            .expect("a child started in time")
+            .expect("open")
+    }
+    let mut pids = HashSet::new();
+    let mut events = HashSet::new();
+    for _ in 0..3 {
+        let (pid, event) = next(&mut started).await;
+        let Term::Int(n) = event else {
+            panic!("event {event}")
+        };
+        events.insert(n);
+        pids.insert(pid);
+    }
+    // The children start concurrently: events 0, 1 and 2 in any order.
+    assert_eq!(events, HashSet::from([0, 1, 2]));
+
+    // From Elixir: which_children and count_children as Elixir's functions send them.
+    let sup_term = Term::Pid(sup.clone());
+    let listed = ex
+        .apply(
+            &node,
+            "Supervisor",
+            "which_children",
+            vec![sup_term.clone()],
+        )
+        .await;
+    let Term::List(entries) = &listed else {
+        panic!("which_children: {listed}")
+    };
+    let mut listed_pids = HashSet::new();
+    for entry in entries {
+        match entry.as_tuple() {
+            Some([id, Term::Pid(pid), kind, Term::List(modules)])
+                if id.is_atom("undefined") && kind.is_atom("worker") =>
+            {
+                assert_eq!(modules, &vec![Term::atom("Elixir.Jobs")]);
+                listed_pids.insert(pid.clone());
+            }
+            _ => panic!("which_children entry {entry}"),
+        }
+    }
+    assert_eq!(listed_pids, pids);
+    let counts = |active: i64| {
+        Term::Map(ergo::etf::Map::from_pairs([
+            (Term::atom("specs"), Term::Int(1)),
+            (Term::atom("active"), Term::Int(active)),
+            (Term::atom("workers"), Term::Int(active)),
+            (Term::atom("supervisors"), Term::Int(0)),
+        ]))
+    };
+    let counted = ex
+        .apply(
+            &node,
+            "ConsumerSupervisor",
+            "count_children",
+            vec![sup_term.clone()],
+        )
+        .await;
+    assert_eq!(counted, counts(3));
+
+    // start_child from Elixir: a fourth child, beyond max_demand, outside of demand.
+    let reply = ex
+        .apply(
+            &node,
+            "ConsumerSupervisor",
+            "start_child",
+            vec![sup_term.clone(), Term::List(vec![Term::atom("extra")])],
+        )
+        .await;
+    let (pid, event) = next(&mut started).await;
+    assert_eq!(event, Term::atom("extra"));
+    assert_eq!(reply, Term::tuple(vec![Term::atom("ok"), Term::Pid(pid)]));
+    // The same from Rust; an argument list a Rust child cannot take is refused.
+    let pid = stage::start_child(&node, sup.clone(), vec![Term::atom("more")])
+        .await
+        .expect("start_child from Rust");
+    assert_eq!(next(&mut started).await, (pid, Term::atom("more")));
+    match stage::start_child(&node, sup.clone(), vec![Term::Int(1), Term::Int(2)]).await {
+        Err(stage::StageError::Refused(reason)) => assert!(
+            matches!(reason.as_tuple(), Some([t, _]) if t.is_atom("badarity")),
+            "{reason}"
+        ),
+        other => panic!("two arguments: {other:?}"),
+    }
+    let rust_counts = stage::count_children(&node, sup.clone())
+        .await
+        .expect("count");
+    assert_eq!(
+        rust_counts,
+        stage::ChildCounts {
+            specs: 1,
+            active: 5,
+            supervisors: 0,
+            workers: 5
+        }
+    );
+    assert_eq!(
+        stage::which_children(&node, sup.clone())
+            .await
+            .expect("which_children")
+            .len(),
+        5
+    );
+    // No event was asked for the two extra children.
+    assert!(
+        started.try_recv().is_err(),
+        "a child started beyond max_demand"
+    );
+
+    // Released, the children exit; the producer is asked again and its next events come.
+    release.send_replace(true);
+    let (_, event) = next(&mut started).await;
+    assert!(
+        matches!(event, Term::Int(n) if n >= 3),
+        "after the exits: {event}"
+    );
+
+    // The Rust API reads a real Elixir ConsumerSupervisor the same way.
+    ex.apply(&node, "Side", "start_sup", vec![Term::atom("ex_sup")])
+        .await;
+    let ex_child = stage::start_child(&node, ex.dest("ex_sup"), vec![Term::Int(1)])
+        .await
+        .expect("start_child on Elixir's ConsumerSupervisor");
+    let ex_children = stage::which_children(&node, ex.dest("ex_sup"))
+        .await
+        .expect("which_children on Elixir's");
+    assert_eq!(
+        ex_children,
+        vec![stage::ChildInfo {
+            pid: Some(ex_child),
+            kind: ergo::ChildKind::Worker,
+            modules: Term::List(vec![Term::atom("Elixir.Side.Worker")]),
+        }]
+    );
+    assert_eq!(
+        stage::count_children(&node, ex.dest("ex_sup"))
+            .await
+            .expect("count_children on Elixir's"),
+        stage::ChildCounts {
+            specs: 1,
+            active: 1,
+            supervisors: 0,
+            workers: 1
+        }
+    );
+}

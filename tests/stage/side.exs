@@ -71,6 +71,21 @@ defmodule Side.Doubler do
   def handle_events(events, _from, s), do: {:noreply, Enum.map(events, &(&1 * 2)), s}
 end
 
+defmodule Side.Worker do
+  # A ConsumerSupervisor child that lives until killed.
+  def start_link(arg), do: {:ok, spawn_link(fn -> Process.sleep(:infinity) && arg end)}
+end
+
+defmodule Side.Sup do
+  # A real ConsumerSupervisor of Side.Worker children, subscribed to nothing.
+  use ConsumerSupervisor
+
+  def init(_) do
+    child = %{id: Side.Worker, start: {Side.Worker, :start_link, []}, restart: :temporary}
+    ConsumerSupervisor.init([child], strategy: :one_for_one)
+  end
+end
+
 defmodule Side do
   def main() do
     Process.register(self(), :driver)
@@ -97,6 +112,13 @@ defmodule Side do
   def start(module, args, name) do
     opts = if name, do: [name: name], else: []
     GenStage.start(module, args, opts)
+  end
+
+  # Starts a Side.Sup registered as `name`, unlinked from the caller.
+  def start_sup(name) do
+    {:ok, pid} = ConsumerSupervisor.start_link(Side.Sup, [], name: name)
+    Process.unlink(pid)
+    {:ok, pid}
   end
 
   # Sends a forged `{:"$gen_producer", {self(), ref}, request}` to `to` (first a subscribe with

@@ -5,8 +5,10 @@
 //! per producer are alive. Restart: `Temporary` (the default: an exited child is not restarted),
 //! `Transient` (restarted after an abnormal exit) or `Permanent`, with the event it was started
 //! with; more than `max_restarts` restarts within `max_seconds` stop the supervisor with
-//! `shutdown`. Owns the children table and the demand bookkeeping; must not know the protocol
-//! (the stage engine runs it).
+//! `shutdown`. It answers ConsumerSupervisor's calls (`which_children`, `count_children`,
+//! `{start_child, [Event]}`: a child outside of demand) with the terms Elixir's replies carry.
+//! Owns the children table and the demand bookkeeping; must not know the protocol (the stage
+//! engine runs it) nor the callers' side of those calls (`consumer_supervisor_calls`).
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -14,16 +16,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ergo_etf::{Pid, Term};
+use ergo_etf::{Atom, Map, Pid, Term};
 
 use super::behaviour::GenStage;
 use super::control;
 use super::messages::StageFrom;
 use super::options::SubscribeOptions;
+use super::types::StageReply;
 use super::types::{CancelKind, Emit, Role, StageInit, StageKind, StageOptions, SubscribeMode};
-use crate::gen::supervisor::Restart;
+use crate::gen::supervisor::{ChildKind, Restart};
 use crate::node::{Context, Dest, SpawnOptions};
-use crate::process::Payload;
+use crate::process::{Payload, ReplyTo};
 
 /// A child's body: runs in a new process with the event it was started for; its return value
 /// is its exit reason.
@@ -43,6 +46,10 @@ pub struct ConsumerSupervisorSpec {
     pub max_seconds: u64,
     /// Producers to subscribe to at start.
     pub subscribe_to: Vec<(Dest, SubscribeOptions)>,
+    /// The children's type as `which_children`/`count_children` report it (`Worker` by default).
+    pub kind: ChildKind,
+    /// The children's modules as `which_children` reports them (none by default).
+    pub modules: Vec<Atom>,
 }
 
 impl ConsumerSupervisorSpec {
@@ -54,7 +61,21 @@ impl ConsumerSupervisorSpec {
             max_restarts: 3,
             max_seconds: 5,
             subscribe_to: Vec::new(),
+            kind: ChildKind::Worker,
+            modules: Vec::new(),
         }
+    }
+
+    /// Sets the children's type (reported by `which_children`/`count_children` only).
+    pub fn kind(mut self, kind: ChildKind) -> ConsumerSupervisorSpec {
+        self.kind = kind;
+        self
+    }
+
+    /// Sets the children's modules (reported by `which_children` only).
+    pub fn modules(mut self, modules: Vec<Atom>) -> ConsumerSupervisorSpec {
+        self.modules = modules;
+        self
     }
 
     /// Sets the restart type.
@@ -84,17 +105,24 @@ struct Producer {
     max: u64,
 }
 
+/// One child: the subscription tag its event came from (`None`: started by `start_child`,
+/// outside of demand) and the event it was started with.
+struct Child {
+    origin: Option<Term>,
+    event: Term,
+}
+
 /// The consumer supervisor stage (start it with `node.start_stage::<ConsumerSupervisor>(spec, ..)`).
 pub struct ConsumerSupervisor {
     spec: ConsumerSupervisorSpec,
-    /// Child -> (the subscription tag its event came from, the event).
-    children: HashMap<Pid, (Term, Term)>,
+    children: HashMap<Pid, Child>,
     producers: HashMap<Term, Producer>,
     restarts: VecDeque<Instant>,
 }
 
 impl ConsumerSupervisor {
-    fn start_child(&mut self, ctx: &Context, tag: Term, event: Term) -> bool {
+    /// Starts a child for `event`; its pid, or why it could not start.
+    fn start_child(&mut self, ctx: &Context, origin: Option<Term>, event: Term) -> Option<Pid> {
         let body = self.spec.child.clone();
         let child_event = event.clone();
         let options = SpawnOptions {
@@ -106,20 +134,73 @@ impl ConsumerSupervisor {
             .spawn(options, move |cctx| body(cctx, child_event))
         {
             Ok(pid) => {
-                self.children.insert(pid, (tag, event));
-                true
+                self.children.insert(pid.clone(), Child { origin, event });
+                Some(pid)
             }
             Err(error) => {
                 tracing::error!(%error, "ConsumerSupervisor failed to start child");
-                false
+                None
             }
+        }
+    }
+
+    /// `which_children`: `[{undefined, Pid, worker | supervisor, Modules}]`.
+    fn which_children(&self) -> Term {
+        let kind = kind_atom(self.spec.kind);
+        let modules = Term::List(self.spec.modules.iter().cloned().map(Term::Atom).collect());
+        Term::List(
+            self.children
+                .keys()
+                .map(|pid| {
+                    Term::tuple(vec![
+                        Term::atom("undefined"),
+                        Term::Pid(pid.clone()),
+                        kind.clone(),
+                        modules.clone(),
+                    ])
+                })
+                .collect(),
+        )
+    }
+
+    /// `count_children`: `%{specs: 1, active: N, workers: N | 0, supervisors: 0 | N}` (a
+    /// child is restarted at once or dropped here, so every child counted is active).
+    fn count_children(&self) -> Term {
+        let n = Term::Int(self.children.len() as i64);
+        let (workers, supervisors) = match self.spec.kind {
+            ChildKind::Worker => (n.clone(), Term::Int(0)),
+            ChildKind::Supervisor => (Term::Int(0), n.clone()),
+        };
+        Term::Map(Map::from_pairs([
+            (Term::atom("specs"), Term::Int(1)),
+            (Term::atom("active"), n),
+            (Term::atom("workers"), workers),
+            (Term::atom("supervisors"), supervisors),
+        ]))
+    }
+
+    /// `{start_child, Args}`: Elixir applies the template to `Args`; a Rust child takes one
+    /// event, so `Args` is `[Event]`. `{ok, Pid}`, or `{error, Reason}`.
+    fn start_child_call(&mut self, ctx: &Context, args: &Term) -> Term {
+        let event = match args {
+            Term::List(items) if items.len() == 1 => items[0].clone(),
+            _ => {
+                return Term::tuple(vec![
+                    Term::atom("error"),
+                    Term::tuple(vec![Term::atom("badarity"), args.clone()]),
+                ])
+            }
+        };
+        match self.start_child(ctx, None, event) {
+            Some(pid) => Term::tuple(vec![Term::atom("ok"), Term::Pid(pid)]),
+            None => Term::tuple(vec![Term::atom("error"), Term::atom("spawn_failed")]),
         }
     }
 
     /// GenStage's `maybe_ask`: `events` started (or failed), `down` exited; ask again once
     /// `min` exits accumulated.
-    fn maybe_ask(&mut self, ctx: &Context, tag: &Term, events: u64, down: u64) {
-        let Some(p) = self.producers.get_mut(tag) else {
+    fn maybe_ask(&mut self, ctx: &Context, tag: Option<&Term>, events: u64, down: u64) {
+        let Some(p) = tag.and_then(|tag| self.producers.get_mut(tag)) else {
             return;
         };
         if p.count + events > p.max {
@@ -154,6 +235,13 @@ impl ConsumerSupervisor {
         self.restarts.push_back(now);
         self.restarts.len() <= self.spec.max_restarts
     }
+}
+
+fn kind_atom(kind: ChildKind) -> Term {
+    Term::atom(match kind {
+        ChildKind::Worker => "worker",
+        ChildKind::Supervisor => "supervisor",
+    })
 }
 
 fn exit_of(payload: Payload) -> Option<(Pid, Term)> {
@@ -233,11 +321,14 @@ impl GenStage for ConsumerSupervisor {
         let total = events.len() as u64;
         let mut errors = 0;
         for event in events {
-            if !self.start_child(ctx, from.tag.clone(), event) {
+            if self
+                .start_child(ctx, Some(from.tag.clone()), event)
+                .is_none()
+            {
                 errors += 1;
             }
         }
-        self.maybe_ask(ctx, &from.tag, total, errors);
+        self.maybe_ask(ctx, Some(&from.tag), total, errors);
         Emit::none()
     }
 
@@ -245,7 +336,7 @@ impl GenStage for ConsumerSupervisor {
         let Some((pid, reason)) = exit_of(message) else {
             return Emit::none();
         };
-        let Some((tag, event)) = self.children.remove(&pid) else {
+        let Some(Child { origin, event }) = self.children.remove(&pid) else {
             return Emit::none();
         };
         if self.spec.restart.restarts_after(&reason) {
@@ -253,12 +344,32 @@ impl GenStage for ConsumerSupervisor {
                 tracing::error!(%reason, "ConsumerSupervisor: restart intensity reached; shutting down");
                 return Emit::Stop(Term::atom("shutdown"));
             }
-            if self.start_child(ctx, tag.clone(), event) {
+            if self.start_child(ctx, origin.clone(), event).is_some() {
                 return Emit::none();
             }
         }
-        self.maybe_ask(ctx, &tag, 0, 1);
+        self.maybe_ask(ctx, origin.as_ref(), 0, 1);
         Emit::none()
+    }
+
+    async fn handle_call(
+        &mut self,
+        ctx: &mut Context,
+        request: Payload,
+        _from: ReplyTo,
+    ) -> StageReply {
+        let request = request.into_term();
+        let reply = if request.is_atom("which_children") {
+            self.which_children()
+        } else if request.is_atom("count_children") {
+            self.count_children()
+        } else {
+            match request.as_tuple() {
+                Some([tag, args]) if tag.is_atom("start_child") => self.start_child_call(ctx, args),
+                _ => return StageReply::Refuse(request),
+            }
+        };
+        StageReply::Reply(Payload::Term(reply), Vec::new())
     }
 
     async fn terminate(&mut self, ctx: &mut Context, _reason: &Term) {

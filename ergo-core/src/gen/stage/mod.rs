@@ -13,13 +13,15 @@
 //! - `behaviour`, `types`: the callback trait and what callbacks return;
 //! - `engine`: GenStage's rules for every message; `run`: the receive loop and `start_stage`;
 //! - `control`: the API for Rust code (`subscribe`, `ask`, `cancel`, `demand`, ...);
-//! - `consumer_supervisor`: Elixir's ConsumerSupervisor (one child process per event).
+//! - `consumer_supervisor`: Elixir's ConsumerSupervisor (one child process per event);
+//!   `consumer_supervisor_calls`: its management calls from the caller's side.
 
 mod batches;
 mod behaviour;
 mod broadcast;
 mod buffer;
 mod consumer_supervisor;
+mod consumer_supervisor_calls;
 mod control;
 mod demand_dispatcher;
 mod dispatcher;
@@ -36,6 +38,9 @@ pub use behaviour::GenStage;
 pub use broadcast::{BroadcastDispatcher, Selector, SelectorResolver};
 pub use buffer::{Buffer, BufferKeep, Buffered, Taken};
 pub use consumer_supervisor::{ChildBody, ConsumerSupervisor, ConsumerSupervisorSpec};
+pub use consumer_supervisor_calls::{
+    count_children, start_child, which_children, ChildCounts, ChildInfo,
+};
 pub use control::{
     ask, async_info, cancel, demand, estimate_buffered_count, set_demand, subscribe, sync_info,
     StageError,
