@@ -118,6 +118,10 @@ pub use ergo_core::net::{
     DistOptions, Exception, NetError, ProxyOptions, ProxyRoute, RemoteSpawnError,
     RemoteSpawnOptions, RemoteSpawned, RpcArgs, RpcError,
 };
+/// The self-hosted relay (feature `tls`): `Node::start_relay`, `node.join_relays` and their
+/// types; see docs/relay.md.
+#[cfg(feature = "tls")]
+pub use ergo_core::net::relay;
 
 /// Cron (feature `cron`, default): node-level scheduled jobs, `node.cron()`; see `docs/cron.md`.
 #[cfg(feature = "cron")]
