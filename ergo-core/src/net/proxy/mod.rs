@@ -167,7 +167,10 @@ impl Proxy {
 
     /// Sets the rule a relay puts on the tunnels it relays.
     pub(crate) fn set_transit_check(&self, check: TransitCheck) {
-        *self.transit_check.write().unwrap_or_else(|p| p.into_inner()) = Some(check);
+        *self
+            .transit_check
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(check);
     }
 
     /// Whether this node relays a tunnel from `peer` (claiming to be `opener`) to `to`.

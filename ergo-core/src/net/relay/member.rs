@@ -135,9 +135,12 @@ impl Node {
         let mut hosts = Vec::new();
         for address in &options.relays {
             match address.rsplit_once(':') {
-                Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
-                    hosts.push(host.trim_start_matches('[').trim_end_matches(']').to_string())
-                }
+                Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => hosts
+                    .push(
+                        host.trim_start_matches('[')
+                            .trim_end_matches(']')
+                            .to_string(),
+                    ),
                 _ => return Err(RelayError::Address(address.clone())),
             }
         }
@@ -312,7 +315,10 @@ impl Keeper {
     }
 
     /// One attempt: TCP, TLS, admission, the distribution handshake.
-    async fn connect(&self, manager: &NetManager) -> Result<(Atom, [u8; 16], DistConnection), String> {
+    async fn connect(
+        &self,
+        manager: &NetManager,
+    ) -> Result<(Atom, [u8; 16], DistConnection), String> {
         let setup = manager.options.handshake.setup_timeout;
         let tcp = tokio::time::timeout(setup, TcpStream::connect(&self.address))
             .await
@@ -414,13 +420,18 @@ impl Membership {
 
     fn handle(&mut self, message: &Term) {
         let Some(items) = message.as_tuple() else {
-            tracing::warn!(?message, "relay membership process: unexpected message dropped");
+            tracing::warn!(
+                ?message,
+                "relay membership process: unexpected message dropped"
+            );
             return;
         };
         match items {
             [tag, key, Term::Int(index), rest @ ..] if tag.is_atom(LOCAL_MESSAGE) => {
                 let genuine = token_of(key).is_some_and(|k| same(&k, &self.local_key));
-                let slot = usize::try_from(*index).ok().filter(|i| *i < self.slots.len());
+                let slot = usize::try_from(*index)
+                    .ok()
+                    .filter(|i| *i < self.slots.len());
                 match (genuine, slot) {
                     (true, Some(index)) => self.local(index, rest),
                     _ => tracing::warn!("forged relay connection report dropped"),
@@ -434,12 +445,17 @@ impl Membership {
                 });
                 match from {
                     Some(index) => self.from_relay(index, what),
-                    None => tracing::warn!("relay membership message with an unknown token dropped"),
+                    None => {
+                        tracing::warn!("relay membership message with an unknown token dropped")
+                    }
                 }
             }
             [tag, Term::Atom(node)] if tag.is_atom("nodedown") => self.node_down(node),
             [tag, _] if tag.is_atom("nodeup") => {}
-            _ => tracing::warn!(?message, "relay membership process: unexpected message dropped"),
+            _ => tracing::warn!(
+                ?message,
+                "relay membership process: unexpected message dropped"
+            ),
         }
     }
 

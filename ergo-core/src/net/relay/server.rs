@@ -120,16 +120,17 @@ impl RelayState {
     ) -> Result<Vec<u8>, Refusal> {
         let mut clusters = lock(&self.clusters);
         let Some(entry) = clusters.get_mut(cluster) else {
-            return Err(Refusal::new("unknown_cluster", format!("no cluster {cluster:?}"))
-                .told("authentication failed"));
+            return Err(
+                Refusal::new("unknown_cluster", format!("no cluster {cluster:?}"))
+                    .told("authentication failed"),
+            );
         };
         let atom = Atom::try_new(name).filter(|_| cluster_of(name) == Some(cluster));
         let Some(atom) = atom else {
-            return Err(Refusal::new(
-                "bad_name",
-                format!("{name:?} is not name@{cluster}"),
-            )
-            .told("the node name must be name@cluster"));
+            return Err(
+                Refusal::new("bad_name", format!("{name:?} is not name@{cluster}"))
+                    .told("the node name must be name@cluster"),
+            );
         };
         if !admission::proof_holds(&entry.secret, exporter, nonce, cluster, name, mac) {
             return Err(Refusal::new(
@@ -139,8 +140,10 @@ impl RelayState {
             .told("authentication failed"));
         }
         if entry.members.contains_key(&atom) {
-            return Err(Refusal::new("name_taken", format!("{name} is connected already"))
-                .told("the name is taken"));
+            return Err(
+                Refusal::new("name_taken", format!("{name} is connected already"))
+                    .told("the name is taken"),
+            );
         }
         entry.members.insert(atom, Slot::Admitting);
         Ok(entry.secret.clone())
@@ -245,10 +248,15 @@ impl Node {
     /// members reach it only through the relay listener.
     pub async fn start_relay(name: &str, options: RelayOptions) -> Result<Relay, RelayError> {
         if options.clusters.is_empty() {
-            return Err(RelayError::Config("a relay needs at least one cluster".into()));
+            return Err(RelayError::Config(
+                "a relay needs at least one cluster".into(),
+            ));
         }
         if let Some(c) = options.clusters.iter().find(|c| c.secret.is_empty()) {
-            return Err(RelayError::Config(format!("cluster {} has an empty secret", c.name)));
+            return Err(RelayError::Config(format!(
+                "cluster {} has an empty secret",
+                c.name
+            )));
         }
         let rng = ring::rand::SystemRandom::new();
         let mut cookie = [0u8; 24];
@@ -308,27 +316,24 @@ async fn start_serving(node: &Node, options: &RelayOptions) -> Result<Relay, Rel
     });
     manager.proxy.set_refuse_direct(true);
     let weak: Weak<RelayState> = Arc::downgrade(&state);
-    manager
-        .proxy
-        .set_transit_check(Arc::new(move |peer: &Atom, opener: &str, to: &Atom| {
-            match weak.upgrade() {
-                Some(state) => state.check_transit(peer, opener, to),
-                None => Err("the relay stopped".into()),
-            }
-        }));
+    manager.proxy.set_transit_check(Arc::new(
+        move |peer: &Atom, opener: &str, to: &Atom| match weak.upgrade() {
+            Some(state) => state.check_transit(peer, opener, to),
+            None => Err("the relay stopped".into()),
+        },
+    ));
     watch_members(node, &manager, &state)?;
-    let listener = TcpListener::bind(options.listen)
-        .await
-        .map_err(|source| RelayError::Listen {
-            address: options.listen,
-            source,
-        })?;
-    let address = listener
-        .local_addr()
-        .map_err(|source| RelayError::Listen {
-            address: options.listen,
-            source,
-        })?;
+    let listener =
+        TcpListener::bind(options.listen)
+            .await
+            .map_err(|source| RelayError::Listen {
+                address: options.listen,
+                source,
+            })?;
+    let address = listener.local_addr().map_err(|source| RelayError::Listen {
+        address: options.listen,
+        source,
+    })?;
     let accept = tokio::spawn(accept_loop(
         listener,
         Arc::downgrade(&manager),
@@ -465,7 +470,12 @@ async fn admit(
         .map_err(admission_refusal)?;
     let mac = match admission::read_message(&mut stream, timeout).await {
         Ok(Admission::Proof { mac }) => mac,
-        Ok(other) => return Err(Refusal::new("garbage", format!("{other:?} instead of a proof"))),
+        Ok(other) => {
+            return Err(Refusal::new(
+                "garbage",
+                format!("{other:?} instead of a proof"),
+            ))
+        }
         Err(err) => return Err(admission_refusal(err)),
     };
     let secret = match state.admit(&cluster, &name, &exporter, &nonce, &mac) {
@@ -511,7 +521,10 @@ async fn admit(
     let others = reserved.keep(token);
     manager.install_via(connection, false);
     tracing::info!(%member, %cluster, "relay member joined");
-    let list = others.iter().map(|(n, _)| Term::Atom(n.clone())).collect::<Vec<_>>();
+    let list = others
+        .iter()
+        .map(|(n, _)| Term::Atom(n.clone()))
+        .collect::<Vec<_>>();
     tell(
         node,
         &member,

@@ -1,0 +1,14 @@
+//! The self-hosted relay (`ergo::relay`, docs/relay.md): members that cannot reach each other
+//! directly (the `refuse_direct` test hook: a member dials nothing without a proxy route, so
+//! the relay is the only way) join through one or two relays; calls, links, monitors, `global`
+//! and `pg` across them; membership events; a relay stopped mid-traffic with a second taking
+//! over; wrong secrets, unknown clusters, taken names, garbage and replayed proofs refused.
+//! Every wait has a deadline.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod admission;
+mod cluster;
+mod failover;
+mod support;
