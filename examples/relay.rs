@@ -27,14 +27,18 @@ struct Args {
     name: String,
 }
 
-const USAGE: &str = "usage: relay --listen ADDR --clusters FILE [--cert PEM --key PEM] [--name relay@host]";
+const USAGE: &str =
+    "usage: relay --listen ADDR --clusters FILE [--cert PEM --key PEM] [--name relay@host]";
 
 fn parse() -> Result<Args, String> {
     let mut listen = None;
     let (mut cert, mut key, mut clusters, mut name) = (None, None, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
         match flag.as_str() {
             "--listen" => {
                 let v = value()?;
@@ -70,7 +74,13 @@ fn clusters(path: &PathBuf) -> Result<Vec<RelayCluster>, String> {
                 name: name.to_string(),
                 secret: secret.trim().as_bytes().to_vec(),
             }),
-            _ => return Err(format!("{}:{}: expected NAME SECRET", path.display(), n + 1)),
+            _ => {
+                return Err(format!(
+                    "{}:{}: expected NAME SECRET",
+                    path.display(),
+                    n + 1
+                ))
+            }
         }
     }
     Ok(out)

@@ -11,4 +11,5 @@ mod common;
 mod admission;
 mod cluster;
 mod failover;
+mod memory;
 mod support;
