@@ -1682,12 +1682,10 @@ fn relay_1kb(args: &[String]) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         // The direct peer: another node on its own runtime, with a static route to C.
+        let direct_name = format!("bench_rd_{tag}@localhost");
+        let direct_options = no_epmd();
         let direct = rt_d
-            .spawn(dist_node_with(
-                &format!("bench_rd_{tag}@localhost"),
-                "bench",
-                no_epmd(),
-            ))
+            .spawn(async move { dist_node_with(&direct_name, "bench", direct_options).await })
             .await
             .map_err(|e| e.to_string())??;
         static_route(&direct, &c)?;
