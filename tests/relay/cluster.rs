@@ -138,7 +138,7 @@ async fn three_members_work_as_one_cluster_through_the_relay() {
     }
     let (grouped, _grouped_rx) = common::forwarder(&c.node, false);
     scopes[2]
-        .join(Term::atom("g"), &[grouped.clone()])
+        .join(Term::atom("g"), std::slice::from_ref(&grouped))
         .await
         .expect("join");
     for s in &scopes[..2] {

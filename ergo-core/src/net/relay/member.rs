@@ -444,7 +444,7 @@ impl Membership {
                         .position(|s| s.up.as_ref().is_some_and(|(_, mine)| same(mine, &t)))
                 });
                 match from {
-                    Some(index) => self.from_relay(index, what),
+                    Some(index) => self.relay_said(index, what),
                     None => {
                         tracing::warn!("relay membership message with an unknown token dropped")
                     }
@@ -513,7 +513,7 @@ impl Membership {
     }
 
     /// A membership message from relay `index`.
-    fn from_relay(&mut self, index: usize, what: &Term) {
+    fn relay_said(&mut self, index: usize, what: &Term) {
         let Some(items) = what.as_tuple() else {
             tracing::warn!(?what, "malformed relay membership message dropped");
             return;
