@@ -155,3 +155,59 @@ async fn a_second_relay_takes_over_when_the_first_stops() {
 async fn pause_before_retry(_err: &ergo::CallError) {
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_reconnect_when_their_relay_comes_back() {
+    let cluster = support::cluster("rb");
+    let relay = support::relay(&[(&cluster, SECRET)]).await;
+    let port = relay.address().port();
+    let through = || support::member_options(vec![support::address(&relay)], SECRET);
+    let mut a = support::join("a", &cluster, through()).await;
+    let b = support::join("b", &cluster, through()).await;
+    b.node
+        .start_server::<Echo>((), SpawnOptions::named("echo"))
+        .await
+        .expect("echo");
+    wait_until_within("a knows b", DEADLINE, || {
+        a.membership.members() == vec![b.node.name().clone()]
+    })
+    .await;
+    relay.stop();
+    support::event_where(&mut a.events, "the relay going down", |e| {
+        matches!(e, RelayEvent::RelayDown { .. })
+    })
+    .await;
+    let left = b.node.name().clone();
+    support::event_where(&mut a.events, "b unreachable", |e| {
+        *e == RelayEvent::MemberLeft { node: left.clone() }
+    })
+    .await;
+    assert!(a.node.proxy_routes().is_empty());
+    // While it is away, attempts fail and are reported (and retried with backoff).
+    support::event_where(&mut a.events, "a failed attempt", |e| {
+        matches!(e, RelayEvent::RelayRefused { .. })
+    })
+    .await;
+
+    // The relay comes back on the same address: both members are admitted again, routes return.
+    let again = support::relay_on(port, &[(&cluster, SECRET)]).await;
+    support::event_where(&mut a.events, "the relay up again", |e| {
+        matches!(e, RelayEvent::RelayUp { .. })
+    })
+    .await;
+    support::event_where(
+        &mut a.events,
+        "b reachable again",
+        |e| matches!(e, RelayEvent::MemberJoined { node, .. } if *node == left),
+    )
+    .await;
+    let echo = Dest::Remote {
+        name: Atom::new("echo"),
+        node: b.node.name().clone(),
+    };
+    let reply: Term = a.node.call(echo, Term::Int(9)).await.expect("call");
+    assert_eq!(reply, Term::Int(9));
+    for n in [&a.node, &b.node, again.node()] {
+        n.stop();
+    }
+}

@@ -24,8 +24,13 @@ pub fn cluster(prefix: &str) -> String {
 
 /// A relay serving `clusters` (name, secret) on 127.0.0.1, any port.
 pub async fn relay(clusters: &[(&str, &str)]) -> Relay {
+    relay_on(0, clusters).await
+}
+
+/// A relay serving `clusters` on 127.0.0.1:`port`.
+pub async fn relay_on(port: u16, clusters: &[(&str, &str)]) -> Relay {
     let options = RelayOptions::new(
-        ([127, 0, 0, 1], 0).into(),
+        ([127, 0, 0, 1], port).into(),
         TlsOptions::self_signed_insecure(),
         clusters
             .iter()
