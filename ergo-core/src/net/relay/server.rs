@@ -366,12 +366,17 @@ fn watch_members(
                     Ok(m) => m,
                     Err(reason) => return reason,
                 };
-                let Some([tag, Term::Atom(gone)]) = message.as_tuple() else {
-                    continue;
+                let gone = match message.as_tuple() {
+                    Some([tag, Term::Atom(gone)]) if tag.is_atom("nodedown") => gone,
+                    Some([tag, _]) if tag.is_atom("nodeup") => continue,
+                    _ => {
+                        tracing::warn!(
+                            ?message,
+                            "relay member watcher: unexpected message dropped"
+                        );
+                        continue;
+                    }
                 };
-                if !tag.is_atom("nodedown") {
-                    continue;
-                }
                 // Only the connection table says a member is gone (anyone may send this).
                 let Some(manager) = manager.upgrade() else {
                     return Term::atom("normal");
