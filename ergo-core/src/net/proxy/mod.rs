@@ -156,6 +156,7 @@ impl Proxy {
 
     /// Connect to nodes only through proxy routes from now on (`on`): a node without a route
     /// is not dialed (the relay layer's choice for relays, and its test hook for members).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) fn set_refuse_direct(&self, on: bool) {
         self.refuse_direct.store(on, Ordering::Release);
     }
@@ -166,6 +167,7 @@ impl Proxy {
     }
 
     /// Sets the rule a relay puts on the tunnels it relays.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) fn set_transit_check(&self, check: TransitCheck) {
         *self
             .transit_check
