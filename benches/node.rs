@@ -55,6 +55,11 @@
 //!   (`benches/elixir/stage.exs`), and the two Rust shapes in the same run; prints all four
 //!   (events/s, CPU ns per event of the node processes) and the ratios Rust/Elixir (targets:
 //!   local 5x, across nodes 3x), and Elixir's CPU per event over Rust's.
+//! - `relay-1kb [--pairs P] [--secs S] [--rounds R]`: P callers on member A calling P servers
+//!   on member C with 1 KB requests (echoed back), through a self-hosted relay (TLS to the relay,
+//!   the tunnel encrypted end to end between the members) and directly (plain TCP), in turns;
+//!   each node and the relay on its own one-worker runtime; prints both and the median ratio
+//!   (target: relay at most 1.6x direct time per call).
 //!
 //! Unknown or missing scenario: lists the scenarios and exits non-zero.
 
@@ -154,6 +159,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "stage-elixir",
         "gen_stage: Elixir's same shape on one node and across two, against Rust's, with ratios (--secs 5)",
         stage_elixir,
+    ),
+    (
+        "relay-1kb",
+        "calls with 1 KB requests member to member through a self-hosted relay vs directly, in turns (--pairs 30 --secs 2 --rounds 3)",
+        relay_1kb,
     ),
 ];
 
@@ -1634,4 +1644,131 @@ fn raft_append(args: &[String]) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+fn relay_1kb(args: &[String]) -> Result<(), String> {
+    use ergo::relay::{RelayCluster, RelayMemberOptions, RelayOptions};
+    use ergo::runtime::net::{TlsOptions, TlsVerify};
+    let pairs = flag(args, "--pairs", 30)?;
+    let secs = flag(args, "--secs", 2)?;
+    let rounds = flag(args, "--rounds", 3)?.max(1);
+    let tag = std::process::id();
+    let cluster = format!("benchcluster{tag}");
+    let secret = "bench secret";
+    let runtimes = if std::env::var_os("ERGO_BENCH_SHARED").is_some() {
+        vec![net_runtime(runtime_workers())?]
+    } else {
+        vec![
+            net_runtime(1)?,
+            net_runtime(1)?,
+            net_runtime(1)?,
+            net_runtime(1)?,
+        ]
+    };
+    let rt = |i: usize| &runtimes[i % runtimes.len()];
+    let (rt_a, rt_relay, rt_c, rt_d) = (rt(0), rt(1), rt(2), rt(3));
+    let no_epmd = || DistOptions {
+        listen_address: std::net::Ipv4Addr::LOCALHOST.into(),
+        register_with_epmd: false,
+        ..DistOptions::default()
+    };
+    let relay = rt_relay
+        .block_on(Node::start_relay(
+            &format!("bench_relay_{tag}@localhost"),
+            RelayOptions::new(
+                ([127, 0, 0, 1], 0).into(),
+                TlsOptions::self_signed_insecure(),
+                vec![RelayCluster {
+                    name: cluster.clone(),
+                    secret: secret.as_bytes().to_vec(),
+                }],
+            ),
+        ))
+        .map_err(|e| e.to_string())?;
+    let through = vec![format!("localhost:{}", relay.address().port())];
+    let member = |name: &str| {
+        let mut options =
+            RelayMemberOptions::new(through.clone(), secret, TlsVerify::InsecureSkipVerify);
+        options.connect_members = false;
+        (format!("{name}_{tag}@{cluster}"), options)
+    };
+    let (c_name, c_options) = member("bench_rc");
+    let c = rt_c.block_on(dist_node_with(&c_name, "bench", no_epmd()))?;
+    let servers = rt_c.block_on(start_echo_servers(&c, pairs))?;
+    let c_membership = rt_c
+        .block_on(c.join_relays(c_options))
+        .map_err(|e| e.to_string())?;
+    let (a_name, a_options) = member("bench_ra");
+    let request = Term::binary(vec![7u8; 1024]);
+    let result = rt_a.block_on(async {
+        let through_relay = dist_node_with(&a_name, "bench", no_epmd()).await?;
+        let a_membership = through_relay
+            .join_relays(a_options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !a_membership.members().contains(c.name()) {
+            if std::time::Instant::now() > deadline {
+                return Err("member A never saw member C through the relay".to_string());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        through_relay
+            .connect(c.name().as_str())
+            .await
+            .map_err(|e| e.to_string())?;
+        // The direct peer: another node on its own runtime, with a static route to C.
+        let direct_name = format!("bench_rd_{tag}@localhost");
+        let direct_options = no_epmd();
+        let direct = rt_d
+            .spawn(async move { dist_node_with(&direct_name, "bench", direct_options).await })
+            .await
+            .map_err(|e| e.to_string())??;
+        static_route(&direct, &c)?;
+        direct
+            .connect(c.name().as_str())
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut ratios = Vec::new();
+        let mut cpu_ratios = Vec::new();
+        for round in 1..=rounds {
+            let mut seen = Vec::new();
+            for (mode, a) in [("direct", &direct), ("relay", &through_relay)] {
+                let targets = servers.iter().cloned().map(Dest::Pid).collect();
+                let cpu_before = process_cpu_us()?;
+                let f = drive_calls_with(a, targets, secs, Some(request.clone())).await?;
+                let cpu = (process_cpu_us()? - cpu_before) as f64 / f.calls.max(1) as f64;
+                println!(
+                    "relay-1kb round={round} mode={mode} pairs={pairs} calls_per_sec={:.0} \
+                     p50_us={:.2} p99_us={:.2} cpu_us_per_call={cpu:.1}",
+                    f.calls_per_sec, f.p50_us, f.p99_us
+                );
+                seen.push((f.calls_per_sec, cpu));
+            }
+            ratios.push(seen[0].0 / seen[1].0.max(1e-9));
+            cpu_ratios.push(seen[1].1 / seen[0].1.max(1e-9));
+        }
+        let each = |list: &[f64]| {
+            list.iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        println!(
+            "relay-1kb pairs={pairs} rounds={rounds} relay_vs_direct={:.2}x ({}) (time per call, \
+             median of the rounds; target 1.6x) cpu_per_call_vs_direct={:.2}x ({})",
+            median(&ratios),
+            each(&ratios),
+            median(&cpu_ratios),
+            each(&cpu_ratios)
+        );
+        a_membership.stop_reconnecting();
+        through_relay.stop();
+        direct.stop();
+        Ok::<(), String>(())
+    });
+    c_membership.stop_reconnecting();
+    c.stop();
+    relay.stop();
+    result
 }

@@ -110,6 +110,10 @@ pub use ergo_core::event::{EventError, EventMessage, EventToken};
 pub use ergo_core::global::{Global, GlobalError};
 pub use ergo_core::pg::PgScope;
 
+/// The self-hosted relay (feature `tls`): `Node::start_relay`, `node.join_relays` and their
+/// types; see docs/relay.md.
+#[cfg(feature = "tls")]
+pub use ergo_core::net::relay;
 /// The network (feature `dist`): distribution options, proxy routes, RPC and remote spawn:
 /// `Node::start_distributed`, `node.provide_rpc`, `node.rpc_call`, `node.make_spawnable`,
 /// `node.spawn_request` and their types.

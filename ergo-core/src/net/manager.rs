@@ -243,7 +243,7 @@ impl NetManager {
         })
     }
 
-    fn node(&self) -> Option<Node> {
+    pub(crate) fn node(&self) -> Option<Node> {
         self.node.upgrade()
     }
 
@@ -487,6 +487,9 @@ impl NetManager {
         let via_proxy = route.is_some();
         let result = match route {
             Some(route) => proxy::open(&self, &node, &route).await,
+            None if self.proxy.refuses_direct() => Err(HandshakeError::Proxy(format!(
+                "no route to {node}, and this node makes no direct connections"
+            ))),
             None => super::transport::dial(&self.endpoint(), &self.resolver, node.as_str()).await,
         };
         match result {

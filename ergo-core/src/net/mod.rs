@@ -32,6 +32,8 @@ mod net_kernel;
 mod options;
 mod outgoing;
 mod proxy;
+#[cfg(feature = "tls")]
+pub mod relay;
 mod rex;
 mod rex_protocol;
 mod rpc;

@@ -33,6 +33,7 @@ mod sessions;
 mod stream;
 mod tunnel;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use ergo_etf::Atom;
@@ -102,7 +103,15 @@ pub(crate) struct Proxy {
     routes: RwLock<FxHashMap<Atom, ProxyRoute>>,
     pub sessions: Arc<Sessions>,
     pub rng: SystemRandom,
+    /// Set by the relay layer: connect to nodes only through proxy routes (never dial).
+    refuse_direct: AtomicBool,
+    /// Set by a relay: which tunnels it agrees to relay.
+    transit_check: RwLock<Option<TransitCheck>>,
 }
+
+/// A relay's rule for the tunnels it relays: given the connection's peer, the name the opener
+/// claims and the target, `Ok` or why not.
+pub(crate) type TransitCheck = Arc<dyn Fn(&Atom, &str, &Atom) -> Result<(), String> + Send + Sync>;
 
 impl Proxy {
     pub(crate) fn new(me: Atom, options: &ProxyOptions) -> Proxy {
@@ -113,6 +122,8 @@ impl Proxy {
             routes: RwLock::new(FxHashMap::default()),
             sessions: Arc::new(Sessions::new(me)),
             rng: SystemRandom::new(),
+            refuse_direct: AtomicBool::new(false),
+            transit_check: RwLock::new(None),
         };
         for (node, route) in &options.routes {
             match Atom::try_new(node) {
@@ -140,6 +151,36 @@ impl Proxy {
         match route {
             Some(route) => routes.insert(node, route),
             None => routes.remove(&node),
+        }
+    }
+
+    /// Connect to nodes only through proxy routes from now on (`on`): a node without a route
+    /// is not dialed (the relay layer's choice for relays, and its test hook for members).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn set_refuse_direct(&self, on: bool) {
+        self.refuse_direct.store(on, Ordering::Release);
+    }
+
+    /// Whether direct connections are refused (see [`Proxy::set_refuse_direct`]).
+    pub(crate) fn refuses_direct(&self) -> bool {
+        self.refuse_direct.load(Ordering::Acquire)
+    }
+
+    /// Sets the rule a relay puts on the tunnels it relays.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn set_transit_check(&self, check: TransitCheck) {
+        *self
+            .transit_check
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(check);
+    }
+
+    /// Whether this node relays a tunnel from `peer` (claiming to be `opener`) to `to`.
+    pub(crate) fn check_transit(&self, peer: &Atom, opener: &str, to: &Atom) -> Result<(), String> {
+        let check = self.transit_check.read().unwrap_or_else(|p| p.into_inner());
+        match check.as_ref() {
+            Some(check) => check(peer, opener, to),
+            None => Ok(()),
         }
     }
 

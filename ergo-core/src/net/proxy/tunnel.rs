@@ -299,6 +299,9 @@ fn relay(manager: &Arc<NetManager>, from: &FromLink<'_>, request: Request) {
             ),
         );
     }
+    if let Err(why) = proxy.check_transit(from.peer, &request.opener, &request.to) {
+        return from.refuse(request.id, format!("{me}: {why}"));
+    }
     let next = match proxy.route(&request.to) {
         Some(route) => match Atom::try_new(&route.via) {
             Some(via) => via,
