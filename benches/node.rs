@@ -691,8 +691,9 @@ fn call_network(args: &[String]) -> Result<(), String> {
 /// The bare-TCP shape `call-network` is compared with: P caller tasks on one runtime
 /// multiplexed over one loopback TCP connection to an echo task on another runtime. A frame is
 /// a 4-byte big-endian length, the caller's index (u32) and the request (i64). The callers append
-/// their frames to one shared buffer and wake a writer task, which writes everything gathered in
-/// one `write_all` (a batching writer); a reader task hands each reply to its caller's oneshot;
+/// their frames to one shared buffer and wake a writer task, which yields once and writes
+/// everything gathered in one `write_all` (a batching writer, as the node's); a reader task hands
+/// each reply to its caller's oneshot;
 /// the echo side answers all the frames of a read with one write. Nothing else: no terms, no
 /// processes, no monitors, no aliases.
 mod bare_tcp {
@@ -784,6 +785,10 @@ mod bare_tcp {
                 let mut batch: Vec<u8> = Vec::with_capacity(1 << 16);
                 loop {
                     shared.wake.notified().await;
+                    // Once, as the node's writer does: the callers that are ready run first and
+                    // their frames share this write (woken, the writer would otherwise run
+                    // right after the first caller, from tokio's LIFO slot, one write a call).
+                    tokio::task::yield_now().await;
                     std::mem::swap(&mut batch, &mut *lock(&shared.out));
                     if !batch.is_empty() {
                         if wr.write_all(&batch).await.is_err() {
