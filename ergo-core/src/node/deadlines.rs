@@ -8,10 +8,12 @@
 //! `CallFailure::TimedOut` and sleeps again.
 //!
 //! Deadlines are counted on the kernel's coarse monotonic clock (`CLOCK_MONOTONIC_COARSE` on
-//! Linux: a read of a value the kernel updates every tick, no time-stamp counter, about a fifth
-//! of a precise read, which was 5% of a local call). Resolution: a call times out no earlier
-//! than its timeout and at most the coarse clock's resolution (one kernel tick: 4 ms at
-//! `HZ=250`) plus 2 ms later. (Elsewhere the precise monotonic clock, 1 ms.) A reply after the
+//! Linux: a read of a value the kernel updates every tick, without the time-stamp counter a
+//! precise read takes, which was 5% of a local call). Resolution: a call times out no earlier
+//! than its timeout and at most twice the coarse clock's resolution (one kernel tick: 4 ms at
+//! `HZ=250`) plus 2 ms later, as the clock may lag by a tick both when the call is armed and
+//! when the ticker looks (plus the ticker's own scheduling delay). (Elsewhere the precise
+//! monotonic clock: at most 2 ms late.) A reply after the
 //! deadline is never delivered: the slot is filled with the failure first. Owns the registry,
 //! its clock and the ticker; must not know what a call sends.
 
