@@ -6,6 +6,10 @@
 //!   turns R times on one runtime; prints both, the median ratio and the lowest round's.
 //! - `call-network [--pairs P] [--secs S]`: the same over distribution: two nodes in this
 //!   process connected over loopback, clients on node A, servers on node B.
+//! - `call-network-ceiling [--pairs P] [--secs S] [--rounds R]`: `call-network` and its bare
+//!   shape (P callers multiplexed over one loopback TCP connection with a batching writer, an
+//!   echo on the other side, framing only), taking turns R times on the same two runtimes;
+//!   prints both, the median ratio and the lowest round's.
 //! - `erlang-to-rust [--pairs P] [--secs S] [--rounds R]` (needs `erl`): an Erlang node started
 //!   here runs P callers against a Rust gen_server on this process's node, then against the same
 //!   behaviour on a second Erlang node (`benches/erlang/erlang_to_rust.escript`), S seconds each,
@@ -94,6 +98,11 @@ const SCENARIOS: &[(&str, &str, Scenario)] = &[
         "call-network",
         "two nodes over loopback, P clients on A calling P servers on B (--pairs 30 --secs 5)",
         call_network,
+    ),
+    (
+        "call-network-ceiling",
+        "call-network against 30 callers multiplexed over one loopback TCP connection with a batching writer and nothing else, in turns (--pairs 30 --secs 2 --rounds 3)",
+        call_network_ceiling,
     ),
     (
         "erlang-to-rust",
@@ -683,6 +692,256 @@ fn call_network(args: &[String]) -> Result<(), String> {
         println!(
             "call-network pairs={pairs} calls_per_sec={:.0} p50_us={:.2} p99_us={:.2}",
             f.calls_per_sec, f.p50_us, f.p99_us
+        );
+        a.stop();
+        Ok::<(), String>(())
+    });
+    b.stop();
+    result
+}
+
+/// The bare-TCP shape `call-network` is compared with: P caller tasks on one runtime
+/// multiplexed over one loopback TCP connection to an echo task on another runtime. A frame is
+/// a 4-byte big-endian length, the caller's index (u32) and the request (i64). The callers append
+/// their frames to one shared buffer and wake a writer task, which yields once and writes
+/// everything gathered in one `write_all` (a batching writer, as the node's); a reader task hands
+/// each reply to its caller's oneshot;
+/// the echo side answers all the frames of a read with one write. Nothing else: no terms, no
+/// processes, no monitors, no aliases.
+mod bare_tcp {
+    use std::net::SocketAddr;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::sync::{oneshot, Notify};
+
+    /// Bytes of one frame after its length: the caller's index and the request.
+    const BODY: usize = 12;
+
+    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The complete frames at the front of `input`: calls `each` with every body, returns how
+    /// many bytes they took.
+    fn frames(input: &[u8], mut each: impl FnMut(&[u8])) -> usize {
+        let mut at = 0;
+        while let Some(header) = input.get(at..at + 4) {
+            let mut len = [0u8; 4];
+            len.copy_from_slice(header);
+            let len = u32::from_be_bytes(len) as usize;
+            let Some(body) = input.get(at + 4..at + 4 + len) else {
+                break;
+            };
+            each(body);
+            at += 4 + len;
+        }
+        at
+    }
+
+    /// Accepts connections and echoes every frame back, one write per read.
+    pub async fn serve(listener: TcpListener) {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(echo(socket));
+        }
+    }
+
+    async fn echo(mut socket: TcpStream) {
+        let _ = socket.set_nodelay(true);
+        let mut input: Vec<u8> = Vec::with_capacity(1 << 16);
+        let mut out: Vec<u8> = Vec::with_capacity(1 << 16);
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            input.extend_from_slice(&buf[..n]);
+            let used = frames(&input, |body| {
+                out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+                out.extend_from_slice(body);
+            });
+            input.drain(..used);
+            if !out.is_empty() {
+                if socket.write_all(&out).await.is_err() {
+                    return;
+                }
+                out.clear();
+            }
+        }
+    }
+
+    struct Shared {
+        out: Mutex<Vec<u8>>,
+        wake: Notify,
+        /// Each caller's reply, and whether the connection has gone (then no reply comes).
+        waiting: Mutex<(bool, Vec<Option<oneshot::Sender<i64>>>)>,
+    }
+
+    /// P callers over one new connection to `addr` for `secs`: calls per second.
+    pub async fn calls(addr: SocketAddr, pairs: u64, secs: u64) -> Result<f64, String> {
+        let socket = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+        socket.set_nodelay(true).map_err(|e| e.to_string())?;
+        let (mut rd, mut wr) = socket.into_split();
+        let shared = Arc::new(Shared {
+            out: Mutex::new(Vec::with_capacity(1 << 16)),
+            wake: Notify::new(),
+            waiting: Mutex::new((false, (0..pairs).map(|_| None).collect())),
+        });
+        let writer = {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let mut batch: Vec<u8> = Vec::with_capacity(1 << 16);
+                loop {
+                    shared.wake.notified().await;
+                    // Once, as the node's writer does: the callers that are ready run first and
+                    // their frames share this write (woken, the writer would otherwise run
+                    // right after the first caller, from tokio's LIFO slot, one write a call).
+                    tokio::task::yield_now().await;
+                    std::mem::swap(&mut batch, &mut *lock(&shared.out));
+                    if !batch.is_empty() {
+                        if wr.write_all(&batch).await.is_err() {
+                            return;
+                        }
+                        batch.clear();
+                    }
+                }
+            })
+        };
+        let reader = {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let mut input: Vec<u8> = Vec::with_capacity(1 << 16);
+                let mut buf = vec![0u8; 1 << 16];
+                loop {
+                    let n = match rd.read(&mut buf).await {
+                        Ok(n) if n > 0 => n,
+                        _ => {
+                            // The callers waiting now, or later, get no reply: they stop.
+                            let mut waiting = lock(&shared.waiting);
+                            waiting.0 = true;
+                            waiting.1.iter_mut().for_each(|w| *w = None);
+                            return;
+                        }
+                    };
+                    input.extend_from_slice(&buf[..n]);
+                    let used = frames(&input, |body| {
+                        if body.len() != BODY {
+                            return;
+                        }
+                        let mut who = [0u8; 4];
+                        who.copy_from_slice(&body[..4]);
+                        let mut value = [0u8; 8];
+                        value.copy_from_slice(&body[4..]);
+                        let who = u32::from_be_bytes(who) as usize;
+                        let reply = lock(&shared.waiting).1.get_mut(who).and_then(Option::take);
+                        if let Some(reply) = reply {
+                            let _ = reply.send(i64::from_be_bytes(value));
+                        }
+                    });
+                    input.drain(..used);
+                }
+            })
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let total = Arc::new(AtomicU64::new(0));
+        let mut callers = Vec::new();
+        for who in 0..pairs {
+            let (shared, stop, total) = (shared.clone(), stop.clone(), total.clone());
+            callers.push(tokio::spawn(async move {
+                let mut n: u64 = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let (reply, answer) = oneshot::channel();
+                    {
+                        let mut waiting = lock(&shared.waiting);
+                        if waiting.0 {
+                            break;
+                        }
+                        if let Some(place) = waiting.1.get_mut(who as usize) {
+                            *place = Some(reply);
+                        }
+                    }
+                    {
+                        let mut out = lock(&shared.out);
+                        out.extend_from_slice(&(BODY as u32).to_be_bytes());
+                        out.extend_from_slice(&(who as u32).to_be_bytes());
+                        out.extend_from_slice(&(n as i64).to_be_bytes());
+                    }
+                    shared.wake.notify_one();
+                    match answer.await {
+                        Ok(v) if v == n as i64 => n += 1,
+                        _ => break,
+                    }
+                }
+                total.fetch_add(n, Ordering::Relaxed);
+            }));
+        }
+        let started = Instant::now();
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+        stop.store(true, Ordering::Relaxed);
+        for caller in callers {
+            let _ = caller.await;
+        }
+        let rate = total.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+        writer.abort();
+        reader.abort();
+        Ok(rate)
+    }
+}
+
+/// `call-network` and [`bare_tcp::calls`] taking turns for R rounds, on the same two one-worker
+/// runtimes (node A's callers and the bare callers on one, node B's servers and the bare echo
+/// on the other) with the same P: prints each round, the medians and the ratio (ergo over bare
+/// TCP).
+fn call_network_ceiling(args: &[String]) -> Result<(), String> {
+    let pairs = flag(args, "--pairs", 30)?;
+    let secs = flag(args, "--secs", 2)?;
+    let rounds = flag(args, "--rounds", 3)?.max(1);
+    let tag = std::process::id();
+    let rt_a = net_runtime(1)?;
+    let rt_b = net_runtime(1)?;
+    let (b, servers, bare_addr) = rt_b.block_on(async {
+        let b = dist_node(&format!("bench_b_{tag}@localhost"), "bench", false).await?;
+        let servers = start_echo_servers(&b, pairs).await?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(|e| e.to_string())?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        tokio::spawn(bare_tcp::serve(listener));
+        Ok::<_, String>((b, servers, addr))
+    })?;
+    let result = rt_a.block_on(async {
+        let a = dist_node(&format!("bench_a_{tag}@localhost"), "bench", false).await?;
+        let port = b.dist_port().ok_or("node B has no port")?;
+        a.add_static_route(b.name().as_str(), ([127, 0, 0, 1], port).into())
+            .map_err(|e| e.to_string())?;
+        a.connect(b.name().as_str())
+            .await
+            .map_err(|e| e.to_string())?;
+        let (mut ours, mut ceiling, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 1..=rounds {
+            let targets = servers.iter().cloned().map(Dest::Pid).collect();
+            let f = drive_calls(&a, targets, secs).await?;
+            let bare = bare_tcp::calls(bare_addr, pairs, secs).await?;
+            println!(
+                "call-network-ceiling round={round} ergo_calls_per_sec={:.0} p99_us={:.2} bare_tcp_calls_per_sec={bare:.0} ratio={:.2}",
+                f.calls_per_sec,
+                f.p99_us,
+                f.calls_per_sec / bare
+            );
+            ours.push(f.calls_per_sec);
+            ceiling.push(bare);
+            ratios.push(f.calls_per_sec / bare);
+        }
+        let low = ratios.iter().cloned().fold(f64::INFINITY, f64::min);
+        println!(
+            "call-network-ceiling pairs={pairs} rounds={rounds} ergo_calls_per_sec={:.0} bare_tcp_calls_per_sec={:.0} ratio={:.2} min_ratio={low:.2}",
+            median(&ours),
+            median(&ceiling),
+            median(&ratios)
         );
         a.stop();
         Ok::<(), String>(())

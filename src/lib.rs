@@ -74,6 +74,9 @@ pub use ergo_core::{CallOutcome, GenServer, Init, Reply, ReplyTo, Status};
 /// a gen_server's `handle_direct`).
 pub use ergo_core::process::{DirectEnvelope, DirectReplyTo, DirectRequest};
 
+/// What `Envelope::Exit` and `Envelope::Down` carry (boxed: both are rare).
+pub use ergo_core::process::{DownSignal, ExitSignal};
+
 /// gen_stage (Elixir's GenStage, wire-compatible): the callback trait, dispatchers, options and
 /// the control API (`stage::subscribe`, `stage::ask`, ...); `Node::start_stage` starts one.
 pub use ergo_core::gen::stage;

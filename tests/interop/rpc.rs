@@ -591,14 +591,8 @@ async fn spawn_checks(ctx: &mut Context, erl: &str) -> Result<(), String> {
     let (mut down, mut exit) = (false, false);
     while !(down && exit) {
         match next(ctx).await? {
-            Envelope::Down {
-                reference, reason, ..
-            } if reference == monitor && reason.is_atom("boom") => down = true,
-            Envelope::Exit { from, reason, .. }
-                if from == spawned.pid && reason.is_atom("boom") =>
-            {
-                exit = true
-            }
+            Envelope::Down(d) if d.reference == monitor && d.reason.is_atom("boom") => down = true,
+            Envelope::Exit(e) if e.from == spawned.pid && e.reason.is_atom("boom") => exit = true,
             other => return Err(format!("unexpected {}", other.into_term())),
         }
     }
@@ -614,10 +608,9 @@ async fn spawn_checks(ctx: &mut Context, erl: &str) -> Result<(), String> {
         .await
         .map_err(|e| format!("spawn_request nomod: {e}"))?;
     match next(ctx).await? {
-        Envelope::Down {
-            reference, reason, ..
-        } if Some(&reference) == spawned.monitor.as_ref()
-            && reason.to_string() == "{undef,[{nomod,nofun,[1],[]}]}" => {}
+        Envelope::Down(d)
+            if Some(&d.reference) == spawned.monitor.as_ref()
+                && d.reason.to_string() == "{undef,[{nomod,nofun,[1],[]}]}" => {}
         other => return Err(format!("unexpected {}", other.into_term())),
     }
 
@@ -640,9 +633,7 @@ async fn spawn_checks(ctx: &mut Context, erl: &str) -> Result<(), String> {
     ctx.unlink(&linked.pid);
     ctx.exit(&linked.pid, atom("stop_now"));
     match next(ctx).await? {
-        Envelope::Down {
-            reference, reason, ..
-        } if reference == watch && reason.is_atom("stop_now") => {}
+        Envelope::Down(d) if d.reference == watch && d.reason.is_atom("stop_now") => {}
         other => return Err(format!("unexpected {}", other.into_term())),
     }
 

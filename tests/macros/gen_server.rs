@@ -329,14 +329,9 @@ async fn a_crash_on_bad_message_server_stops_with_bad_cast() {
         move |mut ctx: Context| async move {
             let reference = ctx.monitor(target);
             let _ = ready.send(());
-            if let Ok(ergo::Envelope::Down {
-                reference: r,
-                reason,
-                ..
-            }) = ctx.recv().await
-            {
-                if r == reference {
-                    let _ = watcher.send(reason);
+            if let Ok(ergo::Envelope::Down(down)) = ctx.recv().await {
+                if down.reference == reference {
+                    let _ = watcher.send(down.reason);
                 }
             }
             Term::atom("normal")

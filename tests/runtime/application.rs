@@ -41,7 +41,8 @@ fn root(name: &'static str, tx: &UnboundedSender<(&'static str, &'static str)>) 
                 loop {
                     match ctx.recv().await {
                         Err(reason) => return reason,
-                        Ok(Env::Exit { reason, .. }) => {
+                        Ok(Env::Exit(exit)) => {
+                            let reason = exit.reason;
                             let _ = tx.send(("down", name));
                             return reason;
                         }

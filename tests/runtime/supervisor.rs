@@ -61,7 +61,8 @@ fn worker(id: &'static str, tx: &UnboundedSender<Event>, on_shutdown: OnShutdown
             loop {
                 match ctx.recv().await {
                     Err(reason) => return reason,
-                    Ok(Env::Exit { reason, .. }) => {
+                    Ok(Env::Exit(exit)) => {
+                        let reason = exit.reason;
                         if on_shutdown == OnShutdown::Report {
                             let _ = tx.send(Event::Stopped(id, reason.clone()));
                             return reason;
@@ -128,12 +129,8 @@ async fn watch(node: &Node, pid: &Pid) -> tokio::sync::oneshot::Receiver<Term> {
         let _ = ready_tx.send(());
         loop {
             match ctx.recv().await {
-                Ok(Env::Down {
-                    reference: r,
-                    reason,
-                    ..
-                }) if r == reference => {
-                    let _ = tx.send(reason);
+                Ok(Env::Down(down)) if down.reference == reference => {
+                    let _ = tx.send(down.reason);
                     return Term::atom("normal");
                 }
                 Ok(_) => {}
@@ -1353,7 +1350,8 @@ async fn infinity_shutdown_waits_for_a_slow_child_and_never_kills_it() {
                     loop {
                         match ctx.recv().await {
                             Err(reason) => return reason,
-                            Ok(Env::Exit { reason, .. }) => {
+                            Ok(Env::Exit(exit)) => {
+                                let reason = exit.reason;
                                 let _ = stopping_tx.send(ctx.pid().clone());
                                 gate.notified().await; // takes as long as the test says
                                 return reason;

@@ -142,9 +142,9 @@ async fn call_in(
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         match ctx.recv_timeout(left).await {
-            Ok(Some(Envelope::Down {
-                reference, reason, ..
-            })) if reference == monitor => return result_of(reason, &res, node),
+            Ok(Some(Envelope::Down(down))) if down.reference == monitor => {
+                return result_of(down.reason, &res, node)
+            }
             Ok(Some(_)) => continue,
             Ok(None) => {
                 ctx.demonitor(&monitor);

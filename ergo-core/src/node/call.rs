@@ -64,7 +64,7 @@ impl Node {
         timeout: Duration,
     ) -> Result<Payload, CallError> {
         let slot = Arc::new(ReplySlot::new(
-            self.reply_route(),
+            self.call_route(u64::from(caller.id)),
             caller.clone(),
             self.next_ref_number(),
         ));

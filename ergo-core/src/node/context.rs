@@ -11,7 +11,7 @@ use ergo_etf::{FromTerm, IntoTerm, Pid, Reference, Term};
 
 use super::error::{CallError, SendError, SpawnError};
 use super::{Dest, Effect, EffectObserver, Node, ProcessEntry, TimerHandle};
-use crate::process::{Envelope, Payload};
+use crate::process::{Envelope, ExitSignal, Payload};
 
 /// A process's handle on itself and its node.
 pub struct Context {
@@ -65,16 +65,12 @@ impl Context {
 
     /// Applies an exit signal: `Ok(Some(env))` to deliver it as a message (trapped), `Ok(None)`
     /// to ignore it, `Err(reason)` when this process must exit.
-    fn on_exit_signal(
-        &self,
-        from: Pid,
-        reason: Term,
-        via_link: bool,
-    ) -> Result<Option<Envelope>, Term> {
+    fn on_exit_signal(&self, signal: Box<ExitSignal>) -> Result<Option<Envelope>, Term> {
+        let (from, reason, via_link) = (&signal.from, &signal.reason, signal.via_link);
         if via_link {
             let mut st = self.entry.state();
             let before = st.links.len();
-            st.links.retain(|p| p != &from);
+            st.links.retain(|p| p != from);
             if before == st.links.len() {
                 return Ok(None); // unlinked meanwhile: the signal is void
             }
@@ -83,20 +79,16 @@ impl Context {
             return Err(Term::atom("killed"));
         }
         if self.entry.trap_exit.load(Ordering::Relaxed) {
-            return Ok(Some(Envelope::Exit {
-                from,
-                reason,
-                via_link,
-            }));
+            return Ok(Some(Envelope::Exit(signal)));
         }
         if reason.is_atom("normal") {
-            return if from == self.entry.pid {
-                Err(reason)
+            return if *from == self.entry.pid {
+                Err(signal.reason)
             } else {
                 Ok(None)
             };
         }
-        Err(reason)
+        Err(signal.reason)
     }
 
     /// Waits for the next envelope. Exit signals are handled here: a trapped one comes back as
@@ -422,11 +414,7 @@ impl std::future::Future for Recv<'_> {
                 .handled
                 .store(entry.handled.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             match envelope {
-                Envelope::Exit {
-                    from,
-                    reason,
-                    via_link,
-                } => match self.ctx.on_exit_signal(from, reason, via_link) {
+                Envelope::Exit(signal) => match self.ctx.on_exit_signal(signal) {
                     Err(reason) => return std::task::Poll::Ready(Err(reason)),
                     Ok(Some(env)) => return std::task::Poll::Ready(Ok(env)),
                     Ok(None) => continue,

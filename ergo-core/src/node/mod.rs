@@ -33,6 +33,7 @@ pub(crate) mod error;
 mod extensions;
 mod info;
 mod observer_options;
+mod ref_numbers;
 mod signals;
 mod spawn;
 mod table;
@@ -106,8 +107,8 @@ pub(crate) enum AliasTarget {
 }
 
 pub(crate) struct NodeInner {
-    /// The node itself, for the few places that hold only `&NodeInner` (a reply's route).
-    me: Weak<NodeInner>,
+    /// The routes of replies back to this node ([`NodeRoute`]), one per shard of callers.
+    routes: Box<[Arc<dyn ReplyRoute>]>,
     pub(in crate::node) name: Atom,
     pub(in crate::node) creation: u32,
     pub(in crate::node) options: NodeOptions,
@@ -115,7 +116,7 @@ pub(crate) struct NodeInner {
     pub(in crate::node) names: Mutex<crate::fast_hash::FxHashMap<Atom, Pid>>,
     pub(in crate::node) aliases: Mutex<crate::fast_hash::FxHashMap<Reference, AliasTarget>>,
     pub(in crate::node) next_pid: AtomicU64,
-    pub(in crate::node) next_ref: AtomicU64,
+    pub(in crate::node) ref_numbers: ref_numbers::RefNumbers,
     /// The distribution layer, once the node is on the network.
     pub(in crate::node) distribution: OnceLock<Arc<dyn Distribution>>,
     /// A test kit's observer of one process's effects (`effects.rs`).
@@ -153,20 +154,39 @@ impl Drop for NodeInner {
     }
 }
 
-impl ReplyRoute for NodeInner {
+/// How many [`NodeRoute`]s a node keeps.
+const ROUTES: usize = 16;
+
+/// A reply's way back to this node, which every call's slot holds: the node's name and creation
+/// for the tag reference, and a weak handle for aliases and replies sent as messages. A node
+/// keeps [`ROUTES`] of them, each its own allocation, and a call takes its caller's: the
+/// reference count each call moves is then rarely on a cache line another worker uses. (Slots
+/// used to hold the node itself: its count, next to fields every call reads, moved between the
+/// workers twice a call.)
+struct NodeRoute {
+    name: Atom,
+    creation: u32,
+    node: Weak<NodeInner>,
+}
+
+impl ReplyRoute for NodeRoute {
     fn tag_reference(&self, tag_number: u64) -> Reference {
         reference(&self.name, self.creation, tag_number)
     }
 
     fn register_reply_alias(&self, alias: Reference, slot: Arc<ReplySlot>) {
+        // A node that has gone has no aliases to register.
+        let Some(inner) = self.node.upgrade() else {
+            return;
+        };
         // A remote call registered the alias already, with the server's node: keep that entry.
-        lock(&self.aliases)
+        lock(&inner.aliases)
             .entry(alias)
             .or_insert(AliasTarget::Reply { slot, node: None });
     }
 
     fn send_reply(&self, caller: &Pid, alias: Option<Reference>, message: Term) -> bool {
-        let Some(inner) = self.me.upgrade() else {
+        let Some(inner) = self.node.upgrade() else {
             return false;
         };
         let to = match alias {
@@ -283,7 +303,15 @@ impl Node {
             creation,
         };
         let inner = Arc::new_cyclic(|me| NodeInner {
-            me: me.clone(),
+            routes: (0..ROUTES)
+                .map(|_| {
+                    Arc::new(NodeRoute {
+                        name: atom.clone(),
+                        creation,
+                        node: me.clone(),
+                    }) as Arc<dyn ReplyRoute>
+                })
+                .collect(),
             name: atom,
             creation,
             options,
@@ -291,7 +319,7 @@ impl Node {
             names: Mutex::new(crate::fast_hash::FxHashMap::default()),
             aliases: Mutex::new(crate::fast_hash::FxHashMap::default()),
             next_pid: AtomicU64::new(1),
-            next_ref: AtomicU64::new(1),
+            ref_numbers: ref_numbers::RefNumbers::new(),
             distribution: OnceLock::new(),
             observer: OnceLock::new(),
             extensions: Extensions::default(),
@@ -368,7 +396,7 @@ impl Node {
 
     /// A fresh reference number (cheap: the `Reference` is built only when needed).
     pub(crate) fn next_ref_number(&self) -> u64 {
-        self.inner.next_ref.fetch_add(1, Ordering::Relaxed)
+        self.inner.ref_numbers.next()
     }
 
     /// The reference for a number from [`Node::next_ref_number`].
@@ -396,7 +424,13 @@ impl Node {
 
     /// The node as the route of its calls' replies.
     pub(crate) fn reply_route(&self) -> Arc<dyn ReplyRoute> {
-        Arc::clone(&self.inner) as Arc<dyn ReplyRoute>
+        self.call_route(0)
+    }
+
+    /// The route of the replies of calls whose caller has `key` (a pid's number): callers
+    /// spread over the node's routes.
+    pub(crate) fn call_route(&self, key: u64) -> Arc<dyn ReplyRoute> {
+        Arc::clone(&self.inner.routes[key as usize % self.inner.routes.len()])
     }
 
     testing_pub! {

@@ -192,21 +192,13 @@ impl Node {
                     return;
                 }
                 let _ = ea.mailbox.push(
-                    Envelope::Exit {
-                        from: b.clone(),
-                        reason: Term::atom("noconnection"),
-                        via_link: true,
-                    },
+                    Envelope::exit(b.clone(), Term::atom("noconnection"), true),
                     true,
                 );
                 return;
             }
             let _ = ea.mailbox.push(
-                Envelope::Exit {
-                    from: b.clone(),
-                    reason: Term::atom("noproc"),
-                    via_link: true,
-                },
+                Envelope::exit(b.clone(), Term::atom("noproc"), true),
                 true,
             );
         }
@@ -253,14 +245,9 @@ impl Node {
                 // Untrappable: the process task stops at its next poll; the push below wakes it.
                 e.killed.store(true, std::sync::atomic::Ordering::Release);
             }
-            let _ = e.mailbox.push(
-                Envelope::Exit {
-                    from: from.clone(),
-                    reason,
-                    via_link,
-                },
-                true,
-            );
+            let _ = e
+                .mailbox
+                .push(Envelope::exit(from.clone(), reason, via_link), true);
         } else if !self.is_this_node(&to.node) {
             let _ = self.remote_signal(
                 &to.node,
@@ -346,11 +333,7 @@ impl Node {
                 }
             }
             let _ = w.mailbox.push(
-                Envelope::Down {
-                    reference: reference.clone(),
-                    who,
-                    reason: Term::atom("noproc"),
-                },
+                Envelope::down(reference.clone(), who, Term::atom("noproc")),
                 true,
             );
             reference
@@ -382,11 +365,7 @@ impl Node {
             });
         } else {
             let _ = w.mailbox.push(
-                Envelope::Down {
-                    reference,
-                    who,
-                    reason: Term::atom("noconnection"),
-                },
+                Envelope::down(reference, who, Term::atom("noconnection")),
                 true,
             );
         }
@@ -402,7 +381,7 @@ impl Node {
             let found = w.state().remove_monitoring(reference);
             let _ = w
                 .mailbox
-                .take_first(|e| matches!(e, Envelope::Down { reference: r, .. } if r == reference));
+                .take_first(|e| e.down_reference() == Some(reference));
             let Some(m) = found else { return false };
             self.drop_monitor_at_target(watcher, m);
             true
@@ -500,11 +479,7 @@ impl Node {
                 } => {
                     if let Some(e) = self.entry(&to) {
                         let _ = e.mailbox.push(
-                            Envelope::Exit {
-                                from,
-                                reason,
-                                via_link,
-                            },
+                            Envelope::exit(from, reason, via_link),
                             true,
                         );
                     }
@@ -645,21 +620,13 @@ impl Node {
                 };
                 for from in links {
                     let _ = entry.mailbox.push(
-                        Envelope::Exit {
-                            from,
-                            reason: Term::atom("noconnection"),
-                            via_link: true,
-                        },
+                        Envelope::exit(from, Term::atom("noconnection"), true),
                         true,
                     );
                 }
                 for m in downs {
                     let _ = entry.mailbox.push(
-                        Envelope::Down {
-                            reference: m.reference,
-                            who: m.who,
-                            reason: Term::atom("noconnection"),
-                        },
+                        Envelope::down(m.reference, m.who, Term::atom("noconnection")),
                         true,
                     );
                 }

@@ -310,14 +310,7 @@ impl Node {
         if let Some(w) = self.entry(watcher) {
             let removed = w.state().remove_monitoring(&reference).is_some();
             if removed {
-                let _ = w.mailbox.push(
-                    Envelope::Down {
-                        reference,
-                        who,
-                        reason,
-                    },
-                    true,
-                );
+                let _ = w.mailbox.push(Envelope::down(reference, who, reason), true);
             }
         } else if !self.is_local(watcher) {
             if let Some(router) = self.distribution() {

@@ -143,23 +143,30 @@ impl ProcessEntry {
 }
 
 /// Live processes by pid id.
+/// A shard's lock and map on cache lines of their own: lookups by two workers in different
+/// shards do not take a line from each other (unpadded, a line held parts of two shards).
+#[repr(align(128))]
+struct PaddedShard(Mutex<IdMap>);
+
 pub(crate) struct ProcessTable {
-    shards: Box<[Mutex<IdMap>]>,
+    shards: Box<[PaddedShard]>,
 }
 
 impl ProcessTable {
     pub(crate) fn new() -> ProcessTable {
         ProcessTable {
-            shards: (0..SHARDS).map(|_| Mutex::new(IdMap::default())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| PaddedShard(Mutex::new(IdMap::default())))
+                .collect(),
         }
     }
 
     fn shard(&self, id: u32) -> MutexGuard<'_, IdMap> {
         let idx = (id as usize) % SHARDS;
         match self.shards.get(idx) {
-            Some(m) => m.lock().unwrap_or_else(|p| p.into_inner()),
+            Some(m) => m.0.lock().unwrap_or_else(|p| p.into_inner()),
             // SHARDS > 0 and idx < SHARDS, so this arm is unreachable; fall back to shard 0.
-            None => self.shards[0].lock().unwrap_or_else(|p| p.into_inner()),
+            None => self.shards[0].0.lock().unwrap_or_else(|p| p.into_inner()),
         }
     }
 

@@ -20,26 +20,35 @@ pub enum Envelope {
     },
     /// A gen_server cast: `{'$gen_cast', Request}`.
     Cast(Payload),
-    /// An exit signal (from a link, or `exit/2`).
-    Exit {
-        /// The process that sent the signal.
-        from: Pid,
-        /// The exit reason.
-        reason: Term,
-        /// True when the signal comes from a broken link (then `kill` is trappable).
-        via_link: bool,
-    },
+    /// An exit signal (from a link, or `exit/2`). Boxed, like `Down`: both are rare, and
+    /// unboxed they made every envelope 160 bytes, moved on each push and pop.
+    Exit(Box<ExitSignal>),
     /// A monitor fired: `{'DOWN', Ref, process, Who, Reason}`.
-    Down {
-        /// The monitor reference.
-        reference: Reference,
-        /// The monitored pid, or `{Name, Node}` for a monitor by name.
-        who: Term,
-        /// The exit reason (`noproc` when the target was already gone).
-        reason: Term,
-    },
+    Down(Box<DownSignal>),
     /// A request from plain Rust code (not a term, never crosses the wire).
     Direct(DirectEnvelope),
+}
+
+/// The content of [`Envelope::Exit`]: an exit signal.
+#[derive(Debug)]
+pub struct ExitSignal {
+    /// The process that sent the signal.
+    pub from: Pid,
+    /// The exit reason.
+    pub reason: Term,
+    /// True when the signal comes from a broken link (then `kill` is trappable).
+    pub via_link: bool,
+}
+
+/// The content of [`Envelope::Down`]: a monitor that fired.
+#[derive(Debug)]
+pub struct DownSignal {
+    /// The monitor reference.
+    pub reference: Reference,
+    /// The monitored pid, or `{Name, Node}` for a monitor by name.
+    pub who: Term,
+    /// The exit reason (`noproc` when the target was already gone).
+    pub reason: Term,
 }
 
 impl std::fmt::Debug for Envelope {
@@ -48,10 +57,8 @@ impl std::fmt::Debug for Envelope {
             Envelope::Message(p) => write!(f, "Message({p:?})"),
             Envelope::Call { from, request } => write!(f, "Call({from:?}, {request:?})"),
             Envelope::Cast(p) => write!(f, "Cast({p:?})"),
-            Envelope::Exit { from, reason, .. } => write!(f, "Exit({from:?}, {reason:?})"),
-            Envelope::Down {
-                reference, reason, ..
-            } => write!(f, "Down({reference:?}, {reason:?})"),
+            Envelope::Exit(exit) => write!(f, "Exit({:?}, {:?})", exit.from, exit.reason),
+            Envelope::Down(down) => write!(f, "Down({:?}, {:?})", down.reference, down.reason),
             Envelope::Direct(_) => f.write_str("Direct(..)"),
         }
     }
@@ -62,6 +69,32 @@ fn atom(text: &str) -> Term {
 }
 
 impl Envelope {
+    /// An exit signal from `from`.
+    pub fn exit(from: Pid, reason: Term, via_link: bool) -> Envelope {
+        Envelope::Exit(Box::new(ExitSignal {
+            from,
+            reason,
+            via_link,
+        }))
+    }
+
+    /// A monitor's `DOWN` message.
+    pub fn down(reference: Reference, who: Term, reason: Term) -> Envelope {
+        Envelope::Down(Box::new(DownSignal {
+            reference,
+            who,
+            reason,
+        }))
+    }
+
+    /// The monitor reference, when this is a `DOWN` message.
+    pub fn down_reference(&self) -> Option<&Reference> {
+        match self {
+            Envelope::Down(down) => Some(&down.reference),
+            _ => None,
+        }
+    }
+
     /// The envelope as the term an Erlang process would receive (OTP's shapes). A `Direct`
     /// request has no term form: it becomes `{'$direct', undefined}` and its caller gets an error.
     pub fn into_term(self) -> Term {
@@ -76,24 +109,43 @@ impl Envelope {
                 ])
             }
             Envelope::Cast(p) => Term::tuple(vec![atom("$gen_cast"), p.into_term()]),
-            Envelope::Exit { from, reason, .. } => {
+            Envelope::Exit(exit) => {
+                let ExitSignal { from, reason, .. } = *exit;
                 Term::tuple(vec![atom("EXIT"), Term::Pid(from), reason])
             }
-            Envelope::Down {
-                reference,
-                who,
-                reason,
-            } => Term::tuple(vec![
-                atom("DOWN"),
-                Term::Reference(reference),
-                atom("process"),
-                who,
-                reason,
-            ]),
+            Envelope::Down(down) => {
+                let DownSignal {
+                    reference,
+                    who,
+                    reason,
+                } = *down;
+                Term::tuple(vec![
+                    atom("DOWN"),
+                    Term::Reference(reference),
+                    atom("process"),
+                    who,
+                    reason,
+                ])
+            }
             Envelope::Direct(request) => {
                 request.refuse(atom("no_term_form"));
                 Term::tuple(vec![atom("$direct"), atom("undefined")])
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Envelope;
+
+    #[test]
+    fn an_envelope_is_at_most_72_bytes() {
+        // Every push, pop and receive moves one: the rare, large signals are boxed.
+        assert!(
+            std::mem::size_of::<Envelope>() <= 72,
+            "{} bytes",
+            std::mem::size_of::<Envelope>()
+        );
     }
 }

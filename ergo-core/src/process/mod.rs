@@ -13,7 +13,7 @@ mod reply_to;
 
 pub use catch::{install_panic_hook, panic_message, panic_reason, CatchUnwind};
 pub use direct::{DirectAnswer, DirectEnvelope, DirectFailure, DirectReplyTo, DirectRequest};
-pub use envelope::Envelope;
+pub use envelope::{DownSignal, Envelope, ExitSignal};
 pub use mailbox::{Mailbox, Pop, PushError, Room};
 pub use payload::{LocalPayload, Payload, Undecodable};
 pub use reply_slot::{CallFailure, ReplyResult, ReplyRoute, ReplySlot, SlotWait};

@@ -19,7 +19,7 @@ use super::handlers::{Handlers, Picker};
 use super::stream::Acceptor;
 use super::{ServerError, TcpCommand, TcpEvent};
 use crate::node::{Context, Node, SpawnOptions};
-use crate::process::Envelope;
+use crate::process::{Envelope, ExitSignal};
 
 /// How a TCP server listens and frames.
 #[derive(Clone, Debug)]
@@ -180,7 +180,8 @@ async fn accept_loop(
             },
             envelope = ctx.recv() => match envelope {
                 Err(reason) => return reason,
-                Ok(Envelope::Exit { from, reason, .. }) => {
+                Ok(Envelope::Exit(exit)) => {
+                    let ExitSignal { from, reason, .. } = *exit;
                     if parent.as_ref() == Some(&from) || from == *ctx.pid() || reason.is_atom("shutdown") {
                         return reason;
                     }

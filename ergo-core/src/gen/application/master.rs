@@ -87,9 +87,9 @@ async fn run(
             Err(reason) => return reason, // killed (node stop): links take the root down
         };
         match envelope {
-            Envelope::Exit { from, reason, .. } if Some(&from) == root_pid.as_ref() => {
-                terminated(ctx.node(), &table, &name, reason.clone());
-                return reason;
+            Envelope::Exit(exit) if Some(&exit.from) == root_pid.as_ref() => {
+                terminated(ctx.node(), &table, &name, exit.reason.clone());
+                return exit.reason;
             }
             Envelope::Direct(request) if request.is::<InspectProcess>() => {
                 if let Ok((InspectProcess, reply)) = request.take::<InspectProcess>() {
@@ -126,7 +126,7 @@ async fn stop_root(ctx: &mut Context, root: &Pid) {
     ctx.exit(root, Term::atom("shutdown"));
     loop {
         match ctx.recv().await {
-            Ok(Envelope::Down { reference: r, .. }) if r == reference => return,
+            Ok(Envelope::Down(down)) if down.reference == reference => return,
             Ok(_) => {}
             Err(_) => return,
         }

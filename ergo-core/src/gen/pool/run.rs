@@ -10,7 +10,7 @@ use ergo_etf::{Pid, Reference, Term};
 use super::{PoolError, PoolOptions, PoolResize, PoolStats, PoolStatsRequest, WorkerStats};
 use crate::gen::server::GenServer;
 use crate::node::{Context, Node, SpawnOptions};
-use crate::process::{Envelope, PushError};
+use crate::process::{DownSignal, Envelope, ExitSignal, PushError};
 
 /// How long the pool waits before trying again to start a worker whose start failed.
 const RESTART_RETRY: Duration = Duration::from_millis(100);
@@ -257,7 +257,8 @@ where
             Err(reason) => return reason,
         };
         match envelope {
-            Envelope::Exit { from, reason, .. } => {
+            Envelope::Exit(exit) => {
+                let ExitSignal { from, reason, .. } = *exit;
                 if let Some(index) = pool.slot_of(&from) {
                     pool.replace(&ctx, index, &reason).await;
                 } else if parent.as_ref() == Some(&from) || !reason.is_atom("normal") {
@@ -266,9 +267,10 @@ where
                     return reason;
                 }
             }
-            Envelope::Down {
-                reference, reason, ..
-            } => {
+            Envelope::Down(down) => {
+                let DownSignal {
+                    reference, reason, ..
+                } = *down;
                 let index = pool
                     .slots
                     .iter()

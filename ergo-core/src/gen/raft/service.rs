@@ -62,7 +62,7 @@ pub(super) async fn serve(mut ctx: Context, core: Arc<MemberCore>) -> Term {
                     ),
                 }
             }
-            Envelope::Exit { reason, .. } => return reason,
+            Envelope::Exit(exit) => return exit.reason,
             other => tracing::warn!(message = ?other, "gen_raft: unexpected message dropped"),
         }
     }

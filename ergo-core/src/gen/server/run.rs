@@ -77,8 +77,8 @@ async fn run<S: GenServer>(mut ctx: Context, args: S::Args, parent: Option<Pid>,
         let status = match envelope {
             // A trapped exit signal from the parent is an order to stop: terminate with its
             // reason and exit with it; handle_info never sees it.
-            Envelope::Exit { from, reason, .. } if parent.as_ref() == Some(&from) => {
-                Status::Stop(reason)
+            Envelope::Exit(exit) if parent.as_ref() == Some(&exit.from) => {
+                Status::Stop(exit.reason)
             }
             Envelope::Call { from, request } => {
                 let keep = from.clone();

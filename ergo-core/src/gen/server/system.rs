@@ -125,7 +125,7 @@ impl SystemState {
                 }
                 Err(payload) => Intercepted::Pass(Envelope::Message(payload)),
             },
-            Envelope::Exit { ref from, .. } if parent == Some(from) => Intercepted::Pass(envelope),
+            Envelope::Exit(ref exit) if parent == Some(&exit.from) => Intercepted::Pass(envelope),
             other if self.suspended => {
                 self.deferred.push_back(other);
                 Intercepted::Handled

@@ -190,7 +190,7 @@ async fn step<S: GenStage>(
     parent: Option<&Pid>,
 ) -> Flow {
     match envelope {
-        Envelope::Exit { from, reason, .. } if parent == Some(&from) => Err(reason),
+        Envelope::Exit(exit) if parent == Some(&exit.from) => Err(exit.reason),
         Envelope::Message(payload) => match recognise(payload) {
             Ok(StageMessage::ToConsumer(m)) => engine.producer_message(m).await,
             Ok(StageMessage::ToProducer(m)) => engine.consumer_message(m).await,
@@ -200,19 +200,14 @@ async fn step<S: GenStage>(
                 engine.emitted(emit).await
             }
         },
-        Envelope::Down {
-            reference,
-            who,
-            reason,
-        } => {
-            if engine.down(reference.clone(), reason.clone()).await? {
+        Envelope::Down(down) => {
+            if engine
+                .down(down.reference.clone(), down.reason.clone())
+                .await?
+            {
                 return Ok(());
             }
-            let down = Envelope::Down {
-                reference,
-                who,
-                reason,
-            };
+            let down = Envelope::Down(down);
             let emit = engine
                 .state
                 .handle_info(&mut engine.ctx, Payload::Term(down.into_term()))

@@ -42,10 +42,10 @@ impl Inbox {
         if let Some(pos) = self
             .deferred
             .iter()
-            .position(|e| matches!(e, Envelope::Down { reference: r, .. } if r == reference))
+            .position(|e| e.down_reference() == Some(reference))
         {
-            if let Some(Envelope::Down { reason, .. }) = self.deferred.remove(pos) {
-                return Ok(Some(reason));
+            if let Some(Envelope::Down(down)) = self.deferred.remove(pos) {
+                return Ok(Some(down.reason));
             }
         }
         loop {
@@ -57,11 +57,9 @@ impl Inbox {
                 None => self.ctx.recv().await?,
             };
             match envelope {
-                Envelope::Down {
-                    reference: r,
-                    reason,
-                    ..
-                } if &r == reference => return Ok(Some(reason)),
+                Envelope::Down(down) if &down.reference == reference => {
+                    return Ok(Some(down.reason))
+                }
                 other => self.deferred.push_back(other),
             }
         }

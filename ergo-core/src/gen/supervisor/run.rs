@@ -363,7 +363,7 @@ impl Sup {
                 Err(reason) => return reason, // killed: links take the children down
             };
             let flow = match envelope {
-                Envelope::Exit { from, reason, .. } => self.on_exit(from, reason).await,
+                Envelope::Exit(exit) => self.on_exit(exit.from, exit.reason).await,
                 Envelope::Direct(request) => match request.take::<Request>() {
                     Ok((Request::Stop(reason), reply)) => {
                         if let Err(killed) = self.stop_all().await {
