@@ -198,7 +198,7 @@ impl RaftMember {
         let id = node_id(node.name().as_str());
         let (applied_tx, applied_rx) = mpsc::unbounded_channel();
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let machine = KvMachine::new(applied_tx);
+        let machine = KvMachine::new(callbacks.handles_appends().then_some(applied_tx));
         let network = ErgoNetwork::new(node.clone(), Arc::clone(&cluster), options.rpc_timeout);
         let raft = Raft::new(id, Arc::new(config), network, log, machine.clone())
             .await
@@ -252,10 +252,10 @@ impl RaftMember {
 
     /// Appends `key => value` and returns its serial once a majority committed it. From any
     /// member or learner: the request goes to the leader. `NoQuorum` at once while no cluster
-    /// is formed (fewer than 3 peers), when no leader shows up within two election timeouts, or
-    /// when the leader lost its majority (no majority acknowledged it for longer than the
-    /// longest election timeout: it steps down); `Timeout` when it did not commit within the
-    /// request timeout. An append whose answer was
+    /// is formed (fewer than 3 peers); `NoQuorum` too when no leader shows up within two election
+    /// timeouts, a leader that lost its majority (no majority acknowledged it for longer than
+    /// the longest election timeout) counting as none: it steps down, and the append never
+    /// enters its log; `Timeout` when it did not commit within the request timeout. An append whose answer was
     /// lost with a failing leader is sent again to the next one; it carries a request id, so the
     /// state machine applies it once and answers the same serial.
     pub async fn append(&self, key: &Term, value: &Term) -> Result<u64, GenRaftError> {
@@ -417,8 +417,12 @@ impl RaftMember {
                 Err(RpcFailure::Refused(reason)) if reason == TIMEOUT => {
                     return Err(GenRaftError::Timeout)
                 }
+                // The leader stepped down (no majority): like no leader known, the request
+                // waits for one until two election timeouts passed.
                 Err(RpcFailure::Refused(reason)) if reason == NO_QUORUM => {
-                    return Err(GenRaftError::NoQuorum)
+                    if Instant::now() >= leader_wait {
+                        return Err(GenRaftError::NoQuorum);
+                    }
                 }
                 Err(RpcFailure::Refused(reason))
                     if reason == NOT_LEADER || reason == NOT_CONFIRMED => {}

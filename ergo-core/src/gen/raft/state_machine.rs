@@ -71,12 +71,13 @@ struct KvState {
 #[derive(Clone, Debug)]
 pub struct KvMachine {
     state: Arc<RwLock<KvState>>,
-    applied_tx: mpsc::UnboundedSender<AppliedAppend>,
+    /// Where applied appends are announced (`None`: nobody listens).
+    applied_tx: Option<mpsc::UnboundedSender<AppliedAppend>>,
 }
 
 impl KvMachine {
-    /// An empty state machine announcing applied appends on `applied_tx`.
-    pub fn new(applied_tx: mpsc::UnboundedSender<AppliedAppend>) -> KvMachine {
+    /// An empty state machine announcing applied appends on `applied_tx`, if any.
+    pub fn new(applied_tx: Option<mpsc::UnboundedSender<AppliedAppend>>) -> KvMachine {
         KvMachine {
             state: Arc::new(RwLock::new(KvState::default())),
             applied_tx,
@@ -105,12 +106,15 @@ impl KvMachine {
     }
 
     fn announce(&self, serial: u64, append: &AppendCommand) {
+        let Some(applied_tx) = &self.applied_tx else {
+            return;
+        };
         let applied = AppliedAppend {
             serial,
             key: append.key.clone(),
             value: append.value.clone(),
         };
-        if self.applied_tx.send(applied).is_err() {
+        if applied_tx.send(applied).is_err() {
             tracing::debug!(
                 serial,
                 "gen_raft: applied append not announced, member gone"
@@ -258,7 +262,7 @@ mod tests {
     #[tokio::test]
     async fn a_request_applied_twice_keeps_its_first_serial() {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let mut machine = KvMachine::new(tx);
+        let mut machine = KvMachine::new(Some(tx));
         let answers = machine
             .apply(vec![
                 entry(1, &[((7, 1), 10)]),
