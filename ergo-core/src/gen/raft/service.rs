@@ -1,10 +1,10 @@
 //! The server side of a member: the registered raft process. It checks each request (the
 //! `{'$raft', Cluster, Kind, Payload}` shape, the cluster id) and serves it on a task of its
 //! own, so a slow commit never holds up heartbeats: Raft RPCs go to the engine, probes answer
-//! the member's status, forwarded appends (through the append queue) and reads are served if this member leads
-//! and has its majority (`no_quorum` if it stepped down). A
-//! malformed request or one from another cluster is logged and dropped, unanswered, and never
-//! reaches the engine. Owns serving; must not start the engine or choose members.
+//! the member's status, forwarded appends (through the append queue) and reads are served if
+//! this member leads and has its majority (`no_quorum` if it stepped down). A malformed request
+//! or one from another cluster is logged and dropped, unanswered, and never reaches the engine.
+//! Owns serving; must not start the engine or choose members.
 
 use std::sync::Arc;
 
