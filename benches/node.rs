@@ -1736,6 +1736,10 @@ struct RaftFigures {
     per_sec: f64,
     p50_us: f64,
     p99_us: f64,
+    /// This process's CPU time (the 3 members and the clients) per committed append, µs.
+    cpu_us_per_append: f64,
+    /// CPU time over wall time during the run: how many of the host's cores the run got.
+    cores_used: f64,
 }
 
 /// A 3-member gen_raft cluster, each node on its own one-worker runtime, `clients` tasks on the
@@ -1827,6 +1831,7 @@ fn raft_append_run(
         }
         drop(lat_tx);
         let started = Instant::now();
+        let cpu_before = process_cpu_us()?;
         tokio::time::sleep(Duration::from_secs(secs)).await;
         stop.store(true, Ordering::Relaxed);
         let mut all = Vec::new();
@@ -1834,6 +1839,7 @@ fn raft_append_run(
             all.extend(l);
         }
         let elapsed = started.elapsed().as_secs_f64();
+        let cpu_us = (process_cpu_us()? - cpu_before) as f64;
         if failed.load(Ordering::Relaxed) > 0 {
             return Err(format!(
                 "{} clients had an append fail",
@@ -1851,6 +1857,8 @@ fn raft_append_run(
             per_sec: all.len() as f64 / elapsed,
             p50_us: pct(0.5),
             p99_us: pct(0.99),
+            cpu_us_per_append: cpu_us / (all.len().max(1) as f64),
+            cores_used: cpu_us / (elapsed * 1e6),
         })
     })?;
     for (rt, member) in runtimes.iter().zip(&members) {
@@ -1884,18 +1892,20 @@ fn raft_append(args: &[String]) -> Result<(), String> {
     if mem {
         let f = raft_append_run(clients, secs, bytes, false)?;
         println!(
-            "raft-append log=mem clients={clients} bytes={bytes} appends_per_sec={:.0} p50_us={:.0} p99_us={:.0} target=100000 ratio_to_target={:.2}",
-            f.per_sec, f.p50_us, f.p99_us, f.per_sec / 100_000.0
+            "raft-append log=mem clients={clients} bytes={bytes} appends_per_sec={:.0} p50_us={:.0} p99_us={:.0} cpu_us_per_append={:.1} cores_used={:.2} target=100000 ratio_to_target={:.2}",
+            f.per_sec, f.p50_us, f.p99_us, f.cpu_us_per_append, f.cores_used, f.per_sec / 100_000.0
         );
         mem_rate = Some(f.per_sec);
     }
     if file {
         let f = raft_append_run(clients, secs, bytes, true)?;
         println!(
-            "raft-append log=file clients={clients} bytes={bytes} appends_per_sec={:.0} p50_us={:.0} p99_us={:.0} target=10000 ratio_to_target={:.2}{}",
+            "raft-append log=file clients={clients} bytes={bytes} appends_per_sec={:.0} p50_us={:.0} p99_us={:.0} cpu_us_per_append={:.1} cores_used={:.2} target=10000 ratio_to_target={:.2}{}",
             f.per_sec,
             f.p50_us,
             f.p99_us,
+            f.cpu_us_per_append,
+            f.cores_used,
             f.per_sec / 10_000.0,
             mem_rate
                 .map(|m| format!(" file_over_mem={:.2}", f.per_sec / m))

@@ -1,11 +1,15 @@
 //! Logging for programs built on ergo: one call at the start of `main` (`ergo::logging::init()`)
 //! installs a `tracing` subscriber that writes the runtime's events (and the program's) to
-//! stderr, filtered by `RUST_LOG` (default `info`), in colour only when stderr is a terminal, and
+//! stderr, filtered by `RUST_LOG` (default `info,openraft=warn`: gen_raft's engine logs every
+//! election step and membership change at info), in colour only when stderr is a terminal, and
 //! installs the runtime's panic hook, so a panic in a process is reported once, by the runtime's
 //! ERROR line with its location. The library itself never installs a global subscriber: without
 //! this call (or a subscriber of the program's own) nothing is printed.
 
 use std::io::IsTerminal;
+
+/// The filter without `RUST_LOG`: info, but openraft (gen_raft's engine) from warn.
+pub const DEFAULT_FILTER: &str = "info,openraft=warn";
 
 /// A global `tracing` subscriber was installed already (by the program or a second `init`).
 #[derive(Debug, thiserror::Error)]
@@ -25,7 +29,7 @@ pub fn init() -> Result<(), AlreadyInstalled> {
     use tracing_subscriber::Layer;
 
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_FILTER));
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());

@@ -142,13 +142,29 @@ async fn a_partitioned_leader_cannot_commit_and_the_majority_elects_a_new_one() 
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_ne!(new_leader, leader);
-    // The old leader cannot commit: its append times out (never acknowledged).
+    // The old leader lost its majority: it steps down (reports no leader) once no majority
+    // acknowledged it for an election timeout, and answers appends and reads `no_quorum`
+    // without putting them in its log.
+    let deadline = std::time::Instant::now() + cluster::SETTLE;
+    while members[old].leader().is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cut-off leader still leads: {:?}",
+            members[old].leader()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let refused = members[old]
         .append(&Term::atom("minority"), &Term::Int(2))
         .await;
     assert!(
-        matches!(refused, Err(ergo::GenRaftError::Timeout)),
+        matches!(refused, Err(ergo::GenRaftError::NoQuorum)),
         "{refused:?}"
+    );
+    let read = members[old].get(&Term::atom("before")).await;
+    assert!(
+        matches!(read, Err(ergo::GenRaftError::NoQuorum)),
+        "{read:?}"
     );
     let serial = members[majority[0]]
         .append(&Term::atom("majority"), &Term::Int(3))

@@ -269,13 +269,26 @@ async fn run(seed: u64) {
             panic!("seed {seed}, key {key}: {violation}\nhistory: {ops:#?}");
         }
     }
-    // No acknowledged write lost: every live member serves each by serial.
+    // No acknowledged write lost: every live member serves each by serial, once the live
+    // members agree on a leader again (a leader that lost its majority answers no_quorum).
     let live: Vec<&RaftMember> = members
         .iter()
         .enumerate()
         .filter(|(i, _)| Some(*i) != stopped)
         .map(|(_, m)| m)
         .collect();
+    let deadline = std::time::Instant::now() + crate::cluster::SETTLE;
+    loop {
+        let seen: Vec<_> = live.iter().map(|m| m.leader().map(|l| l.0)).collect();
+        if seen[0].is_some() && seen.iter().all(|s| s == &seen[0]) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "seed {seed}: no leader after the nemesis: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     for op in &history {
         if let (Outcome::Put(serial), Some(value)) = (&op.outcome, &op.value) {
             for member in &live {

@@ -2,7 +2,9 @@
 //! each running a member. Elections with 3 and 5 members, writes from followers committed and
 //! read linearizably everywhere, no quorum below 3 peers and a quorum once a third joins, the
 //! rest as learners, a stopped leader's node replaced without losing an acknowledged write, and
-//! requests from another cluster or malformed dropped. Every wait has a deadline.
+//! requests from another cluster or malformed dropped, a member of 5 or 11 stopped during writes
+//! (the voters re-form, no acknowledged write lost), a partitioned leader stepping down. Every
+//! wait has a deadline.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -13,4 +15,5 @@ mod elections;
 mod example;
 mod failures;
 mod linearizable;
+mod membership;
 mod restart;

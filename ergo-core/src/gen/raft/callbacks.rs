@@ -32,10 +32,19 @@ pub trait GenRaft: Send + 'static {
     fn handle_quorum(&mut self, _members: Vec<Atom>) {}
     /// `peer` came online (`true`) or went away (`false`).
     fn handle_peer(&mut self, _peer: Atom, _online: bool) {}
+    /// Whether `handle_append` is wanted (yes by default). Without it the state machine does
+    /// not copy and decode every applied append for nobody.
+    fn handles_appends(&self) -> bool {
+        true
+    }
 }
 
 /// No callbacks.
-impl GenRaft for () {}
+impl GenRaft for () {
+    fn handles_appends(&self) -> bool {
+        false
+    }
+}
 
 fn decode(bytes: &[u8]) -> Term {
     ergo_etf::from_bytes(bytes).unwrap_or_else(|e| {

@@ -12,17 +12,19 @@ use std::time::{Duration, Instant};
 
 use ergo_etf::{Atom, Pid, Term};
 use openraft::error::{CheckIsLeaderError, RaftError};
+use openraft::metrics::RaftServerMetrics;
 use openraft::{Config, Raft, RaftMetrics, ServerState, SnapshotPolicy};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
+use super::batcher::AppendQueue;
 use super::callbacks::{run_callbacks, GenRaft, RaftEvent};
 use super::error::GenRaftError;
 use super::log_store::{LogStorage, MemLog};
 use super::network::{call_peer, ErgoNetwork, RpcFailure};
 use super::options::RaftOptions;
 use super::quorum::{choose_voters, voter_count, Candidate};
-use super::service::{self, PeerStatus, NOT_CONFIRMED, NOT_LEADER, TIMEOUT};
+use super::service::{self, PeerStatus, NOT_CONFIRMED, NOT_LEADER, NO_QUORUM, TIMEOUT};
 use super::state_machine::KvMachine;
 use super::types::{node_id, AppendCommand, PeerAddr, RaftTypes};
 use super::wire::{self, RpcKind, RpcRequest};
@@ -36,16 +38,59 @@ pub(super) struct MemberCore {
     pub(super) id: u64,
     pub(super) raft: Raft<RaftTypes>,
     pub(super) machine: KvMachine,
+    /// Appends waiting for the next log entry, while this member leads.
+    pub(super) appends: AppendQueue,
     events: mpsc::UnboundedSender<RaftEvent>,
     stopped: AtomicBool,
     /// The next request number of this member's appends (starting from the start time in
     /// nanoseconds, so a restarted member does not reuse one).
     next_request: AtomicU64,
+    /// The term this member leads in and since when (set when first seen leading), for the
+    /// step-down of a leader that never heard from a majority.
+    leading_since: std::sync::Mutex<Option<(u64, Instant)>>,
 }
 
 impl MemberCore {
     fn metrics(&self) -> RaftMetrics<u64, PeerAddr> {
         self.raft.metrics().borrow().clone()
+    }
+
+    /// The engine's leader, term and membership (changes only when one of those does, unlike
+    /// the full metrics, which change with every entry).
+    fn server_metrics(&self) -> RaftServerMetrics<u64, PeerAddr> {
+        self.raft.server_metrics().borrow().clone()
+    }
+
+    /// Whether this member leads in openraft but has lost its majority: no majority
+    /// acknowledged its heartbeats or appends for longer than the longest election timeout
+    /// (by then the others may have elected a new leader). openraft 0.9 keeps such a leader
+    /// leading; gen_raft steps it down at its own layer: it reports no leader and answers
+    /// appends and reads `no_quorum` at once, until a majority acknowledges it again.
+    pub(super) fn quorum_lost(&self) -> bool {
+        let metrics = self.raft.metrics();
+        let (state, term, acked) = {
+            let m = metrics.borrow();
+            (m.state, m.current_term, m.millis_since_quorum_ack)
+        };
+        let mut since = self
+            .leading_since
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state != ServerState::Leader {
+            *since = None;
+            return false;
+        }
+        let limit = self.options.election_timeout.1;
+        match acked {
+            Some(millis) => Duration::from_millis(millis) > limit,
+            None => match *since {
+                Some((t, at)) if t == term => at.elapsed() > limit,
+                _ => {
+                    *since = Some((term, Instant::now()));
+                    false
+                }
+            },
+        }
     }
 
     /// What a probe answers.
@@ -65,6 +110,9 @@ impl MemberCore {
     /// Confirms this member still leads (a heartbeat round acknowledged by a majority) and
     /// waits until it applied everything committed before: a read after this is linearizable.
     pub(super) async fn read_index(&self) -> Result<(), &'static str> {
+        if self.quorum_lost() {
+            return Err(NO_QUORUM);
+        }
         match tokio::time::timeout(
             self.options.request_timeout,
             self.raft.ensure_linearizable(),
@@ -150,7 +198,7 @@ impl RaftMember {
         let id = node_id(node.name().as_str());
         let (applied_tx, applied_rx) = mpsc::unbounded_channel();
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let machine = KvMachine::new(applied_tx);
+        let machine = KvMachine::new(callbacks.handles_appends().then_some(applied_tx));
         let network = ErgoNetwork::new(node.clone(), Arc::clone(&cluster), options.rpc_timeout);
         let raft = Raft::new(id, Arc::new(config), network, log, machine.clone())
             .await
@@ -160,6 +208,7 @@ impl RaftMember {
             options,
             cluster,
             id,
+            appends: AppendQueue::start(raft.clone()),
             raft,
             machine,
             events: events_tx,
@@ -170,6 +219,7 @@ impl RaftMember {
                     .map(|d| d.as_nanos() as u64)
                     .unwrap_or(0),
             ),
+            leading_since: std::sync::Mutex::new(None),
         });
         let served = Arc::clone(&core);
         let spawned = node.spawn_behaviour(
@@ -202,8 +252,10 @@ impl RaftMember {
 
     /// Appends `key => value` and returns its serial once a majority committed it. From any
     /// member or learner: the request goes to the leader. `NoQuorum` at once while no cluster
-    /// is formed (fewer than 3 peers), or when no leader shows up within two election timeouts;
-    /// `Timeout` when it did not commit within the request timeout. An append whose answer was
+    /// is formed (fewer than 3 peers); `NoQuorum` too when no leader shows up within two election
+    /// timeouts, a leader that lost its majority (no majority acknowledged it for longer than
+    /// the longest election timeout) counting as none: it steps down, and the append never
+    /// enters its log; `Timeout` when it did not commit within the request timeout. An append whose answer was
     /// lost with a failing leader is sent again to the next one; it carries a request id, so the
     /// state machine applies it once and answers the same serial.
     pub async fn append(&self, key: &Term, value: &Term) -> Result<u64, GenRaftError> {
@@ -240,26 +292,30 @@ impl RaftMember {
             .transpose()
     }
 
-    /// The leader this member knows of, and the term.
+    /// The leader this member knows of, and the term. `None` also while this member leads
+    /// without a majority (it stepped down, see [`RaftMember::append`]).
     pub fn leader(&self) -> Option<(Atom, u64)> {
-        let metrics = self.core.metrics();
+        let metrics = self.core.server_metrics();
         let leader = metrics.current_leader?;
+        if leader == self.core.id && self.core.quorum_lost() {
+            return None;
+        }
         let peer = metrics
             .membership_config
             .membership()
             .get_node(&leader)?
             .clone();
-        Some((Atom::new(&peer.node), metrics.current_term))
+        Some((Atom::new(&peer.node), metrics.vote.leader_id().term))
     }
 
     /// The voting members' nodes, as this member knows them.
     pub fn members(&self) -> Vec<Atom> {
-        voter_nodes(&self.core.metrics())
+        voter_nodes(&self.core.server_metrics())
     }
 
     /// The learners' nodes (non-voting members), as this member knows them.
     pub fn learners(&self) -> Vec<Atom> {
-        let metrics = self.core.metrics();
+        let metrics = self.core.server_metrics();
         let membership = metrics.membership_config.membership();
         membership
             .learner_ids()
@@ -307,14 +363,22 @@ impl RaftMember {
             if core.stopped.load(Ordering::Acquire) {
                 return Err(GenRaftError::Stopped);
             }
-            let metrics = core.metrics();
-            let membership = metrics.membership_config.membership();
-            if membership.voter_ids().next().is_none() {
+            let (formed, leader_id, leader) = {
+                let metrics = core.raft.server_metrics();
+                let metrics = metrics.borrow();
+                let membership = metrics.membership_config.membership();
+                let leader = metrics
+                    .current_leader
+                    .and_then(|id| membership.get_node(&id).cloned());
+                (
+                    membership.voter_ids().next().is_some(),
+                    metrics.current_leader,
+                    leader,
+                )
+            };
+            if !formed {
                 return Err(GenRaftError::NoQuorum);
             }
-            let leader = metrics
-                .current_leader
-                .and_then(|id| membership.get_node(&id).cloned());
             let Some(leader) = leader else {
                 if now >= leader_wait {
                     return Err(GenRaftError::NoQuorum);
@@ -322,7 +386,7 @@ impl RaftMember {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 continue;
             };
-            let answer = if metrics.current_leader == Some(core.id) {
+            let answer = if leader_id == Some(core.id) {
                 // This member leads: served here, without the process hop.
                 let request = RpcRequest {
                     cluster: core.cluster.to_vec(),
@@ -353,6 +417,13 @@ impl RaftMember {
                 Err(RpcFailure::Refused(reason)) if reason == TIMEOUT => {
                     return Err(GenRaftError::Timeout)
                 }
+                // The leader stepped down (no majority): like no leader known, the request
+                // waits for one until two election timeouts passed.
+                Err(RpcFailure::Refused(reason)) if reason == NO_QUORUM => {
+                    if Instant::now() >= leader_wait {
+                        return Err(GenRaftError::NoQuorum);
+                    }
+                }
                 Err(RpcFailure::Refused(reason))
                     if reason == NOT_LEADER || reason == NOT_CONFIRMED => {}
                 Err(RpcFailure::Call(CallError::Timeout)) => return Err(GenRaftError::Timeout),
@@ -374,7 +445,7 @@ fn decode_term(bytes: &[u8]) -> Result<Term, GenRaftError> {
     ergo_etf::from_bytes(bytes).map_err(|e| GenRaftError::Engine(e.to_string()))
 }
 
-fn voter_nodes(metrics: &RaftMetrics<u64, PeerAddr>) -> Vec<Atom> {
+fn voter_nodes(metrics: &RaftServerMetrics<u64, PeerAddr>) -> Vec<Atom> {
     let membership = metrics.membership_config.membership();
     let mut nodes: Vec<Atom> = membership
         .voter_ids()
@@ -385,29 +456,43 @@ fn voter_nodes(metrics: &RaftMetrics<u64, PeerAddr>) -> Vec<Atom> {
     nodes
 }
 
-/// Turns the engine's metrics into leader and quorum events, until the engine stops.
+/// Turns the engine's leader and membership changes into leader and quorum events, until the
+/// engine stops; checks every heartbeat whether this member, leading, lost its majority (a
+/// `Leader(None, Term)` event) or got it back.
 async fn watch_metrics(core: Arc<MemberCore>) {
-    let mut metrics = core.raft.metrics();
+    let mut metrics = core.raft.server_metrics();
+    let mut tick = tokio::time::interval(core.options.heartbeat);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut leader: Option<(Option<u64>, u64)> = None;
     let mut voters: Option<Vec<Atom>> = None;
     loop {
         let now = metrics.borrow_and_update().clone();
-        let now_leader = (now.current_leader, now.current_term);
-        if leader != Some(now_leader) && (now.current_leader.is_some() || leader.is_some()) {
-            let node = now
-                .current_leader
+        let term = now.vote.leader_id().term;
+        let mut now_leader = now.current_leader;
+        if now_leader == Some(core.id) && core.quorum_lost() {
+            now_leader = None;
+        }
+        if leader != Some((now_leader, term)) && (now_leader.is_some() || leader.is_some()) {
+            if now_leader.is_none() && now.current_leader == Some(core.id) {
+                tracing::warn!(
+                    term,
+                    "gen_raft: this leader lost its majority, stepping down"
+                );
+            }
+            let node = now_leader
                 .and_then(|id| now.membership_config.membership().get_node(&id).cloned())
                 .map(|p| Atom::new(&p.node));
-            core.emit(RaftEvent::Leader(node, now.current_term));
+            core.emit(RaftEvent::Leader(node, term));
         }
-        leader = Some(now_leader);
+        leader = Some((now_leader, term));
         let now_voters = voter_nodes(&now);
         if voters.as_ref() != Some(&now_voters) && !now_voters.is_empty() {
             core.emit(RaftEvent::Quorum(now_voters.clone()));
         }
         voters = Some(now_voters);
-        if metrics.changed().await.is_err() {
-            return;
+        tokio::select! {
+            changed = metrics.changed() => if changed.is_err() { return },
+            _ = tick.tick() => {}
         }
     }
 }

@@ -7,6 +7,7 @@
 //! - `log_store`: the log storage trait and the in-memory log;
 //! - `file_log`: the file-backed log (fsync, group commit);
 //! - `state_machine`: applying committed appends, reads, snapshots;
+//! - `batcher`: group commit of appends into one log entry on the leader;
 //! - `network`: openraft's RPCs as calls to the peers' raft processes;
 //! - `service`: the raft process serving those calls;
 //! - `quorum`: which online members vote;
@@ -16,6 +17,7 @@
 //!
 //! Must not reach the network layer: remote calls go through `Node`.
 
+pub mod batcher;
 pub mod callbacks;
 pub mod error;
 pub mod file_log;

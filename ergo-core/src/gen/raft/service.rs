@@ -1,14 +1,15 @@
 //! The server side of a member: the registered raft process. It checks each request (the
 //! `{'$raft', Cluster, Kind, Payload}` shape, the cluster id) and serves it on a task of its
 //! own, so a slow commit never holds up heartbeats: Raft RPCs go to the engine, probes answer
-//! the member's status, forwarded appends and reads are served if this member leads. A
-//! malformed request or one from another cluster is logged and dropped, unanswered, and never
-//! reaches the engine. Owns serving; must not start the engine or choose members.
+//! the member's status, forwarded appends (through the append queue) and reads are served if
+//! this member leads and has its majority (`no_quorum` if it stepped down). A malformed request
+//! or one from another cluster is logged and dropped, unanswered, and never reaches the engine.
+//! Owns serving; must not start the engine or choose members.
 
 use std::sync::Arc;
 
 use ergo_etf::Term;
-use openraft::error::{ClientWriteError, InstallSnapshotError, RaftError};
+use openraft::error::{InstallSnapshotError, RaftError};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +32,8 @@ pub struct PeerStatus {
 pub(super) const NOT_LEADER: &str = "not_leader";
 /// The forwarded request did not complete in time.
 pub(super) const TIMEOUT: &str = "timeout";
+/// This member leads but lost its majority (it stepped down): the caller answers `no_quorum`.
+pub(super) const NO_QUORUM: &str = "no_quorum";
 /// The leader's confirmation round did not reach a majority this time (a slow heartbeat): the
 /// caller may ask again within its deadline.
 pub(super) const NOT_CONFIRMED: &str = "not_confirmed";
@@ -103,18 +106,16 @@ pub(super) async fn serve_one(core: &MemberCore, request: RpcRequest) -> Result<
         RpcKind::Hello => wire::encode(&core.status())?,
         RpcKind::ClientWrite => {
             let command: AppendCommand = wire::decode(&request.payload)?;
+            if core.quorum_lost() {
+                return Ok(wire::error_reply(NO_QUORUM));
+            }
             let write =
-                tokio::time::timeout(core.options.request_timeout, raft.client_write(command));
+                tokio::time::timeout(core.options.request_timeout, core.appends.append(command));
             match write.await {
-                Ok(Ok(response)) => wire::encode(&response.data.serial)?,
+                Ok(Ok(serial)) => wire::encode(&serial)?,
                 // Not the leader, or its engine stopped under the request: the caller asks
                 // the leader it finds next (the request id keeps a repeated append single).
-                Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))))
-                | Ok(Err(RaftError::Fatal(_))) => return Ok(wire::error_reply(NOT_LEADER)),
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, "gen_raft: forwarded append failed");
-                    return Ok(wire::error_reply("engine"));
-                }
+                Ok(Err(reason)) => return Ok(wire::error_reply(reason)),
                 Err(_) => return Ok(wire::error_reply(TIMEOUT)),
             }
         }

@@ -16,7 +16,7 @@ use openraft::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, RwLock};
 
-use super::types::{AppendApplied, AppendCommand, PeerAddr, RaftTypes};
+use super::types::{AppendApplied, AppendBatch, AppendCommand, PeerAddr, RaftTypes};
 use super::wire;
 
 /// A committed append, as the state machine announces it.
@@ -71,12 +71,13 @@ struct KvState {
 #[derive(Clone, Debug)]
 pub struct KvMachine {
     state: Arc<RwLock<KvState>>,
-    applied_tx: mpsc::UnboundedSender<AppliedAppend>,
+    /// Where applied appends are announced (`None`: nobody listens).
+    applied_tx: Option<mpsc::UnboundedSender<AppliedAppend>>,
 }
 
 impl KvMachine {
-    /// An empty state machine announcing applied appends on `applied_tx`.
-    pub fn new(applied_tx: mpsc::UnboundedSender<AppliedAppend>) -> KvMachine {
+    /// An empty state machine announcing applied appends on `applied_tx`, if any.
+    pub fn new(applied_tx: Option<mpsc::UnboundedSender<AppliedAppend>>) -> KvMachine {
         KvMachine {
             state: Arc::new(RwLock::new(KvState::default())),
             applied_tx,
@@ -105,12 +106,15 @@ impl KvMachine {
     }
 
     fn announce(&self, serial: u64, append: &AppendCommand) {
+        let Some(applied_tx) = &self.applied_tx else {
+            return;
+        };
         let applied = AppliedAppend {
             serial,
             key: append.key.clone(),
             value: append.value.clone(),
         };
-        if self.applied_tx.send(applied).is_err() {
+        if applied_tx.send(applied).is_err() {
             tracing::debug!(
                 serial,
                 "gen_raft: applied append not announced, member gone"
@@ -164,23 +168,27 @@ impl RaftStateMachine<RaftTypes> for KvMachine {
         for entry in entries {
             state.applied = Some(entry.log_id);
             match entry.payload {
-                EntryPayload::Blank => answers.push(AppendApplied { serial: 0 }),
+                EntryPayload::Blank => answers.push(AppendApplied::default()),
                 EntryPayload::Membership(membership) => {
                     state.membership = StoredMembership::new(Some(entry.log_id), membership);
-                    answers.push(AppendApplied { serial: 0 });
+                    answers.push(AppendApplied::default());
                 }
-                EntryPayload::Normal(append) => {
-                    if let Some(&serial) = state.data.by_request.get(&append.request) {
-                        // Sent again after its answer was lost: applied once.
-                        answers.push(AppendApplied { serial });
-                        continue;
+                EntryPayload::Normal(AppendBatch { appends }) => {
+                    let mut serials = Vec::with_capacity(appends.len());
+                    for append in appends {
+                        if let Some(&serial) = state.data.by_request.get(&append.request) {
+                            // Sent again after its answer was lost: applied once.
+                            serials.push(serial);
+                            continue;
+                        }
+                        let serial = state.data.appends.len() as u64 + 1;
+                        state.data.by_key.insert(append.key.clone(), serial);
+                        state.data.by_request.insert(append.request, serial);
+                        self.announce(serial, &append);
+                        state.data.appends.push(append);
+                        serials.push(serial);
                     }
-                    state.data.appends.push(append.clone());
-                    let serial = state.data.appends.len() as u64;
-                    state.data.by_key.insert(append.key.clone(), serial);
-                    state.data.by_request.insert(append.request, serial);
-                    self.announce(serial, &append);
-                    answers.push(AppendApplied { serial });
+                    answers.push(AppendApplied { serials });
                 }
             }
         }
@@ -235,13 +243,18 @@ mod tests {
 
     use super::*;
 
-    fn entry(index: u64, request: (u64, u64), value: u8) -> Entry<RaftTypes> {
+    fn entry(index: u64, requests: &[((u64, u64), u8)]) -> Entry<RaftTypes> {
         Entry {
             log_id: LogId::new(CommittedLeaderId::new(1, 0), index),
-            payload: EntryPayload::Normal(AppendCommand {
-                request,
-                key: vec![1],
-                value: vec![value],
+            payload: EntryPayload::Normal(AppendBatch {
+                appends: requests
+                    .iter()
+                    .map(|&(request, value)| AppendCommand {
+                        request,
+                        key: vec![1],
+                        value: vec![value],
+                    })
+                    .collect(),
             }),
         }
     }
@@ -249,17 +262,16 @@ mod tests {
     #[tokio::test]
     async fn a_request_applied_twice_keeps_its_first_serial() {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let mut machine = KvMachine::new(tx);
+        let mut machine = KvMachine::new(Some(tx));
         let answers = machine
             .apply(vec![
-                entry(1, (7, 1), 10),
-                entry(2, (7, 2), 20),
-                entry(3, (7, 1), 10),
+                entry(1, &[((7, 1), 10)]),
+                entry(2, &[((7, 2), 20), ((7, 1), 10)]),
             ])
             .await
             .unwrap();
-        let serials: Vec<u64> = answers.iter().map(|a| a.serial).collect();
-        assert_eq!(serials, vec![1, 2, 1]);
+        let serials: Vec<Vec<u64>> = answers.iter().map(|a| a.serials.clone()).collect();
+        assert_eq!(serials, vec![vec![1], vec![2, 1]]);
         assert_eq!(machine.last_serial().await, 2);
         assert_eq!(machine.get(&[1]).await, Some((2, vec![20])));
         assert_eq!(rx.recv().await.map(|a| a.serial), Some(1));

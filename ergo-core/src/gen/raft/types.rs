@@ -15,17 +15,64 @@ pub struct AppendCommand {
     /// never used before.
     pub request: (u64, u64),
     /// The key, as ETF bytes.
+    #[serde(with = "bytes")]
     pub key: Vec<u8>,
     /// The value, as ETF bytes.
+    #[serde(with = "bytes")]
     pub value: Vec<u8>,
 }
 
-/// What applying an entry answers: the serial the state machine gave an append (0 for Raft's own
-/// blank and membership entries).
+/// Bytes as serde bytes (one length and a copy in bincode) rather than serde's default for
+/// `Vec<u8>`, a sequence encoded and decoded one `u8` at a time.
+mod bytes {
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytes)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Vec<u8>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(byte) = seq.next_element()? {
+                    out.push(byte);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_byte_buf(Visitor)
+    }
+}
+
+/// What one log entry carries: the appends that waited at the leader while the engine was busy
+/// with the previous entry (group commit), in order; each gets its own serial.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendBatch {
+    /// The appends, in the order their serials go.
+    pub appends: Vec<AppendCommand>,
+}
+
+/// What applying an entry answers: the serial the state machine gave each of its appends, in
+/// order (none for Raft's own blank and membership entries).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppendApplied {
-    /// The append's serial: 1 for the first append the cluster committed, then 2, 3...
-    pub serial: u64,
+    /// The appends' serials: 1 for the first append the cluster committed, then 2, 3...
+    pub serials: Vec<u64>,
 }
 
 /// Where a member's raft process lives: its registered name and its node.
@@ -45,9 +92,9 @@ impl fmt::Display for PeerAddr {
 
 openraft::declare_raft_types!(
     /// gen_raft's openraft type configuration: `u64` node ids (from [`node_id`]), [`PeerAddr`]
-    /// nodes, [`AppendCommand`] entries answering [`AppendApplied`], snapshots in memory.
+    /// nodes, [`AppendBatch`] entries answering [`AppendApplied`], snapshots in memory.
     pub RaftTypes:
-        D = AppendCommand,
+        D = AppendBatch,
         R = AppendApplied,
         NodeId = u64,
         Node = PeerAddr,
