@@ -9,7 +9,6 @@
 //! The log is never compacted: members on a file log take no snapshots (the state machine is in
 //! memory and is rebuilt from the whole log at start).
 
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -22,13 +21,15 @@ use openraft::{Entry, LogId, LogState, RaftLogReader, StorageError, StorageIOErr
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, Mutex};
 
+use super::log_entries::LogEntries;
 use super::types::{fnv1a, RaftTypes};
 use super::wire;
 
-/// One record of the log file.
+/// One record of the log file: read as `Record` (an owned entry), written as
+/// `Record<&Entry>` (the entry borrowed, not copied), which encodes to the same bytes.
 #[derive(Serialize, Deserialize)]
-enum Record {
-    Entry(Entry<RaftTypes>),
+enum Record<E = Entry<RaftTypes>> {
+    Entry(E),
     Truncate(u64),
     Purge(LogId<u64>),
 }
@@ -43,8 +44,7 @@ struct Meta {
 struct FileLogInner {
     dir: PathBuf,
     file: File,
-    entries: BTreeMap<u64, Entry<RaftTypes>>,
-    last_purged: Option<LogId<u64>>,
+    entries: LogEntries,
     meta: Meta,
 }
 
@@ -70,7 +70,7 @@ fn io_error(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-fn frame(record: &Record) -> io::Result<Vec<u8>> {
+fn frame(record: &Record<&Entry<RaftTypes>>) -> io::Result<Vec<u8>> {
     let body = wire::encode(record).map_err(io_error)?;
     let mut framed = Vec::with_capacity(body.len() + 12);
     framed.extend_from_slice(&(body.len() as u32).to_le_bytes());
@@ -129,20 +129,12 @@ impl FileLog {
             file.set_len(good as u64)?;
             file.sync_all()?;
         }
-        let mut entries = BTreeMap::new();
-        let mut last_purged = None;
+        let mut entries = LogEntries::default();
         for record in records {
             match record {
-                Record::Entry(entry) => {
-                    entries.insert(entry.log_id.index, entry);
-                }
-                Record::Truncate(index) => {
-                    entries.split_off(&index);
-                }
-                Record::Purge(log_id) => {
-                    entries = entries.split_off(&(log_id.index + 1));
-                    last_purged = Some(log_id);
-                }
+                Record::Entry(entry) => entries.insert(entry),
+                Record::Truncate(index) => entries.truncate(index),
+                Record::Purge(log_id) => entries.purge(log_id),
             }
         }
         let meta = match std::fs::read(dir.join("vote")) {
@@ -158,7 +150,6 @@ impl FileLog {
                 dir,
                 file,
                 entries,
-                last_purged,
                 meta,
             })),
             flusher,
@@ -193,7 +184,7 @@ async fn flush(file: File, mut pending: mpsc::UnboundedReceiver<LogFlushed<RaftT
 }
 
 impl FileLogInner {
-    fn write(&mut self, record: &Record) -> io::Result<()> {
+    fn write(&mut self, record: &Record<&Entry<RaftTypes>>) -> io::Result<()> {
         self.file.write_all(&frame(record)?)
     }
 
@@ -216,8 +207,7 @@ impl RaftLogReader<RaftTypes> for FileLog {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry<RaftTypes>>, StorageError<u64>> {
-        let inner = self.inner.lock().await;
-        Ok(inner.entries.range(range).map(|(_, e)| e.clone()).collect())
+        Ok(self.inner.lock().await.entries.read(range))
     }
 }
 
@@ -225,17 +215,7 @@ impl RaftLogStorage<RaftTypes> for FileLog {
     type LogReader = FileLog;
 
     async fn get_log_state(&mut self) -> Result<LogState<RaftTypes>, StorageError<u64>> {
-        let inner = self.inner.lock().await;
-        let last = inner
-            .entries
-            .values()
-            .next_back()
-            .map(|e| e.log_id)
-            .or(inner.last_purged);
-        Ok(LogState {
-            last_purged_log_id: inner.last_purged,
-            last_log_id: last,
-        })
+        Ok(self.inner.lock().await.entries.state())
     }
 
     async fn get_log_reader(&mut self) -> FileLog {
@@ -280,12 +260,12 @@ impl RaftLogStorage<RaftTypes> for FileLog {
         let mut framed = Vec::new();
         let mut added = Vec::new();
         for entry in entries {
-            framed.extend(frame(&Record::Entry(entry.clone())).map_err(write_error)?);
+            framed.extend(frame(&Record::Entry(&entry)).map_err(write_error)?);
             added.push(entry);
         }
         inner.file.write_all(&framed).map_err(write_error)?;
         for entry in added {
-            inner.entries.insert(entry.log_id.index, entry);
+            inner.entries.insert(entry);
         }
         drop(inner);
         if let Err(unsent) = self.flusher.send(callback) {
@@ -302,18 +282,14 @@ impl RaftLogStorage<RaftTypes> for FileLog {
             .write(&Record::Truncate(log_id.index))
             .map_err(write_error)?;
         inner.file.sync_data().map_err(write_error)?;
-        inner.entries.split_off(&log_id.index);
+        inner.entries.truncate(log_id.index);
         Ok(())
     }
 
     async fn purge(&mut self, log_id: LogId<u64>) -> Result<(), StorageError<u64>> {
         let mut inner = self.inner.lock().await;
         inner.write(&Record::Purge(log_id)).map_err(write_error)?;
-        let kept = inner.entries.split_off(&(log_id.index + 1));
-        inner.entries = kept;
-        if inner.last_purged < Some(log_id) {
-            inner.last_purged = Some(log_id);
-        }
+        inner.entries.purge(log_id);
         Ok(())
     }
 }
@@ -335,5 +311,20 @@ mod tests {
         let last = corrupt.len() - 1;
         corrupt[last] ^= 0xff;
         assert_eq!(read_records(&corrupt).1, 0);
+    }
+
+    #[test]
+    fn an_entry_written_borrowed_reads_back_owned() {
+        let entry = Entry::<RaftTypes> {
+            log_id: LogId::new(openraft::CommittedLeaderId::new(3, 1), 7),
+            payload: openraft::EntryPayload::Blank,
+        };
+        let bytes = frame(&Record::Entry(&entry)).unwrap();
+        let (records, at) = read_records(&bytes);
+        assert_eq!(at, bytes.len());
+        match records.as_slice() {
+            [Record::Entry(read)] => assert_eq!(read.log_id, entry.log_id),
+            _ => panic!("one entry record expected"),
+        }
     }
 }

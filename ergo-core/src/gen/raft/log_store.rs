@@ -3,7 +3,6 @@
 //! rest), and [`MemLog`], the in-memory log (the default: it does not survive the OS process).
 //! Owns the log entries, the vote and the committed id; must not apply entries.
 
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::ops::RangeBounds;
 use std::sync::Arc;
@@ -12,6 +11,7 @@ use openraft::storage::{LogFlushed, RaftLogStorage};
 use openraft::{Entry, LogId, LogState, RaftLogReader, StorageError, Vote};
 use tokio::sync::Mutex;
 
+use super::log_entries::LogEntries;
 use super::types::RaftTypes;
 
 /// A Raft log storage gen_raft can run on: any openraft `RaftLogStorage` of its types.
@@ -21,8 +21,7 @@ impl<T: RaftLogStorage<RaftTypes>> LogStorage for T {}
 
 #[derive(Debug, Default)]
 struct MemLogInner {
-    last_purged: Option<LogId<u64>>,
-    entries: BTreeMap<u64, Entry<RaftTypes>>,
+    entries: LogEntries,
     committed: Option<LogId<u64>>,
     vote: Option<Vote<u64>>,
 }
@@ -45,8 +44,7 @@ impl RaftLogReader<RaftTypes> for MemLog {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry<RaftTypes>>, StorageError<u64>> {
-        let inner = self.inner.lock().await;
-        Ok(inner.entries.range(range).map(|(_, e)| e.clone()).collect())
+        Ok(self.inner.lock().await.entries.read(range))
     }
 }
 
@@ -54,17 +52,7 @@ impl RaftLogStorage<RaftTypes> for MemLog {
     type LogReader = MemLog;
 
     async fn get_log_state(&mut self) -> Result<LogState<RaftTypes>, StorageError<u64>> {
-        let inner = self.inner.lock().await;
-        let last = inner
-            .entries
-            .values()
-            .next_back()
-            .map(|e| e.log_id)
-            .or(inner.last_purged);
-        Ok(LogState {
-            last_purged_log_id: inner.last_purged,
-            last_log_id: last,
-        })
+        Ok(self.inner.lock().await.entries.state())
     }
 
     async fn get_log_reader(&mut self) -> MemLog {
@@ -102,7 +90,7 @@ impl RaftLogStorage<RaftTypes> for MemLog {
     {
         let mut inner = self.inner.lock().await;
         for entry in entries {
-            inner.entries.insert(entry.log_id.index, entry);
+            inner.entries.insert(entry);
         }
         // In memory, written is durable as it will ever be.
         callback.log_io_completed(Ok(()));
@@ -110,18 +98,12 @@ impl RaftLogStorage<RaftTypes> for MemLog {
     }
 
     async fn truncate(&mut self, log_id: LogId<u64>) -> Result<(), StorageError<u64>> {
-        let mut inner = self.inner.lock().await;
-        inner.entries.split_off(&log_id.index);
+        self.inner.lock().await.entries.truncate(log_id.index);
         Ok(())
     }
 
     async fn purge(&mut self, log_id: LogId<u64>) -> Result<(), StorageError<u64>> {
-        let mut inner = self.inner.lock().await;
-        let kept = inner.entries.split_off(&(log_id.index + 1));
-        inner.entries = kept;
-        if inner.last_purged < Some(log_id) {
-            inner.last_purged = Some(log_id);
-        }
+        self.inner.lock().await.entries.purge(log_id);
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ pub mod batcher;
 pub mod callbacks;
 pub mod error;
 pub mod file_log;
+mod log_entries;
 pub mod log_store;
 pub mod member;
 pub mod network;
