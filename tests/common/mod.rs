@@ -13,7 +13,8 @@
 //! - [`erl`]: the system EPMD, and real `erl` nodes running modules from tests/ (a thin layer
 //!   over `ergo::testing::ErlNode`);
 //! - [`peer`]: the distribution layer's helpers: an Erlang peer running
-//!   `tests/dist/peer.escript`, our own pids, a raw peer.
+//!   `tests/dist/peer.escript`, our own pids, a raw peer;
+//! - [`tls`]: a TLS client that accepts a server's self-signed certificate.
 //!
 //! Not every binary uses every helper.
 #![allow(dead_code, unused_imports)]
@@ -23,6 +24,7 @@ pub mod collector;
 pub mod erl;
 pub mod node;
 pub mod peer;
+pub mod tls;
 pub mod wait;
 
 pub use child::{example_binary, run_example, run_within, ChildGuard, EchoNode, Finished, Output};
