@@ -82,6 +82,22 @@ fn parts(effect: &Effect) -> (Option<Kind>, Option<Dest>, Option<&Term>, Option<
     }
 }
 
+/// Panics, listing every effect, unless an assertion claimed each one (`no_more_effects` of
+/// every kit).
+#[track_caller]
+pub(super) fn all_claimed(recorder: &Recorder) {
+    let unclaimed = lock(&recorder.effects)
+        .iter()
+        .filter(|r| !r.claimed)
+        .count();
+    if unclaimed > 0 {
+        panic!(
+            "{unclaimed} effect(s) no assertion checked ([ ]):\n{}",
+            listing(recorder)
+        );
+    }
+}
+
 /// One line per effect, `[x]` for those an assertion claimed.
 pub(super) fn listing(recorder: &Recorder) -> String {
     let show_from = recorder

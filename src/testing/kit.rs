@@ -14,7 +14,7 @@ use ergo_core::{Effect, GenServer};
 use tokio::sync::{mpsc, oneshot};
 use tracing::Level;
 
-use super::expect::{listing, CallExpect, Expect, Kind};
+use super::expect::{all_claimed, listing, CallExpect, Expect, Kind};
 use super::logs::{LogCapture, LogEvent, LogExpect, Scope};
 use super::recorder::{lock, Mock, Recorder};
 use crate::{Context, Dest, IntoTerm, Node, NodeOptions, Pid, SpawnError, SpawnOptions, Term};
@@ -369,16 +369,7 @@ impl ProcessKit {
     /// Every effect recorded has been claimed by an assertion; panics listing the others.
     #[track_caller]
     pub fn no_more_effects(&self) {
-        let unclaimed = lock(&self.recorder.effects)
-            .iter()
-            .filter(|r| !r.claimed)
-            .count();
-        if unclaimed > 0 {
-            panic!(
-                "{unclaimed} effect(s) no assertion checked ([ ]):\n{}",
-                listing(&self.recorder)
-            );
-        }
+        all_claimed(&self.recorder)
     }
 
     /// Whether (and why) the server has stopped.

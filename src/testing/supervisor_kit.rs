@@ -17,7 +17,7 @@ use ergo_core::{CallError, Effect, EffectObserver};
 use tokio::sync::oneshot;
 use tracing::Level;
 
-use super::expect::{listing, Expect, Kind};
+use super::expect::{all_claimed, Expect, Kind};
 use super::kit::kit_node_name;
 use super::logs::{LogCapture, LogExpect, Scope};
 use super::recorder::{lock, Recorder};
@@ -392,16 +392,7 @@ impl<S: Supervisor> SupervisorKit<S> {
     /// Every effect recorded has been claimed by an assertion; panics listing the others.
     #[track_caller]
     pub fn no_more_effects(&self) {
-        let unclaimed = lock(&self.recorder.effects)
-            .iter()
-            .filter(|r| !r.claimed)
-            .count();
-        if unclaimed > 0 {
-            panic!(
-                "{unclaimed} effect(s) no assertion checked ([ ]):\n{}",
-                listing(&self.recorder)
-            );
-        }
+        all_claimed(&self.recorder)
     }
 
     fn expect(&self, kind: Kind) -> Expect {
