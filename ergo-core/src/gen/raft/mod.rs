@@ -5,6 +5,7 @@
 //! - `types`: openraft's type configuration, the log command, peer addresses, node ids;
 //! - `wire`: the request and reply terms between raft processes, and the payload encoding;
 //! - `log_store`: the log storage trait and the in-memory log;
+//! - `log_entries`: the entries both logs keep in memory (append, truncate, purge, read);
 //! - `file_log`: the file-backed log (fsync, group commit);
 //! - `state_machine`: applying committed appends, reads, snapshots;
 //! - `batcher`: group commit of appends into one log entry on the leader;
