@@ -82,6 +82,34 @@ fn provide_demo(node: &Node) -> Result<(), ergo::NetError> {
     )?;
     node.provide_rpc_with_context(
         "rpc_demo",
+        "gate",
+        |mut ctx: Context, (to,): (Pid,)| async move {
+            let me = Term::Pid(ctx.pid().clone());
+            let node = Term::Atom(ctx.node().name().clone());
+            let _ = ctx.send(
+                to.clone(),
+                Term::tuple(vec![atom("gated"), node.clone(), me]),
+            );
+            loop {
+                match ctx.recv_timeout(Duration::from_secs(30)).await {
+                    Ok(Some(envelope)) => {
+                        if envelope.into_term().is_atom("open") {
+                            break;
+                        }
+                    }
+                    Ok(None) => return Err(Exception::exit(atom("never_opened"))),
+                    Err(reason) => return Err(Exception::Exit(reason)),
+                }
+            }
+            let _ = ctx.send(
+                to,
+                Term::tuple(vec![atom("notified"), node, atom("released")]),
+            );
+            Ok::<_, Exception>(atom("ok"))
+        },
+    )?;
+    node.provide_rpc_with_context(
+        "rpc_demo",
         "notify",
         |ctx: Context, (to, message): (Pid, Term)| async move {
             let note = Term::tuple(vec![
@@ -168,8 +196,9 @@ async fn erlang_calls_into_rust_as_into_erlang() {
     let twin = twin(&cookie).await;
     let node = rust_node(&cookie).await;
     let checks = drive(&cookie, &node, &twin, "compare", |_, _| {}).await;
-    // 10 calls x 6 ways, plus timeouts, bad arguments, spawn of an unknown function, features.
-    assert_eq!(checks.len(), 10 * 6 + 5, "checks: {checks:#?}");
+    // 10 calls x 7 ways, plus timeouts, bad arguments, spawn of an unknown function, features
+    // and a block call holding rex.
+    assert_eq!(checks.len(), 10 * 7 + 6, "checks: {checks:#?}");
     for (label, expected) in [
         ("rpc:call add ", "{value,3}"),
         (
@@ -187,6 +216,14 @@ async fn erlang_calls_into_rust_as_into_erlang() {
         ("erpc:call throw ", "{throw,t}"),
         ("erpc:call exit ", "{exit,{exception,bye}}"),
         ("features_request ", "{value,{features_reply,[erpc]}}"),
+        (
+            "rpc:block_call unknown_function ",
+            "{value,{badrpc,{'EXIT',{undef,[{rpc_demo,nofun,[],[]}]}}}}",
+        ),
+        (
+            "rpc:block_call blocks rex ",
+            "{value,{released,second,{reply,ok},ok}}",
+        ),
     ] {
         let line = format!("SAME {label}{expected}");
         assert!(checks.contains(&line), "missing {line:?} in {checks:#?}");

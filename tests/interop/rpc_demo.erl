@@ -10,6 +10,8 @@
 %%   notify(Pid, M)     Pid ! {notified, node(), M}, ok
 %%   sleep(Ms)          sleeps Ms, then ok
 %%   hold(Pid)          Pid ! {holding, node()}, then sleeps a minute
+%%   gate(Pid)          Pid ! {gated, node(), self()}, waits for `open`,
+%%                      Pid ! {notified, node(), released}, ok
 %%   echo_loop()        (spawned) {From, M} -> From ! {echo, M}; {die, R} -> exit(R)
 %%
 %% Started by the test as
@@ -19,7 +21,7 @@
 -module(rpc_demo).
 
 -export([main/0, stdin_watch/0]).
--export([add/2, crash/0, throw_it/1, exit_it/1, echo/1, notify/2, sleep/1, hold/1, echo_loop/0]).
+-export([add/2, crash/0, throw_it/1, exit_it/1, echo/1, notify/2, sleep/1, hold/1, gate/1, echo_loop/0]).
 
 main() ->
     spawn(fun() -> receive after 600000 -> halt(3) end end),
@@ -54,6 +56,12 @@ sleep(Ms) ->
 hold(Pid) ->
     Pid ! {holding, node()},
     timer:sleep(60000),
+    ok.
+
+gate(Pid) ->
+    Pid ! {gated, node(), self()},
+    receive open -> ok after 30000 -> exit(never_opened) end,
+    Pid ! {notified, node(), released},
     ok.
 
 echo_loop() ->

@@ -75,6 +75,25 @@ down_reason(N, M, F, A) ->
     after 10000 -> timeout
     end.
 
+%% A block call holds rex: a rex call sent while it runs is served after it. The block call's
+%% function (gate/1) reports its pid and waits for `open`; a rex call of notify/2 is sent
+%% before `open`, on the same connection, so it reaches rex while the gate still holds it.
+block_order(N) ->
+    Me = self(),
+    GL = group_leader(),
+    spawn(fun() -> Me ! {block_call_result, rpc:block_call(N, rpc_demo, gate, [Me], 10000)} end),
+    receive
+        {gated, N, Gate} ->
+            ReqId = gen_server:send_request({rex, N}, {call, rpc_demo, notify, [Me, second], GL}),
+            Gate ! open,
+            First = receive {notified, N, W1} -> W1 after 10000 -> timeout end,
+            Second = receive {notified, N, W2} -> W2 after 10000 -> timeout end,
+            Reply = gen_server:wait_response(ReqId, 10000),
+            Result = receive {block_call_result, R} -> R after 10000 -> timeout end,
+            {First, Second, Reply, Result}
+    after 10000 -> no_gate
+    end.
+
 features(N) ->
     {rex, N} ! {self(), features_request},
     receive {features_reply, N, Features} -> {features_reply, Features}
@@ -109,8 +128,11 @@ run("compare", Rust, Erl) ->
                       Rust, Erl),
               compare("rex call " ++ Label,
                       fun(N) -> gen_server:call({rex, N}, {call, M, F, A, GL}, 10000) end,
-                      Rust, Erl)
+                      Rust, Erl),
+              compare("rpc:block_call " ++ Label,
+                      fun(N) -> rpc:block_call(N, M, F, A, 10000) end, Rust, Erl)
       end, calls()),
+    compare("rpc:block_call blocks rex", fun block_order/1, Rust, Erl),
     compare("rpc:call timeout", fun(N) -> rpc:call(N, rpc_demo, sleep, [3000], 200) end, Rust, Erl),
     compare("erpc:call timeout", fun(N) -> erpc:call(N, rpc_demo, sleep, [3000], 200) end, Rust, Erl),
     compare("rpc:call bad args", fun(N) -> rpc:call(N, rpc_demo, add, not_a_list) end, Rust, Erl),

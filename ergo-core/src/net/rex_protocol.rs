@@ -1,13 +1,14 @@
 //! The shapes of the old `rex` protocol, as OTP 25's rpc.erl writes them: the request
-//! ([`Apply`]: `{call, M, F, A, GroupLeader}` by `gen_server:call`, `{cast, ...}` by
-//! `gen_server:cast`), the failure reply (`{badrpc, Reason}`), and the features handshake
+//! ([`Apply`]: `{call, M, F, A, GroupLeader}` by `gen_server:call`, `{block_call, ...}` by
+//! `rpc:block_call`, `{cast, ...}` by `gen_server:cast`), the failure reply (`{badrpc, Reason}`), and the features handshake
 //! (`{Pid, features_request}` answered by `{features_reply, Node, [erpc]}`). Owns the shapes
 //! only; serving them is `rex.rs`'s. Must not change a shape: Erlang's `rpc` matches them
 //! exactly.
 
 use ergo_etf::{Atom, Pid, Term};
 
-/// `{call, M, F, A, GroupLeader}` or `{cast, M, F, A, GroupLeader}`: apply `M:F(A)`.
+/// `{call, M, F, A, GroupLeader}`, `{block_call, M, F, A, GroupLeader}` or
+/// `{cast, M, F, A, GroupLeader}`: apply `M:F(A)`.
 #[derive(ergo_macros::Term, Clone, Debug, PartialEq)]
 #[term(crate = "::ergo_etf")]
 pub(crate) enum Apply {
@@ -20,6 +21,17 @@ pub(crate) enum Apply {
         /// The arguments.
         args: Vec<Term>,
         /// The caller's group leader (unused here: output stays on this node).
+        group_leader: Term,
+    },
+    /// `rpc:block_call`: the caller waits, and rex serves nothing else until it is done.
+    BlockCall {
+        /// The module.
+        module: Atom,
+        /// The function.
+        function: Atom,
+        /// The arguments.
+        args: Vec<Term>,
+        /// The caller's group leader (unused here).
         group_leader: Term,
     },
     /// `gen_server:cast(rex, {cast, ...})`: nobody waits.
@@ -107,6 +119,22 @@ mod tests {
                 module: Atom::new("m"),
                 function: Atom::new("f"),
                 args: vec![Term::Int(1)],
+                group_leader: Term::Pid(pid()),
+            })
+        );
+        let block_call = Term::Tuple(vec![
+            Term::atom("block_call"),
+            Term::atom("m"),
+            Term::atom("f"),
+            Term::list(vec![]),
+            Term::Pid(pid()),
+        ]);
+        assert_eq!(
+            Apply::from_term(block_call),
+            Ok(Apply::BlockCall {
+                module: Atom::new("m"),
+                function: Atom::new("f"),
+                args: vec![],
                 group_leader: Term::Pid(pid()),
             })
         );
