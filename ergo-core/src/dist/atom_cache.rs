@@ -37,7 +37,9 @@ pub struct OutgoingAtomCache {
 impl Default for OutgoingAtomCache {
     fn default() -> Self {
         OutgoingAtomCache {
-            slots: vec![None; CACHE_SLOTS],
+            // Filled on first use: a connection that sends no atoms (a relay's idle member)
+            // keeps no 48 KiB table.
+            slots: Vec::new(),
             spare_refs: Vec::new(),
         }
     }
@@ -97,6 +99,9 @@ impl AtomEncoder for MessageAtoms<'_> {
             return false;
         }
         let slot = slot_of(atom);
+        if self.cache.slots.is_empty() {
+            self.cache.slots.resize(CACHE_SLOTS, None);
+        }
         let Some(entry) = self.cache.slots.get_mut(usize::from(slot)) else {
             return false;
         };
@@ -157,7 +162,8 @@ pub struct IncomingAtomCache {
 impl Default for IncomingAtomCache {
     fn default() -> Self {
         IncomingAtomCache {
-            slots: vec![None; CACHE_SLOTS],
+            // Filled when the peer first sends a new entry (an empty slot reads as unset).
+            slots: Vec::new(),
         }
     }
 }
@@ -221,6 +227,9 @@ impl IncomingAtomCache {
                 let text = std::str::from_utf8(take(input, &mut pos, len)?)
                     .map_err(|_| FrameError::BadAtom)?;
                 let atom = Atom::try_new(text).ok_or(FrameError::BadAtom)?;
+                if self.slots.is_empty() {
+                    self.slots.resize(CACHE_SLOTS, None);
+                }
                 if let Some(s) = self.slots.get_mut(slot) {
                     *s = Some(atom.clone());
                 }
@@ -281,6 +290,25 @@ mod tests {
                 ]
             );
         }
+    }
+
+    #[test]
+    fn a_cache_gets_its_table_on_first_use() {
+        let mut out_cache = OutgoingAtomCache::default();
+        let mut in_cache = IncomingAtomCache::default();
+        assert_eq!(out_cache.slots.capacity() + in_cache.slots.capacity(), 0);
+        // A ref to a slot never filled is refused without a table.
+        let mut table = MessageAtomTable::default();
+        let unset = [1, 0x00, 5];
+        assert!(in_cache.read_header_refs(&unset, &mut table).is_err());
+        let mut msg = out_cache.message();
+        assert!(msg.encode_atom(&Atom::new("first"), &mut Vec::new()));
+        let mut header = Vec::new();
+        msg.write_header_refs(&mut header);
+        in_cache.read_header_refs(&header, &mut table).unwrap();
+        assert_eq!(out_cache.slots.len(), CACHE_SLOTS);
+        assert_eq!(in_cache.slots.len(), CACHE_SLOTS);
+        assert_eq!(table.0[0].as_str(), "first");
     }
 
     #[test]
