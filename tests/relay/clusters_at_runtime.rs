@@ -45,10 +45,15 @@ async fn clusters_are_added_and_removed_without_a_restart() {
         .expect("the cluster is added");
     assert_eq!(relay.clusters().len(), 2, "{:?}", relay.clusters());
     assert!(
-        relay.add_cluster(cluster(&added, "another secret")).is_err(),
+        relay
+            .add_cluster(cluster(&added, "another secret"))
+            .is_err(),
         "a cluster is added once"
     );
-    assert!(relay.add_cluster(cluster("", SECRET)).is_err(), "empty name");
+    assert!(
+        relay.add_cluster(cluster("", SECRET)).is_err(),
+        "empty name"
+    );
     assert!(
         relay.add_cluster(cluster("other", "")).is_err(),
         "empty secret"
@@ -56,9 +61,11 @@ async fn clusters_are_added_and_removed_without_a_restart() {
     let mut second = support::join("second", &added, through()).await;
     let mut both = vec![first.node.name().clone(), second.node.name().clone()];
     both.sort();
-    wait_until_within("both members of the added cluster are admitted", DEADLINE, || {
-        relay.members(&added) == both
-    })
+    wait_until_within(
+        "both members of the added cluster are admitted",
+        DEADLINE,
+        || relay.members(&added) == both,
+    )
     .await;
     wait_until_within("they know each other", DEADLINE, || {
         first.membership.members() == vec![second.node.name().clone()]

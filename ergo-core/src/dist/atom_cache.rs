@@ -305,6 +305,7 @@ mod tests {
         assert!(msg.encode_atom(&Atom::new("first"), &mut Vec::new()));
         let mut header = Vec::new();
         msg.write_header_refs(&mut header);
+        drop(msg);
         in_cache.read_header_refs(&header, &mut table).unwrap();
         assert_eq!(out_cache.slots.len(), CACHE_SLOTS);
         assert_eq!(in_cache.slots.len(), CACHE_SLOTS);
