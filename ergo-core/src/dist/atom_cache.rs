@@ -28,21 +28,13 @@ pub struct HeaderRef {
 }
 
 /// The sending side's cache.
+#[derive(Default)]
 pub struct OutgoingAtomCache {
+    /// Empty until the first atom is sent, then [`CACHE_SLOTS`] long: a connection that sends
+    /// no atoms (a relay's idle member) keeps no 48 KiB table.
     slots: Vec<Option<Atom>>,
     /// The last message's ref list, emptied, so the next one needs no allocation.
     spare_refs: Vec<HeaderRef>,
-}
-
-impl Default for OutgoingAtomCache {
-    fn default() -> Self {
-        OutgoingAtomCache {
-            // Filled on first use: a connection that sends no atoms (a relay's idle member)
-            // keeps no 48 KiB table.
-            slots: Vec::new(),
-            spare_refs: Vec::new(),
-        }
-    }
 }
 
 fn slot_of(atom: &Atom) -> u16 {
@@ -155,17 +147,11 @@ pub fn write_header_refs(refs: &[HeaderRef], out: &mut Vec<u8>) {
 }
 
 /// The receiving side's cache.
+#[derive(Default)]
 pub struct IncomingAtomCache {
+    /// Empty until the peer first sends a new entry, then [`CACHE_SLOTS`] long (a slot missing
+    /// or `None` reads as unset alike).
     slots: Vec<Option<Atom>>,
-}
-
-impl Default for IncomingAtomCache {
-    fn default() -> Self {
-        IncomingAtomCache {
-            // Filled when the peer first sends a new entry (an empty slot reads as unset).
-            slots: Vec::new(),
-        }
-    }
 }
 
 /// The atoms a message's `ATOM_CACHE_REF` indexes refer to.
