@@ -11,6 +11,7 @@ mod common;
 
 mod admission;
 mod cluster;
+mod clusters_at_runtime;
 mod erl;
 mod failover;
 mod memory;

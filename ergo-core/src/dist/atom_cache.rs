@@ -28,19 +28,13 @@ pub struct HeaderRef {
 }
 
 /// The sending side's cache.
+#[derive(Default)]
 pub struct OutgoingAtomCache {
+    /// Empty until the first atom is sent, then [`CACHE_SLOTS`] long: a connection that sends
+    /// no atoms (a relay's idle member) keeps no 48 KiB table.
     slots: Vec<Option<Atom>>,
     /// The last message's ref list, emptied, so the next one needs no allocation.
     spare_refs: Vec<HeaderRef>,
-}
-
-impl Default for OutgoingAtomCache {
-    fn default() -> Self {
-        OutgoingAtomCache {
-            slots: vec![None; CACHE_SLOTS],
-            spare_refs: Vec::new(),
-        }
-    }
 }
 
 fn slot_of(atom: &Atom) -> u16 {
@@ -97,6 +91,9 @@ impl AtomEncoder for MessageAtoms<'_> {
             return false;
         }
         let slot = slot_of(atom);
+        if self.cache.slots.is_empty() {
+            self.cache.slots.resize(CACHE_SLOTS, None);
+        }
         let Some(entry) = self.cache.slots.get_mut(usize::from(slot)) else {
             return false;
         };
@@ -150,16 +147,11 @@ pub fn write_header_refs(refs: &[HeaderRef], out: &mut Vec<u8>) {
 }
 
 /// The receiving side's cache.
+#[derive(Default)]
 pub struct IncomingAtomCache {
+    /// Empty until the peer first sends a new entry, then [`CACHE_SLOTS`] long (a slot missing
+    /// or `None` reads as unset alike).
     slots: Vec<Option<Atom>>,
-}
-
-impl Default for IncomingAtomCache {
-    fn default() -> Self {
-        IncomingAtomCache {
-            slots: vec![None; CACHE_SLOTS],
-        }
-    }
 }
 
 /// The atoms a message's `ATOM_CACHE_REF` indexes refer to.
@@ -221,6 +213,9 @@ impl IncomingAtomCache {
                 let text = std::str::from_utf8(take(input, &mut pos, len)?)
                     .map_err(|_| FrameError::BadAtom)?;
                 let atom = Atom::try_new(text).ok_or(FrameError::BadAtom)?;
+                if self.slots.is_empty() {
+                    self.slots.resize(CACHE_SLOTS, None);
+                }
                 if let Some(s) = self.slots.get_mut(slot) {
                     *s = Some(atom.clone());
                 }
@@ -281,6 +276,26 @@ mod tests {
                 ]
             );
         }
+    }
+
+    #[test]
+    fn a_cache_gets_its_table_on_first_use() {
+        let mut out_cache = OutgoingAtomCache::default();
+        let mut in_cache = IncomingAtomCache::default();
+        assert_eq!(out_cache.slots.capacity() + in_cache.slots.capacity(), 0);
+        // A ref to a slot never filled is refused without a table.
+        let mut table = MessageAtomTable::default();
+        let unset = [1, 0x00, 5];
+        assert!(in_cache.read_header_refs(&unset, &mut table).is_err());
+        let mut msg = out_cache.message();
+        assert!(msg.encode_atom(&Atom::new("first"), &mut Vec::new()));
+        let mut header = Vec::new();
+        msg.write_header_refs(&mut header);
+        drop(msg);
+        in_cache.read_header_refs(&header, &mut table).unwrap();
+        assert_eq!(out_cache.slots.len(), CACHE_SLOTS);
+        assert_eq!(in_cache.slots.len(), CACHE_SLOTS);
+        assert_eq!(table.0[0].as_str(), "first");
     }
 
     #[test]

@@ -42,8 +42,6 @@ pub(crate) struct ProxyStream {
     unread: Bytes,
     seal: Option<Sealer>,
     open: Option<Opener>,
-    /// Where sealed frames are built before they are queued (outside the link's lock).
-    scratch: Vec<u8>,
     sessions: Weak<Sessions>,
     /// This node's name, for the reason the far end is given.
     me: String,
@@ -66,7 +64,6 @@ impl ProxyStream {
             unread: Bytes::new(),
             seal: None,
             open: None,
-            scratch: Vec::new(),
             sessions,
             me,
             failure: None,
@@ -86,6 +83,28 @@ impl ProxyStream {
 
     fn down(&mut self, reason: String) -> io::Error {
         io::Error::new(io::ErrorKind::ConnectionAborted, TunnelDown(reason))
+    }
+
+    /// Puts one received payload's plaintext into `buf`, which has room for the payload (opened
+    /// in place there when sealed); the plaintext's length.
+    fn plaintext_into(&mut self, sealed: &[u8], buf: &mut ReadBuf<'_>) -> Result<usize, io::Error> {
+        let Some(open) = &mut self.open else {
+            buf.put_slice(sealed);
+            return Ok(sealed.len());
+        };
+        let room = buf.initialize_unfilled_to(sealed.len());
+        room.copy_from_slice(sealed);
+        match open.open(room) {
+            Ok(n) => {
+                buf.advance(n);
+                Ok(n)
+            }
+            Err(err) => {
+                let reason = format!("{}: {err}", self.me);
+                self.failure = Some(reason.clone());
+                Err(self.down(reason))
+            }
+        }
     }
 
     /// Plaintext of one received payload.
@@ -117,6 +136,12 @@ impl AsyncRead for ProxyStream {
         let this = &mut *self;
         while this.unread.is_empty() {
             match ready!(this.inbound.poll_recv(cx)) {
+                // Straight into the reader's buffer when it fits (opened there when sealed).
+                Some(Inbound::Data(payload)) if payload.len() <= buf.remaining() => {
+                    if this.plaintext_into(&payload, buf)? > 0 {
+                        return Poll::Ready(Ok(()));
+                    }
+                }
                 Some(Inbound::Data(payload)) => this.unread = this.plaintext(payload)?,
                 Some(Inbound::Down(reason)) => return Poll::Ready(Err(this.down(reason))),
                 // The session table is gone (the node stopped): end of stream.
@@ -143,17 +168,26 @@ impl AsyncWrite for ProxyStream {
                 proxy_frame::data_header(out, &this.id);
                 out.extend_from_slice(chunk);
             }),
+            // Sealed in place in the link's buffer: one copy of the chunk, not two.
             Some(seal) => {
-                let scratch = &mut this.scratch;
-                scratch.clear();
-                scratch.reserve(proxy_frame::DATA_HEADER_LEN + n + TAG_LEN);
-                proxy_frame::data_header(scratch, &this.id);
-                scratch.extend_from_slice(chunk);
-                if let Err(err) = seal.seal(scratch, proxy_frame::DATA_HEADER_LEN) {
+                let mut sealed = Ok(());
+                let queued = this.link.queue_frame(|out| {
+                    let start = out.len();
+                    out.reserve(proxy_frame::DATA_HEADER_LEN + n + TAG_LEN);
+                    proxy_frame::data_header(out, &this.id);
+                    let from = out.len();
+                    out.extend_from_slice(chunk);
+                    sealed = seal.seal(out, from);
+                    if sealed.is_err() {
+                        // Never the plaintext: the frame goes out empty (a tick).
+                        out.truncate(start);
+                    }
+                });
+                if let Err(err) = sealed {
+                    // The tunnel ends: no frame may follow one that did not seal.
                     return Poll::Ready(Err(io::Error::other(err)));
                 }
-                this.link
-                    .queue_frame(|out| out.extend_from_slice(&this.scratch))
+                queued
             }
         };
         match queued {

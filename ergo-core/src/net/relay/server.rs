@@ -17,7 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::admission::{self, Admission, AdmissionError};
 use super::member::{MEMBER_PROCESS, RELAY_MESSAGE};
-use super::{RelayError, RelayOptions};
+use super::{RelayCluster, RelayError, RelayOptions};
 use crate::dist::handshake;
 use crate::dist::DistConnection;
 use crate::epmd::routes::split_node_name;
@@ -159,21 +159,22 @@ impl RelayState {
     }
 
     /// The member is up: its token from now on; the others up in its cluster, with tokens.
-    fn up(&self, cluster: &str, name: &Atom, token: [u8; 16]) -> Vec<(Atom, [u8; 16])> {
+    /// `None` when its reservation is gone (its cluster was removed meanwhile).
+    fn up(&self, cluster: &str, name: &Atom, token: [u8; 16]) -> Option<Vec<(Atom, [u8; 16])>> {
         let mut clusters = lock(&self.clusters);
-        let Some(entry) = clusters.get_mut(cluster) else {
-            return Vec::new();
-        };
-        entry.members.insert(name.clone(), Slot::Up { token });
+        let entry = clusters.get_mut(cluster)?;
+        let slot = entry.members.get_mut(name)?;
+        *slot = Slot::Up { token };
         self.admitted.fetch_add(1, Ordering::Relaxed);
-        entry
+        let others = entry
             .members
             .iter()
             .filter_map(|(n, slot)| match slot {
                 Slot::Up { token } if n != name => Some((n.clone(), *token)),
                 _ => None,
             })
-            .collect()
+            .collect();
+        Some(others)
     }
 
     /// The member's connection is gone: the others up in its cluster, with tokens (empty if
@@ -252,11 +253,8 @@ impl Node {
                 "a relay needs at least one cluster".into(),
             ));
         }
-        if let Some(c) = options.clusters.iter().find(|c| c.secret.is_empty()) {
-            return Err(RelayError::Config(format!(
-                "cluster {} has an empty secret",
-                c.name
-            )));
+        for cluster in &options.clusters {
+            check_cluster(cluster)?;
         }
         let rng = ring::rand::SystemRandom::new();
         let mut cookie = [0u8; 24];
@@ -287,6 +285,24 @@ impl Node {
             }
         }
     }
+}
+
+/// A cluster a relay can serve: a non-empty secret, and a name that can be a node name's host
+/// part.
+fn check_cluster(cluster: &RelayCluster) -> Result<(), RelayError> {
+    if cluster.secret.is_empty() {
+        return Err(RelayError::Config(format!(
+            "cluster {} has an empty secret",
+            cluster.name
+        )));
+    }
+    if cluster.name.is_empty() || cluster.name.contains('@') {
+        return Err(RelayError::Config(format!(
+            "{:?} cannot be the host part of a node name",
+            cluster.name
+        )));
+    }
+    Ok(())
 }
 
 async fn start_serving(node: &Node, options: &RelayOptions) -> Result<Relay, RelayError> {
@@ -522,9 +538,22 @@ async fn admit(
             format!("admitted as {name}, handshook as {}", done.peer_name),
         ));
     }
-    let connection = DistConnection::start(done, &manager.options.connection);
-    let others = reserved.keep(token);
-    manager.install_via(connection, false);
+    let Some(others) = reserved.keep(token) else {
+        return Err(Refusal::new(
+            "unknown_cluster",
+            format!("{name}: cluster {cluster:?} removed during admission"),
+        ));
+    };
+    manager.install_via(
+        DistConnection::start(done, &manager.options.connection),
+        false,
+    );
+    // `remove_cluster` takes the member out of the table, then disconnects it: if it ran
+    // between `keep` and `install_via`, its disconnect found nothing, and this one closes it.
+    if !state.is_up(&member) {
+        manager.disconnect(&member, &format!("relay cluster {cluster} removed"));
+        return Ok(());
+    }
     tracing::info!(%member, %cluster, "relay member joined");
     let list = others
         .iter()
@@ -552,7 +581,7 @@ struct Reserved<'a> {
 }
 
 impl Reserved<'_> {
-    fn keep(mut self, token: [u8; 16]) -> Vec<(Atom, [u8; 16])> {
+    fn keep(mut self, token: [u8; 16]) -> Option<Vec<(Atom, [u8; 16])>> {
         self.kept = true;
         self.state.up(self.cluster, self.name, token)
     }
@@ -613,6 +642,60 @@ impl Relay {
                 .map(|(k, n)| ((*k).to_string(), *n))
                 .collect(),
         }
+    }
+
+    /// Serves one more cluster from now on (no restart). An error if the relay serves a
+    /// cluster of that name already, or the cluster is invalid (an empty secret, a name that
+    /// cannot be a node name's host part).
+    pub fn add_cluster(&self, cluster: RelayCluster) -> Result<(), RelayError> {
+        check_cluster(&cluster)?;
+        let mut clusters = lock(&self.state.clusters);
+        if clusters.contains_key(&cluster.name) {
+            return Err(RelayError::Config(format!(
+                "the relay serves cluster {} already",
+                cluster.name
+            )));
+        }
+        tracing::info!(relay = %self.node.name(), cluster = %cluster.name, "relay cluster added");
+        let entry = Cluster {
+            secret: cluster.secret,
+            members: FxHashMap::default(),
+        };
+        clusters.insert(cluster.name, entry);
+        Ok(())
+    }
+
+    /// Stops serving `cluster`: new members of it are refused (as an unknown cluster), and
+    /// its members connected now are disconnected, each with a logged reason (their tunnels
+    /// through the relay end with them). The members disconnected, sorted; `None` if the relay
+    /// did not serve `cluster`.
+    pub fn remove_cluster(&self, cluster: &str) -> Option<Vec<Atom>> {
+        let removed = lock(&self.state.clusters).remove(cluster)?;
+        // A member still admitting finds its reservation gone and closes itself (`admit`).
+        let mut members: Vec<Atom> = removed
+            .members
+            .into_iter()
+            .filter_map(|(name, slot)| matches!(slot, Slot::Up { .. }).then_some(name))
+            .collect();
+        members.sort();
+        tracing::info!(relay = %self.node.name(), %cluster, members = members.len(), "relay cluster removed");
+        let Ok(manager) = self.node.net() else {
+            return Some(members);
+        };
+        let why = format!("relay cluster {cluster} removed");
+        for member in &members {
+            if manager.disconnect(member, &why) {
+                tracing::info!(%member, %cluster, "relay member disconnected: its cluster was removed");
+            }
+        }
+        Some(members)
+    }
+
+    /// The clusters the relay serves, sorted.
+    pub fn clusters(&self) -> Vec<String> {
+        let mut names: Vec<String> = lock(&self.state.clusters).keys().cloned().collect();
+        names.sort();
+        names
     }
 
     /// Stops the relay's node: every member connection and tunnel through it ends.
