@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
 use super::batcher::AppendQueue;
-use super::callbacks::{run_callbacks, GenRaft, RaftEvent};
+use super::callbacks::{run_callbacks, RaftCallbacks, RaftEvent};
 use super::error::GenRaftError;
 use super::log_store::{LogStorage, MemLog};
 use super::network::{call_peer, ErgoNetwork, RpcFailure};
@@ -178,7 +178,7 @@ impl RaftMember {
         node: &Node,
         options: RaftOptions,
         log: impl LogStorage,
-        callbacks: impl GenRaft,
+        callbacks: impl RaftCallbacks,
     ) -> Result<RaftMember, GenRaftError> {
         let millis = |d: Duration| d.as_millis().min(u128::from(u64::MAX)) as u64;
         let config = Config {
