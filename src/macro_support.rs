@@ -392,8 +392,35 @@ impl<'b, 'a> RaftContextParam<'b, 'a> for &'b mut crate::RaftContext<'a> {
     }
 }
 
+/// What `init` of a `#[gen_raft]` returns: `Result<(Self, RaftStart), E>` (E: IntoTerm) or
+/// `Init<(Self, RaftStart)>`.
+#[cfg(feature = "raft")]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a gen_raft init result for `{S}`: init returns `Result<(Self, RaftStart), E>` (E: IntoTerm) or `Init<(Self, RaftStart)>`",
+    label = "init returns this type"
+)]
+pub trait RaftInitReturn<S> {
+    /// The start decision.
+    fn into_init(self) -> Init<(S, crate::RaftStart)>;
+}
+
+#[cfg(feature = "raft")]
+impl<S> RaftInitReturn<S> for Init<(S, crate::RaftStart)> {
+    fn into_init(self) -> Init<(S, crate::RaftStart)> {
+        self
+    }
+}
+
+#[cfg(feature = "raft")]
+impl<S, E: IntoTerm> RaftInitReturn<S> for Result<(S, crate::RaftStart), E> {
+    fn into_init(self) -> Init<(S, crate::RaftStart)> {
+        IntoInit::into_init(self)
+    }
+}
+
 /// A committed key or value `handle_append` could not decode as `T`: logged, and that append
 /// skipped by the callback (the process runs on; the entry stays committed in the log).
+#[cfg(feature = "raft")]
 pub fn raft_bad_value<T>(serial: u64, term: &Term) -> Status {
     tracing::warn!(
         serial,

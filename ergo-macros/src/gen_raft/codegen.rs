@@ -1,14 +1,15 @@
 //! Generates `impl ::ergo::GenRaft` from a checked model: each trait method converts what it
 //! receives into the user's declared types, awaits the user's inherent callback, and converts
 //! what it returns back. Every user type goes through a trait of `::ergo::__private` at its span
-//! (`InitReturn<(Self, RaftStart)>`, `CallReturn`, `StatusReturn`, `ContextParam`,
+//! (`RaftInitReturn`, `CallReturn`, `StatusReturn`, `ContextParam`,
 //! `RaftContextParam`, `ReplyToParam`, `ReasonParam`), so the compiler reports a wrong type at
 //! the user's type; messages, keys and values go through `__private::take::<T>`. Names only items
 //! at the root of `::ergo` and in `::ergo::__private`, plus `::core` and `::std`. Must not check
 //! anything (check did).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
 
 use super::model::{Block, Kind, Method};
 
@@ -41,6 +42,15 @@ fn ret_ty(m: &Method) -> TokenStream {
     }
 }
 
+/// `let name: UserType = name;` at the user's type, so a wrong type is reported there.
+fn bind(m: &Method, i: usize, name: &str) -> TokenStream {
+    let name = syn::Ident::new(name, proc_macro2::Span::call_site());
+    match m.params.get(i) {
+        Some(ty) => quote_spanned! {ty.span()=> let #name: #ty = #name; },
+        None => quote! {},
+    }
+}
+
 fn param(m: &Method, i: usize) -> TokenStream {
     let ty = m.params.get(i);
     quote! { #ty }
@@ -68,7 +78,7 @@ pub(super) fn expand(item: &syn::ItemImpl, block: &Block) -> TokenStream {
                 -> impl #fut<Output = ::ergo::Init<(Self, ::ergo::RaftStart)>> + #send {
                 let _ = &ctx;
                 async move {
-                    <#ret as #p::InitReturn<(Self, ::ergo::RaftStart)>>::into_init(<#ty>::init(#c args).await)
+                    <#ret as #p::RaftInitReturn<Self>>::into_init(<#ty>::init(#c args).await)
                 }
             }
         });
@@ -80,7 +90,8 @@ pub(super) fn expand(item: &syn::ItemImpl, block: &Block) -> TokenStream {
         }
     });
     if let Some(cb) = block.get(Kind::Append) {
-        let (serial, key, value) = (param(cb, 0), param(cb, 1), param(cb, 2));
+        let (key, value) = (param(cb, 1), param(cb, 2));
+        let serial = bind(cb, 0, "serial");
         let r = raft_arg(cb);
         let call = status(
             cb,
@@ -99,7 +110,7 @@ pub(super) fn expand(item: &syn::ItemImpl, block: &Block) -> TokenStream {
                         ::core::result::Result::Ok(value) => value,
                         ::core::result::Result::Err(term) => return #p::raft_bad_value::<#value>(serial, &term),
                     };
-                    let serial: #serial = serial;
+                    #serial
                     #call
                 }
             }
@@ -123,18 +134,26 @@ pub(super) fn expand(item: &syn::ItemImpl, block: &Block) -> TokenStream {
         ),
     ] {
         if let Some(cb) = block.get(kind) {
-            let args = match kind {
-                Kind::Leader => quote! { leader, term },
-                Kind::Quorum => quote! { members },
-                _ => quote! { peer, online },
+            let names: &[&str] = match kind {
+                Kind::Leader => &["leader", "term"],
+                Kind::Quorum => &["members"],
+                _ => &["peer", "online"],
             };
+            let binds = names.iter().enumerate().map(|(i, n)| bind(cb, i, n));
+            let idents = names
+                .iter()
+                .map(|n| syn::Ident::new(n, proc_macro2::Span::call_site()));
+            let args = quote! { #(#idents),* };
             let r = raft_arg(cb);
             let call = status(cb, quote! { <#ty>::#name(self, #r #args).await });
             methods.push(quote! {
                 fn #name(&mut self, raft: &mut ::ergo::RaftContext<'_>, #params)
                     -> impl #fut<Output = ::ergo::Status> + #send {
                     let _ = &raft;
-                    async move { #call }
+                    async move {
+                        #(#binds)*
+                        #call
+                    }
                 }
             });
         }
