@@ -8,7 +8,6 @@
 //! - `log_entries`: the entries both logs keep in memory (append, truncate, purge, read);
 //! - `file_log`: the file-backed log (fsync, group commit);
 //! - `state_machine`: applying committed appends, reads, snapshots;
-//! - `applied_log`: the applied appends in shared chunks (cheap snapshot views);
 //! - `batcher`: group commit of appends into one log entry on the leader;
 //! - `network`: openraft's RPCs as calls to the peers' raft processes;
 //! - `service`: the raft process serving those calls;
@@ -28,7 +27,6 @@ pub mod callbacks;
 pub mod context;
 pub mod error;
 pub mod file_log;
-mod applied_log;
 mod log_entries;
 pub mod log_store;
 pub mod member;

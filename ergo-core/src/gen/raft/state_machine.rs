@@ -16,7 +16,6 @@ use openraft::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, RwLock};
 
-use super::applied_log::AppliedLog;
 use super::types::{AppendApplied, AppendBatch, AppendCommand, PeerAddr, RaftTypes};
 use super::wire;
 
@@ -34,7 +33,7 @@ pub struct AppliedAppend {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct KvData {
     /// Appends in serial order: serial `n` is at index `n - 1`.
-    appends: AppliedLog,
+    appends: Vec<AppendCommand>,
     #[serde(skip)]
     by_key: HashMap<Vec<u8>, u64>,
     /// The serial each request got: a request applied again answers its first serial.
@@ -126,39 +125,23 @@ impl KvMachine {
 
 impl RaftSnapshotBuilder<RaftTypes> for KvMachine {
     async fn build_snapshot(&mut self) -> Result<Snapshot<RaftTypes>, StorageError<u64>> {
-        // Under the lock only a view (a pointer per sealed chunk, the open tail copied); the
-        // encoding, which grows with the whole history, runs off the lock and off the runtime's
-        // threads, so applying and serving go on meanwhile.
-        let (appends, meta) = {
-            let mut state = self.state.write().await;
-            state.snapshots_built += 1;
-            let snapshot_id = match state.applied {
-                Some(last) => format!(
-                    "{}-{}-{}",
-                    last.leader_id, last.index, state.snapshots_built
-                ),
-                None => format!("--{}", state.snapshots_built),
-            };
-            let meta = SnapshotMeta {
-                last_log_id: state.applied,
-                last_membership: state.membership.clone(),
-                snapshot_id,
-            };
-            (state.data.appends.clone(), meta)
-        };
-        let bytes = tokio::task::spawn_blocking(move || wire::encode(&appends))
-            .await
-            .map_err(|e| StorageIOError::read_state_machine(&e))?
-            .map_err(|e| StorageIOError::read_state_machine(&e))?;
         let mut state = self.state.write().await;
-        let newer = match (&state.snapshot, meta.last_log_id) {
-            (Some((current, _)), Some(built)) => current.last_log_id < Some(built),
-            (Some(_), None) => false,
-            (None, _) => true,
+        let bytes =
+            wire::encode(&state.data).map_err(|e| StorageIOError::read_state_machine(&e))?;
+        state.snapshots_built += 1;
+        let snapshot_id = match state.applied {
+            Some(last) => format!(
+                "{}-{}-{}",
+                last.leader_id, last.index, state.snapshots_built
+            ),
+            None => format!("--{}", state.snapshots_built),
         };
-        if newer {
-            state.snapshot = Some((meta.clone(), bytes.clone()));
-        }
+        let meta = SnapshotMeta {
+            last_log_id: state.applied,
+            last_membership: state.membership.clone(),
+            snapshot_id,
+        };
+        state.snapshot = Some((meta.clone(), bytes.clone()));
         Ok(Snapshot {
             meta,
             snapshot: Box::new(Cursor::new(bytes)),
