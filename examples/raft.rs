@@ -144,8 +144,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ergo::DistOptions::default(),
     )
     .await?;
-    let mut options =
-        ergo::RaftOptions::new("ergo_raft_example", "ergo_raft", args.peers.clone());
+    let mut options = ergo::RaftOptions::new("ergo_raft_example", "ergo_raft", args.peers.clone());
     let start = match &args.data {
         Some(dir) => {
             options.snapshot_every = None;

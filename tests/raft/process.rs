@@ -197,7 +197,11 @@ async fn callbacks_run_in_the_process_and_its_calls_see_the_applied_state() {
             .call(pid.clone(), Request::Read(Term::atom("k")))
             .await
             .expect("read");
-        assert_eq!(read, Term::Int(3), "member {index}: handle_call sees the state");
+        assert_eq!(
+            read,
+            Term::Int(3),
+            "member {index}: handle_call sees the state"
+        );
     }
     let leaders: Vec<_> = {
         let mut v = Vec::new();

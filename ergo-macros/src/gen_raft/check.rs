@@ -19,7 +19,10 @@ pub(super) fn block(cx: &mut Ctxt, block: &Block) {
         return;
     }
     if !block.generics.params.is_empty() || block.generics.where_clause.is_some() {
-        cx.error_spanned(&block.generics, "#[gen_raft] does not support generic types");
+        cx.error_spanned(
+            &block.generics,
+            "#[gen_raft] does not support generic types",
+        );
         return;
     }
     let duplicates: Vec<(&Method, &Method)> = block.duplicates().collect();
