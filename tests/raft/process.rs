@@ -215,3 +215,24 @@ async fn callbacks_run_in_the_process_and_its_calls_see_the_applied_state() {
         "one leader: {leaders:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_gen_raft_process_takes_its_member_down() {
+    let nodes = nodes("raft_kill", 1).await;
+    let node = &nodes[0];
+    let pid = node
+        .start_raft::<Register>(cluster::options("kill", &nodes), SpawnOptions::default())
+        .await
+        .expect("gen_raft process");
+    let raft = node.whereis(cluster::NAME).expect("the member's raft process");
+    // `kill`: no terminate runs, only the link can stop the member.
+    node.send_exit(&pid, Term::atom("kill"));
+    let deadline = std::time::Instant::now() + SETTLE;
+    while node.is_alive(&raft) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the member's raft process outlived its gen_raft process"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

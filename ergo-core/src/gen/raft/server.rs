@@ -2,7 +2,8 @@
 //! state and the member it owns. The member's reports (committed appends, leader, voter and peer
 //! changes) reach the process as local messages (`RaftNotice`, sent by the `Forwarder`) and go
 //! to the raft callbacks; calls, casts and every other message go to the user's gen_server
-//! callbacks. Owns that dispatch and `Node::start_raft`; must not touch the engine. A notice is a
+//! callbacks. The process is linked to the member's raft process, so that neither outlives the
+//! other. Owns that dispatch and `Node::start_raft`; must not touch the engine. A notice is a
 //! Rust value that never crosses the wire: no message from another node can pass for one.
 
 use ergo_etf::{Atom, Pid, Term};
@@ -103,7 +104,12 @@ impl<R: GenRaft> GenServer for RaftServer<R> {
             appends: R::handles_appends(),
         };
         match (start.start)(ctx.node().clone(), start.options, forwarder).await {
-            Ok(member) => Init::Ok(RaftServer { user, member }),
+            Ok(member) => {
+                // The process owns the member: killed without its `terminate`, the link takes
+                // the member's raft process down with it, and the member stops.
+                ctx.link(member.pid());
+                Init::Ok(RaftServer { user, member })
+            }
             Err(error) => {
                 tracing::warn!(%error, "gen_raft: the member did not start");
                 Init::Stop(Term::tuple(vec![
