@@ -224,7 +224,9 @@ async fn a_killed_gen_raft_process_takes_its_member_down() {
         .start_raft::<Register>(cluster::options("kill", &nodes), SpawnOptions::default())
         .await
         .expect("gen_raft process");
-    let raft = node.whereis(cluster::NAME).expect("the member's raft process");
+    let raft = node
+        .whereis(cluster::NAME)
+        .expect("the member's raft process");
     // `kill`: no terminate runs, only the link can stop the member.
     node.send_exit(&pid, Term::atom("kill"));
     let deadline = std::time::Instant::now() + SETTLE;
