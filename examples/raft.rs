@@ -1,5 +1,5 @@
-//! The raft node: one member of a gen_raft cluster, with a gen_server registered as `kv` that
-//! Erlang drives:
+//! The raft node: one member of a gen_raft cluster, a `#[gen_raft]` process registered as `kv`
+//! that Erlang drives:
 //!
 //! - `gen_server:call({kv, Node}, {put, Key, Value})` -> `{ok, Serial}` once a majority
 //!   committed it, or `{error, no_quorum | timeout}`;
@@ -15,34 +15,41 @@
 //! (fsync before an entry counts as stored, group commit), so a node restarted with the same
 //! name and DIR after `kill -9` comes back with its log; without it the log is in memory.
 
-use ergo::{
-    CallOutcome, Context, Node, NodeOptions, Payload, RaftMember, RaftOptions, ReplyTo, Term,
-};
+use ergo::{gen_raft, CallOutcome, Node, NodeOptions, Payload, RaftContext, RaftStart, Term};
 
-/// The `kv` server: each request runs on a task of its own and answers when the cluster does,
-/// so a slow commit never holds up the other callers.
-struct Kv {
-    member: RaftMember,
+/// What Erlang asks `kv`.
+#[derive(ergo::Term)]
+enum Request {
+    /// `{put, Key, Value}`
+    Put(Term, Term),
+    /// `{get, Key}`
+    Get(Term),
+    /// `leader`
+    Leader,
+    /// `members`
+    Members,
 }
 
-impl ergo::GenServer for Kv {
-    type Args = RaftMember;
+/// The `kv` process: it owns this node's member (its `init` says how the member starts). A put
+/// or a get waits for the cluster on a task of its own and answers from there, so a slow commit
+/// never holds up the other callers.
+struct Kv;
 
-    async fn init(_ctx: &mut Context, member: RaftMember) -> ergo::Init<Self> {
-        ergo::Init::Ok(Kv { member })
+#[gen_raft]
+impl Kv {
+    async fn init(start: RaftStart) -> Result<(Self, RaftStart), Term> {
+        Ok((Kv, start))
     }
 
     async fn handle_call(
         &mut self,
-        _ctx: &mut Context,
-        request: Payload,
-        from: ReplyTo,
+        raft: &mut RaftContext<'_>,
+        request: Request,
+        from: ergo::ReplyTo,
     ) -> CallOutcome {
-        let request = request.into_term();
-        let member = self.member.clone();
-        match request.as_tuple() {
-            Some([tag, key, value]) if tag.is_atom("put") => {
-                let (key, value) = (key.clone(), value.clone());
+        let member = raft.member().clone();
+        match request {
+            Request::Put(key, value) => {
                 tokio::spawn(async move {
                     from.reply(match member.append(&key, &value).await {
                         Ok(serial) => ok(Term::from(serial)),
@@ -51,8 +58,7 @@ impl ergo::GenServer for Kv {
                 });
                 CallOutcome::NoReply
             }
-            Some([tag, key]) if tag.is_atom("get") => {
-                let key = key.clone();
+            Request::Get(key) => {
                 tokio::spawn(async move {
                     from.reply(match member.get(&key).await {
                         Ok(Some((_serial, value))) => ok(value),
@@ -62,16 +68,13 @@ impl ergo::GenServer for Kv {
                 });
                 CallOutcome::NoReply
             }
-            _ if request.is_atom("leader") => {
-                CallOutcome::Reply(Payload::new(match member.leader() {
-                    Some((node, term)) => Term::tuple(vec![Term::Atom(node), Term::from(term)]),
-                    None => Term::atom("none"),
-                }))
-            }
-            _ if request.is_atom("members") => CallOutcome::Reply(Payload::new(Term::List(
-                member.members().into_iter().map(Term::Atom).collect(),
+            Request::Leader => CallOutcome::Reply(Payload::new(match raft.leader() {
+                Some((node, term)) => Term::tuple(vec![Term::Atom(node), Term::from(term)]),
+                None => Term::atom("none"),
+            })),
+            Request::Members => CallOutcome::Reply(Payload::new(Term::List(
+                raft.members().into_iter().map(Term::Atom).collect(),
             ))),
-            _ => CallOutcome::Refuse(request),
         }
     }
 }
@@ -141,17 +144,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ergo::DistOptions::default(),
     )
     .await?;
-    let mut options = RaftOptions::new("ergo_raft_example", "ergo_raft", args.peers.clone());
-    let member = match &args.data {
+    let mut options = ergo::RaftOptions::new("ergo_raft_example", "ergo_raft", args.peers.clone());
+    let start = match &args.data {
         Some(dir) => {
             options.snapshot_every = None;
             let log = ergo::raft::FileLog::open(dir)
                 .map_err(|e| format!("--data {dir}: cannot open the raft log: {e}"))?;
-            RaftMember::start(&node, options, log, ()).await?
+            RaftStart::new(options).log(log)
         }
-        None => RaftMember::start_in_memory(&node, options).await?,
+        None => RaftStart::new(options),
     };
-    node.start_server::<Kv>(member, ergo::SpawnOptions::named("kv"))
+    node.start_raft::<Kv>(start, ergo::SpawnOptions::named("kv"))
         .await?;
     println!("ready");
     let reason = tokio::select! {

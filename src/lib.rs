@@ -39,7 +39,8 @@ pub use ergo_macros::{gen_saga, saga_worker};
 /// `#[application]`: implements `Application` from name, version, env, dependencies and root.
 pub use ergo_macros::application;
 
-/// `#[gen_raft]` (feature `raft`): implements `GenRaft` from an impl block of callbacks.
+/// `#[gen_raft]` (feature `raft`): implements `GenRaft` from an impl block of callbacks
+/// (`init`, the raft callbacks and the gen_server ones), started with `Node::start_raft`.
 #[cfg(feature = "raft")]
 pub use ergo_macros::gen_raft;
 
@@ -135,7 +136,9 @@ pub use ergo_core::cron;
 #[cfg(feature = "raft")]
 pub use ergo_core::gen::raft;
 #[cfg(feature = "raft")]
-pub use ergo_core::gen::raft::{GenRaft, GenRaftError, RaftMember, RaftOptions};
+pub use ergo_core::gen::raft::{
+    GenRaft, GenRaftError, RaftContext, RaftMember, RaftOptions, RaftStart,
+};
 /// Looking into a running node: the inspect API (`node.inspector()`: summary, processes, one
 /// process in detail, supervision trees, applications, network, names, events, pg groups) and,
 /// with the feature `observer`, the observer's web UI and metrics (`NodeOptions::observer`).

@@ -371,3 +371,62 @@ impl<'a> JobParam<'a> for &'a mut crate::saga::Job {
         job
     }
 }
+
+// ---------------------------------------------------------------- #[gen_raft]
+
+/// A `#[gen_raft]` callback's handle parameter: `raft: &mut RaftContext<'_>`.
+#[cfg(feature = "raft")]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the raft context: a gen_raft callback's `&mut` parameter after self is `raft: &mut RaftContext<'_>` (its `ctx()` is the process's `Context`)",
+    label = "expected `&mut RaftContext<'_>`"
+)]
+pub trait RaftContextParam<'b, 'a> {
+    /// The context, as the callback's parameter type.
+    fn from_raft(raft: &'b mut crate::RaftContext<'a>) -> Self;
+}
+
+#[cfg(feature = "raft")]
+impl<'b, 'a> RaftContextParam<'b, 'a> for &'b mut crate::RaftContext<'a> {
+    fn from_raft(raft: &'b mut crate::RaftContext<'a>) -> Self {
+        raft
+    }
+}
+
+/// What `init` of a `#[gen_raft]` returns: `Result<(Self, RaftStart), E>` (E: IntoTerm) or
+/// `Init<(Self, RaftStart)>`.
+#[cfg(feature = "raft")]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a gen_raft init result for `{S}`: init returns `Result<(Self, RaftStart), E>` (E: IntoTerm) or `Init<(Self, RaftStart)>`",
+    label = "init returns this type"
+)]
+pub trait RaftInitReturn<S> {
+    /// The start decision.
+    fn into_init(self) -> Init<(S, crate::RaftStart)>;
+}
+
+#[cfg(feature = "raft")]
+impl<S> RaftInitReturn<S> for Init<(S, crate::RaftStart)> {
+    fn into_init(self) -> Init<(S, crate::RaftStart)> {
+        self
+    }
+}
+
+#[cfg(feature = "raft")]
+impl<S, E: IntoTerm> RaftInitReturn<S> for Result<(S, crate::RaftStart), E> {
+    fn into_init(self) -> Init<(S, crate::RaftStart)> {
+        IntoInit::into_init(self)
+    }
+}
+
+/// A committed key or value `handle_append` could not decode as `T`: logged, and that append
+/// skipped by the callback (the process runs on; the entry stays committed in the log).
+#[cfg(feature = "raft")]
+pub fn raft_bad_value<T>(serial: u64, term: &Term) -> Status {
+    tracing::warn!(
+        serial,
+        expected = std::any::type_name::<T>(),
+        %term,
+        "gen_raft: a committed append does not decode; handle_append skipped it"
+    );
+    Status::Continue
+}

@@ -1,4 +1,4 @@
-//! A callback as every impl-block behaviour attribute (`#[gen_server]`, `#[gen_stage]`,
+//! A callback as every impl-block behaviour attribute (`#[gen_server]`, `#[gen_stage]`, `#[gen_raft]`,
 //! `#[gen_saga]`, `#[saga_worker]`) reads it from a method's signature: which callback it is,
 //! its receiver, its leading `&mut` handle (the context, the saga context, the job), its other
 //! parameters and its return type. Owns the reading only; what each behaviour's callbacks must

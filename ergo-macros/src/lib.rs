@@ -122,11 +122,16 @@ pub fn saga_worker(
     gen_saga::expand(gen_saga::Behaviour::Worker, attr.into(), item.into()).into()
 }
 
-/// `#[gen_raft]` on an inherent impl block: implements `ergo::GenRaft` (feature `raft`) from the
-/// synchronous callbacks `handle_append(&mut self, serial: u64, key: Term, value: Term)`,
-/// `handle_leader(&mut self, leader: Option<Atom>, term: u64)`,
-/// `handle_quorum(&mut self, members: Vec<Atom>)` and `handle_peer(&mut self, peer: Atom,
-/// online: bool)`, each optional; the block's other items stay an inherent impl.
+/// `#[gen_raft]` on an inherent impl block: implements `ergo::GenRaft` (feature `raft`), a
+/// gen_raft process started with `Node::start_raft`, from async callbacks, all run in that one
+/// process: `init([ctx: &mut Context,] args: A) -> Result<(Self, RaftStart), E>` (the state, and
+/// the member's options and log), `handle_append(serial: u64, key: K, value: V)` (each committed
+/// append once, in serial order; key and value decoded into the declared types),
+/// `handle_leader(leader: Option<Atom>, term: u64)`, `handle_quorum(members: Vec<Atom>)`,
+/// `handle_peer(peer: Atom, online: bool)`, `handle_call`, `handle_cast`, `handle_info` and
+/// `terminate`, each but `init` taking `&mut self` and, optionally, `raft: &mut RaftContext<'_>`
+/// first (to append and read; `terminate` takes the `Context`). Only `init` is required; the
+/// block's other items stay an inherent impl.
 #[proc_macro_attribute]
 pub fn gen_raft(
     attr: proc_macro::TokenStream,

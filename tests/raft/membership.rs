@@ -1,7 +1,8 @@
 //! A member's node stops during concurrent writes, with 5 and with 11 voters: the rest keep
 //! committing, the voter set re-forms through joint consensus without the stopped node (5 -> 3
 //! voters; 11 voters with the learner promoted), and every acknowledged write is read back with
-//! its serial from every survivor.
+//! its serial from every survivor; of two learners, the more up to date is promoted (the other's
+//! replication held back with the `hold_replication_to` test hook).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -150,4 +151,81 @@ async fn a_voter_of_eleven_stops_during_writes_the_learner_takes_its_place() {
         .expect("a follower voter");
     // 11 online again with the learner: it is promoted.
     stop_a_member_during_writes(&nodes, &members, stopped, 11, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voter_of_eleven_stops_and_the_more_up_to_date_of_two_learners_takes_its_place() {
+    let nodes = nodes("raft_pref", 13).await;
+    let members = members("pref", &nodes, &nodes).await;
+    let leader = settled(&members, 11, 2).await;
+    let index = |name: &Atom| {
+        nodes
+            .iter()
+            .position(|n| n.name() == name)
+            .expect("a node of the cluster")
+    };
+    // `behind` is the learner the tie-break (the smaller node id) would pick: only the
+    // preference for the more up-to-date learner can pick `ahead`.
+    let mut learners: Vec<usize> = members[0].learners().iter().map(index).collect();
+    learners.sort_by_key(|&i| members[i].node_id());
+    let (behind, ahead) = (learners[0], learners[1]);
+    for member in &members {
+        member.hold_replication_to(nodes[behind].name(), true);
+    }
+    let start = members[ahead].last_serial().await;
+    for i in 0..5 {
+        members[index(&leader)]
+            .append(&Term::atom("k"), &Term::Int(i))
+            .await
+            .expect("append");
+    }
+    let deadline = Instant::now() + SETTLE;
+    while members[ahead].last_serial().await < start + 5 {
+        assert!(Instant::now() < deadline, "the learner did not catch up");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        members[behind].last_serial().await < start + 5,
+        "replication to {} was held",
+        nodes[behind].name()
+    );
+    let voters = members[0].members();
+    let stopped = nodes
+        .iter()
+        .position(|n| n.name() != &leader && voters.contains(n.name()))
+        .expect("a follower voter");
+    let gone = nodes[stopped].name().clone();
+    nodes[stopped].stop();
+    // 12 online: 11 voters, the 10 left and the more up-to-date learner.
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let views: Vec<(Vec<Atom>, Vec<Atom>)> = members
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != stopped && *i != behind)
+            .map(|(_, m)| (m.members(), m.learners()))
+            .collect();
+        let (voters, learners) = &views[0];
+        if voters.len() == 11 && !voters.contains(&gone) && views.iter().all(|v| v == &views[0]) {
+            assert!(
+                voters.contains(nodes[ahead].name()),
+                "the up-to-date learner {} is not a voter: {voters:?}",
+                nodes[ahead].name()
+            );
+            assert!(
+                learners.contains(nodes[behind].name()),
+                "the learner behind {} is not a learner: {learners:?}",
+                nodes[behind].name()
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no voter set of 11 without {gone} within {SETTLE:?}: {views:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for member in &members {
+        member.hold_replication_to(nodes[behind].name(), false);
+    }
 }

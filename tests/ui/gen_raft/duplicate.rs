@@ -1,11 +1,14 @@
-use ergo::{gen_raft, Atom};
+use ergo::{gen_raft, Atom, RaftOptions, RaftStart, Term};
 
 struct S;
 
 #[gen_raft]
 impl S {
-    fn handle_quorum(&mut self, _members: Vec<Atom>) {}
-    fn handle_quorum(&mut self, _members: Vec<Atom>) {}
+    async fn init(options: RaftOptions) -> Result<(Self, RaftStart), Term> {
+        Ok((S, RaftStart::new(options)))
+    }
+    async fn handle_quorum(&mut self, _members: Vec<Atom>) {}
+    async fn handle_quorum(&mut self, _members: Vec<Atom>) {}
 }
 
 fn main() {}

@@ -1,10 +1,13 @@
-use ergo::{gen_raft, Term};
+use ergo::{gen_raft, RaftOptions, RaftStart, Term};
 
 struct S;
 
 #[gen_raft]
 impl S {
-    fn handle_append(&mut self, _key: Term, _value: Term) {}
+    async fn init(options: RaftOptions) -> Result<(Self, RaftStart), Term> {
+        Ok((S, RaftStart::new(options)))
+    }
+    async fn handle_append(&mut self, _key: Term, _value: Term) {}
 }
 
 fn main() {}

@@ -1,5 +1,7 @@
-//! The user's side of a member: the [`GenRaft`] callbacks, and the task that runs them in order
-//! (committed appends in serial order, leader, quorum and peer changes). Owns calling the
+//! What a member reports, as plain callbacks: the [`RaftCallbacks`] trait, and the task that runs
+//! them in order (committed appends in serial order, leader, quorum and peer changes). A
+//! `#[gen_raft]` process gets them through a forwarder into its mailbox (`server`); a
+//! [`RaftMember`](super::RaftMember) started by hand takes any implementation. Owns calling the
 //! callbacks; must not touch the engine.
 
 use ergo_etf::{Atom, Term};
@@ -18,12 +20,11 @@ pub enum RaftEvent {
     Peer(Atom, bool),
 }
 
-/// Callbacks of a gen_raft member, all optional. They run on one task, one at a time: appends
-/// in serial order, on every member and learner.
-///
-/// (The seed's `handle_get`, serving an entry to a peer catching up, has no counterpart:
-/// openraft replicates the log and snapshots itself.)
-pub trait GenRaft: Send + 'static {
+/// What a member started with [`RaftMember::start`](super::RaftMember::start) reports, all
+/// optional. The callbacks run on one task, one at a time: appends in serial order, on every
+/// member and learner. (A [`GenRaft`](super::GenRaft) process gets the same reports as
+/// messages, in its own process.)
+pub trait RaftCallbacks: Send + 'static {
     /// A committed append was applied on this member.
     fn handle_append(&mut self, _serial: u64, _key: Term, _value: Term) {}
     /// The leader changed (`None`: no leader known now) in `term`.
@@ -40,7 +41,7 @@ pub trait GenRaft: Send + 'static {
 }
 
 /// No callbacks.
-impl GenRaft for () {
+impl RaftCallbacks for () {
     fn handles_appends(&self) -> bool {
         false
     }
@@ -56,7 +57,7 @@ fn decode(bytes: &[u8]) -> Term {
 
 /// Runs `callbacks` until both channels close.
 pub(super) async fn run_callbacks(
-    mut callbacks: impl GenRaft,
+    mut callbacks: impl RaftCallbacks,
     mut applied: mpsc::UnboundedReceiver<AppliedAppend>,
     mut events: mpsc::UnboundedReceiver<RaftEvent>,
 ) {

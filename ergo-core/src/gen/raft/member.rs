@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
 use super::batcher::AppendQueue;
-use super::callbacks::{run_callbacks, GenRaft, RaftEvent};
+use super::callbacks::{run_callbacks, RaftCallbacks, RaftEvent};
 use super::error::GenRaftError;
 use super::log_store::{LogStorage, MemLog};
 use super::network::{call_peer, ErgoNetwork, RpcFailure};
@@ -48,6 +48,9 @@ pub(super) struct MemberCore {
     /// The term this member leads in and since when (set when first seen leading), for the
     /// step-down of a leader that never heard from a majority.
     leading_since: std::sync::Mutex<Option<(u64, Instant)>>,
+    /// Test hook: the nodes this member sends no AppendEntries to.
+    #[cfg(feature = "forge-signals")]
+    held_replication: super::network::HeldReplication,
 }
 
 impl MemberCore {
@@ -178,7 +181,7 @@ impl RaftMember {
         node: &Node,
         options: RaftOptions,
         log: impl LogStorage,
-        callbacks: impl GenRaft,
+        callbacks: impl RaftCallbacks,
     ) -> Result<RaftMember, GenRaftError> {
         let millis = |d: Duration| d.as_millis().min(u128::from(u64::MAX)) as u64;
         let config = Config {
@@ -200,6 +203,8 @@ impl RaftMember {
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let machine = KvMachine::new(callbacks.handles_appends().then_some(applied_tx));
         let network = ErgoNetwork::new(node.clone(), Arc::clone(&cluster), options.rpc_timeout);
+        #[cfg(feature = "forge-signals")]
+        let held_replication = Arc::clone(&network.held);
         let raft = Raft::new(id, Arc::new(config), network, log, machine.clone())
             .await
             .map_err(|e| GenRaftError::Engine(e.to_string()))?;
@@ -220,6 +225,8 @@ impl RaftMember {
                     .unwrap_or(0),
             ),
             leading_since: std::sync::Mutex::new(None),
+            #[cfg(feature = "forge-signals")]
+            held_replication,
         });
         let served = Arc::clone(&core);
         let spawned = node.spawn_behaviour(
@@ -333,6 +340,20 @@ impl RaftMember {
     /// The last serial applied on this member.
     pub async fn last_serial(&self) -> u64 {
         self.core.machine.last_serial().await
+    }
+
+    /// Test hook (feature `forge-signals`): while `held`, this member sends `node` no
+    /// AppendEntries (no entries, no heartbeats: it stays behind), as if it were unreachable for
+    /// replication only; probes, votes and forwarded requests still go.
+    #[cfg(feature = "forge-signals")]
+    pub fn hold_replication_to(&self, node: &Atom, held: bool) {
+        if let Ok(mut set) = self.core.held_replication.lock() {
+            if held {
+                set.insert(node.as_str().to_string());
+            } else {
+                set.remove(node.as_str());
+            }
+        }
     }
 
     /// Stops the member: the engine, the raft process, the manager.

@@ -13,13 +13,18 @@
 //! - `service`: the raft process serving those calls;
 //! - `quorum`: which online members vote;
 //! - `member`: starting a member, its manager and its API;
-//! - `callbacks`: the `GenRaft` callbacks;
+//! - `callbacks`: the `RaftCallbacks` a member reports to, and the task running them;
+//! - `behaviour`: the `GenRaft` trait (a gen_raft process's callbacks) and `RaftStart`;
+//! - `context`: `RaftContext`, what those callbacks act through;
+//! - `server`: the gen_raft process, dispatching the member's reports and the messages;
 //! - `options`, `error`.
 //!
 //! Must not reach the network layer: remote calls go through `Node`.
 
 pub mod batcher;
+pub mod behaviour;
 pub mod callbacks;
+pub mod context;
 pub mod error;
 pub mod file_log;
 mod log_entries;
@@ -28,14 +33,18 @@ pub mod member;
 pub mod network;
 pub mod options;
 pub mod quorum;
+pub mod server;
 pub mod service;
 pub mod state_machine;
 pub mod types;
 pub mod wire;
 
-pub use callbacks::{GenRaft, RaftEvent};
+pub use behaviour::{GenRaft, RaftStart};
+pub use callbacks::{RaftCallbacks, RaftEvent};
+pub use context::RaftContext;
 pub use error::GenRaftError;
 pub use file_log::FileLog;
 pub use log_store::{LogStorage, MemLog};
 pub use member::RaftMember;
 pub use options::RaftOptions;
+pub use server::RaftServer;

@@ -54,12 +54,19 @@ pub async fn call_peer(
     wire::parse_reply(&reply)?.map_err(RpcFailure::Refused)
 }
 
+/// Test hook (feature `forge-signals`): the nodes a member sends no AppendEntries to, as if
+/// they were unreachable for replication only (probes, votes and forwarded requests still go).
+#[cfg(feature = "forge-signals")]
+pub(super) type HeldReplication = Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
+
 /// Makes a connection per target: openraft's `RaftNetworkFactory`.
 #[derive(Clone)]
 pub struct ErgoNetwork {
     node: Node,
     cluster: Arc<[u8]>,
     timeout: Duration,
+    #[cfg(feature = "forge-signals")]
+    pub(super) held: HeldReplication,
 }
 
 impl ErgoNetwork {
@@ -69,6 +76,8 @@ impl ErgoNetwork {
             node,
             cluster,
             timeout,
+            #[cfg(feature = "forge-signals")]
+            held: HeldReplication::default(),
         }
     }
 }
@@ -134,6 +143,16 @@ impl RaftNetwork<RaftTypes> for ErgoConnection {
         request: AppendEntriesRequest<RaftTypes>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, PeerAddr, RaftError<u64>>> {
+        #[cfg(feature = "forge-signals")]
+        if self
+            .network
+            .held
+            .lock()
+            .is_ok_and(|held| held.contains(&self.peer.node))
+        {
+            let held = std::io::Error::other("replication held (test hook)");
+            return Err(RPCError::Unreachable(Unreachable::new(&held)));
+        }
         self.rpc(RpcKind::AppendEntries, &request, &option).await
     }
 
