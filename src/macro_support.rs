@@ -256,7 +256,7 @@ pub trait EventsParam: Sized {
 
 impl<T: FromTerm + 'static> EventsParam for Vec<T> {
     fn from_batch(events: EventBatch) -> Self {
-        events.into_vec::<T>(|event| log_bad_message::<T>("event", event))
+        events.into_vec::<T>()
     }
 }
 
