@@ -135,7 +135,11 @@ impl<S: GenStage> StageKit<S> {
         let message = ToConsumer {
             from: StageFrom::new(self.kit.helper_pid().clone(), tag),
             payload: ConsumerPayload::Events(
-                events.into_iter().map(IntoTerm::into_term).collect::<Vec<_>>().into(),
+                events
+                    .into_iter()
+                    .map(IntoTerm::into_term)
+                    .collect::<Vec<_>>()
+                    .into(),
             ),
         };
         if let Err(error) = self.kit.node().send(self.kit.pid().clone(), message) {

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ergo::stage::{StageFrom, StageInit, StageOptions, SubscribeOptions};
-use ergo::{gen_stage, ConvertError, FromTerm, IntoTerm, Node, NodeOptions, Pid, SpawnOptions, Term};
+use ergo::{
+    gen_stage, ConvertError, FromTerm, IntoTerm, Node, NodeOptions, Pid, SpawnOptions, Term,
+};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::common;
@@ -109,9 +111,8 @@ macro_rules! forwarding_consumer {
         impl $name {
             async fn init(args: (Pid, UnboundedSender<Vec<$event>>)) -> StageInit<Self> {
                 let (producer, to) = args;
-                StageInit::consumer($name(to)).with(
-                    StageOptions::default().subscribe_to(producer, SubscribeOptions::new()),
-                )
+                StageInit::consumer($name(to))
+                    .with(StageOptions::default().subscribe_to(producer, SubscribeOptions::new()))
             }
 
             async fn handle_events(&mut self, events: Vec<$event>, _from: &StageFrom) {
@@ -212,7 +213,14 @@ async fn a_typed_pipeline_loses_duplicates_and_reorders_nothing() {
     let got = collect(&mut rx, COUNT).await;
     for (i, reading) in got.into_iter().enumerate() {
         let seq = i as u64;
-        assert_eq!(reading, Reading { seq, double: seq * 2 }, "lost, duplicated or reordered");
+        assert_eq!(
+            reading,
+            Reading {
+                seq,
+                double: seq * 2
+            },
+            "lost, duplicated or reordered"
+        );
     }
     node.stop();
 }

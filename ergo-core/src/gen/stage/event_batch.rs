@@ -208,6 +208,9 @@ mod tests {
         let rest = batch.split_off(4);
         assert_eq!(batch.len(), 4);
         assert_eq!(rest.into_vec::<i64>(), (4..10).collect::<Vec<_>>());
-        assert_eq!(batch.into_terms(), (0..4).map(Term::Int).collect::<Vec<_>>());
+        assert_eq!(
+            batch.into_terms(),
+            (0..4).map(Term::Int).collect::<Vec<_>>()
+        );
     }
 }

@@ -48,8 +48,8 @@ pub use control::{
     StageError,
 };
 pub use demand_dispatcher::DemandDispatcher;
-pub use event_batch::{EventBatch, TypedEvents};
 pub use dispatcher::{Dispatcher, Outbox, RecordingOutbox};
+pub use event_batch::{EventBatch, TypedEvents};
 pub use messages::{
     recognise, ConsumerPayload, Malformed, ProducerRequest, StageFrom, StageMessage, ToConsumer,
     ToProducer,
