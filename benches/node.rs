@@ -52,7 +52,9 @@
 //! - `spawn [--count N]`: spawns N idle processes; prints the time and resident memory per process.
 //! - `stage-local [--secs S]`: one gen_stage producer emitting integers, one consumer
 //!   (max_demand 1000) counting them, on one node; prints events/s and the process's CPU time
-//!   per event over the same window.
+//!   per event over the same window. Both are `#[gen_stage]` with typed events (`Vec<i64>`);
+//!   `ERGO_BENCH_STAGE_EVENTS=terms` runs an untyped pair (`Vec<Term>`) instead, in every
+//!   stage scenario.
 //! - `stage-network [--secs S]`: the same shape across two nodes of this process over loopback.
 //! - `stage-elixir [--secs S]` (needs `elixir` and `../shared/third_party/gen_stage`): the same
 //!   shape with two Elixir GenStage stages on one Elixir node, then across two Elixir nodes
@@ -1206,16 +1208,52 @@ fn spawn(args: &[String]) -> Result<(), String> {
 
 // ---------------------------------------------------------------- gen_stage
 
-/// Emits the integers from 0 on demand.
+/// Emits the integers from 0 on demand, as typed events (`Vec<i64>`): the public typed API a
+/// user writes. Between two typed stages of one node the batch stays a `Vec<i64>`.
 struct BenchProducer {
     next: i64,
 }
 
-impl ergo::GenStage for BenchProducer {
+#[ergo::gen_stage]
+impl BenchProducer {
+    async fn init(_args: ()) -> ergo::stage::StageInit<Self> {
+        ergo::stage::StageInit::producer(BenchProducer { next: 0 })
+    }
+
+    async fn handle_demand(&mut self, demand: u64) -> Vec<i64> {
+        let events = (self.next..self.next + demand as i64).collect();
+        self.next += demand as i64;
+        events
+    }
+}
+
+/// Counts the events it receives, typed (`Vec<i64>`).
+struct BenchConsumer {
+    count: Arc<AtomicU64>,
+}
+
+#[ergo::gen_stage]
+impl BenchConsumer {
+    async fn init(count: Arc<AtomicU64>) -> ergo::stage::StageInit<Self> {
+        ergo::stage::StageInit::consumer(BenchConsumer { count })
+    }
+
+    async fn handle_events(&mut self, events: Vec<i64>, _from: &ergo::stage::StageFrom) {
+        self.count.fetch_add(events.len() as u64, Ordering::Relaxed);
+    }
+}
+
+/// The same producer, untyped (`ergo::GenStage` by hand, events as `Term`s): the term path,
+/// run with `ERGO_BENCH_STAGE_EVENTS=terms`.
+struct BenchTermProducer {
+    next: i64,
+}
+
+impl ergo::GenStage for BenchTermProducer {
     type Args = ();
 
     async fn init(_ctx: &mut Context, _args: ()) -> ergo::stage::StageInit<Self> {
-        ergo::stage::StageInit::producer(BenchProducer { next: 0 })
+        ergo::stage::StageInit::producer(BenchTermProducer { next: 0 })
     }
 
     async fn handle_demand(&mut self, _ctx: &mut Context, demand: u64) -> ergo::stage::Emit {
@@ -1227,16 +1265,16 @@ impl ergo::GenStage for BenchProducer {
     }
 }
 
-/// Counts the events it receives.
-struct BenchConsumer {
+/// The same consumer, untyped.
+struct BenchTermConsumer {
     count: Arc<AtomicU64>,
 }
 
-impl ergo::GenStage for BenchConsumer {
+impl ergo::GenStage for BenchTermConsumer {
     type Args = Arc<AtomicU64>;
 
     async fn init(_ctx: &mut Context, count: Arc<AtomicU64>) -> ergo::stage::StageInit<Self> {
-        ergo::stage::StageInit::consumer(BenchConsumer { count })
+        ergo::stage::StageInit::consumer(BenchTermConsumer { count })
     }
 
     async fn handle_events(
@@ -1250,6 +1288,24 @@ impl ergo::GenStage for BenchConsumer {
     }
 }
 
+/// Whether the Rust stage shapes run the untyped pair (`ERGO_BENCH_STAGE_EVENTS=terms`)
+/// instead of the typed one.
+fn stage_events_as_terms() -> bool {
+    std::env::var("ERGO_BENCH_STAGE_EVENTS").is_ok_and(|v| v == "terms")
+}
+
+/// Starts the bench producer on `node`: the typed one, or the untyped one.
+async fn start_bench_producer(node: &Node) -> Result<Pid, String> {
+    let started = if stage_events_as_terms() {
+        node.start_stage::<BenchTermProducer>((), SpawnOptions::default())
+            .await
+    } else {
+        node.start_stage::<BenchProducer>((), SpawnOptions::default())
+            .await
+    };
+    started.map_err(|e| e.to_string())
+}
+
 /// A stage run's figures: events/s, and this process's CPU time per event over the same
 /// window (all threads, user and system: both stages, and on two nodes both nodes).
 struct StageRate {
@@ -1261,10 +1317,16 @@ struct StageRate {
 /// then counts for `secs`; events/s and CPU ns per event.
 async fn stage_rate(consumer_node: &Node, producer: Pid, secs: u64) -> Result<StageRate, String> {
     let count = Arc::new(AtomicU64::new(0));
-    let consumer = consumer_node
-        .start_stage::<BenchConsumer>(count.clone(), SpawnOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    let consumer = if stage_events_as_terms() {
+        consumer_node
+            .start_stage::<BenchTermConsumer>(count.clone(), SpawnOptions::default())
+            .await
+    } else {
+        consumer_node
+            .start_stage::<BenchConsumer>(count.clone(), SpawnOptions::default())
+            .await
+    }
+    .map_err(|e| e.to_string())?;
     ergo::stage::subscribe(
         consumer_node,
         consumer.clone(),
@@ -1292,10 +1354,7 @@ async fn rust_stage_local(secs: u64) -> Result<StageRate, String> {
     let node = Node::start("bench_stage@localhost", NodeOptions::default())
         .await
         .map_err(|e| e.to_string())?;
-    let producer = node
-        .start_stage::<BenchProducer>((), SpawnOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    let producer = start_bench_producer(&node).await?;
     let rate = stage_rate(&node, producer, secs).await;
     node.stop();
     rate
@@ -1308,10 +1367,7 @@ async fn rust_stage_network(secs: u64) -> Result<StageRate, String> {
     let b = dist_node(&format!("bench_stage_b_{tag}@localhost"), &cookie, false).await?;
     static_route(&a, &b)?;
     static_route(&b, &a)?;
-    let producer = b
-        .start_stage::<BenchProducer>((), SpawnOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    let producer = start_bench_producer(&b).await?;
     let rate = stage_rate(&a, producer, secs).await;
     a.stop();
     b.stop();

@@ -175,7 +175,7 @@ impl<'a> ReasonParam<'a> for &'a Term {
 
 // ---------------------------------------------------------------- #[gen_stage]
 
-use ergo_core::gen::stage::{Emit, StageInit, StageReply, SubscribeMode};
+use ergo_core::gen::stage::{Emit, EventBatch, StageInit, StageReply, SubscribeMode};
 
 /// What `init` of a `#[gen_stage]` returns: `StageInit<Self>`, or `Result<StageInit<Self>, E>`
 /// (an `Err` stops the start with that reason).
@@ -212,23 +212,34 @@ impl<S, E: IntoTerm> StageInitReturn<S> for Result<StageInit<S>, E> {
 pub trait EmitReturn {
     /// The events as terms, or the stop.
     fn into_emit(self) -> Emit;
+    /// The events as one batch, typed as the callback returned them (`Err`: the stop).
+    fn into_batch(self) -> Result<EventBatch, Term>;
 }
 
-impl<E: IntoTerm + 'static> EmitReturn for Emit<E> {
+impl<E: IntoTerm + Send + 'static> EmitReturn for Emit<E> {
     fn into_emit(self) -> Emit {
         self.into_terms()
     }
+    fn into_batch(self) -> Result<EventBatch, Term> {
+        Emit::into_batch(self)
+    }
 }
 
-impl<E: IntoTerm + 'static> EmitReturn for Vec<E> {
+impl<E: IntoTerm + Send + 'static> EmitReturn for Vec<E> {
     fn into_emit(self) -> Emit {
         Emit::Events(self).into_terms()
+    }
+    fn into_batch(self) -> Result<EventBatch, Term> {
+        Ok(EventBatch::typed(self))
     }
 }
 
 impl EmitReturn for () {
     fn into_emit(self) -> Emit {
         Emit::none()
+    }
+    fn into_batch(self) -> Result<EventBatch, Term> {
+        Ok(EventBatch::default())
     }
 }
 
@@ -238,25 +249,14 @@ impl EmitReturn for () {
     label = "expected `Vec<T>`"
 )]
 pub trait EventsParam: Sized {
-    /// The events as this type; an event that does not decode is logged and dropped.
-    fn from_events(events: Vec<Term>) -> Self;
+    /// The events as this type: a batch of this very type is taken as it is, anything else
+    /// converted through terms; an event that does not decode is logged and dropped.
+    fn from_batch(events: EventBatch) -> Self;
 }
 
 impl<T: FromTerm + 'static> EventsParam for Vec<T> {
-    fn from_events(events: Vec<Term>) -> Self {
-        let mut slot = Some(events);
-        if let Some(terms) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Vec<T>>>()
-        {
-            return terms.take().unwrap_or_default();
-        }
-        let mut out = Vec::new();
-        for event in slot.unwrap_or_default() {
-            match T::from_term(event.clone()) {
-                Ok(v) => out.push(v),
-                Err(_) => log_bad_message::<T>("event", &event),
-            }
-        }
-        out
+    fn from_batch(events: EventBatch) -> Self {
+        events.into_vec::<T>()
     }
 }
 

@@ -134,7 +134,13 @@ impl<S: GenStage> StageKit<S> {
         };
         let message = ToConsumer {
             from: StageFrom::new(self.kit.helper_pid().clone(), tag),
-            payload: ConsumerPayload::Events(events.into_iter().map(IntoTerm::into_term).collect()),
+            payload: ConsumerPayload::Events(
+                events
+                    .into_iter()
+                    .map(IntoTerm::into_term)
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
         };
         if let Err(error) = self.kit.node().send(self.kit.pid().clone(), message) {
             panic!("events to the stage under test: {error}");

@@ -183,7 +183,9 @@ impl Flooder {
         if let Some(to) = &self.consumer {
             let flood = ergo::stage::ToConsumer {
                 from: StageFrom::new(ctx.pid().clone(), to.tag.clone()),
-                payload: ergo::stage::ConsumerPayload::Events((0..5).map(Term::Int).collect()),
+                payload: ergo::stage::ConsumerPayload::Events(
+                    (0..5).map(Term::Int).collect::<Vec<_>>().into(),
+                ),
             };
             let _ = ctx.send(to.dest(), flood);
         }

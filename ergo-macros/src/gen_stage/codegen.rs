@@ -1,6 +1,8 @@
 //! Generates `impl ::ergo::GenStage` from a checked model: each trait method converts what it
 //! receives into the user's declared types, awaits the user's inherent callback, and converts
-//! what it returns back. Every user type goes through a trait of `::ergo::__private` at its
+//! what it returns back. `handle_demand` and `handle_events` are generated twice: the batch
+//! methods the engine calls (a typed batch in and out, as the user's own `Vec<T>` / `Vec<E>`,
+//! converted only when the types differ) and the plain term methods of the trait. Every user type goes through a trait of `::ergo::__private` at its
 //! span (`StageInitReturn`, `EmitReturn`, `EventsParam`, `SubscribeReturn`, `StageCallReturn`,
 //! `ContextParam`, `ReplyToParam`, `ReasonParam`), so the compiler reports a wrong type at the
 //! user's type; messages go through `__private::take::<T>`. Names only items at the root of
@@ -62,6 +64,11 @@ pub(super) fn expand(block: &syn::ItemImpl, stage: &Stage) -> TokenStream {
         let ret = ret_ty(cb);
         let c = ctx_arg(cb);
         methods.push(quote! {
+            fn handle_demand_batch(&mut self, ctx: &mut ::ergo::Context, demand: u64)
+                -> impl #fut<Output = ::core::result::Result<#s::EventBatch, ::ergo::Term>> + #send {
+                let _ = &ctx;
+                async move { <#ret as #p::EmitReturn>::into_batch(<#ty>::handle_demand(self, #c demand).await) }
+            }
             fn handle_demand(&mut self, ctx: &mut ::ergo::Context, demand: u64) -> impl #fut<Output = #s::Emit> + #send {
                 let _ = &ctx;
                 async move { <#ret as #p::EmitReturn>::into_emit(<#ty>::handle_demand(self, #c demand).await) }
@@ -73,11 +80,19 @@ pub(super) fn expand(block: &syn::ItemImpl, stage: &Stage) -> TokenStream {
         let ret = ret_ty(cb);
         let c = ctx_arg(cb);
         methods.push(quote! {
+            fn handle_events_batch(&mut self, ctx: &mut ::ergo::Context, events: #s::EventBatch, from: &#s::StageFrom)
+                -> impl #fut<Output = ::core::result::Result<#s::EventBatch, ::ergo::Term>> + #send {
+                let _ = &ctx;
+                async move {
+                    let events = <#events as #p::EventsParam>::from_batch(events);
+                    <#ret as #p::EmitReturn>::into_batch(<#ty>::handle_events(self, #c events, from).await)
+                }
+            }
             fn handle_events(&mut self, ctx: &mut ::ergo::Context, events: ::std::vec::Vec<::ergo::Term>, from: &#s::StageFrom)
                 -> impl #fut<Output = #s::Emit> + #send {
                 let _ = &ctx;
                 async move {
-                    let events = <#events as #p::EventsParam>::from_events(events);
+                    let events = <#events as #p::EventsParam>::from_batch(#s::EventBatch::Terms(events));
                     <#ret as #p::EmitReturn>::into_emit(<#ty>::handle_events(self, #c events, from).await)
                 }
             }

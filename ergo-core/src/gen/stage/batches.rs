@@ -4,7 +4,7 @@
 //! Events beyond the outstanding demand are counted (the engine logs them). Owns that
 //! arithmetic; must not send.
 
-use ergo_etf::Term;
+use super::event_batch::EventBatch;
 
 /// A subscription's automatic demand: outstanding, min, max.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,17 +18,21 @@ pub struct AutoDemand {
 }
 
 /// One batch and what to ask after handling it (0: nothing).
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Batch {
-    /// The events.
-    pub events: Vec<Term>,
+    /// The events (typed or terms, as they came).
+    pub events: EventBatch,
     /// The ask to send after `handle_events` returns.
     pub ask: u64,
 }
 
 /// Splits `events` into batches; returns them, the new demand state and the count of events
 /// received beyond the demand.
-pub fn split_batches(events: Vec<Term>, demand: AutoDemand) -> (Vec<Batch>, AutoDemand, u64) {
+pub fn split_batches(
+    events: impl Into<EventBatch>,
+    demand: AutoDemand,
+) -> (Vec<Batch>, AutoDemand, u64) {
+    let events = events.into();
     let AutoDemand {
         outstanding,
         min,
@@ -44,7 +48,7 @@ pub fn split_batches(events: Vec<Term>, demand: AutoDemand) -> (Vec<Batch>, Auto
         let tail = if rest.len() > size {
             rest.split_off(size)
         } else {
-            Vec::new()
+            EventBatch::default()
         };
         let batch = std::mem::replace(&mut rest, tail);
         let mut batch_size = batch.len() as u64;
@@ -79,6 +83,7 @@ pub fn split_batches(events: Vec<Term>, demand: AutoDemand) -> (Vec<Batch>, Auto
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ergo_etf::Term;
 
     fn ints(n: i64) -> Vec<Term> {
         (0..n).map(Term::Int).collect()

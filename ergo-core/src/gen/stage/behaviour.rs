@@ -1,10 +1,13 @@
-//! The `GenStage` trait: the untyped callback interface the stage engine drives (events are
-//! terms; typed events convert at the callbacks). Must not run a loop.
+//! The `GenStage` trait: the callback interface the stage engine drives. Events are terms in
+//! the plain callbacks; the engine calls them through `handle_demand_batch` and
+//! `handle_events_batch`, which `#[gen_stage]` overrides so that typed events stay typed between
+//! stages of one node. Must not run a loop.
 
 use std::future::Future;
 
 use ergo_etf::Term;
 
+use super::event_batch::EventBatch;
 use super::messages::StageFrom;
 use super::types::{CancelKind, Emit, Role, StageInit, StageReply, SubscribeMode};
 use crate::node::Context;
@@ -39,6 +42,33 @@ pub trait GenStage: Sized + Send + 'static {
     ) -> impl Future<Output = Emit> + Send {
         let _ = (ctx, events, from);
         async { Emit::Stop(Term::atom("handle_events_not_implemented")) }
+    }
+
+    /// `handle_demand` with its events as one batch (`Err`: stop with that reason): what the
+    /// engine calls. The default calls `handle_demand`; `#[gen_stage]` overrides it to emit a
+    /// typed stage's events as its own `Vec<E>`, turned into terms only where needed.
+    fn handle_demand_batch(
+        &mut self,
+        ctx: &mut Context,
+        demand: u64,
+    ) -> impl Future<Output = Result<EventBatch, Term>> + Send {
+        async move { self.handle_demand(ctx, demand).await.into_batch() }
+    }
+
+    /// `handle_events` with the events as one batch, and what it emits as one batch: what the
+    /// engine calls. The default hands `handle_events` the events as terms; `#[gen_stage]`
+    /// overrides it to take a batch of its own event type as it is.
+    fn handle_events_batch(
+        &mut self,
+        ctx: &mut Context,
+        events: EventBatch,
+        from: &StageFrom,
+    ) -> impl Future<Output = Result<EventBatch, Term>> + Send {
+        async move {
+            self.handle_events(ctx, events.into_terms(), from)
+                .await
+                .into_batch()
+        }
     }
 
     /// A subscription starts: `Role::Producer` when this stage subscribed to a producer,

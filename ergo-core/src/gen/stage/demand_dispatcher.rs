@@ -2,11 +2,13 @@
 //! with the highest outstanding demand; the demand of a cancelled consumer that was passed
 //! upstream but not filled becomes `pending`, and later asks are reduced by it so the producer
 //! is not asked twice for the same events. The expected maximum demand is the `max_demand`
-//! option or the first ask; a larger ask is logged. Owns that bookkeeping; must not buffer.
+//! option or the first ask; a larger ask is logged. It only counts events, so a typed batch
+//! goes out typed. Owns that bookkeeping; must not buffer.
 
 use ergo_etf::Term;
 
 use super::dispatcher::{Dispatcher, Outbox};
+use super::event_batch::EventBatch;
 use super::messages::StageFrom;
 
 /// The demand dispatcher.
@@ -105,7 +107,12 @@ impl Dispatcher for DemandDispatcher {
         counter - already_sent
     }
 
-    fn dispatch(&mut self, mut events: Vec<Term>, out: &mut dyn Outbox) -> Vec<Term> {
+    fn dispatch(&mut self, events: Vec<Term>, out: &mut dyn Outbox) -> Vec<Term> {
+        self.dispatch_batch(EventBatch::Terms(events), out)
+            .into_terms()
+    }
+
+    fn dispatch_batch(&mut self, mut events: EventBatch, out: &mut dyn Outbox) -> EventBatch {
         self.shuffle_once();
         while !events.is_empty() {
             let Some((counter, _)) = self.demands.first() else {
@@ -122,7 +129,7 @@ impl Dispatcher for DemandDispatcher {
                 std::mem::replace(&mut events, later)
             };
             let left = counter - now.len() as u64;
-            out.send_events(&from, now);
+            out.send_batch(&from, now);
             self.add_demand(left, from);
         }
         let to_buffer = events.len() as u64;

@@ -2,16 +2,25 @@
 //! events among its consumers. A dispatcher sees subscriptions, cancels, asks and batches of
 //! events, answers with the demand to pass upstream (to `handle_demand`), sends batches through
 //! an [`Outbox`], and hands back the events it could not place (the producer buffers them).
-//! Owns the trait and the outbox seam; the three GenStage dispatchers live in their own files.
+//! Events come as terms (`dispatch`), or as an [`EventBatch`] (`dispatch_batch`, which a
+//! dispatcher that only counts events implements to keep a typed batch typed; the default
+//! converts it to terms). Owns the trait and the outbox seam; the three GenStage dispatchers
+//! live in their own files.
 
 use ergo_etf::Term;
 
+use super::event_batch::EventBatch;
 use super::messages::StageFrom;
 
 /// Where a dispatcher's messages go: batches to consumers, messages to its own stage.
 pub trait Outbox {
     /// Sends `{'$gen_consumer', {Self, Ref}, Events}` to the consumer of `to` (never empty).
     fn send_events(&mut self, to: &StageFrom, events: Vec<Term>);
+    /// Sends a batch as it is (a typed batch stays typed for a consumer on this node). The
+    /// default sends it as terms.
+    fn send_batch(&mut self, to: &StageFrom, events: EventBatch) {
+        self.send_events(to, events.into_terms());
+    }
     /// Sends a message to the producer itself (an info's delivery, broadcast's re-ask).
     fn send_self(&mut self, message: Term);
 }
@@ -35,6 +44,13 @@ pub trait Dispatcher: Send + 'static {
 
     /// Sends what it can of `events` (in order); returns the rest, to be buffered.
     fn dispatch(&mut self, events: Vec<Term>, out: &mut dyn Outbox) -> Vec<Term>;
+
+    /// Sends what it can of a batch (in order); returns the rest. What the producer calls. The
+    /// default converts a typed batch to terms and calls `dispatch`; a dispatcher that does
+    /// not read the events overrides it to pass typed batches on as they are.
+    fn dispatch_batch(&mut self, events: EventBatch, out: &mut dyn Outbox) -> EventBatch {
+        EventBatch::Terms(self.dispatch(events.into_terms(), out))
+    }
 
     /// Delivers an info message (`sync_info`/`async_info`) once the events dispatched before it
     /// reached their consumers; the default sends it to the stage at once.

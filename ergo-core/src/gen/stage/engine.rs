@@ -14,6 +14,7 @@ use super::batches::{split_batches, AutoDemand, Batch};
 use super::behaviour::GenStage;
 use super::buffer::Buffer;
 use super::dispatcher::{Dispatcher, Outbox};
+use super::event_batch::EventBatch;
 use super::messages::{
     ConsumerPayload, Malformed, ProducerRequest, StageFrom, ToConsumer, ToProducer,
 };
@@ -31,6 +32,10 @@ struct ContextOutbox<'a> {
 
 impl Outbox for ContextOutbox<'_> {
     fn send_events(&mut self, to: &StageFrom, events: Vec<Term>) {
+        self.send_batch(to, EventBatch::Terms(events));
+    }
+
+    fn send_batch(&mut self, to: &StageFrom, events: EventBatch) {
         let message = ToConsumer {
             from: StageFrom {
                 pid: Term::Pid(self.ctx.pid().clone()),
@@ -66,14 +71,14 @@ struct ProducerEntry {
 /// One entry of a producer_consumer's queue: upstream events wait here while it has no demand
 /// downstream, with the infos and cancels that came after them.
 enum Queued {
-    Events(Vec<Term>, StageFrom),
+    Events(EventBatch, StageFrom),
     Info(Term),
     Cancel(CancelMode, CancelKind, StageFrom),
 }
 
 enum Accumulated {
     Demand(u64),
-    Dispatch(Vec<Term>),
+    Dispatch(EventBatch),
 }
 
 /// One stage's state and its protocol.
@@ -256,8 +261,8 @@ impl<S: GenStage> Engine<S> {
             acc.push(Accumulated::Demand(demand));
             return Ok(());
         }
-        let emit = self.state.handle_demand(&mut self.ctx, demand).await;
-        self.emitted(emit).await
+        let emit = self.state.handle_demand_batch(&mut self.ctx, demand).await;
+        self.emitted_batch(emit)
     }
 
     /// Dispatches up to `demand` buffered events (with the infos behind them); returns the
@@ -265,7 +270,7 @@ impl<S: GenStage> Engine<S> {
     fn take_from_buffer(&mut self, mut demand: u64) -> u64 {
         while let Some(taken) = self.buffer.take(demand) {
             demand -= (taken.events.len() as u64).min(demand);
-            self.dispatch_events(taken.events);
+            self.dispatch_events(EventBatch::Terms(taken.events));
             let mut out = ContextOutbox { ctx: &self.ctx };
             for info in taken.infos {
                 self.dispatcher.info(info, &mut out);
@@ -278,14 +283,20 @@ impl<S: GenStage> Engine<S> {
     pub(super) async fn emitted(&mut self, emit: Emit) -> Flow {
         match emit {
             Emit::Events(events) => {
-                self.dispatch_events(events);
+                self.dispatch_events(EventBatch::Terms(events));
                 Ok(())
             }
             Emit::Stop(reason) => Err(reason),
         }
     }
 
-    pub(super) fn dispatch_events(&mut self, events: Vec<Term>) {
+    /// What a batch callback returned: a batch to dispatch, or a stop.
+    fn emitted_batch(&mut self, emit: Result<EventBatch, Term>) -> Flow {
+        self.dispatch_events(emit?);
+        Ok(())
+    }
+
+    pub(super) fn dispatch_events(&mut self, events: EventBatch) {
         if events.is_empty() {
             return;
         }
@@ -307,7 +318,7 @@ impl<S: GenStage> Engine<S> {
         }
         let length = events.len() as u64;
         let mut out = ContextOutbox { ctx: &self.ctx };
-        let rest = self.dispatcher.dispatch(events, &mut out);
+        let rest = self.dispatcher.dispatch_batch(events, &mut out);
         if self.kind == StageKind::ProducerConsumer {
             let sent = length - rest.len() as u64;
             self.pc_demand = self.pc_demand.saturating_sub(sent);
@@ -315,11 +326,11 @@ impl<S: GenStage> Engine<S> {
         self.buffer_events(rest);
     }
 
-    fn buffer_events(&mut self, events: Vec<Term>) {
+    fn buffer_events(&mut self, events: EventBatch) {
         if events.is_empty() {
             return;
         }
-        let (dropped, freed) = self.buffer.store(events);
+        let (dropped, freed) = self.buffer.store(events.into_terms());
         if dropped > 0 {
             tracing::warn!(
                 stage = %self.me(),
@@ -445,7 +456,7 @@ impl<S: GenStage> Engine<S> {
         }
     }
 
-    fn consumer_receive(&mut self, from: &StageFrom, events: Vec<Term>) -> Vec<Batch> {
+    fn consumer_receive(&mut self, from: &StageFrom, events: EventBatch) -> Vec<Batch> {
         let Some(entry) = self.producers.get_mut(&from.tag) else {
             return vec![Batch { events, ask: 0 }];
         };
@@ -470,9 +481,9 @@ impl<S: GenStage> Engine<S> {
         for batch in batches {
             let emit = self
                 .state
-                .handle_events(&mut self.ctx, batch.events, from)
+                .handle_events_batch(&mut self.ctx, batch.events, from)
                 .await;
-            self.emitted(emit).await?;
+            self.emitted_batch(emit)?;
             if batch.ask > 0 {
                 self.send_ask(from, batch.ask);
             }

@@ -7,6 +7,7 @@
 
 use ergo_etf::{Atom, IntoTerm, Pid, Term};
 
+use super::event_batch::EventBatch;
 use crate::node::Dest;
 use crate::process::Payload;
 
@@ -90,16 +91,17 @@ pub struct ToProducer {
 }
 
 /// What a producer sends its consumer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum ConsumerPayload {
-    /// A batch of events (never empty, never above the demand).
-    Events(Vec<Term>),
+    /// A batch of events (never empty, never above the demand); a typed batch stays typed
+    /// between stages of this node and becomes a list of terms on the wire.
+    Events(EventBatch),
     /// `{cancel, Reason}`.
     Cancel(Term),
 }
 
 /// `{'$gen_consumer', {ProducerPid, Ref}, Events | {cancel, Reason}}`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct ToConsumer {
     /// The producer and the subscription tag.
     pub from: StageFrom,
@@ -131,7 +133,7 @@ impl IntoTerm for ToProducer {
 impl IntoTerm for ToConsumer {
     fn into_term(self) -> Term {
         let payload = match self.payload {
-            ConsumerPayload::Events(events) => Term::List(events),
+            ConsumerPayload::Events(events) => Term::List(events.into_terms()),
             ConsumerPayload::Cancel(reason) => Term::tuple(vec![atom("cancel"), reason]),
         };
         Term::tuple(vec![atom("$gen_consumer"), self.from.to_term(), payload])
@@ -153,7 +155,7 @@ pub struct Malformed {
 }
 
 /// A GenStage protocol message received by a stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum StageMessage {
     /// From a consumer.
     ToProducer(ToProducer),
@@ -263,7 +265,7 @@ fn read_to_consumer(term: Term) -> StageMessage {
     match body {
         Term::List(events) => StageMessage::ToConsumer(ToConsumer {
             from,
-            payload: ConsumerPayload::Events(events),
+            payload: ConsumerPayload::Events(EventBatch::Terms(events)),
         }),
         Term::Tuple(mut v) if v.len() == 2 && v[0].is_atom("cancel") => {
             let reason = v.pop().unwrap_or_else(Term::nil);
@@ -322,18 +324,24 @@ mod tests {
                 Term::nil()
             ]))
         );
-        assert_eq!(
-            recognise(Payload::Term(term)).ok(),
-            Some(StageMessage::ToProducer(subscribe))
-        );
+        assert!(matches!(
+            recognise(Payload::Term(term)),
+            Ok(StageMessage::ToProducer(m)) if m == subscribe
+        ));
         let events = ToConsumer {
             from: from(),
-            payload: ConsumerPayload::Events(vec![Term::Int(1)]),
+            payload: ConsumerPayload::Events(EventBatch::typed(vec![1i64])),
         };
-        assert_eq!(
-            recognise(Payload::Term(events.clone().into_term())).ok(),
-            Some(StageMessage::ToConsumer(events))
-        );
+        match recognise(Payload::Term(events.into_term())) {
+            Ok(StageMessage::ToConsumer(ToConsumer {
+                from: f,
+                payload: ConsumerPayload::Events(EventBatch::Terms(events)),
+            })) => {
+                assert_eq!(f, from());
+                assert_eq!(events, vec![Term::Int(1)]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

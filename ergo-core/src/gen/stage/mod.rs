@@ -5,6 +5,7 @@
 //! tell a Rust stage from an Elixir one. One idea per file:
 //!
 //! - `messages`: the protocol's messages as types, and recognising them (malformed ones too);
+//! - `event_batch`: a batch of events, terms or a typed `Vec<T>` kept typed on this node;
 //! - `options`: subscription options, their validation, the cancel modes' stop rule;
 //! - `batches`: automatic demand on the consumer side (batches of max - min, re-ask at min);
 //! - `buffer`: a producer's buffer (`buffer_size`, `buffer_keep`, infos behind events);
@@ -26,6 +27,7 @@ mod control;
 mod demand_dispatcher;
 mod dispatcher;
 mod engine;
+mod event_batch;
 mod messages;
 mod options;
 mod partition;
@@ -47,6 +49,7 @@ pub use control::{
 };
 pub use demand_dispatcher::DemandDispatcher;
 pub use dispatcher::{Dispatcher, Outbox, RecordingOutbox};
+pub use event_batch::{EventBatch, TypedEvents};
 pub use messages::{
     recognise, ConsumerPayload, Malformed, ProducerRequest, StageFrom, StageMessage, ToConsumer,
     ToProducer,

@@ -225,11 +225,11 @@ async fn step<S: GenStage>(
                 {
                     StageReply::Reply(reply, events) => {
                         keep.reply_payload(reply);
-                        engine.dispatch_events(events);
+                        engine.dispatch_events(events.into());
                         Ok(())
                     }
                     StageReply::NoReply(events) => {
-                        engine.dispatch_events(events);
+                        engine.dispatch_events(events.into());
                         Ok(())
                     }
                     StageReply::Stop(reason, reply) => {

@@ -5,6 +5,7 @@ use ergo_etf::{IntoTerm, Term};
 
 use super::buffer::BufferKeep;
 use super::dispatcher::Dispatcher;
+use super::event_batch::EventBatch;
 use super::options::SubscribeOptions;
 use crate::node::Dest;
 use crate::process::Payload;
@@ -135,9 +136,9 @@ impl<S> StageInit<S> {
 }
 
 /// What `handle_demand`, `handle_events`, `handle_cancel`, `handle_cast`, `handle_info` return:
-/// events to emit (a consumer's must be empty), or a stop. The engine works on terms; typed
-/// events (`Emit<u64>`, `Emit<MyEvent>` with `#[derive(Term)]`) become terms with
-/// [`Emit::into_terms`].
+/// events to emit (a consumer's must be empty), or a stop. Typed events (`Emit<u64>`,
+/// `Emit<MyEvent>` with `#[derive(Term)]`) become terms with [`Emit::into_terms`], or one
+/// typed [`EventBatch`] with [`Emit::into_batch`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Emit<E = Term> {
     /// Emit these events (possibly none) and go on.
@@ -172,6 +173,16 @@ impl<E: IntoTerm + 'static> Emit<E> {
                 )
             }
             Emit::Stop(reason) => Emit::Stop(reason),
+        }
+    }
+}
+
+impl<E: IntoTerm + Send + 'static> Emit<E> {
+    /// The events as one batch, typed as they are (`Err`: the stop's reason).
+    pub fn into_batch(self) -> Result<EventBatch, Term> {
+        match self {
+            Emit::Events(events) => Ok(EventBatch::typed(events)),
+            Emit::Stop(reason) => Err(reason),
         }
     }
 }
