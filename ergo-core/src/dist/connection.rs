@@ -128,7 +128,7 @@ impl Batching {
 }
 
 /// The most yields one write waits for while they keep gathering messages.
-const MAX_YIELDS: u32 = 16;
+const MAX_YIELDS: u32 = 4;
 
 /// Yields to the scheduler before a small write so that the runnable tasks feeding the
 /// connection add to it: again after each yield that gathered more (a yielded task resumes after
