@@ -127,29 +127,6 @@ impl Batching {
     }
 }
 
-/// The most yields one write waits for while they keep gathering messages.
-const MAX_YIELDS: u32 = 4;
-
-/// Yields to the scheduler before a small write so that the runnable tasks feeding the
-/// connection add to it: again after each yield that gathered more (a yielded task resumes after
-/// the worker's next maintenance, every `event_interval` polls, so one yield gathers what that
-/// many polls produce), until a yield gains nothing, the batch is no longer small, or
-/// [`MAX_YIELDS`]. A lone message gains nothing from its first yield and waits only for it.
-async fn gather(outbox: &Outbox, pending: usize, batching: &mut Batching) {
-    let mut seen = pending;
-    for round in 0..MAX_YIELDS {
-        tokio::task::yield_now().await;
-        let now = outbox.lock().pending();
-        if round == 0 {
-            batching.yielded(now > seen);
-        }
-        if now <= seen || now >= SMALL_BATCH {
-            return;
-        }
-        seen = now;
-    }
-}
-
 /// Stops both tasks when the last handle (sender or receiver) goes.
 struct Tasks {
     reader: JoinHandle<()>,
@@ -507,7 +484,8 @@ async fn write_loop<W: AsyncWrite>(
                 // yield lets them add more, turning many small writes into one. Idle, a yield
                 // only adds latency, so it is tried again only now and then.
                 if pending < SMALL_BATCH && batching.worth_a_yield() {
-                    gather(&outbox, pending, &mut batching).await;
+                    tokio::task::yield_now().await;
+                    batching.yielded(outbox.lock().pending() > pending);
                 }
                 {
                     let mut state = outbox.lock();
