@@ -1,8 +1,10 @@
 //! A callback as every impl-block behaviour attribute (`#[gen_server]`, `#[gen_stage]`, `#[gen_raft]`,
 //! `#[gen_saga]`, `#[saga_worker]`) reads it from a method's signature: which callback it is,
 //! its receiver, its leading `&mut` handle (the context, the saga context, the job), its other
-//! parameters and its return type. Owns the reading only; what each behaviour's callbacks must
-//! look like is its own `check` step.
+//! parameters and its return type; and the shape checks several behaviours share (async, the
+//! receiver, the arity, a required return value, `terminate`'s). Owns one callback only: the
+//! block around it is `callback_block`'s, what each behaviour's callbacks must look like is its
+//! own `check` step.
 
 /// One method of a block that is, or looks like, a callback; `K` says which callback.
 pub(crate) struct Callback<K> {
@@ -126,5 +128,35 @@ impl<K> Callback<K> {
             return false;
         }
         true
+    }
+
+    /// A callback that must return a value (`init`, `handle_call`, ...): an error at its name
+    /// when it declares no return type.
+    pub(crate) fn require_return(&self, cx: &mut crate::ctxt::Ctxt, expected: &str) {
+        if self.ret_ty.is_none() {
+            cx.error_spanned(
+                &self.sig.ident,
+                format!("`{}` must return a value: {expected}", self.sig.ident),
+            );
+        }
+    }
+
+    /// `terminate`'s shape besides [`Callback::check_shape`]: it returns nothing and takes the
+    /// reason by reference.
+    pub(crate) fn check_terminate(&self, cx: &mut crate::ctxt::Ctxt, expected: &str) {
+        if self.ret_ty.is_some() {
+            cx.error_spanned(
+                &self.sig.output,
+                format!("terminate returns nothing: {expected}"),
+            );
+        }
+        if let Some(reason) = self.params.first() {
+            if !matches!(reason, syn::Type::Reference(_)) {
+                cx.error_spanned(
+                    reason,
+                    format!("terminate takes the reason by reference: {expected}"),
+                );
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@
 
 mod application;
 mod callback;
+mod callback_block;
 mod ctxt;
 mod derive_term;
 mod gen_raft;

@@ -205,7 +205,7 @@ pub(super) fn expand(item: &syn::ItemImpl, block: &Block) -> TokenStream {
             });
         }
     }
-    if block.has_format_state {
+    if block.has_fn("format_state") {
         methods.push(quote! {
             fn format_state(&self) -> ::ergo::Term {
                 <#ty>::format_state(self)

@@ -53,12 +53,12 @@ fn param(m: &Method, n: usize) -> TokenStream {
 
 /// The block unchanged, plus the trait impl.
 pub(super) fn expand(item: &syn::ItemImpl, block: &Block) -> TokenStream {
-    let methods = match block.behaviour {
+    let methods = match block.args.behaviour {
         Behaviour::Saga => saga(block),
         Behaviour::Worker => worker(block),
     };
     let ty = &block.self_ty;
-    let trait_path = match block.behaviour {
+    let trait_path = match block.args.behaviour {
         Behaviour::Saga => quote! { ::ergo::GenSaga },
         Behaviour::Worker => quote! { ::ergo::SagaWorker },
     };
@@ -79,7 +79,7 @@ fn status_callback(
     ids: &[(&str, TokenStream)],
     decode_last: bool,
 ) -> Option<TokenStream> {
-    let m = block.get(name)?;
+    let m = block.named(name)?;
     let ty = &block.self_ty;
     let p = private();
     let fn_name = syn::Ident::new(name, proc_macro2::Span::call_site());
@@ -128,11 +128,11 @@ fn saga(block: &Block) -> Vec<TokenStream> {
     let next = quote! { ::ergo::saga::NextId };
     let job = quote! { ::ergo::saga::JobId };
     let mut out = Vec::new();
-    if let Some(m) = block.get("init") {
+    if let Some(m) = block.named("init") {
         let args = param(m, 0);
         let ret = ret_ty(m);
         let c = ctx_arg(m);
-        let max = match &block.max_transactions {
+        let max = match &block.args.max_transactions {
             Some(e) => quote! { #e },
             None => quote! { 0 },
         };
@@ -199,7 +199,7 @@ fn saga(block: &Block) -> Vec<TokenStream> {
         &[tx_id, ("job", job)],
         false,
     ));
-    if let Some(m) = block.get("handle_tx_done") {
+    if let Some(m) = block.named("handle_tx_done") {
         let s = handle_arg(m, quote! { saga });
         let ret = ret_ty(m);
         let result = param(m, 1);
@@ -220,7 +220,7 @@ fn saga(block: &Block) -> Vec<TokenStream> {
             }
         });
     }
-    if let Some(m) = block.get("handle_call") {
+    if let Some(m) = block.named("handle_call") {
         let s = handle_arg(m, quote! { saga });
         let msg = param(m, 0);
         let from_ty = param(m, 1);
@@ -241,7 +241,7 @@ fn saga(block: &Block) -> Vec<TokenStream> {
         });
     }
     for (name, kind) in [("handle_cast", "cast"), ("handle_info", "info")] {
-        let Some(m) = block.get(name) else { continue };
+        let Some(m) = block.named(name) else { continue };
         let fn_name = syn::Ident::new(name, proc_macro2::Span::call_site());
         let s = handle_arg(m, quote! { saga });
         let msg = param(m, 0);
@@ -261,7 +261,7 @@ fn saga(block: &Block) -> Vec<TokenStream> {
             }
         });
     }
-    if let Some(m) = block.get("terminate") {
+    if let Some(m) = block.named("terminate") {
         let reason = param(m, 0);
         let c = ctx_arg(m);
         out.push(quote! {
@@ -278,7 +278,7 @@ fn worker(block: &Block) -> Vec<TokenStream> {
     let ty = &block.self_ty;
     let p = private();
     let mut out = Vec::new();
-    if let Some(m) = block.get("handle_job_start") {
+    if let Some(m) = block.named("handle_job_start") {
         let j = handle_arg(m, quote! { job });
         let value_ty = param(m, 0);
         let ret = ret_ty(m);
@@ -293,7 +293,7 @@ fn worker(block: &Block) -> Vec<TokenStream> {
             }
         });
     }
-    if let Some(m) = block.get("handle_job_cancel") {
+    if let Some(m) = block.named("handle_job_cancel") {
         let j = handle_arg(m, quote! { job });
         out.push(quote! {
             async fn handle_job_cancel(&mut self, job: &mut ::ergo::saga::Job, reason: ::ergo::Term) {
@@ -302,7 +302,7 @@ fn worker(block: &Block) -> Vec<TokenStream> {
             }
         });
     }
-    if let Some(m) = block.get("handle_job_commit") {
+    if let Some(m) = block.named("handle_job_commit") {
         let j = handle_arg(m, quote! { job });
         let value_ty = param(m, 0);
         out.push(quote! {
@@ -317,7 +317,7 @@ fn worker(block: &Block) -> Vec<TokenStream> {
             }
         });
     }
-    if let Some(m) = block.get("handle_job_info") {
+    if let Some(m) = block.named("handle_job_info") {
         let j = handle_arg(m, quote! { job });
         let msg = param(m, 0);
         let ret = ret_ty(m);

@@ -163,38 +163,23 @@ impl Behaviour {
 /// One method of the block that is, or looks like, a callback.
 pub(super) type Method = crate::callback::Callback<&'static Spec>;
 
-/// The whole impl block.
-pub(super) struct Block {
+/// The attribute and its arguments.
+pub(super) struct SagaArgs {
     /// Which attribute.
     pub behaviour: Behaviour,
-    /// The type.
-    pub self_ty: syn::Type,
-    /// The trait of `impl Trait for ..`, when written (not allowed).
-    pub trait_path: Option<syn::Path>,
-    /// The impl's generics (must be empty).
-    pub generics: syn::Generics,
-    /// The callbacks and would-be callbacks, in order (duplicates included).
-    pub methods: Vec<Method>,
     /// `#[gen_saga(max_transactions = N)]`.
     pub max_transactions: Option<syn::Expr>,
 }
 
-impl Block {
-    /// The first callback named `name`.
-    pub(super) fn get(&self, name: &str) -> Option<&Method> {
-        self.methods
-            .iter()
-            .find(|m| m.kind.is_some_and(|s| s.name == name))
+/// The whole impl block.
+pub(super) type Block = crate::callback_block::CallbackBlock<&'static Spec, SagaArgs>;
+
+impl crate::callback_block::CallbackKind for &'static Spec {
+    fn name(self) -> &'static str {
+        self.name
     }
 
-    /// Each callback defined again, with its first definition.
-    pub(super) fn duplicates(&self) -> impl Iterator<Item = (&Method, &Method)> {
-        self.methods.iter().enumerate().filter_map(|(i, m)| {
-            let spec = m.kind?;
-            let first = self.methods[..i]
-                .iter()
-                .find(|f| f.kind.is_some_and(|s| s.name == spec.name))?;
-            Some((m, first))
-        })
+    fn expected(self) -> &'static str {
+        self.expected
     }
 }

@@ -4,7 +4,7 @@
 //! except the attribute's own arguments ([`arguments`]). Must not report other errors or
 //! generate code.
 
-use super::model::{Behaviour, Block, Method};
+use super::model::{Behaviour, Block, SagaArgs};
 
 /// The attribute's arguments: `#[gen_saga]` takes `max_transactions = <expr>`, `#[saga_worker]`
 /// none.
@@ -34,28 +34,11 @@ pub(super) fn block(
     item: &syn::ItemImpl,
     max_transactions: Option<syn::Expr>,
 ) -> Block {
-    let methods = item
-        .items
-        .iter()
-        .enumerate()
-        .filter_map(|(index, item)| match item {
-            syn::ImplItem::Fn(f) => method(behaviour, index, &f.sig),
-            _ => None,
-        })
-        .collect();
-    Block {
+    let args = SagaArgs {
         behaviour,
-        self_ty: (*item.self_ty).clone(),
-        trait_path: item.trait_.as_ref().map(|(_, path, _)| path.clone()),
-        generics: item.generics.clone(),
-        methods,
         max_transactions,
-    }
-}
-
-/// A callback, a `handle_*` method that is none, or `None` for any other method.
-fn method(behaviour: Behaviour, index: usize, sig: &syn::Signature) -> Option<Method> {
-    crate::callback::read(index, sig, behaviour.spec(&sig.ident.to_string()))
+    };
+    Block::read(item, args, |name| behaviour.spec(name))
 }
 
 #[cfg(test)]
@@ -75,11 +58,11 @@ mod tests {
         };
         let block = block(Behaviour::Saga, &item, None);
         assert_eq!(block.methods.len(), 4, "helper is no callback");
-        let new = block.get("handle_tx_new").expect("tx_new");
+        let new = block.named("handle_tx_new").expect("tx_new");
         assert!(new.ctx_ty.is_some());
         assert_eq!(new.params.len(), 2);
         assert!(block
-            .get("handle_tx_cancel")
+            .named("handle_tx_cancel")
             .expect("cancel")
             .ctx_ty
             .is_none());

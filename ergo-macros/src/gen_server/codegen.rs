@@ -55,7 +55,7 @@ fn on_bad(server: &Server, msg: &TokenStream, kind: &str) -> TokenStream {
     let p = private();
     let tag = format!("bad_{kind}");
     let reason = quote! { ::ergo::Term::tuple(::std::vec![::ergo::Term::atom(#tag), term]) };
-    match (server.on_bad_message, kind) {
+    match (server.args, kind) {
         (OnBadMessage::Drop, "call") => quote! {{
             #p::log_bad_message::<#msg>(#kind, &term);
             ::ergo::CallOutcome::Refuse(term)
@@ -175,7 +175,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
     }
     // A method named `format_state` in the block (`fn format_state(&self) -> Term`) is what
     // Erlang's `sys:get_state/1` and `sys:get_status/1` show; without one, the trait's default.
-    if server.has_format_state {
+    if server.has_fn("format_state") {
         methods.push(quote! {
             fn format_state(&self) -> ::ergo::Term {
                 <#ty>::format_state(self)
@@ -184,7 +184,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
     }
     // A method named `inspect` in the block (`fn inspect(&self) -> Vec<(String, String)>`) is
     // what the inspect API and the observer's process page show.
-    if server.has_inspect {
+    if server.has_fn("inspect") {
         methods.push(quote! {
             fn inspect(&self) -> ::std::vec::Vec<(::std::string::String, ::std::string::String)> {
                 <#ty>::inspect(self)

@@ -29,8 +29,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             return cx.into_compile_errors();
         }
     };
-    let mut server = parse::server(&block);
-    server.on_bad_message = on_bad_message;
+    let server = parse::server(&block, on_bad_message);
     check::server(&mut cx, &server);
     match cx.finish() {
         Ok(()) => codegen::expand(&block, &server),

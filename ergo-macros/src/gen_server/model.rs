@@ -46,6 +46,10 @@ impl Kind {
         }
     }
 
+    /// Every callback name, for the unknown-callback error.
+    pub(super) const NAMES: &'static str =
+        "init, handle_call, handle_cast, handle_info, handle_direct, terminate";
+
     /// How many parameters besides `self` and `ctx`.
     pub(super) fn arity(self) -> usize {
         match self {
@@ -82,23 +86,8 @@ impl Method {
     }
 }
 
-/// The whole impl block.
-pub(super) struct Server {
-    /// The server type.
-    pub self_ty: syn::Type,
-    /// The trait of `impl Trait for ..`, when written (not allowed).
-    pub trait_path: Option<syn::Path>,
-    /// The impl's generics (must be empty).
-    pub generics: syn::Generics,
-    /// The callbacks and would-be callbacks, in the order written (duplicates included).
-    pub methods: Vec<Method>,
-    /// What a message the callback cannot decode does (`on_bad_message = ..`).
-    pub on_bad_message: OnBadMessage,
-    /// The block has a `format_state` method (what `sys:get_state/1` shows).
-    pub has_format_state: bool,
-    /// The block has an `inspect` method (what the inspect API and the observer show).
-    pub has_inspect: bool,
-}
+/// The whole impl block, with the attribute's `on_bad_message` as its arguments.
+pub(super) type Server = crate::callback_block::CallbackBlock<Kind, OnBadMessage>;
 
 /// `#[gen_server(on_bad_message = drop | crash)]`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -111,18 +100,23 @@ pub(super) enum OnBadMessage {
     Crash,
 }
 
-impl Server {
-    /// The first callback of a kind (the one the generated code calls).
-    pub(super) fn get(&self, kind: Kind) -> Option<&Method> {
-        self.methods.iter().find(|m| m.kind == Some(kind))
+impl crate::callback_block::CallbackKind for Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Init => "init",
+            Kind::Call => "handle_call",
+            Kind::Cast => "handle_cast",
+            Kind::Info => "handle_info",
+            Kind::Direct => "handle_direct",
+            Kind::Terminate => "terminate",
+        }
     }
 
-    /// Each callback defined again after its first definition, with that first definition.
-    pub(super) fn duplicates(&self) -> impl Iterator<Item = (&Method, &Method)> {
-        self.methods.iter().enumerate().filter_map(|(i, m)| {
-            let kind = m.kind?;
-            let first = self.methods[..i].iter().find(|f| f.kind == Some(kind))?;
-            Some((m, first))
-        })
+    fn expected(self) -> &'static str {
+        Kind::expected(self)
+    }
+
+    fn duplicate_hint(self) -> &'static str {
+        self.one_callback_hint()
     }
 }

@@ -5,7 +5,7 @@
 //! Must not report errors or generate code, except that the attribute's own arguments are
 //! parsed here and their syntax errors returned ([`arguments`]).
 
-use super::model::{Kind, Method, OnBadMessage, Server};
+use super::model::{Kind, OnBadMessage, Server};
 
 /// The attribute's arguments: empty, or `on_bad_message = drop | crash`.
 pub(super) fn arguments(attr: proc_macro2::TokenStream) -> syn::Result<OnBadMessage> {
@@ -34,37 +34,9 @@ pub(super) fn arguments(attr: proc_macro2::TokenStream) -> syn::Result<OnBadMess
     Ok(on_bad_message)
 }
 
-/// The model of the block.
-pub(super) fn server(block: &syn::ItemImpl) -> Server {
-    let methods = block
-        .items
-        .iter()
-        .enumerate()
-        .filter_map(|(index, item)| match item {
-            syn::ImplItem::Fn(f) => method(index, &f.sig),
-            _ => None,
-        })
-        .collect();
-    Server {
-        self_ty: (*block.self_ty).clone(),
-        trait_path: block.trait_.as_ref().map(|(_, path, _)| path.clone()),
-        generics: block.generics.clone(),
-        methods,
-        on_bad_message: OnBadMessage::default(),
-        has_format_state: block
-            .items
-            .iter()
-            .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "format_state")),
-        has_inspect: block
-            .items
-            .iter()
-            .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "inspect")),
-    }
-}
-
-/// A callback, a `handle_*` method that is no callback, or `None` for any other method.
-fn method(index: usize, sig: &syn::Signature) -> Option<Method> {
-    crate::callback::read(index, sig, Kind::from_name(&sig.ident.to_string()))
+/// The model of the block, with the attribute's arguments.
+pub(super) fn server(block: &syn::ItemImpl, on_bad_message: OnBadMessage) -> Server {
+    Server::read(block, on_bad_message, Kind::from_name)
 }
 
 #[cfg(test)]
@@ -85,7 +57,7 @@ mod tests {
                 fn helper(&self) {}
             }
         };
-        let server = server(&block);
+        let server = server(&block, OnBadMessage::default());
         assert_eq!(server.methods.len(), 3, "helper is no callback");
         let init = server.get(Kind::Init).expect("init");
         assert_eq!(text(init.ctx_ty.as_ref()).as_deref(), Some("& mut Ctx"));
@@ -113,7 +85,7 @@ mod tests {
                 async fn handle_nothing(&mut self) {}
             }
         };
-        let server = server(&block);
+        let server = server(&block, OnBadMessage::default());
         let pairs: Vec<(usize, usize)> = server
             .duplicates()
             .map(|(second, first)| (second.index, first.index))

@@ -172,7 +172,7 @@ pub(super) fn expand(block: &syn::ItemImpl, stage: &Stage) -> TokenStream {
             });
         }
     }
-    if stage.has_format_state {
+    if stage.has_fn("format_state") {
         methods.push(quote! {
             fn format_state(&self) -> ::ergo::Term {
                 <#ty>::format_state(self)

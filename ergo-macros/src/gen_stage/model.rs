@@ -57,6 +57,9 @@ impl Kind {
         }
     }
 
+    /// Every callback name, for the unknown-callback error.
+    pub(super) const NAMES: &'static str = "init, handle_demand, handle_events, handle_subscribe, handle_cancel, handle_call, handle_cast, handle_info, terminate";
+
     /// How many parameters besides `self` and `ctx`.
     pub(super) fn arity(self) -> usize {
         match self {
@@ -70,32 +73,29 @@ impl Kind {
 /// One method of the block that is, or looks like, a callback.
 pub(super) type Method = crate::callback::Callback<Kind>;
 
-/// The whole impl block.
-pub(super) struct Stage {
-    /// The stage type.
-    pub self_ty: syn::Type,
-    /// The trait of `impl Trait for ..`, when written (not allowed).
-    pub trait_path: Option<syn::Path>,
-    /// The impl's generics (must be empty).
-    pub generics: syn::Generics,
-    /// The callbacks and would-be callbacks, in the order written (duplicates included).
-    pub methods: Vec<Method>,
-    /// The block has a `format_state` method.
-    pub has_format_state: bool,
-}
+/// The whole impl block (`#[gen_stage]` takes no arguments).
+pub(super) type Stage = crate::callback_block::CallbackBlock<Kind>;
 
-impl Stage {
-    /// The first callback of a kind (the one the generated code calls).
-    pub(super) fn get(&self, kind: Kind) -> Option<&Method> {
-        self.methods.iter().find(|m| m.kind == Some(kind))
+impl crate::callback_block::CallbackKind for Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Init => "init",
+            Kind::Demand => "handle_demand",
+            Kind::Events => "handle_events",
+            Kind::Subscribe => "handle_subscribe",
+            Kind::Cancel => "handle_cancel",
+            Kind::Call => "handle_call",
+            Kind::Cast => "handle_cast",
+            Kind::Info => "handle_info",
+            Kind::Terminate => "terminate",
+        }
     }
 
-    /// Each callback defined again after its first definition, with that first definition.
-    pub(super) fn duplicates(&self) -> impl Iterator<Item = (&Method, &Method)> {
-        self.methods.iter().enumerate().filter_map(|(i, m)| {
-            let kind = m.kind?;
-            let first = self.methods[..i].iter().find(|f| f.kind == Some(kind))?;
-            Some((m, first))
-        })
+    fn expected(self) -> &'static str {
+        Kind::expected(self)
+    }
+
+    fn duplicate_hint(self) -> &'static str {
+        "to take several message shapes, declare one enum deriving `Term` and `match` on it"
     }
 }

@@ -2,34 +2,11 @@
 //! callbacks, their receivers, a leading `&mut _` parameter as the context, the other parameter
 //! types and the return type, as written. Nothing here can fail; must not report errors.
 
-use super::model::{Kind, Method, Stage};
+use super::model::{Kind, Stage};
 
 /// The model of the block.
 pub(super) fn stage(block: &syn::ItemImpl) -> Stage {
-    let methods = block
-        .items
-        .iter()
-        .enumerate()
-        .filter_map(|(index, item)| match item {
-            syn::ImplItem::Fn(f) => method(index, &f.sig),
-            _ => None,
-        })
-        .collect();
-    Stage {
-        self_ty: (*block.self_ty).clone(),
-        trait_path: block.trait_.as_ref().map(|(_, path, _)| path.clone()),
-        generics: block.generics.clone(),
-        methods,
-        has_format_state: block
-            .items
-            .iter()
-            .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "format_state")),
-    }
-}
-
-/// A callback, a `handle_*` method that is no callback, or `None` for any other method.
-fn method(index: usize, sig: &syn::Signature) -> Option<Method> {
-    crate::callback::read(index, sig, Kind::from_name(&sig.ident.to_string()))
+    Stage::read(block, (), Kind::from_name)
 }
 
 #[cfg(test)]
