@@ -28,21 +28,24 @@ pub(super) enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    const ALL: [Kind; 10] = [
+        Kind::Init,
+        Kind::Append,
+        Kind::Get,
+        Kind::Leader,
+        Kind::Quorum,
+        Kind::Peer,
+        Kind::Call,
+        Kind::Cast,
+        Kind::Info,
+        Kind::Terminate,
+    ];
+
     /// The callback for a method name.
     pub(super) fn from_name(name: &str) -> Option<Kind> {
-        Some(match name {
-            "init" => Kind::Init,
-            "handle_append" => Kind::Append,
-            "handle_get" => Kind::Get,
-            "handle_leader" => Kind::Leader,
-            "handle_quorum" => Kind::Quorum,
-            "handle_peer" => Kind::Peer,
-            "handle_call" => Kind::Call,
-            "handle_cast" => Kind::Cast,
-            "handle_info" => Kind::Info,
-            "terminate" => Kind::Terminate,
-            _ => return None,
-        })
+        use crate::callback_block::CallbackKind as _;
+        Kind::ALL.into_iter().find(|kind| kind.name() == name)
     }
 
     /// The signature the user must write, for error messages.

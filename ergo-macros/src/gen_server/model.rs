@@ -21,17 +21,20 @@ pub(super) enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    const ALL: [Kind; 6] = [
+        Kind::Init,
+        Kind::Call,
+        Kind::Cast,
+        Kind::Info,
+        Kind::Direct,
+        Kind::Terminate,
+    ];
+
     /// The callback for a method name.
     pub(super) fn from_name(name: &str) -> Option<Kind> {
-        Some(match name {
-            "init" => Kind::Init,
-            "handle_call" => Kind::Call,
-            "handle_cast" => Kind::Cast,
-            "handle_info" => Kind::Info,
-            "handle_direct" => Kind::Direct,
-            "terminate" => Kind::Terminate,
-            _ => return None,
-        })
+        use crate::callback_block::CallbackKind as _;
+        Kind::ALL.into_iter().find(|kind| kind.name() == name)
     }
 
     /// The signature the user must write, for error messages.

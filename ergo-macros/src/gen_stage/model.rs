@@ -26,20 +26,23 @@ pub(super) enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    const ALL: [Kind; 9] = [
+        Kind::Init,
+        Kind::Demand,
+        Kind::Events,
+        Kind::Subscribe,
+        Kind::Cancel,
+        Kind::Call,
+        Kind::Cast,
+        Kind::Info,
+        Kind::Terminate,
+    ];
+
     /// The callback for a method name.
     pub(super) fn from_name(name: &str) -> Option<Kind> {
-        Some(match name {
-            "init" => Kind::Init,
-            "handle_demand" => Kind::Demand,
-            "handle_events" => Kind::Events,
-            "handle_subscribe" => Kind::Subscribe,
-            "handle_cancel" => Kind::Cancel,
-            "handle_call" => Kind::Call,
-            "handle_cast" => Kind::Cast,
-            "handle_info" => Kind::Info,
-            "terminate" => Kind::Terminate,
-            _ => return None,
-        })
+        use crate::callback_block::CallbackKind as _;
+        Kind::ALL.into_iter().find(|kind| kind.name() == name)
     }
 
     /// The signature the user must write, for error messages.
