@@ -9,6 +9,7 @@
 mod application;
 mod callback;
 mod callback_block;
+mod callback_tokens;
 mod ctxt;
 mod derive_term;
 mod gen_raft;

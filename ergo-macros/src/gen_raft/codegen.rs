@@ -12,19 +12,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
 use super::model::{Block, Kind, Method};
-
-fn private() -> TokenStream {
-    quote! { ::ergo::__private }
-}
-
-/// The process-context argument of `init` / `terminate` (with its trailing comma), or nothing.
-fn ctx_arg(m: &Method) -> TokenStream {
-    let p = private();
-    match &m.ctx_ty {
-        Some(ty) => quote! { <#ty as #p::ContextParam<'_>>::from_context(ctx), },
-        None => quote! {},
-    }
-}
+use crate::callback_tokens::{ctx_arg, param, private, ret_ty};
 
 /// The raft-context argument of the other callbacks (with its trailing comma), or nothing.
 fn raft_arg(m: &Method) -> TokenStream {
@@ -35,13 +23,6 @@ fn raft_arg(m: &Method) -> TokenStream {
     }
 }
 
-fn ret_ty(m: &Method) -> TokenStream {
-    match &m.ret_ty {
-        Some(ty) => quote! { #ty },
-        None => quote! { () },
-    }
-}
-
 /// `let name: UserType = name;` at the user's type, so a wrong type is reported there.
 fn bind(m: &Method, i: usize, name: &str) -> TokenStream {
     let name = syn::Ident::new(name, proc_macro2::Span::call_site());
@@ -49,11 +30,6 @@ fn bind(m: &Method, i: usize, name: &str) -> TokenStream {
         Some(ty) => quote_spanned! {ty.span()=> let #name: #ty = #name; },
         None => quote! {},
     }
-}
-
-fn param(m: &Method, i: usize) -> TokenStream {
-    let ty = m.params.get(i);
-    quote! { #ty }
 }
 
 /// The block unchanged, plus the trait impl.

@@ -12,10 +12,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::model::{Behaviour, Block, Method};
-
-fn private() -> TokenStream {
-    quote! { ::ergo::__private }
-}
+use crate::callback_tokens::{ctx_arg, param, private, ret_ty};
 
 /// The handle argument (with its trailing comma) when the callback takes one, through
 /// `SagaContextParam` (`saga`) or `JobParam` (`job`), so a wrong type is reported at it.
@@ -27,28 +24,6 @@ fn handle_arg(m: &Method, handle: TokenStream) -> TokenStream {
         (Some(ty), true) => quote! { <#ty as #p::JobParam<'_>>::from_job(#handle), },
         (None, _) => quote! {},
     }
-}
-
-/// The process-context argument of `init` / `terminate`, through `ContextParam`.
-fn ctx_arg(m: &Method) -> TokenStream {
-    let p = private();
-    match &m.ctx_ty {
-        Some(ty) => quote! { <#ty as #p::ContextParam<'_>>::from_context(ctx), },
-        None => quote! {},
-    }
-}
-
-fn ret_ty(m: &Method) -> TokenStream {
-    match &m.ret_ty {
-        Some(ty) => quote! { #ty },
-        None => quote! { () },
-    }
-}
-
-/// The `n`th parameter type.
-fn param(m: &Method, n: usize) -> TokenStream {
-    let ty = m.params.get(n);
-    quote! { #ty }
 }
 
 /// The block unchanged, plus the trait impl.

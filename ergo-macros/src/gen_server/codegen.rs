@@ -19,28 +19,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::model::{Kind, Method, OnBadMessage, Server};
-
-/// `::ergo::__private`, where the conversion traits live.
-fn private() -> TokenStream {
-    quote! { ::ergo::__private }
-}
-
-/// The user's context argument (with its trailing comma), or nothing.
-fn ctx_arg(m: &Method) -> TokenStream {
-    let p = private();
-    match &m.ctx_ty {
-        Some(ty) => quote! { <#ty as #p::ContextParam<'_>>::from_context(ctx), },
-        None => quote! {},
-    }
-}
-
-/// The declared return type, or `()`.
-fn ret_ty(m: &Method) -> TokenStream {
-    match &m.ret_ty {
-        Some(ty) => quote! { #ty },
-        None => quote! { () },
-    }
-}
+use crate::callback_tokens::{ctx_arg, private, ret_ty};
 
 /// The message type (check guaranteed it is there).
 fn msg_ty(m: &Method) -> TokenStream {

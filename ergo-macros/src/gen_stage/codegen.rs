@@ -12,32 +12,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::model::{Kind, Method, Stage};
-
-fn private() -> TokenStream {
-    quote! { ::ergo::__private }
-}
-
-/// The user's context argument (with its trailing comma), or nothing.
-fn ctx_arg(m: &Method) -> TokenStream {
-    let p = private();
-    match &m.ctx_ty {
-        Some(ty) => quote! { <#ty as #p::ContextParam<'_>>::from_context(ctx), },
-        None => quote! {},
-    }
-}
-
-fn ret_ty(m: &Method) -> TokenStream {
-    match &m.ret_ty {
-        Some(ty) => quote! { #ty },
-        None => quote! { () },
-    }
-}
-
-fn param(m: &Method, i: usize) -> TokenStream {
-    let ty = m.params.get(i);
-    quote! { #ty }
-}
+use super::model::{Kind, Stage};
+use crate::callback_tokens::{ctx_arg, param, private, ret_ty};
 
 /// The block unchanged, plus the trait impl.
 pub(super) fn expand(block: &syn::ItemImpl, stage: &Stage) -> TokenStream {
