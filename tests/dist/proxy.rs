@@ -497,7 +497,11 @@ async fn cookies_are_checked_end_to_end() {
         route(x, y);
     }
     b.set_cookie(c.name().as_str(), "bc").expect("cookie");
-    for encrypted in [false, true] {
+    let refused_at_c = || -> u64 {
+        let network = c.inspector().network().expect("distributed");
+        network.handshake_failures.iter().map(|(_, n)| n).sum()
+    };
+    for (attempt, encrypted) in [false, true].into_iter().enumerate() {
         let mut via = ProxyRoute::via(b.name().as_str());
         if encrypted {
             via = via.encrypted();
@@ -513,6 +517,12 @@ async fn cookies_are_checked_end_to_end() {
         }
         wait_until_within("the refused tunnel is forgotten", DEADLINE, || {
             a.proxy_tunnels() == 0 && b.proxy_tunnels() == 0 && c.proxy_tunnels() == 0
+        })
+        .await;
+        // The far end counts the handshake it refused, as it counts a direct one.
+        let refused = attempt as u64 + 1;
+        wait_until_within("C counts the refused handshake", DEADLINE, || {
+            refused_at_c() == refused
         })
         .await;
     }

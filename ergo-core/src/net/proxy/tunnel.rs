@@ -275,6 +275,7 @@ fn accept(manager: &Arc<NetManager>, from: &FromLink<'_>, request: Request) {
             }
             Err(err) => err,
         };
+        manager.handshake_failed(&refused);
         tracing::warn!(opener = %request.opener, err = %refused, "tunnelled connection refused");
         stream.fail(format!(
             "{} refused the connection: {refused}",
