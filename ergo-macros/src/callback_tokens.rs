@@ -36,3 +36,29 @@ pub(crate) fn param<K>(m: &Callback<K>, i: usize) -> TokenStream {
     let ty = m.params.get(i);
     quote! { #ty }
 }
+
+/// The trait's `format_state`, calling the block's own (`fn format_state(&self) -> Term`).
+pub(crate) fn format_state_method(ty: &syn::Type) -> TokenStream {
+    quote! {
+        fn format_state(&self) -> ::ergo::Term {
+            <#ty>::format_state(self)
+        }
+    }
+}
+
+/// The trait's `terminate` (the gen_server-shaped one, returning a `Send` future), calling the
+/// block's `terminate` with the context when it takes one and the reason through `ReasonParam`.
+pub(crate) fn terminate_method<K>(ty: &syn::Type, m: &Callback<K>) -> TokenStream {
+    let p = private();
+    let reason = param(m, 0);
+    let c = ctx_arg(m);
+    quote! {
+        fn terminate(&mut self, ctx: &mut ::ergo::Context, reason: &::ergo::Term)
+            -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+            let _ = &ctx;
+            async move {
+                <#ty>::terminate(self, #c <#reason as #p::ReasonParam<'_>>::from_reason(reason)).await
+            }
+        }
+    }
+}

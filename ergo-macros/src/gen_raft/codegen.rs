@@ -12,7 +12,9 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 
 use super::model::{Block, Kind, Method};
-use crate::callback_tokens::{ctx_arg, param, private, ret_ty};
+use crate::callback_tokens::{
+    ctx_arg, format_state_method, param, private, ret_ty, terminate_method,
+};
 
 /// The raft-context argument of the other callbacks (with its trailing comma), or nothing.
 fn raft_arg(m: &Method) -> TokenStream {
@@ -182,23 +184,10 @@ pub(super) fn expand(item: &syn::ItemImpl, block: &Block) -> TokenStream {
         }
     }
     if block.has_fn("format_state") {
-        methods.push(quote! {
-            fn format_state(&self) -> ::ergo::Term {
-                <#ty>::format_state(self)
-            }
-        });
+        methods.push(format_state_method(ty));
     }
     if let Some(cb) = block.get(Kind::Terminate) {
-        let reason = param(cb, 0);
-        let c = ctx_arg(cb);
-        methods.push(quote! {
-            fn terminate(&mut self, ctx: &mut ::ergo::Context, reason: &::ergo::Term) -> impl #fut<Output = ()> + #send {
-                let _ = &ctx;
-                async move {
-                    <#ty>::terminate(self, #c <#reason as #p::ReasonParam<'_>>::from_reason(reason)).await
-                }
-            }
-        });
+        methods.push(terminate_method(ty, cb));
     }
     quote! {
         #item

@@ -19,7 +19,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::model::{Kind, Method, OnBadMessage, Server};
-use crate::callback_tokens::{ctx_arg, private, ret_ty};
+use crate::callback_tokens::{ctx_arg, format_state_method, private, ret_ty, terminate_method};
 
 /// The message type (check guaranteed it is there).
 fn msg_ty(m: &Method) -> TokenStream {
@@ -155,11 +155,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
     // A method named `format_state` in the block (`fn format_state(&self) -> Term`) is what
     // Erlang's `sys:get_state/1` and `sys:get_status/1` show; without one, the trait's default.
     if server.has_fn("format_state") {
-        methods.push(quote! {
-            fn format_state(&self) -> ::ergo::Term {
-                <#ty>::format_state(self)
-            }
-        });
+        methods.push(format_state_method(ty));
     }
     // A method named `inspect` in the block (`fn inspect(&self) -> Vec<(String, String)>`) is
     // what the inspect API and the observer's process page show.
@@ -171,16 +167,7 @@ pub(super) fn expand(block: &syn::ItemImpl, server: &Server) -> TokenStream {
         });
     }
     if let Some(cb) = server.get(Kind::Terminate) {
-        let reason = msg_ty(cb);
-        let c = ctx_arg(cb);
-        methods.push(quote! {
-            fn terminate(&mut self, ctx: &mut ::ergo::Context, reason: &::ergo::Term) -> impl #fut<Output = ()> + #send {
-                let _ = &ctx;
-                async move {
-                    <#ty>::terminate(self, #c <#reason as #p::ReasonParam<'_>>::from_reason(reason)).await
-                }
-            }
-        });
+        methods.push(terminate_method(ty, cb));
     }
     quote! {
         #block

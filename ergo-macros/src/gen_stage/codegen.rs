@@ -13,7 +13,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::model::{Kind, Stage};
-use crate::callback_tokens::{ctx_arg, param, private, ret_ty};
+use crate::callback_tokens::{
+    ctx_arg, format_state_method, param, private, ret_ty, terminate_method,
+};
 
 /// The block unchanged, plus the trait impl.
 pub(super) fn expand(block: &syn::ItemImpl, stage: &Stage) -> TokenStream {
@@ -149,23 +151,10 @@ pub(super) fn expand(block: &syn::ItemImpl, stage: &Stage) -> TokenStream {
         }
     }
     if stage.has_fn("format_state") {
-        methods.push(quote! {
-            fn format_state(&self) -> ::ergo::Term {
-                <#ty>::format_state(self)
-            }
-        });
+        methods.push(format_state_method(ty));
     }
     if let Some(cb) = stage.get(Kind::Terminate) {
-        let reason = param(cb, 0);
-        let c = ctx_arg(cb);
-        methods.push(quote! {
-            fn terminate(&mut self, ctx: &mut ::ergo::Context, reason: &::ergo::Term) -> impl #fut<Output = ()> + #send {
-                let _ = &ctx;
-                async move {
-                    <#ty>::terminate(self, #c <#reason as #p::ReasonParam<'_>>::from_reason(reason)).await
-                }
-            }
-        });
+        methods.push(terminate_method(ty, cb));
     }
     quote! {
         #block
