@@ -314,17 +314,10 @@ impl Context {
         delay: Duration,
     ) -> TimerHandle {
         let to = to.into();
-        if let Some(observer) = self.watched() {
-            let message = message.into_term();
-            let effect = Effect::SendAfter {
-                to: to.clone(),
-                message: message.clone(),
-                delay,
-            };
-            observer.record(Some(&self.entry.pid), effect);
-            return self.node.send_after(to, message, delay);
-        }
-        if let Some(observer) = self.node.tap_of(&self.entry.pid) {
+        // Watched or tapped alike: the timer is recorded, and it still runs (a test kit sees
+        // the message arrive when it fires).
+        let observer = self.watched().or_else(|| self.node.tap_of(&self.entry.pid));
+        if let Some(observer) = observer {
             let message = message.into_term();
             let effect = Effect::SendAfter {
                 to: to.clone(),
