@@ -186,29 +186,18 @@ impl Scenario {
         let mut members = Vec::new();
         for (i, short) in ["a", "b", "c"].into_iter().enumerate() {
             let name = format!("{}@{cluster}", common::unique_name(short));
-            let mut cmd = in_namespace(
-                netns.as_ref().map(|n| n.members[i].as_str()),
-                std::env::current_exe().expect("the test binary"),
-            );
+            let mut cmd = this_test_as(netns.as_ref().map(|n| n.members[i].as_str()), "member");
             let (relay_address, listen, refuse) = match &netns {
                 Some(_) => (format!("{}:{port}", Netns::relay_side(i)), "0.0.0.0", "0"),
                 None => (format!("localhost:{port}"), "127.0.0.1", "1"),
             };
-            cmd.args([
-                TEST,
-                "--exact",
-                "--nocapture",
-                "--quiet",
-                "--test-threads=1",
-            ])
-            .env(ROLE, "member")
-            .env(NAME, &name)
-            .env(RELAY, relay_address)
-            .env(LISTEN, listen)
-            .env(REFUSE_DIRECT, refuse)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            cmd.env(NAME, &name)
+                .env(RELAY, relay_address)
+                .env(LISTEN, listen)
+                .env(REFUSE_DIRECT, refuse)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
             let mut child = ChildGuard(cmd.spawn().expect("a member process starts"));
             let output = Output::of(&mut child.0, &format!("member {short}"));
             let ready = output.wait_line_async("member ready ", DEADLINE).await;
@@ -343,6 +332,20 @@ fn in_namespace(netns: Option<&str>, program: std::path::PathBuf) -> Command {
     }
 }
 
+/// This test binary running this test again in `role` ([`ROLE`]), in `netns` when given.
+fn this_test_as(netns: Option<&str>, role: &str) -> Command {
+    let mut cmd = in_namespace(netns, std::env::current_exe().expect("the test binary"));
+    cmd.args([
+        TEST,
+        "--exact",
+        "--nocapture",
+        "--quiet",
+        "--test-threads=1",
+    ])
+    .env(ROLE, role);
+    cmd
+}
+
 /// A TCP connect to `target` within [`CONNECT_WITHIN`]: `tcp ok` or `tcp failed <why>`.
 async fn tcp_connect(target: &str) -> String {
     match tokio::time::timeout(CONNECT_WITHIN, tokio::net::TcpStream::connect(target)).await {
@@ -427,19 +430,8 @@ impl Netns {
 
     /// A TCP connect to `target` from the relay's namespace (this test binary, as a probe).
     async fn connect_from_relay(&self, target: &str) -> String {
-        let mut cmd = in_namespace(
-            Some(&self.relay),
-            std::env::current_exe().expect("the test binary"),
-        );
-        cmd.args([
-            TEST,
-            "--exact",
-            "--nocapture",
-            "--quiet",
-            "--test-threads=1",
-        ])
-        .env(ROLE, "connect")
-        .env(TARGET, target);
+        let mut cmd = this_test_as(Some(&self.relay), "connect");
+        cmd.env(TARGET, target);
         let done = tokio::task::spawn_blocking(move || {
             common::run_within(cmd, DEADLINE, "the connect probe in the relay's namespace")
         })
